@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Writes the bundled school dump in testdata/school/ (deterministic: seeded).
+
+students.csv   integer primary key `id`; ~10% duplicated rows (some several times) that differ
+               only in `id` (and sometimes `updated_at`); adversarial values: quotes,
+               backslashes, SQL injection, newlines, tabs, emoji, a 5,000-character string,
+               NULL (unquoted empty) next to empty strings (""), `Zoë` next to `zoe`.
+courses.csv    text primary key `code`, `;`-delimited, with a BOM.
+marks.csv      composite primary key (student_id, exam), duplicates under other keys.
+timetable.csv  no primary key: identical copies of whole rows, NULLs in key columns.
+
+Run: python3 scripts/make_testdata.py
+"""
+import random
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "testdata" / "school"
+rng = random.Random(20261125)
+
+FIRST = ["Omar", "Amina", "Lucas", "Zoë", "zoe", "Chloé", "Hiroshi", "Ngozi", "Ana", "Liam",
+         "Fatima", "Noah", "Mia", "Yusuf", "Elif", "O'Brien", "Sven", "Priya", "Mateo", "Léa"]
+LAST = ["Ben Amer", "Dupont", "Smith", "García", "Müller", "Nakamura", "Okafor", "Kowalski",
+        "D'Angelo", "Rossi", "Nguyen", "Jensen", "Silva", "Haddad", "Ivanova"]
+ODD = [
+    "'; DROP TABLE students; --",
+    "back\\slash \\' \\\\",
+    "line one\nline two",
+    "tab\there",
+    "emoji 😀🎓",
+    "quote \" and '' and `tick`",
+    "$dupsweep$ dollar $$ quoting",
+    "x" * 5000,
+    "\\N",
+    "/* not a comment */ -- nor this",
+    "carriage\r\nreturn",
+    "trailing space ",
+]
+
+
+def field(v, delimiter):
+    """None -> unquoted empty (NULL); "" -> "" (empty string); quoted when needed."""
+    if v is None:
+        return ""
+    if v == "":
+        return '""'
+    if any(c in v for c in (delimiter, '"', "\n", "\r")) or v != v.strip(" "):
+        return '"' + v.replace('"', '""') + '"'
+    return v
+
+
+def write(path, header, rows, delimiter=",", bom=False):
+    lines = [delimiter.join(header)]
+    lines += [delimiter.join(field(v, delimiter) for v in r) for r in rows]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    path.write_bytes(data)
+
+
+def students():
+    header = ["id", "first_name", "last_name", "email", "birth_date", "grade", "balance",
+              "active", "notes", "updated_at"]
+    base = []
+    for i in range(1, 121):
+        fn = rng.choice(FIRST)
+        ln = rng.choice(LAST)
+        email = None if i % 17 == 0 else ("" if i % 23 == 0 else
+                 f"{fn.lower().replace(chr(39), '')}.{ln.lower().replace(' ', '').replace(chr(39), '')}{i}@school.example")
+        bd = f"20{rng.randint(8, 14):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        grade = str(rng.randint(1, 12))
+        balance = f"{rng.randint(0, 500)}.{rng.choice(['00', '50', '05', '99'])}"
+        active = rng.choice(["1", "0"])
+        notes = ODD[i % len(ODD)] if i % 3 == 0 else (None if i % 5 == 0 else "")
+        upd = f"2026-0{rng.randint(1, 9)}-{rng.randint(10, 28)} 0{rng.randint(0, 9)}:{rng.randint(10, 59)}:00"
+        base.append([fn, ln, email, bd, grade, balance, active, notes, upd])
+    rows = [list(r) for r in base]
+    # ~10% duplicates: 9 rows copied once, 2 rows copied twice (differ only in id / updated_at)
+    picks = rng.sample(range(len(base)), 11)
+    for n, p in enumerate(picks):
+        copies = 2 if n < 2 else 1
+        for _ in range(copies):
+            r = list(base[p])
+            if n % 4 == 1:
+                r[8] = f"2026-10-{10 + n} 12:00:00"  # newer updated_at
+            rows.insert(rng.randint(p + 1, len(rows)), r)
+    # Zoë and zoe with otherwise identical values: NOT duplicates (exact comparison)
+    rows.append(["Zoë", "Ng", "z.ng@school.example", "2012-02-02", "7", "1.50", "1", "", "2026-01-01 00:00:00"])
+    rows.append(["zoe", "Ng", "z.ng@school.example", "2012-02-02", "7", "1.50", "1", "", "2026-01-01 00:00:00"])
+    rows.append(["Zoë", "Ng", "z.ng@school.example", "2012-02-02", "7", "1.50", "1", "", "2026-01-01 00:00:00"])
+    out = [[str(i + 1)] + r for i, r in enumerate(rows)]
+    write(OUT / "students.csv", header, out)
+
+
+def courses():
+    header = ["code", "title", "teacher", "room"]
+    rows = [
+        ["MATH-101", "Algebra", "Ms. O'Neil", "B12"],
+        ["MATH-101b", "Algebra", "Ms. O'Neil", "B12"],
+        ["PHYS-1", "Physics; lab", "Mr. Back\\slash", None],
+        ["PHYS-1-old", "Physics; lab", "Mr. Back\\slash", None],
+        ["ART", "Art & \"Design\"", "Mme Chloé", "Atelier"],
+        ["ART-2", "Art & \"Design\"", "Mme Chloé", "atelier"],
+        ["HIST", "History", "Mr. Smith", ""],
+        ["HIST-x", "History", "Mr. Smith", ""],
+        ["HIST-y", "History", "Mr. Smith", None],
+        ["BIO", "Biology\nwith newline", "Dr. 😀", "C3"],
+        ["BIO-2", "Biology\nwith newline", "Dr. 😀", "C3"],
+    ]
+    write(OUT / "courses.csv", header, rows, delimiter=";", bom=True)
+
+
+def marks():
+    header = ["student_id", "exam", "mark", "recorded_at"]
+    rows = []
+    for s in range(1, 21):
+        for e in ["midterm", "final"]:
+            rows.append([str(s), e, str(rng.randint(20, 100)), f"2026-0{rng.randint(1, 6)}-15 10:00:00"])
+    # duplicates: same mark/time recorded under another exam label
+    for s, e in [(3, "final"), (7, "midterm"), (12, "final")]:
+        src = next(r for r in rows if r[0] == str(s) and r[1] == e)
+        rows.append([src[0], e + "-copy", src[2], src[3]])
+    write(OUT / "marks.csv", header, rows)
+
+
+def timetable():
+    header = ["room", "day", "period", "course", "note"]
+    rows = []
+    for room in ["A1", "B12", "C3"]:
+        for day in ["mon", "tue"]:
+            for period in ["1", "2", "3"]:
+                rows.append([room, day, period, rng.choice(["MATH-101", "ART", "BIO"]), None])
+    rows[4][3] = None  # NULL in a key column
+    rows[5][4] = "it's \"fine\""
+    copies = [rows[0], rows[0], rows[4], rows[5], rows[5], rows[5], rows[9]]
+    for c in copies:
+        rows.insert(rng.randint(0, len(rows)), list(c))
+    write(OUT / "timetable.csv", header, rows)
+
+
+if __name__ == "__main__":
+    OUT.mkdir(parents=True, exist_ok=True)
+    students()
+    courses()
+    marks()
+    timetable()
+    print(f"wrote {OUT}")

@@ -1,0 +1,123 @@
+//! Command-line types (clap derive) and their conversion into a configuration [`Layer`]. No
+//! logic beyond that: every value flag is an `Option`, defaults live in `config::defaults`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use dupsweep::Layer;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dupsweep",
+    version,
+    about = "Find and remove duplicate rows in database dumps (CSV, Parquet), and write the SQL that does the same on the live database",
+    after_help = "Exit codes: 0 success (scan: no duplicates), 1 scan found duplicates, 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Remove duplicate rows: write the cleaned table, the removed rows, SQL scripts and a report
+    #[command(after_help = "Examples:
+  dupsweep clean students.csv --pk id
+      rows equal in every column but id are duplicates; the first one in the file stays;
+      writes dupsweep-out/students.cleaned.csv, students.removed.csv, students.postgres.sql,
+      report.json
+  dupsweep clean students.csv --pk id --ignore updated_at --keep max:updated_at --dialect mysql --dialect sqlite
+      ignore updated_at when comparing, keep the newest row, write MySQL/MariaDB and SQLite scripts
+  dupsweep clean dump/log.csv.gz --key user_id,event,at --delimiter ';' --null '\\N' --out cleaned/
+      a table without primary key: the scripts delete surplus copies (ctid, rowid, LIMIT)")]
+    Clean(CleanArgs),
+    /// Report duplicate rows without writing anything (exit 1 when there are duplicates)
+    #[command(after_help = "Examples:
+  dupsweep scan students.csv --pk id
+  dupsweep scan students.parquet --pk id --key first_name,last_name,email --json > report.json")]
+    Scan(ScanArgs),
+}
+
+/// The options that decide what is read and what counts as a duplicate.
+#[derive(Debug, Args)]
+pub struct Detection {
+    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    pub input: PathBuf,
+    /// Primary key column(s); must be unique and non-NULL. Without it, records are identified by position
+    #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',')]
+    pub pk: Option<Vec<String>>,
+    /// Columns that make two rows duplicates [default: every column except --pk]
+    #[arg(long, value_name = "COLS", value_delimiter = ',', conflicts_with = "ignore")]
+    pub key: Option<Vec<String>>,
+    /// Columns left out of the default key (e.g. updated_at)
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub ignore: Option<Vec<String>>,
+    /// Which row of a group stays: first, last, min:COL, max:COL, most-complete [default: first]
+    #[arg(long, value_name = "RULE")]
+    pub keep: Option<String>,
+    /// Table name in SQL and output file names [default: the input's file name without extensions]
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// CSV delimiter: one character, or "tab" [default: detected among , ; TAB |]
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
+    /// An unquoted value that means NULL, besides the empty field (e.g. '\N'); may repeat
+    #[arg(long, value_name = "STR")]
+    pub null: Option<Vec<String>>,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    #[command(flatten)]
+    pub detection: Detection,
+    /// SQL dialect of the scripts: postgres, mysql (also MariaDB), sqlite; may repeat [default: postgres]
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: Option<Vec<String>>,
+    /// Output folder [default: dupsweep-out]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Rows deleted per SQL statement [default: 1000]
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+    /// Columns the SQL checks before deleting a row: all (every column unchanged since the dump) or key [default: all]
+    #[arg(long, value_name = "all|key")]
+    pub guard: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub detection: Detection,
+    /// Print the report as JSON instead of a summary
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Detection {
+    pub fn layer(self) -> Layer {
+        Layer {
+            input: Some(self.input),
+            table: self.table,
+            pk: self.pk,
+            key: self.key,
+            ignore: self.ignore,
+            keep: self.keep,
+            delimiter: self.delimiter,
+            null: self.null,
+            ..Layer::default()
+        }
+    }
+}
+
+impl CleanArgs {
+    pub fn layer(self) -> Layer {
+        Layer {
+            dialect: self.dialect,
+            out: self.out,
+            batch_size: self.batch_size,
+            guard: self.guard,
+            ..self.detection.layer()
+        }
+    }
+}

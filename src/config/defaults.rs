@@ -1,0 +1,15 @@
+//! Every default value, in one place. The README's CLI reference repeats them.
+
+/// `--keep`: the earliest record in the file survives.
+pub const KEEP: &str = "first";
+/// `--dialect`: PostgreSQL.
+pub const DIALECTS: &[&str] = &["postgres"];
+/// `--out`.
+pub const OUT_DIR: &str = "dupsweep-out";
+/// `--batch-size`: rows deleted per statement.
+pub const BATCH_SIZE: usize = 1000;
+/// Largest SQL statement the batching aims for, in bytes (MySQL's `max_allowed_packet` is
+/// 4 MiB in old servers; 16 MiB in MariaDB and 64 MiB in MySQL 8 by default).
+pub const BATCH_BYTES: usize = 1 << 20;
+/// `--guard`: rows are deleted only if every column still holds its dumped value.
+pub const GUARD: &str = "all";

@@ -1,0 +1,377 @@
+//! Configuration: one all-`Option` [`Layer`] that command-line flags (and, later, a TOML file)
+//! fill in, merged field by field over the defaults and resolved into a [`Job`] with no `Option`
+//! left. Stages receive the `Job`; they never see clap types.
+
+pub mod defaults;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{quoted_list, Error, Result};
+use crate::ingest::CsvOptions;
+
+/// One layer of settings; `None` means "not said here".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Layer {
+    pub input: Option<PathBuf>,
+    pub table: Option<String>,
+    pub pk: Option<Vec<String>>,
+    pub key: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub keep: Option<String>,
+    pub guard: Option<String>,
+    pub dialect: Option<Vec<String>>,
+    pub out: Option<PathBuf>,
+    pub delimiter: Option<String>,
+    pub null: Option<Vec<String>>,
+    pub batch_size: Option<usize>,
+}
+
+impl Layer {
+    /// `self` over `under`, field by field.
+    pub fn over(self, under: Layer) -> Layer {
+        Layer {
+            input: self.input.or(under.input),
+            table: self.table.or(under.table),
+            pk: self.pk.or(under.pk),
+            key: self.key.or(under.key),
+            ignore: self.ignore.or(under.ignore),
+            keep: self.keep.or(under.keep),
+            guard: self.guard.or(under.guard),
+            dialect: self.dialect.or(under.dialect),
+            out: self.out.or(under.out),
+            delimiter: self.delimiter.or(under.delimiter),
+            null: self.null.or(under.null),
+            batch_size: self.batch_size.or(under.batch_size),
+        }
+    }
+}
+
+/// Which record of a group survives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum KeepRule {
+    First,
+    Last,
+    Min(String),
+    Max(String),
+    MostComplete,
+}
+
+impl KeepRule {
+    pub fn parse(s: &str) -> Result<KeepRule> {
+        let rule = match s {
+            "first" => KeepRule::First,
+            "last" => KeepRule::Last,
+            "most-complete" => KeepRule::MostComplete,
+            _ => match s.split_once(':') {
+                Some(("min", col)) if !col.is_empty() => KeepRule::Min(col.to_owned()),
+                Some(("max", col)) if !col.is_empty() => KeepRule::Max(col.to_owned()),
+                _ => {
+                    return Err(Error::usage(format!("--keep \"{s}\" is not a rule"))
+                        .with_hint("use first, last, min:COLUMN, max:COLUMN or most-complete"))
+                }
+            },
+        };
+        Ok(rule)
+    }
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            KeepRule::Min(c) | KeepRule::Max(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for KeepRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeepRule::First => f.write_str("first"),
+            KeepRule::Last => f.write_str("last"),
+            KeepRule::Min(c) => write!(f, "min:{c}"),
+            KeepRule::Max(c) => write!(f, "max:{c}"),
+            KeepRule::MostComplete => f.write_str("most-complete"),
+        }
+    }
+}
+
+/// Which columns the SQL guards compare before deleting a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Guard {
+    /// Every column must still hold its dumped value.
+    All,
+    /// Only the primary key and key columns.
+    Key,
+}
+
+/// The SQL dialects scripts are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DialectName {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl DialectName {
+    pub fn parse(s: &str) -> Result<DialectName> {
+        match s.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "pg" => Ok(DialectName::Postgres),
+            "mysql" | "mariadb" => Ok(DialectName::Mysql),
+            "sqlite" | "sqlite3" => Ok(DialectName::Sqlite),
+            _ => Err(Error::usage(format!("--dialect \"{s}\" is not supported"))
+                .with_hint("use postgres, mysql (also for MariaDB) or sqlite")),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            DialectName::Postgres => "postgres",
+            DialectName::Mysql => "mysql",
+            DialectName::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// Which columns make two records duplicates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeySpec {
+    /// Exactly these columns.
+    Columns(Vec<String>),
+    /// Every column but the primary key and these.
+    AllExcept(Vec<String>),
+}
+
+/// A fully resolved job: everything a run needs, nothing optional.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub input: PathBuf,
+    pub table: Option<String>,
+    pub pk: Vec<String>,
+    pub key: KeySpec,
+    pub keep: KeepRule,
+    pub guard: Guard,
+    pub dialects: Vec<DialectName>,
+    pub out: PathBuf,
+    #[serde(skip)]
+    pub csv: CsvOptions,
+    pub delimiter: Option<String>,
+    pub null: Vec<String>,
+    pub batch_size: usize,
+    pub batch_bytes: usize,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8> {
+    let b = match s {
+        "tab" | "TAB" | "\\t" | "\t" => b'\t',
+        _ if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
+        _ => {
+            return Err(
+                Error::usage(format!("--delimiter \"{s}\" is not one ASCII character"))
+                    .with_hint("use e.g. --delimiter ';' or --delimiter tab"),
+            )
+        }
+    };
+    if matches!(b, b'"' | b'\n' | b'\r') {
+        return Err(Error::usage(format!(
+            "--delimiter cannot be {}",
+            crate::ingest::csv::describe_byte(b)
+        )));
+    }
+    Ok(b)
+}
+
+fn clean_names(list: Vec<String>) -> Vec<String> {
+    list.into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+impl Layer {
+    /// Merges over the defaults and checks the settings as a whole.
+    pub fn resolve(self) -> Result<Job> {
+        let input = self
+            .input
+            .ok_or_else(|| Error::usage("no input file given"))?;
+        let pk = clean_names(self.pk.unwrap_or_default());
+        let key = match (self.key, self.ignore) {
+            (Some(_), Some(_)) => {
+                return Err(Error::usage("--key and --ignore cannot be used together")
+                    .with_hint("--key lists the columns to compare; --ignore removes columns from the default (every column but the --pk columns)"))
+            }
+            (Some(k), None) => {
+                let k = clean_names(k);
+                if k.is_empty() {
+                    return Err(Error::usage("--key names no column"));
+                }
+                KeySpec::Columns(k)
+            }
+            (None, ignore) => KeySpec::AllExcept(clean_names(ignore.unwrap_or_default())),
+        };
+        let keep = KeepRule::parse(self.keep.as_deref().unwrap_or(defaults::KEEP))?;
+        let guard = match self.guard.as_deref().unwrap_or(defaults::GUARD) {
+            "all" => Guard::All,
+            "key" => Guard::Key,
+            other => {
+                return Err(Error::usage(format!("--guard \"{other}\" is not a guard"))
+                    .with_hint("use all (every column must be unchanged) or key"))
+            }
+        };
+        let mut dialects = self
+            .dialect
+            .unwrap_or_else(|| defaults::DIALECTS.iter().map(|s| s.to_string()).collect())
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(|s| DialectName::parse(s.trim()))
+            .collect::<Result<Vec<_>>>()?;
+        dialects.sort();
+        dialects.dedup();
+        let batch_size = self.batch_size.unwrap_or(defaults::BATCH_SIZE);
+        if batch_size == 0 {
+            return Err(Error::usage("--batch-size must be at least 1"));
+        }
+        let delimiter_byte = self.delimiter.as_deref().map(parse_delimiter).transpose()?;
+        let null = self.null.unwrap_or_default();
+        if let Some(t) = &self.table {
+            if t.is_empty() || t.contains('\0') {
+                return Err(Error::usage("--table must be a non-empty name without NUL bytes"));
+            }
+        }
+        Ok(Job {
+            input,
+            table: self.table,
+            pk,
+            key,
+            keep,
+            guard,
+            dialects,
+            out: self.out.unwrap_or_else(|| PathBuf::from(defaults::OUT_DIR)),
+            csv: CsvOptions {
+                delimiter: delimiter_byte,
+                null_markers: null.clone(),
+            },
+            delimiter: self.delimiter,
+            null,
+            batch_size,
+            batch_bytes: defaults::BATCH_BYTES,
+        })
+    }
+}
+
+impl Job {
+    /// The key columns for a table with these columns, checked: every named column exists.
+    pub fn key_columns(&self, path: &std::path::Path, columns: &[String]) -> Result<Vec<String>> {
+        let check = |flag: &str, names: &[String]| -> Result<()> {
+            for n in names {
+                if !columns.contains(n) {
+                    return Err(Error::data(
+                        crate::error::Location::file(path),
+                        format!("{flag} column \"{n}\" does not exist"),
+                    )
+                    .with_hint(format!("the columns are {}", quoted_list(columns))));
+                }
+            }
+            Ok(())
+        };
+        check("--pk", &self.pk)?;
+        if let Some(c) = self.keep.column() {
+            check("--keep", &[c.to_owned()])?;
+        }
+        let key: Vec<String> = match &self.key {
+            KeySpec::Columns(k) => {
+                check("--key", k)?;
+                let mut seen = std::collections::HashSet::new();
+                k.iter().filter(|c| seen.insert(*c)).cloned().collect()
+            }
+            KeySpec::AllExcept(ignore) => {
+                check("--ignore", ignore)?;
+                columns
+                    .iter()
+                    .filter(|c| !self.pk.contains(c) && !ignore.contains(c))
+                    .cloned()
+                    .collect()
+            }
+        };
+        if key.is_empty() {
+            return Err(Error::usage(
+                "no column is left to compare: the key is empty",
+            )
+            .with_hint(format!(
+                "name the columns that make rows duplicates with --key (the columns are {})",
+                quoted_list(columns)
+            )));
+        }
+        Ok(key)
+    }
+
+    /// The options as one line, for script headers.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.pk.is_empty() {
+            parts.push(format!("--pk {}", self.pk.join(",")));
+        }
+        match &self.key {
+            KeySpec::Columns(k) => parts.push(format!("--key {}", k.join(","))),
+            KeySpec::AllExcept(i) if !i.is_empty() => {
+                parts.push(format!("--ignore {}", i.join(",")))
+            }
+            KeySpec::AllExcept(_) => {}
+        }
+        parts.push(format!("--keep {}", self.keep));
+        parts.push(format!(
+            "--guard {}",
+            match self.guard {
+                Guard::All => "all",
+                Guard::Key => "key",
+            }
+        ));
+        parts.push(format!("--batch-size {}", self.batch_size));
+        for n in &self.null {
+            parts.push(format!("--null {n:?}"));
+        }
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_lower_layers() {
+        let flags = Layer {
+            keep: Some("last".into()),
+            ..Default::default()
+        };
+        let file = Layer {
+            keep: Some("first".into()),
+            batch_size: Some(5),
+            ..Default::default()
+        };
+        let merged = flags.over(file);
+        assert_eq!(merged.keep.as_deref(), Some("last"));
+        assert_eq!(merged.batch_size, Some(5));
+    }
+
+    #[test]
+    fn keep_rules_parse() {
+        assert_eq!(KeepRule::parse("max:updated_at").unwrap(), KeepRule::Max("updated_at".into()));
+        assert_eq!(KeepRule::parse("most-complete").unwrap(), KeepRule::MostComplete);
+        let e = KeepRule::parse("newest").unwrap_err();
+        assert!(e.render().contains("min:COLUMN"), "{}", e.render());
+    }
+
+    #[test]
+    fn key_and_ignore_exclude_each_other() {
+        let l = Layer {
+            input: Some("x.csv".into()),
+            key: Some(vec!["a".into()]),
+            ignore: Some(vec!["b".into()]),
+            ..Default::default()
+        };
+        assert!(l.resolve().is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! Exact duplicates: records equal in every key column, NULL equal to NULL (as SQL's
+//! `IS NOT DISTINCT FROM`). Polars does the group-by.
+
+use polars::prelude::*;
+
+use crate::error::{Error, Location, Result};
+use crate::model::{Group, Matches, RowId, Table};
+
+/// Groups the records of `table` by the `key` columns; only groups of two or more are kept,
+/// ordered by their first record, members in file order.
+pub fn detect(table: &Table, key: &[String]) -> Result<Matches> {
+    let polars_err = |e: PolarsError| {
+        Error::data(
+            Location::file(&table.source.path),
+            format!("cannot compare the key columns: {e}"),
+        )
+    };
+    let mut groups = Vec::new();
+    if table.rows() > 0 {
+        let keys = table.df.select(key.iter().map(|s| s.as_str())).map_err(polars_err)?;
+        let gb = keys.group_by_stable(key.iter().map(|s| s.as_str())).map_err(polars_err)?;
+        for g in gb.get_groups().iter() {
+            if g.len() < 2 {
+                continue;
+            }
+            let mut members: Vec<RowId> = match g {
+                GroupsIndicator::Idx((_, idx)) => idx.iter().map(|&i| RowId(i as u32)).collect(),
+                GroupsIndicator::Slice([first, len]) => {
+                    (first..first + len).map(|i| RowId(i as u32)).collect()
+                }
+            };
+            members.sort_unstable();
+            groups.push(Group { members });
+        }
+        groups.sort_unstable_by_key(|g| g.id());
+    }
+    let mut repeats_per_column = Vec::with_capacity(key.len());
+    for k in key {
+        let col = table.df.column(k).map_err(polars_err)?;
+        let distinct = col.n_unique().map_err(polars_err)?;
+        repeats_per_column.push((k.clone(), (table.rows() - distinct) as u64));
+    }
+    Ok(Matches {
+        key: key.to_vec(),
+        groups,
+        repeats_per_column,
+    })
+}

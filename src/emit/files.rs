@@ -1,0 +1,96 @@
+//! Atomic outputs: every file is written to a temporary file in the output folder and renamed
+//! into place only when all of them were written, so a failed run leaves no half-written output.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+use crate::error::{Error, Result};
+
+/// Files being written, renamed into place together by [`Outputs::commit`].
+pub struct Outputs {
+    dir: PathBuf,
+    protect: Vec<PathBuf>,
+    pending: Vec<(NamedTempFile, PathBuf)>,
+}
+
+impl Outputs {
+    /// `protect`: files that must never be overwritten (the inputs).
+    pub fn new(dir: &Path, protect: &[&Path]) -> Self {
+        Outputs {
+            dir: dir.to_path_buf(),
+            protect: protect
+                .iter()
+                .filter_map(|p| std::fs::canonicalize(p).ok())
+                .collect(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// A file name safe on every system for a table name.
+    pub fn file_name(table: &str, suffix: &str) -> String {
+        let safe: String = table
+            .chars()
+            .map(|c| {
+                if matches!(c, '/' | '\\' | '\0' | ':') || c.is_control() {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        format!("{safe}.{suffix}")
+    }
+
+    /// Writes `name` through `fill`; returns the final path.
+    pub fn write(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
+    ) -> Result<PathBuf> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::io(&self.dir, "cannot create the output folder", e))?;
+        let target = self.dir.join(name);
+        if let Ok(canon) = std::fs::canonicalize(&target) {
+            if self.protect.contains(&canon) {
+                return Err(Error::usage(format!(
+                    "the output {} would overwrite the input",
+                    target.display()
+                ))
+                .with_hint("choose another --out folder"));
+            }
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".dupsweep-")
+            .suffix(".tmp")
+            .tempfile_in(&self.dir)
+            .map_err(|e| Error::io(&self.dir, "cannot create a file in the output folder", e))?;
+        {
+            let mut w = BufWriter::new(tmp.as_file_mut());
+            fill(&mut w)?;
+            w.flush()
+                .map_err(|e| Error::io(&target, "cannot write", e))?;
+        }
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(&target, "cannot write", e))?;
+        self.pending.push((tmp, target.clone()));
+        Ok(target)
+    }
+
+    /// Renames every written file into place.
+    pub fn commit(self) -> Result<()> {
+        for (tmp, target) in self.pending {
+            tmp.persist(&target)
+                .map_err(|e| Error::io(&target, "cannot move the finished file into place", e.error))?;
+        }
+        Ok(())
+    }
+}
+
+/// Maps a write error to our error for `path`.
+pub fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::io(path, "cannot write", e)
+}

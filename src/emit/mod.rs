@@ -1,0 +1,7 @@
+//! Emit: writes the results — cleaned and removed tables, one SQL script per dialect, and the
+//! report — atomically into the output folder.
+
+pub mod files;
+pub mod report;
+pub mod sql;
+pub mod tables;

@@ -1,0 +1,170 @@
+//! The run's report: `report.json` for machines, a short summary for people. Its fields are
+//! documented in the README ("Report fields").
+
+use serde::Serialize;
+
+use crate::config::Job;
+use crate::model::{Format, Matches, Resolution, Table};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputReport {
+    pub path: String,
+    pub format: &'static str,
+    pub compression: Option<&'static str>,
+    pub delimiter: Option<String>,
+    pub sha256: String,
+    pub bytes: u64,
+    pub rows: usize,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionsReport {
+    pub table: String,
+    pub pk: Vec<String>,
+    pub key: Vec<String>,
+    pub keep: String,
+    pub guard: &'static str,
+    pub dialects: Vec<&'static str>,
+    pub null: Vec<String>,
+    pub batch_size: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnRepeats {
+    pub column: String,
+    pub repeated_values: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputReport {
+    pub kind: String,
+    pub path: String,
+    pub rows: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub read_ms: u64,
+    pub detect_ms: u64,
+    pub survive_ms: u64,
+    pub write_ms: u64,
+    pub total_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub dupsweep_version: &'static str,
+    pub command: &'static str,
+    pub input: InputReport,
+    pub options: OptionsReport,
+    pub groups: usize,
+    pub rows_in_groups: usize,
+    pub rows_removed: usize,
+    pub rows_kept: usize,
+    pub largest_group: usize,
+    pub duplicates_per_key_column: Vec<ColumnRepeats>,
+    pub outputs: Vec<OutputReport>,
+    pub timings: Timings,
+}
+
+impl Report {
+    pub fn new(
+        command: &'static str,
+        job: &Job,
+        table: &Table,
+        matches: &Matches,
+        res: &Resolution,
+    ) -> Report {
+        let (compression, delimiter) = match &table.source.format {
+            Format::Csv {
+                delimiter,
+                compression,
+                ..
+            } => (
+                Some(compression.name()),
+                Some((*delimiter as char).to_string()),
+            ),
+            Format::Parquet => (None, None),
+        };
+        Report {
+            dupsweep_version: env!("CARGO_PKG_VERSION"),
+            command,
+            input: InputReport {
+                path: table.source.path.display().to_string(),
+                format: table.source.format.name(),
+                compression,
+                delimiter,
+                sha256: table.source.sha256.clone(),
+                bytes: table.source.bytes,
+                rows: table.rows(),
+                columns: table.columns.clone(),
+            },
+            options: OptionsReport {
+                table: table.name.clone(),
+                pk: job.pk.clone(),
+                key: matches.key.clone(),
+                keep: job.keep.to_string(),
+                guard: match job.guard {
+                    crate::config::Guard::All => "all",
+                    crate::config::Guard::Key => "key",
+                },
+                dialects: job.dialects.iter().map(|d| d.name()).collect(),
+                null: job.null.clone(),
+                batch_size: job.batch_size,
+            },
+            groups: matches.groups.len(),
+            rows_in_groups: matches.groups.iter().map(|g| g.members.len()).sum(),
+            rows_removed: res.removed.len(),
+            rows_kept: res.kept_rows(),
+            largest_group: matches
+                .groups
+                .iter()
+                .map(|g| g.members.len())
+                .max()
+                .unwrap_or(0),
+            duplicates_per_key_column: matches
+                .repeats_per_column
+                .iter()
+                .map(|(c, n)| ColumnRepeats {
+                    column: c.clone(),
+                    repeated_values: *n,
+                })
+                .collect(),
+            outputs: Vec::new(),
+            timings: Timings::default(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into());
+        s.push('\n');
+        s
+    }
+
+    /// A few lines for people.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{}: {} rows, {} duplicate group{} ({} rows), {} row{} to remove, {} kept\n",
+            self.options.table,
+            self.input.rows,
+            self.groups,
+            if self.groups == 1 { "" } else { "s" },
+            self.rows_in_groups,
+            self.rows_removed,
+            if self.rows_removed == 1 { "" } else { "s" },
+            self.rows_kept
+        );
+        s.push_str(&format!("  key: {}\n", self.options.key.join(", ")));
+        if !self.options.pk.is_empty() {
+            s.push_str(&format!("  primary key: {}\n", self.options.pk.join(", ")));
+        }
+        for o in &self.outputs {
+            match o.rows {
+                Some(r) => s.push_str(&format!("  wrote {} ({} rows)\n", o.path, r)),
+                None => s.push_str(&format!("  wrote {}\n", o.path)),
+            }
+        }
+        s
+    }
+}

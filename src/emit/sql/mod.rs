@@ -1,0 +1,471 @@
+//! SQL scripts that replay a deletion on the live database. The plan (which rows, in which
+//! batches, with which guards) is built here once; each [`Dialect`] renders it: identifier
+//! quoting, literal encoding, guards, transaction. No value is formatted into SQL elsewhere.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use polars::prelude::*;
+
+use crate::config::{DialectName, Guard, Job};
+use crate::error::{Error, Location, Result};
+use crate::model::{Resolution, RowId, Table};
+
+pub use mysql::MySql;
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+
+/// What a dumped value is, as far as SQL needs to know. CSV values are all `Text`: the live
+/// column's type decides how the database compares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Int,
+    Float,
+    Decimal,
+    Bool,
+    Date,
+    Time,
+    Timestamp,
+    /// Hex digits of the bytes.
+    Bytes,
+}
+
+/// A non-NULL dumped value: its kind and text form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Val<'a> {
+    pub kind: Kind,
+    pub text: &'a str,
+}
+
+/// The table's columns as SQL values.
+pub struct Values {
+    pub names: Vec<String>,
+    kinds: Vec<Kind>,
+    text: Vec<StringChunked>,
+}
+
+impl Values {
+    pub fn from_table(table: &Table) -> Result<Values> {
+        let internal = |e: PolarsError| Error::Internal(e.to_string());
+        let mut kinds = Vec::new();
+        let mut text = Vec::new();
+        for (name, col) in table.columns.iter().zip(table.df.columns()) {
+            let dt = col.dtype();
+            let kind = match dt {
+                DataType::String => Kind::Text,
+                DataType::Boolean => Kind::Bool,
+                DataType::Date => Kind::Date,
+                DataType::Time => Kind::Time,
+                DataType::Datetime(..) => Kind::Timestamp,
+                DataType::Decimal(..) => Kind::Decimal,
+                DataType::Binary => Kind::Bytes,
+                d if d.is_integer() => Kind::Int,
+                d if d.is_float() => Kind::Float,
+                other => {
+                    return Err(Error::data(
+                        Location::file(&table.source.path),
+                        format!("column \"{name}\" has type {other}, which dupsweep cannot write into SQL"),
+                    ))
+                }
+            };
+            let ca = if kind == Kind::Bytes {
+                let b = col.binary().map_err(internal)?;
+                StringChunked::from_iter_options(
+                    name.as_str().into(),
+                    b.iter().map(|v| v.map(crate::ingest::hex)),
+                )
+            } else {
+                col.cast(&DataType::String)
+                    .map_err(internal)?
+                    .str()
+                    .map_err(internal)?
+                    .clone()
+            };
+            kinds.push(kind);
+            text.push(ca);
+        }
+        Ok(Values {
+            names: table.columns.clone(),
+            kinds,
+            text,
+        })
+    }
+
+    pub fn get(&self, col: usize, row: RowId) -> Option<Val<'_>> {
+        self.text[col].get(row.index()).map(|text| Val {
+            kind: self.kinds[col],
+            text,
+        })
+    }
+}
+
+/// A record and the columns to compare it on.
+#[derive(Debug, Clone)]
+pub struct RowMatch {
+    pub row: RowId,
+    pub columns: Vec<usize>,
+}
+
+/// Records deleted by primary key.
+#[derive(Debug, Clone)]
+pub struct PkBatch {
+    pub rows: Vec<RowMatch>,
+    /// The survivors of the groups these rows belong to: they must still exist.
+    pub survivors: Vec<RowMatch>,
+}
+
+/// One distinct set of values among a group's rows (no primary key): how many rows hold it
+/// before the deletion (`fresh`) and after it (`applied`).
+#[derive(Debug, Clone)]
+pub struct Copies {
+    pub row: RowId,
+    pub fresh: usize,
+    pub applied: usize,
+}
+
+/// A group of a table without primary key.
+#[derive(Debug, Clone)]
+pub struct KeylessGroup {
+    pub id: RowId,
+    /// The rows of the group share these columns' values (those of `id`).
+    pub key: Vec<usize>,
+    /// The columns that tell copies apart.
+    pub guard: Vec<usize>,
+    pub copies: Vec<Copies>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Batch {
+    Pk(PkBatch),
+    Keyless(Vec<KeylessGroup>),
+}
+
+/// Everything a script says.
+pub struct Plan<'a> {
+    pub table: &'a Table,
+    pub values: &'a Values,
+    pub pk: Vec<usize>,
+    pub batches: Vec<Batch>,
+    pub rows_to_delete: usize,
+    pub groups: usize,
+    pub options: String,
+}
+
+impl Plan<'_> {
+    /// Where a record is, for errors about its values.
+    pub fn locate(&self, row: RowId, col: usize) -> Location {
+        crate::detect::locate(self.table, row).column(col, Some(&self.values.names[col]))
+    }
+}
+
+fn estimate(values: &Values, row: RowId, cols: &[usize]) -> usize {
+    cols.iter()
+        .map(|&c| values.names[c].len() * 2 + 40 + values.get(c, row).map_or(0, |v| v.text.len() * 2))
+        .sum()
+}
+
+/// Builds the plan: batches of at most `batch_size` rows and about `batch_bytes` bytes.
+pub fn plan<'a>(
+    table: &'a Table,
+    values: &'a Values,
+    job: &Job,
+    key: &[String],
+    resolution: &Resolution,
+    matches: &crate::model::Matches,
+) -> Plan<'a> {
+    let idx = |names: &[String]| -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|n| table.column_index(n))
+            .collect()
+    };
+    let pk = idx(&job.pk);
+    let key_idx = idx(key);
+    let guard: Vec<usize> = match job.guard {
+        Guard::All => (0..table.columns.len()).collect(),
+        Guard::Key => {
+            let mut g = pk.clone();
+            g.extend(key_idx.iter().copied().filter(|c| !pk.contains(c)));
+            g
+        }
+    };
+    let mut batches = Vec::new();
+    if !pk.is_empty() {
+        let survivor_of = |g: crate::model::RowId| -> RowId {
+            let i = matches
+                .groups
+                .binary_search_by_key(&g, |x| x.id())
+                .unwrap_or(0);
+            resolution.survivors[i]
+        };
+        let mut cur = PkBatch {
+            rows: Vec::new(),
+            survivors: Vec::new(),
+        };
+        let mut bytes = 0;
+        for r in &resolution.removed {
+            let size = estimate(values, r.row, &guard) * 2;
+            if !cur.rows.is_empty() && (cur.rows.len() >= job.batch_size || bytes + size > job.batch_bytes) {
+                batches.push(Batch::Pk(std::mem::replace(
+                    &mut cur,
+                    PkBatch {
+                        rows: Vec::new(),
+                        survivors: Vec::new(),
+                    },
+                )));
+                bytes = 0;
+            }
+            bytes += size;
+            cur.rows.push(RowMatch {
+                row: r.row,
+                columns: guard.clone(),
+            });
+            let s = survivor_of(r.group);
+            if !cur.survivors.iter().any(|m| m.row == s) {
+                bytes += estimate(values, s, &guard);
+                cur.survivors.push(RowMatch {
+                    row: s,
+                    columns: guard.clone(),
+                });
+            }
+        }
+        if !cur.rows.is_empty() {
+            batches.push(Batch::Pk(cur));
+        }
+    } else {
+        let mut cur: Vec<KeylessGroup> = Vec::new();
+        let (mut rows, mut bytes) = (0usize, 0usize);
+        for (g, &s) in matches.groups.iter().zip(&resolution.survivors) {
+            // distinct value sets among the group's rows, on the guard columns
+            let mut copies: Vec<Copies> = Vec::new();
+            for &m in &g.members {
+                let same = |c: &Copies| {
+                    guard
+                        .iter()
+                        .all(|&col| values.get(col, c.row) == values.get(col, m))
+                };
+                let pos = copies.iter().position(same);
+                let i = match pos {
+                    Some(i) => i,
+                    None => {
+                        copies.push(Copies {
+                            row: m,
+                            fresh: 0,
+                            applied: 0,
+                        });
+                        copies.len() - 1
+                    }
+                };
+                copies[i].fresh += 1;
+                if m == s {
+                    copies[i].applied += 1;
+                }
+            }
+            let removed = g.members.len() - 1;
+            let size: usize = copies
+                .iter()
+                .map(|c| estimate(values, c.row, &guard))
+                .sum::<usize>()
+                * 4;
+            if !cur.is_empty() && (rows + removed > job.batch_size || bytes + size > job.batch_bytes) {
+                batches.push(Batch::Keyless(std::mem::take(&mut cur)));
+                rows = 0;
+                bytes = 0;
+            }
+            rows += removed;
+            bytes += size;
+            cur.push(KeylessGroup {
+                id: g.id(),
+                key: key_idx.clone(),
+                guard: guard.clone(),
+                copies,
+            });
+        }
+        if !cur.is_empty() {
+            batches.push(Batch::Keyless(cur));
+        }
+    }
+    Plan {
+        table,
+        values,
+        pk,
+        batches,
+        rows_to_delete: resolution.removed.len(),
+        groups: matches.groups.len(),
+        options: job.describe(),
+    }
+}
+
+/// How a dialect writes identifiers, values and the script around them.
+pub trait Dialect {
+    fn name(&self) -> DialectName;
+    /// A quoted identifier.
+    fn ident(&self, name: &str) -> Result<String, String>;
+    /// A value where the column's own type is expected (in `IN` lists).
+    fn literal(&self, v: Val<'_>) -> Result<String, String>;
+    /// True when column `col` (quoted) holds exactly `v` (NULL when `v` is `None`).
+    fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String>;
+    /// The whole script.
+    fn script(&self, plan: &Plan<'_>) -> Result<String>;
+}
+
+pub fn dialect(name: DialectName) -> Box<dyn Dialect> {
+    match name {
+        DialectName::Postgres => Box::new(Postgres),
+        DialectName::Mysql => Box::new(MySql),
+        DialectName::Sqlite => Box::new(Sqlite),
+    }
+}
+
+/// Shared rendering helpers: every dialect builds its statements from these.
+pub struct Render<'p, 'a> {
+    pub d: &'p dyn Dialect,
+    pub plan: &'p Plan<'a>,
+    idents: Vec<String>,
+    pub table: String,
+}
+
+impl<'p, 'a> Render<'p, 'a> {
+    pub fn new(d: &'p dyn Dialect, plan: &'p Plan<'a>) -> Result<Self> {
+        let bad_name = |n: &str, e: String| {
+            Error::usage(format!("cannot write the name \"{n}\" in {} SQL: {e}", d.name().name()))
+        };
+        let idents = plan
+            .values
+            .names
+            .iter()
+            .map(|n| d.ident(n).map_err(|e| bad_name(n, e)))
+            .collect::<Result<Vec<_>>>()?;
+        let table = d
+            .ident(&plan.table.name)
+            .map_err(|e| bad_name(&plan.table.name, e))?;
+        Ok(Render {
+            d,
+            plan,
+            idents,
+            table,
+        })
+    }
+
+    pub fn col(&self, c: usize) -> &str {
+        &self.idents[c]
+    }
+
+    fn value_error(&self, row: RowId, col: usize, e: String) -> Error {
+        Error::data(self.plan.locate(row, col), e).with_hint(format!(
+            "this value cannot be written for {}; clean it in the dump or leave --dialect {} out",
+            self.d.name().name(),
+            self.d.name().name()
+        ))
+    }
+
+    /// `(c1 = v1 AND c2 IS NULL AND …)` for a record on the given columns.
+    pub fn row_match(&self, row: RowId, cols: &[usize]) -> Result<String> {
+        let mut parts = Vec::with_capacity(cols.len());
+        for &c in cols {
+            let v = self.plan.values.get(c, row);
+            parts.push(
+                self.d
+                    .matches(self.col(c), v)
+                    .map_err(|e| self.value_error(row, c, e))?,
+            );
+        }
+        Ok(format!("({})", parts.join(" AND ")))
+    }
+
+    /// `m1 OR m2 OR …` over records.
+    pub fn any_match(&self, rows: &[RowMatch]) -> Result<String> {
+        let parts = rows
+            .iter()
+            .map(|m| self.row_match(m.row, &m.columns))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(parts.join("\n    OR "))
+    }
+
+    /// `"id" IN ('1', '2')` or `("a", "b") IN (('1', 'x'), …)` for the primary keys of `rows`.
+    pub fn pk_in(&self, rows: &[RowMatch]) -> Result<String> {
+        let pk = &self.plan.pk;
+        let mut tuples = Vec::with_capacity(rows.len());
+        for m in rows {
+            let mut vals = Vec::with_capacity(pk.len());
+            for &c in pk {
+                let v = self.plan.values.get(c, m.row).ok_or_else(|| {
+                    Error::data(self.plan.locate(m.row, c), "the primary key is NULL")
+                })?;
+                vals.push(
+                    self.d
+                        .literal(v)
+                        .map_err(|e| self.value_error(m.row, c, e))?,
+                );
+            }
+            tuples.push(if pk.len() == 1 {
+                vals.pop().unwrap_or_default()
+            } else {
+                format!("({})", vals.join(", "))
+            });
+        }
+        let cols: Vec<&str> = pk.iter().map(|&c| self.col(c)).collect();
+        let lhs = if cols.len() == 1 {
+            cols[0].to_owned()
+        } else {
+            format!("({})", cols.join(", "))
+        };
+        Ok(format!("{lhs} IN ({})", tuples.join(", ")))
+    }
+
+    /// The comment block every script starts with.
+    pub fn header(&self, run: &str) -> String {
+        let p = self.plan;
+        let src = &p.table.source;
+        let file = src
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let lines = [
+            format!(
+                "dupsweep {}: delete duplicate rows from table {}",
+                env!("CARGO_PKG_VERSION"),
+                p.table.name
+            ),
+            format!("input: {file} (sha256 {})", src.sha256),
+            format!("options: {}", p.options),
+            format!(
+                "rows in the dump: {}; duplicate groups: {}; rows to delete: {}; batches: {}",
+                p.table.rows(),
+                p.groups,
+                p.rows_to_delete,
+                p.batches.len()
+            ),
+            "Every batch deletes only rows that still hold their dumped values, and checks".into(),
+            "that it deleted exactly the expected rows (or none, when the script was already".into(),
+            "applied); any difference stops the script and rolls the whole transaction back.".into(),
+            format!("run: {run}"),
+        ];
+        let mut out = String::new();
+        for l in lines {
+            out.push_str("-- ");
+            out.push_str(&comment_safe(&l));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Text safe inside a `--` comment line for every client: no control characters, no
+/// backslashes (client commands in psql and mysql).
+pub fn comment_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() || c == '\\' { '?' } else { c })
+        .collect()
+}
+
+/// Renders the scripts for every dialect of the job.
+pub fn scripts(plan: &Plan<'_>, dialects: &[DialectName]) -> Result<Vec<(DialectName, String)>> {
+    dialects
+        .iter()
+        .map(|&d| Ok((d, dialect(d).script(plan)?)))
+        .collect()
+}

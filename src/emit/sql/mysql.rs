@@ -1,0 +1,167 @@
+//! MySQL and MariaDB. Backslash escaping in string literals depends on `NO_BACKSLASH_ESCAPES`,
+//! so text is written as hex literals (`_utf8mb4 X'…'`), which mean the same under every
+//! `sql_mode`. Guards compare text byte for byte (`CAST(CONVERT(col USING utf8mb4) AS BINARY)`),
+//! so a case- or accent-insensitive collation cannot let `Zoë` match `zoe`. There is no
+//! `RAISE` outside stored programs: a failed check inserts a duplicate into a temporary table,
+//! which is an error under every setting, and the client stops at the first error.
+
+use std::fmt::Write;
+
+use super::{Batch, Dialect, Kind, Plan, Render, Val};
+use crate::config::DialectName;
+use crate::error::Result;
+
+pub struct MySql;
+
+const GUARD: &str = "`dupsweep_guard`";
+const DRIFT: &str =
+    "dupsweep guard failed: the table changed since the dump; the transaction is rolled back";
+const ENGINE: &str =
+    "dupsweep guard failed: the table is missing or not InnoDB, so a failure could not be rolled back";
+
+fn hex(s: &str) -> String {
+    crate::ingest::hex(s.as_bytes())
+}
+
+fn check(cond: &str, label: &str, from: &str) -> String {
+    format!("INSERT INTO {GUARD} SELECT IF({cond}, '{label}', '{DRIFT}'){from};\n")
+}
+
+impl Dialect for MySql {
+    fn name(&self) -> DialectName {
+        DialectName::Mysql
+    }
+
+    fn ident(&self, name: &str) -> Result<String, String> {
+        if name.contains('\0') {
+            return Err("a name cannot hold a NUL byte".into());
+        }
+        Ok(format!("`{}`", name.replace('`', "``")))
+    }
+
+    fn literal(&self, v: Val<'_>) -> Result<String, String> {
+        let numeric = |t: &str| {
+            let ok = t.parse::<f64>().is_ok_and(f64::is_finite)
+                && t.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+            if ok {
+                Ok(t.to_owned())
+            } else {
+                Err(format!("\"{t}\" is not a number MySQL can hold"))
+            }
+        };
+        match v.kind {
+            Kind::Text => Ok(format!("_utf8mb4 X'{}'", hex(v.text))),
+            Kind::Int | Kind::Float | Kind::Decimal => numeric(v.text),
+            Kind::Bool => Ok(if v.text == "true" { "TRUE" } else { "FALSE" }.into()),
+            Kind::Date => Ok(format!("CAST(_utf8mb4 X'{}' AS DATE)", hex(v.text))),
+            Kind::Time => Ok(format!("CAST(_utf8mb4 X'{}' AS TIME(6))", hex(v.text))),
+            Kind::Timestamp => Ok(format!("CAST(_utf8mb4 X'{}' AS DATETIME(6))", hex(v.text))),
+            Kind::Bytes => Ok(format!("X'{}'", v.text)),
+        }
+    }
+
+    fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String> {
+        match v {
+            None => Ok(format!("{col} IS NULL")),
+            Some(Val {
+                kind: Kind::Text,
+                text,
+            }) => Ok(format!(
+                "CAST(CONVERT({col} USING utf8mb4) AS BINARY) = X'{}'",
+                hex(text)
+            )),
+            Some(v) => Ok(format!("{col} = {}", self.literal(v)?)),
+        }
+    }
+
+    fn script(&self, plan: &Plan<'_>) -> Result<String> {
+        let r = Render::new(self, plan)?;
+        let t = &r.table;
+        let mut out = r.header("mariadb DATABASE < THIS_FILE  (or mysql; without --force, so it stops at the first error)");
+        out.push_str("SET NAMES utf8mb4;\n");
+        if plan.batches.is_empty() {
+            out.push_str("-- no duplicate rows: nothing to delete\n");
+            return Ok(out);
+        }
+        // Temporary tables are created outside the transaction: no implicit commit inside it.
+        let _ = writeln!(out, "DROP TEMPORARY TABLE IF EXISTS {GUARD};");
+        let _ = writeln!(out, "CREATE TEMPORARY TABLE {GUARD} (`failure` VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY);");
+        let _ = writeln!(out, "INSERT INTO {GUARD} VALUES ('{DRIFT}'), ('{ENGINE}');");
+        let name_hex = hex(&plan.table.name);
+        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT IF(COUNT(*) = 1, 'ok: engine', '{ENGINE}') FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = _utf8mb4 X'{name_hex}' AND ENGINE = 'InnoDB';");
+        out.push_str("START TRANSACTION;\n");
+        let total = plan.batches.len();
+        for (bi, batch) in plan.batches.iter().enumerate() {
+            let n = bi + 1;
+            match batch {
+                Batch::Pk(batch) => {
+                    let rows = batch.rows.len();
+                    let surv = batch.survivors.len();
+                    let _ = writeln!(out, "-- batch {n} of {total}: {rows} rows");
+                    out.push_str(&check(
+                        &format!("COUNT(*) = {surv}"),
+                        &format!("ok: batch {n} survivors"),
+                        &format!(" FROM {t} WHERE\n    {}", r.any_match(&batch.survivors)?),
+                    ));
+                    let pk_in = r.pk_in(&batch.rows)?;
+                    let _ = writeln!(
+                        out,
+                        "DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
+                        r.any_match(&batch.rows)?
+                    );
+                    out.push_str("SET @dupsweep_deleted = ROW_COUNT();\n");
+                    out.push_str(&check(
+                        &format!("@dupsweep_deleted IN (0, {rows}) AND COUNT(*) = 0"),
+                        &format!("ok: batch {n} deleted"),
+                        &format!(" FROM {t} WHERE {pk_in}"),
+                    ));
+                }
+                Batch::Keyless(groups) => {
+                    let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
+                    for g in groups {
+                        let gid = g.id.number();
+                        let sigs = g
+                            .copies
+                            .iter()
+                            .map(|c| r.row_match(c.row, &g.guard))
+                            .collect::<Result<Vec<_>>>()?;
+                        let _ = writeln!(out, "-- group of record {gid}");
+                        for (i, s) in sigs.iter().enumerate() {
+                            let _ = writeln!(out, "SET @dupsweep_c{i} = (SELECT COUNT(*) FROM {t} WHERE {s});");
+                        }
+                        let state = |pick: &dyn Fn(&super::Copies) -> usize| {
+                            g.copies
+                                .iter()
+                                .enumerate()
+                                .map(|(i, c)| format!("@dupsweep_c{i} = {}", pick(c)))
+                                .collect::<Vec<_>>()
+                                .join(" AND ")
+                        };
+                        out.push_str(&check(
+                            &format!("({}) OR ({})", state(&|c| c.fresh), state(&|c| c.applied)),
+                            &format!("ok: group {gid} before"),
+                            "",
+                        ));
+                        for (i, (c, s)) in g.copies.iter().zip(&sigs).enumerate() {
+                            let m = c.fresh - c.applied;
+                            if m > 0 {
+                                let _ = writeln!(out, "DELETE FROM {t} WHERE {s} AND @dupsweep_c{i} = {} LIMIT {m};", c.fresh);
+                            }
+                        }
+                        let after = g
+                            .copies
+                            .iter()
+                            .zip(&sigs)
+                            .map(|(c, s)| format!("(SELECT COUNT(*) FROM {t} WHERE {s}) = {}", c.applied))
+                            .collect::<Vec<_>>()
+                            .join("\n    AND ");
+                        out.push_str(&check(&after, &format!("ok: group {gid} after"), ""));
+                    }
+                }
+            }
+        }
+        out.push_str("COMMIT;\n");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
+        Ok(out)
+    }
+}

@@ -1,0 +1,139 @@
+//! PostgreSQL: standard-conforming string literals (pinned at the top of the script, as
+//! pg_dump does), values compared in the column's own type, guards in `DO` blocks that raise
+//! an exception, `psql` stopping at the first error.
+
+use std::fmt::Write;
+
+use super::{Batch, Dialect, Kind, Plan, Render, Val};
+use crate::config::DialectName;
+use crate::error::Result;
+
+pub struct Postgres;
+
+fn quote(s: &str) -> Result<String, String> {
+    if s.contains('\0') {
+        return Err("PostgreSQL text cannot hold a NUL byte (\\0)".into());
+    }
+    Ok(format!("'{}'", s.replace('\'', "''")))
+}
+
+impl Dialect for Postgres {
+    fn name(&self) -> DialectName {
+        DialectName::Postgres
+    }
+
+    fn ident(&self, name: &str) -> Result<String, String> {
+        if name.contains('\0') {
+            return Err("a name cannot hold a NUL byte".into());
+        }
+        Ok(format!("\"{}\"", name.replace('"', "\"\"")))
+    }
+
+    fn literal(&self, v: Val<'_>) -> Result<String, String> {
+        // An untyped string constant takes the type of the column it is compared with, so
+        // '17' works for an integer and '2024-01-05' for a date.
+        match v.kind {
+            Kind::Bytes => Ok(format!("'\\x{}'", v.text)),
+            _ => quote(v.text),
+        }
+    }
+
+    fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String> {
+        match v {
+            None => Ok(format!("{col} IS NULL")),
+            Some(v) => Ok(format!("{col} = {}", self.literal(v)?)),
+        }
+    }
+
+    fn script(&self, plan: &Plan<'_>) -> Result<String> {
+        let r = Render::new(self, plan)?;
+        let t = &r.table;
+        let mut body = String::new();
+        let total = plan.batches.len();
+        for (bi, batch) in plan.batches.iter().enumerate() {
+            let n = bi + 1;
+            let mut b = String::new();
+            match batch {
+                Batch::Pk(batch) => {
+                    let rows = batch.rows.len();
+                    let surv = batch.survivors.len();
+                    let _ = writeln!(b, "  -- batch {n} of {total}: {rows} rows");
+                    let _ = writeln!(
+                        b,
+                        "  SELECT count(*) INTO n FROM {t} WHERE\n    {};",
+                        r.any_match(&batch.survivors)?
+                    );
+                    let _ = writeln!(b, "  IF n <> {surv} THEN\n    RAISE EXCEPTION 'dupsweep: batch {n}: % of the {surv} surviving rows still hold their dumped values; the table changed since the dump, nothing was deleted', n;\n  END IF;");
+                    let pk_in = r.pk_in(&batch.rows)?;
+                    let _ = writeln!(
+                        b,
+                        "  DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
+                        r.any_match(&batch.rows)?
+                    );
+                    let _ = writeln!(b, "  GET DIAGNOSTICS n = ROW_COUNT;");
+                    let _ = writeln!(b, "  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: batch {n}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', n;\n  END IF;");
+                    let _ = writeln!(b, "  SELECT count(*) INTO n FROM {t} WHERE {pk_in};");
+                    let _ = writeln!(b, "  IF n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: batch {n}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', n;\n  END IF;");
+                }
+                Batch::Keyless(groups) => {
+                    let _ = writeln!(b, "  -- batch {n} of {total}: {} groups", groups.len());
+                    for g in groups {
+                        let gid = g.id.number();
+                        let key = r.row_match(g.id, &g.key)?;
+                        let sigs = g
+                            .copies
+                            .iter()
+                            .map(|c| r.row_match(c.row, &g.guard))
+                            .collect::<Result<Vec<_>>>()?;
+                        let state = |pick: &dyn Fn(&super::Copies) -> usize| {
+                            g.copies
+                                .iter()
+                                .zip(&sigs)
+                                .map(|(c, s)| format!("count(*) FILTER (WHERE {s}) = {}", pick(c)))
+                                .collect::<Vec<_>>()
+                                .join("\n      AND ")
+                        };
+                        let fresh = state(&|c| c.fresh);
+                        let applied = state(&|c| c.applied);
+                        let _ = writeln!(b, "  -- group of record {gid}");
+                        let _ = writeln!(b, "  SELECT (({fresh})\n      OR ({applied}))\n    INTO ok FROM {t} WHERE {key};");
+                        let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: group of record {gid}: the copies in the table differ from the dump; the table changed since the dump, nothing was deleted';\n  END IF;");
+                        for (c, s) in g.copies.iter().zip(&sigs) {
+                            let m = c.fresh - c.applied;
+                            if m == 0 {
+                                continue;
+                            }
+                            let _ = writeln!(b, "  SELECT count(*) INTO n FROM {t} WHERE {s};");
+                            let _ = writeln!(b, "  IF n = {} THEN\n    DELETE FROM {t} WHERE ctid IN (SELECT ctid FROM {t} WHERE {s} LIMIT {m});\n  END IF;", c.fresh);
+                        }
+                        let _ = writeln!(b, "  SELECT ({applied})\n    INTO ok FROM {t} WHERE {key};");
+                        let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: group of record {gid}: the deletion left other copies than expected, so the table changed since the dump; nothing was deleted';\n  END IF;");
+                    }
+                }
+            }
+            // a dollar-quote tag that the body does not contain
+            let mut tag = "$dupsweep$".to_owned();
+            let mut k = 0;
+            while b.contains(&tag) {
+                k += 1;
+                tag = format!("$dupsweep{k}$");
+            }
+            let _ = writeln!(
+                body,
+                "DO {tag}\nDECLARE\n  n bigint;\n  ok boolean;\nBEGIN\n{b}END\n{tag};"
+            );
+        }
+        let mut out = r.header("psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)");
+        out.push_str("\\set ON_ERROR_STOP on\n");
+        out.push_str("SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n");
+        out.push_str("BEGIN;\n");
+        if plan.batches.is_empty() {
+            out.push_str("-- no duplicate rows: nothing to delete\n");
+        } else {
+            let _ = writeln!(out, "LOCK TABLE {t} IN SHARE ROW EXCLUSIVE MODE;");
+            out.push_str(&body);
+        }
+        out.push_str("COMMIT;\n");
+        Ok(out)
+    }
+}

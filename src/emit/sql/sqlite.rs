@@ -1,0 +1,127 @@
+//! SQLite: standard string literals (no backslash escapes in SQLite), text compared with the
+//! BINARY collation whatever the column declares, `rowid` for tables without a key. SQLite has
+//! no `RAISE` outside triggers: a failed check inserts a row that violates a CHECK constraint
+//! of a temporary table, and `.bail on` makes the `sqlite3` shell stop there.
+
+use std::fmt::Write;
+
+use super::{Batch, Dialect, Kind, Plan, Render, Val};
+use crate::config::DialectName;
+use crate::error::Result;
+
+pub struct Sqlite;
+
+const GUARD: &str = "temp.\"dupsweep_guard\"";
+
+fn text(s: &str) -> String {
+    if s.contains('\0') {
+        format!("CAST(X'{}' AS TEXT)", crate::ingest::hex(s.as_bytes()))
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
+impl Dialect for Sqlite {
+    fn name(&self) -> DialectName {
+        DialectName::Sqlite
+    }
+
+    fn ident(&self, name: &str) -> Result<String, String> {
+        if name.contains('\0') {
+            return Err("a name cannot hold a NUL byte".into());
+        }
+        Ok(format!("\"{}\"", name.replace('"', "\"\"")))
+    }
+
+    fn literal(&self, v: Val<'_>) -> Result<String, String> {
+        match v.kind {
+            Kind::Int | Kind::Float | Kind::Decimal
+                if v.text.parse::<f64>().is_ok_and(f64::is_finite)
+                    && v.text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) =>
+            {
+                Ok(v.text.to_owned())
+            }
+            Kind::Bool => Ok(if v.text == "true" { "1" } else { "0" }.into()),
+            Kind::Bytes => Ok(format!("X'{}'", v.text)),
+            _ => Ok(text(v.text)),
+        }
+    }
+
+    fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String> {
+        match v {
+            None => Ok(format!("{col} IS NULL")),
+            Some(v) if v.kind == Kind::Text => {
+                Ok(format!("{col} = {} COLLATE BINARY", self.literal(v)?))
+            }
+            Some(v) => Ok(format!("{col} = {}", self.literal(v)?)),
+        }
+    }
+
+    fn script(&self, plan: &Plan<'_>) -> Result<String> {
+        let r = Render::new(self, plan)?;
+        let t = &r.table;
+        // `rowid` has other names when a column took it.
+        let rowid = ["rowid", "_rowid_", "oid"]
+            .into_iter()
+            .find(|n| !plan.values.names.iter().any(|c| c.eq_ignore_ascii_case(n)))
+            .unwrap_or("rowid");
+        let mut out = r.header("sqlite3 DATABASE_FILE < THIS_FILE");
+        out.push_str(".bail on\n");
+        if plan.batches.is_empty() {
+            out.push_str("-- no duplicate rows: nothing to delete\n");
+            return Ok(out);
+        }
+        let _ = writeln!(out, "CREATE TEMP TABLE IF NOT EXISTS \"dupsweep_guard\" (\"step\" TEXT NOT NULL, \"ok\" INTEGER NOT NULL,\n  CONSTRAINT \"dupsweep guard failed: the table changed since the dump; the transaction is rolled back\" CHECK (\"ok\"));");
+        out.push_str("BEGIN IMMEDIATE;\n");
+        let total = plan.batches.len();
+        for (bi, batch) in plan.batches.iter().enumerate() {
+            let n = bi + 1;
+            match batch {
+                Batch::Pk(batch) => {
+                    let rows = batch.rows.len();
+                    let surv = batch.survivors.len();
+                    let _ = writeln!(out, "-- batch {n} of {total}: {rows} rows");
+                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT 'batch {n} survivors', count(*) = {surv} FROM {t} WHERE\n    {};", r.any_match(&batch.survivors)?);
+                    let pk_in = r.pk_in(&batch.rows)?;
+                    let _ = writeln!(
+                        out,
+                        "DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
+                        r.any_match(&batch.rows)?
+                    );
+                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT 'batch {n} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {pk_in}) = 0;");
+                }
+                Batch::Keyless(groups) => {
+                    let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
+                    for g in groups {
+                        let gid = g.id.number();
+                        let key = r.row_match(g.id, &g.key)?;
+                        let sigs = g
+                            .copies
+                            .iter()
+                            .map(|c| r.row_match(c.row, &g.guard))
+                            .collect::<Result<Vec<_>>>()?;
+                        let state = |pick: &dyn Fn(&super::Copies) -> usize| {
+                            g.copies
+                                .iter()
+                                .zip(&sigs)
+                                .map(|(c, s)| format!("count(CASE WHEN {s} THEN 1 END) = {}", pick(c)))
+                                .collect::<Vec<_>>()
+                                .join("\n      AND ")
+                        };
+                        let _ = writeln!(out, "-- group of record {gid}");
+                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT 'group {gid} before', ({})\n    OR ({}) FROM {t} WHERE {key};", state(&|c| c.fresh), state(&|c| c.applied));
+                        for (c, s) in g.copies.iter().zip(&sigs) {
+                            let m = c.fresh - c.applied;
+                            if m > 0 {
+                                let _ = writeln!(out, "DELETE FROM {t} WHERE {rowid} IN (SELECT {rowid} FROM {t} WHERE {s}\n    AND (SELECT count(*) FROM {t} WHERE {s}) = {} LIMIT {m});", c.fresh);
+                            }
+                        }
+                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT 'group {gid} after', {} FROM {t} WHERE {key};", state(&|c| c.applied));
+                    }
+                }
+            }
+        }
+        out.push_str("COMMIT;\n");
+        Ok(out)
+    }
+}

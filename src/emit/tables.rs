@@ -1,0 +1,145 @@
+//! The cleaned and removed tables, in the input's format. CSV records are copied byte for byte
+//! from the input ("007" stays "007", quoting as it was); Parquet keeps the input's column types.
+
+use std::io::Write;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::{RawCsv, Resolution, Table};
+
+/// The extra columns of the removed file.
+pub const GROUP: &str = "dupsweep_group";
+pub const SURVIVOR: &str = "dupsweep_survivor";
+pub const REASON: &str = "dupsweep_reason";
+
+/// Quotes a CSV field when it needs it (and always when it is empty, so it is not NULL).
+pub fn csv_field(value: &str, delimiter: u8) -> String {
+    let needs = value.is_empty()
+        || value
+            .bytes()
+            .any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
+    if needs {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// The survivor's key as text: its primary key value (a JSON array for a composite key), or
+/// its record number when there is no primary key.
+pub fn survivor_texts(table: &Table, pk: &[String]) -> Result<Box<dyn Fn(crate::model::RowId) -> String>> {
+    if pk.is_empty() {
+        return Ok(Box::new(|r| r.number().to_string()));
+    }
+    let cols = crate::detect::text_columns(table, pk)?;
+    Ok(Box::new(move |r| {
+        let vals: Vec<String> = cols
+            .iter()
+            .map(|c| c.get(r.index()).unwrap_or("").to_owned())
+            .collect();
+        if vals.len() == 1 {
+            vals[0].clone()
+        } else {
+            serde_json::to_string(&vals).unwrap_or_default()
+        }
+    }))
+}
+
+fn header_line(raw: &RawCsv, bom: bool) -> &[u8] {
+    let start = if bom { 3 } else { 0 };
+    let mut end = raw.header_end;
+    if end > start && raw.data[end - 1] == b'\n' {
+        end -= 1;
+        if end > start && raw.data[end - 1] == b'\r' {
+            end -= 1;
+        }
+    }
+    &raw.data[start..end]
+}
+
+pub fn write_cleaned_csv(w: &mut dyn Write, raw: &RawCsv, res: &Resolution) -> std::io::Result<()> {
+    w.write_all(&raw.data[..raw.header_end])?;
+    if raw.header_end == raw.data.len() && !raw.records.is_empty() {
+        w.write_all(raw.newline.as_bytes())?;
+    }
+    for (i, &(start, _)) in raw.records.iter().enumerate() {
+        if res.kept[i] {
+            w.write_all(&raw.data[start..raw.record_next[i]])?;
+        }
+    }
+    Ok(())
+}
+
+pub fn write_removed_csv(
+    w: &mut dyn Write,
+    raw: &RawCsv,
+    bom: bool,
+    delimiter: u8,
+    res: &Resolution,
+    survivor: &dyn Fn(crate::model::RowId) -> String,
+) -> std::io::Result<()> {
+    let d = [delimiter];
+    let nl = raw.newline.as_bytes();
+    if bom {
+        w.write_all(&[0xEF, 0xBB, 0xBF])?;
+    }
+    w.write_all(header_line(raw, bom))?;
+    for name in [GROUP, SURVIVOR, REASON] {
+        w.write_all(&d)?;
+        w.write_all(name.as_bytes())?;
+    }
+    w.write_all(nl)?;
+    for r in &res.removed {
+        let (start, end) = raw.records[r.row.index()];
+        w.write_all(&raw.data[start..end])?;
+        w.write_all(&d)?;
+        w.write_all(r.group.number().to_string().as_bytes())?;
+        w.write_all(&d)?;
+        w.write_all(csv_field(&survivor(r.survivor), delimiter).as_bytes())?;
+        w.write_all(&d)?;
+        w.write_all(csv_field(&r.reason, delimiter).as_bytes())?;
+        w.write_all(nl)?;
+    }
+    Ok(())
+}
+
+fn polars(e: PolarsError) -> Error {
+    Error::Internal(e.to_string())
+}
+
+pub fn cleaned_frame(table: &Table, res: &Resolution) -> Result<DataFrame> {
+    let mask = BooleanChunked::from_slice("kept".into(), &res.kept);
+    table.df.filter(&mask).map_err(polars)
+}
+
+pub fn removed_frame(
+    table: &Table,
+    res: &Resolution,
+    survivor: &dyn Fn(crate::model::RowId) -> String,
+) -> Result<DataFrame> {
+    let removed: Vec<bool> = res.kept.iter().map(|k| !k).collect();
+    let mask = BooleanChunked::from_slice("removed".into(), &removed);
+    let mut df = table.df.filter(&mask).map_err(polars)?;
+    let groups: Vec<u64> = res.removed.iter().map(|r| r.group.number()).collect();
+    let surv: Vec<String> = res.removed.iter().map(|r| survivor(r.survivor)).collect();
+    let reasons: Vec<&str> = res.removed.iter().map(|r| r.reason.as_str()).collect();
+    for (name, col) in [
+        (GROUP, Column::new(GROUP.into(), groups)),
+        (SURVIVOR, Column::new(SURVIVOR.into(), surv)),
+        (REASON, Column::new(REASON.into(), reasons)),
+    ] {
+        if df.get_column_names().iter().any(|c| c.as_str() == name) {
+            return Err(Error::usage(format!(
+                "the input already has a column named \"{name}\", which the removed file adds"
+            )));
+        }
+        df.with_column(col).map_err(polars)?;
+    }
+    Ok(df)
+}
+
+pub fn write_parquet(w: &mut dyn Write, df: &mut DataFrame) -> Result<()> {
+    ParquetWriter::new(w).finish(df).map_err(polars)?;
+    Ok(())
+}

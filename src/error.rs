@@ -1,0 +1,155 @@
+//! Errors the library returns, sorted by what a user can do about them, with the position in the
+//! input that caused them, a hint, and the process exit code each kind maps to.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where in an input a problem is: file, line (1-based, the line where the record starts),
+/// column (1-based field number) and the column's name, plus the record number (1-based, header
+/// excluded) when it differs from what the line says (multi-line records, Parquet rows).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    pub path: PathBuf,
+    pub line: Option<u64>,
+    pub column: Option<usize>,
+    pub field: Option<String>,
+    pub record: Option<u64>,
+}
+
+impl Location {
+    pub fn file(path: &Path) -> Self {
+        Location {
+            path: path.to_path_buf(),
+            ..Default::default()
+        }
+    }
+    pub fn line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+    pub fn record(mut self, record: u64) -> Self {
+        self.record = Some(record);
+        self
+    }
+    /// Names the column by its 1-based position and its header name.
+    pub fn column(mut self, index: usize, name: Option<&str>) -> Self {
+        self.column = Some(index + 1);
+        self.field = name.map(str::to_owned);
+        self
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        let mut extra = Vec::new();
+        if let Some(record) = self.record {
+            extra.push(format!("record {record}"));
+        }
+        if let Some(field) = &self.field {
+            extra.push(format!("column \"{field}\""));
+        } else if self.line.is_none() {
+            if let Some(col) = self.column {
+                extra.push(format!("column {col}"));
+            }
+        }
+        if !extra.is_empty() {
+            write!(f, " ({})", extra.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Every error dupsweep reports. `Usage` and `Config`: the command line or its options are wrong;
+/// `Data`: the input is not what it must be; `Io`: reading or writing a file failed;
+/// `Internal`: a bug in dupsweep.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("{location}: {message}")]
+    Data {
+        location: Location,
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("internal error (a bug in dupsweep, please report it): {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn data(location: Location, message: impl Into<String>) -> Self {
+        Error::Data {
+            location,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    }
+    /// Adds (or replaces) the `hint:` line shown under the message.
+    pub fn with_hint(mut self, text: impl Into<String>) -> Self {
+        match &mut self {
+            Error::Usage { hint, .. } | Error::Data { hint, .. } => *hint = Some(text.into()),
+            Error::Io { .. } | Error::Internal(_) => {}
+        }
+        self
+    }
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Usage { hint, .. } | Error::Data { hint, .. } => hint.as_deref(),
+            Error::Io { .. } | Error::Internal(_) => None,
+        }
+    }
+    /// The process exit code: every error is 2 (0 is success, 1 is "duplicates found" for `scan`).
+    pub fn exit_code(&self) -> i32 {
+        2
+    }
+    /// The message as the command line prints it: `error: …` and an optional `hint: …` line.
+    pub fn render(&self) -> String {
+        let mut out = format!("error: {self}");
+        if let Some(h) = self.hint() {
+            out.push_str("\nhint: ");
+            out.push_str(h);
+        }
+        out
+    }
+}
+
+/// Names a list of valid choices for messages: `"a", "b", "c"`.
+pub fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|s| format!("\"{}\"", s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

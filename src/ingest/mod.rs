@@ -1,0 +1,79 @@
+//! Ingest: reads one dump file (CSV, possibly gzip/zstd-compressed, or Parquet) into a
+//! [`Table`], with the input's SHA-256 and the position of every record.
+
+pub mod csv;
+pub mod parquet;
+pub mod sniff;
+pub mod tokenizer;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Location, Result};
+use crate::model::{Format, Source, Table};
+use crate::progress::Progress;
+
+pub use self::csv::CsvOptions;
+
+/// The table name a file gets by default: its file name without `.csv`, `.parquet`, `.gz`…
+pub fn table_name_from_path(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "table".into());
+    let mut stem = name.as_str();
+    for ext in [".gz", ".zst", ".zstd", ".csv", ".tsv", ".txt", ".parquet", ".pq"] {
+        if stem.len() > ext.len() && stem.to_ascii_lowercase().ends_with(ext) {
+            stem = &stem[..stem.len() - ext.len()];
+        }
+    }
+    stem.to_owned()
+}
+
+/// Reads a dump file; the format is detected from its content.
+pub fn read(
+    path: &Path,
+    table: Option<&str>,
+    csv: &CsvOptions,
+    progress: &dyn Progress,
+) -> Result<Table> {
+    if path.is_dir() {
+        return Err(Error::data(
+            Location::file(path),
+            "this is a folder; give one table's file",
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let name = table
+        .map(str::to_owned)
+        .unwrap_or_else(|| table_name_from_path(path));
+    let source = Source {
+        path: path.to_path_buf(),
+        format: Format::Parquet,
+        sha256,
+        bytes: bytes.len() as u64,
+    };
+    if sniff::is_parquet(&bytes) {
+        parquet::read(path, bytes, source, name)
+    } else {
+        if bytes.is_empty() {
+            return Err(Error::data(
+                Location::file(path),
+                "the file is empty: a CSV dump needs a header row naming the columns",
+            ));
+        }
+        csv::read(path, bytes, source, name, csv, progress)
+    }
+}
+
+/// Lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

@@ -1,0 +1,24 @@
+//! dupsweep: finds duplicate rows in database dumps, writes the cleaned table, the removed rows
+//! and an SQL script that replays the same deletion on the live database.
+//!
+//! ```text
+//!  ingest ──► detect ──────────────► survive ──► emit
+//!  CSV,       exact: group by key     one per     cleaned and removed files; SQL per
+//!  Parquet    columns (Polars)        group       dialect (guarded, batched); report.json
+//! ```
+//! Every record carries a [`model::RowId`] from ingest to emit; [`pipeline::run`] is the only
+//! place that knows the order of the stages.
+
+pub mod config;
+pub mod detect;
+pub mod emit;
+pub mod error;
+pub mod ingest;
+pub mod model;
+pub mod pipeline;
+pub mod progress;
+pub mod survive;
+
+pub use config::{Job, Layer};
+pub use error::{Error, Result};
+pub use pipeline::{run, Command, Outcome};

@@ -1,0 +1,161 @@
+//! The values passed between stages: a table as read (`Table`), the duplicate groups found
+//! (`Matches`), the survivor chosen in each group (`Resolution`).
+
+use std::path::PathBuf;
+
+use polars::prelude::DataFrame;
+
+/// The stable number of a record: its 0-based position among the data records of the input
+/// (header excluded). It is shown to users 1-based, as "record N".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RowId(pub u32);
+
+impl RowId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+    /// The 1-based record number users see.
+    pub fn number(self) -> u64 {
+        u64::from(self.0) + 1
+    }
+}
+
+/// How a CSV input is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// The input's format, as detected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    Csv {
+        delimiter: u8,
+        compression: Compression,
+        bom: bool,
+    },
+    Parquet,
+}
+
+impl Format {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Csv { .. } => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// Where a table came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub format: Format,
+    /// SHA-256 of the file's bytes as stored (compressed if it is compressed), lowercase hex.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// The byte-exact text of a CSV input, kept so that outputs copy records as they were written.
+#[derive(Debug, Clone)]
+pub struct RawCsv {
+    /// The decompressed file, byte order mark included.
+    pub data: Vec<u8>,
+    /// Where the data records start: `data[..header_end]` is the BOM, header and its line end.
+    pub header_end: usize,
+    /// Per record: the byte range of the record without its line end.
+    pub records: Vec<(usize, usize)>,
+    /// Per record: where the next record (or the end of the data) starts.
+    pub record_next: Vec<usize>,
+    /// Per record: the 1-based line on which it starts.
+    pub lines: Vec<u64>,
+    /// The line ending the header used (`\n` or `\r\n`), reused for written files.
+    pub newline: &'static str,
+}
+
+/// A table as read: columns in Polars (CSV values are text, never coerced; Parquet keeps its
+/// types), and where each record came from.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub source: Source,
+    pub columns: Vec<String>,
+    pub df: DataFrame,
+    /// Present for CSV inputs.
+    pub raw: Option<RawCsv>,
+}
+
+impl Table {
+    pub fn rows(&self) -> usize {
+        self.df.height()
+    }
+    /// The line a record starts on, for CSV inputs.
+    pub fn line_of(&self, row: RowId) -> Option<u64> {
+        self.raw.as_ref().map(|r| r.lines[row.index()])
+    }
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+/// One group of records that are duplicates of each other; members in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub members: Vec<RowId>,
+}
+
+impl Group {
+    /// The group id users see: the smallest record number in the group.
+    pub fn id(&self) -> RowId {
+        self.members[0]
+    }
+}
+
+/// What detection found: groups of two or more records, ordered by their first record.
+#[derive(Debug, Clone, Default)]
+pub struct Matches {
+    /// The columns that made records duplicates.
+    pub key: Vec<String>,
+    pub groups: Vec<Group>,
+    /// Per key column: how many records repeat a value of that column alone seen earlier in
+    /// the file (rows minus distinct values, NULL counting as one value).
+    pub repeats_per_column: Vec<(String, u64)>,
+}
+
+/// A removed record and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    pub row: RowId,
+    pub group: RowId,
+    pub survivor: RowId,
+    pub reason: String,
+}
+
+/// The outcome of choosing survivors: which records are kept, which are removed.
+#[derive(Debug, Clone, Default)]
+pub struct Resolution {
+    /// Per group, in group order: the survivor.
+    pub survivors: Vec<RowId>,
+    /// Removed records in file order.
+    pub removed: Vec<Removal>,
+    /// Per record: true when it is kept.
+    pub kept: Vec<bool>,
+}
+
+impl Resolution {
+    pub fn kept_rows(&self) -> usize {
+        self.kept.iter().filter(|k| **k).count()
+    }
+}

@@ -1,0 +1,279 @@
+//! The command line on the bundled dumps: outputs, exit codes, determinism, formats.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use crate::util::{files, report_without_timings, testdata, Workdir};
+
+fn records(data: &[u8], delimiter: u8) -> Vec<Vec<String>> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(data);
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .from_reader(data)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+const STUDENTS_ARGS: &[&str] = &[
+    "--pk",
+    "id",
+    "--ignore",
+    "updated_at",
+    "--keep",
+    "max:updated_at",
+    "--dialect",
+    "postgres",
+    "--dialect",
+    "mysql",
+    "--dialect",
+    "sqlite",
+];
+
+fn clean_students(w: &Workdir, out: &str) {
+    let input = testdata("school/students.csv");
+    let mut args = vec!["clean", input.as_str(), "--out", out];
+    args.extend_from_slice(STUDENTS_ARGS);
+    w.run(&args).ok();
+}
+
+#[test]
+fn clean_matches_the_golden_outputs() {
+    let w = Workdir::new();
+    clean_students(&w, "out");
+    let expected_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/expected/students");
+    let got = files(&w.path("out"));
+    if std::env::var_os("UPDATE_EXPECTED").is_some() {
+        std::fs::create_dir_all(&expected_dir).unwrap();
+        for (name, data) in &got {
+            if name != "report.json" {
+                std::fs::write(expected_dir.join(name), data).unwrap();
+            }
+        }
+    }
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "report.json",
+            "students.cleaned.csv",
+            "students.mysql.sql",
+            "students.postgres.sql",
+            "students.removed.csv",
+            "students.sqlite.sql"
+        ]
+    );
+    for (name, data) in &got {
+        if name == "report.json" {
+            continue;
+        }
+        let want = std::fs::read(expected_dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(want == *data, "{name} differs from testdata/expected/students/{name} (UPDATE_EXPECTED=1 rewrites it)");
+    }
+}
+
+#[test]
+fn cleaned_plus_removed_is_the_input_and_nothing_is_lost() {
+    let w = Workdir::new();
+    clean_students(&w, "out");
+    let input = records(&std::fs::read(testdata("school/students.csv")).unwrap(), b',');
+    let cleaned = records(&w.read("out/students.cleaned.csv"), b',');
+    let removed = records(&w.read("out/students.removed.csv"), b',');
+    assert_eq!(cleaned[0], input[0]);
+    assert_eq!(
+        removed[0][input[0].len()..],
+        ["dupsweep_group", "dupsweep_survivor", "dupsweep_reason"]
+    );
+    // 137 records: 123 distinct students + 13 copies, plus the header line
+    assert_eq!(input.len() - 1, 136);
+    assert_eq!(removed.len() - 1, 13);
+    assert_eq!(cleaned.len() - 1, 123);
+    let mut all: Vec<Vec<String>> = cleaned[1..].to_vec();
+    all.extend(removed[1..].iter().map(|r| r[..input[0].len()].to_vec()));
+    all.sort();
+    let mut want = input[1..].to_vec();
+    want.sort();
+    assert_eq!(all, want);
+    // every removed row names a survivor that is in the cleaned file and has the same key
+    let by_id: BTreeMap<&str, &Vec<String>> = cleaned[1..].iter().map(|r| (r[0].as_str(), r)).collect();
+    for r in &removed[1..] {
+        let s = by_id.get(r[11].as_str()).expect("survivor is kept");
+        assert_eq!(s[1..9], r[1..9], "survivor and removed row share the key");
+        assert!(s[9] >= r[9], "max:updated_at keeps the newest");
+        assert_eq!(r[12], "exact:first_name,last_name,email,birth_date,grade,balance,active,notes");
+    }
+}
+
+#[test]
+fn outputs_are_byte_identical_across_runs_and_the_input_is_untouched() {
+    let w = Workdir::new();
+    let before = std::fs::read(testdata("school/students.csv")).unwrap();
+    clean_students(&w, "a");
+    clean_students(&w, "b");
+    let (a, b) = (files(&w.path("a")), files(&w.path("b")));
+    assert_eq!(a.len(), b.len());
+    for ((na, da), (nb, db)) in a.iter().zip(&b) {
+        assert_eq!(na, nb);
+        if na == "report.json" {
+            let (mut ra, rb) = (report_without_timings(da), report_without_timings(db));
+            // the outputs list names the folder, which differs on purpose here
+            let s = serde_json::to_string(&ra).unwrap().replace("a/", "b/");
+            ra = serde_json::from_str(&s).unwrap();
+            assert_eq!(ra, rb);
+        } else {
+            assert!(da == db, "{na} differs between runs");
+        }
+    }
+    assert_eq!(std::fs::read(testdata("school/students.csv")).unwrap(), before);
+    // no temporary file is left behind
+    assert!(a.iter().all(|(n, _)| !n.starts_with(".dupsweep-")));
+}
+
+#[test]
+fn report_json_has_the_documented_fields() {
+    let w = Workdir::new();
+    clean_students(&w, "out");
+    let r: serde_json::Value = serde_json::from_slice(&w.read("out/report.json")).unwrap();
+    assert_eq!(r["input"]["rows"], 136);
+    assert_eq!(r["input"]["format"], "csv");
+    assert_eq!(r["input"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(r["input"]["columns"].as_array().unwrap().len(), 10);
+    assert_eq!(r["options"]["pk"], serde_json::json!(["id"]));
+    assert_eq!(r["options"]["keep"], "max:updated_at");
+    assert_eq!(r["groups"], 11);
+    assert_eq!(r["rows_in_groups"], 24);
+    assert_eq!(r["rows_removed"], 13);
+    assert_eq!(r["rows_kept"], 123);
+    assert_eq!(r["largest_group"], 3);
+    assert_eq!(r["duplicates_per_key_column"][0]["column"], "first_name");
+    for k in ["read_ms", "detect_ms", "survive_ms", "write_ms", "total_ms"] {
+        assert!(r["timings"][k].is_u64(), "{k}");
+    }
+}
+
+#[test]
+fn scan_exit_codes_and_json() {
+    let w = Workdir::new();
+    let input = testdata("school/students.csv");
+    let run = w.run(&["scan", &input, "--pk", "id", "--ignore", "updated_at"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stdout().starts_with("students: 136 rows, 11 duplicate groups (24 rows), 13 rows to remove, 123 kept\n"), "{}", run.stdout());
+    // scan writes nothing
+    assert!(!w.path("dupsweep-out").exists());
+    let run = w.run(&["scan", &input, "--pk", "id", "--json"]);
+    assert_eq!(run.code(), 1);
+    let r: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(r["command"], "scan");
+    assert_eq!(r["rows_removed"], 9, "with updated_at in the key fewer rows match");
+    // no duplicates: exit 0
+    let run = w.run(&["scan", &input, "--key", "id"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stdout().contains("0 duplicate groups"));
+}
+
+#[test]
+fn compressed_inputs_give_the_same_cleaned_file() {
+    let w = Workdir::new();
+    let plain = std::fs::read(testdata("school/marks.csv")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    w.write("marks.csv.gz", &gz.finish().unwrap());
+    w.write("marks.csv.zst", &zstd::encode_all(&plain[..], 3).unwrap());
+    w.write("marks.csv", &plain);
+    for (input, out) in [("marks.csv", "p"), ("marks.csv.gz", "g"), ("marks.csv.zst", "z")] {
+        w.run(&["clean", input, "--pk", "student_id,exam", "--out", out]).ok();
+    }
+    let p = w.read("p/marks.cleaned.csv");
+    assert_eq!(records(&p, b',').len() - 1, 40);
+    assert_eq!(w.read("g/marks.cleaned.csv"), p);
+    assert_eq!(w.read("z/marks.cleaned.csv"), p);
+    let r: serde_json::Value = serde_json::from_slice(&w.read("g/report.json")).unwrap();
+    assert_eq!(r["input"]["compression"], "gzip");
+}
+
+#[test]
+fn bom_semicolon_and_text_keys_are_kept_as_written() {
+    let w = Workdir::new();
+    let input = testdata("school/courses.csv");
+    w.run(&["clean", &input, "--pk", "code", "--out", "o"]).ok();
+    let cleaned = w.read("o/courses.cleaned.csv");
+    assert!(cleaned.starts_with(b"\xEF\xBB\xBFcode;title;teacher;room\n"));
+    let recs = records(&cleaned, b';');
+    let codes: Vec<&str> = recs[1..].iter().map(|r| r[0].as_str()).collect();
+    // HIST-y has a NULL room, HIST and HIST-x an empty string: different values
+    assert_eq!(codes, ["MATH-101", "PHYS-1", "ART", "ART-2", "HIST", "HIST-y", "BIO"]);
+    let removed = w.read_str("o/courses.removed.csv");
+    assert!(removed.contains(";dupsweep_group;dupsweep_survivor;dupsweep_reason\n"));
+    assert!(removed.contains("HIST-x;History;Mr. Smith;\"\";7;HIST;exact:title,teacher,room\n"), "{removed}");
+}
+
+#[test]
+fn null_marker_and_keep_rules() {
+    let w = Workdir::new();
+    w.write(
+        "t.csv",
+        b"id,name,score,seen\n1,a,9,2024-01-02\n2,a,10,2024-01-10T08:00:00+02:00\n3,a,,\\N\n4,b,\\N,2024-01-01\n5,b,\"\\N\",2024-01-01\n",
+    );
+    let kept = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["clean", "t.csv", "--pk", "id", "--key", "name", "--null", "\\N", "--out", "o"];
+        a.extend_from_slice(args);
+        w.run(&a).ok();
+        records(&w.read("o/t.cleaned.csv"), b',')[1..]
+            .iter()
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    assert_eq!(kept(&[]), ["1", "4"]);
+    assert_eq!(kept(&["--keep", "last"]), ["3", "5"]);
+    // 10 > 9 as numbers; NULL never wins
+    assert_eq!(kept(&["--keep", "max:score"]), ["2", "4"]);
+    assert_eq!(kept(&["--keep", "min:score"]), ["1", "4"]);
+    assert_eq!(kept(&["--keep", "max:seen"]), ["2", "4"]);
+    // record 3 has two NULLs (score empty, seen \N); record 4's score is \N (NULL), 5's is text
+    assert_eq!(kept(&["--keep", "most-complete"]), ["1", "5"]);
+}
+
+#[test]
+fn keyless_tables_are_deduplicated_by_position() {
+    let w = Workdir::new();
+    let input = testdata("school/timetable.csv");
+    w.run(&["clean", &input, "--out", "o", "--dialect", "sqlite"]).ok();
+    let removed = records(&w.read("o/timetable.removed.csv"), b',');
+    assert_eq!(removed.len() - 1, 7);
+    // the survivor is named by its record number
+    assert!(removed[1..].iter().all(|r| r[6].parse::<u64>().is_ok()));
+    let r: serde_json::Value = serde_json::from_slice(&w.read("o/report.json")).unwrap();
+    assert_eq!(r["options"]["key"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn parquet_in_parquet_out_with_types() {
+    use polars::prelude::*;
+    let w = Workdir::new();
+    let mut df = df!(
+        "id" => [1i64, 2, 3, 4],
+        "name" => [Some("Ann"), Some("Ann"), None, None],
+        "score" => [1.5f64, 1.5, 2.0, 2.0],
+        "born" => [Some(10i32), Some(10), None, None],
+    )
+    .unwrap();
+    df.with_column(df.column("born").unwrap().cast(&DataType::Date).unwrap()).unwrap();
+    let f = std::fs::File::create(w.path("people.parquet")).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+    w.run(&["clean", "people.parquet", "--pk", "id", "--out", "o", "--dialect", "sqlite", "--dialect", "mysql"]).ok();
+    let read = |p: &str| ParquetReader::new(std::fs::File::open(w.path(p)).unwrap()).finish().unwrap();
+    let cleaned = read("o/people.cleaned.parquet");
+    assert_eq!(cleaned.schema(), df.schema());
+    assert_eq!(cleaned.column("id").unwrap().i64().unwrap().to_vec(), [Some(1), Some(3)]);
+    let removed = read("o/people.removed.parquet");
+    assert_eq!(removed.height(), 2);
+    assert_eq!(
+        removed.column("dupsweep_survivor").unwrap().str().unwrap().iter().collect::<Vec<_>>(),
+        [Some("1"), Some("3")]
+    );
+    let sql = w.read_str("o/people.sqlite.sql");
+    assert!(sql.contains("\"id\" = 2 AND \"name\" = 'Ann' COLLATE BINARY AND \"score\" = 1.5 AND \"born\" = '1970-01-11'"), "{sql}");
+    let sql = w.read_str("o/people.mysql.sql");
+    assert!(sql.contains("`born` = CAST(_utf8mb4 X'313937302d30312d3131' AS DATE)"), "{sql}");
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary (Polars is linked once): CLI behaviour, outputs, errors, and
+//! replays of the generated SQL on real databases.
+
+mod cli;
+mod errors;
+mod replay;
+mod util;
