@@ -68,6 +68,10 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
 
     let t = Instant::now();
     progress.start("writing", None);
+    // Everything that can fail on the data is done before the first file is written.
+    let values = sql::Values::from_table(&table)?;
+    let plan = sql::plan(&table, &values, job, &key, &resolution, &matches);
+    let scripts = sql::scripts(&plan, &job.dialects)?;
     let mut outs = Outputs::new(&job.out, &[&job.input]);
     let survivor = tables::survivor_texts(&table, &job.pk)?;
     let mut outputs = Vec::new();
@@ -99,9 +103,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
         }
     }
 
-    let values = sql::Values::from_table(&table)?;
-    let plan = sql::plan(&table, &values, job, &key, &resolution, &matches);
-    for (dialect, script) in sql::scripts(&plan, &job.dialects)? {
+    for (dialect, script) in scripts {
         let name = Outputs::file_name(&table.name, &format!("{}.sql", dialect.name()));
         let p = outs.write(&name, |w| {
             use std::io::Write;

@@ -14,6 +14,8 @@ pub struct Outputs {
     dir: PathBuf,
     protect: Vec<PathBuf>,
     pending: Vec<(NamedTempFile, PathBuf)>,
+    /// True when this run created the folder (removed again if the run fails).
+    created_dir: bool,
 }
 
 impl Outputs {
@@ -26,6 +28,7 @@ impl Outputs {
                 .filter_map(|p| std::fs::canonicalize(p).ok())
                 .collect(),
             pending: Vec::new(),
+            created_dir: false,
         }
     }
 
@@ -50,8 +53,11 @@ impl Outputs {
         name: &str,
         fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
     ) -> Result<PathBuf> {
-        std::fs::create_dir_all(&self.dir)
-            .map_err(|e| Error::io(&self.dir, "cannot create the output folder", e))?;
+        if !self.dir.is_dir() {
+            std::fs::create_dir_all(&self.dir)
+                .map_err(|e| Error::io(&self.dir, "cannot create the output folder", e))?;
+            self.created_dir = true;
+        }
         let target = self.dir.join(name);
         if let Ok(canon) = std::fs::canonicalize(&target) {
             if self.protect.contains(&canon) {
@@ -62,9 +68,15 @@ impl Outputs {
                 .with_hint("choose another --out folder"));
             }
         }
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".dupsweep-")
-            .suffix(".tmp")
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".dupsweep-").suffix(".tmp");
+        #[cfg(unix)]
+        {
+            // ordinary permissions for the finished files (the umask still applies)
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let mut tmp = builder
             .tempfile_in(&self.dir)
             .map_err(|e| Error::io(&self.dir, "cannot create a file in the output folder", e))?;
         {
@@ -81,12 +93,24 @@ impl Outputs {
     }
 
     /// Renames every written file into place.
-    pub fn commit(self) -> Result<()> {
-        for (tmp, target) in self.pending {
+    pub fn commit(mut self) -> Result<()> {
+        self.created_dir = false;
+        for (tmp, target) in std::mem::take(&mut self.pending) {
             tmp.persist(&target)
                 .map_err(|e| Error::io(&target, "cannot move the finished file into place", e.error))?;
         }
         Ok(())
+    }
+}
+
+impl Drop for Outputs {
+    /// A run that failed before `commit` leaves nothing: temporary files are deleted, and the
+    /// folder too when this run created it.
+    fn drop(&mut self) {
+        self.pending.clear();
+        if self.created_dir {
+            let _ = std::fs::remove_dir(&self.dir);
+        }
     }
 }
 

@@ -1,1 +1,130 @@
-//! Bad input: one clear error naming file, line and column, exit 2, no output written.
+//! Bad input: one clear error naming file, line and column, exit 2, and no output written.
+
+use crate::util::Workdir;
+
+/// Runs `clean` on `data` and returns stderr; asserts exit 2 and that nothing was written.
+fn fails(data: &[u8], args: &[&str]) -> String {
+    let w = Workdir::new();
+    w.write("t.csv", data);
+    let mut a = vec!["clean", "t.csv", "--out", "out"];
+    a.extend_from_slice(args);
+    let run = w.run(&a);
+    assert_eq!(run.code(), 2, "stdout: {}\nstderr: {}", run.stdout(), run.stderr());
+    assert!(!w.path("out").exists(), "a failed run wrote output");
+    assert_eq!(std::fs::read(w.path("t.csv")).unwrap(), data, "the input changed");
+    run.stderr()
+}
+
+#[test]
+fn unbalanced_quote() {
+    assert_eq!(
+        fails(b"id,name\n1,a\n2,\"oops\n3,c\n", &[]),
+        "error: t.csv:3:2 (column \"name\"): a quoted field is never closed (unbalanced quote)\n\
+         hint: a quote inside a quoted field must be doubled: \"say \"\"hi\"\"\"\n"
+    );
+}
+
+#[test]
+fn text_after_a_closing_quote() {
+    assert_eq!(
+        fails(b"id,name\n1,\"a\"b\n", &[]),
+        "error: t.csv:2:2 (column \"name\"): unexpected 'b' after the closing quote of a field\n\
+         hint: a field that starts with a quote must end with a quote followed by the delimiter ',' or a line end\n"
+    );
+}
+
+#[test]
+fn ragged_row() {
+    assert_eq!(
+        fails(b"id,name\n1,a\n2,b,extra\n", &[]),
+        "error: t.csv:3 (record 2): this record has 3 fields, the header has 2\n\
+         hint: a ragged row: check for a missing or extra delimiter, or a value that needs quotes\n"
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    assert_eq!(
+        fails(b"id,name\n1,ok\n2,\"two\nlines caf\xe9\"\n", &[]),
+        "error: t.csv:3:2 (record 2, column \"name\"): the value is not valid UTF-8 (byte 0xE9 after \"two\nlines caf\")\n\
+         hint: dupsweep reads UTF-8; convert the dump first, e.g. iconv -f LATIN1 -t UTF-8 t.csv > converted.csv\n"
+    );
+}
+
+#[test]
+fn empty_file() {
+    let msg = "error: t.csv: the file is empty: a CSV dump needs a header row naming the columns\n";
+    assert_eq!(fails(b"", &[]), msg);
+    assert_eq!(fails(b"\xEF\xBB\xBF\n", &[]), msg);
+}
+
+#[test]
+fn primary_key_not_unique() {
+    assert_eq!(
+        fails(b"id,name\n1,a\n2,b\n1,c\n", &["--pk", "id"]),
+        "error: t.csv:4:1 (record 3, column \"id\"): primary key value \"1\" is not unique (also on line 2)\n\
+         hint: a primary key must be unique and non-NULL; leave --pk out to treat the table as one without a key\n"
+    );
+}
+
+#[test]
+fn composite_primary_key_not_unique() {
+    let err = fails(b"a,b,c\n1,x,p\n1,y,q\n1,x,r\n", &["--pk", "a,b"]);
+    assert!(err.starts_with("error: t.csv:4:1 (record 3, column \"a\"): primary key value \"1, x\" is not unique (also on line 2)\n"), "{err}");
+}
+
+#[test]
+fn primary_key_null() {
+    assert_eq!(
+        fails(b"id,name\n1,a\n,b\n", &["--pk", "id"]),
+        "error: t.csv:3:1 (record 2, column \"id\"): the primary key is NULL\n\
+         hint: a primary key must be unique and non-NULL; leave --pk out to treat the table as one without a key\n"
+    );
+}
+
+#[test]
+fn missing_columns_list_the_valid_ones() {
+    let data = b"id,name\n1,a\n";
+    let hint = "hint: the columns are \"id\", \"name\"\n";
+    assert_eq!(
+        fails(data, &["--pk", "nope"]),
+        format!("error: t.csv: --pk column \"nope\" does not exist\n{hint}")
+    );
+    assert_eq!(
+        fails(data, &["--key", "name,zz"]),
+        format!("error: t.csv: --key column \"zz\" does not exist\n{hint}")
+    );
+    assert_eq!(
+        fails(data, &["--keep", "max:when"]),
+        format!("error: t.csv: --keep column \"when\" does not exist\n{hint}")
+    );
+}
+
+#[test]
+fn a_value_postgres_cannot_hold_names_the_record() {
+    let err = fails(b"id,name\n1,a\x00b\n2,a\x00b\n", &["--pk", "id"]);
+    assert_eq!(
+        err,
+        "error: t.csv:2:2 (record 1, column \"name\"): PostgreSQL text cannot hold a NUL byte (\\0)\n\
+         hint: this value cannot be written for postgres; clean it in the dump or leave --dialect postgres out\n"
+    );
+}
+
+#[test]
+fn usage_errors() {
+    assert_eq!(
+        fails(b"id\n1\n", &["--keep", "newest"]),
+        "error: --keep \"newest\" is not a rule\nhint: use first, last, min:COLUMN, max:COLUMN or most-complete\n"
+    );
+    assert!(fails(b"id\n1\n", &["--dialect", "oracle"]).starts_with("error: --dialect \"oracle\" is not supported"));
+    assert!(fails(b"id\n1\n", &["--pk", "id"]).starts_with("error: no column is left to compare"));
+}
+
+#[test]
+fn missing_input_file() {
+    let w = Workdir::new();
+    let run = w.run(&["clean", "nope.csv", "--out", "out"]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().starts_with("error: nope.csv: cannot read the input:"), "{}", run.stderr());
+    assert!(!w.path("out").exists());
+}
