@@ -8,6 +8,8 @@ students.csv   integer primary key `id`; ~10% duplicated rows (some several time
 courses.csv    text primary key `code`, `;`-delimited, with a BOM.
 marks.csv      composite primary key (student_id, exam), duplicates under other keys.
 timetable.csv  no primary key: identical copies of whole rows, NULLs in key columns.
+../adversarial.csv  every hostile value (quotes, backslashes, injection, newlines, a 70,000-
+               character string, NULL, "", Zoë/zoe/ZOE...) twice.
 
 Run: python3 scripts/make_testdata.py
 """
@@ -137,10 +139,40 @@ def timetable():
     write(OUT / "timetable.csv", header, rows)
 
 
+def adversarial():
+    """Every hostile value twice (so it appears in the SQL as survivor and as removed row)."""
+    header = ["id", "value", "kind"]
+    values = ODD + [
+        "y" * 70000,
+        "Zoë",
+        "zoe",
+        "ZOE",
+        "",
+        None,
+        "'",
+        "\\",
+        "\\'",
+        "';\\",
+        "\t\tleading tabs",
+        "\u00a0non-breaking space\u2028line separator",
+        "NULL",
+        "e\u0301 (combining accent) vs \u00e9",
+        "\u00e9",
+    ]
+    rows = []
+    n = 1
+    for i, v in enumerate(values):
+        for _ in range(2):
+            rows.append([str(n), v, f"k{i}"])
+            n += 1
+    write(OUT.parent / "adversarial.csv", header, rows)
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     students()
     courses()
     marks()
     timetable()
+    adversarial()
     print(f"wrote {OUT}")

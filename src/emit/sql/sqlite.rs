@@ -13,8 +13,10 @@ pub struct Sqlite;
 
 const GUARD: &str = "temp.\"dupsweep_guard\"";
 
+/// A text literal. Values with control characters are written as hex: the `sqlite3` shell
+/// turns `\r\n` inside a script into `\n`, and a NUL ends a C string.
 fn text(s: &str) -> String {
-    if s.contains('\0') {
+    if s.bytes().any(|b| b < 0x20 && b != b'\t' && b != b'\n') {
         format!("CAST(X'{}' AS TEXT)", crate::ingest::hex(s.as_bytes()))
     } else {
         format!("'{}'", s.replace('\'', "''"))
