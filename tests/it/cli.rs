@@ -278,3 +278,46 @@ fn parquet_in_parquet_out_with_types() {
     let sql = w.read_str("o/people.mysql.sql");
     assert!(sql.contains("`born` = CAST(_utf8mb4 X'313937302d30312d3131' AS DATE)"), "{sql}");
 }
+
+#[test]
+fn the_parquet_dump_loses_the_same_rows_as_the_csv_dump() {
+    use polars::prelude::*;
+    let w = Workdir::new();
+    let args = |input: String, out: &str| {
+        let mut a = vec!["clean".to_string(), input, "--out".into(), out.into()];
+        a.extend(STUDENTS_ARGS.iter().take(6).map(|s| s.to_string()));
+        a
+    };
+    let a = args(testdata("school/students.parquet"), "p");
+    w.run(&a.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    let a = args(testdata("school/students.csv"), "c");
+    w.run(&a.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    let removed = ParquetReader::new(std::fs::File::open(w.path("p/students.removed.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let ids: Vec<String> = removed.column("id").unwrap().i64().unwrap().iter().map(|v| v.unwrap().to_string()).collect();
+    let csv_ids: Vec<String> = records(&w.read("c/students.removed.csv"), b',')[1..].iter().map(|r| r[0].clone()).collect();
+    assert_eq!(ids, csv_ids);
+    let cleaned = ParquetReader::new(std::fs::File::open(w.path("p/students.cleaned.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let input = ParquetReader::new(std::fs::File::open(testdata("school/students.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(cleaned.schema(), input.schema(), "the cleaned file keeps the input's types");
+}
+
+#[test]
+fn the_library_example_runs() {
+    // cargo test builds the examples next to the test binaries
+    let exe = std::env::current_exe().unwrap();
+    let example = exe.parent().unwrap().parent().unwrap().join("examples").join("clean_students");
+    let w = Workdir::new();
+    let out = std::process::Command::new(&example).arg(w.path("out")).output().unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("students: 136 rows, 12 duplicate groups"));
+    assert_eq!(
+        w.read("out/students.postgres.sql"),
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/expected/students/students.postgres.sql")).unwrap()
+    );
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test suite, from a fresh machine: installs the sqlite3 client if it is missing, starts the
+# local PostgreSQL and MariaDB servers if they are down, then runs every test.
+# With DUPSWEEP_REQUIRE_DB=1 (as in CI) a database that does not answer fails the replay tests
+# instead of skipping them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  echo "installing the sqlite3 client (Debian package sqlite3)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null
+fi
+
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
+mariadb_up() { (mariadb -h 127.0.0.1 -u root -e 'SELECT 1' || mysql -h 127.0.0.1 -u root -e 'SELECT 1') >/dev/null 2>&1; }
+if [ -x /usr/sbin/mariadbd ] && ! mariadb_up; then
+  echo "starting MariaDB"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+fi
+for _ in $(seq 1 30); do
+  if { ! command -v pg_isready >/dev/null 2>&1 || pg_isready -q -h 127.0.0.1 -p 5432; } \
+     && { [ ! -x /usr/sbin/mariadbd ] || mariadb_up; }; then
+    break
+  fi
+  sleep 1
+done
+
+cargo test --locked --all-targets "$@"
