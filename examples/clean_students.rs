@@ -11,7 +11,9 @@ use dupsweep::progress::Silent;
 use dupsweep::{Command, Layer};
 
 fn main() -> std::process::ExitCode {
-    let out = std::env::args().nth(1).unwrap_or_else(|| "dupsweep-out".into());
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "dupsweep-out".into());
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/school/students.csv");
     let layer = Layer {
         input: Some(input),

@@ -44,6 +44,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<PolarsResult<Vec<_>>>()?;
     let mut df = DataFrame::new(table.rows(), cols)?;
     ParquetWriter::new(std::fs::File::create(&args[2])?).finish(&mut df)?;
-    println!("{}: {} rows, schema {:?}", args[2], df.height(), df.schema());
+    println!(
+        "{}: {} rows, schema {:?}",
+        args[2],
+        df.height(),
+        df.schema()
+    );
     Ok(())
 }

@@ -48,7 +48,12 @@ pub struct Detection {
     #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',')]
     pub pk: Option<Vec<String>>,
     /// Columns that make two rows duplicates [default: every column except --pk]
-    #[arg(long, value_name = "COLS", value_delimiter = ',', conflicts_with = "ignore")]
+    #[arg(
+        long,
+        value_name = "COLS",
+        value_delimiter = ',',
+        conflicts_with = "ignore"
+    )]
     pub key: Option<Vec<String>>,
     /// Columns left out of the default key (e.g. updated_at)
     #[arg(long, value_name = "COLS", value_delimiter = ',')]

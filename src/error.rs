@@ -78,7 +78,7 @@ pub enum Error {
     },
     #[error("{location}: {message}")]
     Data {
-        location: Location,
+        location: Box<Location>,
         message: String,
         hint: Option<String>,
     },
@@ -104,7 +104,7 @@ impl Error {
     }
     pub fn data(location: Location, message: impl Into<String>) -> Self {
         Error::Data {
-            location,
+            location: Box::new(location),
             message: message.into(),
             hint: None,
         }

@@ -237,7 +237,9 @@ impl Layer {
         let null = self.null.unwrap_or_default();
         if let Some(t) = &self.table {
             if t.is_empty() || t.contains('\0') {
-                return Err(Error::usage("--table must be a non-empty name without NUL bytes"));
+                return Err(Error::usage(
+                    "--table must be a non-empty name without NUL bytes",
+                ));
             }
         }
         Ok(Job {
@@ -296,13 +298,12 @@ impl Job {
             }
         };
         if key.is_empty() {
-            return Err(Error::usage(
-                "no column is left to compare: the key is empty",
-            )
-            .with_hint(format!(
-                "name the columns that make rows duplicates with --key (the columns are {})",
-                quoted_list(columns)
-            )));
+            return Err(
+                Error::usage("no column is left to compare: the key is empty").with_hint(format!(
+                    "name the columns that make rows duplicates with --key (the columns are {})",
+                    quoted_list(columns)
+                )),
+            );
         }
         Ok(key)
     }
@@ -358,8 +359,14 @@ mod tests {
 
     #[test]
     fn keep_rules_parse() {
-        assert_eq!(KeepRule::parse("max:updated_at").unwrap(), KeepRule::Max("updated_at".into()));
-        assert_eq!(KeepRule::parse("most-complete").unwrap(), KeepRule::MostComplete);
+        assert_eq!(
+            KeepRule::parse("max:updated_at").unwrap(),
+            KeepRule::Max("updated_at".into())
+        );
+        assert_eq!(
+            KeepRule::parse("most-complete").unwrap(),
+            KeepRule::MostComplete
+        );
         let e = KeepRule::parse("newest").unwrap_err();
         assert!(e.render().contains("min:COLUMN"), "{}", e.render());
     }

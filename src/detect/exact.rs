@@ -17,17 +17,20 @@ pub fn detect(table: &Table, key: &[String]) -> Result<Matches> {
     };
     let mut groups = Vec::new();
     if table.rows() > 0 {
-        let keys = table.df.select(key.iter().map(|s| s.as_str())).map_err(polars_err)?;
-        let gb = keys.group_by_stable(key.iter().map(|s| s.as_str())).map_err(polars_err)?;
+        let keys = table
+            .df
+            .select(key.iter().map(|s| s.as_str()))
+            .map_err(polars_err)?;
+        let gb = keys
+            .group_by_stable(key.iter().map(|s| s.as_str()))
+            .map_err(polars_err)?;
         for g in gb.get_groups().iter() {
             if g.len() < 2 {
                 continue;
             }
             let mut members: Vec<RowId> = match g {
-                GroupsIndicator::Idx((_, idx)) => idx.iter().map(|&i| RowId(i as u32)).collect(),
-                GroupsIndicator::Slice([first, len]) => {
-                    (first..first + len).map(|i| RowId(i as u32)).collect()
-                }
+                GroupsIndicator::Idx((_, idx)) => idx.iter().map(|&i| RowId(i)).collect(),
+                GroupsIndicator::Slice([first, len]) => (first..first + len).map(RowId).collect(),
             };
             members.sort_unstable();
             groups.push(Group { members });

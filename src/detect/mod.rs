@@ -22,7 +22,10 @@ pub fn text_columns(table: &Table, names: &[String]) -> Result<Vec<StringChunked
             let cast = col.cast(&DataType::String).map_err(|e| {
                 Error::data(
                     Location::file(&table.source.path),
-                    format!("column \"{n}\" of type {} cannot be read as text: {e}", col.dtype()),
+                    format!(
+                        "column \"{n}\" of type {} cannot be read as text: {e}",
+                        col.dtype()
+                    ),
                 )
             })?;
             cast.str()

@@ -96,8 +96,9 @@ impl Outputs {
     pub fn commit(mut self) -> Result<()> {
         self.created_dir = false;
         for (tmp, target) in std::mem::take(&mut self.pending) {
-            tmp.persist(&target)
-                .map_err(|e| Error::io(&target, "cannot move the finished file into place", e.error))?;
+            tmp.persist(&target).map_err(|e| {
+                Error::io(&target, "cannot move the finished file into place", e.error)
+            })?;
         }
         Ok(())
     }

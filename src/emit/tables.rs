@@ -28,7 +28,10 @@ pub fn csv_field(value: &str, delimiter: u8) -> String {
 
 /// The survivor's key as text: its primary key value (a JSON array for a composite key), or
 /// its record number when there is no primary key.
-pub fn survivor_texts(table: &Table, pk: &[String]) -> Result<Box<dyn Fn(crate::model::RowId) -> String>> {
+pub fn survivor_texts(
+    table: &Table,
+    pk: &[String],
+) -> Result<Box<dyn Fn(crate::model::RowId) -> String>> {
     if pk.is_empty() {
         return Ok(Box::new(|r| r.number().to_string()));
     }

@@ -28,8 +28,9 @@ fn decompress(path: &Path, bytes: Vec<u8>, compression: Compression) -> Result<V
     let res = match compression {
         Compression::None => return Ok(bytes),
         Compression::Gzip => flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut out),
-        Compression::Zstd => zstd::stream::read::Decoder::new(&bytes[..])
-            .and_then(|mut d| d.read_to_end(&mut out)),
+        Compression::Zstd => {
+            zstd::stream::read::Decoder::new(&bytes[..]).and_then(|mut d| d.read_to_end(&mut out))
+        }
     };
     res.map_err(|e| {
         Error::data(
@@ -151,8 +152,7 @@ pub fn read(
         .next_record(&mut fields)
         .map_err(|e| token_error(e, Some(&columns)))?
     {
-        if fields.len() == 1 && !fields[0].quoted && fields[0].start == fields[0].end && ncols > 1
-        {
+        if fields.len() == 1 && !fields[0].quoted && fields[0].start == fields[0].end && ncols > 1 {
             continue; // a blank line between records is not a record
         }
         let record_no = records.len() as u64 + 1;

@@ -23,7 +23,9 @@ pub fn table_name_from_path(path: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "table".into());
     let mut stem = name.as_str();
-    for ext in [".gz", ".zst", ".zstd", ".csv", ".tsv", ".txt", ".parquet", ".pq"] {
+    for ext in [
+        ".gz", ".zst", ".zstd", ".csv", ".tsv", ".txt", ".parquet", ".pq",
+    ] {
         if stem.len() > ext.len() && stem.to_ascii_lowercase().ends_with(ext) {
             stem = &stem[..stem.len() - ext.len()];
         }

@@ -208,7 +208,7 @@ mod tests {
         let mut tok = Tokenizer::new(data, delim);
         let mut fields = Vec::new();
         let mut out = Vec::new();
-        while let Some(_) = tok.next_record(&mut fields).unwrap() {
+        while tok.next_record(&mut fields).unwrap().is_some() {
             out.push(
                 fields
                     .iter()

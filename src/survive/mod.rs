@@ -22,7 +22,9 @@ enum Ord0 {
 pub fn parse_iso_time(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_micros());
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_micros());
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_micros());
@@ -76,7 +78,10 @@ fn text_order_keys(ca: &StringChunked) -> Vec<Option<Ord0>> {
             .collect();
     }
     ca.iter()
-        .map(|v| v.filter(|v| !v.is_empty()).map(|v| Ord0::Text(v.to_owned())))
+        .map(|v| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| Ord0::Text(v.to_owned()))
+        })
         .collect()
 }
 
@@ -154,14 +159,14 @@ pub fn resolve(table: &Table, matches: &Matches, rule: &KeepRule) -> Result<Reso
             KeepRule::First => g.members[0],
             KeepRule::Last => *g.members.last().unwrap_or(&g.members[0]),
             KeepRule::MostComplete => {
-                let m = missing.as_ref().map(Vec::as_slice).unwrap_or(&[]);
+                let m = missing.as_deref().unwrap_or(&[]);
                 *g.members
                     .iter()
                     .min_by_key(|r| (m.get(r.index()).copied().unwrap_or(0), **r))
                     .unwrap_or(&g.members[0])
             }
             KeepRule::Min(_) | KeepRule::Max(_) => {
-                let k = keys.as_ref().map(Vec::as_slice).unwrap_or(&[]);
+                let k = keys.as_deref().unwrap_or(&[]);
                 let want_max = matches!(rule, KeepRule::Max(_));
                 let mut best = g.members[0];
                 for &r in &g.members[1..] {

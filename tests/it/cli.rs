@@ -6,7 +6,9 @@ use std::io::Write;
 use crate::util::{files, report_without_timings, testdata, Workdir};
 
 fn records(data: &[u8], delimiter: u8) -> Vec<Vec<String>> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(data);
+    let data = data
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(data);
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -42,7 +44,8 @@ fn clean_students(w: &Workdir, out: &str) {
 fn clean_matches_the_golden_outputs() {
     let w = Workdir::new();
     clean_students(&w, "out");
-    let expected_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/expected/students");
+    let expected_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/expected/students");
     let got = files(&w.path("out"));
     if std::env::var_os("UPDATE_EXPECTED").is_some() {
         std::fs::create_dir_all(&expected_dir).unwrap();
@@ -69,7 +72,10 @@ fn clean_matches_the_golden_outputs() {
             continue;
         }
         let want = std::fs::read(expected_dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(want == *data, "{name} differs from testdata/expected/students/{name} (UPDATE_EXPECTED=1 rewrites it)");
+        assert!(
+            want == *data,
+            "{name} differs from testdata/expected/students/{name} (UPDATE_EXPECTED=1 rewrites it)"
+        );
     }
 }
 
@@ -77,7 +83,10 @@ fn clean_matches_the_golden_outputs() {
 fn cleaned_plus_removed_is_the_input_and_nothing_is_lost() {
     let w = Workdir::new();
     clean_students(&w, "out");
-    let input = records(&std::fs::read(testdata("school/students.csv")).unwrap(), b',');
+    let input = records(
+        &std::fs::read(testdata("school/students.csv")).unwrap(),
+        b',',
+    );
     let cleaned = records(&w.read("out/students.cleaned.csv"), b',');
     let removed = records(&w.read("out/students.removed.csv"), b',');
     assert_eq!(cleaned[0], input[0]);
@@ -96,12 +105,16 @@ fn cleaned_plus_removed_is_the_input_and_nothing_is_lost() {
     want.sort();
     assert_eq!(all, want);
     // every removed row names a survivor that is in the cleaned file and has the same key
-    let by_id: BTreeMap<&str, &Vec<String>> = cleaned[1..].iter().map(|r| (r[0].as_str(), r)).collect();
+    let by_id: BTreeMap<&str, &Vec<String>> =
+        cleaned[1..].iter().map(|r| (r[0].as_str(), r)).collect();
     for r in &removed[1..] {
         let s = by_id.get(r[11].as_str()).expect("survivor is kept");
         assert_eq!(s[1..9], r[1..9], "survivor and removed row share the key");
         assert!(s[9] >= r[9], "max:updated_at keeps the newest");
-        assert_eq!(r[12], "exact:first_name,last_name,email,birth_date,grade,balance,active,notes");
+        assert_eq!(
+            r[12],
+            "exact:first_name,last_name,email,birth_date,grade,balance,active,notes"
+        );
     }
 }
 
@@ -125,7 +138,10 @@ fn outputs_are_byte_identical_across_runs_and_the_input_is_untouched() {
             assert!(da == db, "{na} differs between runs");
         }
     }
-    assert_eq!(std::fs::read(testdata("school/students.csv")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(testdata("school/students.csv")).unwrap(),
+        before
+    );
     // no temporary file is left behind
     assert!(a.iter().all(|(n, _)| !n.starts_with(".dupsweep-")));
 }
@@ -158,14 +174,23 @@ fn scan_exit_codes_and_json() {
     let input = testdata("school/students.csv");
     let run = w.run(&["scan", &input, "--pk", "id", "--ignore", "updated_at"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert!(run.stdout().starts_with("students: 136 rows, 12 duplicate groups (26 rows), 14 rows to remove, 122 kept\n"), "{}", run.stdout());
+    assert!(
+        run.stdout().starts_with(
+            "students: 136 rows, 12 duplicate groups (26 rows), 14 rows to remove, 122 kept\n"
+        ),
+        "{}",
+        run.stdout()
+    );
     // scan writes nothing
     assert!(!w.path("dupsweep-out").exists());
     let run = w.run(&["scan", &input, "--pk", "id", "--json"]);
     assert_eq!(run.code(), 1);
     let r: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     assert_eq!(r["command"], "scan");
-    assert_eq!(r["rows_removed"], 11, "with updated_at in the key fewer rows match");
+    assert_eq!(
+        r["rows_removed"], 11,
+        "with updated_at in the key fewer rows match"
+    );
     // no duplicates: exit 0
     let run = w.run(&["scan", &input, "--key", "id"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
@@ -181,8 +206,13 @@ fn compressed_inputs_give_the_same_cleaned_file() {
     w.write("marks.csv.gz", &gz.finish().unwrap());
     w.write("marks.csv.zst", &zstd::encode_all(&plain[..], 3).unwrap());
     w.write("marks.csv", &plain);
-    for (input, out) in [("marks.csv", "p"), ("marks.csv.gz", "g"), ("marks.csv.zst", "z")] {
-        w.run(&["clean", input, "--pk", "student_id,exam", "--out", out]).ok();
+    for (input, out) in [
+        ("marks.csv", "p"),
+        ("marks.csv.gz", "g"),
+        ("marks.csv.zst", "z"),
+    ] {
+        w.run(&["clean", input, "--pk", "student_id,exam", "--out", out])
+            .ok();
     }
     let p = w.read("p/marks.cleaned.csv");
     assert_eq!(records(&p, b',').len() - 1, 40);
@@ -202,10 +232,16 @@ fn bom_semicolon_and_text_keys_are_kept_as_written() {
     let recs = records(&cleaned, b';');
     let codes: Vec<&str> = recs[1..].iter().map(|r| r[0].as_str()).collect();
     // HIST-y has a NULL room, HIST and HIST-x an empty string: different values
-    assert_eq!(codes, ["MATH-101", "PHYS-1", "ART", "ART-2", "HIST", "HIST-y", "BIO"]);
+    assert_eq!(
+        codes,
+        ["MATH-101", "PHYS-1", "ART", "ART-2", "HIST", "HIST-y", "BIO"]
+    );
     let removed = w.read_str("o/courses.removed.csv");
     assert!(removed.contains(";dupsweep_group;dupsweep_survivor;dupsweep_reason\n"));
-    assert!(removed.contains("HIST-x;History;Mr. Smith;\"\";7;HIST;exact:title,teacher,room\n"), "{removed}");
+    assert!(
+        removed.contains("HIST-x;History;Mr. Smith;\"\";7;HIST;exact:title,teacher,room\n"),
+        "{removed}"
+    );
 }
 
 #[test]
@@ -216,7 +252,9 @@ fn null_marker_and_keep_rules() {
         b"id,name,score,seen,note\n1,a,9,2024-01-02,x\n2,a,10,2024-01-10T08:00:00+02:00,x\n3,a,,\\N,x\n4,b,\\N,2024-01-01,\\N\n5,b,,2024-01-01,\"\\N\"\n",
     );
     let kept = |args: &[&str]| -> Vec<String> {
-        let mut a = vec!["clean", "t.csv", "--pk", "id", "--key", "name", "--null", "\\N", "--out", "o"];
+        let mut a = vec![
+            "clean", "t.csv", "--pk", "id", "--key", "name", "--null", "\\N", "--out", "o",
+        ];
         a.extend_from_slice(args);
         w.run(&a).ok();
         records(&w.read("o/t.cleaned.csv"), b',')[1..]
@@ -239,7 +277,8 @@ fn null_marker_and_keep_rules() {
 fn keyless_tables_are_deduplicated_by_position() {
     let w = Workdir::new();
     let input = testdata("school/timetable.csv");
-    w.run(&["clean", &input, "--out", "o", "--dialect", "sqlite"]).ok();
+    w.run(&["clean", &input, "--out", "o", "--dialect", "sqlite"])
+        .ok();
     let removed = records(&w.read("o/timetable.removed.csv"), b',');
     assert_eq!(removed.len() - 1, 7);
     // the survivor is named by its record number
@@ -259,24 +298,53 @@ fn parquet_in_parquet_out_with_types() {
         "born" => [Some(10i32), Some(10), None, None],
     )
     .unwrap();
-    df.with_column(df.column("born").unwrap().cast(&DataType::Date).unwrap()).unwrap();
+    df.with_column(df.column("born").unwrap().cast(&DataType::Date).unwrap())
+        .unwrap();
     let f = std::fs::File::create(w.path("people.parquet")).unwrap();
     ParquetWriter::new(f).finish(&mut df).unwrap();
-    w.run(&["clean", "people.parquet", "--pk", "id", "--out", "o", "--dialect", "sqlite", "--dialect", "mysql"]).ok();
-    let read = |p: &str| ParquetReader::new(std::fs::File::open(w.path(p)).unwrap()).finish().unwrap();
+    w.run(&[
+        "clean",
+        "people.parquet",
+        "--pk",
+        "id",
+        "--out",
+        "o",
+        "--dialect",
+        "sqlite",
+        "--dialect",
+        "mysql",
+    ])
+    .ok();
+    let read = |p: &str| {
+        ParquetReader::new(std::fs::File::open(w.path(p)).unwrap())
+            .finish()
+            .unwrap()
+    };
     let cleaned = read("o/people.cleaned.parquet");
     assert_eq!(cleaned.schema(), df.schema());
-    assert_eq!(cleaned.column("id").unwrap().i64().unwrap().to_vec(), [Some(1), Some(3)]);
+    assert_eq!(
+        cleaned.column("id").unwrap().i64().unwrap().to_vec(),
+        [Some(1), Some(3)]
+    );
     let removed = read("o/people.removed.parquet");
     assert_eq!(removed.height(), 2);
     assert_eq!(
-        removed.column("dupsweep_survivor").unwrap().str().unwrap().iter().collect::<Vec<_>>(),
+        removed
+            .column("dupsweep_survivor")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
         [Some("1"), Some("3")]
     );
     let sql = w.read_str("o/people.sqlite.sql");
     assert!(sql.contains("\"id\" = 2 AND \"name\" = 'Ann' COLLATE BINARY AND \"score\" = 1.5 AND \"born\" = '1970-01-11'"), "{sql}");
     let sql = w.read_str("o/people.mysql.sql");
-    assert!(sql.contains("`born` = CAST(_utf8mb4 X'313937302d30312d3131' AS DATE)"), "{sql}");
+    assert!(
+        sql.contains("`born` = CAST(_utf8mb4 X'313937302d30312d3131' AS DATE)"),
+        "{sql}"
+    );
 }
 
 #[test]
@@ -289,35 +357,73 @@ fn the_parquet_dump_loses_the_same_rows_as_the_csv_dump() {
         a
     };
     let a = args(testdata("school/students.parquet"), "p");
-    w.run(&a.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    w.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .ok();
     let a = args(testdata("school/students.csv"), "c");
-    w.run(&a.iter().map(String::as_str).collect::<Vec<_>>()).ok();
-    let removed = ParquetReader::new(std::fs::File::open(w.path("p/students.removed.parquet")).unwrap())
-        .finish()
-        .unwrap();
-    let ids: Vec<String> = removed.column("id").unwrap().i64().unwrap().iter().map(|v| v.unwrap().to_string()).collect();
-    let csv_ids: Vec<String> = records(&w.read("c/students.removed.csv"), b',')[1..].iter().map(|r| r[0].clone()).collect();
+    w.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .ok();
+    let removed =
+        ParquetReader::new(std::fs::File::open(w.path("p/students.removed.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    let ids: Vec<String> = removed
+        .column("id")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    let csv_ids: Vec<String> = records(&w.read("c/students.removed.csv"), b',')[1..]
+        .iter()
+        .map(|r| r[0].clone())
+        .collect();
     assert_eq!(ids, csv_ids);
-    let cleaned = ParquetReader::new(std::fs::File::open(w.path("p/students.cleaned.parquet")).unwrap())
-        .finish()
-        .unwrap();
-    let input = ParquetReader::new(std::fs::File::open(testdata("school/students.parquet")).unwrap())
-        .finish()
-        .unwrap();
-    assert_eq!(cleaned.schema(), input.schema(), "the cleaned file keeps the input's types");
+    let cleaned =
+        ParquetReader::new(std::fs::File::open(w.path("p/students.cleaned.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    let input =
+        ParquetReader::new(std::fs::File::open(testdata("school/students.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    assert_eq!(
+        cleaned.schema(),
+        input.schema(),
+        "the cleaned file keeps the input's types"
+    );
 }
 
 #[test]
 fn the_library_example_runs() {
     // cargo test builds the examples next to the test binaries
     let exe = std::env::current_exe().unwrap();
-    let example = exe.parent().unwrap().parent().unwrap().join("examples").join("clean_students");
+    let example = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("clean_students");
     let w = Workdir::new();
-    let out = std::process::Command::new(&example).arg(w.path("out")).output().unwrap_or_else(|e| panic!("{}: {e}", example.display()));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("students: 136 rows, 12 duplicate groups"));
+    let out = std::process::Command::new(&example)
+        .arg(w.path("out"))
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("students: 136 rows, 12 duplicate groups")
+    );
     assert_eq!(
         w.read("out/students.postgres.sql"),
-        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/expected/students/students.postgres.sql")).unwrap()
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("testdata/expected/students/students.postgres.sql")
+        )
+        .unwrap()
     );
 }

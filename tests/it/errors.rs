@@ -9,9 +9,19 @@ fn fails(data: &[u8], args: &[&str]) -> String {
     let mut a = vec!["clean", "t.csv", "--out", "out"];
     a.extend_from_slice(args);
     let run = w.run(&a);
-    assert_eq!(run.code(), 2, "stdout: {}\nstderr: {}", run.stdout(), run.stderr());
+    assert_eq!(
+        run.code(),
+        2,
+        "stdout: {}\nstderr: {}",
+        run.stdout(),
+        run.stderr()
+    );
     assert!(!w.path("out").exists(), "a failed run wrote output");
-    assert_eq!(std::fs::read(w.path("t.csv")).unwrap(), data, "the input changed");
+    assert_eq!(
+        std::fs::read(w.path("t.csv")).unwrap(),
+        data,
+        "the input changed"
+    );
     run.stderr()
 }
 
@@ -116,7 +126,8 @@ fn usage_errors() {
         fails(b"id\n1\n", &["--keep", "newest"]),
         "error: --keep \"newest\" is not a rule\nhint: use first, last, min:COLUMN, max:COLUMN or most-complete\n"
     );
-    assert!(fails(b"id\n1\n", &["--dialect", "oracle"]).starts_with("error: --dialect \"oracle\" is not supported"));
+    assert!(fails(b"id\n1\n", &["--dialect", "oracle"])
+        .starts_with("error: --dialect \"oracle\" is not supported"));
     assert!(fails(b"id\n1\n", &["--pk", "id"]).starts_with("error: no column is left to compare"));
 }
 
@@ -125,6 +136,11 @@ fn missing_input_file() {
     let w = Workdir::new();
     let run = w.run(&["clean", "nope.csv", "--out", "out"]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().starts_with("error: nope.csv: cannot read the input:"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .starts_with("error: nope.csv: cannot read the input:"),
+        "{}",
+        run.stderr()
+    );
     assert!(!w.path("out").exists());
 }

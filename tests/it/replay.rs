@@ -79,7 +79,17 @@ impl Db {
         let probe = match server {
             Server::Sqlite => Command::new("sqlite3").arg("-version").output(),
             Server::Postgres => Command::new("psql")
-                .args(["-X", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "SELECT 1"])
+                .args([
+                    "-X",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "test",
+                    "-c",
+                    "SELECT 1",
+                ])
                 .output(),
             Server::Mysql => Command::new(mysql_client())
                 .args(["-h", "127.0.0.1", "-u", "root", "-e", "SELECT 1"])
@@ -113,7 +123,18 @@ impl Db {
         let out = match self.server {
             Server::Sqlite => return,
             Server::Postgres => Command::new("psql")
-                .args(["-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", sql])
+                .args([
+                    "-X",
+                    "-q",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "test",
+                    "-c",
+                    sql,
+                ])
                 .output()
                 .unwrap(),
             Server::Mysql => Command::new(mysql_client())
@@ -121,7 +142,11 @@ impl Db {
                 .output()
                 .unwrap(),
         };
-        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn client(&self) -> Command {
@@ -133,7 +158,16 @@ impl Db {
             }
             Server::Postgres => {
                 let mut c = Command::new("psql");
-                c.args(["-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", &self.name]);
+                c.args([
+                    "-X",
+                    "-q",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    &self.name,
+                ]);
                 c
             }
             Server::Mysql => {
@@ -179,15 +213,26 @@ impl Db {
             Server::Mysql => format!("`{n}`"),
             _ => format!("\"{n}\""),
         };
-        let mut defs: Vec<String> = columns.iter().map(|(n, t)| format!("{} {t}", q(n))).collect();
+        let mut defs: Vec<String> = columns
+            .iter()
+            .map(|(n, t)| format!("{} {t}", q(n)))
+            .collect();
         if !pk.is_empty() {
             defs.push(format!(
                 "PRIMARY KEY ({})",
                 pk.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
             ));
         }
-        let engine = if d == Server::Mysql { " ENGINE=InnoDB" } else { "" };
-        self.exec(&format!("CREATE TABLE {} ({}){engine};", q(table), defs.join(", ")));
+        let engine = if d == Server::Mysql {
+            " ENGINE=InnoDB"
+        } else {
+            ""
+        };
+        self.exec(&format!(
+            "CREATE TABLE {} ({}){engine};",
+            q(table),
+            defs.join(", ")
+        ));
         if d == Server::Postgres {
             // PostgreSQL reads the CSV itself: unquoted empty = NULL, "" = empty string.
             let t = ingest::read(csv, None, &CsvOptions::default(), &Silent).unwrap();
@@ -201,7 +246,11 @@ impl Db {
                 csv.display()
             ));
             let out = c.output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             return;
         }
         // MariaDB and SQLite: INSERTs with hex-encoded text.
@@ -229,7 +278,11 @@ impl Db {
                     }
                 })
                 .collect();
-            sql.push_str(&format!("INSERT INTO {} VALUES ({});\n", q(table), vals.join(", ")));
+            sql.push_str(&format!(
+                "INSERT INTO {} VALUES ({});\n",
+                q(table),
+                vals.join(", ")
+            ));
         }
         self.exec(&sql);
     }
@@ -242,18 +295,32 @@ impl Db {
                     .iter()
                     .map(|(c, _)| format!("coalesce(quote_literal(\"{c}\"::text), 'NULL')"))
                     .collect();
-                format!("SELECT {} AS r FROM \"{table}\" ORDER BY 1;", list.join(" || '|' || "))
+                format!(
+                    "SELECT {} AS r FROM \"{table}\" ORDER BY 1;",
+                    list.join(" || '|' || ")
+                )
             }
             Server::Mysql => {
                 let list: Vec<String> = columns
                     .iter()
-                    .map(|(c, _)| format!("IFNULL(HEX(CAST(CONVERT(`{c}` USING utf8mb4) AS BINARY)), 'NULL')"))
+                    .map(|(c, _)| {
+                        format!("IFNULL(HEX(CAST(CONVERT(`{c}` USING utf8mb4) AS BINARY)), 'NULL')")
+                    })
                     .collect();
-                format!("SELECT CONCAT_WS('|', {}) AS r FROM `{table}` ORDER BY 1;", list.join(", "))
+                format!(
+                    "SELECT CONCAT_WS('|', {}) AS r FROM `{table}` ORDER BY 1;",
+                    list.join(", ")
+                )
             }
             Server::Sqlite => {
-                let list: Vec<String> = columns.iter().map(|(c, _)| format!("quote(\"{c}\")")).collect();
-                format!("SELECT {} AS r FROM \"{table}\" ORDER BY 1;", list.join(" || '|' || "))
+                let list: Vec<String> = columns
+                    .iter()
+                    .map(|(c, _)| format!("quote(\"{c}\")"))
+                    .collect();
+                format!(
+                    "SELECT {} AS r FROM \"{table}\" ORDER BY 1;",
+                    list.join(" || '|' || ")
+                )
             }
         };
         let mut c = self.client();
@@ -269,7 +336,11 @@ impl Db {
             }
         }
         let out = c.output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 }
@@ -280,8 +351,21 @@ impl Drop for Db {
             Server::Sqlite => {}
             Server::Postgres => {
                 let _ = Command::new("psql")
-                    .args(["-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c"])
-                    .arg(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                    .args([
+                        "-X",
+                        "-q",
+                        "-h",
+                        "127.0.0.1",
+                        "-U",
+                        "postgres",
+                        "-d",
+                        "test",
+                        "-c",
+                    ])
+                    .arg(format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        self.name
+                    ))
                     .output();
             }
             Server::Mysql => {
@@ -346,8 +430,17 @@ fn students_columns(s: Server) -> Vec<(&'static str, &'static str)> {
 }
 
 fn courses_columns(s: Server) -> Vec<(&'static str, &'static str)> {
-    let code = if s == Server::Mysql { "VARCHAR(20) NOT NULL" } else { "varchar(20)" };
-    vec![("code", code), ("title", "TEXT"), ("teacher", "TEXT"), ("room", "TEXT")]
+    let code = if s == Server::Mysql {
+        "VARCHAR(20) NOT NULL"
+    } else {
+        "varchar(20)"
+    };
+    vec![
+        ("code", code),
+        ("title", "TEXT"),
+        ("teacher", "TEXT"),
+        ("room", "TEXT"),
+    ]
 }
 
 fn marks_columns(s: Server) -> Vec<(&'static str, &'static str)> {
@@ -368,7 +461,11 @@ fn marks_columns(s: Server) -> Vec<(&'static str, &'static str)> {
 }
 
 fn timetable_columns(s: Server) -> Vec<(&'static str, &'static str)> {
-    let text = if s == Server::Mysql { "VARCHAR(50)" } else { "text" };
+    let text = if s == Server::Mysql {
+        "VARCHAR(50)"
+    } else {
+        "text"
+    };
     vec![
         ("room", text),
         ("day", text),
@@ -386,7 +483,11 @@ fn adversarial_columns(s: Server) -> Vec<(&'static str, &'static str)> {
             ("kind", "VARCHAR(10)"),
         ],
         Server::Postgres => vec![("id", "bigint"), ("value", "text"), ("kind", "varchar(10)")],
-        Server::Sqlite => vec![("id", "INTEGER"), ("value", "TEXT COLLATE NOCASE"), ("kind", "TEXT")],
+        Server::Sqlite => vec![
+            ("id", "INTEGER"),
+            ("value", "TEXT COLLATE NOCASE"),
+            ("kind", "TEXT"),
+        ],
     }
 }
 
@@ -395,7 +496,14 @@ const FIXTURES: &[Fixture] = &[
         file: "school/students.csv",
         table: "students",
         pk: &["id"],
-        args: &["--pk", "id", "--ignore", "updated_at", "--keep", "max:updated_at"],
+        args: &[
+            "--pk",
+            "id",
+            "--ignore",
+            "updated_at",
+            "--keep",
+            "max:updated_at",
+        ],
         columns: students_columns,
     },
     Fixture {
@@ -431,7 +539,14 @@ const FIXTURES: &[Fixture] = &[
 /// Generates the script for `f` into `w/out`; returns the script's path.
 fn generate(w: &Workdir, f: &Fixture, server: Server, extra: &[&str]) -> PathBuf {
     let input = testdata(f.file);
-    let mut args = vec!["clean", input.as_str(), "--out", "out", "--dialect", server.dialect()];
+    let mut args = vec![
+        "clean",
+        input.as_str(),
+        "--out",
+        "out",
+        "--dialect",
+        server.dialect(),
+    ];
     args.extend_from_slice(f.args);
     args.extend_from_slice(extra);
     w.run(&args).ok();
@@ -458,7 +573,12 @@ fn replay(server: Server, f: &Fixture, prefix: Option<&str>) {
         }
         let cols = (f.columns)(server);
         db.load(f.table, &cols, f.pk, Path::new(&testdata(f.file)));
-        db.load("expected", &cols, f.pk, &w.path(&format!("out/{}.cleaned.csv", f.table)));
+        db.load(
+            "expected",
+            &cols,
+            f.pk,
+            &w.path(&format!("out/{}.cleaned.csv", f.table)),
+        );
         let before = db.dump(f.table, &cols);
         let expected = db.dump("expected", &cols);
         assert_ne!(before, expected, "{}: the fixture has duplicates", f.table);
@@ -471,12 +591,27 @@ fn replay(server: Server, f: &Fixture, prefix: Option<&str>) {
             String::from_utf8_lossy(&out.stderr),
             String::from_utf8_lossy(&out.stdout)
         );
-        assert_eq!(db.dump(f.table, &cols), expected, "{} on {server:?}", f.table);
+        assert_eq!(
+            db.dump(f.table, &cols),
+            expected,
+            "{} on {server:?}",
+            f.table
+        );
 
         // a second replay deletes nothing more and ends without error
         let out = db.run_script(&script);
-        assert!(out.status.success(), "second replay of {}: {}", f.table, String::from_utf8_lossy(&out.stderr));
-        assert_eq!(db.dump(f.table, &cols), expected, "{} after the second replay", f.table);
+        assert!(
+            out.status.success(),
+            "second replay of {}: {}",
+            f.table,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            db.dump(f.table, &cols),
+            expected,
+            "{} after the second replay",
+            f.table
+        );
     }
 }
 
@@ -491,26 +626,52 @@ fn drift_fails_and_changes_nothing(server: Server, f: &Fixture, change: &str) {
     db.exec(change);
     let before = db.dump(f.table, &cols);
     let out = db.run_script(&script);
-    assert!(!out.status.success(), "{server:?}: the script ran on a drifted table ({change})");
+    assert!(
+        !out.status.success(),
+        "{server:?}: the script ran on a drifted table ({change})"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("changed since the dump"), "{server:?}: the error is the guard's: {err}");
-    assert_eq!(db.dump(f.table, &cols), before, "{server:?}: a failed script changed the table");
+    assert!(
+        err.contains("changed since the dump"),
+        "{server:?}: the error is the guard's: {err}"
+    );
+    assert_eq!(
+        db.dump(f.table, &cols),
+        before,
+        "{server:?}: a failed script changed the table"
+    );
 }
 
 fn drift_cases(server: Server) {
-    let q = |n: &str| if server == Server::Mysql { format!("`{n}`") } else { format!("\"{n}\"") };
+    let q = |n: &str| {
+        if server == Server::Mysql {
+            format!("`{n}`")
+        } else {
+            format!("\"{n}\"")
+        }
+    };
     let students = &FIXTURES[0];
     // a row to delete changed case only: case-insensitive collations must not hide it
     drift_fails_and_changes_nothing(
         server,
         students,
-        &format!("UPDATE {} SET {} = 'ELIF' WHERE {} = 10;", q("students"), q("first_name"), q("id")),
+        &format!(
+            "UPDATE {} SET {} = 'ELIF' WHERE {} = 10;",
+            q("students"),
+            q("first_name"),
+            q("id")
+        ),
     );
     // a row to delete changed in a column outside the key
     drift_fails_and_changes_nothing(
         server,
         students,
-        &format!("UPDATE {} SET {} = '2026-11-01 00:00:00' WHERE {} = 10;", q("students"), q("updated_at"), q("id")),
+        &format!(
+            "UPDATE {} SET {} = '2026-11-01 00:00:00' WHERE {} = 10;",
+            q("students"),
+            q("updated_at"),
+            q("id")
+        ),
     );
     // a survivor was deleted since the dump: deleting its copies would lose the student
     drift_fails_and_changes_nothing(

@@ -66,7 +66,9 @@ impl Values {
                 other => {
                     return Err(Error::data(
                         Location::file(&table.source.path),
-                        format!("column \"{name}\" has type {other}, which dupsweep cannot write into SQL"),
+                        format!(
+                        "column \"{name}\" has type {other}, which dupsweep cannot write into SQL"
+                    ),
                     ))
                 }
             };
@@ -162,7 +164,9 @@ impl Plan<'_> {
 
 fn estimate(values: &Values, row: RowId, cols: &[usize]) -> usize {
     cols.iter()
-        .map(|&c| values.names[c].len() * 2 + 40 + values.get(c, row).map_or(0, |v| v.text.len() * 2))
+        .map(|&c| {
+            values.names[c].len() * 2 + 40 + values.get(c, row).map_or(0, |v| v.text.len() * 2)
+        })
         .sum()
 }
 
@@ -176,10 +180,7 @@ pub fn plan<'a>(
     matches: &crate::model::Matches,
 ) -> Plan<'a> {
     let idx = |names: &[String]| -> Vec<usize> {
-        names
-            .iter()
-            .filter_map(|n| table.column_index(n))
-            .collect()
+        names.iter().filter_map(|n| table.column_index(n)).collect()
     };
     let pk = idx(&job.pk);
     let key_idx = idx(key);
@@ -207,7 +208,9 @@ pub fn plan<'a>(
         let mut bytes = 0;
         for r in &resolution.removed {
             let size = estimate(values, r.row, &guard) * 2;
-            if !cur.rows.is_empty() && (cur.rows.len() >= job.batch_size || bytes + size > job.batch_bytes) {
+            if !cur.rows.is_empty()
+                && (cur.rows.len() >= job.batch_size || bytes + size > job.batch_bytes)
+            {
                 batches.push(Batch::Pk(std::mem::replace(
                     &mut cur,
                     PkBatch {
@@ -269,7 +272,9 @@ pub fn plan<'a>(
                 .map(|c| estimate(values, c.row, &guard))
                 .sum::<usize>()
                 * 4;
-            if !cur.is_empty() && (rows + removed > job.batch_size || bytes + size > job.batch_bytes) {
+            if !cur.is_empty()
+                && (rows + removed > job.batch_size || bytes + size > job.batch_bytes)
+            {
                 batches.push(Batch::Keyless(std::mem::take(&mut cur)));
                 rows = 0;
                 bytes = 0;
@@ -330,7 +335,10 @@ pub struct Render<'p, 'a> {
 impl<'p, 'a> Render<'p, 'a> {
     pub fn new(d: &'p dyn Dialect, plan: &'p Plan<'a>) -> Result<Self> {
         let bad_name = |n: &str, e: String| {
-            Error::usage(format!("cannot write the name \"{n}\" in {} SQL: {e}", d.name().name()))
+            Error::usage(format!(
+                "cannot write the name \"{n}\" in {} SQL: {e}",
+                d.name().name()
+            ))
         };
         let idents = plan
             .values
@@ -440,8 +448,10 @@ impl<'p, 'a> Render<'p, 'a> {
                 p.batches.len()
             ),
             "Every batch deletes only rows that still hold their dumped values, and checks".into(),
-            "that it deleted exactly the expected rows (or none, when the script was already".into(),
-            "applied); any difference stops the script and rolls the whole transaction back.".into(),
+            "that it deleted exactly the expected rows (or none, when the script was already"
+                .into(),
+            "applied); any difference stops the script and rolls the whole transaction back."
+                .into(),
             format!("run: {run}"),
         ];
         let mut out = String::new();

@@ -42,7 +42,8 @@ impl Dialect for MySql {
     fn literal(&self, v: Val<'_>) -> Result<String, String> {
         let numeric = |t: &str| {
             let ok = t.parse::<f64>().is_ok_and(f64::is_finite)
-                && t.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+                && t.bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
             if ok {
                 Ok(t.to_owned())
             } else {
@@ -127,7 +128,10 @@ impl Dialect for MySql {
                             .collect::<Result<Vec<_>>>()?;
                         let _ = writeln!(out, "-- group of record {gid}");
                         for (i, s) in sigs.iter().enumerate() {
-                            let _ = writeln!(out, "SET @dupsweep_c{i} = (SELECT COUNT(*) FROM {t} WHERE {s});");
+                            let _ = writeln!(
+                                out,
+                                "SET @dupsweep_c{i} = (SELECT COUNT(*) FROM {t} WHERE {s});"
+                            );
                         }
                         let state = |pick: &dyn Fn(&super::Copies) -> usize| {
                             g.copies
@@ -145,14 +149,20 @@ impl Dialect for MySql {
                         for (i, (c, s)) in g.copies.iter().zip(&sigs).enumerate() {
                             let m = c.fresh - c.applied;
                             if m > 0 {
-                                let _ = writeln!(out, "DELETE FROM {t} WHERE {s} AND @dupsweep_c{i} = {} LIMIT {m};", c.fresh);
+                                let _ = writeln!(
+                                    out,
+                                    "DELETE FROM {t} WHERE {s} AND @dupsweep_c{i} = {} LIMIT {m};",
+                                    c.fresh
+                                );
                             }
                         }
                         let after = g
                             .copies
                             .iter()
                             .zip(&sigs)
-                            .map(|(c, s)| format!("(SELECT COUNT(*) FROM {t} WHERE {s}) = {}", c.applied))
+                            .map(|(c, s)| {
+                                format!("(SELECT COUNT(*) FROM {t} WHERE {s}) = {}", c.applied)
+                            })
                             .collect::<Vec<_>>()
                             .join("\n    AND ");
                         out.push_str(&check(&after, &format!("ok: group {gid} after"), ""));

@@ -106,7 +106,8 @@ impl Dialect for Postgres {
                             let _ = writeln!(b, "  SELECT count(*) INTO n FROM {t} WHERE {s};");
                             let _ = writeln!(b, "  IF n = {} THEN\n    DELETE FROM {t} WHERE ctid IN (SELECT ctid FROM {t} WHERE {s} LIMIT {m});\n  END IF;", c.fresh);
                         }
-                        let _ = writeln!(b, "  SELECT ({applied})\n    INTO ok FROM {t} WHERE {key};");
+                        let _ =
+                            writeln!(b, "  SELECT ({applied})\n    INTO ok FROM {t} WHERE {key};");
                         let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: group of record {gid}: the deletion left other copies than expected, so the table changed since the dump; nothing was deleted';\n  END IF;");
                     }
                 }
@@ -123,7 +124,8 @@ impl Dialect for Postgres {
                 "DO {tag}\nDECLARE\n  n bigint;\n  ok boolean;\nBEGIN\n{b}END\n{tag};"
             );
         }
-        let mut out = r.header("psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)");
+        let mut out = r
+            .header("psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)");
         out.push_str("\\set ON_ERROR_STOP on\n");
         out.push_str("SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n");
         out.push_str("BEGIN;\n");

@@ -39,7 +39,9 @@ impl Dialect for Sqlite {
         match v.kind {
             Kind::Int | Kind::Float | Kind::Decimal
                 if v.text.parse::<f64>().is_ok_and(f64::is_finite)
-                    && v.text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) =>
+                    && v.text
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) =>
             {
                 Ok(v.text.to_owned())
             }
@@ -106,7 +108,9 @@ impl Dialect for Sqlite {
                             g.copies
                                 .iter()
                                 .zip(&sigs)
-                                .map(|(c, s)| format!("count(CASE WHEN {s} THEN 1 END) = {}", pick(c)))
+                                .map(|(c, s)| {
+                                    format!("count(CASE WHEN {s} THEN 1 END) = {}", pick(c))
+                                })
                                 .collect::<Vec<_>>()
                                 .join("\n      AND ")
                         };

@@ -1,0 +1,103 @@
+//! criterion benchmarks, one group per stage, on data generated in-process from a seed:
+//! CSV ingest (tokenizer and the whole reader), exact detection, SQL rendering.
+//!
+//! `cargo bench --bench stages`
+
+use std::fmt::Write;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use dupsweep::ingest::tokenizer::{FieldSpan, Tokenizer};
+use dupsweep::progress::Silent;
+use dupsweep::{Command, Layer};
+
+/// A students-like dump: `rows` records, 10% duplicates, quoted fields with commas, quotes and
+/// newlines. Deterministic (xorshift seeded).
+fn dump(rows: usize) -> Vec<u8> {
+    let mut s = String::from("id,first_name,last_name,email,city,notes\n");
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for i in 0..rows {
+        let base = if i % 10 == 9 {
+            next() % (i as u64)
+        } else {
+            i as u64
+        };
+        let _ = writeln!(
+            s,
+            "{},Name{},\"Last, {}\",user{}@example.org,City{},\"said \"\"hi\"\"\nline {}\"",
+            i + 1,
+            base % 5000,
+            base,
+            base,
+            base % 300,
+            base % 7
+        );
+        let _ = next();
+    }
+    s.into_bytes()
+}
+
+fn ingest(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ingest");
+    for rows in [10_000usize, 100_000] {
+        let data = dump(rows);
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        g.bench_with_input(BenchmarkId::new("tokenizer", rows), &data, |b, data| {
+            let mut fields: Vec<FieldSpan> = Vec::new();
+            b.iter(|| {
+                let mut t = Tokenizer::new(data, b',');
+                let mut n = 0usize;
+                while let Ok(Some(_)) = t.next_record(&mut fields) {
+                    n += fields.len();
+                }
+                n
+            })
+        });
+    }
+    g.finish();
+}
+
+fn pipeline(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut g = c.benchmark_group("pipeline");
+    g.sample_size(10);
+    for rows in [10_000usize, 100_000] {
+        let path = dir.path().join(format!("students{rows}.csv"));
+        std::fs::write(&path, dump(rows)).unwrap();
+        g.throughput(Throughput::Elements(rows as u64));
+        let layer = || Layer {
+            input: Some(path.clone()),
+            pk: Some(vec!["id".into()]),
+            dialect: Some(vec!["postgres".into(), "mysql".into(), "sqlite".into()]),
+            out: Some(dir.path().join("out")),
+            ..Layer::default()
+        };
+        g.bench_function(BenchmarkId::new("scan", rows), |b| {
+            let job = layer().resolve().unwrap();
+            b.iter(|| {
+                dupsweep::run(Command::Scan, &job, &Silent)
+                    .unwrap()
+                    .report
+                    .groups
+            })
+        });
+        g.bench_function(BenchmarkId::new("clean_all_outputs", rows), |b| {
+            let job = layer().resolve().unwrap();
+            b.iter(|| {
+                dupsweep::run(Command::Clean, &job, &Silent)
+                    .unwrap()
+                    .report
+                    .groups
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ingest, pipeline);
+criterion_main!(benches);
