@@ -37,6 +37,41 @@ pub enum Cmd {
   dupsweep scan students.csv --pk id
   dupsweep scan students.parquet --pk id --key first_name,last_name,email --json > report.json")]
     Scan(ScanArgs),
+    /// Measure detection against a ground-truth entity column: pairwise precision, recall, F1
+    #[command(after_help = "Examples:
+  dupsweep eval people.csv --pk id --truth entity_id --fuzzy
+  dupsweep eval people.csv --pk id --truth entity_id --fuzzy --threshold 0.99 --json
+The truth column is never used for matching. Exit code 0, or 2 on error.")]
+    Eval(EvalArgs),
+    /// Show why two records match or not, comparison by comparison (fuzzy matching)
+    #[command(after_help = "Examples:
+  dupsweep explain people.csv --pk id 17 942
+      records with id 17 and 942: each comparison's values, level and weight, the match probability
+  dupsweep explain log.csv 3 10
+      without --pk, records are named by their number (1 = first record after the header)")]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub detection: Detection,
+    /// The column holding the true entity id of each record
+    #[arg(long, value_name = "COL")]
+    pub truth: String,
+    /// Print the figures as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub detection: Detection,
+    /// The first record: its primary key (comma-separated for a composite key), or its record number without --pk
+    pub a: String,
+    /// The second record
+    pub b: String,
 }
 
 /// The options that decide what is read and what counts as a duplicate.
@@ -70,6 +105,34 @@ pub struct Detection {
     /// An unquoted value that means NULL, besides the empty field (e.g. '\N'); may repeat
     #[arg(long, value_name = "STR")]
     pub null: Option<Vec<String>>,
+    #[command(flatten)]
+    pub fuzzy: FuzzyArgs,
+}
+
+/// Fuzzy matching options.
+#[derive(Debug, Args)]
+pub struct FuzzyArgs {
+    /// Also find records that are duplicates without being equal (typos, formats, swapped names)
+    #[arg(long, help_heading = "Fuzzy matching")]
+    pub fuzzy: bool,
+    /// Match probability from which two records are duplicates [default: 0.95]
+    #[arg(long, value_name = "P", help_heading = "Fuzzy matching")]
+    pub threshold: Option<f64>,
+    /// Pairs from this probability up to --threshold go to the review file, not deleted [default: 0.5]
+    #[arg(long, value_name = "P", help_heading = "Fuzzy matching")]
+    pub review_threshold: Option<f64>,
+    /// A blocking rule replacing the automatic ones, e.g. 'soundex(last_name) & year(birth_date)'; may repeat
+    #[arg(long, value_name = "RULE", help_heading = "Fuzzy matching")]
+    pub block: Option<Vec<String>>,
+    /// A column's role, replacing the inferred one: COLUMN=ROLE (first-name, last-name, full-name, email, phone, date, postcode, address, city, number, category, text, string, identifier, timestamp); may repeat
+    #[arg(long, value_name = "COL=ROLE", help_heading = "Fuzzy matching")]
+    pub role: Option<Vec<String>>,
+    /// Refuse a blocking rule that makes more candidate pairs than this [default: 20 per record, at least 1000000]
+    #[arg(long, value_name = "N", help_heading = "Fuzzy matching")]
+    pub max_pairs: Option<u64>,
+    /// Largest group fuzzy matching forms [default: 50]
+    #[arg(long, value_name = "N", help_heading = "Fuzzy matching")]
+    pub max_group: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +173,13 @@ impl Detection {
             keep: self.keep,
             delimiter: self.delimiter,
             null: self.null,
+            fuzzy: self.fuzzy.fuzzy.then_some(true),
+            threshold: self.fuzzy.threshold,
+            review_threshold: self.fuzzy.review_threshold,
+            block: self.fuzzy.block,
+            role: self.fuzzy.role,
+            max_pairs: self.fuzzy.max_pairs,
+            max_group: self.fuzzy.max_group,
             ..Layer::default()
         }
     }

@@ -2,9 +2,10 @@
 //! and an SQL script that replays the same deletion on the live database.
 //!
 //! ```text
-//!  ingest ──► detect ──────────────► survive ──► emit
-//!  CSV,       exact: group by key     one per     cleaned and removed files; SQL per
-//!  Parquet    columns (Polars)        group       dialect (guarded, batched); report.json
+//!  ingest ──► detect ─────────────────────────────► survive ──► emit
+//!  CSV,       exact: group by key columns (Polars)   one per     cleaned, removed, pairs and
+//!  Parquet    fuzzy: roles → normalise → block →     group       review files; SQL per dialect
+//!                    compare → score (EM) → cluster              (guarded, batched); report.json
 //! ```
 //! Every record carries a [`model::RowId`] from ingest to emit; [`pipeline::run`] is the only
 //! place that knows the order of the stages.
@@ -13,12 +14,14 @@ pub mod config;
 pub mod detect;
 pub mod emit;
 pub mod error;
+pub mod evaluate;
 pub mod ingest;
 pub mod model;
+pub mod normalize;
 pub mod pipeline;
 pub mod progress;
 pub mod survive;
 
 pub use config::{Job, Layer};
 pub use error::{Error, Result};
-pub use pipeline::{run, Command, Outcome};
+pub use pipeline::{explain, run, Command, Outcome};

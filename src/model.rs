@@ -135,11 +135,13 @@ pub struct Matches {
 }
 
 /// A removed record and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Removal {
     pub row: RowId,
     pub group: RowId,
     pub survivor: RowId,
+    /// The match probability with the survivor (1 for an exact duplicate).
+    pub score: f64,
     pub reason: String,
 }
 

@@ -5,10 +5,11 @@ use std::time::Instant;
 
 use crate::config::Job;
 use crate::emit::files::{io_err, Outputs};
-use crate::emit::report::{OutputReport, Report};
-use crate::emit::{sql, tables};
+use crate::detect::fuzzy::Fuzzy;
+use crate::emit::report::{FuzzySection, OutputReport, Report};
+use crate::emit::{self, sql, tables};
 use crate::error::Result;
-use crate::model::Format;
+use crate::model::{Format, Matches, Resolution, RowId, Table};
 use crate::progress::Progress;
 use crate::{detect, ingest, survive};
 
@@ -19,11 +20,62 @@ pub enum Command {
     Clean,
     /// Report only; write nothing.
     Scan,
+    /// Compare the groups found with a ground-truth column; write nothing.
+    Eval,
 }
 
 /// The result of a run.
 pub struct Outcome {
     pub report: Report,
+    /// With [`Command::Eval`].
+    pub evaluation: Option<crate::evaluate::Evaluation>,
+}
+
+/// What detection and survivor choice produced, before anything is written.
+pub struct Detected {
+    pub table: Table,
+    pub key: Vec<String>,
+    pub matches: Matches,
+    pub fuzzy: Option<Fuzzy>,
+    pub resolution: Resolution,
+    pub read_ms: u64,
+    pub detect_ms: u64,
+    pub survive_ms: u64,
+}
+
+/// Reads the input, finds the groups (exact, then fuzzy when asked) and picks the survivors.
+pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
+    let start = Instant::now();
+    let table = ingest::read(&job.input, job.table.as_deref(), &job.csv, progress)?;
+    let key = job.key_columns(&job.input, &table.columns)?;
+    detect::check_primary_key(&table, &job.pk)?;
+    let read_ms = ms(start);
+
+    let t = Instant::now();
+    progress.start("detecting", None);
+    let mut matches = detect::exact::detect(&table, &key)?;
+    progress.finish();
+    let mut fuzzy = None;
+    if let Some(opts) = &job.fuzzy {
+        let (m, f) = detect::fuzzy::detect(&table, &key, matches, opts, progress)?;
+        matches = m;
+        fuzzy = Some(f);
+    }
+    let detect_ms = ms(t);
+
+    let t = Instant::now();
+    let resolution = survive::resolve(&table, &matches, &job.keep, fuzzy.as_ref())?;
+    let survive_ms = ms(t);
+    Ok(Detected {
+        table,
+        key,
+        matches,
+        fuzzy,
+        resolution,
+        read_ms,
+        detect_ms,
+        survive_ms,
+    })
 }
 
 impl Outcome {
@@ -38,32 +90,50 @@ fn ms(since: Instant) -> u64 {
 
 pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outcome> {
     let start = Instant::now();
-    let table = ingest::read(&job.input, job.table.as_deref(), &job.csv, progress)?;
-    let key = job.key_columns(&job.input, &table.columns)?;
-    detect::check_primary_key(&table, &job.pk)?;
-    let read_ms = ms(start);
-
-    let t = Instant::now();
-    progress.start("detecting", None);
-    let matches = detect::exact::detect(&table, &key)?;
-    progress.finish();
-    let detect_ms = ms(t);
-
-    let t = Instant::now();
-    let resolution = survive::resolve(&table, &matches, &job.keep)?;
-    let survive_ms = ms(t);
+    let Detected {
+        table,
+        key,
+        matches,
+        fuzzy,
+        resolution,
+        read_ms,
+        detect_ms,
+        survive_ms,
+    } = detect_all(job, progress)?;
 
     let name = match command {
         Command::Clean => "clean",
         Command::Scan => "scan",
+        Command::Eval => "eval",
     };
     let mut report = Report::new(name, job, &table, &matches, &resolution);
     report.timings.read_ms = read_ms;
     report.timings.detect_ms = detect_ms;
     report.timings.survive_ms = survive_ms;
-    if command == Command::Scan {
+    if let Some(f) = &fuzzy {
+        report.fuzzy = Some(FuzzySection {
+            found: f.report.clone(),
+            rows_removed_fuzzy: resolution
+                .removed
+                .iter()
+                .filter(|r| f.exact_of[r.row.index()] != f.exact_of[r.survivor.index()])
+                .count(),
+        });
+    }
+    if command != Command::Clean {
+        let evaluation = match (command, &job.truth) {
+            (Command::Eval, Some(truth)) => {
+                Some(crate::evaluate::evaluate(&table, &matches, truth)?)
+            }
+            (Command::Eval, None) => {
+                return Err(crate::error::Error::usage(
+                    "eval needs --truth COLUMN, the ground-truth entity id",
+                ))
+            }
+            _ => None,
+        };
         report.timings.total_ms = ms(start);
-        return Ok(Outcome { report });
+        return Ok(Outcome { report, evaluation });
     }
 
     let t = Instant::now();
@@ -103,6 +173,30 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
         }
     }
 
+    if let Some(f) = &fuzzy {
+        let pairs = emit::fuzzy::pairs_sheet(f, &*survivor);
+        let review = emit::fuzzy::review_sheet(&table, f, &*survivor)?;
+        for (kind, sheet) in [("pairs", pairs), ("review", review)] {
+            let rows = sheet.rows();
+            let p = match (&table.source.format, &table.raw) {
+                (Format::Csv { delimiter, .. }, Some(raw)) => {
+                    let name = Outputs::file_name(&table.name, &format!("{kind}.csv"));
+                    outs.write(&name, |w| {
+                        sheet
+                            .write_csv(w, *delimiter, raw.newline)
+                            .map_err(io_err(&job.out))
+                    })?
+                }
+                _ => {
+                    let mut df = sheet.frame()?;
+                    let name = Outputs::file_name(&table.name, &format!("{kind}.parquet"));
+                    outs.write(&name, |w| tables::write_parquet(w, &mut df))?
+                }
+            };
+            outputs.push((kind, p, Some(rows)));
+        }
+    }
+
     for (dialect, script) in scripts {
         let name = Outputs::file_name(&table.name, &format!("{}.sql", dialect.name()));
         let p = outs.write(&name, |w| {
@@ -131,5 +225,111 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     })?;
     outs.commit()?;
     progress.finish();
-    Ok(Outcome { report })
+    Ok(Outcome {
+        report,
+        evaluation: None,
+    })
+}
+
+/// Why two records match or not (`dupsweep explain`): `a` and `b` are primary-key values
+/// (comma-separated for a composite key) or, without `--pk`, record numbers.
+pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<String> {
+    let d = detect_all(job, progress)?;
+    let Some(f) = &d.fuzzy else {
+        return Err(crate::error::Error::usage("explain needs fuzzy matching"));
+    };
+    let find = |v: &str| -> Result<RowId> {
+        if job.pk.is_empty() {
+            let n: u64 = v.trim().parse().map_err(|_| {
+                crate::error::Error::usage(format!(
+                    "\"{v}\" is not a record number (without --pk, records are named by their number, from 1)"
+                ))
+            })?;
+            if n == 0 || n > d.table.rows() as u64 {
+                return Err(crate::error::Error::usage(format!(
+                    "record {n} does not exist: the input has {} records",
+                    d.table.rows()
+                )));
+            }
+            return Ok(RowId((n - 1) as u32));
+        }
+        let parts: Vec<&str> = v.split(',').collect();
+        let cols = detect::text_columns(&d.table, &job.pk)?;
+        if parts.len() != cols.len() {
+            return Err(crate::error::Error::usage(format!(
+                "\"{v}\" does not name a record: the primary key has {} column(s)",
+                cols.len()
+            )));
+        }
+        (0..d.table.rows())
+            .find(|&i| cols.iter().zip(&parts).all(|(c, p)| c.get(i) == Some(*p)))
+            .map(|i| RowId(i as u32))
+            .ok_or_else(|| {
+                crate::error::Error::usage(format!(
+                    "no record has primary key {} = \"{v}\"",
+                    job.pk.join(",")
+                ))
+            })
+    };
+    let (ra, rb) = (find(a)?, find(b)?);
+    let (verdicts, session, prior, total, p) = f.engine.explain(ra, rb);
+    let rules: Vec<&str> = f
+        .report
+        .blocking
+        .iter()
+        .filter(|r| r.dropped.is_none())
+        .map(|r| r.rule.as_str())
+        .collect();
+    let mut out = format!(
+        "records {} and {} ({}: {} and {})\n",
+        ra.number(),
+        rb.number(),
+        if job.pk.is_empty() { "record numbers".to_owned() } else { job.pk.join(",") },
+        a,
+        b
+    );
+    let same_group = d
+        .matches
+        .groups
+        .iter()
+        .any(|g| g.members.contains(&ra) && g.members.contains(&rb));
+    let w1 = verdicts.iter().map(|v| v.column.chars().count()).max().unwrap_or(6).max(10);
+    out.push_str(&format!("  {:<w1$}  {:>8}  level / values\n", "comparison", "weight"));
+    match session.and_then(|s| rules.get(s)) {
+        Some(rule) => out.push_str(&format!(
+            "  {:<w1$}  {:>8.2}  share of matches among the pairs of blocking rule {rule}\n",
+            "prior", prior
+        )),
+        None => out.push_str(&format!(
+            "  {:<w1$}  {:>8.2}  two records drawn at random match (no blocking rule pairs them)\n",
+            "prior", prior
+        )),
+    }
+    for v in &verdicts {
+        out.push_str(&format!(
+            "  {:<w1$}  {:>8.2}  {}{}: {} / {}\n",
+            v.column,
+            v.weight,
+            v.level,
+            if v.blocked { " (the blocking rule's)" } else { "" },
+            v.left.as_deref().unwrap_or("NULL"),
+            v.right.as_deref().unwrap_or("NULL")
+        ));
+    }
+    out.push_str(&format!(
+        "  {:<w1$}  {:>8.2}  match probability {} (threshold {}, review from {})\n",
+        "total",
+        total,
+        crate::detect::fuzzy::format_probability(p),
+        f.report.threshold,
+        f.report.review_threshold
+    ));
+    out.push_str(if same_group {
+        "  verdict: duplicates (same group)\n"
+    } else if p >= f.report.review_threshold {
+        "  verdict: not in one group (below the threshold, or split by the chaining guard): to review\n"
+    } else {
+        "  verdict: not duplicates\n"
+    });
+    Ok(out)
 }

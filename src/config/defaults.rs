@@ -13,3 +13,10 @@ pub const BATCH_SIZE: usize = 1000;
 pub const BATCH_BYTES: usize = 1 << 20;
 /// `--guard`: rows are deleted only if every column still holds its dumped value.
 pub const GUARD: &str = "all";
+/// `--threshold`: the match probability from which a fuzzy pair is a duplicate (README,
+/// "Choosing the threshold").
+pub const THRESHOLD: f64 = 0.95;
+/// `--review-threshold`: pairs from here up to the threshold go to the review file.
+pub const REVIEW_THRESHOLD: f64 = 0.5;
+/// `--max-group`: the largest group fuzzy matching forms.
+pub const MAX_GROUP: usize = 50;

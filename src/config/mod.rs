@@ -27,6 +27,18 @@ pub struct Layer {
     pub delimiter: Option<String>,
     pub null: Option<Vec<String>>,
     pub batch_size: Option<usize>,
+    /// Fuzzy matching on top of exact duplicates.
+    pub fuzzy: Option<bool>,
+    pub threshold: Option<f64>,
+    pub review_threshold: Option<f64>,
+    /// Blocking rules (fuzzy), replacing the automatic ones.
+    pub block: Option<Vec<String>>,
+    /// Column roles (fuzzy), `COLUMN=ROLE`, replacing the inferred ones.
+    pub role: Option<Vec<String>>,
+    pub max_pairs: Option<u64>,
+    pub max_group: Option<usize>,
+    /// `eval`: the ground-truth entity column.
+    pub truth: Option<String>,
 }
 
 impl Layer {
@@ -45,6 +57,14 @@ impl Layer {
             delimiter: self.delimiter.or(under.delimiter),
             null: self.null.or(under.null),
             batch_size: self.batch_size.or(under.batch_size),
+            fuzzy: self.fuzzy.or(under.fuzzy),
+            threshold: self.threshold.or(under.threshold),
+            review_threshold: self.review_threshold.or(under.review_threshold),
+            block: self.block.or(under.block),
+            role: self.role.or(under.role),
+            max_pairs: self.max_pairs.or(under.max_pairs),
+            max_group: self.max_group.or(under.max_group),
+            truth: self.truth.or(under.truth),
         }
     }
 }
@@ -144,6 +164,26 @@ pub enum KeySpec {
     AllExcept(Vec<String>),
 }
 
+/// Fuzzy matching settings, resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FuzzyOptions {
+    /// Pairs at or above this match probability are duplicates.
+    pub threshold: f64,
+    /// Pairs from here up to `threshold` go to the review file; every pair inside a group must
+    /// reach it (the chaining guard).
+    pub review_threshold: f64,
+    /// Blocking rules given by the user; empty: chosen from the column roles.
+    pub block: Vec<String>,
+    /// Roles given by the user, overriding the inferred ones.
+    #[serde(skip)]
+    pub roles: Vec<(String, crate::detect::fuzzy::roles::Role)>,
+    /// Refuse a blocking rule that makes more candidate pairs than this (default: 20 per record,
+    /// at least a million).
+    pub max_pairs: Option<u64>,
+    /// Largest group fuzzy matching forms.
+    pub max_group: usize,
+}
+
 /// A fully resolved job: everything a run needs, nothing optional.
 #[derive(Debug, Clone, Serialize)]
 pub struct Job {
@@ -161,6 +201,10 @@ pub struct Job {
     pub null: Vec<String>,
     pub batch_size: usize,
     pub batch_bytes: usize,
+    /// Present when fuzzy matching is on.
+    pub fuzzy: Option<FuzzyOptions>,
+    /// `eval`: the ground-truth entity column (never used for matching).
+    pub truth: Option<String>,
 }
 
 fn parse_delimiter(s: &str) -> Result<u8> {
@@ -242,7 +286,66 @@ impl Layer {
                 ));
             }
         }
+        let fuzzy_flags = self.threshold.is_some()
+            || self.review_threshold.is_some()
+            || self.block.is_some()
+            || self.role.is_some()
+            || self.max_pairs.is_some()
+            || self.max_group.is_some();
+        let fuzzy = if self.fuzzy.unwrap_or(false) {
+            let threshold = self.threshold.unwrap_or(defaults::THRESHOLD);
+            let review_threshold = self.review_threshold.unwrap_or(defaults::REVIEW_THRESHOLD);
+            for (flag, v) in [("--threshold", threshold), ("--review-threshold", review_threshold)] {
+                if !(v > 0.0 && v < 1.0) {
+                    return Err(Error::usage(format!(
+                        "{flag} must be a probability between 0 and 1 (exclusive), not {v}"
+                    )));
+                }
+            }
+            if review_threshold > threshold {
+                return Err(Error::usage(format!(
+                    "--review-threshold ({review_threshold}) is above --threshold ({threshold})"
+                ))
+                .with_hint("pairs between the two go to the review file: the review threshold must be the lower one"));
+            }
+            let mut roles = Vec::new();
+            for r in self.role.unwrap_or_default() {
+                let Some((col, role)) = r.split_once('=') else {
+                    return Err(Error::usage(format!("--role \"{r}\" is not COLUMN=ROLE")));
+                };
+                let Some(role) = crate::detect::fuzzy::roles::Role::parse(role.trim()) else {
+                    let names: Vec<&str> = crate::detect::fuzzy::roles::Role::ALL
+                        .iter()
+                        .map(|r| r.name())
+                        .collect();
+                    return Err(Error::usage(format!("--role \"{r}\": \"{}\" is not a role", role.trim()))
+                        .with_hint(format!("the roles are {}", names.join(", "))));
+                };
+                roles.push((col.trim().to_owned(), role));
+            }
+            let max_group = self.max_group.unwrap_or(defaults::MAX_GROUP);
+            if max_group < 2 {
+                return Err(Error::usage("--max-group must be at least 2"));
+            }
+            Some(FuzzyOptions {
+                threshold,
+                review_threshold,
+                block: self.block.unwrap_or_default(),
+                roles,
+                max_pairs: self.max_pairs,
+                max_group,
+            })
+        } else {
+            if fuzzy_flags {
+                return Err(Error::usage(
+                    "--threshold, --review-threshold, --block, --role, --max-pairs and --max-group need --fuzzy",
+                ));
+            }
+            None
+        };
         Ok(Job {
+            fuzzy,
+            truth: self.truth,
             input,
             table: self.table,
             pk,
@@ -282,9 +385,18 @@ impl Job {
         if let Some(c) = self.keep.column() {
             check("--keep", &[c.to_owned()])?;
         }
+        if let Some(t) = &self.truth {
+            check("--truth", std::slice::from_ref(t))?;
+        }
+        let truth = self.truth.as_deref();
         let key: Vec<String> = match &self.key {
             KeySpec::Columns(k) => {
                 check("--key", k)?;
+                if let Some(t) = truth.filter(|t| k.iter().any(|c| c == t)) {
+                    return Err(Error::usage(format!(
+                        "the --truth column \"{t}\" cannot be a --key column: it is never used for matching"
+                    )));
+                }
                 let mut seen = std::collections::HashSet::new();
                 k.iter().filter(|c| seen.insert(*c)).cloned().collect()
             }
@@ -292,7 +404,9 @@ impl Job {
                 check("--ignore", ignore)?;
                 columns
                     .iter()
-                    .filter(|c| !self.pk.contains(c) && !ignore.contains(c))
+                    .filter(|c| {
+                        !self.pk.contains(c) && !ignore.contains(c) && Some(c.as_str()) != truth
+                    })
                     .cloned()
                     .collect()
             }
@@ -332,6 +446,18 @@ impl Job {
         parts.push(format!("--batch-size {}", self.batch_size));
         for n in &self.null {
             parts.push(format!("--null {n:?}"));
+        }
+        if let Some(f) = &self.fuzzy {
+            parts.push(format!(
+                "--fuzzy --threshold {} --review-threshold {}",
+                f.threshold, f.review_threshold
+            ));
+            for b in &f.block {
+                parts.push(format!("--block {b:?}"));
+            }
+            for (c, r) in &f.roles {
+                parts.push(format!("--role {c}={}", r.name()));
+            }
         }
         parts.join(" ")
     }

@@ -2,6 +2,7 @@
 //! key checks (unique, non-NULL) live here because every detector relies on them.
 
 pub mod exact;
+pub mod fuzzy;
 
 use std::collections::HashMap;
 

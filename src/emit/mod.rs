@@ -2,6 +2,7 @@
 //! report — atomically into the output folder.
 
 pub mod files;
+pub mod fuzzy;
 pub mod report;
 pub mod sql;
 pub mod tables;

@@ -65,7 +65,19 @@ pub struct Report {
     pub largest_group: usize,
     pub duplicates_per_key_column: Vec<ColumnRepeats>,
     pub outputs: Vec<OutputReport>,
+    /// Fuzzy matching: the settings chosen and what they found (with `--fuzzy` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fuzzy: Option<FuzzySection>,
     pub timings: Timings,
+}
+
+/// The `fuzzy` object of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct FuzzySection {
+    #[serde(flatten)]
+    pub found: crate::detect::fuzzy::FuzzyReport,
+    /// Removed records that are not exact copies of their survivor.
+    pub rows_removed_fuzzy: usize,
 }
 
 impl Report {
@@ -132,6 +144,7 @@ impl Report {
                 })
                 .collect(),
             outputs: Vec::new(),
+            fuzzy: None,
             timings: Timings::default(),
         }
     }
@@ -158,6 +171,25 @@ impl Report {
         s.push_str(&format!("  key: {}\n", self.options.key.join(", ")));
         if !self.options.pk.is_empty() {
             s.push_str(&format!("  primary key: {}\n", self.options.pk.join(", ")));
+        }
+        if let Some(f) = &self.fuzzy {
+            let g = &f.found;
+            s.push_str(&format!(
+                "  fuzzy: {} records compared (one per exact group), {} candidate pairs, about {:.0} of them matches (prior {:.3e})\n",
+                g.records_compared, g.candidate_pairs, g.expected_matching_pairs, g.prior
+            ));
+            let roles: Vec<String> = g.roles.iter().map(|(c, r)| format!("{c}={r}")).collect();
+            s.push_str(&format!("    roles: {}\n", roles.join(", ")));
+            for b in &g.blocking {
+                match &b.dropped {
+                    None => s.push_str(&format!("    block: {} ({} pairs)\n", b.rule, b.pairs)),
+                    Some(why) => s.push_str(&format!("    block: {} not used: {}\n", b.rule, why)),
+                }
+            }
+            s.push_str(&format!(
+                "    threshold {} (review from {}): {} pairs above, {} fuzzy groups, {} rows removed as fuzzy duplicates, {} pairs to review\n",
+                g.threshold, g.review_threshold, g.pairs_above_threshold, g.fuzzy_groups, f.rows_removed_fuzzy, g.review_pairs
+            ));
         }
         for o in &self.outputs {
             match o.rows {

@@ -11,6 +11,7 @@ use crate::model::{RawCsv, Resolution, Table};
 /// The extra columns of the removed file.
 pub const GROUP: &str = "dupsweep_group";
 pub const SURVIVOR: &str = "dupsweep_survivor";
+pub const SCORE: &str = "dupsweep_score";
 pub const REASON: &str = "dupsweep_reason";
 
 /// Quotes a CSV field when it needs it (and always when it is empty, so it is not NULL).
@@ -88,7 +89,7 @@ pub fn write_removed_csv(
         w.write_all(&[0xEF, 0xBB, 0xBF])?;
     }
     w.write_all(header_line(raw, bom))?;
-    for name in [GROUP, SURVIVOR, REASON] {
+    for name in [GROUP, SURVIVOR, SCORE, REASON] {
         w.write_all(&d)?;
         w.write_all(name.as_bytes())?;
     }
@@ -101,10 +102,22 @@ pub fn write_removed_csv(
         w.write_all(&d)?;
         w.write_all(csv_field(&survivor(r.survivor), delimiter).as_bytes())?;
         w.write_all(&d)?;
+        w.write_all(score_text(r).as_bytes())?;
+        w.write_all(&d)?;
         w.write_all(csv_field(&r.reason, delimiter).as_bytes())?;
         w.write_all(nl)?;
     }
     Ok(())
+}
+
+/// A removed record's score as written in the removed file: `1` for an exact duplicate, else
+/// the match probability with three decimals, rounded down (as in its reason).
+pub fn score_text(r: &crate::model::Removal) -> String {
+    if r.reason.starts_with("exact:") {
+        "1".into()
+    } else {
+        crate::detect::fuzzy::format_probability(r.score)
+    }
 }
 
 fn polars(e: PolarsError) -> Error {
@@ -127,9 +140,11 @@ pub fn removed_frame(
     let groups: Vec<u64> = res.removed.iter().map(|r| r.group.number()).collect();
     let surv: Vec<String> = res.removed.iter().map(|r| survivor(r.survivor)).collect();
     let reasons: Vec<&str> = res.removed.iter().map(|r| r.reason.as_str()).collect();
+    let scores: Vec<f64> = res.removed.iter().map(|r| r.score).collect();
     for (name, col) in [
         (GROUP, Column::new(GROUP.into(), groups)),
         (SURVIVOR, Column::new(SURVIVOR.into(), surv)),
+        (SCORE, Column::new(SCORE.into(), scores)),
         (REASON, Column::new(REASON.into(), reasons)),
     ] {
         if df.get_column_names().iter().any(|c| c.as_str() == name) {
@@ -145,4 +160,87 @@ pub fn removed_frame(
 pub fn write_parquet(w: &mut dyn Write, df: &mut DataFrame) -> Result<()> {
     ParquetWriter::new(w).finish(df).map_err(polars)?;
     Ok(())
+}
+
+/// A small table built for an output file (pairs, review), written as CSV or Parquet.
+pub struct Sheet {
+    pub names: Vec<String>,
+    pub cols: Vec<SheetCol>,
+}
+
+pub enum SheetCol {
+    Text(Vec<Option<String>>),
+    Float(Vec<f64>),
+    Int(Vec<u64>),
+}
+
+impl SheetCol {
+    fn len(&self) -> usize {
+        match self {
+            SheetCol::Text(v) => v.len(),
+            SheetCol::Float(v) => v.len(),
+            SheetCol::Int(v) => v.len(),
+        }
+    }
+}
+
+impl Sheet {
+    pub fn rows(&self) -> usize {
+        self.cols.first().map_or(0, SheetCol::len)
+    }
+
+    /// CSV with the input's delimiter and line end; NULL is an empty field, an empty string `""`.
+    pub fn write_csv(&self, w: &mut dyn Write, delimiter: u8, newline: &str) -> std::io::Result<()> {
+        let d = [delimiter];
+        for (i, n) in self.names.iter().enumerate() {
+            if i > 0 {
+                w.write_all(&d)?;
+            }
+            w.write_all(csv_field(n, delimiter).as_bytes())?;
+        }
+        w.write_all(newline.as_bytes())?;
+        for r in 0..self.rows() {
+            for (i, c) in self.cols.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(&d)?;
+                }
+                match c {
+                    SheetCol::Text(v) => {
+                        if let Some(s) = &v[r] {
+                            w.write_all(csv_field(s, delimiter).as_bytes())?;
+                        }
+                    }
+                    SheetCol::Float(v) => w.write_all(float_text(v[r]).as_bytes())?,
+                    SheetCol::Int(v) => w.write_all(v[r].to_string().as_bytes())?,
+                }
+            }
+            w.write_all(newline.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    pub fn frame(&self) -> Result<DataFrame> {
+        let cols: Vec<Column> = self
+            .names
+            .iter()
+            .zip(&self.cols)
+            .map(|(n, c)| match c {
+                SheetCol::Text(v) => Column::new(n.as_str().into(), v.clone()),
+                SheetCol::Float(v) => Column::new(n.as_str().into(), v.clone()),
+                SheetCol::Int(v) => Column::new(n.as_str().into(), v.clone()),
+            })
+            .collect();
+        DataFrame::new(self.rows(), cols).map_err(polars)
+    }
+}
+
+/// A float with up to six decimals, trailing zeros cut (stable across platforms).
+pub fn float_text(x: f64) -> String {
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_owned()
+    }
 }

@@ -8,6 +8,7 @@ use polars::prelude::*;
 
 use crate::config::KeepRule;
 use crate::error::{Error, Result};
+use crate::detect::fuzzy::Fuzzy;
 use crate::model::{Group, Matches, Removal, Resolution, RowId, Table};
 
 /// A comparable value of the `min:`/`max:` column. One column uses one kind throughout.
@@ -144,8 +145,15 @@ fn missing_counts(table: &Table) -> Result<Vec<u32>> {
     Ok(counts)
 }
 
-/// Chooses the survivor of each group by `rule`; ties go to the earliest record.
-pub fn resolve(table: &Table, matches: &Matches, rule: &KeepRule) -> Result<Resolution> {
+/// Chooses the survivor of each group by `rule`; ties go to the earliest record. With fuzzy
+/// matching, a removed record that is not an exact copy of its survivor gets the pair's match
+/// probability and the comparisons that made it a match as its reason.
+pub fn resolve(
+    table: &Table,
+    matches: &Matches,
+    rule: &KeepRule,
+    fuzzy: Option<&Fuzzy>,
+) -> Result<Resolution> {
     let keys = match rule {
         KeepRule::Min(c) | KeepRule::Max(c) => Some(order_keys(table, c)?),
         _ => None,
@@ -201,11 +209,18 @@ pub fn resolve(table: &Table, matches: &Matches, rule: &KeepRule) -> Result<Reso
         for &m in &g.members {
             if m != s {
                 kept[m.index()] = false;
+                let (score, why) = match fuzzy {
+                    Some(f) if f.exact_of[m.index()] != f.exact_of[s.index()] => {
+                        f.engine.reason(s, m)
+                    }
+                    _ => (1.0, reason.clone()),
+                };
                 removed.push(Removal {
                     row: m,
                     group: g.id(),
                     survivor: s,
-                    reason: reason.clone(),
+                    score,
+                    reason: why,
                 });
             }
         }

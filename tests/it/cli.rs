@@ -92,8 +92,10 @@ fn cleaned_plus_removed_is_the_input_and_nothing_is_lost() {
     assert_eq!(cleaned[0], input[0]);
     assert_eq!(
         removed[0][input[0].len()..],
-        ["dupsweep_group", "dupsweep_survivor", "dupsweep_reason"]
+        ["dupsweep_group", "dupsweep_survivor", "dupsweep_score", "dupsweep_reason"]
     );
+    // exact duplicates score 1
+    assert!(removed[1..].iter().all(|r| r[input[0].len() + 2] == "1"));
     // 136 records: 122 distinct students and 14 copies
     assert_eq!(input.len() - 1, 136);
     assert_eq!(removed.len() - 1, 14);
@@ -112,7 +114,7 @@ fn cleaned_plus_removed_is_the_input_and_nothing_is_lost() {
         assert_eq!(s[1..9], r[1..9], "survivor and removed row share the key");
         assert!(s[9] >= r[9], "max:updated_at keeps the newest");
         assert_eq!(
-            r[12],
+            r[13],
             "exact:first_name,last_name,email,birth_date,grade,balance,active,notes"
         );
     }
@@ -237,9 +239,9 @@ fn bom_semicolon_and_text_keys_are_kept_as_written() {
         ["MATH-101", "PHYS-1", "ART", "ART-2", "HIST", "HIST-y", "BIO"]
     );
     let removed = w.read_str("o/courses.removed.csv");
-    assert!(removed.contains(";dupsweep_group;dupsweep_survivor;dupsweep_reason\n"));
+    assert!(removed.contains(";dupsweep_group;dupsweep_survivor;dupsweep_score;dupsweep_reason\n"));
     assert!(
-        removed.contains("HIST-x;History;Mr. Smith;\"\";7;HIST;exact:title,teacher,room\n"),
+        removed.contains("HIST-x;History;Mr. Smith;\"\";7;HIST;1;exact:title,teacher,room\n"),
         "{removed}"
     );
 }

@@ -3,5 +3,6 @@
 
 mod cli;
 mod errors;
+mod fuzzy;
 mod replay;
 mod util;

@@ -562,10 +562,14 @@ fn replay_all(server: Server) {
 /// Loads `f`, runs its script (with `prefix` run first in the same session, when given), and
 /// compares the table with the cleaned file, twice.
 fn replay(server: Server, f: &Fixture, prefix: Option<&str>) {
+    replay_with(server, f, prefix, &[]);
+}
+
+fn replay_with(server: Server, f: &Fixture, prefix: Option<&str>, extra: &[&str]) {
     {
         let Some(db) = Db::create(server) else { return };
         let w = Workdir::new();
-        let mut script = generate(&w, f, server, &[]);
+        let mut script = generate(&w, f, server, extra);
         if let Some(prefix) = prefix {
             let mut text = prefix.as_bytes().to_vec();
             text.extend(std::fs::read(&script).unwrap());
@@ -706,6 +710,15 @@ fn replay_under_hostile_server_settings() {
     );
 }
 
+/// `--guard key` compares only the key and primary-key columns before deleting.
+#[test]
+fn guard_key_replays_on_every_server() {
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        replay_with(server, &FIXTURES[0], None, &["--guard", "key"]);
+        replay_with(server, &FIXTURES[3], None, &["--guard", "key"]);
+    }
+}
+
 #[test]
 fn sqlite_replay_matches_the_cleaned_files() {
     replay_all(Server::Sqlite);
@@ -734,4 +747,88 @@ fn postgres_drifted_table_fails_untouched() {
 #[test]
 fn mariadb_drifted_table_fails_untouched() {
     drift_cases(Server::Mysql);
+}
+
+fn people_columns(s: Server) -> Vec<(&'static str, &'static str)> {
+    let text = match s {
+        Server::Mysql => "VARCHAR(200) COLLATE utf8mb4_general_ci",
+        _ => "text",
+    };
+    let id = match s {
+        Server::Mysql => "INT NOT NULL",
+        _ => "integer",
+    };
+    vec![
+        ("id", id),
+        ("entity_id", "integer"),
+        ("first_name", text),
+        ("last_name", text),
+        ("birth_date", text),
+        ("email", text),
+        ("phone", text),
+        ("street", text),
+        ("city", text),
+        ("postcode", text),
+    ]
+}
+
+fn contacts_columns(s: Server) -> Vec<(&'static str, &'static str)> {
+    people_columns(s).into_iter().skip(2).collect()
+}
+
+const FUZZY_FIXTURES: &[Fixture] = &[
+    Fixture {
+        file: "people/people.csv",
+        table: "people",
+        pk: &["id"],
+        args: &["--pk", "id", "--ignore", "entity_id", "--fuzzy", "--batch-size", "100"],
+        columns: people_columns,
+    },
+    Fixture {
+        file: "people/contacts.csv",
+        table: "contacts",
+        pk: &[],
+        args: &["--fuzzy", "--batch-size", "10"],
+        columns: contacts_columns,
+    },
+];
+
+/// Fuzzy groups (records that differ) replay like exact ones, with and without a primary key.
+#[test]
+fn fuzzy_replays_on_every_server() {
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        for f in FUZZY_FIXTURES {
+            replay(server, f, None);
+        }
+    }
+}
+
+/// A fuzzy duplicate edited since the dump stops the script, which changes nothing.
+#[test]
+fn fuzzy_drift_fails_and_changes_nothing() {
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        let Some(db) = Db::create(server) else { continue };
+        let f = &FUZZY_FIXTURES[0];
+        let w = Workdir::new();
+        let script = generate(&w, f, server, &[]);
+        let cols = (f.columns)(server);
+        db.load(f.table, &cols, f.pk, Path::new(&testdata(f.file)));
+        // the first removed record gets a new e-mail address in the live table
+        let removed = std::fs::read_to_string(w.path("out/people.removed.csv")).unwrap();
+        let id: String = removed.lines().nth(1).unwrap().split(',').next().unwrap().into();
+        let q = |n: &str| match server {
+            Server::Mysql => format!("`{n}`"),
+            _ => format!("\"{n}\""),
+        };
+        db.exec(&format!(
+            "UPDATE {} SET {} = 'changed@example.com' WHERE {} = {id};",
+            q("people"),
+            q("email"),
+            q("id")
+        ));
+        let before = db.dump(f.table, &cols);
+        let out = db.run_script(&script);
+        assert!(!out.status.success(), "{server:?}: the script must fail");
+        assert_eq!(db.dump(f.table, &cols), before, "{server:?}: nothing may change");
+    }
 }

@@ -281,9 +281,20 @@ pub fn plan<'a>(
             }
             rows += removed;
             bytes += size;
+            // the key columns all members share (all of them for an exact group; a fuzzy
+            // group's members may differ anywhere)
+            let shared: Vec<usize> = key_idx
+                .iter()
+                .copied()
+                .filter(|&c| {
+                    g.members
+                        .iter()
+                        .all(|&m| values.get(c, m) == values.get(c, g.id()))
+                })
+                .collect();
             cur.push(KeylessGroup {
                 id: g.id(),
-                key: key_idx.clone(),
+                key: shared,
                 guard: guard.clone(),
                 copies,
             });
@@ -381,6 +392,23 @@ impl<'p, 'a> Render<'p, 'a> {
             );
         }
         Ok(format!("({})", parts.join(" AND ")))
+    }
+
+    /// The rows a keyless group is about: those holding its shared key values, or, when its
+    /// members share no key column (a fuzzy group), those matching one of its copies.
+    pub fn group_scope(&self, g: &KeylessGroup) -> Result<String> {
+        if !g.key.is_empty() {
+            return self.row_match(g.id, &g.key);
+        }
+        let rows: Vec<RowMatch> = g
+            .copies
+            .iter()
+            .map(|c| RowMatch {
+                row: c.row,
+                columns: g.guard.clone(),
+            })
+            .collect();
+        Ok(format!("({})", self.any_match(&rows)?))
     }
 
     /// `m1 OR m2 OR …` over records.

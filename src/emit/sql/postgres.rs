@@ -79,7 +79,7 @@ impl Dialect for Postgres {
                     let _ = writeln!(b, "  -- batch {n} of {total}: {} groups", groups.len());
                     for g in groups {
                         let gid = g.id.number();
-                        let key = r.row_match(g.id, &g.key)?;
+                        let key = r.group_scope(g)?;
                         let sigs = g
                             .copies
                             .iter()

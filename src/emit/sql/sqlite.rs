@@ -98,7 +98,7 @@ impl Dialect for Sqlite {
                     let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
                     for g in groups {
                         let gid = g.id.number();
-                        let key = r.row_match(g.id, &g.key)?;
+                        let key = r.group_scope(g)?;
                         let sigs = g
                             .copies
                             .iter()

@@ -1,0 +1,184 @@
+//! Clustering: connected components over the pairs above the threshold, then split so that no
+//! chain of weak links merges unrelated records. Within a group every member matches every other
+//! member at least at the lower bound (the review threshold), whatever member survives, and each
+//! member matches some other member above the threshold; groups are capped in size.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// Union–find over record indices.
+struct Dsu(Vec<u32>);
+
+impl Dsu {
+    fn find(&mut self, x: u32) -> u32 {
+        let mut r = x;
+        while self.0[r as usize] != r {
+            r = self.0[r as usize];
+        }
+        let mut x = x;
+        while self.0[x as usize] != r {
+            let next = self.0[x as usize];
+            self.0[x as usize] = r;
+            x = next;
+        }
+        r
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.0[hi as usize] = lo;
+        }
+    }
+}
+
+/// The settings of the chaining guard.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Pairs at or above this probability link records.
+    pub threshold: f64,
+    /// Every pair inside a group must reach this probability.
+    pub lower: f64,
+    /// No group grows beyond this many records.
+    pub max_size: usize,
+}
+
+/// Groups of two or more record indices (sorted, groups ordered by their first member).
+/// `pairs`: scored candidate pairs; `score(a, b)` scores any pair on demand.
+pub fn cluster(
+    n: usize,
+    pairs: &[((u32, u32), f64)],
+    bounds: Bounds,
+    score: &dyn Fn(u32, u32) -> f64,
+) -> Vec<Vec<u32>> {
+    let mut dsu = Dsu((0..n as u32).collect());
+    let mut known: HashMap<(u32, u32), f64> = HashMap::new();
+    let mut strong: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
+    for &((a, b), p) in pairs {
+        if p >= bounds.lower {
+            known.insert((a, b), p);
+        }
+        if p >= bounds.threshold {
+            dsu.union(a, b);
+            strong.entry(a).or_default().push((b, p));
+            strong.entry(b).or_default().push((a, p));
+        }
+    }
+    let mut components: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    let mut linked: Vec<u32> = strong.keys().copied().collect();
+    linked.sort_unstable();
+    for x in linked {
+        let root = dsu.find(x);
+        components.entry(root).or_default().push(x);
+    }
+    let pair_score = |a: u32, b: u32| -> f64 {
+        let key = if a < b { (a, b) } else { (b, a) };
+        known.get(&key).copied().unwrap_or_else(|| score(key.0, key.1))
+    };
+    let mut groups = Vec::new();
+    for (_, members) in components {
+        if members.len() == 2 {
+            groups.push(members);
+            continue;
+        }
+        let mut remaining: Vec<u32> = members;
+        while remaining.len() >= 2 {
+            let in_rem = |x: u32, rem: &[u32]| rem.binary_search(&x).is_ok();
+            // the centre: the strongest-linked member
+            let mut center = None;
+            let mut best = 0.0;
+            for &x in &remaining {
+                let s: f64 = strong
+                    .get(&x)
+                    .map(|v| {
+                        v.iter()
+                            .filter(|(y, _)| in_rem(*y, &remaining))
+                            .map(|(_, p)| p)
+                            .sum()
+                    })
+                    .unwrap_or(0.0);
+                if s > best {
+                    best = s;
+                    center = Some(x);
+                }
+            }
+            let Some(center) = center else { break };
+            let mut group = vec![center];
+            loop {
+                if group.len() >= bounds.max_size {
+                    break;
+                }
+                // candidates linked strongly to the group, strongest first
+                let mut cand: Vec<(f64, u32)> = Vec::new();
+                for &g in &group {
+                    for &(y, p) in strong.get(&g).map(|v| v.as_slice()).unwrap_or(&[]) {
+                        if in_rem(y, &remaining) && !group.contains(&y) {
+                            cand.push((p, y));
+                        }
+                    }
+                }
+                cand.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                cand.dedup_by_key(|c| c.1);
+                let mut added = false;
+                for (_, y) in cand {
+                    if group.iter().all(|&g| pair_score(g, y) >= bounds.lower) {
+                        group.push(y);
+                        added = true;
+                        break;
+                    }
+                }
+                if !added {
+                    break;
+                }
+            }
+            group.sort_unstable();
+            remaining.retain(|x| group.binary_search(x).is_err());
+            if group.len() >= 2 {
+                groups.push(group);
+            }
+        }
+    }
+    groups.sort_unstable_by_key(|g| g[0]);
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const B: Bounds = Bounds {
+        threshold: 0.9,
+        lower: 0.5,
+        max_size: 10,
+    };
+
+    #[test]
+    fn strong_pairs_form_groups() {
+        let pairs = [((0, 1), 0.99), ((1, 2), 0.95), ((0, 2), 0.97), ((3, 4), 0.3)];
+        let g = cluster(5, &pairs, B, &|_, _| 0.0);
+        assert_eq!(g, vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn a_chain_of_links_does_not_merge_unrelated_records() {
+        // 0~1~2~3~4 each strongly linked to the next, but the ends do not match each other
+        let pairs = [((0, 1), 0.99), ((1, 2), 0.99), ((2, 3), 0.99), ((3, 4), 0.99)];
+        let g = cluster(5, &pairs, B, &|a, b| if b - a == 1 { 0.99 } else { 0.01 });
+        for grp in &g {
+            assert!(grp.len() <= 2, "{g:?}");
+        }
+        assert!(g.len() >= 2);
+    }
+
+    #[test]
+    fn groups_are_capped() {
+        let mut pairs = Vec::new();
+        for a in 0..20u32 {
+            for b in a + 1..20 {
+                pairs.push(((a, b), 0.99));
+            }
+        }
+        let g = cluster(20, &pairs, Bounds { max_size: 5, ..B }, &|_, _| 0.99);
+        assert!(g.iter().all(|x| x.len() <= 5));
+        assert_eq!(g.iter().map(|x| x.len()).sum::<usize>(), 20);
+    }
+}

@@ -1,0 +1,541 @@
+//! Comparisons: each one looks at one column (prepared once, normalised for its role) and puts
+//! a pair of records into a level, from "exact" down to "else". Level 0 is always "a value is
+//! missing": a missing value is no evidence either way.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use strsim::{damerau_levenshtein, jaro_winkler};
+
+use super::roles::Role;
+use crate::normalize::{self, Date};
+
+/// A level's label, for reports and the pairs file.
+pub type Label = &'static str;
+
+/// A column's values prepared for its comparison.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// Normalised text; `code` is a secondary form (phonetic code, postcode district,
+    /// e-mail local part, text without spaces) where the comparison uses one.
+    Text {
+        value: Vec<Option<Box<str>>>,
+        code: Vec<Option<Box<str>>>,
+    },
+    Date(Vec<Option<Date>>),
+    Number(Vec<Option<f64>>),
+    /// An address spread over columns (street, postcode, city): one comparison, because they
+    /// move together (counting each would count one move three times).
+    Place {
+        street: Vec<Option<Box<str>>>,
+        postcode: Vec<Option<Box<str>>>,
+        district: Vec<Option<Box<str>>>,
+        city: Vec<Option<Box<str>>>,
+    },
+}
+
+/// One comparison: a column, its role and its levels.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// The column compared; for a place, its columns joined with `+`.
+    pub column: String,
+    /// The columns it reads.
+    pub columns: Vec<String>,
+    #[serde(skip)]
+    pub column_index: usize,
+    pub role: Role,
+    pub levels: Vec<Label>,
+    /// Another comparison whose value a swapped entry would hold (first ↔ last name).
+    #[serde(skip)]
+    pub swap_with: Option<usize>,
+    /// Term-frequency adjustment for exact agreement (rare values weigh more).
+    pub term_frequency: bool,
+}
+
+/// Level labels per role: index 0 is "null", the last is "else".
+pub fn levels_for(role: Role, swap: bool, place: bool) -> Vec<Label> {
+    let mut l: Vec<Label> = match role {
+        Role::FirstName | Role::LastName | Role::String => {
+            vec!["null", "exact", "jaro-winkler>=0.92", "jaro-winkler>=0.80 or same sound", "else"]
+        }
+        Role::FullName => vec![
+            "null",
+            "exact",
+            "same words or same letters",
+            "jaro-winkler>=0.92",
+            "jaro-winkler>=0.80 or half the words",
+            "else",
+        ],
+        Role::Email => vec!["null", "exact", "same user name", "damerau-levenshtein<=2", "else"],
+        Role::Phone => vec!["null", "exact", "damerau-levenshtein<=1", "else"],
+        Role::Date => vec![
+            "null",
+            "exact",
+            "day/month swapped or one typo",
+            "within 31 days",
+            "within 366 days",
+            "else",
+        ],
+        Role::Postcode => vec!["null", "exact", "same district", "else"],
+        Role::City => vec!["null", "exact", "jaro-winkler>=0.90", "else"],
+        Role::Number => vec!["null", "exact", "within 1%", "within 10%", "else"],
+        Role::Category => vec!["null", "exact", "else"],
+        Role::Address | Role::Text => {
+            vec!["null", "exact", "words overlap>=0.7", "words overlap>=0.4", "else"]
+        }
+        Role::Identifier | Role::Timestamp => vec!["null", "exact", "else"],
+    };
+    if place {
+        l = vec![
+            "null",
+            "same street and postcode",
+            "same street or postcode",
+            "same postcode district",
+            "same city",
+            "else",
+        ];
+    }
+    if swap {
+        l.insert(2, "swapped with the other name");
+    }
+    l
+}
+
+fn boxed(s: String) -> Option<Box<str>> {
+    (!s.is_empty()).then(|| s.into_boxed_str())
+}
+
+/// UK-style postcode district (`SW1A 1AA` → `SW1A`), else all but the last two characters.
+fn district(p: &str) -> String {
+    if p.len() >= 5 && p.is_ascii() {
+        p[..p.len() - 3].to_owned()
+    } else if p.len() > 2 && p.is_ascii() {
+        p[..p.len() - 2].to_owned()
+    } else {
+        p.to_owned()
+    }
+}
+
+/// Prepares an address given as street, postcode and city columns (any may be absent).
+pub fn prepare_place(
+    street: Option<&[Option<&str>]>,
+    postcode: Option<&[Option<&str>]>,
+    city: Option<&[Option<&str>]>,
+    n: usize,
+) -> Prepared {
+    let fold_all = |v: Option<&[Option<&str>]>, f: &dyn Fn(&str) -> String| -> Vec<Option<Box<str>>> {
+        match v {
+            None => vec![None; n],
+            Some(v) => v.iter().map(|x| x.and_then(|x| boxed(f(x)))).collect(),
+        }
+    };
+    let pc = |x: &str| {
+        normalize::fold(x)
+            .chars()
+            .filter(|c| *c != ' ')
+            .collect::<String>()
+            .to_uppercase()
+    };
+    let postcode_v = fold_all(postcode, &pc);
+    let district = postcode_v
+        .iter()
+        .map(|p| p.as_deref().and_then(|p| boxed(district(p))))
+        .collect();
+    Prepared::Place {
+        street: fold_all(street, &normalize::fold),
+        postcode: postcode_v,
+        district,
+        city: fold_all(city, &normalize::fold),
+    }
+}
+
+/// Prepares a column's values (NULL as `None`) for a role.
+pub fn prepare(role: Role, values: &[Option<&str>]) -> Prepared {
+    let text = |f: &dyn Fn(&str) -> (String, String)| {
+        let (value, code) = values
+            .iter()
+            .map(|v| match v {
+                None => (None, None),
+                Some(v) => {
+                    let (a, b) = f(v);
+                    let a = boxed(a);
+                    let b = if a.is_some() { boxed(b) } else { None };
+                    (a, b)
+                }
+            })
+            .unzip();
+        Prepared::Text { value, code }
+    };
+    match role {
+        Role::Date => Prepared::Date(
+            values
+                .iter()
+                .map(|v| v.and_then(normalize::parse_date))
+                .collect(),
+        ),
+        Role::Number => Prepared::Number(
+            values
+                .iter()
+                .map(|v| v.and_then(normalize::parse_number))
+                .collect(),
+        ),
+        Role::FirstName | Role::LastName | Role::String => text(&|v| {
+            let f = normalize::fold(v);
+            let code = normalize::phonetic::metaphone(&f);
+            (f, code)
+        }),
+        Role::FullName => text(&|v| {
+            let f = normalize::fold(v);
+            let joined: String = f.chars().filter(|c| *c != ' ').collect();
+            (f, joined)
+        }),
+        Role::Email => text(&|v| {
+            let e = normalize::canonical_email(v);
+            let user = e.split('@').next().unwrap_or("").to_owned();
+            (e, user)
+        }),
+        Role::Phone => text(&|v| (normalize::canonical_phone(v), String::new())),
+        Role::Postcode => text(&|v| {
+            let p: String = normalize::fold(v).chars().filter(|c| *c != ' ').collect();
+            let p = p.to_uppercase();
+            let d = district(&p);
+            (p, d)
+        }),
+        _ => text(&|v| (normalize::fold(v), String::new())),
+    }
+}
+
+impl Prepared {
+    pub fn is_null(&self, i: usize) -> bool {
+        match self {
+            Prepared::Place {
+                street,
+                postcode,
+                city,
+                ..
+            } => street[i].is_none() && postcode[i].is_none() && city[i].is_none(),
+            Prepared::Text { value, .. } => value[i].is_none(),
+            Prepared::Date(d) => d[i].is_none(),
+            Prepared::Number(n) => n[i].is_none(),
+        }
+    }
+    pub fn text(&self, i: usize) -> Option<&str> {
+        match self {
+            Prepared::Text { value, .. } => value[i].as_deref(),
+            _ => None,
+        }
+    }
+    pub fn code(&self, i: usize) -> Option<&str> {
+        match self {
+            Prepared::Text { code, .. } => code[i].as_deref(),
+            _ => None,
+        }
+    }
+    /// The prepared value as text, for reports.
+    pub fn show(&self, i: usize) -> Option<String> {
+        match self {
+            Prepared::Text { value, .. } => value[i].as_deref().map(str::to_owned),
+            Prepared::Date(d) => d[i].map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
+            Prepared::Number(n) => n[i].map(|v| v.to_string()),
+            Prepared::Place {
+                street,
+                postcode,
+                city,
+                ..
+            } => {
+                let parts: Vec<&str> = [&street[i], &postcode[i], &city[i]]
+                    .iter()
+                    .map(|p| p.as_deref().unwrap_or("NULL"))
+                    .collect();
+                Some(parts.join(" | "))
+            }
+        }
+    }
+    /// A hashable form of the value for term frequencies (text and dates).
+    fn tf_key(&self, i: usize) -> Option<String> {
+        self.show(i)
+    }
+}
+
+/// Per record: the share of non-NULL records holding the same prepared value.
+pub fn term_frequencies(p: &Prepared, rows: &[usize]) -> Vec<f32> {
+    let n = p_len(p);
+    let mut counts: HashMap<String, u32> = HashMap::new();
+    let mut present = 0u32;
+    for &i in rows {
+        if let Some(k) = p.tf_key(i) {
+            *counts.entry(k).or_default() += 1;
+            present += 1;
+        }
+    }
+    let mut tf = vec![0f32; n];
+    if present == 0 {
+        return tf;
+    }
+    for (i, t) in tf.iter_mut().enumerate() {
+        if let Some(k) = p.tf_key(i) {
+            *t = counts.get(&k).copied().unwrap_or(1) as f32 / present as f32;
+        }
+    }
+    tf
+}
+
+fn p_len(p: &Prepared) -> usize {
+    match p {
+        Prepared::Text { value, .. } => value.len(),
+        Prepared::Date(d) => d.len(),
+        Prepared::Number(n) => n.len(),
+        Prepared::Place { street, .. } => street.len(),
+    }
+}
+
+/// Jaccard overlap of the word sets of two folded texts.
+fn word_overlap(a: &str, b: &str) -> f64 {
+    let ta = normalize::tokens(a);
+    let tb = normalize::tokens(b);
+    if ta.is_empty() && tb.is_empty() {
+        return 1.0;
+    }
+    let common = ta.iter().filter(|w| tb.binary_search(w).is_ok()).count();
+    common as f64 / (ta.len() + tb.len() - common) as f64
+}
+
+impl Comparison {
+    /// The level of the pair (`a`, `b`): 0 when either value is missing, then 1 ("exact") and
+    /// down to the last level ("else").
+    pub fn level(&self, prepared: &[Prepared], me: usize, a: usize, b: usize) -> u8 {
+        let p = &prepared[me];
+        if p.is_null(a) || p.is_null(b) {
+            return 0;
+        }
+        let last = (self.levels.len() - 1) as u8;
+        let swap = self.swap_with.is_some() as u8;
+        match p {
+            Prepared::Place {
+                street,
+                postcode,
+                district,
+                city,
+            } => {
+                // None: not comparable (missing on a side); Some(equal?)
+                let same = |v: &Vec<Option<Box<str>>>| match (&v[a], &v[b]) {
+                    (Some(x), Some(y)) => Some(x == y),
+                    _ => None,
+                };
+                let (st, pc, di, ci) = (same(street), same(postcode), same(district), same(city));
+                if st.is_none() && pc.is_none() && ci.is_none() {
+                    return 0;
+                }
+                let street_close = st == Some(true)
+                    || matches!((&street[a], &street[b]), (Some(x), Some(y)) if word_overlap(x, y) >= 0.7);
+                if st == Some(true) && pc == Some(true) {
+                    1
+                } else if street_close || pc == Some(true) {
+                    2
+                } else if di == Some(true) {
+                    3
+                } else if ci == Some(true) {
+                    4
+                } else {
+                    last
+                }
+            }
+            Prepared::Date(d) => {
+                let (x, y) = (d[a].unwrap_or(Date::MIN), d[b].unwrap_or(Date::MIN));
+                if x == y {
+                    return 1;
+                }
+                let swapped = x.year == y.year && x.month == y.day && x.day == y.month;
+                if swapped || damerau_levenshtein(&x.compact(), &y.compact()) <= 1 {
+                    return 2;
+                }
+                let gap = (x.days() - y.days()).abs();
+                if gap <= 31 {
+                    3
+                } else if gap <= 366 {
+                    4
+                } else {
+                    last
+                }
+            }
+            Prepared::Number(n) => {
+                let (x, y) = (n[a].unwrap_or(0.0), n[b].unwrap_or(0.0));
+                if x == y {
+                    return 1;
+                }
+                let rel = (x - y).abs() / x.abs().max(y.abs());
+                if rel <= 0.01 {
+                    2
+                } else if rel <= 0.1 {
+                    3
+                } else {
+                    last
+                }
+            }
+            Prepared::Text { value, code } => {
+                let (x, y) = (value[a].as_deref().unwrap_or(""), value[b].as_deref().unwrap_or(""));
+                if x == y {
+                    return 1;
+                }
+                if let Some(o) = self.swap_with {
+                    let other = &prepared[o];
+                    if other.text(b) == Some(x) || other.text(a) == Some(y) {
+                        return 2;
+                    }
+                }
+                let (cx, cy) = (code[a].as_deref(), code[b].as_deref());
+                match self.role {
+                    Role::FirstName | Role::LastName | Role::String => {
+                        let jw = jaro_winkler(x, y);
+                        if jw >= 0.92 {
+                            2 + swap
+                        } else if jw >= 0.80 || (cx.is_some() && cx == cy) {
+                            3 + swap
+                        } else {
+                            last
+                        }
+                    }
+                    Role::FullName => {
+                        if normalize::tokens(x) == normalize::tokens(y) || (cx.is_some() && cx == cy)
+                        {
+                            return 2;
+                        }
+                        let jw = jaro_winkler(cx.unwrap_or(x), cy.unwrap_or(y));
+                        if jw >= 0.92 {
+                            3
+                        } else if jw >= 0.80 || word_overlap(x, y) >= 0.5 {
+                            4
+                        } else {
+                            last
+                        }
+                    }
+                    Role::Email => {
+                        if cx.is_some() && cx == cy {
+                            2
+                        } else if damerau_levenshtein(x, y) <= 2 {
+                            3
+                        } else {
+                            last
+                        }
+                    }
+                    Role::Phone => {
+                        if damerau_levenshtein(x, y) <= 1 {
+                            2
+                        } else {
+                            last
+                        }
+                    }
+                    Role::Postcode => {
+                        if cx.is_some() && cx == cy {
+                            2
+                        } else {
+                            last
+                        }
+                    }
+                    Role::City => {
+                        if jaro_winkler(x, y) >= 0.9 {
+                            2
+                        } else {
+                            last
+                        }
+                    }
+                    Role::Address | Role::Text => {
+                        let o = word_overlap(x, y);
+                        if o >= 0.7 {
+                            2
+                        } else if o >= 0.4 {
+                            3
+                        } else {
+                            last
+                        }
+                    }
+                    _ => last,
+                }
+            }
+        }
+    }
+}
+
+impl Date {
+    const MIN: Date = Date {
+        year: 0,
+        month: 1,
+        day: 1,
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(role: Role, a: &str, b: &str) -> Label {
+        let p = vec![prepare(role, &[Some(a), Some(b)])];
+        let c = Comparison {
+            column: "c".into(),
+            columns: vec!["c".into()],
+            column_index: 0,
+            role,
+            levels: levels_for(role, false, false),
+            swap_with: None,
+            term_frequency: false,
+        };
+        c.levels[c.level(&p, 0, 0, 1) as usize]
+    }
+
+    #[test]
+    fn levels_by_role() {
+        assert_eq!(cmp(Role::LastName, "Ben Amer", "ben amer"), "exact");
+        assert_eq!(cmp(Role::LastName, "Nakamura", "Nakamuro"), "jaro-winkler>=0.92");
+        assert_eq!(cmp(Role::LastName, "Smith", "Jones"), "else");
+        assert_eq!(cmp(Role::FullName, "Omar Ben Amer", "omar benamer"), "same words or same letters");
+        assert_eq!(cmp(Role::FullName, "Amer Omar", "omar amer"), "same words or same letters");
+        assert_eq!(cmp(Role::Date, "2011-09-08", "2011-08-09"), "day/month swapped or one typo");
+        assert_eq!(cmp(Role::Date, "2011-09-08", "08/09/2011"), "exact");
+        assert_eq!(cmp(Role::Phone, "07700 900123", "+44 7700 900123"), "exact");
+        assert_eq!(cmp(Role::Email, "Omar@X.com", "omar@x.com"), "exact");
+        assert_eq!(cmp(Role::Email, "omar@x.com", "omar@y.org"), "same user name");
+        assert_eq!(cmp(Role::Postcode, "SW1A 1AA", "sw1a 2bb"), "same district");
+        assert_eq!(cmp(Role::Number, "100", "100.5"), "within 1%");
+    }
+
+    proptest::proptest! {
+        /// Any two values of any role get a level, without panicking.
+        #[test]
+        fn every_role_compares_any_values(a in "\\PC{0,20}", b in "\\PC{0,20}") {
+            for role in Role::ALL {
+                let p = vec![prepare(role, &[Some(a.as_str()), Some(b.as_str())])];
+                let c = Comparison {
+                    column: "c".into(),
+                    columns: vec!["c".into()],
+                    column_index: 0,
+                    role,
+                    levels: levels_for(role, false, false),
+                    swap_with: None,
+                    term_frequency: false,
+                };
+                let l = c.level(&p, 0, 0, 1);
+                proptest::prop_assert!((l as usize) < c.levels.len());
+            }
+            for f in ["fold", "soundex", "metaphone", "initial", "prefix3", "words", "date", "year", "email", "phone", "digits", "postcode"] {
+                let cols = vec!["c".to_string()];
+                let r = super::super::block::Rule::parse(&format!("{f}(c)"), &cols).unwrap();
+                let _ = r.keys(&[0], &|_, _| Some(a.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn missing_is_level_zero() {
+        let p = vec![prepare(Role::LastName, &[Some("x"), None])];
+        let c = Comparison {
+            column: "c".into(),
+            columns: vec!["c".into()],
+            column_index: 0,
+            role: Role::LastName,
+            levels: levels_for(Role::LastName, false, false),
+            swap_with: None,
+            term_frequency: false,
+        };
+        assert_eq!(c.level(&p, 0, 0, 1), 0);
+    }
+}

@@ -1,0 +1,785 @@
+//! Fuzzy duplicates: records that describe the same thing without being equal. Exact groups
+//! are found first; fuzzy matching then works on one representative per exact group:
+//!
+//! ```text
+//!  roles ──► prepare ──► block ──► compare ──► score (Fellegi–Sunter, EM) ──► cluster
+//!  from names  one derived  OR-ed rules,  levels per   u from random pairs,      components,
+//!  and content value per    pairs counted comparison   m by EM per rule          chaining guard
+//!              comparison   first
+//! ```
+//! Below this module everything works on `&str`, slices and record indices.
+
+pub mod block;
+pub mod cluster;
+pub mod compare;
+pub mod roles;
+pub mod score;
+
+use polars::prelude::ChunkUnique;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use self::block::Rule;
+use self::compare::{Comparison, Prepared};
+use self::roles::Role;
+use self::score::{Model, SplitMix};
+use crate::config::FuzzyOptions;
+use crate::error::{Error, Location, Result};
+use crate::model::{Group, Matches, RowId, Table};
+use crate::progress::Progress;
+
+/// How many random pairs estimate `u`.
+const RANDOM_PAIRS: u64 = 1_000_000;
+/// How many values role inference looks at per column.
+const SAMPLE: usize = 20_000;
+
+/// The trained matcher: prepared values of every record, comparisons, blocking keys, fitted
+/// model. It scores any pair of records, for clustering, survivors' reasons and `explain`.
+pub struct Engine {
+    pub comparisons: Vec<Comparison>,
+    prepared: Vec<Prepared>,
+    tf: Vec<Option<Vec<f32>>>,
+    /// Per rule, per representative: the blocking key (0: missing).
+    keys: Vec<Vec<u64>>,
+    /// Per record: the index of its exact group's representative.
+    rep_of: Vec<u32>,
+    pub model: Model,
+}
+
+/// One comparison's verdict on a pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub column: String,
+    pub left: Option<String>,
+    pub right: Option<String>,
+    pub level: &'static str,
+    pub weight: f64,
+    /// The pair's blocking rule requires agreement here: the model of that rule's pairs does
+    /// not count it again.
+    pub blocked: bool,
+}
+
+impl Engine {
+    fn levels_into(&self, a: usize, b: usize, out: &mut [u8]) {
+        for (c, cmp) in self.comparisons.iter().enumerate() {
+            out[c] = cmp.level(&self.prepared, c, a, b);
+        }
+    }
+
+    /// The first blocking rule that pairs records `a` and `b`, whose session scores them.
+    fn session(&self, a: usize, b: usize) -> Option<usize> {
+        let (ra, rb) = (self.rep_of[a] as usize, self.rep_of[b] as usize);
+        self.keys
+            .iter()
+            .position(|k| k[ra] != 0 && k[ra] == k[rb])
+    }
+
+    /// Weight of comparison `c` at `level` for a pair whose left record is `a`, with the
+    /// term-frequency adjustment for exact agreement on a rarer or commoner value than average.
+    fn weight(&self, s: Option<usize>, c: usize, level: u8, a: usize) -> f64 {
+        let mut w = self.model.weight(s, c, level);
+        // only the global model: inside a rule's pairs, what they share (a household's
+        // surname) is modelled by the session's own u, whatever its frequency overall
+        if level == 1 && s.is_none() {
+            if let Some(tf) = &self.tf[c] {
+                let u = self.model.u_exact(s, c);
+                let f = f64::from(tf[a]).max(1e-7);
+                w += (u / f).log2().clamp(-8.0, 8.0);
+            }
+        }
+        w
+    }
+
+    /// The weight comparison `c` gives at `level` to the pair (`a`, `b`).
+    pub fn level_weight(&self, c: usize, level: u8, a: RowId, b: RowId) -> f64 {
+        let s = self.session(a.index(), b.index());
+        self.weight(s, c, level, a.index())
+    }
+
+    fn total(&self, levels: &[u8], a: usize, s: Option<usize>) -> f64 {
+        self.model.prior_weight(s)
+            + levels
+                .iter()
+                .enumerate()
+                .map(|(c, &l)| self.weight(s, c, l, a))
+                .sum::<f64>()
+    }
+
+    /// The match probability of two records.
+    pub fn probability(&self, a: RowId, b: RowId) -> f64 {
+        let (a, b) = (a.index(), b.index());
+        let mut l = vec![0u8; self.comparisons.len()];
+        self.levels_into(a, b, &mut l);
+        score::probability(self.total(&l, a, self.session(a, b)))
+    }
+
+    /// Why two records match or not, comparison by comparison: (verdicts, the blocking rule
+    /// whose model scored the pair, prior weight, total weight, probability).
+    pub fn explain(&self, a: RowId, b: RowId) -> (Vec<Verdict>, Option<usize>, f64, f64, f64) {
+        let (a, b) = (a.index(), b.index());
+        let s = self.session(a, b);
+        let mut l = vec![0u8; self.comparisons.len()];
+        self.levels_into(a, b, &mut l);
+        let verdicts = self
+            .comparisons
+            .iter()
+            .enumerate()
+            .map(|(c, cmp)| Verdict {
+                column: cmp.column.clone(),
+                left: self.prepared[c].show(a),
+                right: self.prepared[c].show(b),
+                level: cmp.levels[l[c] as usize],
+                weight: self.weight(s, c, l[c], a),
+                blocked: self.model.blocked(s, c),
+            })
+            .collect();
+        let total = self.total(&l, a, s);
+        (
+            verdicts,
+            s,
+            self.model.prior_weight(s),
+            total,
+            score::probability(total),
+        )
+    }
+
+    /// `fuzzy:0.998(last_name,birth_date)`: the probability and the comparisons that count for
+    /// the match (those with a positive weight, and the agreeing ones the blocking rule holds).
+    pub fn reason(&self, a: RowId, b: RowId) -> (f64, String) {
+        let (verdicts, _, _, _, p) = self.explain(a, b);
+        let agree: Vec<&str> = verdicts
+            .iter()
+            .filter(|v| v.weight > 0.0 || (v.blocked && v.level != "null" && v.level != "else"))
+            .map(|v| v.column.as_str())
+            .collect();
+        (p, format!("fuzzy:{}({})", format_probability(p), agree.join(",")))
+    }
+}
+
+/// A probability with three decimals, never rounded up to 1 unless it is 1.
+pub fn format_probability(p: f64) -> String {
+    let s = format!("{:.3}", (p * 1000.0).floor() / 1000.0);
+    s
+}
+
+/// A scored candidate pair.
+#[derive(Debug, Clone)]
+pub struct ScoredPair {
+    pub a: RowId,
+    pub b: RowId,
+    pub probability: f64,
+    pub weight: f64,
+    pub levels: Vec<u8>,
+}
+
+/// What the report says about a blocking rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleReport {
+    pub rule: String,
+    pub pairs: u64,
+    pub largest_block: usize,
+    /// The estimated share of matches among the rule's pairs (its own model).
+    pub share_of_matches: Option<f64>,
+    pub em_iterations: Option<usize>,
+    /// Why an automatically chosen rule was not used.
+    pub dropped: Option<String>,
+}
+
+/// A comparison with its fitted parameters, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonReport {
+    pub column: String,
+    pub role: &'static str,
+    pub levels: Vec<LevelReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelReport {
+    pub level: &'static str,
+    pub m: f64,
+    pub u: f64,
+    pub weight: f64,
+}
+
+/// The fuzzy part of the report: the settings chosen and what they found.
+#[derive(Debug, Clone, Serialize)]
+pub struct FuzzyReport {
+    pub roles: Vec<(String, &'static str)>,
+    pub comparisons: Vec<ComparisonReport>,
+    pub blocking: Vec<RuleReport>,
+    pub records_compared: usize,
+    pub candidate_pairs: u64,
+    pub random_pairs: u64,
+    /// The probability that two records drawn at random match.
+    pub prior: f64,
+    /// The expected number of matching pairs among the candidates.
+    pub expected_matching_pairs: f64,
+    pub threshold: f64,
+    pub review_threshold: f64,
+    pub pairs_above_threshold: usize,
+    pub review_pairs: usize,
+    pub fuzzy_groups: usize,
+}
+
+/// Everything fuzzy detection produced.
+pub struct Fuzzy {
+    pub engine: Engine,
+    pub report: FuzzyReport,
+    /// Candidate pairs at or above the review threshold, for the pairs file.
+    pub pairs: Vec<ScoredPair>,
+    /// Pairs at or above the review threshold whose records did not end in one group.
+    pub review: Vec<ScoredPair>,
+    /// Per record: the first record of its exact group (itself when it has no exact copy).
+    pub exact_of: Vec<u32>,
+}
+
+/// The roles of the key columns: inferred, then overridden by `opts.roles`.
+pub fn column_roles(
+    table: &Table,
+    key: &[String],
+    opts: &FuzzyOptions,
+) -> Result<Vec<(String, Role)>> {
+    let cols = crate::detect::text_columns(table, key)?;
+    let n = table.rows();
+    let step = (n / SAMPLE).max(1);
+    let mut out = Vec::new();
+    for (name, ca) in key.iter().zip(&cols) {
+        let sample: Vec<&str> = (0..n)
+            .step_by(step)
+            .filter_map(|i| ca.get(i))
+            .filter(|v| !v.trim().is_empty())
+            .collect();
+        let mut role = roles::infer(name, &sample, n);
+        if let Some((_, r)) = opts.roles.iter().find(|(c, _)| c == name) {
+            role = *r;
+        }
+        out.push((name.clone(), role));
+    }
+    for (c, _) in &opts.roles {
+        if !key.contains(c) {
+            return Err(Error::usage(format!(
+                "--role names column \"{c}\", which is not among the compared columns"
+            ))
+            .with_hint(format!(
+                "the compared columns are {}",
+                crate::error::quoted_list(key)
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// The blocking rules chosen from the roles when the user gives none.
+pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> Vec<String> {
+    let find = |r: Role| {
+        roles
+            .iter()
+            .find(|(_, x)| *x == r)
+            .map(|(c, _)| c.as_str())
+    };
+    let (first, last, full) = (find(Role::FirstName), find(Role::LastName), find(Role::FullName));
+    let (date, email, phone, post) = (
+        find(Role::Date),
+        find(Role::Email),
+        find(Role::Phone),
+        find(Role::Postcode),
+    );
+    let mut rules = Vec::new();
+    match (first, last) {
+        (Some(f), Some(l)) => rules.push(format!("metaphone({f}|{l})")),
+        (Some(x), None) | (None, Some(x)) => rules.push(format!("metaphone({x})")),
+        _ => {}
+    }
+    if let Some(n) = full {
+        rules.push(format!("words({n})"));
+    }
+    if let Some(d) = date {
+        match (first, last, full) {
+            (f, Some(l), _) => {
+                rules.push(format!("date({d}) & soundex({l})"));
+                if let Some(f) = f {
+                    rules.push(format!("date({d}) & soundex({f})"));
+                }
+            }
+            (Some(f), None, _) => rules.push(format!("date({d}) & soundex({f})")),
+            (None, None, Some(n)) => rules.push(format!("date({d}) & initial({n})")),
+            _ => rules.push(format!("date({d})")),
+        }
+    }
+    if let Some(e) = email {
+        rules.push(format!("email({e})"));
+    }
+    if let Some(p) = phone {
+        rules.push(format!("phone({p})"));
+    }
+    if let Some(z) = post {
+        if let Some(x) = first.or(full).or(last) {
+            rules.push(format!("postcode({z}) & initial({x})"));
+        }
+    }
+    if rules.is_empty() {
+        // no person-like columns: each distinctive column blocks on its own
+        for (c, r) in roles {
+            if matches!(r, Role::Identifier | Role::Timestamp | Role::Category) {
+                continue;
+            }
+            if distinct(c) >= 0.2 {
+                let f = match r {
+                    Role::String | Role::City => "metaphone",
+                    Role::Text | Role::Address => "words",
+                    Role::Date => "date",
+                    Role::Number => "digits",
+                    _ => "fold",
+                };
+                rules.push(format!("{f}({c})"));
+            }
+        }
+    }
+    rules
+}
+
+fn usage_explosion(rule: &str, pairs: u64, largest: usize, example: &str, limit: u64) -> Error {
+    Error::usage(format!(
+        "blocking rule \"{rule}\" would compare {pairs} pairs (more than the limit of {limit}); its largest block holds {largest} records with the value \"{example}\""
+    ))
+    .with_hint("block on more columns (join expressions with &), on a more distinctive column, or raise --max-pairs")
+}
+
+/// Finds fuzzy groups on top of the exact `matches`.
+pub fn detect(
+    table: &Table,
+    key: &[String],
+    exact: Matches,
+    opts: &FuzzyOptions,
+    progress: &dyn Progress,
+) -> Result<(Matches, Fuzzy)> {
+    let n = table.rows();
+    let roles = column_roles(table, key, opts)?;
+    let compared: Vec<(String, Role)> = roles
+        .iter()
+        .filter(|(_, r)| r.compared())
+        .cloned()
+        .collect();
+    if compared.is_empty() {
+        return Err(Error::usage(
+            "fuzzy matching found no column to compare (all key columns look like identifiers or timestamps)",
+        )
+        .with_hint("set a column's role with --role COLUMN=ROLE (e.g. --role name=full-name)"));
+    }
+    let all_text = crate::detect::text_columns(table, key)?;
+    let col_of = |name: &str| key.iter().position(|k| k == name);
+
+    // exact groups collapse to their first record
+    let mut exact_of: Vec<u32> = (0..n as u32).collect();
+    for g in &exact.groups {
+        for m in &g.members {
+            exact_of[m.index()] = g.members[0].0;
+        }
+    }
+    let reps: Vec<usize> = (0..n).filter(|&i| exact_of[i] as usize == i).collect();
+
+    // comparisons and prepared values
+    progress.start("preparing", None);
+    let first = compared.iter().position(|(_, r)| *r == Role::FirstName);
+    let last = compared.iter().position(|(_, r)| *r == Role::LastName);
+    let single_names = compared.iter().filter(|(_, r)| *r == Role::FirstName).count() == 1
+        && compared.iter().filter(|(_, r)| *r == Role::LastName).count() == 1;
+    // street, postcode and city make one place comparison when at least two of them exist
+    let place_of = |r: Role| {
+        let mut it = compared.iter().filter(|(_, x)| *x == r);
+        match (it.next(), it.next()) {
+            (Some((c, _)), None) => Some(c.clone()),
+            _ => None,
+        }
+    };
+    let place = [
+        place_of(Role::Address),
+        place_of(Role::Postcode),
+        place_of(Role::City),
+    ];
+    let place_cols: Vec<String> = place.iter().flatten().cloned().collect();
+    let use_place = place_cols.len() >= 2;
+    let values_of = |name: &str| -> Vec<Option<&str>> {
+        all_text[col_of(name).unwrap_or(0)].iter().collect()
+    };
+    let mut comparisons = Vec::new();
+    let mut prepared: Vec<Prepared> = Vec::new();
+    let mut place_done = false;
+    for (i, (name, role)) in compared.iter().enumerate() {
+        if use_place && place_cols.contains(name) {
+            if place_done {
+                continue;
+            }
+            place_done = true;
+            let mut ordered = place_cols.clone();
+            ordered.sort_by_key(|c| table.column_index(c));
+            comparisons.push(Comparison {
+                column: ordered.join("+"),
+                columns: ordered,
+                column_index: table.column_index(name).unwrap_or(0),
+                role: Role::Address,
+                levels: compare::levels_for(Role::Address, false, true),
+                swap_with: None,
+                term_frequency: false,
+            });
+            let [st, pc, ci] = &place;
+            let (sv, pv, cv) = (
+                st.as_deref().map(values_of),
+                pc.as_deref().map(values_of),
+                ci.as_deref().map(values_of),
+            );
+            prepared.push(compare::prepare_place(
+                sv.as_deref(),
+                pv.as_deref(),
+                cv.as_deref(),
+                n,
+            ));
+            continue;
+        }
+        let swap_with = if single_names {
+            if Some(i) == first {
+                last
+            } else if Some(i) == last {
+                first
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        comparisons.push(Comparison {
+            column: name.clone(),
+            columns: vec![name.clone()],
+            column_index: table.column_index(name).unwrap_or(0),
+            role: *role,
+            levels: compare::levels_for(*role, swap_with.is_some(), false),
+            swap_with,
+            term_frequency: matches!(
+                role,
+                Role::FirstName | Role::LastName | Role::FullName | Role::City | Role::Postcode
+            ),
+        });
+        prepared.push(compare::prepare(*role, &values_of(name)));
+    }
+    // swap partners are indices among the comparisons
+    let index_of = |name: &str| comparisons.iter().position(|c| c.column == name);
+    let partners: Vec<Option<usize>> = comparisons
+        .iter()
+        .map(|c| c.swap_with.and_then(|i| index_of(&compared[i].0)))
+        .collect();
+    for (c, p) in comparisons.iter_mut().zip(partners) {
+        c.swap_with = p;
+    }
+    let tf: Vec<Option<Vec<f32>>> = comparisons
+        .iter()
+        .zip(&prepared)
+        .map(|(c, p)| c.term_frequency.then(|| compare::term_frequencies(p, &reps)))
+        .collect();
+    progress.finish();
+
+    // blocking
+    progress.start("blocking", None);
+    let limit = opts
+        .max_pairs
+        .unwrap_or_else(|| (reps.len() as u64 * 20).max(1_000_000));
+    let distinct = |c: &str| -> f64 {
+        let ca = &all_text[col_of(c).unwrap_or(0)];
+        let present = ca.len() - ca.null_count();
+        if present == 0 {
+            return 0.0;
+        }
+        ca.n_unique().unwrap_or(0) as f64 / present as f64
+    };
+    let user_rules = !opts.block.is_empty();
+    let texts: Vec<String> = if user_rules {
+        opts.block.clone()
+    } else {
+        auto_rules(&compared, &distinct)
+    };
+    let raw = |c: &str, r: usize| -> Option<String> {
+        col_of(c).and_then(|i| all_text[i].get(r).map(str::to_owned))
+    };
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut keys: Vec<Vec<u64>> = Vec::new();
+    let mut rule_reports = Vec::new();
+    for text in &texts {
+        let rule = Rule::parse(text, key)?;
+        let k = rule.keys(&reps, &raw);
+        let (pairs, largest, example) = block::count_pairs(&k);
+        let mut report = RuleReport {
+            rule: rule.to_string(),
+            pairs,
+            largest_block: largest,
+            share_of_matches: None,
+            em_iterations: None,
+            dropped: None,
+        };
+        if pairs > limit {
+            let ex = example
+                .map(|i| {
+                    rule.parts
+                        .iter()
+                        .map(|p| {
+                            p.columns
+                                .iter()
+                                .map(|c| raw(c, reps[i]).map(|v| p.func.apply(&v)).unwrap_or_default())
+                                .collect::<Vec<_>>()
+                                .join("|")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" & ")
+                })
+                .unwrap_or_default();
+            if user_rules {
+                return Err(usage_explosion(&report.rule, pairs, largest, &ex, limit));
+            }
+            report.dropped = Some(format!(
+                "would compare {pairs} pairs, more than the limit of {limit} (largest block: {largest} records with \"{ex}\")"
+            ));
+            rule_reports.push(report);
+            continue;
+        }
+        rules.push(rule);
+        keys.push(k);
+        rule_reports.push(report);
+    }
+    if rules.is_empty() {
+        return Err(Error::usage(
+            "fuzzy matching has no usable blocking rule: every candidate rule would compare too many pairs, or no column suits one",
+        )
+        .with_hint("name a rule with --block (e.g. --block 'soundex(last_name) & year(birth_date)')"));
+    }
+    let (pairs, masks) = block::candidate_pairs(&keys);
+    let used: Vec<usize> = rule_reports
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.dropped.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    progress.finish();
+
+    // compare
+    let k = comparisons.len();
+    let mut rep_of = vec![0u32; n];
+    for (i, &r) in reps.iter().enumerate() {
+        rep_of[r] = i as u32;
+    }
+    for i in 0..n {
+        rep_of[i] = rep_of[exact_of[i] as usize];
+    }
+    let engine_tmp = Engine {
+        comparisons,
+        prepared,
+        tf,
+        keys,
+        rep_of,
+        model: Model {
+            lambda: 0.5,
+            expected_matches: 0.0,
+            m: Vec::new(),
+            u: Vec::new(),
+            sessions: Vec::new(),
+        },
+    };
+    progress.start("comparing", Some(pairs.len() as u64));
+    let mut levels = vec![0u8; pairs.len() * k];
+    levels
+        .par_chunks_mut(k.max(1))
+        .zip(pairs.par_iter())
+        .for_each(|(out, &(a, b))| engine_tmp.levels_into(reps[a as usize], reps[b as usize], out));
+    progress.finish();
+
+    // u from random pairs
+    let total_pairs = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
+    let mut random: Vec<(usize, usize)> = Vec::new();
+    if total_pairs <= RANDOM_PAIRS {
+        for a in 0..reps.len() {
+            for b in a + 1..reps.len() {
+                random.push((reps[a], reps[b]));
+            }
+        }
+    } else {
+        let mut rng = SplitMix(0x5EED_D0B5);
+        while (random.len() as u64) < RANDOM_PAIRS {
+            let a = rng.below(reps.len() as u64) as usize;
+            let b = rng.below(reps.len() as u64) as usize;
+            if a != b {
+                random.push((reps[a.min(b)], reps[a.max(b)]));
+            }
+        }
+    }
+    let mut rlevels = vec![0u8; random.len() * k];
+    rlevels
+        .par_chunks_mut(k.max(1))
+        .zip(random.par_iter())
+        .for_each(|(out, &(a, b))| engine_tmp.levels_into(a, b, out));
+    let sizes: Vec<usize> = engine_tmp.comparisons.iter().map(|c| c.levels.len()).collect();
+    let u = score::estimate_u(&rlevels, k, &sizes);
+    drop(rlevels);
+
+    // m by EM, per blocking rule
+    let blocked: Vec<Vec<bool>> = rules
+        .iter()
+        .map(|r| {
+            let cols = r.columns();
+            engine_tmp
+                .comparisons
+                .iter()
+                .map(|c| c.columns.iter().any(|x| cols.contains(&x.as_str())))
+                .collect()
+        })
+        .collect();
+    let model = score::fit(&levels, &masks, &sizes, u, &blocked, total_pairs);
+    let engine = Engine {
+        model,
+        ..engine_tmp
+    };
+
+    // score
+    let scored: Vec<(f64, f64)> = levels
+        .par_chunks(k.max(1))
+        .zip(pairs.par_iter().zip(masks.par_iter()))
+        .map(|(l, (&(a, _), &mask))| {
+            let s = (mask != 0).then(|| mask.trailing_zeros() as usize);
+            let w = engine.total(l, reps[a as usize], s);
+            (w, score::probability(w))
+        })
+        .collect();
+    for (s, &i) in engine.model.sessions.iter().zip(&used) {
+        rule_reports[i].share_of_matches = Some(round6(s.lambda));
+        rule_reports[i].em_iterations = Some(s.iterations);
+    }
+
+    // cluster representatives
+    progress.start("clustering", None);
+    let edges: Vec<((u32, u32), f64)> = pairs
+        .iter()
+        .zip(&scored)
+        .filter(|(_, s)| s.1 >= opts.review_threshold)
+        .map(|(&p, s)| (p, s.1))
+        .collect();
+    let bounds = cluster::Bounds {
+        threshold: opts.threshold,
+        lower: opts.review_threshold,
+        max_size: opts.max_group,
+    };
+    let rep_groups = cluster::cluster(reps.len(), &edges, bounds, &|a, b| {
+        engine.probability(RowId(reps[a as usize] as u32), RowId(reps[b as usize] as u32))
+    });
+    progress.finish();
+
+    // final groups: the exact groups of the representatives joined
+    let exact_members: std::collections::HashMap<u32, &Group> =
+        exact.groups.iter().map(|g| (g.members[0].0, g)).collect();
+    let expand = |rep: usize| -> Vec<RowId> {
+        match exact_members.get(&(rep as u32)) {
+            Some(g) => g.members.clone(),
+            None => vec![RowId(rep as u32)],
+        }
+    };
+    let mut in_group = vec![u32::MAX; reps.len()];
+    let mut groups: Vec<Group> = Vec::new();
+    let mut merged_reps = vec![false; reps.len()];
+    for (gi, g) in rep_groups.iter().enumerate() {
+        let mut members = Vec::new();
+        for &r in g {
+            in_group[r as usize] = gi as u32;
+            merged_reps[r as usize] = true;
+            members.extend(expand(reps[r as usize]));
+        }
+        members.sort_unstable();
+        groups.push(Group { members });
+    }
+    for g in &exact.groups {
+        let rep = reps.binary_search(&g.members[0].index()).unwrap_or(0);
+        if !merged_reps[rep] {
+            groups.push(g.clone());
+        }
+    }
+    groups.sort_unstable_by_key(|g| g.id());
+
+    let mut kept_pairs = Vec::new();
+    let mut review = Vec::new();
+    let mut above = 0;
+    for ((&(a, b), &(w, p)), l) in pairs.iter().zip(&scored).zip(levels.chunks(k.max(1))) {
+        if p < opts.review_threshold {
+            continue;
+        }
+        if p >= opts.threshold {
+            above += 1;
+        }
+        let sp = ScoredPair {
+            a: RowId(reps[a as usize] as u32),
+            b: RowId(reps[b as usize] as u32),
+            probability: p,
+            weight: w,
+            levels: l.to_vec(),
+        };
+        let together = in_group[a as usize] != u32::MAX && in_group[a as usize] == in_group[b as usize];
+        if !together {
+            review.push(sp.clone());
+        }
+        kept_pairs.push(sp);
+    }
+
+    let report = FuzzyReport {
+        roles: roles.iter().map(|(c, r)| (c.clone(), r.name())).collect(),
+        comparisons: engine
+            .comparisons
+            .iter()
+            .enumerate()
+            .map(|(c, cmp)| ComparisonReport {
+                column: cmp.column.clone(),
+                role: cmp.role.name(),
+                levels: cmp
+                    .levels
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(l, name)| LevelReport {
+                        level: name,
+                        m: round6(engine.model.m[c][l]),
+                        u: round6(engine.model.u[c][l]),
+                        weight: round6(engine.model.weight(None, c, l as u8)),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        blocking: rule_reports,
+        records_compared: reps.len(),
+        candidate_pairs: pairs.len() as u64,
+        random_pairs: random.len() as u64,
+        prior: engine.model.lambda,
+        expected_matching_pairs: round6(engine.model.expected_matches),
+        threshold: opts.threshold,
+        review_threshold: opts.review_threshold,
+        pairs_above_threshold: above,
+        review_pairs: review.len(),
+        fuzzy_groups: rep_groups.len(),
+    };
+    let matches = Matches {
+        key: exact.key,
+        groups,
+        repeats_per_column: exact.repeats_per_column,
+    };
+    if table.rows() > u32::MAX as usize {
+        return Err(Error::data(
+            Location::file(&table.source.path),
+            "too many records for fuzzy matching",
+        ));
+    }
+    Ok((
+        matches,
+        Fuzzy {
+            engine,
+            report,
+            pairs: kept_pairs,
+            review,
+            exact_of,
+        },
+    ))
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}

@@ -1,0 +1,419 @@
+//! Scoring: the Fellegi–Sunter model. Per comparison level, `m` = P(level | match) and
+//! `u` = P(level | non-match); a pair's match weight is log2(λ/(1−λ)) + Σ log2(m/u), and its
+//! match probability 2^w / (1 + 2^w). `u` is estimated from random pairs of records, `m` by
+//! expectation–maximisation over the candidate pairs of each blocking rule in turn, leaving
+//! out the comparisons that rule blocks on (they agree by construction there), with no labels.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// A deterministic pseudo-random generator (SplitMix64) for sampling pairs.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const FLOOR: f64 = 1e-6;
+/// EM stops after this many iterations if it has not converged.
+const MAX_ITERATIONS: usize = 200;
+
+/// Estimates `u` from level vectors of random pairs (`levels`: one row of `k` levels per pair).
+pub fn estimate_u(levels: &[u8], k: usize, sizes: &[usize]) -> Vec<Vec<f64>> {
+    let mut counts: Vec<Vec<f64>> = sizes.iter().map(|&n| vec![0.0; n]).collect();
+    for row in levels.chunks_exact(k) {
+        for (c, &l) in row.iter().enumerate() {
+            counts[c][l as usize] += 1.0;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|c| {
+            let present: f64 = c[1..].iter().sum();
+            let n = (c.len() - 1) as f64;
+            let mut u = vec![0.0; c.len()];
+            for l in 1..c.len() {
+                // a small pseudo-count so that a level never seen among random pairs is rare,
+                // not impossible
+                u[l] = ((c[l] + 0.1) / (present + 0.1 * n)).max(FLOOR);
+            }
+            u
+        })
+        .collect()
+}
+
+/// Starting m: most mass on the best levels.
+fn initial_m(sizes: &[usize]) -> Vec<Vec<f64>> {
+    sizes
+        .iter()
+        .map(|&n| {
+            let mut m = vec![0.0; n];
+            let levels = n - 1;
+            let mut w = 0.9;
+            for (i, slot) in m.iter_mut().enumerate().skip(1) {
+                *slot = if i == levels { 0.02 } else { w };
+                w *= 0.3;
+            }
+            let s: f64 = m[1..].iter().sum();
+            m.iter_mut().skip(1).for_each(|x| *x /= s);
+            m
+        })
+        .collect()
+}
+
+/// Level patterns of a set of pairs with their counts.
+fn patterns(levels: &[u8], k: usize, select: &dyn Fn(usize) -> bool) -> BTreeMap<Vec<u8>, f64> {
+    let mut p: BTreeMap<Vec<u8>, f64> = BTreeMap::new();
+    for (i, row) in levels.chunks_exact(k).enumerate() {
+        if select(i) {
+            *p.entry(row.to_vec()).or_default() += 1.0;
+        }
+    }
+    p
+}
+
+/// The log-likelihoods of a pattern under the match and non-match classes.
+fn log_likelihoods(pat: &[u8], s: &Session) -> (f64, f64) {
+    let mut lm = s.lambda.ln();
+    let mut lu = (1.0 - s.lambda).ln();
+    for (c, &l) in pat.iter().enumerate() {
+        if l == 0 || !s.active[c] {
+            continue;
+        }
+        lm += s.m[c][l as usize].max(FLOOR).ln();
+        lu += s.u[c][l as usize].max(FLOOR).ln();
+    }
+    (lm, lu)
+}
+
+/// EM over `pats`: updates λ, and m and u of the active comparisons when asked. Returns the
+/// number of iterations.
+fn em(
+    pats: &BTreeMap<Vec<u8>, f64>,
+    s: &mut Session,
+    update_m: bool,
+    update_u: bool,
+    update_lambda: bool,
+) -> usize {
+    let mut it = 0;
+    while it < MAX_ITERATIONS {
+        it += 1;
+        let mut acc_m: Vec<Vec<f64>> = s.m.iter().map(|l| vec![0.0; l.len()]).collect();
+        let mut acc_u = acc_m.clone();
+        let (mut total, mut matched) = (0.0, 0.0);
+        for (pat, &n) in pats {
+            let (lm, lu) = log_likelihoods(pat, s);
+            let p = 1.0 / (1.0 + (lu - lm).exp());
+            total += n;
+            matched += n * p;
+            for (c, &l) in pat.iter().enumerate() {
+                if l != 0 && s.active[c] {
+                    acc_m[c][l as usize] += n * p;
+                    acc_u[c][l as usize] += n * (1.0 - p);
+                }
+            }
+        }
+        let mut change = 0.0f64;
+        if update_lambda {
+            let new_lambda = (matched / total.max(1.0)).clamp(1e-6, 1.0 - 1e-6);
+            change = (new_lambda - s.lambda).abs();
+            s.lambda = new_lambda;
+        }
+        for (update, acc, target) in [(update_m, &acc_m, &mut s.m), (update_u, &acc_u, &mut s.u)] {
+            if !update {
+                continue;
+            }
+            for (c, a) in acc.iter().enumerate() {
+                if !s.active[c] {
+                    continue;
+                }
+                let n = (a.len() - 1) as f64;
+                let sum: f64 = a[1..].iter().sum();
+                if sum <= 0.0 {
+                    continue;
+                }
+                for l in 1..a.len() {
+                    // a small pseudo-count keeps unseen levels possible
+                    let v = ((a[l] + 0.01) / (sum + 0.01 * n)).max(FLOOR);
+                    change = change.max((v - target[c][l]).abs());
+                    target[c][l] = v;
+                }
+            }
+        }
+        if change < 1e-6 {
+            break;
+        }
+    }
+    it
+}
+
+/// Per comparison, the frequency of each level among the pairs (with a small pseudo-count).
+fn marginals(pats: &BTreeMap<Vec<u8>, f64>, sizes: &[usize]) -> Vec<Vec<f64>> {
+    let mut counts: Vec<Vec<f64>> = sizes.iter().map(|&n| vec![0.0; n]).collect();
+    for (pat, &n) in pats {
+        for (c, &l) in pat.iter().enumerate() {
+            counts[c][l as usize] += n;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|c| {
+            let present: f64 = c[1..].iter().sum();
+            let k = (c.len() - 1) as f64;
+            let mut u = vec![0.0; c.len()];
+            for l in 1..c.len() {
+                u[l] = ((c[l] + 0.5) / (present + 0.5 * k)).max(FLOOR);
+            }
+            u
+        })
+        .collect()
+}
+
+/// The model of the pairs one blocking rule finds. Conditional on two records agreeing on the
+/// rule's columns, the other comparisons are modelled by a two-class mixture learnt on exactly
+/// those pairs: m (matches) is the global m, which anchors the match class; u (non-matches)
+/// and the share of matches are learnt by EM, u starting from the levels' frequencies there. This
+/// captures what the rule's non-matches have in common (people of one household share a phone,
+/// an address and a surname), which u from random pairs cannot.
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub rule: usize,
+    /// The comparisons that count: those the rule does not block on.
+    pub active: Vec<bool>,
+    pub m: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+    /// The share of matches among the rule's pairs.
+    pub lambda: f64,
+    pub pairs: u64,
+    pub iterations: usize,
+    /// The rule's own u could not be learnt: it uses u from random pairs.
+    pub fallback: bool,
+}
+
+/// The fitted model.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    /// The prior: the probability that two records drawn at random are a match.
+    pub lambda: f64,
+    /// The expected number of matching pairs among the candidates.
+    pub expected_matches: f64,
+    /// Per comparison, per level (index 0, "null", unused): P(level | match), averaged over the
+    /// sessions that learn it.
+    pub m: Vec<Vec<f64>>,
+    /// Per comparison, per level: P(level | non-match) among random pairs.
+    pub u: Vec<Vec<f64>>,
+    /// One per blocking rule.
+    pub sessions: Vec<Session>,
+}
+
+/// Below this many pairs a rule's session keeps the global u and the averaged m.
+const MIN_SESSION_PAIRS: f64 = 200.0;
+
+/// Fits the model. `levels`: the candidate pairs' level rows; `masks`: per pair, the rules that
+/// found it; `blocked[r][c]`: rule `r` blocks on comparison `c`'s column; `all_pairs`: how many
+/// pairs of records there are in all.
+///
+/// First, per rule, m of the comparisons it does not block on by EM with u fixed (random pairs);
+/// their average is the global m. Then per rule its own session (m fixed, u and λ free). The expected
+/// number of matching candidate pairs, each pair under the session of the first rule that found
+/// it, divided by `all_pairs` is the prior λ of the global model, which scores pairs that no rule
+/// finds.
+pub fn fit(
+    levels: &[u8],
+    masks: &[u32],
+    sizes: &[usize],
+    u: Vec<Vec<f64>>,
+    blocked: &[Vec<bool>],
+    all_pairs: u64,
+) -> Model {
+    let k = sizes.len();
+    let init = initial_m(sizes);
+    let mut sums: Vec<Vec<f64>> = sizes.iter().map(|&n| vec![0.0; n]).collect();
+    let mut counted = vec![0usize; k];
+    let mut pats_per_rule = Vec::new();
+    for (r, b) in blocked.iter().enumerate() {
+        let active: Vec<bool> = b.iter().map(|x| !x).collect();
+        let bit = 1u32 << r.min(31);
+        let pats = patterns(levels, k, &|i| masks[i] & bit != 0);
+        let mut s = Session {
+            rule: r,
+            active,
+            m: init.clone(),
+            u: u.clone(),
+            lambda: 0.1,
+            pairs: pats.values().sum::<f64>() as u64,
+            iterations: 0,
+            fallback: false,
+        };
+        if !pats.is_empty() && s.active.iter().any(|a| *a) {
+            em(&pats, &mut s, true, false, true);
+            for c in 0..k {
+                if s.active[c] {
+                    counted[c] += 1;
+                    for l in 1..sizes[c] {
+                        sums[c][l] += s.m[c][l];
+                    }
+                }
+            }
+        }
+        pats_per_rule.push((pats, s.lambda));
+    }
+    let m: Vec<Vec<f64>> = (0..k)
+        .map(|c| {
+            if counted[c] == 0 {
+                init[c].clone()
+            } else {
+                sums[c].iter().map(|s| s / counted[c] as f64).collect()
+            }
+        })
+        .collect();
+    let mut sessions = Vec::new();
+    let mut expected = 0.0;
+    for (r, b) in blocked.iter().enumerate() {
+        let (pats, lambda) = &pats_per_rule[r];
+        let mut s = Session {
+            rule: r,
+            active: b.iter().map(|x| !x).collect(),
+            m: m.clone(),
+            u: u.clone(),
+            lambda: *lambda,
+            pairs: pats.values().sum::<f64>() as u64,
+            iterations: 0,
+            fallback: false,
+        };
+        if s.active.iter().any(|a| *a) && !pats.is_empty() {
+            let free = pats.values().sum::<f64>() >= MIN_SESSION_PAIRS;
+            if free {
+                // u starts as the levels' frequencies among the rule's pairs: neutral, so that
+                // agreeing on what the rule's pairs commonly share (a household's address) is
+                // no evidence, and the sharper global m pulls the matches apart
+                s.u = marginals(pats, sizes);
+            }
+            // the share of matches starts where the first pass (u from random pairs, which
+            // identifies the non-matches) left it
+            s.iterations = em(pats, &mut s, false, free, true);
+            // A rule whose pairs are nearly all matches leaves u unidentifiable: EM then drifts
+            // u towards m and the share of matches collapses, or never converges. Such a rule
+            // keeps u from random pairs.
+            if free && (s.iterations >= MAX_ITERATIONS || s.lambda < 0.5 * lambda) {
+                s.u = u.clone();
+                s.lambda = *lambda;
+                s.fallback = true;
+                s.iterations = em(pats, &mut s, false, false, true);
+            }
+        } else {
+            s.lambda = 1.0 - 1e-6;
+        }
+        let first = |i: usize| masks[i] != 0 && masks[i].trailing_zeros() as usize == r.min(31);
+        for (pat, n) in patterns(levels, k, &first) {
+            let (lm, lu) = log_likelihoods(&pat, &s);
+            expected += n / (1.0 + (lu - lm).exp());
+        }
+        sessions.push(s);
+    }
+    let lambda = (expected / all_pairs.max(1) as f64).clamp(1e-12, 0.5);
+    Model {
+        lambda,
+        expected_matches: expected,
+        m,
+        u,
+        sessions,
+    }
+}
+
+impl Model {
+    /// The weight of comparison `c` at `level` under session `s` (the global model for
+    /// `None`); 0 for "null" and for the comparisons the session's rule blocks on.
+    pub fn weight(&self, s: Option<usize>, c: usize, level: u8) -> f64 {
+        if level == 0 {
+            return 0.0;
+        }
+        let l = level as usize;
+        let (m, u) = match s.and_then(|s| self.sessions.get(s)) {
+            Some(s) if !s.active[c] => return 0.0,
+            Some(s) => (s.m[c][l], s.u[c][l]),
+            None => (self.m[c][l], self.u[c][l]),
+        };
+        (m.max(FLOOR) / u.max(FLOOR)).log2()
+    }
+    /// The u of exact agreement on comparison `c` under a session.
+    pub fn u_exact(&self, s: Option<usize>, c: usize) -> f64 {
+        match s.and_then(|s| self.sessions.get(s)) {
+            Some(s) => s.u[c][1],
+            None => self.u[c][1],
+        }
+    }
+    /// Whether session `s` blocks on comparison `c`.
+    pub fn blocked(&self, s: Option<usize>, c: usize) -> bool {
+        s.and_then(|s| self.sessions.get(s))
+            .is_some_and(|s| !s.active[c])
+    }
+    /// The prior weight log2(λ/(1−λ)) of a session (the global prior for `None`).
+    pub fn prior_weight(&self, s: Option<usize>) -> f64 {
+        let l = s
+            .and_then(|s| self.sessions.get(s))
+            .map_or(self.lambda, |s| s.lambda)
+            .clamp(1e-12, 1.0 - 1e-9);
+        (l / (1.0 - l)).log2()
+    }
+}
+
+/// The match probability of a total weight.
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn em_separates_matches_from_non_matches() {
+        // two comparisons with levels [null, exact, else]; 100 matching pairs agreeing on
+        // both, 900 non-matching pairs agreeing by chance as often as random pairs do
+        let sizes = [3usize, 3];
+        let mut levels = Vec::new();
+        let mut masks = Vec::new();
+        for i in 0..1000 {
+            if i < 100 {
+                levels.extend([1u8, 1]);
+            } else {
+                levels.extend([if i % 50 == 0 { 1 } else { 2 }, if i % 40 == 0 { 1 } else { 2 }]);
+            }
+            masks.push(1);
+        }
+        let mut random = Vec::new();
+        for i in 0..10_000 {
+            random.extend([if i % 50 == 0 { 1u8 } else { 2 }, if i % 40 == 0 { 1 } else { 2 }]);
+        }
+        let u = estimate_u(&random, 2, &sizes);
+        let model = fit(&levels, &masks, &sizes, u, &[vec![false, false]], 10_000);
+        assert!((model.expected_matches - 100.0).abs() < 30.0, "{}", model.expected_matches);
+        assert!((model.lambda - 0.01).abs() < 0.003, "{}", model.lambda);
+        for s in [None, Some(0)] {
+            let w = model.prior_weight(s) + model.weight(s, 0, 1) + model.weight(s, 1, 1);
+            assert!(probability(w) > 0.9, "{s:?}");
+            let w = model.prior_weight(s) + model.weight(s, 0, 2) + model.weight(s, 1, 2);
+            assert!(probability(w) < 0.01, "{s:?}");
+        }
+        assert!((model.sessions[0].lambda - 0.1).abs() < 0.03, "{}", model.sessions[0].lambda);
+    }
+
+    #[test]
+    fn splitmix_is_deterministic() {
+        let mut a = SplitMix(42);
+        let mut b = SplitMix(42);
+        assert_eq!(a.next(), b.next());
+        assert!(a.below(10) < 10);
+    }
+}

@@ -1,0 +1,134 @@
+//! Evaluation against a ground-truth entity column (`dupsweep eval`): pairwise precision,
+//! recall and F1 of the groups found, and cluster-level figures. The truth column is never used
+//! for matching.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::{Matches, Table};
+
+/// Cluster-level figures.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClusterEval {
+    /// Entities with two or more records.
+    pub true_groups: usize,
+    pub predicted_groups: usize,
+    /// Predicted groups that are exactly one entity's records.
+    pub exact_groups: usize,
+    /// `exact_groups / predicted_groups`.
+    pub precision: f64,
+    /// `exact_groups / true_groups`.
+    pub recall: f64,
+}
+
+/// The figures `eval` prints.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evaluation {
+    pub truth_column: String,
+    pub records: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// Pairs of records of the same entity.
+    pub true_pairs: u64,
+    /// Pairs of records in the same predicted group.
+    pub predicted_pairs: u64,
+    /// Pairs in both.
+    pub true_positive_pairs: u64,
+    pub clusters: ClusterEval,
+}
+
+fn pairs(n: u64) -> u64 {
+    n * n.saturating_sub(1) / 2
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Compares `matches` with the entity ids in column `truth` (a NULL id is an entity of its own).
+pub fn evaluate(table: &Table, matches: &Matches, truth: &str) -> Result<Evaluation> {
+    let col = crate::detect::text_columns(table, &[truth.to_owned()])?;
+    let ids: Vec<Option<&str>> = col[0].iter().collect();
+    let mut sizes: HashMap<&str, u64> = HashMap::new();
+    for id in ids.iter().flatten() {
+        *sizes.entry(id).or_default() += 1;
+    }
+    let true_pairs: u64 = sizes.values().map(|&n| pairs(n)).sum();
+    let true_groups = sizes.values().filter(|&&n| n >= 2).count();
+    let mut predicted_pairs = 0;
+    let mut tp = 0;
+    let mut exact_groups = 0;
+    for g in &matches.groups {
+        predicted_pairs += pairs(g.members.len() as u64);
+        let mut inside: HashMap<&str, u64> = HashMap::new();
+        for m in &g.members {
+            if let Some(id) = ids[m.index()] {
+                *inside.entry(id).or_default() += 1;
+            }
+        }
+        tp += inside.values().map(|&n| pairs(n)).sum::<u64>();
+        if inside.len() == 1 {
+            let (id, n) = inside.iter().next().map(|(k, v)| (*k, *v)).unwrap_or(("", 0));
+            if n == g.members.len() as u64 && sizes.get(id) == Some(&n) {
+                exact_groups += 1;
+            }
+        }
+    }
+    let precision = ratio(tp, predicted_pairs);
+    let recall = ratio(tp, true_pairs);
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
+    Ok(Evaluation {
+        truth_column: truth.to_owned(),
+        records: table.rows(),
+        precision,
+        recall,
+        f1,
+        true_pairs,
+        predicted_pairs,
+        true_positive_pairs: tp,
+        clusters: ClusterEval {
+            true_groups,
+            predicted_groups: matches.groups.len(),
+            exact_groups,
+            precision: ratio(exact_groups as u64, matches.groups.len() as u64),
+            recall: ratio(exact_groups as u64, true_groups as u64),
+        },
+    })
+}
+
+impl Evaluation {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} records, truth column \"{}\"\n  pairwise: precision {:.4}, recall {:.4}, F1 {:.4} ({} predicted pairs, {} true pairs, {} correct)\n  groups: {} predicted, {} true, {} exactly right (precision {:.4}, recall {:.4})\n",
+            self.records,
+            self.truth_column,
+            self.precision,
+            self.recall,
+            self.f1,
+            self.predicted_pairs,
+            self.true_pairs,
+            self.true_positive_pairs,
+            self.clusters.predicted_groups,
+            self.clusters.true_groups,
+            self.clusters.exact_groups,
+            self.clusters.precision,
+            self.clusters.recall
+        )
+    }
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into());
+        s.push('\n');
+        s
+    }
+}

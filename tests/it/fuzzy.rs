@@ -1,0 +1,229 @@
+//! Fuzzy matching from the command line: outputs, reasons, review band, determinism, eval,
+//! explain, and the errors of its options.
+
+use crate::util::{files, report_without_timings, testdata, Workdir};
+
+const PEOPLE: &str = "people/people.csv";
+
+fn people_args<'a>(input: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec![
+        "clean", input, "--out", out, "--pk", "id", "--ignore", "entity_id", "--fuzzy",
+        "--dialect", "postgres", "--dialect", "mysql", "--dialect", "sqlite",
+    ]
+}
+
+fn records(data: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(data)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn fuzzy_clean_writes_every_output_and_loses_nothing() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    let run = w.run(&people_args(&input, "out")).ok();
+    let names: Vec<String> = files(&w.path("out")).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "people.cleaned.csv",
+            "people.mysql.sql",
+            "people.pairs.csv",
+            "people.postgres.sql",
+            "people.removed.csv",
+            "people.review.csv",
+            "people.sqlite.sql",
+            "report.json"
+        ]
+    );
+    // the summary says which settings were chosen
+    let out = run.stdout();
+    assert!(out.contains("roles: first_name=first-name, last_name=last-name, birth_date=date, email=email, phone=phone, street=address, city=city, postcode=postcode"), "{out}");
+    assert!(out.contains("block: metaphone(first_name|last_name)"), "{out}");
+
+    // cleaned + removed = input, record for record
+    let input_rows = records(&std::fs::read(&input).unwrap());
+    let cleaned = records(&w.read("out/people.cleaned.csv"));
+    let removed = records(&w.read("out/people.removed.csv"));
+    assert_eq!(
+        removed[0][10..],
+        ["dupsweep_group", "dupsweep_survivor", "dupsweep_score", "dupsweep_reason"]
+    );
+    assert_eq!(cleaned.len() - 1 + removed.len() - 1, input_rows.len() - 1);
+    let mut all: Vec<Vec<String>> = cleaned[1..].to_vec();
+    all.extend(removed[1..].iter().map(|r| r[..10].to_vec()));
+    all.sort_by_key(|r| r[0].parse::<u64>().unwrap());
+    assert_eq!(all, input_rows[1..]);
+
+    // fuzzy removals carry their probability and the comparisons that agreed
+    let fuzzy: Vec<&Vec<String>> = removed[1..]
+        .iter()
+        .filter(|r| r[13].starts_with("fuzzy:"))
+        .collect();
+    assert!(fuzzy.len() > 100, "{} fuzzy removals", fuzzy.len());
+    // every member of a group matches its survivor at least at the review threshold (the
+    // chaining guard), whatever member survives
+    for r in &fuzzy {
+        let p: f64 = r[12].parse().unwrap();
+        assert!((0.5..=1.0).contains(&p), "{r:?}");
+        assert!(r[13].starts_with(&format!("fuzzy:{}(", r[12])), "{r:?}");
+    }
+    // nearly every removed record is really a duplicate of its survivor (ground truth)
+    let entity: std::collections::HashMap<&str, &str> = input_rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    let wrong = removed[1..]
+        .iter()
+        .filter(|r| entity[r[0].as_str()] != entity[r[11].as_str()])
+        .count();
+    assert!(wrong * 50 <= removed.len(), "{wrong} of {} removed rows are not duplicates", removed.len());
+
+    let report: serde_json::Value = serde_json::from_slice(&w.read("out/report.json")).unwrap();
+    let f = &report["fuzzy"];
+    assert_eq!(f["threshold"], 0.95);
+    assert_eq!(f["review_threshold"], 0.5);
+    assert!(f["candidate_pairs"].as_u64().unwrap() > 0);
+    assert_eq!(
+        f["rows_removed_fuzzy"].as_u64().unwrap() as usize,
+        fuzzy.len()
+    );
+
+    // pairs: one row per pair at or above the review threshold, with each comparison's level
+    let pairs = records(&w.read("out/people.pairs.csv"));
+    assert_eq!(
+        pairs[0][..8],
+        ["left_key", "right_key", "left_record", "right_record", "probability", "match_weight", "first_name_level", "first_name_weight"]
+    );
+    assert!(pairs[1..].iter().all(|p| p[4].parse::<f64>().unwrap() >= 0.5));
+    // review: both records side by side
+    let review = records(&w.read("out/people.review.csv"));
+    assert_eq!(review[0][..7], ["probability", "left_key", "right_key", "left_record", "right_record", "left.id", "right.id"]);
+    assert_eq!(review.len() - 1, f["review_pairs"].as_u64().unwrap() as usize);
+}
+
+#[test]
+fn fuzzy_outputs_are_byte_identical_across_runs() {
+    let (w1, w2) = (Workdir::new(), Workdir::new());
+    let input = testdata(PEOPLE);
+    w1.run(&people_args(&input, "out")).ok();
+    w2.run(&people_args(&input, "out")).ok();
+    let (a, b) = (files(&w1.path("out")), files(&w2.path("out")));
+    assert_eq!(a.len(), b.len());
+    for ((na, da), (nb, db)) in a.iter().zip(&b) {
+        assert_eq!(na, nb);
+        if na == "report.json" {
+            assert_eq!(report_without_timings(da), report_without_timings(db));
+        } else {
+            assert!(da == db, "{na} differs between runs");
+        }
+    }
+}
+
+#[test]
+fn eval_reports_pairwise_quality_against_the_truth() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    let run = w
+        .run(&["eval", &input, "--pk", "id", "--truth", "entity_id", "--fuzzy", "--json"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    for k in ["precision", "recall", "f1", "true_pairs", "predicted_pairs"] {
+        assert!(v.get(k).is_some(), "{k} missing: {v}");
+    }
+    // the generator's ground truth for this file (seed 7, 1000 rows)
+    assert_eq!(v["true_pairs"], 295);
+    let f1 = v["f1"].as_f64().unwrap();
+    assert!(f1 >= 0.9, "F1 {f1} on the bundled people file: {v}");
+    // exact matching alone finds almost nothing here
+    let run = w
+        .run(&["eval", &input, "--pk", "id", "--truth", "entity_id", "--json"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert!(v["recall"].as_f64().unwrap() < 0.2, "{v}");
+    // the human summary
+    let run = w
+        .run(&["eval", &input, "--pk", "id", "--truth", "entity_id", "--fuzzy"])
+        .ok();
+    assert!(run.stdout().contains("pairwise: precision"), "{}", run.stdout());
+}
+
+#[test]
+fn explain_shows_each_comparison() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    // take a fuzzy removal and its survivor from a clean run
+    w.run(&people_args(&input, "out")).ok();
+    let removed = records(&w.read("out/people.removed.csv"));
+    let r = removed[1..]
+        .iter()
+        .find(|r| r[13].starts_with("fuzzy:"))
+        .unwrap();
+    let run = w
+        .run(&["explain", &input, "--pk", "id", "--ignore", "entity_id", &r[11], &r[0]])
+        .ok();
+    let out = run.stdout();
+    for col in ["first_name", "last_name", "birth_date", "email", "postcode", "prior", "total"] {
+        assert!(out.contains(col), "{col} missing:\n{out}");
+    }
+    assert!(out.contains(&format!("match probability {}", r[12])), "{out}");
+    assert!(out.contains("verdict: duplicates (same group)"), "{out}");
+
+    let bad = w.run(&["explain", &input, "--pk", "id", "1", "999999"]);
+    assert_eq!(bad.code(), 2);
+    assert!(bad.stderr().contains("no record has primary key id = \"999999\""), "{}", bad.stderr());
+}
+
+#[test]
+fn scan_fuzzy_exits_one_when_it_finds_duplicates() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    let run = w.run(&["scan", &input, "--pk", "id", "--ignore", "entity_id", "--fuzzy"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(!w.path("dupsweep-out").exists());
+}
+
+#[test]
+fn fuzzy_option_errors() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    let cases: &[(&[&str], &str)] = &[
+        (&["--threshold", "0.9"], "error: --threshold, --review-threshold, --block, --role, --max-pairs and --max-group need --fuzzy"),
+        (&["--fuzzy", "--threshold", "1.5"], "error: --threshold must be a probability between 0 and 1 (exclusive), not 1.5"),
+        (&["--fuzzy", "--threshold", "0.6", "--review-threshold", "0.8"], "error: --review-threshold (0.8) is above --threshold (0.6)"),
+        (&["--fuzzy", "--block", "soundex(surname)"], "error: blocking rule \"soundex(surname)\": column \"surname\" does not exist"),
+        (&["--fuzzy", "--block", "sound(last_name)"], "error: blocking rule \"sound(last_name)\": \"sound\" is not a function"),
+        (&["--fuzzy", "--role", "city=town"], "error: --role \"city=town\": \"town\" is not a role"),
+        (&["--fuzzy", "--role", "nope=city"], "error: --role names column \"nope\", which is not among the compared columns"),
+        (&["--fuzzy", "--block", "year(birth_date)", "--max-pairs", "100"], "error: blocking rule \"year(birth_date)\" would compare"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["scan", input.as_str(), "--pk", "id", "--ignore", "entity_id"];
+        args.extend_from_slice(extra);
+        let run = w.run(&args);
+        assert_eq!(run.code(), 2, "{extra:?}: {}", run.stderr());
+        assert!(run.stderr().starts_with(want), "{extra:?}:\n{}", run.stderr());
+    }
+}
+
+#[test]
+fn fuzzy_on_parquet_writes_parquet_pairs_and_review() {
+    let w = Workdir::new();
+    let input = testdata("people/people.parquet");
+    w.run(&["clean", &input, "--pk", "id", "--ignore", "entity_id", "--fuzzy", "--out", "out"])
+        .ok();
+    for f in ["cleaned", "removed", "pairs", "review"] {
+        assert!(w.path(&format!("out/people.{f}.parquet")).exists(), "{f}");
+    }
+    // the same decisions as on the CSV version of the same data
+    w.run(&["clean", &testdata(PEOPLE), "--pk", "id", "--ignore", "entity_id", "--fuzzy", "--out", "csv"])
+        .ok();
+    let a: serde_json::Value = serde_json::from_slice(&w.read("out/report.json")).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&w.read("csv/report.json")).unwrap();
+    assert_eq!(a["rows_removed"], b["rows_removed"]);
+    assert_eq!(a["fuzzy"]["candidate_pairs"], b["fuzzy"]["candidate_pairs"]);
+}
