@@ -181,6 +181,11 @@ pub struct RuleReport {
     /// The estimated share of matches among the rule's pairs (its own model).
     pub share_of_matches: Option<f64>,
     pub em_iterations: Option<usize>,
+    /// Whether the rule's own non-match model could not be learnt (u from random pairs).
+    pub random_u: Option<bool>,
+    /// The weights this rule's model gives, per comparison it does not block on, per level
+    /// (from the first level after "null").
+    pub weights: Vec<(String, Vec<f64>)>,
     /// Why an automatically chosen rule was not used.
     pub dropped: Option<String>,
 }
@@ -512,6 +517,8 @@ pub fn detect(
             largest_block: largest,
             share_of_matches: None,
             em_iterations: None,
+            random_u: None,
+            weights: Vec::new(),
             dropped: None,
         };
         if pairs > limit {
@@ -645,9 +652,22 @@ pub fn detect(
             (w, score::probability(w))
         })
         .collect();
-    for (s, &i) in engine.model.sessions.iter().zip(&used) {
+    for (si, (s, &i)) in engine.model.sessions.iter().zip(&used).enumerate() {
         rule_reports[i].share_of_matches = Some(round6(s.lambda));
         rule_reports[i].em_iterations = Some(s.iterations);
+        rule_reports[i].random_u = Some(s.fallback);
+        rule_reports[i].weights = engine
+            .comparisons
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| s.active[*c])
+            .map(|(c, cmp)| {
+                let w = (1..cmp.levels.len())
+                    .map(|l| round6(engine.model.weight(Some(si), c, l as u8)))
+                    .collect();
+                (cmp.column.clone(), w)
+            })
+            .collect();
     }
 
     // cluster representatives

@@ -179,6 +179,77 @@ fn marginals(pats: &BTreeMap<Vec<u8>, f64>, sizes: &[usize]) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// Level patterns with the first rule that found each pair.
+fn patterns_with_rule(
+    levels: &[u8],
+    k: usize,
+    first: &dyn Fn(usize) -> Option<usize>,
+) -> BTreeMap<(usize, Vec<u8>), f64> {
+    let mut p: BTreeMap<(usize, Vec<u8>), f64> = BTreeMap::new();
+    for (i, row) in levels.chunks_exact(k).enumerate() {
+        if let Some(r) = first(i) {
+            *p.entry((r, row.to_vec())).or_default() += 1.0;
+        }
+    }
+    p
+}
+
+/// Total variation distance between two level distributions (level 0 left out).
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).skip(1).map(|(x, y)| (x - y).abs()).sum::<f64>() / 2.0
+}
+
+/// Fits one rule's session: λ and u by EM with m fixed (see [`Session`]).
+fn session(
+    r: usize,
+    blocked: &[bool],
+    pats: &BTreeMap<Vec<u8>, f64>,
+    lambda: f64,
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    sizes: &[usize],
+) -> Session {
+    let mut s = Session {
+        rule: r,
+        active: blocked.iter().map(|x| !x).collect(),
+        m: m.to_vec(),
+        u: u.to_vec(),
+        lambda,
+        pairs: pats.values().sum::<f64>() as u64,
+        iterations: 0,
+        fallback: false,
+    };
+    if !s.active.iter().any(|a| *a) || pats.is_empty() {
+        s.lambda = 1.0 - 1e-6;
+        return s;
+    }
+    let free = pats.values().sum::<f64>() >= MIN_SESSION_PAIRS;
+    if free {
+        // u starts as the levels' frequencies among the rule's pairs: neutral, so that
+        // agreeing on what the rule's pairs commonly share (a household's address) is no
+        // evidence, and the sharper m pulls the matches apart; the share of matches starts
+        // where the first pass (u from random pairs) left it
+        s.u = marginals(pats, sizes);
+    }
+    s.iterations = em(pats, &mut s, false, free, true);
+    // A rule whose pairs are nearly all matches leaves u unidentifiable: EM then drifts u
+    // towards m (the classes become one), or never converges. Such a rule keeps u from
+    // random pairs.
+    let active: Vec<usize> = (0..s.active.len()).filter(|&c| s.active[c]).collect();
+    let apart = active
+        .iter()
+        .map(|&c| distance(&s.u[c], &s.m[c]))
+        .sum::<f64>()
+        / active.len().max(1) as f64;
+    if free && (s.iterations >= MAX_ITERATIONS || apart < 0.3) {
+        s.u = u.to_vec();
+        s.lambda = lambda;
+        s.fallback = true;
+        s.iterations = em(pats, &mut s, false, false, true);
+    }
+    s
+}
+
 /// The model of the pairs one blocking rule finds. Conditional on two records agreeing on the
 /// rule's columns, the other comparisons are modelled by a two-class mixture learnt on exactly
 /// those pairs: m (matches) is the global m, which anchors the match class; u (non-matches)
@@ -277,49 +348,21 @@ pub fn fit(
             }
         })
         .collect();
-    let mut sessions = Vec::new();
+    // each rule's own session, m fixed; the expected number of matching candidate pairs, each
+    // pair under the session of the first rule that found it
+    let first_of = |i: usize| (masks[i] != 0).then(|| masks[i].trailing_zeros() as usize);
+    let sessions: Vec<Session> = blocked
+        .iter()
+        .enumerate()
+        .map(|(r, b)| {
+            let (pats, lambda) = &pats_per_rule[r];
+            session(r, b, pats, *lambda, &m, &u, sizes)
+        })
+        .collect();
     let mut expected = 0.0;
-    for (r, b) in blocked.iter().enumerate() {
-        let (pats, lambda) = &pats_per_rule[r];
-        let mut s = Session {
-            rule: r,
-            active: b.iter().map(|x| !x).collect(),
-            m: m.clone(),
-            u: u.clone(),
-            lambda: *lambda,
-            pairs: pats.values().sum::<f64>() as u64,
-            iterations: 0,
-            fallback: false,
-        };
-        if s.active.iter().any(|a| *a) && !pats.is_empty() {
-            let free = pats.values().sum::<f64>() >= MIN_SESSION_PAIRS;
-            if free {
-                // u starts as the levels' frequencies among the rule's pairs: neutral, so that
-                // agreeing on what the rule's pairs commonly share (a household's address) is
-                // no evidence, and the sharper global m pulls the matches apart
-                s.u = marginals(pats, sizes);
-            }
-            // the share of matches starts where the first pass (u from random pairs, which
-            // identifies the non-matches) left it
-            s.iterations = em(pats, &mut s, false, free, true);
-            // A rule whose pairs are nearly all matches leaves u unidentifiable: EM then drifts
-            // u towards m and the share of matches collapses, or never converges. Such a rule
-            // keeps u from random pairs.
-            if free && (s.iterations >= MAX_ITERATIONS || s.lambda < 0.5 * lambda) {
-                s.u = u.clone();
-                s.lambda = *lambda;
-                s.fallback = true;
-                s.iterations = em(pats, &mut s, false, false, true);
-            }
-        } else {
-            s.lambda = 1.0 - 1e-6;
-        }
-        let first = |i: usize| masks[i] != 0 && masks[i].trailing_zeros() as usize == r.min(31);
-        for (pat, n) in patterns(levels, k, &first) {
-            let (lm, lu) = log_likelihoods(&pat, &s);
-            expected += n / (1.0 + (lu - lm).exp());
-        }
-        sessions.push(s);
+    for ((r, pat), n) in &patterns_with_rule(levels, k, &first_of) {
+        let (lm, lu) = log_likelihoods(pat, &sessions[*r]);
+        expected += n / (1.0 + (lu - lm).exp());
     }
     let lambda = (expected / all_pairs.max(1) as f64).clamp(1e-12, 0.5);
     Model {
