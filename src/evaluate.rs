@@ -75,7 +75,11 @@ pub fn evaluate(table: &Table, matches: &Matches, truth: &str) -> Result<Evaluat
         }
         tp += inside.values().map(|&n| pairs(n)).sum::<u64>();
         if inside.len() == 1 {
-            let (id, n) = inside.iter().next().map(|(k, v)| (*k, *v)).unwrap_or(("", 0));
+            let (id, n) = inside
+                .iter()
+                .next()
+                .map(|(k, v)| (*k, *v))
+                .unwrap_or(("", 0));
             if n == g.members.len() as u64 && sizes.get(id) == Some(&n) {
                 exact_groups += 1;
             }

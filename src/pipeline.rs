@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use crate::config::Job;
-use crate::emit::files::{io_err, Outputs};
 use crate::detect::fuzzy::Fuzzy;
+use crate::emit::files::{io_err, Outputs};
 use crate::emit::report::{FuzzySection, OutputReport, Report};
 use crate::emit::{self, sql, tables};
 use crate::error::Result;
@@ -111,6 +111,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     report.timings.detect_ms = detect_ms;
     report.timings.survive_ms = survive_ms;
     if let Some(f) = &fuzzy {
+        report.timings.fuzzy_ms = f.report.timings_ms.clone();
         report.fuzzy = Some(FuzzySection {
             found: f.report.clone(),
             rows_removed_fuzzy: resolution
@@ -284,7 +285,11 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
         "records {} and {} ({}: {} and {})\n",
         ra.number(),
         rb.number(),
-        if job.pk.is_empty() { "record numbers".to_owned() } else { job.pk.join(",") },
+        if job.pk.is_empty() {
+            "record numbers".to_owned()
+        } else {
+            job.pk.join(",")
+        },
         a,
         b
     );
@@ -293,8 +298,16 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
         .groups
         .iter()
         .any(|g| g.members.contains(&ra) && g.members.contains(&rb));
-    let w1 = verdicts.iter().map(|v| v.column.chars().count()).max().unwrap_or(6).max(10);
-    out.push_str(&format!("  {:<w1$}  {:>8}  level / values\n", "comparison", "weight"));
+    let w1 = verdicts
+        .iter()
+        .map(|v| v.column.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(10);
+    out.push_str(&format!(
+        "  {:<w1$}  {:>8}  level / values\n",
+        "comparison", "weight"
+    ));
     match session.and_then(|s| rules.get(s)) {
         Some(rule) => out.push_str(&format!(
             "  {:<w1$}  {:>8.2}  share of matches among the pairs of blocking rule {rule}\n",
@@ -311,7 +324,11 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
             v.column,
             v.weight,
             v.level,
-            if v.blocked { " (the blocking rule's)" } else { "" },
+            if v.blocked {
+                " (the blocking rule's)"
+            } else {
+                ""
+            },
             v.left.as_deref().unwrap_or("NULL"),
             v.right.as_deref().unwrap_or("NULL")
         ));

@@ -295,7 +295,10 @@ impl Layer {
         let fuzzy = if self.fuzzy.unwrap_or(false) {
             let threshold = self.threshold.unwrap_or(defaults::THRESHOLD);
             let review_threshold = self.review_threshold.unwrap_or(defaults::REVIEW_THRESHOLD);
-            for (flag, v) in [("--threshold", threshold), ("--review-threshold", review_threshold)] {
+            for (flag, v) in [
+                ("--threshold", threshold),
+                ("--review-threshold", review_threshold),
+            ] {
                 if !(v > 0.0 && v < 1.0) {
                     return Err(Error::usage(format!(
                         "{flag} must be a probability between 0 and 1 (exclusive), not {v}"
@@ -318,8 +321,11 @@ impl Layer {
                         .iter()
                         .map(|r| r.name())
                         .collect();
-                    return Err(Error::usage(format!("--role \"{r}\": \"{}\" is not a role", role.trim()))
-                        .with_hint(format!("the roles are {}", names.join(", "))));
+                    return Err(Error::usage(format!(
+                        "--role \"{r}\": \"{}\" is not a role",
+                        role.trim()
+                    ))
+                    .with_hint(format!("the roles are {}", names.join(", "))));
                 };
                 roles.push((col.trim().to_owned(), role));
             }

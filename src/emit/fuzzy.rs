@@ -47,11 +47,7 @@ pub fn pairs_sheet(fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String) -> Sheet {
 
 /// The review file: probability, both keys, then every column of both records side by side
 /// (`left.COL`, `right.COL`), values as in the input.
-pub fn review_sheet(
-    table: &Table,
-    fuzzy: &Fuzzy,
-    key: &dyn Fn(RowId) -> String,
-) -> Result<Sheet> {
+pub fn review_sheet(table: &Table, fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String) -> Result<Sheet> {
     let r = &fuzzy.review;
     let text = crate::detect::text_columns(table, &table.columns)?;
     let mut names = vec![

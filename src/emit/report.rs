@@ -50,6 +50,9 @@ pub struct Timings {
     pub survive_ms: u64,
     pub write_ms: u64,
     pub total_ms: u64,
+    /// Fuzzy matching's steps, in milliseconds (within `detect_ms`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fuzzy_ms: Vec<(&'static str, u64)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,8 +190,14 @@ impl Report {
                 }
             }
             s.push_str(&format!(
-                "    threshold {} (review from {}): {} pairs above, {} fuzzy groups, {} rows removed as fuzzy duplicates, {} pairs to review\n",
-                g.threshold, g.review_threshold, g.pairs_above_threshold, g.fuzzy_groups, f.rows_removed_fuzzy, g.review_pairs
+                "    threshold {} (review from {}): {} pairs above, {} fuzzy groups, {} rows removed as fuzzy duplicates, {} {} to review\n",
+                g.threshold,
+                g.review_threshold,
+                g.pairs_above_threshold,
+                g.fuzzy_groups,
+                f.rows_removed_fuzzy,
+                g.review_pairs,
+                if g.review_pairs == 1 { "pair" } else { "pairs" }
             ));
         }
         for o in &self.outputs {

@@ -190,7 +190,12 @@ impl Sheet {
     }
 
     /// CSV with the input's delimiter and line end; NULL is an empty field, an empty string `""`.
-    pub fn write_csv(&self, w: &mut dyn Write, delimiter: u8, newline: &str) -> std::io::Result<()> {
+    pub fn write_csv(
+        &self,
+        w: &mut dyn Write,
+        delimiter: u8,
+        newline: &str,
+    ) -> std::io::Result<()> {
         let d = [delimiter];
         for (i, n) in self.names.iter().enumerate() {
             if i > 0 {

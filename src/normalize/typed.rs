@@ -142,7 +142,10 @@ mod tests {
         assert_eq!(parse_date("08/09/2011"), Some(d));
         assert_eq!(parse_date("2011/09/08"), Some(d));
         assert_eq!(parse_date("20110908"), Some(d));
-        assert_eq!(parse_date("09/25/2011").map(|d| (d.month, d.day)), Some((9, 25)));
+        assert_eq!(
+            parse_date("09/25/2011").map(|d| (d.month, d.day)),
+            Some((9, 25))
+        );
         assert_eq!(parse_date("2011-02-30"), None);
         assert_eq!(parse_date("hello"), None);
         assert_eq!(d.compact(), "20110908");
@@ -173,6 +176,9 @@ mod tests {
         assert_eq!(parse_number("1 234,50"), Some(1234.5));
         assert_eq!(parse_number("£12.5"), Some(12.5));
         assert_eq!(parse_number("abc"), None);
-        assert_eq!(canonical_email(" Omar.Ben@Example.COM "), "omar.ben@example.com");
+        assert_eq!(
+            canonical_email(" Omar.Ben@Example.COM "),
+            "omar.ben@example.com"
+        );
     }
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
 use crate::config::KeepRule;
-use crate::error::{Error, Result};
 use crate::detect::fuzzy::Fuzzy;
+use crate::error::{Error, Result};
 use crate::model::{Group, Matches, Removal, Resolution, RowId, Table};
 
 /// A comparable value of the `min:`/`max:` column. One column uses one kind throughout.

@@ -92,7 +92,12 @@ fn cleaned_plus_removed_is_the_input_and_nothing_is_lost() {
     assert_eq!(cleaned[0], input[0]);
     assert_eq!(
         removed[0][input[0].len()..],
-        ["dupsweep_group", "dupsweep_survivor", "dupsweep_score", "dupsweep_reason"]
+        [
+            "dupsweep_group",
+            "dupsweep_survivor",
+            "dupsweep_score",
+            "dupsweep_reason"
+        ]
     );
     // exact duplicates score 1
     assert!(removed[1..].iter().all(|r| r[input[0].len() + 2] == "1"));

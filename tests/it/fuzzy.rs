@@ -7,8 +7,21 @@ const PEOPLE: &str = "people/people.csv";
 
 fn people_args<'a>(input: &'a str, out: &'a str) -> Vec<&'a str> {
     vec![
-        "clean", input, "--out", out, "--pk", "id", "--ignore", "entity_id", "--fuzzy",
-        "--dialect", "postgres", "--dialect", "mysql", "--dialect", "sqlite",
+        "clean",
+        input,
+        "--out",
+        out,
+        "--pk",
+        "id",
+        "--ignore",
+        "entity_id",
+        "--fuzzy",
+        "--dialect",
+        "postgres",
+        "--dialect",
+        "mysql",
+        "--dialect",
+        "sqlite",
     ]
 }
 
@@ -43,7 +56,10 @@ fn fuzzy_clean_writes_every_output_and_loses_nothing() {
     // the summary says which settings were chosen
     let out = run.stdout();
     assert!(out.contains("roles: first_name=first-name, last_name=last-name, birth_date=date, email=email, phone=phone, street=address, city=city, postcode=postcode"), "{out}");
-    assert!(out.contains("block: metaphone(first_name|last_name)"), "{out}");
+    assert!(
+        out.contains("block: metaphone(first_name|last_name)"),
+        "{out}"
+    );
 
     // cleaned + removed = input, record for record
     let input_rows = records(&std::fs::read(&input).unwrap());
@@ -51,7 +67,12 @@ fn fuzzy_clean_writes_every_output_and_loses_nothing() {
     let removed = records(&w.read("out/people.removed.csv"));
     assert_eq!(
         removed[0][10..],
-        ["dupsweep_group", "dupsweep_survivor", "dupsweep_score", "dupsweep_reason"]
+        [
+            "dupsweep_group",
+            "dupsweep_survivor",
+            "dupsweep_score",
+            "dupsweep_reason"
+        ]
     );
     assert_eq!(cleaned.len() - 1 + removed.len() - 1, input_rows.len() - 1);
     let mut all: Vec<Vec<String>> = cleaned[1..].to_vec();
@@ -81,7 +102,11 @@ fn fuzzy_clean_writes_every_output_and_loses_nothing() {
         .iter()
         .filter(|r| entity[r[0].as_str()] != entity[r[11].as_str()])
         .count();
-    assert!(wrong * 50 <= removed.len(), "{wrong} of {} removed rows are not duplicates", removed.len());
+    assert!(
+        wrong * 50 <= removed.len(),
+        "{wrong} of {} removed rows are not duplicates",
+        removed.len()
+    );
 
     let report: serde_json::Value = serde_json::from_slice(&w.read("out/report.json")).unwrap();
     let f = &report["fuzzy"];
@@ -97,13 +122,38 @@ fn fuzzy_clean_writes_every_output_and_loses_nothing() {
     let pairs = records(&w.read("out/people.pairs.csv"));
     assert_eq!(
         pairs[0][..8],
-        ["left_key", "right_key", "left_record", "right_record", "probability", "match_weight", "first_name_level", "first_name_weight"]
+        [
+            "left_key",
+            "right_key",
+            "left_record",
+            "right_record",
+            "probability",
+            "match_weight",
+            "first_name_level",
+            "first_name_weight"
+        ]
     );
-    assert!(pairs[1..].iter().all(|p| p[4].parse::<f64>().unwrap() >= 0.5));
+    assert!(pairs[1..]
+        .iter()
+        .all(|p| p[4].parse::<f64>().unwrap() >= 0.5));
     // review: both records side by side
     let review = records(&w.read("out/people.review.csv"));
-    assert_eq!(review[0][..7], ["probability", "left_key", "right_key", "left_record", "right_record", "left.id", "right.id"]);
-    assert_eq!(review.len() - 1, f["review_pairs"].as_u64().unwrap() as usize);
+    assert_eq!(
+        review[0][..7],
+        [
+            "probability",
+            "left_key",
+            "right_key",
+            "left_record",
+            "right_record",
+            "left.id",
+            "right.id"
+        ]
+    );
+    assert_eq!(
+        review.len() - 1,
+        f["review_pairs"].as_u64().unwrap() as usize
+    );
 }
 
 #[test]
@@ -129,7 +179,16 @@ fn eval_reports_pairwise_quality_against_the_truth() {
     let w = Workdir::new();
     let input = testdata(PEOPLE);
     let run = w
-        .run(&["eval", &input, "--pk", "id", "--truth", "entity_id", "--fuzzy", "--json"])
+        .run(&[
+            "eval",
+            &input,
+            "--pk",
+            "id",
+            "--truth",
+            "entity_id",
+            "--fuzzy",
+            "--json",
+        ])
         .ok();
     let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     for k in ["precision", "recall", "f1", "true_pairs", "predicted_pairs"] {
@@ -141,15 +200,35 @@ fn eval_reports_pairwise_quality_against_the_truth() {
     assert!(f1 >= 0.9, "F1 {f1} on the bundled people file: {v}");
     // exact matching alone finds almost nothing here
     let run = w
-        .run(&["eval", &input, "--pk", "id", "--truth", "entity_id", "--json"])
+        .run(&[
+            "eval",
+            &input,
+            "--pk",
+            "id",
+            "--truth",
+            "entity_id",
+            "--json",
+        ])
         .ok();
     let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     assert!(v["recall"].as_f64().unwrap() < 0.2, "{v}");
     // the human summary
     let run = w
-        .run(&["eval", &input, "--pk", "id", "--truth", "entity_id", "--fuzzy"])
+        .run(&[
+            "eval",
+            &input,
+            "--pk",
+            "id",
+            "--truth",
+            "entity_id",
+            "--fuzzy",
+        ])
         .ok();
-    assert!(run.stdout().contains("pairwise: precision"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("pairwise: precision"),
+        "{}",
+        run.stdout()
+    );
 }
 
 #[test]
@@ -164,25 +243,58 @@ fn explain_shows_each_comparison() {
         .find(|r| r[13].starts_with("fuzzy:"))
         .unwrap();
     let run = w
-        .run(&["explain", &input, "--pk", "id", "--ignore", "entity_id", &r[11], &r[0]])
+        .run(&[
+            "explain",
+            &input,
+            "--pk",
+            "id",
+            "--ignore",
+            "entity_id",
+            &r[11],
+            &r[0],
+        ])
         .ok();
     let out = run.stdout();
-    for col in ["first_name", "last_name", "birth_date", "email", "postcode", "prior", "total"] {
+    for col in [
+        "first_name",
+        "last_name",
+        "birth_date",
+        "email",
+        "postcode",
+        "prior",
+        "total",
+    ] {
         assert!(out.contains(col), "{col} missing:\n{out}");
     }
-    assert!(out.contains(&format!("match probability {}", r[12])), "{out}");
+    assert!(
+        out.contains(&format!("match probability {}", r[12])),
+        "{out}"
+    );
     assert!(out.contains("verdict: duplicates (same group)"), "{out}");
 
     let bad = w.run(&["explain", &input, "--pk", "id", "1", "999999"]);
     assert_eq!(bad.code(), 2);
-    assert!(bad.stderr().contains("no record has primary key id = \"999999\""), "{}", bad.stderr());
+    assert!(
+        bad.stderr()
+            .contains("no record has primary key id = \"999999\""),
+        "{}",
+        bad.stderr()
+    );
 }
 
 #[test]
 fn scan_fuzzy_exits_one_when_it_finds_duplicates() {
     let w = Workdir::new();
     let input = testdata(PEOPLE);
-    let run = w.run(&["scan", &input, "--pk", "id", "--ignore", "entity_id", "--fuzzy"]);
+    let run = w.run(&[
+        "scan",
+        &input,
+        "--pk",
+        "id",
+        "--ignore",
+        "entity_id",
+        "--fuzzy",
+    ]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(!w.path("dupsweep-out").exists());
 }
@@ -202,11 +314,22 @@ fn fuzzy_option_errors() {
         (&["--fuzzy", "--block", "year(birth_date)", "--max-pairs", "100"], "error: blocking rule \"year(birth_date)\" would compare"),
     ];
     for (extra, want) in cases {
-        let mut args = vec!["scan", input.as_str(), "--pk", "id", "--ignore", "entity_id"];
+        let mut args = vec![
+            "scan",
+            input.as_str(),
+            "--pk",
+            "id",
+            "--ignore",
+            "entity_id",
+        ];
         args.extend_from_slice(extra);
         let run = w.run(&args);
         assert_eq!(run.code(), 2, "{extra:?}: {}", run.stderr());
-        assert!(run.stderr().starts_with(want), "{extra:?}:\n{}", run.stderr());
+        assert!(
+            run.stderr().starts_with(want),
+            "{extra:?}:\n{}",
+            run.stderr()
+        );
     }
 }
 
@@ -214,14 +337,34 @@ fn fuzzy_option_errors() {
 fn fuzzy_on_parquet_writes_parquet_pairs_and_review() {
     let w = Workdir::new();
     let input = testdata("people/people.parquet");
-    w.run(&["clean", &input, "--pk", "id", "--ignore", "entity_id", "--fuzzy", "--out", "out"])
-        .ok();
+    w.run(&[
+        "clean",
+        &input,
+        "--pk",
+        "id",
+        "--ignore",
+        "entity_id",
+        "--fuzzy",
+        "--out",
+        "out",
+    ])
+    .ok();
     for f in ["cleaned", "removed", "pairs", "review"] {
         assert!(w.path(&format!("out/people.{f}.parquet")).exists(), "{f}");
     }
     // the same decisions as on the CSV version of the same data
-    w.run(&["clean", &testdata(PEOPLE), "--pk", "id", "--ignore", "entity_id", "--fuzzy", "--out", "csv"])
-        .ok();
+    w.run(&[
+        "clean",
+        &testdata(PEOPLE),
+        "--pk",
+        "id",
+        "--ignore",
+        "entity_id",
+        "--fuzzy",
+        "--out",
+        "csv",
+    ])
+    .ok();
     let a: serde_json::Value = serde_json::from_slice(&w.read("out/report.json")).unwrap();
     let b: serde_json::Value = serde_json::from_slice(&w.read("csv/report.json")).unwrap();
     assert_eq!(a["rows_removed"], b["rows_removed"]);

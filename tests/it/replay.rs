@@ -781,7 +781,15 @@ const FUZZY_FIXTURES: &[Fixture] = &[
         file: "people/people.csv",
         table: "people",
         pk: &["id"],
-        args: &["--pk", "id", "--ignore", "entity_id", "--fuzzy", "--batch-size", "100"],
+        args: &[
+            "--pk",
+            "id",
+            "--ignore",
+            "entity_id",
+            "--fuzzy",
+            "--batch-size",
+            "100",
+        ],
         columns: people_columns,
     },
     Fixture {
@@ -807,7 +815,9 @@ fn fuzzy_replays_on_every_server() {
 #[test]
 fn fuzzy_drift_fails_and_changes_nothing() {
     for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
-        let Some(db) = Db::create(server) else { continue };
+        let Some(db) = Db::create(server) else {
+            continue;
+        };
         let f = &FUZZY_FIXTURES[0];
         let w = Workdir::new();
         let script = generate(&w, f, server, &[]);
@@ -815,7 +825,14 @@ fn fuzzy_drift_fails_and_changes_nothing() {
         db.load(f.table, &cols, f.pk, Path::new(&testdata(f.file)));
         // the first removed record gets a new e-mail address in the live table
         let removed = std::fs::read_to_string(w.path("out/people.removed.csv")).unwrap();
-        let id: String = removed.lines().nth(1).unwrap().split(',').next().unwrap().into();
+        let id: String = removed
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .into();
         let q = |n: &str| match server {
             Server::Mysql => format!("`{n}`"),
             _ => format!("\"{n}\""),
@@ -829,6 +846,10 @@ fn fuzzy_drift_fails_and_changes_nothing() {
         let before = db.dump(f.table, &cols);
         let out = db.run_script(&script);
         assert!(!out.status.success(), "{server:?}: the script must fail");
-        assert_eq!(db.dump(f.table, &cols), before, "{server:?}: nothing may change");
+        assert_eq!(
+            db.dump(f.table, &cols),
+            before,
+            "{server:?}: nothing may change"
+        );
     }
 }

@@ -76,9 +76,15 @@ impl Func {
             Func::Fold => normalize::fold(v),
             Func::Soundex => normalize::phonetic::soundex(&normalize::fold(v)),
             Func::Metaphone => normalize::phonetic::metaphone(&normalize::fold(v)),
-            Func::Prefix(n) => normalize::fold(v).chars().filter(|c| *c != ' ').take(n).collect(),
+            Func::Prefix(n) => normalize::fold(v)
+                .chars()
+                .filter(|c| *c != ' ')
+                .take(n)
+                .collect(),
             Func::Words => normalize::tokens(&normalize::fold(v)).join(" "),
-            Func::Date => normalize::parse_date(v).map(|d| d.compact()).unwrap_or_default(),
+            Func::Date => normalize::parse_date(v)
+                .map(|d| d.compact())
+                .unwrap_or_default(),
             Func::Year => normalize::parse_date(v)
                 .map(|d| d.year.to_string())
                 .unwrap_or_default(),
@@ -153,7 +159,10 @@ impl Rule {
                     .with_hint(format!("the columns are {}", quoted_list(columns))));
                 }
             }
-            parts.push(Part { func, columns: cols });
+            parts.push(Part {
+                func,
+                columns: cols,
+            });
         }
         Ok(Rule { parts })
     }
@@ -172,8 +181,13 @@ impl Rule {
 
     /// Per record of `rows`: the hash of the rule's key, 0 when a part is missing.
     /// `text(col, row)` gives a column's raw value.
-    pub fn keys(&self, rows: &[usize], text: &dyn Fn(&str, usize) -> Option<String>) -> Vec<u64> {
-        rows.iter()
+    pub fn keys(
+        &self,
+        rows: &[usize],
+        text: &(dyn Fn(&str, usize) -> Option<String> + Sync),
+    ) -> Vec<u64> {
+        use rayon::prelude::*;
+        rows.par_iter()
             .map(|&r| {
                 let mut h = DefaultHasher::new();
                 for p in &self.parts {
@@ -283,7 +297,11 @@ mod tests {
         assert_eq!(r.columns(), ["first", "last"]);
         assert!(Rule::parse("nope(last)", &cols).is_err());
         let e = Rule::parse("fold(x)", &cols).unwrap_err();
-        assert!(e.render().contains("\"first\", \"last\", \"dob\""), "{}", e.render());
+        assert!(
+            e.render().contains("\"first\", \"last\", \"dob\""),
+            "{}",
+            e.render()
+        );
     }
 
     #[test]

@@ -72,7 +72,10 @@ pub fn cluster(
     }
     let pair_score = |a: u32, b: u32| -> f64 {
         let key = if a < b { (a, b) } else { (b, a) };
-        known.get(&key).copied().unwrap_or_else(|| score(key.0, key.1))
+        known
+            .get(&key)
+            .copied()
+            .unwrap_or_else(|| score(key.0, key.1))
     };
     let mut groups = Vec::new();
     for (_, members) in components {
@@ -153,7 +156,12 @@ mod tests {
 
     #[test]
     fn strong_pairs_form_groups() {
-        let pairs = [((0, 1), 0.99), ((1, 2), 0.95), ((0, 2), 0.97), ((3, 4), 0.3)];
+        let pairs = [
+            ((0, 1), 0.99),
+            ((1, 2), 0.95),
+            ((0, 2), 0.97),
+            ((3, 4), 0.3),
+        ];
         let g = cluster(5, &pairs, B, &|_, _| 0.0);
         assert_eq!(g, vec![vec![0, 1, 2]]);
     }
@@ -161,7 +169,12 @@ mod tests {
     #[test]
     fn a_chain_of_links_does_not_merge_unrelated_records() {
         // 0~1~2~3~4 each strongly linked to the next, but the ends do not match each other
-        let pairs = [((0, 1), 0.99), ((1, 2), 0.99), ((2, 3), 0.99), ((3, 4), 0.99)];
+        let pairs = [
+            ((0, 1), 0.99),
+            ((1, 2), 0.99),
+            ((2, 3), 0.99),
+            ((3, 4), 0.99),
+        ];
         let g = cluster(5, &pairs, B, &|a, b| if b - a == 1 { 0.99 } else { 0.01 });
         for grp in &g {
             assert!(grp.len() <= 2, "{g:?}");

@@ -56,7 +56,13 @@ pub struct Comparison {
 pub fn levels_for(role: Role, swap: bool, place: bool) -> Vec<Label> {
     let mut l: Vec<Label> = match role {
         Role::FirstName | Role::LastName | Role::String => {
-            vec!["null", "exact", "jaro-winkler>=0.92", "jaro-winkler>=0.80 or same sound", "else"]
+            vec![
+                "null",
+                "exact",
+                "jaro-winkler>=0.92",
+                "jaro-winkler>=0.80 or same sound",
+                "else",
+            ]
         }
         Role::FullName => vec![
             "null",
@@ -66,7 +72,13 @@ pub fn levels_for(role: Role, swap: bool, place: bool) -> Vec<Label> {
             "jaro-winkler>=0.80 or half the words",
             "else",
         ],
-        Role::Email => vec!["null", "exact", "same user name", "damerau-levenshtein<=2", "else"],
+        Role::Email => vec![
+            "null",
+            "exact",
+            "same user name",
+            "damerau-levenshtein<=2",
+            "else",
+        ],
         Role::Phone => vec!["null", "exact", "damerau-levenshtein<=1", "else"],
         Role::Date => vec![
             "null",
@@ -81,7 +93,13 @@ pub fn levels_for(role: Role, swap: bool, place: bool) -> Vec<Label> {
         Role::Number => vec!["null", "exact", "within 1%", "within 10%", "else"],
         Role::Category => vec!["null", "exact", "else"],
         Role::Address | Role::Text => {
-            vec!["null", "exact", "words overlap>=0.7", "words overlap>=0.4", "else"]
+            vec![
+                "null",
+                "exact",
+                "words overlap>=0.7",
+                "words overlap>=0.4",
+                "else",
+            ]
         }
         Role::Identifier | Role::Timestamp => vec!["null", "exact", "else"],
     };
@@ -123,12 +141,13 @@ pub fn prepare_place(
     city: Option<&[Option<&str>]>,
     n: usize,
 ) -> Prepared {
-    let fold_all = |v: Option<&[Option<&str>]>, f: &dyn Fn(&str) -> String| -> Vec<Option<Box<str>>> {
-        match v {
-            None => vec![None; n],
-            Some(v) => v.iter().map(|x| x.and_then(|x| boxed(f(x)))).collect(),
-        }
-    };
+    let fold_all =
+        |v: Option<&[Option<&str>]>, f: &dyn Fn(&str) -> String| -> Vec<Option<Box<str>>> {
+            match v {
+                None => vec![None; n],
+                Some(v) => v.iter().map(|x| x.and_then(|x| boxed(f(x)))).collect(),
+            }
+        };
     let pc = |x: &str| {
         normalize::fold(x)
             .chars()
@@ -289,15 +308,52 @@ fn p_len(p: &Prepared) -> usize {
     }
 }
 
-/// Jaccard overlap of the word sets of two folded texts.
+/// Jaccard overlap of the word sets of two folded texts (no allocation: names and addresses
+/// have few words).
 fn word_overlap(a: &str, b: &str) -> f64 {
-    let ta = normalize::tokens(a);
-    let tb = normalize::tokens(b);
-    if ta.is_empty() && tb.is_empty() {
+    fn words(s: &str) -> impl Iterator<Item = &str> {
+        s.split(' ').filter(|w| !w.is_empty())
+    }
+    // distinct words of a text: a word counts where it first appears
+    let distinct = |s: &str| {
+        words(s)
+            .enumerate()
+            .filter(|(i, w)| !words(s).take(*i).any(|x| x == *w))
+            .count()
+    };
+    let (na, nb) = (distinct(a), distinct(b));
+    if na == 0 && nb == 0 {
         return 1.0;
     }
-    let common = ta.iter().filter(|w| tb.binary_search(w).is_ok()).count();
-    common as f64 / (ta.len() + tb.len() - common) as f64
+    let common = words(a)
+        .enumerate()
+        .filter(|(i, w)| !words(a).take(*i).any(|x| x == *w) && words(b).any(|x| x == *w))
+        .count();
+    common as f64 / (na + nb - common) as f64
+}
+
+/// Whether two texts are at most one edit apart (insertion, deletion, substitution, or two
+/// adjacent characters swapped), without allocating.
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let p = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if p == short.len() {
+        return true;
+    }
+    if short.len() == long.len() {
+        // substitution, or adjacent swap
+        short[p + 1..] == long[p + 1..]
+            || (p + 1 < short.len()
+                && short[p] == long[p + 1]
+                && short[p + 1] == long[p]
+                && short[p + 2..] == long[p + 2..])
+    } else {
+        short[p..] == long[p + 1..]
+    }
 }
 
 impl Comparison {
@@ -346,7 +402,7 @@ impl Comparison {
                     return 1;
                 }
                 let swapped = x.year == y.year && x.month == y.day && x.day == y.month;
-                if swapped || damerau_levenshtein(&x.compact(), &y.compact()) <= 1 {
+                if swapped || one_typo(x, y) {
                     return 2;
                 }
                 let gap = (x.days() - y.days()).abs();
@@ -373,7 +429,10 @@ impl Comparison {
                 }
             }
             Prepared::Text { value, code } => {
-                let (x, y) = (value[a].as_deref().unwrap_or(""), value[b].as_deref().unwrap_or(""));
+                let (x, y) = (
+                    value[a].as_deref().unwrap_or(""),
+                    value[b].as_deref().unwrap_or(""),
+                );
                 if x == y {
                     return 1;
                 }
@@ -396,7 +455,8 @@ impl Comparison {
                         }
                     }
                     Role::FullName => {
-                        if normalize::tokens(x) == normalize::tokens(y) || (cx.is_some() && cx == cy)
+                        if normalize::tokens(x) == normalize::tokens(y)
+                            || (cx.is_some() && cx == cy)
                         {
                             return 2;
                         }
@@ -412,14 +472,14 @@ impl Comparison {
                     Role::Email => {
                         if cx.is_some() && cx == cy {
                             2
-                        } else if damerau_levenshtein(x, y) <= 2 {
+                        } else if x.len().abs_diff(y.len()) <= 2 && damerau_levenshtein(x, y) <= 2 {
                             3
                         } else {
                             last
                         }
                     }
                     Role::Phone => {
-                        if damerau_levenshtein(x, y) <= 1 {
+                        if within_one_edit(x, y) {
                             2
                         } else {
                             last
@@ -456,6 +516,31 @@ impl Comparison {
     }
 }
 
+/// Whether two dates written `YYYYMMDD` differ by one digit or by two adjacent digits swapped.
+fn one_typo(x: Date, y: Date) -> bool {
+    let digits = |d: Date| -> [u8; 8] {
+        let mut out = [0u8; 8];
+        let mut v = [d.year.rem_euclid(10000) as u32, d.month, d.day];
+        let widths = [4usize, 2, 2];
+        let mut i = 8;
+        for k in (0..3).rev() {
+            for _ in 0..widths[k] {
+                i -= 1;
+                out[i] = (v[k] % 10) as u8;
+                v[k] /= 10;
+            }
+        }
+        out
+    };
+    let (a, b) = (digits(x), digits(y));
+    let diff: Vec<usize> = (0..8).filter(|&i| a[i] != b[i]).collect();
+    match diff.as_slice() {
+        [_] => true,
+        [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+        _ => false,
+    }
+}
+
 impl Date {
     const MIN: Date = Date {
         year: 0,
@@ -485,15 +570,30 @@ mod tests {
     #[test]
     fn levels_by_role() {
         assert_eq!(cmp(Role::LastName, "Ben Amer", "ben amer"), "exact");
-        assert_eq!(cmp(Role::LastName, "Nakamura", "Nakamuro"), "jaro-winkler>=0.92");
+        assert_eq!(
+            cmp(Role::LastName, "Nakamura", "Nakamuro"),
+            "jaro-winkler>=0.92"
+        );
         assert_eq!(cmp(Role::LastName, "Smith", "Jones"), "else");
-        assert_eq!(cmp(Role::FullName, "Omar Ben Amer", "omar benamer"), "same words or same letters");
-        assert_eq!(cmp(Role::FullName, "Amer Omar", "omar amer"), "same words or same letters");
-        assert_eq!(cmp(Role::Date, "2011-09-08", "2011-08-09"), "day/month swapped or one typo");
+        assert_eq!(
+            cmp(Role::FullName, "Omar Ben Amer", "omar benamer"),
+            "same words or same letters"
+        );
+        assert_eq!(
+            cmp(Role::FullName, "Amer Omar", "omar amer"),
+            "same words or same letters"
+        );
+        assert_eq!(
+            cmp(Role::Date, "2011-09-08", "2011-08-09"),
+            "day/month swapped or one typo"
+        );
         assert_eq!(cmp(Role::Date, "2011-09-08", "08/09/2011"), "exact");
         assert_eq!(cmp(Role::Phone, "07700 900123", "+44 7700 900123"), "exact");
         assert_eq!(cmp(Role::Email, "Omar@X.com", "omar@x.com"), "exact");
-        assert_eq!(cmp(Role::Email, "omar@x.com", "omar@y.org"), "same user name");
+        assert_eq!(
+            cmp(Role::Email, "omar@x.com", "omar@y.org"),
+            "same user name"
+        );
         assert_eq!(cmp(Role::Postcode, "SW1A 1AA", "sw1a 2bb"), "same district");
         assert_eq!(cmp(Role::Number, "100", "100.5"), "within 1%");
     }
@@ -522,6 +622,28 @@ mod tests {
                 let _ = r.keys(&[0], &|_, _| Some(a.clone()));
             }
         }
+    }
+
+    #[test]
+    fn edits_and_overlaps() {
+        assert!(within_one_edit("770900123", "770900124"));
+        assert!(within_one_edit("770900123", "770901023"));
+        assert!(!within_one_edit("770900123", "770901923"));
+        assert!(within_one_edit("77090123", "770900123"));
+        assert!(!within_one_edit("770900123", "770911123"));
+        assert!(within_one_edit("", "1"));
+        assert!((word_overlap("12 oak road", "oak road 12") - 1.0).abs() < 1e-9);
+        assert!((word_overlap("a a b", "b c") - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!(word_overlap("", ""), 1.0);
+    }
+
+    #[test]
+    fn date_typos() {
+        let d = |s: &str| normalize::parse_date(s).unwrap();
+        assert!(one_typo(d("2011-09-08"), d("2011-09-03")));
+        assert!(one_typo(d("2011-09-08"), d("2101-09-08")));
+        assert!(!one_typo(d("2011-09-08"), d("2012-10-08")));
+        assert!(!one_typo(d("2011-09-08"), d("2011-09-08")));
     }
 
     #[test]

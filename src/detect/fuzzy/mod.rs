@@ -69,9 +69,7 @@ impl Engine {
     /// The first blocking rule that pairs records `a` and `b`, whose session scores them.
     fn session(&self, a: usize, b: usize) -> Option<usize> {
         let (ra, rb) = (self.rep_of[a] as usize, self.rep_of[b] as usize);
-        self.keys
-            .iter()
-            .position(|k| k[ra] != 0 && k[ra] == k[rb])
+        self.keys.iter().position(|k| k[ra] != 0 && k[ra] == k[rb])
     }
 
     /// Weight of comparison `c` at `level` for a pair whose left record is `a`, with the
@@ -152,7 +150,10 @@ impl Engine {
             .filter(|v| v.weight > 0.0 || (v.blocked && v.level != "null" && v.level != "else"))
             .map(|v| v.column.as_str())
             .collect();
-        (p, format!("fuzzy:{}({})", format_probability(p), agree.join(",")))
+        (
+            p,
+            format!("fuzzy:{}({})", format_probability(p), agree.join(",")),
+        )
     }
 }
 
@@ -224,6 +225,29 @@ pub struct FuzzyReport {
     pub pairs_above_threshold: usize,
     pub review_pairs: usize,
     pub fuzzy_groups: usize,
+    /// Milliseconds per step (prepare, block, compare, random_pairs, fit, score, cluster):
+    /// reported under `timings`, the one part of the report that differs between runs.
+    #[serde(skip)]
+    pub timings_ms: Vec<(&'static str, u64)>,
+}
+
+/// Step timings.
+struct Clock {
+    at: std::time::Instant,
+    laps: Vec<(&'static str, u64)>,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            at: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+    fn lap(&mut self, name: &'static str) {
+        self.laps.push((name, self.at.elapsed().as_millis() as u64));
+        self.at = std::time::Instant::now();
+    }
 }
 
 /// Everything fuzzy detection produced.
@@ -276,13 +300,12 @@ pub fn column_roles(
 
 /// The blocking rules chosen from the roles when the user gives none.
 pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> Vec<String> {
-    let find = |r: Role| {
-        roles
-            .iter()
-            .find(|(_, x)| *x == r)
-            .map(|(c, _)| c.as_str())
-    };
-    let (first, last, full) = (find(Role::FirstName), find(Role::LastName), find(Role::FullName));
+    let find = |r: Role| roles.iter().find(|(_, x)| *x == r).map(|(c, _)| c.as_str());
+    let (first, last, full) = (
+        find(Role::FirstName),
+        find(Role::LastName),
+        find(Role::FullName),
+    );
     let (date, email, phone, post) = (
         find(Role::Date),
         find(Role::Email),
@@ -384,11 +407,20 @@ pub fn detect(
     let reps: Vec<usize> = (0..n).filter(|&i| exact_of[i] as usize == i).collect();
 
     // comparisons and prepared values
+    let mut clock = Clock::new();
     progress.start("preparing", None);
     let first = compared.iter().position(|(_, r)| *r == Role::FirstName);
     let last = compared.iter().position(|(_, r)| *r == Role::LastName);
-    let single_names = compared.iter().filter(|(_, r)| *r == Role::FirstName).count() == 1
-        && compared.iter().filter(|(_, r)| *r == Role::LastName).count() == 1;
+    let single_names = compared
+        .iter()
+        .filter(|(_, r)| *r == Role::FirstName)
+        .count()
+        == 1
+        && compared
+            .iter()
+            .filter(|(_, r)| *r == Role::LastName)
+            .count()
+            == 1;
     // street, postcode and city make one place comparison when at least two of them exist
     let place_of = |r: Role| {
         let mut it = compared.iter().filter(|(_, x)| *x == r);
@@ -404,11 +436,19 @@ pub fn detect(
     ];
     let place_cols: Vec<String> = place.iter().flatten().cloned().collect();
     let use_place = place_cols.len() >= 2;
-    let values_of = |name: &str| -> Vec<Option<&str>> {
-        all_text[col_of(name).unwrap_or(0)].iter().collect()
-    };
+    let values_of =
+        |name: &str| -> Vec<Option<&str>> { all_text[col_of(name).unwrap_or(0)].iter().collect() };
+    /// What to prepare for a comparison.
+    enum Spec<'v> {
+        Place(
+            Option<Vec<Option<&'v str>>>,
+            Option<Vec<Option<&'v str>>>,
+            Option<Vec<Option<&'v str>>>,
+        ),
+        Column(Role, Vec<Option<&'v str>>),
+    }
     let mut comparisons = Vec::new();
-    let mut prepared: Vec<Prepared> = Vec::new();
+    let mut specs: Vec<Spec> = Vec::new();
     let mut place_done = false;
     for (i, (name, role)) in compared.iter().enumerate() {
         if use_place && place_cols.contains(name) {
@@ -433,12 +473,7 @@ pub fn detect(
                 pc.as_deref().map(values_of),
                 ci.as_deref().map(values_of),
             );
-            prepared.push(compare::prepare_place(
-                sv.as_deref(),
-                pv.as_deref(),
-                cv.as_deref(),
-                n,
-            ));
+            specs.push(Spec::Place(sv, pv, cv));
             continue;
         }
         let swap_with = if single_names {
@@ -464,8 +499,17 @@ pub fn detect(
                 Role::FirstName | Role::LastName | Role::FullName | Role::City | Role::Postcode
             ),
         });
-        prepared.push(compare::prepare(*role, &values_of(name)));
+        specs.push(Spec::Column(*role, values_of(name)));
     }
+    let prepared: Vec<Prepared> = specs
+        .into_par_iter()
+        .map(|spec| match spec {
+            Spec::Place(sv, pv, cv) => {
+                compare::prepare_place(sv.as_deref(), pv.as_deref(), cv.as_deref(), n)
+            }
+            Spec::Column(role, values) => compare::prepare(role, &values),
+        })
+        .collect();
     // swap partners are indices among the comparisons
     let index_of = |name: &str| comparisons.iter().position(|c| c.column == name);
     let partners: Vec<Option<usize>> = comparisons
@@ -476,11 +520,15 @@ pub fn detect(
         c.swap_with = p;
     }
     let tf: Vec<Option<Vec<f32>>> = comparisons
-        .iter()
-        .zip(&prepared)
-        .map(|(c, p)| c.term_frequency.then(|| compare::term_frequencies(p, &reps)))
+        .par_iter()
+        .zip(prepared.par_iter())
+        .map(|(c, p)| {
+            c.term_frequency
+                .then(|| compare::term_frequencies(p, &reps))
+        })
         .collect();
     progress.finish();
+    clock.lap("prepare");
 
     // blocking
     progress.start("blocking", None);
@@ -529,7 +577,11 @@ pub fn detect(
                         .map(|p| {
                             p.columns
                                 .iter()
-                                .map(|c| raw(c, reps[i]).map(|v| p.func.apply(&v)).unwrap_or_default())
+                                .map(|c| {
+                                    raw(c, reps[i])
+                                        .map(|v| p.func.apply(&v))
+                                        .unwrap_or_default()
+                                })
                                 .collect::<Vec<_>>()
                                 .join("|")
                         })
@@ -588,6 +640,7 @@ pub fn detect(
             sessions: Vec::new(),
         },
     };
+    clock.lap("block");
     progress.start("comparing", Some(pairs.len() as u64));
     let mut levels = vec![0u8; pairs.len() * k];
     levels
@@ -596,6 +649,7 @@ pub fn detect(
         .for_each(|(out, &(a, b))| engine_tmp.levels_into(reps[a as usize], reps[b as usize], out));
     progress.finish();
 
+    clock.lap("compare");
     // u from random pairs
     let total_pairs = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
     let mut random: Vec<(usize, usize)> = Vec::new();
@@ -620,7 +674,11 @@ pub fn detect(
         .par_chunks_mut(k.max(1))
         .zip(random.par_iter())
         .for_each(|(out, &(a, b))| engine_tmp.levels_into(a, b, out));
-    let sizes: Vec<usize> = engine_tmp.comparisons.iter().map(|c| c.levels.len()).collect();
+    let sizes: Vec<usize> = engine_tmp
+        .comparisons
+        .iter()
+        .map(|c| c.levels.len())
+        .collect();
     let u = score::estimate_u(&rlevels, k, &sizes);
     drop(rlevels);
 
@@ -636,7 +694,9 @@ pub fn detect(
                 .collect()
         })
         .collect();
+    clock.lap("random_pairs");
     let model = score::fit(&levels, &masks, &sizes, u, &blocked, total_pairs);
+    clock.lap("fit");
     let engine = Engine {
         model,
         ..engine_tmp
@@ -671,6 +731,7 @@ pub fn detect(
     }
 
     // cluster representatives
+    clock.lap("score");
     progress.start("clustering", None);
     let edges: Vec<((u32, u32), f64)> = pairs
         .iter()
@@ -684,7 +745,10 @@ pub fn detect(
         max_size: opts.max_group,
     };
     let rep_groups = cluster::cluster(reps.len(), &edges, bounds, &|a, b| {
-        engine.probability(RowId(reps[a as usize] as u32), RowId(reps[b as usize] as u32))
+        engine.probability(
+            RowId(reps[a as usize] as u32),
+            RowId(reps[b as usize] as u32),
+        )
     });
     progress.finish();
 
@@ -735,14 +799,17 @@ pub fn detect(
             weight: w,
             levels: l.to_vec(),
         };
-        let together = in_group[a as usize] != u32::MAX && in_group[a as usize] == in_group[b as usize];
+        let together =
+            in_group[a as usize] != u32::MAX && in_group[a as usize] == in_group[b as usize];
         if !together {
             review.push(sp.clone());
         }
         kept_pairs.push(sp);
     }
 
+    clock.lap("cluster");
     let report = FuzzyReport {
+        timings_ms: clock.laps,
         roles: roles.iter().map(|(c, r)| (c.clone(), r.name())).collect(),
         comparisons: engine
             .comparisons

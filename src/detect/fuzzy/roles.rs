@@ -109,12 +109,7 @@ fn role_from_name(name: &str) -> Option<Role> {
     if has("firstname") || has("forename") || has("givenname") || n == "fname" || n == "first" {
         return Some(Role::FirstName);
     }
-    if has("lastname")
-        || has("surname")
-        || has("familyname")
-        || n == "lname"
-        || n == "last"
-    {
+    if has("lastname") || has("surname") || has("familyname") || n == "lname" || n == "last" {
         return Some(Role::LastName);
     }
     if has("birth") || n == "dob" {
@@ -171,10 +166,10 @@ pub fn infer(name: &str, values: &[&str], rows: usize) -> Role {
     match by_name {
         Some(Role::Date) if dates >= 0.5 => return Role::Date,
         Some(Role::Timestamp) => return Role::Timestamp,
-        Some(r @ (Role::FirstName | Role::LastName | Role::FullName | Role::City)) => {
-            if numbers < 0.5 {
-                return r;
-            }
+        Some(r @ (Role::FirstName | Role::LastName | Role::FullName | Role::City))
+            if numbers < 0.5 =>
+        {
+            return r
         }
         Some(r @ (Role::Email | Role::Phone | Role::Postcode | Role::Address)) => return r,
         _ => {}
@@ -189,7 +184,8 @@ pub fn infer(name: &str, values: &[&str], rows: usize) -> Role {
             Role::Date
         };
     }
-    let low_cardinality = present > 0 && (distinct <= 20 || (distinct as f64) < 0.001 * rows as f64);
+    let low_cardinality =
+        present > 0 && (distinct <= 20 || (distinct as f64) < 0.001 * rows as f64);
     if numbers >= 0.9 {
         if unique && share(&|v| v.trim().bytes().all(|b| b.is_ascii_digit())) >= 0.99 {
             return Role::Identifier;
@@ -226,7 +222,10 @@ mod tests {
         let names = ["Omar", "Léa", "Zoë"];
         assert_eq!(infer("first_name", &names, 3), Role::FirstName);
         assert_eq!(infer("Surname", &names, 3), Role::LastName);
-        assert_eq!(infer("contact", &["a@b.example", "c@d.example"], 2), Role::Email);
+        assert_eq!(
+            infer("contact", &["a@b.example", "c@d.example"], 2),
+            Role::Email
+        );
         assert_eq!(infer("dob", &["2011-09-08", "08/09/2011"], 2), Role::Date);
         assert_eq!(
             infer("updated_at", &["2026-08-13 04:49:00"], 1),

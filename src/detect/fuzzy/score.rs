@@ -12,7 +12,7 @@ use serde::Serialize;
 pub struct SplitMix(pub u64);
 
 impl SplitMix {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -20,7 +20,7 @@ impl SplitMix {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 }
 
@@ -196,7 +196,12 @@ fn patterns_with_rule(
 
 /// Total variation distance between two level distributions (level 0 left out).
 fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).skip(1).map(|(x, y)| (x - y).abs()).sum::<f64>() / 2.0
+    a.iter()
+        .zip(b)
+        .skip(1)
+        .map(|(x, y)| (x - y).abs())
+        .sum::<f64>()
+        / 2.0
 }
 
 /// Fits one rule's session: λ and u by EM with m fixed (see [`Session`]).
@@ -331,8 +336,8 @@ pub fn fit(
             for c in 0..k {
                 if s.active[c] {
                     counted[c] += 1;
-                    for l in 1..sizes[c] {
-                        sums[c][l] += s.m[c][l];
+                    for (sum, m) in sums[c].iter_mut().zip(&s.m[c]).skip(1) {
+                        *sum += m;
                     }
                 }
             }
@@ -431,17 +436,27 @@ mod tests {
             if i < 100 {
                 levels.extend([1u8, 1]);
             } else {
-                levels.extend([if i % 50 == 0 { 1 } else { 2 }, if i % 40 == 0 { 1 } else { 2 }]);
+                levels.extend([
+                    if i % 50 == 0 { 1 } else { 2 },
+                    if i % 40 == 0 { 1 } else { 2 },
+                ]);
             }
             masks.push(1);
         }
         let mut random = Vec::new();
         for i in 0..10_000 {
-            random.extend([if i % 50 == 0 { 1u8 } else { 2 }, if i % 40 == 0 { 1 } else { 2 }]);
+            random.extend([
+                if i % 50 == 0 { 1u8 } else { 2 },
+                if i % 40 == 0 { 1 } else { 2 },
+            ]);
         }
         let u = estimate_u(&random, 2, &sizes);
         let model = fit(&levels, &masks, &sizes, u, &[vec![false, false]], 10_000);
-        assert!((model.expected_matches - 100.0).abs() < 30.0, "{}", model.expected_matches);
+        assert!(
+            (model.expected_matches - 100.0).abs() < 30.0,
+            "{}",
+            model.expected_matches
+        );
         assert!((model.lambda - 0.01).abs() < 0.003, "{}", model.lambda);
         for s in [None, Some(0)] {
             let w = model.prior_weight(s) + model.weight(s, 0, 1) + model.weight(s, 1, 1);
@@ -449,14 +464,18 @@ mod tests {
             let w = model.prior_weight(s) + model.weight(s, 0, 2) + model.weight(s, 1, 2);
             assert!(probability(w) < 0.01, "{s:?}");
         }
-        assert!((model.sessions[0].lambda - 0.1).abs() < 0.03, "{}", model.sessions[0].lambda);
+        assert!(
+            (model.sessions[0].lambda - 0.1).abs() < 0.03,
+            "{}",
+            model.sessions[0].lambda
+        );
     }
 
     #[test]
     fn splitmix_is_deterministic() {
         let mut a = SplitMix(42);
         let mut b = SplitMix(42);
-        assert_eq!(a.next(), b.next());
+        assert_eq!(a.next_u64(), b.next_u64());
         assert!(a.below(10) < 10);
     }
 }
