@@ -50,6 +50,22 @@ The truth column is never used for matching. Exit code 0, or 2 on error.")]
   dupsweep explain log.csv 3 10
       without --pk, records are named by their number (1 = first record after the header)")]
     Explain(ExplainArgs),
+    /// Work out fuzzy-matching settings for a file (column roles, blocking rules) and write them as an editable TOML config
+    #[command(after_help = "Examples:
+  dupsweep suggest people.csv --pk id > people.toml
+      roles, blocking rules (with the pairs each makes on this file), thresholds
+  dupsweep clean people.csv --config people.toml
+      the same run with the (edited) settings; flags given on the command line win over the file")]
+    Suggest(SuggestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    pub detection: Detection,
+    /// Write the config to this file instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +121,9 @@ pub struct Detection {
     /// An unquoted value that means NULL, besides the empty field (e.g. '\N'); may repeat
     #[arg(long, value_name = "STR")]
     pub null: Option<Vec<String>>,
+    /// Settings from a TOML file (keys: the long option names); flags given here win over it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub fuzzy: FuzzyArgs,
 }
@@ -163,6 +182,15 @@ pub struct ScanArgs {
 }
 
 impl Detection {
+    /// The flags as a layer, over the `--config` file when one is given.
+    pub fn layer_with_file(self) -> dupsweep::Result<Layer> {
+        let file = match &self.config {
+            Some(path) => dupsweep::config::file::read(path)?,
+            None => Layer::default(),
+        };
+        Ok(self.layer().over(file))
+    }
+
     pub fn layer(self) -> Layer {
         Layer {
             input: Some(self.input),
@@ -181,18 +209,6 @@ impl Detection {
             max_pairs: self.fuzzy.max_pairs,
             max_group: self.fuzzy.max_group,
             ..Layer::default()
-        }
-    }
-}
-
-impl CleanArgs {
-    pub fn layer(self) -> Layer {
-        Layer {
-            dialect: self.dialect,
-            out: self.out,
-            batch_size: self.batch_size,
-            guard: self.guard,
-            ..self.detection.layer()
         }
     }
 }

@@ -16,35 +16,79 @@ fn main() -> ExitCode {
     } else {
         Box::new(Silent)
     };
-    let (command, layer, json): (Command, Layer, bool) = match args.command {
-        cli::Cmd::Clean(a) => (Command::Clean, a.layer(), false),
-        cli::Cmd::Scan(a) => (Command::Scan, a.detection.layer(), a.json),
-        cli::Cmd::Eval(a) => {
+    let fail = |e: dupsweep::Error| {
+        eprintln!("{}", e.render());
+        ExitCode::from(e.exit_code() as u8)
+    };
+    let parsed: dupsweep::Result<(Command, Layer, bool)> = match args.command {
+        cli::Cmd::Clean(a) => {
+            let (dialect, out, batch_size, guard) = (a.dialect, a.out, a.batch_size, a.guard);
+            a.detection.layer_with_file().map(|l| {
+                let flags = Layer {
+                    dialect,
+                    out,
+                    batch_size,
+                    guard,
+                    ..Layer::default()
+                };
+                (Command::Clean, flags.over(l), false)
+            })
+        }
+        cli::Cmd::Scan(a) => a
+            .detection
+            .layer_with_file()
+            .map(|l| (Command::Scan, l, a.json)),
+        cli::Cmd::Eval(a) => a.detection.layer_with_file().map(|l| {
             let layer = Layer {
                 truth: Some(a.truth),
-                ..a.detection.layer()
+                ..l
             };
             (Command::Eval, layer, a.json)
-        }
+        }),
         cli::Cmd::Explain(a) => {
-            let layer = Layer {
-                fuzzy: Some(true),
-                ..a.detection.layer()
-            };
-            let out = layer
+            let out = a.detection.layer_with_file().and_then(|l| {
+                Layer {
+                    fuzzy: Some(true),
+                    ..l
+                }
                 .resolve()
-                .and_then(|job| dupsweep::explain(&job, &a.a, &a.b, &*progress));
+                .and_then(|job| dupsweep::explain(&job, &a.a, &a.b, &*progress))
+            });
             return match out {
                 Ok(text) => {
                     print!("{text}");
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("{}", e.render());
-                    ExitCode::from(e.exit_code() as u8)
-                }
+                Err(e) => fail(e),
             };
         }
+        cli::Cmd::Suggest(a) => {
+            let out = a.detection.layer_with_file().and_then(|l| {
+                let layer = Layer {
+                    fuzzy: Some(true),
+                    ..l
+                };
+                let job = layer.clone().resolve()?;
+                let text = dupsweep::pipeline::suggest(&job, &layer, &*progress)?;
+                match &a.output {
+                    Some(path) => {
+                        dupsweep::emit::files::write_atomic(path, text.as_bytes(), &[&job.input])
+                    }
+                    None => {
+                        print!("{text}");
+                        Ok(())
+                    }
+                }
+            });
+            return match out {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            };
+        }
+    };
+    let (command, layer, json) = match parsed {
+        Ok(x) => x,
+        Err(e) => return fail(e),
     };
     let result = layer
         .resolve()

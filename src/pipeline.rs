@@ -350,3 +350,77 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
     });
     Ok(out)
 }
+
+/// The fuzzy-matching settings worked out for a file, as an editable TOML config
+/// (`dupsweep suggest`): the options given, the column roles and the blocking rules chosen
+/// (with the pairs each makes on this file), the thresholds.
+pub fn suggest(job: &Job, given: &crate::Layer, progress: &dyn Progress) -> Result<String> {
+    let d = detect_all(job, progress)?;
+    let (Some(f), Some(opts)) = (&d.fuzzy, &job.fuzzy) else {
+        return Err(crate::error::Error::Internal(
+            "suggest ran without fuzzy matching".into(),
+        ));
+    };
+    let r = &f.report;
+    let used: Vec<&crate::detect::fuzzy::RuleReport> =
+        r.blocking.iter().filter(|b| b.dropped.is_none()).collect();
+    let layer = crate::Layer {
+        table: given.table.clone(),
+        pk: (!job.pk.is_empty()).then(|| job.pk.clone()),
+        key: given.key.clone(),
+        ignore: given.ignore.clone(),
+        keep: given.keep.clone(),
+        delimiter: given.delimiter.clone(),
+        null: given.null.clone(),
+        fuzzy: Some(true),
+        threshold: Some(opts.threshold),
+        review_threshold: Some(opts.review_threshold),
+        block: Some(used.iter().map(|b| b.rule.clone()).collect()),
+        role: Some(
+            r.roles
+                .iter()
+                .map(|(c, role)| format!("{c}={role}"))
+                .collect(),
+        ),
+        max_pairs: opts.max_pairs,
+        max_group: Some(opts.max_group),
+        ..crate::Layer::default()
+    };
+    let file = job
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let safe = |s: &str| sql::comment_safe(s);
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# dupsweep {}: fuzzy-matching settings worked out for {} ({} records)\n",
+        env!("CARGO_PKG_VERSION"),
+        safe(&file),
+        d.table.rows()
+    ));
+    out.push_str(&format!(
+        "# Edit, then: dupsweep clean {} --config THIS_FILE (flags given there win over this file)\n",
+        safe(&file)
+    ));
+    out.push_str("# role: COLUMN=ROLE; roles: first-name, last-name, full-name, email, phone, date, postcode,\n#   address, city, number, category, text, string, identifier and timestamp (not compared)\n");
+    out.push_str("# block: rules, OR-ed; each joins FUNC(COLUMN) or FUNC(COL1|COL2) with &; FUNC: fold,\n#   soundex, metaphone, initial, prefixN, words, date, year, email, phone, digits, postcode\n");
+    out.push_str("# On this file:\n");
+    for b in &r.blocking {
+        match &b.dropped {
+            None => out.push_str(&format!(
+                "#   {}: {} pairs, largest block {}\n",
+                safe(&b.rule),
+                b.pairs,
+                b.largest_block
+            )),
+            Some(why) => out.push_str(&format!("#   not used: {}: {}\n", safe(&b.rule), safe(why))),
+        }
+    }
+    out.push_str(&format!(
+        "#   {} candidate pairs, {} at or above the threshold, {} fuzzy groups; pairs to review: {}\n",
+        r.candidate_pairs, r.pairs_above_threshold, r.fuzzy_groups, r.review_pairs
+    ));
+    out.push_str(&crate::config::file::to_toml(&layer));
+    Ok(out)
+}

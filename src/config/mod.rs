@@ -3,6 +3,7 @@
 //! left. Stages receive the `Job`; they never see clap types.
 
 pub mod defaults;
+pub mod file;
 
 use std::path::PathBuf;
 

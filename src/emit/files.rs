@@ -119,3 +119,19 @@ impl Drop for Outputs {
 pub fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::io(path, "cannot write", e)
 }
+
+/// Writes one file atomically (a temporary file beside it, then a rename), refusing to
+/// overwrite any of `protect` (the inputs).
+pub fn write_atomic(path: &Path, data: &[u8], protect: &[&Path]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::usage(format!("{} is not a file name", path.display())))?;
+    let mut outs = Outputs::new(&dir, protect);
+    outs.write(&name, |w| w.write_all(data).map_err(io_err(path)))?;
+    outs.commit()
+}

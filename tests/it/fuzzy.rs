@@ -370,3 +370,96 @@ fn fuzzy_on_parquet_writes_parquet_pairs_and_review() {
     assert_eq!(a["rows_removed"], b["rows_removed"]);
     assert_eq!(a["fuzzy"]["candidate_pairs"], b["fuzzy"]["candidate_pairs"]);
 }
+
+#[test]
+fn suggest_writes_a_config_that_reproduces_the_run() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    w.run(&[
+        "suggest",
+        &input,
+        "--pk",
+        "id",
+        "--ignore",
+        "entity_id",
+        "-o",
+        "people.toml",
+    ])
+    .ok();
+    let toml = w.read_str("people.toml");
+    for want in [
+        "pk = [\"id\"]",
+        "ignore = [\"entity_id\"]",
+        "fuzzy = true",
+        "threshold = 0.95",
+        "\"metaphone(first_name|last_name)\"",
+        "\"street=address\"",
+        "#   email(email): ",
+    ] {
+        assert!(toml.contains(want), "{want} missing:\n{toml}");
+    }
+    // standard output when no -o
+    let run = w
+        .run(&["suggest", &input, "--pk", "id", "--ignore", "entity_id"])
+        .ok();
+    assert_eq!(run.stdout(), toml);
+
+    // the config gives the same decisions as the flags it came from
+    w.run(&["clean", &input, "--config", "people.toml", "--out", "a"])
+        .ok();
+    w.run(&[
+        "clean",
+        &input,
+        "--pk",
+        "id",
+        "--ignore",
+        "entity_id",
+        "--fuzzy",
+        "--out",
+        "b",
+    ])
+    .ok();
+    for f in ["cleaned.csv", "removed.csv", "pairs.csv", "review.csv"] {
+        assert!(
+            w.read(&format!("a/people.{f}")) == w.read(&format!("b/people.{f}")),
+            "people.{f} differs"
+        );
+    }
+    // flags win over the file
+    w.run(&[
+        "clean",
+        &input,
+        "--config",
+        "people.toml",
+        "--threshold",
+        "0.99",
+        "--out",
+        "c",
+    ])
+    .ok();
+    let report: serde_json::Value = serde_json::from_slice(&w.read("c/report.json")).unwrap();
+    assert_eq!(report["fuzzy"]["threshold"], 0.99);
+}
+
+#[test]
+fn config_errors_name_the_file_line_and_column() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    w.write("bad.toml", b"pk = [\"id\"]\nthreshhold = 0.9\n");
+    let run = w.run(&["scan", &input, "--config", "bad.toml"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr()
+            .starts_with("error: bad.toml:2:1: unknown field `threshhold`"),
+        "{}",
+        run.stderr()
+    );
+    let run = w.run(&["scan", &input, "--config", "missing.toml"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr()
+            .starts_with("error: missing.toml: cannot read the configuration file"),
+        "{}",
+        run.stderr()
+    );
+}
