@@ -463,3 +463,50 @@ fn config_errors_name_the_file_line_and_column() {
         run.stderr()
     );
 }
+
+/// Long free text blocks by MinHash-LSH: notes that differ in a word or two are found.
+#[test]
+fn long_free_text_is_matched_through_minhash_blocking() {
+    let w = Workdir::new();
+    let vocab: Vec<String> = (0..300)
+        .map(|i| format!("w{}x{}", i * 7919 % 1000, i % 13))
+        .collect();
+    let mut seed = 42u64;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let mut csv = String::from("id,notes\n");
+    let mut texts = Vec::new();
+    for i in 0..200 {
+        let t: Vec<String> = (0..25)
+            .map(|_| vocab[next() % vocab.len()].clone())
+            .collect();
+        csv.push_str(&format!("{},{}\n", i + 1, t.join(" ")));
+        texts.push(t);
+    }
+    // 20 near-duplicates: one word replaced, one dropped
+    for (k, i) in (0..200).step_by(10).enumerate() {
+        let mut t = texts[i].clone();
+        t[3] = "changed".into();
+        t.remove(10);
+        csv.push_str(&format!("{},{}\n", 201 + k, t.join(" ")));
+    }
+    w.write("tickets.csv", csv.as_bytes());
+    let run = w
+        .run(&["clean", "tickets.csv", "--pk", "id", "--fuzzy"])
+        .ok();
+    let out = run.stdout();
+    assert!(out.contains("roles: notes=text"), "{out}");
+    assert!(out.contains("block: minhash(notes)"), "{out}");
+    let removed = records(&w.read("dupsweep-out/tickets.removed.csv"));
+    let mut got: Vec<(u64, u64)> = removed[1..]
+        .iter()
+        .map(|r| (r[0].parse().unwrap(), r[3].parse().unwrap()))
+        .collect();
+    got.sort();
+    let want: Vec<(u64, u64)> = (0..20).map(|k| (201 + k, 10 * k + 1)).collect();
+    assert_eq!(got, want, "{out}");
+}

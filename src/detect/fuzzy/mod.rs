@@ -40,7 +40,7 @@ pub struct Engine {
     prepared: Vec<Prepared>,
     tf: Vec<Option<Vec<f32>>>,
     /// Per rule, per representative: the blocking key (0: missing).
-    keys: Vec<Vec<u64>>,
+    keys: Vec<block::Keys>,
     /// Per record: the index of its exact group's representative.
     rep_of: Vec<u32>,
     pub model: Model,
@@ -69,7 +69,7 @@ impl Engine {
     /// The first blocking rule that pairs records `a` and `b`, whose session scores them.
     fn session(&self, a: usize, b: usize) -> Option<usize> {
         let (ra, rb) = (self.rep_of[a] as usize, self.rep_of[b] as usize);
-        self.keys.iter().position(|k| k[ra] != 0 && k[ra] == k[rb])
+        self.keys.iter().position(|k| k.agree(ra, rb))
     }
 
     /// Weight of comparison `c` at `level` for a pair whose left record is `a`, with the
@@ -345,6 +345,14 @@ pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> V
             rules.push(format!("postcode({z}) & initial({x})"));
         }
     }
+    if !rules.is_empty() {
+        // long free text next to person columns: near-duplicate texts block together too
+        for (c, r) in roles {
+            if *r == Role::Text {
+                rules.push(format!("minhash({c})"));
+            }
+        }
+    }
     if rules.is_empty() {
         // no person-like columns: each distinctive column blocks on its own
         for (c, r) in roles {
@@ -354,7 +362,8 @@ pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> V
             if distinct(c) >= 0.2 {
                 let f = match r {
                     Role::String | Role::City => "metaphone",
-                    Role::Text | Role::Address => "words",
+                    Role::Text => "minhash",
+                    Role::Address => "words",
                     Role::Date => "date",
                     Role::Number => "digits",
                     _ => "fold",
@@ -553,7 +562,7 @@ pub fn detect(
         col_of(c).and_then(|i| all_text[i].get(r).map(str::to_owned))
     };
     let mut rules: Vec<Rule> = Vec::new();
-    let mut keys: Vec<Vec<u64>> = Vec::new();
+    let mut keys: Vec<block::Keys> = Vec::new();
     let mut rule_reports = Vec::new();
     for text in &texts {
         let rule = Rule::parse(text, key)?;
@@ -686,7 +695,14 @@ pub fn detect(
     let blocked: Vec<Vec<bool>> = rules
         .iter()
         .map(|r| {
-            let cols = r.columns();
+            // MinHash agreement says little about how close two texts are: the comparison on
+            // that column still counts within the rule's pairs
+            let cols: Vec<&str> = r
+                .parts
+                .iter()
+                .filter(|p| p.func != block::Func::MinHash)
+                .flat_map(|p| p.columns.iter().map(|c| c.as_str()))
+                .collect();
             engine_tmp
                 .comparisons
                 .iter()
@@ -707,7 +723,7 @@ pub fn detect(
         .par_chunks(k.max(1))
         .zip(pairs.par_iter().zip(masks.par_iter()))
         .map(|(l, (&(a, _), &mask))| {
-            let s = (mask != 0).then(|| mask.trailing_zeros() as usize);
+            let s = (mask != 0).then_some(mask.trailing_zeros() as usize);
             let w = engine.total(l, reps[a as usize], s);
             (w, score::probability(w))
         })

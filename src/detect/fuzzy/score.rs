@@ -306,7 +306,7 @@ const MIN_SESSION_PAIRS: f64 = 200.0;
 /// finds.
 pub fn fit(
     levels: &[u8],
-    masks: &[u32],
+    masks: &[u64],
     sizes: &[usize],
     u: Vec<Vec<f64>>,
     blocked: &[Vec<bool>],
@@ -319,7 +319,7 @@ pub fn fit(
     let mut pats_per_rule = Vec::new();
     for (r, b) in blocked.iter().enumerate() {
         let active: Vec<bool> = b.iter().map(|x| !x).collect();
-        let bit = 1u32 << r.min(31);
+        let bit = 1u64 << r.min(63);
         let pats = patterns(levels, k, &|i| masks[i] & bit != 0);
         let mut s = Session {
             rule: r,
