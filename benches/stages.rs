@@ -1,5 +1,6 @@
 //! criterion benchmarks, one group per stage, on data generated in-process from a seed:
-//! CSV ingest (tokenizer and the whole reader), exact detection, SQL rendering.
+//! CSV ingest (tokenizer and the whole reader), exact detection, SQL rendering, and the fuzzy
+//! kernels (normalisers, comparison levels, blocking keys and candidate pairs).
 //!
 //! `cargo bench --bench stages`
 
@@ -99,5 +100,78 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ingest, pipeline);
+/// Names and dates with typos, for the fuzzy kernels.
+fn names(n: usize) -> Vec<(String, String)> {
+    let first = [
+        "Omar", "Léa", "Zoë", "James", "Mary", "Robert", "Chloé", "Sanjay", "Aiko",
+    ];
+    let last = [
+        "Ben Amer", "Nakamura", "O'Brien", "Smith", "Haddad", "Dupont", "Silva",
+    ];
+    (0..n)
+        .map(|i| {
+            let mut f = first[i % first.len()].to_string();
+            if i % 3 == 0 {
+                f.push('e');
+            }
+            let l = format!("{}{}", last[(i / 7) % last.len()], i % 50);
+            (f, l)
+        })
+        .collect()
+}
+
+fn fuzzy(c: &mut Criterion) {
+    use dupsweep::detect::fuzzy::block::{candidate_pairs, Rule};
+    use dupsweep::detect::fuzzy::compare::{levels_for, prepare, Comparison};
+    use dupsweep::detect::fuzzy::roles::Role;
+    let mut g = c.benchmark_group("fuzzy");
+    let data = names(10_000);
+    g.throughput(Throughput::Elements(data.len() as u64));
+    g.bench_function("fold_and_metaphone_10k", |b| {
+        b.iter(|| {
+            data.iter()
+                .map(|(f, _)| {
+                    dupsweep::normalize::phonetic::metaphone(&dupsweep::normalize::fold(f)).len()
+                })
+                .sum::<usize>()
+        })
+    });
+    let vals: Vec<Option<&str>> = data.iter().map(|(_, l)| Some(l.as_str())).collect();
+    let prepared = vec![prepare(Role::LastName, &vals)];
+    let cmp = Comparison {
+        column: "last".into(),
+        columns: vec!["last".into()],
+        column_index: 0,
+        role: Role::LastName,
+        levels: levels_for(Role::LastName, false, false),
+        swap_with: None,
+        term_frequency: false,
+    };
+    g.bench_function("name_levels_10k_pairs", |b| {
+        b.iter(|| {
+            (0..data.len())
+                .map(|i| cmp.level(&prepared, 0, i, (i * 7 + 1) % data.len()) as usize)
+                .sum::<usize>()
+        })
+    });
+    let cols = vec!["first".to_string(), "last".to_string()];
+    let rule = Rule::parse("metaphone(first|last)", &cols).unwrap();
+    let rows: Vec<usize> = (0..data.len()).collect();
+    let text = |c: &str, i: usize| {
+        Some(if c == "first" {
+            data[i].0.clone()
+        } else {
+            data[i].1.clone()
+        })
+    };
+    g.bench_function("blocking_keys_and_pairs_10k", |b| {
+        b.iter(|| {
+            let keys = rule.keys(&rows, &text);
+            candidate_pairs(&[keys]).0.len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, ingest, pipeline, fuzzy);
 criterion_main!(benches);

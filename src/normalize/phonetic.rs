@@ -2,8 +2,8 @@
 
 use rphonetic::{DoubleMetaphone, Encoder, Soundex};
 
-/// American Soundex of the letters of `s` (accents stripped first); empty when it has none.
-pub fn soundex(s: &str) -> String {
+/// `encoder` over the ASCII letters of `s` (accents stripped first); empty when it has none.
+fn encode(s: &str, encoder: &dyn Encoder) -> String {
     let ascii: String = super::strip_accents(s)
         .chars()
         .filter(|c| c.is_ascii_alphabetic())
@@ -11,19 +11,17 @@ pub fn soundex(s: &str) -> String {
     if ascii.is_empty() {
         return String::new();
     }
-    Soundex::default().encode(&ascii)
+    encoder.encode(&ascii)
 }
 
-/// The primary Double Metaphone code of `s` (accents stripped first).
+/// American Soundex of the letters of `s`.
+pub fn soundex(s: &str) -> String {
+    encode(s, &Soundex::default())
+}
+
+/// The primary Double Metaphone code of `s`.
 pub fn metaphone(s: &str) -> String {
-    let ascii: String = super::strip_accents(s)
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .collect();
-    if ascii.is_empty() {
-        return String::new();
-    }
-    DoubleMetaphone::default().encode(&ascii)
+    encode(s, &DoubleMetaphone::default())
 }
 
 #[cfg(test)]

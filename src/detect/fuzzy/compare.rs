@@ -553,9 +553,9 @@ impl Date {
 mod tests {
     use super::*;
 
-    fn cmp(role: Role, a: &str, b: &str) -> Label {
-        let p = vec![prepare(role, &[Some(a), Some(b)])];
-        let c = Comparison {
+    /// A plain comparison of column "c" for a role.
+    fn plain(role: Role) -> Comparison {
+        Comparison {
             column: "c".into(),
             columns: vec!["c".into()],
             column_index: 0,
@@ -563,7 +563,12 @@ mod tests {
             levels: levels_for(role, false, false),
             swap_with: None,
             term_frequency: false,
-        };
+        }
+    }
+
+    fn cmp(role: Role, a: &str, b: &str) -> Label {
+        let p = vec![prepare(role, &[Some(a), Some(b)])];
+        let c = plain(role);
         c.levels[c.level(&p, 0, 0, 1) as usize]
     }
 
@@ -604,15 +609,7 @@ mod tests {
         fn every_role_compares_any_values(a in "\\PC{0,20}", b in "\\PC{0,20}") {
             for role in Role::ALL {
                 let p = vec![prepare(role, &[Some(a.as_str()), Some(b.as_str())])];
-                let c = Comparison {
-                    column: "c".into(),
-                    columns: vec!["c".into()],
-                    column_index: 0,
-                    role,
-                    levels: levels_for(role, false, false),
-                    swap_with: None,
-                    term_frequency: false,
-                };
+                let c = plain(role);
                 let l = c.level(&p, 0, 0, 1);
                 proptest::prop_assert!((l as usize) < c.levels.len());
             }
@@ -649,15 +646,7 @@ mod tests {
     #[test]
     fn missing_is_level_zero() {
         let p = vec![prepare(Role::LastName, &[Some("x"), None])];
-        let c = Comparison {
-            column: "c".into(),
-            columns: vec!["c".into()],
-            column_index: 0,
-            role: Role::LastName,
-            levels: levels_for(Role::LastName, false, false),
-            swap_with: None,
-            term_frequency: false,
-        };
+        let c = plain(Role::LastName);
         assert_eq!(c.level(&p, 0, 0, 1), 0);
     }
 }

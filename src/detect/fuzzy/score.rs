@@ -36,18 +36,24 @@ pub fn estimate_u(levels: &[u8], k: usize, sizes: &[usize]) -> Vec<Vec<f64>> {
             counts[c][l as usize] += 1.0;
         }
     }
+    // a small pseudo-count so that a level never seen among random pairs is rare, not
+    // impossible
+    distributions(counts, 0.1)
+}
+
+/// Per comparison, level counts (index 0, "null", left out) as probabilities, with a
+/// pseudo-count per level.
+fn distributions(counts: Vec<Vec<f64>>, pseudo: f64) -> Vec<Vec<f64>> {
     counts
         .into_iter()
         .map(|c| {
             let present: f64 = c[1..].iter().sum();
             let n = (c.len() - 1) as f64;
-            let mut u = vec![0.0; c.len()];
+            let mut p = vec![0.0; c.len()];
             for l in 1..c.len() {
-                // a small pseudo-count so that a level never seen among random pairs is rare,
-                // not impossible
-                u[l] = ((c[l] + 0.1) / (present + 0.1 * n)).max(FLOOR);
+                p[l] = ((c[l] + pseudo) / (present + pseudo * n)).max(FLOOR);
             }
-            u
+            p
         })
         .collect()
 }
@@ -165,18 +171,7 @@ fn marginals(pats: &BTreeMap<Vec<u8>, f64>, sizes: &[usize]) -> Vec<Vec<f64>> {
             counts[c][l as usize] += n;
         }
     }
-    counts
-        .into_iter()
-        .map(|c| {
-            let present: f64 = c[1..].iter().sum();
-            let k = (c.len() - 1) as f64;
-            let mut u = vec![0.0; c.len()];
-            for l in 1..c.len() {
-                u[l] = ((c[l] + 0.5) / (present + 0.5 * k)).max(FLOOR);
-            }
-            u
-        })
-        .collect()
+    distributions(counts, 0.5)
 }
 
 /// Level patterns with the first rule that found each pair.
