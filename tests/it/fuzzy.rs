@@ -510,3 +510,35 @@ fn long_free_text_is_matched_through_minhash_blocking() {
     let want: Vec<(u64, u64)> = (0..20).map(|k| (201 + k, 10 * k + 1)).collect();
     assert_eq!(got, want, "{out}");
 }
+
+/// A small table whose columns suit no blocking rule compares every pair.
+#[test]
+fn a_small_table_without_blocking_columns_compares_every_pair() {
+    let w = Workdir::new();
+    let input = testdata("school/timetable.csv");
+    let run = w.run(&["scan", &input, "--fuzzy"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stdout().contains("    block: all ("),
+        "{}",
+        run.stdout()
+    );
+    // and a user may ask for it
+    let run = w.run(&[
+        "scan",
+        &testdata(PEOPLE),
+        "--pk",
+        "id",
+        "--ignore",
+        "entity_id",
+        "--fuzzy",
+        "--block",
+        "all",
+    ]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stdout().contains("    block: all (456490 pairs)"),
+        "{}",
+        run.stdout()
+    );
+}

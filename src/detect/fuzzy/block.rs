@@ -159,6 +159,9 @@ pub struct Rule {
 
 impl std::fmt::Display for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.parts.is_empty() {
+            return f.write_str("all");
+        }
         let parts: Vec<String> = self
             .parts
             .iter()
@@ -169,11 +172,15 @@ impl std::fmt::Display for Rule {
 }
 
 impl Rule {
-    /// Parses `soundex(last_name) & date(birth_date)`; a bare column name means `fold(col)`.
+    /// Parses `soundex(last_name) & date(birth_date)`; a bare column name means `fold(col)`;
+    /// `all` pairs every record with every other (small tables).
     pub fn parse(s: &str, columns: &[String]) -> Result<Rule> {
+        if s.trim() == "all" {
+            return Ok(Rule { parts: Vec::new() });
+        }
         let bad = |why: String| {
             Error::usage(format!("blocking rule \"{s}\": {why}")).with_hint(
-                "write expressions joined by &, each FUNC(COLUMN) or FUNC(COL1|COL2) or a column name; FUNC is one of fold, soundex, metaphone, initial, prefixN, words, date, year, email, phone, digits, postcode, minhash",
+                "write `all`, or expressions joined by &, each FUNC(COLUMN) or FUNC(COL1|COL2) or a column name; FUNC is one of fold, soundex, metaphone, initial, prefixN, words, date, year, email, phone, digits, postcode, minhash",
             )
         };
         let mut parts = Vec::new();
@@ -403,6 +410,9 @@ mod tests {
         let r = Rule::parse("metaphone(first|last)", &cols).unwrap();
         assert_eq!(r.columns(), ["first", "last"]);
         assert!(Rule::parse("nope(last)", &cols).is_err());
+        let all = Rule::parse("all", &cols).unwrap();
+        assert_eq!(all.to_string(), "all");
+        assert!(all.columns().is_empty());
         let e = Rule::parse("fold(x)", &cols).unwrap_err();
         assert!(
             e.render().contains("\"first\", \"last\", \"dob\""),

@@ -556,7 +556,13 @@ pub fn detect(
     let texts: Vec<String> = if user_rules {
         opts.block.clone()
     } else {
-        auto_rules(&compared, &distinct)
+        let mut t = auto_rules(&compared, &distinct);
+        // a small table needs no blocking: every pair is compared
+        let all = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
+        if t.is_empty() && all <= limit {
+            t.push("all".to_owned());
+        }
+        t
     };
     let raw = |c: &str, r: usize| -> Option<String> {
         col_of(c).and_then(|i| all_text[i].get(r).map(str::to_owned))

@@ -223,7 +223,10 @@ fn session(
         s.lambda = 1.0 - 1e-6;
         return s;
     }
-    let free = pats.values().sum::<f64>() >= MIN_SESSION_PAIRS;
+    // a rule that pairs every record with every other sees the random pairs' own population:
+    // its non-matches are what u from random pairs describes
+    let every_pair = blocked.iter().all(|b| !b);
+    let free = !every_pair && pats.values().sum::<f64>() >= MIN_SESSION_PAIRS;
     if free {
         // u starts as the levels' frequencies among the rule's pairs: neutral, so that
         // agreeing on what the rule's pairs commonly share (a household's address) is no
