@@ -28,4 +28,15 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 
-cargo test --locked --all-targets "$@"
+# cargo prints one "test result" line per test binary, the last of which (doc tests, benches)
+# may count none: close with the totals over all of them.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --locked --all-targets "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+failed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+echo "dupsweep: $passed passed, $failed failed"
+exit "$status"
