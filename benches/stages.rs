@@ -159,9 +159,9 @@ fn fuzzy(c: &mut Criterion) {
     let rows: Vec<usize> = (0..data.len()).collect();
     let text = |c: &str, i: usize| {
         Some(if c == "first" {
-            data[i].0.clone()
+            data[i].0.as_str()
         } else {
-            data[i].1.clone()
+            data[i].1.as_str()
         })
     };
     g.bench_function("blocking_keys_and_pairs_10k", |b| {

@@ -28,6 +28,8 @@ pub fn pairs_sheet(fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String) -> Sheet {
         SheetCol::Float(p.iter().map(|x| x.probability).collect()),
         SheetCol::Float(p.iter().map(|x| x.weight).collect()),
     ];
+    // per pair, every comparison's weight under the model that scored it
+    let weights: Vec<Vec<f64>> = p.iter().map(|x| e.weights(&x.levels, x.a, x.b)).collect();
     for (c, cmp) in e.comparisons.iter().enumerate() {
         names.push(format!("{}_level", cmp.column));
         cols.push(SheetCol::Text(
@@ -36,11 +38,7 @@ pub fn pairs_sheet(fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String) -> Sheet {
                 .collect(),
         ));
         names.push(format!("{}_weight", cmp.column));
-        cols.push(SheetCol::Float(
-            p.iter()
-                .map(|x| e.level_weight(c, x.levels[c], x.a, x.b))
-                .collect(),
-        ));
+        cols.push(SheetCol::Float(weights.iter().map(|w| w[c]).collect()));
     }
     Sheet { names, cols }
 }

@@ -3,20 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use crate::util::{files, report_without_timings, testdata, Workdir};
-
-fn records(data: &[u8], delimiter: u8) -> Vec<Vec<String>> {
-    let data = data
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .unwrap_or(data);
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .from_reader(data)
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
-}
+use crate::util::{files, records, report_without_timings, testdata, Workdir};
 
 const STUDENTS_ARGS: &[&str] = &[
     "--pk",

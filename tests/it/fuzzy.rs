@@ -26,12 +26,7 @@ fn people_args<'a>(input: &'a str, out: &'a str) -> Vec<&'a str> {
 }
 
 fn records(data: &[u8]) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(data)
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
+    crate::util::records(data, b',')
 }
 
 #[test]

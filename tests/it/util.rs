@@ -96,3 +96,17 @@ pub fn report_without_timings(json: &[u8]) -> serde_json::Value {
     v.as_object_mut().unwrap().remove("timings");
     v
 }
+
+/// The records of a CSV file (header included), its byte order mark dropped.
+pub fn records(data: &[u8], delimiter: u8) -> Vec<Vec<String>> {
+    let data = data
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(data);
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .from_reader(data)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}

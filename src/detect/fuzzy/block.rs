@@ -236,10 +236,10 @@ impl Rule {
 
     /// Per record of `rows`: the rule's keys (one, or one per MinHash band), 0 when a part is
     /// missing. `text(col, row)` gives a column's raw value.
-    pub fn keys(
+    pub fn keys<'t>(
         &self,
         rows: &[usize],
-        text: &(dyn Fn(&str, usize) -> Option<String> + Sync),
+        text: &(dyn Fn(&str, usize) -> Option<&'t str> + Sync),
     ) -> Keys {
         use rayon::prelude::*;
         let stride = if self.banded() { BANDS } else { 1 };
@@ -254,7 +254,7 @@ impl Rule {
                         for c in &p.columns {
                             if let Some(v) = text(c, r) {
                                 joined.push(' ');
-                                joined.push_str(&v);
+                                joined.push_str(v);
                             }
                         }
                         let b = minhash_bands(&joined);
@@ -266,7 +266,7 @@ impl Rule {
                     }
                     let mut vals: Vec<String> = Vec::with_capacity(p.columns.len());
                     for c in &p.columns {
-                        let v = text(c, r).map(|v| p.func.apply(&v)).unwrap_or_default();
+                        let v = text(c, r).map(|v| p.func.apply(v)).unwrap_or_default();
                         if v.is_empty() {
                             return vec![0; stride];
                         }
@@ -444,7 +444,7 @@ mod tests {
             "completely different words about invoices taxes and quarterly reports",
             "",
         ];
-        let text = |_: &str, i: usize| Some(data[i].to_string());
+        let text = |_: &str, i: usize| Some(data[i]);
         let k = r.keys(&[0, 1, 2, 3], &text);
         assert_eq!(k.stride, BANDS);
         assert!(k.agree(0, 1));
@@ -459,7 +459,7 @@ mod tests {
         let cols = vec!["first".to_string(), "last".to_string()];
         let r = Rule::parse("metaphone(first|last)", &cols).unwrap();
         let data = [["Omar", "Haddad"], ["Haddad", "Omar"]];
-        let text = |c: &str, i: usize| Some(data[i][if c == "first" { 0 } else { 1 }].to_string());
+        let text = |c: &str, i: usize| Some(data[i][if c == "first" { 0 } else { 1 }]);
         let k = r.keys(&[0, 1], &text);
         assert!(k.agree(0, 1));
     }

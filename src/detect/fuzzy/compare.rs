@@ -616,7 +616,7 @@ mod tests {
             for f in ["fold", "soundex", "metaphone", "initial", "prefix3", "words", "date", "year", "email", "phone", "digits", "postcode"] {
                 let cols = vec!["c".to_string()];
                 let r = super::super::block::Rule::parse(&format!("{f}(c)"), &cols).unwrap();
-                let _ = r.keys(&[0], &|_, _| Some(a.clone()));
+                let _ = r.keys(&[0], &|_, _| Some(a.as_str()));
             }
         }
     }

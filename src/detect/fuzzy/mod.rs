@@ -88,10 +88,15 @@ impl Engine {
         w
     }
 
-    /// The weight comparison `c` gives at `level` to the pair (`a`, `b`).
-    pub fn level_weight(&self, c: usize, level: u8, a: RowId, b: RowId) -> f64 {
+    /// The weight each comparison gives, at the pair's `levels`, to records `a` and `b`, under
+    /// the model of the rule that pairs them.
+    pub fn weights(&self, levels: &[u8], a: RowId, b: RowId) -> Vec<f64> {
         let s = self.session(a.index(), b.index());
-        self.weight(s, c, level, a.index())
+        levels
+            .iter()
+            .enumerate()
+            .map(|(c, &l)| self.weight(s, c, l, a.index()))
+            .collect()
     }
 
     fn total(&self, levels: &[u8], a: usize, s: Option<usize>) -> f64 {
@@ -564,9 +569,7 @@ pub fn detect(
         }
         t
     };
-    let raw = |c: &str, r: usize| -> Option<String> {
-        col_of(c).and_then(|i| all_text[i].get(r).map(str::to_owned))
-    };
+    let raw = |c: &str, r: usize| -> Option<&str> { col_of(c).and_then(|i| all_text[i].get(r)) };
     let mut rules: Vec<Rule> = Vec::new();
     let mut keys: Vec<block::Keys> = Vec::new();
     let mut rule_reports = Vec::new();
@@ -593,9 +596,7 @@ pub fn detect(
                             p.columns
                                 .iter()
                                 .map(|c| {
-                                    raw(c, reps[i])
-                                        .map(|v| p.func.apply(&v))
-                                        .unwrap_or_default()
+                                    raw(c, reps[i]).map(|v| p.func.apply(v)).unwrap_or_default()
                                 })
                                 .collect::<Vec<_>>()
                                 .join("|")
