@@ -32,6 +32,9 @@ done
 # may count none: close with the totals over all of them.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# `cargo test --all-targets` builds the examples as test harnesses only; the example test runs
+# the real example program, so build it first.
+cargo build --locked --examples
 set +e
 cargo test --locked --all-targets "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
