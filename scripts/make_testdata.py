@@ -6,7 +6,11 @@ students.csv   integer primary key `id`; ~10% duplicated rows (some several time
                backslashes, SQL injection, newlines, tabs, emoji, a 5,000-character string,
                NULL (unquoted empty) next to empty strings (""), `Zoë` next to `zoe`.
 courses.csv    text primary key `code`, `;`-delimited, with a BOM.
-marks.csv      composite primary key (student_id, exam), duplicates under other keys.
+exam_results.csv  composite primary key (student_id, exam), duplicates under other keys.
+enrolments.csv integer key `id`; student_id -> students.id, course_code -> courses.code;
+               unique (student_id, course_code). Duplicated students and courses have their own
+               enrolments, some in the same course as their survivor: re-pointing them collides.
+marks.csv      integer key `id`; enrolment_id -> enrolments.id; unique (enrolment_id, exam).
 timetable.csv  no primary key: identical copies of whole rows, NULLs in key columns.
 ../adversarial.csv  every hostile value (quotes, backslashes, injection, newlines, a 70,000-
                character string, NULL, "", Zoë/zoe/ZOE...) twice.
@@ -121,7 +125,58 @@ def marks():
     for s, e in [(3, "final"), (7, "midterm"), (12, "final")]:
         src = next(r for r in rows if r[0] == str(s) and r[1] == e)
         rows.append([src[0], e + "-copy", src[2], src[3]])
-    write(OUT / "marks.csv", header, rows)
+    write(OUT / "exam_results.csv", header, rows)
+
+
+def read_csv(path, delimiter=","):
+    import csv
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.reader(f, delimiter=delimiter))
+
+
+def enrolments_and_marks():
+    """The children of students and courses (own generator, so the files above stay as they are)."""
+    r = random.Random(4)
+    students = read_csv(OUT / "students.csv")[1:]
+    codes = [row[0] for row in read_csv(OUT / "courses.csv", ";")[1:]]
+    # duplicate groups of students: same values but for id and updated_at
+    groups = {}
+    for row in students:
+        groups.setdefault(tuple(row[1:9]), []).append(row[0])
+    dup_groups = [g for g in groups.values() if len(g) > 1]
+    taken = set()
+    rows = []
+
+    def enrol(sid, code):
+        if (sid, code) in taken:
+            return
+        taken.add((sid, code))
+        day = f"2025-09-{r.randint(1, 28):02d}"
+        rows.append([sid, code, day])
+
+    for row in students:
+        for code in r.sample(codes, r.randint(1, 3)):
+            enrol(row[0], code)
+    # every duplicated student shares a course with another member of its group, under the
+    # same code or under a duplicated course's code: re-pointing both makes them collide
+    pairs = [("MATH-101", "MATH-101b"), ("PHYS-1", "PHYS-1-old"), ("HIST", "HIST-x"),
+             ("BIO", "BIO-2"), ("ART", "ART")]
+    for n, g in enumerate(dup_groups):
+        a, b = pairs[n % len(pairs)]
+        enrol(g[0], a)
+        enrol(g[-1], b if n % 2 else a)
+    r.shuffle(rows)
+    rows.append([students[5][0], None, "2025-09-30"])  # a NULL foreign key stays NULL
+    enrolments = [[str(i + 1)] + e for i, e in enumerate(rows)]
+    write(OUT / "enrolments.csv", ["id", "student_id", "course_code", "enrolled_on"], enrolments)
+
+    marks = []
+    for e in enrolments:
+        for exam in (["midterm", "final"] if r.random() < 0.5 else ["midterm"]):
+            marks.append([e[0], exam, str(r.randint(20, 100))])
+    r.shuffle(marks)
+    marks = [[str(i + 1)] + m for i, m in enumerate(marks)]
+    write(OUT / "marks.csv", ["id", "enrolment_id", "exam", "mark"], marks)
 
 
 def timetable():
@@ -174,5 +229,6 @@ if __name__ == "__main__":
     courses()
     marks()
     timetable()
+    enrolments_and_marks()
     adversarial()
     print(f"wrote {OUT}")

@@ -57,10 +57,38 @@ The truth column is never used for matching. Exit code 0, or 2 on error.")]
   dupsweep clean people.csv --config people.toml
       the same run with the (edited) settings; flags given on the command line win over the file")]
     Suggest(SuggestArgs),
+    /// Clean a whole dump described by a dupsweep.toml: every table, children re-pointed to the surviving parents
+    #[command(after_help = "Examples:
+  dupsweep run testdata/school/dupsweep.toml --out cleaned/
+      per table T.cleaned.csv, T.removed.csv (and T.repointed.csv when foreign keys moved);
+      dump.postgres.sql (one transaction: re-point, then delete), report.json
+  dupsweep scan --config testdata/school/dupsweep.toml
+      the same checks without writing anything (exit 1 when there are duplicates)
+
+A table section: file = \"students.csv\", pk = [\"id\"], key/ignore, keep, fuzzy settings,
+foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for every table.")]
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The dump's configuration file (dupsweep.toml)
+    pub config: PathBuf,
+    /// SQL dialects of the scripts, over the file's: postgres, mysql, sqlite; may repeat
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: Option<Vec<String>>,
+    /// Output folder [default: the file's out, else dupsweep-out]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the report as JSON instead of a summary
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
+    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
     /// Write the config to this file instead of standard output
@@ -70,6 +98,8 @@ pub struct SuggestArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
+    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
     /// The column holding the true entity id of each record
@@ -82,6 +112,8 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
+    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
     /// The first record: its primary key (comma-separated for a composite key), or its record number without --pk
@@ -93,8 +125,6 @@ pub struct ExplainArgs {
 /// The options that decide what is read and what counts as a duplicate.
 #[derive(Debug, Args)]
 pub struct Detection {
-    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
-    pub input: PathBuf,
     /// Primary key column(s); must be unique and non-NULL. Without it, records are identified by position
     #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',')]
     pub pk: Option<Vec<String>>,
@@ -156,6 +186,8 @@ pub struct FuzzyArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
+    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
     /// SQL dialect of the scripts: postgres, mysql (also MariaDB), sqlite; may repeat [default: postgres]
@@ -174,6 +206,9 @@ pub struct CleanArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet; leave it out with a whole dump's --config
+    #[arg(required_unless_present = "config")]
+    pub input: Option<PathBuf>,
     #[command(flatten)]
     pub detection: Detection,
     /// Print the report as JSON instead of a summary
@@ -183,17 +218,20 @@ pub struct ScanArgs {
 
 impl Detection {
     /// The flags as a layer, over the `--config` file when one is given.
-    pub fn layer_with_file(self) -> dupsweep::Result<Layer> {
+    pub fn layer_with_file(self, input: Option<PathBuf>) -> dupsweep::Result<Layer> {
         let file = match &self.config {
             Some(path) => dupsweep::config::file::read(path)?,
             None => Layer::default(),
         };
-        Ok(self.layer().over(file))
+        Ok(Layer {
+            input,
+            ..self.layer()
+        }
+        .over(file))
     }
 
     pub fn layer(self) -> Layer {
         Layer {
-            input: Some(self.input),
             table: self.table,
             pk: self.pk,
             key: self.key,

@@ -9,6 +9,36 @@ use clap::Parser;
 use dupsweep::progress::{Bars, Progress, Silent};
 use dupsweep::{Command, Layer};
 
+/// `run` and `scan --config` on a whole dump.
+fn whole_dump(
+    command: Command,
+    config: &std::path::Path,
+    flags: Layer,
+    json: bool,
+    progress: &dyn Progress,
+) -> ExitCode {
+    let result = dupsweep::config::dump::read(config, flags)
+        .and_then(|dump| dupsweep::pipeline::dump::run_dump(command, &dump, progress));
+    match result {
+        Ok(report) => {
+            if json {
+                print!("{}", report.to_json());
+            } else {
+                print!("{}", report.summary());
+            }
+            if command == Command::Scan && report.has_duplicates() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("{}", e.render());
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
@@ -23,7 +53,7 @@ fn main() -> ExitCode {
     let parsed: dupsweep::Result<(Command, Layer, bool)> = match args.command {
         cli::Cmd::Clean(a) => {
             let (dialect, out, batch_size, guard) = (a.dialect, a.out, a.batch_size, a.guard);
-            a.detection.layer_with_file().map(|l| {
+            a.detection.layer_with_file(Some(a.input.clone())).map(|l| {
                 let flags = Layer {
                     dialect,
                     out,
@@ -34,11 +64,26 @@ fn main() -> ExitCode {
                 (Command::Clean, flags.over(l), false)
             })
         }
-        cli::Cmd::Scan(a) => a
-            .detection
-            .layer_with_file()
-            .map(|l| (Command::Scan, l, a.json)),
-        cli::Cmd::Eval(a) => a.detection.layer_with_file().map(|l| {
+        cli::Cmd::Scan(a) => {
+            if a.input.is_none() {
+                if let Some(config) = a.detection.config.clone() {
+                    let flags = a.detection.layer();
+                    return whole_dump(Command::Scan, &config, flags, a.json, &*progress);
+                }
+            }
+            a.detection
+                .layer_with_file(a.input)
+                .map(|l| (Command::Scan, l, a.json))
+        }
+        cli::Cmd::Run(a) => {
+            let flags = Layer {
+                dialect: a.dialect,
+                out: a.out,
+                ..Layer::default()
+            };
+            return whole_dump(Command::Clean, &a.config, flags, a.json, &*progress);
+        }
+        cli::Cmd::Eval(a) => a.detection.layer_with_file(Some(a.input.clone())).map(|l| {
             let layer = Layer {
                 truth: Some(a.truth),
                 ..l
@@ -46,14 +91,17 @@ fn main() -> ExitCode {
             (Command::Eval, layer, a.json)
         }),
         cli::Cmd::Explain(a) => {
-            let out = a.detection.layer_with_file().and_then(|l| {
-                Layer {
-                    fuzzy: Some(true),
-                    ..l
-                }
-                .resolve()
-                .and_then(|job| dupsweep::explain(&job, &a.a, &a.b, &*progress))
-            });
+            let out = a
+                .detection
+                .layer_with_file(Some(a.input.clone()))
+                .and_then(|l| {
+                    Layer {
+                        fuzzy: Some(true),
+                        ..l
+                    }
+                    .resolve()
+                    .and_then(|job| dupsweep::explain(&job, &a.a, &a.b, &*progress))
+                });
             return match out {
                 Ok(text) => {
                     print!("{text}");
@@ -63,23 +111,28 @@ fn main() -> ExitCode {
             };
         }
         cli::Cmd::Suggest(a) => {
-            let out = a.detection.layer_with_file().and_then(|l| {
-                let layer = Layer {
-                    fuzzy: Some(true),
-                    ..l
-                };
-                let job = layer.clone().resolve()?;
-                let text = dupsweep::pipeline::suggest(&job, &layer, &*progress)?;
-                match &a.output {
-                    Some(path) => {
-                        dupsweep::emit::files::write_atomic(path, text.as_bytes(), &[&job.input])
+            let out = a
+                .detection
+                .layer_with_file(Some(a.input.clone()))
+                .and_then(|l| {
+                    let layer = Layer {
+                        fuzzy: Some(true),
+                        ..l
+                    };
+                    let job = layer.clone().resolve()?;
+                    let text = dupsweep::pipeline::suggest(&job, &layer, &*progress)?;
+                    match &a.output {
+                        Some(path) => dupsweep::emit::files::write_atomic(
+                            path,
+                            text.as_bytes(),
+                            &[&job.input],
+                        ),
+                        None => {
+                            print!("{text}");
+                            Ok(())
+                        }
                     }
-                    None => {
-                        print!("{text}");
-                        Ok(())
-                    }
-                }
-            });
+                });
             return match out {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),

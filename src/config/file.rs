@@ -11,12 +11,28 @@ use crate::error::{Error, Result};
 pub fn read(path: &Path) -> Result<Layer> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::io(path, "cannot read the configuration file", e))?;
+    if super::dump::is_dump(&text) {
+        return Err(Error::usage(format!(
+            "{} describes a whole dump ([tables.NAME] sections), not one table",
+            path.display()
+        ))
+        .with_hint(format!(
+            "run it with `dupsweep run {}`, or check it with `dupsweep scan --config {}`",
+            path.display(),
+            path.display()
+        )));
+    }
     parse(path, &text)
 }
 
 /// Parses a configuration file's text; errors name the file, line and column.
 pub fn parse(path: &Path, text: &str) -> Result<Layer> {
-    toml::from_str::<Layer>(text).map_err(|e| {
+    parse_as(path, text)
+}
+
+/// Parses a configuration file's text into `T` (a [`Layer`], or a whole dump's file).
+pub fn parse_as<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    toml::from_str::<T>(text).map_err(|e| {
         let (line, col) = e
             .span()
             .map(|s| {

@@ -3,6 +3,7 @@
 //! left. Stages receive the `Job`; they never see clap types.
 
 pub mod defaults;
+pub mod dump;
 pub mod file;
 
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use crate::ingest::CsvOptions;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Layer {
+    #[serde(alias = "file")]
     pub input: Option<PathBuf>,
     pub table: Option<String>,
     pub pk: Option<Vec<String>>,
@@ -40,6 +42,8 @@ pub struct Layer {
     pub max_group: Option<usize>,
     /// `eval`: the ground-truth entity column.
     pub truth: Option<String>,
+    /// Whole dumps: `COLUMN = "TABLE.COLUMN"`, the table's foreign keys.
+    pub foreign_keys: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl Layer {
@@ -66,6 +70,7 @@ impl Layer {
             max_pairs: self.max_pairs.or(under.max_pairs),
             max_group: self.max_group.or(under.max_group),
             truth: self.truth.or(under.truth),
+            foreign_keys: self.foreign_keys.or(under.foreign_keys),
         }
     }
 }
@@ -241,6 +246,14 @@ impl Layer {
         let input = self
             .input
             .ok_or_else(|| Error::usage("no input file given"))?;
+        if self.foreign_keys.is_some() {
+            return Err(Error::usage(
+                "foreign-keys belong to a whole dump's configuration ([tables.NAME] sections)",
+            )
+            .with_hint(
+                "describe every table in dupsweep.toml and run `dupsweep run dupsweep.toml`",
+            ));
+        }
         let pk = clean_names(self.pk.unwrap_or_default());
         let key = match (self.key, self.ignore) {
             (Some(_), Some(_)) => {

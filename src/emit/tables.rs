@@ -63,16 +63,52 @@ fn header_line(raw: &RawCsv, bom: bool) -> &[u8] {
 }
 
 pub fn write_cleaned_csv(w: &mut dyn Write, raw: &RawCsv, res: &Resolution) -> std::io::Result<()> {
+    write_cleaned_csv_with(w, raw, res, &Default::default())
+}
+
+/// The cleaned CSV, with some records written anew (`rewritten`: record index → the record's
+/// text without its line end; whole dumps, for re-pointed foreign keys). The others are copied.
+pub fn write_cleaned_csv_with(
+    w: &mut dyn Write,
+    raw: &RawCsv,
+    res: &Resolution,
+    rewritten: &std::collections::BTreeMap<usize, String>,
+) -> std::io::Result<()> {
     w.write_all(&raw.data[..raw.header_end])?;
     if raw.header_end == raw.data.len() && !raw.records.is_empty() {
         w.write_all(raw.newline.as_bytes())?;
     }
-    for (i, &(start, _)) in raw.records.iter().enumerate() {
+    for (i, &(start, end)) in raw.records.iter().enumerate() {
         if res.kept[i] {
-            w.write_all(&raw.data[start..raw.record_next[i]])?;
+            match rewritten.get(&i) {
+                Some(text) => {
+                    w.write_all(text.as_bytes())?;
+                    // the record's own line end
+                    w.write_all(&raw.data[end..raw.record_next[i]])?;
+                }
+                None => w.write_all(&raw.data[start..raw.record_next[i]])?,
+            }
         }
     }
     Ok(())
+}
+
+/// A record written anew from the table's values: NULL as an unquoted empty field (or the
+/// first `--null` marker), other values quoted when they need it.
+pub fn encode_record(
+    cols: &[StringChunked],
+    row: usize,
+    delimiter: u8,
+    null: Option<&str>,
+) -> String {
+    let d = (delimiter as char).to_string();
+    cols.iter()
+        .map(|c| match c.get(row) {
+            None => null.unwrap_or("").to_owned(),
+            Some(v) => csv_field(v, delimiter),
+        })
+        .collect::<Vec<_>>()
+        .join(&d)
 }
 
 pub fn write_removed_csv(

@@ -1,6 +1,8 @@
 //! Survive: picks the one record that stays in each group (the survivor) by the user's rule,
 //! and lists every other member as removed, with its group, survivor and reason.
 
+pub mod repoint;
+
 use std::cmp::Ordering;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};

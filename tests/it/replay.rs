@@ -13,7 +13,7 @@ use dupsweep::progress::Silent;
 use crate::util::{testdata, Workdir};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Server {
+pub(crate) enum Server {
     Sqlite,
     Postgres,
     Mysql,
@@ -40,7 +40,7 @@ fn mysql_client() -> &'static str {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A database of its own for one test, dropped at the end.
-struct Db {
+pub(crate) struct Db {
     server: Server,
     name: String,
     _dir: tempfile::TempDir,
@@ -62,7 +62,7 @@ fn run_with_stdin(mut cmd: Command, input: &[u8]) -> Output {
 
 impl Db {
     /// A fresh database, or `None` (with the reason printed) when the server does not answer.
-    fn create(server: Server) -> Option<Db> {
+    pub fn create(server: Server) -> Option<Db> {
         let dir = tempfile::tempdir().unwrap();
         let name = format!(
             "dupsweep_t{}_{}",
@@ -179,7 +179,7 @@ impl Db {
     }
 
     /// Runs SQL, which must succeed.
-    fn exec(&self, sql: &str) -> String {
+    pub fn exec(&self, sql: &str) -> String {
         let mut c = self.client();
         if self.server == Server::Postgres {
             c.args(["-v", "ON_ERROR_STOP=1"]);
@@ -195,7 +195,7 @@ impl Db {
 
     /// Runs a generated script exactly as its header says: `psql -f`, `mariadb DB < file`,
     /// `sqlite3 DB < file`.
-    fn run_script(&self, path: &Path) -> Output {
+    pub fn run_script(&self, path: &Path) -> Output {
         match self.server {
             Server::Postgres => {
                 let mut c = self.client();
@@ -207,7 +207,19 @@ impl Db {
     }
 
     /// Creates `table` with `columns` (name, type) and loads the CSV file into it.
-    fn load(&self, table: &str, columns: &[(&str, &str)], pk: &[&str], csv: &Path) {
+    pub fn load(&self, table: &str, columns: &[(&str, &str)], pk: &[&str], csv: &Path) {
+        self.load_with(table, columns, pk, &[], csv)
+    }
+
+    /// Like [`Db::load`], with more table constraints (foreign keys, unique keys).
+    pub fn load_with(
+        &self,
+        table: &str,
+        columns: &[(&str, &str)],
+        pk: &[&str],
+        constraints: &[String],
+        csv: &Path,
+    ) {
         let d = self.server;
         let q = |n: &str| match d {
             Server::Mysql => format!("`{n}`"),
@@ -223,6 +235,7 @@ impl Db {
                 pk.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
             ));
         }
+        defs.extend(constraints.iter().cloned());
         let engine = if d == Server::Mysql {
             " ENGINE=InnoDB"
         } else {
@@ -288,7 +301,7 @@ impl Db {
     }
 
     /// The table's rows in a canonical text form, sorted, NULL distinct from empty.
-    fn dump(&self, table: &str, columns: &[(&str, &str)]) -> String {
+    pub fn dump(&self, table: &str, columns: &[(&str, &str)]) -> String {
         let sql = match self.server {
             Server::Postgres => {
                 let list: Vec<String> = columns
@@ -387,7 +400,7 @@ struct Fixture {
     columns: fn(Server) -> Vec<(&'static str, &'static str)>,
 }
 
-fn students_columns(s: Server) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn students_columns(s: Server) -> Vec<(&'static str, &'static str)> {
     match s {
         Server::Postgres => vec![
             ("id", "integer"),
@@ -429,7 +442,7 @@ fn students_columns(s: Server) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-fn courses_columns(s: Server) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn courses_columns(s: Server) -> Vec<(&'static str, &'static str)> {
     let code = if s == Server::Mysql {
         "VARCHAR(20) NOT NULL"
     } else {
@@ -460,7 +473,7 @@ fn marks_columns(s: Server) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-fn timetable_columns(s: Server) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn timetable_columns(s: Server) -> Vec<(&'static str, &'static str)> {
     let text = if s == Server::Mysql {
         "VARCHAR(50)"
     } else {
@@ -514,10 +527,10 @@ const FIXTURES: &[Fixture] = &[
         columns: courses_columns,
     },
     Fixture {
-        file: "school/marks.csv",
+        file: "school/exam_results.csv",
         table: "marks",
         pk: &["student_id", "exam"],
-        args: &["--pk", "student_id,exam"],
+        args: &["--pk", "student_id,exam", "--table", "marks"],
         columns: marks_columns,
     },
     Fixture {

@@ -144,12 +144,34 @@ pub enum Batch {
     Keyless(Vec<KeylessGroup>),
 }
 
+/// Kept records whose foreign keys are re-pointed (whole dumps): they all get the same new
+/// values in the columns `set`.
+#[derive(Debug, Clone)]
+pub struct UpdateBatch {
+    pub set: Vec<usize>,
+    pub rows: Vec<RowMatch>,
+}
+
+/// A child table's column that references this table's primary key.
+#[derive(Debug, Clone)]
+pub struct ChildRef {
+    pub table: String,
+    pub column: String,
+}
+
 /// Everything a script says.
 pub struct Plan<'a> {
     pub table: &'a Table,
     pub values: &'a Values,
+    /// Whole dumps: the values after re-pointing (survivors may hold either these or the
+    /// dumped ones, depending on whether the script already ran).
+    pub after: Option<&'a Values>,
     pub pk: Vec<usize>,
     pub batches: Vec<Batch>,
+    /// Whole dumps: the re-pointing updates, run after this table's deletions.
+    pub updates: Vec<UpdateBatch>,
+    /// Whole dumps: after the deletions, no row of these may reference a deleted key.
+    pub children: Vec<ChildRef>,
     pub rows_to_delete: usize,
     pub groups: usize,
     pub options: String,
@@ -184,14 +206,7 @@ pub fn plan<'a>(
     };
     let pk = idx(&job.pk);
     let key_idx = idx(key);
-    let guard: Vec<usize> = match job.guard {
-        Guard::All => (0..table.columns.len()).collect(),
-        Guard::Key => {
-            let mut g = pk.clone();
-            g.extend(key_idx.iter().copied().filter(|c| !pk.contains(c)));
-            g
-        }
-    };
+    let guard = guard_columns(table, job, key);
     let mut batches = Vec::new();
     if !pk.is_empty() {
         let survivor_of = |g: crate::model::RowId| -> RowId {
@@ -306,11 +321,90 @@ pub fn plan<'a>(
     Plan {
         table,
         values,
+        after: None,
         pk,
         batches,
+        updates: Vec::new(),
+        children: Vec::new(),
         rows_to_delete: resolution.removed.len(),
         groups: matches.groups.len(),
         options: job.describe(),
+    }
+}
+
+fn guard_columns(table: &Table, job: &Job, key: &[String]) -> Vec<usize> {
+    let idx = |names: &[String]| -> Vec<usize> {
+        names.iter().filter_map(|n| table.column_index(n)).collect()
+    };
+    let pk = idx(&job.pk);
+    match job.guard {
+        Guard::All => (0..table.columns.len()).collect(),
+        Guard::Key => {
+            let mut g = pk.clone();
+            g.extend(idx(key).into_iter().filter(|c| !pk.contains(c)));
+            g
+        }
+    }
+}
+
+impl<'a> Plan<'a> {
+    /// Whole dumps: the re-pointed values, and the updates that write them on the kept rows
+    /// (`changes`: every rewritten value, in record order), batched like the deletions.
+    pub fn with_updates(
+        mut self,
+        after: &'a Values,
+        changes: &[crate::survive::repoint::Change],
+        kept: &[bool],
+        job: &Job,
+        key: &[String],
+    ) -> Self {
+        let guard = guard_columns(self.table, job, key);
+        // per kept row: the columns it changes, in column order
+        let mut per_row: std::collections::BTreeMap<RowId, Vec<usize>> = Default::default();
+        for c in changes {
+            if kept[c.row.index()] {
+                per_row.entry(c.row).or_default().push(c.column);
+            }
+        }
+        // rows with the same new values in the same columns share a statement
+        let mut by_target: std::collections::BTreeMap<(Vec<usize>, Vec<Option<&str>>), Vec<RowId>> =
+            Default::default();
+        for (row, mut cols) in per_row {
+            cols.sort_unstable();
+            cols.dedup();
+            let vals = cols
+                .iter()
+                .map(|&c| after.get(c, row).map(|v| v.text))
+                .collect();
+            by_target.entry((cols, vals)).or_default().push(row);
+        }
+        for ((set, _), rows) in by_target {
+            for chunk in rows.chunks(job.batch_size.max(1)) {
+                self.updates.push(UpdateBatch {
+                    set: set.clone(),
+                    rows: chunk
+                        .iter()
+                        .map(|&row| RowMatch {
+                            row,
+                            columns: guard.clone(),
+                        })
+                        .collect(),
+                });
+            }
+        }
+        self.after = Some(after);
+        self
+    }
+
+    /// Every deleted record, for the checks that no child still references one.
+    pub fn deleted(&self) -> Vec<RowMatch> {
+        self.batches
+            .iter()
+            .flat_map(|b| match b {
+                Batch::Pk(p) => p.rows.clone(),
+                Batch::Keyless(_) => Vec::new(),
+            })
+            .collect()
     }
 }
 
@@ -325,6 +419,9 @@ pub trait Dialect {
     fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String>;
     /// The whole script.
     fn script(&self, plan: &Plan<'_>) -> Result<String>;
+    /// A whole dump's script: per table (children before parents) its deletions, the check
+    /// that no child references a deleted row, then its re-pointing updates; one transaction.
+    fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String>;
 }
 
 pub fn dialect(name: DialectName) -> Box<dyn Dialect> {
@@ -411,6 +508,96 @@ impl<'p, 'a> Render<'p, 'a> {
         Ok(format!("({})", self.any_match(&rows)?))
     }
 
+    /// `(c1 = v1 AND …)` on the re-pointed values (whole dumps), or the dumped ones.
+    pub fn row_match_after(&self, row: RowId, cols: &[usize]) -> Result<String> {
+        let values = self.plan.after.unwrap_or(self.plan.values);
+        let mut parts = Vec::with_capacity(cols.len());
+        for &c in cols {
+            parts.push(
+                self.d
+                    .matches(self.col(c), values.get(c, row))
+                    .map_err(|e| self.value_error(row, c, e))?,
+            );
+        }
+        Ok(format!("({})", parts.join(" AND ")))
+    }
+
+    /// Survivors hold their dumped values, or (whole dumps, when the script already ran) their
+    /// re-pointed ones: `m1 OR m2 OR …`, each `(dumped OR re-pointed)` where they differ.
+    pub fn survivors_match(&self, rows: &[RowMatch]) -> Result<String> {
+        let parts = rows
+            .iter()
+            .map(|m| {
+                let dumped = self.row_match(m.row, &m.columns)?;
+                let differs = self.plan.after.is_some_and(|a| {
+                    m.columns
+                        .iter()
+                        .any(|&c| a.get(c, m.row) != self.plan.values.get(c, m.row))
+                });
+                if differs {
+                    Ok(format!(
+                        "({dumped} OR {})",
+                        self.row_match_after(m.row, &m.columns)?
+                    ))
+                } else {
+                    Ok(dumped)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(parts.join("\n    OR "))
+    }
+
+    /// `m1 OR m2 OR …` over records, on their re-pointed values.
+    pub fn any_match_after(&self, rows: &[RowMatch]) -> Result<String> {
+        let parts = rows
+            .iter()
+            .map(|m| self.row_match_after(m.row, &m.columns))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(parts.join("\n    OR "))
+    }
+
+    /// `"c1" = v1, "c2" = v2` with an update's new values.
+    pub fn set_list(&self, u: &UpdateBatch) -> Result<String> {
+        let values = self.plan.after.unwrap_or(self.plan.values);
+        let row = u.rows.first().map(|m| m.row).unwrap_or(RowId(0));
+        let mut parts = Vec::with_capacity(u.set.len());
+        for &c in &u.set {
+            let v = match values.get(c, row) {
+                None => "NULL".to_owned(),
+                Some(v) => self.d.literal(v).map_err(|e| self.value_error(row, c, e))?,
+            };
+            parts.push(format!("{} = {v}", self.col(c)));
+        }
+        Ok(parts.join(", "))
+    }
+
+    /// True when a child's column (quoted) holds the primary key of one of `rows`:
+    /// `col = v1 OR col = v2 …` (the primary key is one column).
+    pub fn references(&self, col: &str, rows: &[RowMatch]) -> Result<String> {
+        let Some(&pk) = self.plan.pk.first() else {
+            return Ok("FALSE".into());
+        };
+        let parts = rows
+            .iter()
+            .map(|m| {
+                self.d
+                    .matches(col, self.plan.values.get(pk, m.row))
+                    .map_err(|e| self.value_error(m.row, pk, e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(parts.join("\n    OR "))
+    }
+
+    /// A quoted name of another table (a child, in whole dumps).
+    pub fn other(&self, name: &str) -> Result<String> {
+        self.d.ident(name).map_err(|e| {
+            Error::usage(format!(
+                "cannot write the name \"{name}\" in {} SQL: {e}",
+                self.d.name().name()
+            ))
+        })
+    }
+
     /// `m1 OR m2 OR …` over records.
     pub fn any_match(&self, rows: &[RowMatch]) -> Result<String> {
         let parts = rows
@@ -490,6 +677,26 @@ impl<'p, 'a> Render<'p, 'a> {
         }
         out
     }
+}
+
+/// A table name as it appears inside the scripts' messages: letters, digits, `_` and `-` only
+/// (a message is a string literal, and in PostgreSQL a `RAISE` format).
+pub fn label(name: &str) -> String {
+    format!("table {}: ", safe_name(name))
+}
+
+/// A name with letters, digits, `_` and `-` only (others become `?`), for messages.
+pub fn safe_name(name: &str) -> String {
+    name.chars()
+        .take(60)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
 }
 
 /// Text safe inside a `--` comment line for every client: no control characters, no

@@ -77,20 +77,110 @@ impl Dialect for MySql {
 
     fn script(&self, plan: &Plan<'_>) -> Result<String> {
         let r = Render::new(self, plan)?;
-        let t = &r.table;
         let mut out = r.header("mariadb DATABASE < THIS_FILE  (or mysql; without --force, so it stops at the first error)");
         out.push_str("SET NAMES utf8mb4;\n");
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
             return Ok(out);
         }
-        // Temporary tables are created outside the transaction: no implicit commit inside it.
-        let _ = writeln!(out, "DROP TEMPORARY TABLE IF EXISTS {GUARD};");
-        let _ = writeln!(out, "CREATE TEMPORARY TABLE {GUARD} (`failure` VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY);");
-        let _ = writeln!(out, "INSERT INTO {GUARD} VALUES ('{DRIFT}'), ('{ENGINE}');");
-        let name_hex = hex(&plan.table.name);
-        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT IF(COUNT(*) = 1, 'ok: engine', '{ENGINE}') FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = _utf8mb4 X'{name_hex}' AND ENGINE = 'InnoDB';");
+        out.push_str(&guard_table(&[&plan.table.name]));
         out.push_str("START TRANSACTION;\n");
+        out.push_str(&self.deletions(&r, "")?);
+        out.push_str("COMMIT;\n");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
+        Ok(out)
+    }
+
+    fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
+        let renders = plans
+            .iter()
+            .map(|p| Render::new(self, p))
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = header.to_owned();
+        out.push_str("-- run: mariadb DATABASE < THIS_FILE  (or mysql; without --force, so it stops at the first error)\n");
+        out.push_str("SET NAMES utf8mb4;\n");
+        let names: Vec<&str> = plans.iter().map(|p| p.table.name.as_str()).collect();
+        out.push_str(&guard_table(&names));
+        out.push_str("START TRANSACTION;\n");
+        for r in &renders {
+            let label = super::label(&r.plan.table.name);
+            let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
+            out.push_str(&self.deletions(r, &label)?);
+            let deleted = r.plan.deleted();
+            if !deleted.is_empty() {
+                for c in &r.plan.children {
+                    let child = r.other(&c.table)?;
+                    let col = r.other(&c.column)?;
+                    out.push_str(&check(
+                        "COUNT(*) = 0",
+                        &format!(
+                            "ok: {label}no row of {}.{} references a deleted row",
+                            super::safe_name(&c.table),
+                            super::safe_name(&c.column)
+                        ),
+                        &format!(" FROM {child} WHERE\n    {}", r.references(&col, &deleted)?),
+                    ));
+                }
+            }
+            let t = &r.table;
+            let total = r.plan.updates.len();
+            for (i, u) in r.plan.updates.iter().enumerate() {
+                let n = i + 1;
+                let rows = u.rows.len();
+                let pk_in = r.pk_in(&u.rows)?;
+                let _ = writeln!(out, "-- re-pointing {n} of {total}: {rows} rows");
+                let _ = writeln!(
+                    out,
+                    "UPDATE {t} SET {}\n    WHERE {pk_in}\n    AND ({});",
+                    r.set_list(u)?,
+                    r.any_match(&u.rows)?
+                );
+                out.push_str("SET @dupsweep_changed = ROW_COUNT();\n");
+                out.push_str(&check(
+                    &format!("@dupsweep_changed IN (0, {rows}) AND COUNT(*) = {rows}"),
+                    &format!("ok: {label}re-pointing {n}"),
+                    &format!(
+                        " FROM {t} WHERE {pk_in}\n    AND ({})",
+                        r.any_match_after(&u.rows)?
+                    ),
+                ));
+            }
+        }
+        out.push_str("COMMIT;\n");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
+        Ok(out)
+    }
+}
+
+/// The guard table, created outside the transaction (no implicit commit inside it), and the
+/// check that every table is InnoDB (so that a failure rolls everything back).
+fn guard_table(tables: &[&str]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "DROP TEMPORARY TABLE IF EXISTS {GUARD};");
+    let _ = writeln!(out, "CREATE TEMPORARY TABLE {GUARD} (`failure` VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY);");
+    let _ = writeln!(out, "INSERT INTO {GUARD} VALUES ('{DRIFT}'), ('{ENGINE}');");
+    let mut names: Vec<String> = tables
+        .iter()
+        .map(|t| format!("_utf8mb4 X'{}'", hex(t)))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let n = names.len();
+    let cond = if n == 1 {
+        format!("TABLE_NAME = {}", names[0])
+    } else {
+        format!("TABLE_NAME IN ({})", names.join(", "))
+    };
+    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT IF(COUNT(*) = {n}, 'ok: engine', '{ENGINE}') FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND {cond} AND ENGINE = 'InnoDB';");
+    out
+}
+
+impl MySql {
+    /// The deletion batches; the guards' labels start with `label`.
+    fn deletions(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+        let plan = r.plan;
+        let t = &r.table;
+        let mut out = String::new();
         let total = plan.batches.len();
         for (bi, batch) in plan.batches.iter().enumerate() {
             let n = bi + 1;
@@ -101,8 +191,11 @@ impl Dialect for MySql {
                     let _ = writeln!(out, "-- batch {n} of {total}: {rows} rows");
                     out.push_str(&check(
                         &format!("COUNT(*) = {surv}"),
-                        &format!("ok: batch {n} survivors"),
-                        &format!(" FROM {t} WHERE\n    {}", r.any_match(&batch.survivors)?),
+                        &format!("ok: {label}batch {n} survivors"),
+                        &format!(
+                            " FROM {t} WHERE\n    {}",
+                            r.survivors_match(&batch.survivors)?
+                        ),
                     ));
                     let pk_in = r.pk_in(&batch.rows)?;
                     let _ = writeln!(
@@ -113,7 +206,7 @@ impl Dialect for MySql {
                     out.push_str("SET @dupsweep_deleted = ROW_COUNT();\n");
                     out.push_str(&check(
                         &format!("@dupsweep_deleted IN (0, {rows}) AND COUNT(*) = 0"),
-                        &format!("ok: batch {n} deleted"),
+                        &format!("ok: {label}batch {n} deleted"),
                         &format!(" FROM {t} WHERE {pk_in}"),
                     ));
                 }
@@ -143,7 +236,7 @@ impl Dialect for MySql {
                         };
                         out.push_str(&check(
                             &format!("({}) OR ({})", state(&|c| c.fresh), state(&|c| c.applied)),
-                            &format!("ok: group {gid} before"),
+                            &format!("ok: {label}group {gid} before"),
                             "",
                         ));
                         for (i, (c, s)) in g.copies.iter().zip(&sigs).enumerate() {
@@ -165,13 +258,11 @@ impl Dialect for MySql {
                             })
                             .collect::<Vec<_>>()
                             .join("\n    AND ");
-                        out.push_str(&check(&after, &format!("ok: group {gid} after"), ""));
+                        out.push_str(&check(&after, &format!("ok: {label}group {gid} after"), ""));
                     }
                 }
             }
         }
-        out.push_str("COMMIT;\n");
-        let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
         Ok(out)
     }
 }

@@ -48,6 +48,110 @@ impl Dialect for Postgres {
     fn script(&self, plan: &Plan<'_>) -> Result<String> {
         let r = Render::new(self, plan)?;
         let t = &r.table;
+        let body = self.deletions(&r, "")?;
+        let mut out = r
+            .header("psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)");
+        out.push_str(PRELUDE);
+        out.push_str("BEGIN;\n");
+        if plan.batches.is_empty() {
+            out.push_str("-- no duplicate rows: nothing to delete\n");
+        } else {
+            let _ = writeln!(out, "LOCK TABLE {t} IN SHARE ROW EXCLUSIVE MODE;");
+            out.push_str(&body);
+        }
+        out.push_str("COMMIT;\n");
+        Ok(out)
+    }
+
+    fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
+        let renders = plans
+            .iter()
+            .map(|p| Render::new(self, p))
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = header.to_owned();
+        let _ = writeln!(
+            out,
+            "-- run: psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)"
+        );
+        out.push_str(PRELUDE);
+        out.push_str("BEGIN;\n");
+        let mut names: Vec<&str> = renders.iter().map(|r| r.table.as_str()).collect();
+        names.sort_unstable();
+        let _ = writeln!(
+            out,
+            "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;",
+            names.join(", ")
+        );
+        for r in &renders {
+            let label = super::label(&r.plan.table.name);
+            let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
+            out.push_str(&self.deletions(r, &label)?);
+            let deleted = r.plan.deleted();
+            if !deleted.is_empty() {
+                for c in &r.plan.children {
+                    let child = r.other(&c.table)?;
+                    let col = r.other(&c.column)?;
+                    let refs = r.references(&col, &deleted)?;
+                    let b = format!("  SELECT count(*) INTO n FROM {child} WHERE\n    {refs};\n  IF n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}% rows of {}.{} still reference a deleted row; nothing was changed', n;\n  END IF;\n", super::safe_name(&c.table), super::safe_name(&c.column));
+                    out.push_str(&block(&b));
+                }
+            }
+            out.push_str(&self.updates(r, &label)?);
+        }
+        out.push_str("COMMIT;\n");
+        Ok(out)
+    }
+}
+
+const PRELUDE: &str =
+    "\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
+
+/// A `DO` block around `b`, with a dollar-quote tag that `b` does not contain.
+fn block(b: &str) -> String {
+    let mut tag = "$dupsweep$".to_owned();
+    let mut k = 0;
+    while b.contains(&tag) {
+        k += 1;
+        tag = format!("$dupsweep{k}$");
+    }
+    format!("DO {tag}\nDECLARE\n  n bigint;\n  ok boolean;\nBEGIN\n{b}END\n{tag};\n")
+}
+
+impl Postgres {
+    /// The re-pointing updates of a whole dump's table, one `DO` block per batch.
+    fn updates(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+        let t = &r.table;
+        let mut out = String::new();
+        let total = r.plan.updates.len();
+        for (i, u) in r.plan.updates.iter().enumerate() {
+            let n = i + 1;
+            let rows = u.rows.len();
+            let pk_in = r.pk_in(&u.rows)?;
+            let mut b = String::new();
+            let _ = writeln!(b, "  -- re-pointing {n} of {total}: {rows} rows");
+            let _ = writeln!(
+                b,
+                "  UPDATE {t} SET {}\n    WHERE {pk_in}\n    AND ({});",
+                r.set_list(u)?,
+                r.any_match(&u.rows)?
+            );
+            let _ = writeln!(b, "  GET DIAGNOSTICS n = ROW_COUNT;");
+            let _ = writeln!(b, "  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}re-pointing {n}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was changed', n;\n  END IF;");
+            let _ = writeln!(
+                b,
+                "  SELECT count(*) INTO n FROM {t} WHERE {pk_in}\n    AND ({});",
+                r.any_match_after(&u.rows)?
+            );
+            let _ = writeln!(b, "  IF n <> {rows} THEN\n    RAISE EXCEPTION 'dupsweep: {label}re-pointing {n}: only % of the {rows} rows hold the re-pointed values; the table changed since the dump, nothing was changed', n;\n  END IF;");
+            out.push_str(&block(&b));
+        }
+        Ok(out)
+    }
+
+    /// The deletion batches, one `DO` block each; messages start with `label`.
+    fn deletions(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+        let plan = r.plan;
+        let t = &r.table;
         let mut body = String::new();
         let total = plan.batches.len();
         for (bi, batch) in plan.batches.iter().enumerate() {
@@ -61,9 +165,9 @@ impl Dialect for Postgres {
                     let _ = writeln!(
                         b,
                         "  SELECT count(*) INTO n FROM {t} WHERE\n    {};",
-                        r.any_match(&batch.survivors)?
+                        r.survivors_match(&batch.survivors)?
                     );
-                    let _ = writeln!(b, "  IF n <> {surv} THEN\n    RAISE EXCEPTION 'dupsweep: batch {n}: % of the {surv} surviving rows still hold their dumped values; the table changed since the dump, nothing was deleted', n;\n  END IF;");
+                    let _ = writeln!(b, "  IF n <> {surv} THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % of the {surv} surviving rows still hold their dumped values; the table changed since the dump, nothing was deleted', n;\n  END IF;");
                     let pk_in = r.pk_in(&batch.rows)?;
                     let _ = writeln!(
                         b,
@@ -71,9 +175,9 @@ impl Dialect for Postgres {
                         r.any_match(&batch.rows)?
                     );
                     let _ = writeln!(b, "  GET DIAGNOSTICS n = ROW_COUNT;");
-                    let _ = writeln!(b, "  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: batch {n}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', n;\n  END IF;");
+                    let _ = writeln!(b, "  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', n;\n  END IF;");
                     let _ = writeln!(b, "  SELECT count(*) INTO n FROM {t} WHERE {pk_in};");
-                    let _ = writeln!(b, "  IF n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: batch {n}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', n;\n  END IF;");
+                    let _ = writeln!(b, "  IF n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', n;\n  END IF;");
                 }
                 Batch::Keyless(groups) => {
                     let _ = writeln!(b, "  -- batch {n} of {total}: {} groups", groups.len());
@@ -97,7 +201,7 @@ impl Dialect for Postgres {
                         let applied = state(&|c| c.applied);
                         let _ = writeln!(b, "  -- group of record {gid}");
                         let _ = writeln!(b, "  SELECT (({fresh})\n      OR ({applied}))\n    INTO ok FROM {t} WHERE {key};");
-                        let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: group of record {gid}: the copies in the table differ from the dump; the table changed since the dump, nothing was deleted';\n  END IF;");
+                        let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the copies in the table differ from the dump; the table changed since the dump, nothing was deleted';\n  END IF;");
                         for (c, s) in g.copies.iter().zip(&sigs) {
                             let m = c.fresh - c.applied;
                             if m == 0 {
@@ -108,34 +212,12 @@ impl Dialect for Postgres {
                         }
                         let _ =
                             writeln!(b, "  SELECT ({applied})\n    INTO ok FROM {t} WHERE {key};");
-                        let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: group of record {gid}: the deletion left other copies than expected, so the table changed since the dump; nothing was deleted';\n  END IF;");
+                        let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the deletion left other copies than expected, so the table changed since the dump; nothing was deleted';\n  END IF;");
                     }
                 }
             }
-            // a dollar-quote tag that the body does not contain
-            let mut tag = "$dupsweep$".to_owned();
-            let mut k = 0;
-            while b.contains(&tag) {
-                k += 1;
-                tag = format!("$dupsweep{k}$");
-            }
-            let _ = writeln!(
-                body,
-                "DO {tag}\nDECLARE\n  n bigint;\n  ok boolean;\nBEGIN\n{b}END\n{tag};"
-            );
+            body.push_str(&block(&b));
         }
-        let mut out = r
-            .header("psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)");
-        out.push_str("\\set ON_ERROR_STOP on\n");
-        out.push_str("SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n");
-        out.push_str("BEGIN;\n");
-        if plan.batches.is_empty() {
-            out.push_str("-- no duplicate rows: nothing to delete\n");
-        } else {
-            let _ = writeln!(out, "LOCK TABLE {t} IN SHARE ROW EXCLUSIVE MODE;");
-            out.push_str(&body);
-        }
-        out.push_str("COMMIT;\n");
-        Ok(out)
+        Ok(body)
     }
 }

@@ -63,20 +63,83 @@ impl Dialect for Sqlite {
 
     fn script(&self, plan: &Plan<'_>) -> Result<String> {
         let r = Render::new(self, plan)?;
-        let t = &r.table;
-        // `rowid` has other names when a column took it.
-        let rowid = ["rowid", "_rowid_", "oid"]
-            .into_iter()
-            .find(|n| !plan.values.names.iter().any(|c| c.eq_ignore_ascii_case(n)))
-            .unwrap_or("rowid");
         let mut out = r.header("sqlite3 DATABASE_FILE < THIS_FILE");
         out.push_str(".bail on\n");
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
             return Ok(out);
         }
-        let _ = writeln!(out, "CREATE TEMP TABLE IF NOT EXISTS \"dupsweep_guard\" (\"step\" TEXT NOT NULL, \"ok\" INTEGER NOT NULL,\n  CONSTRAINT \"dupsweep guard failed: the table changed since the dump; the transaction is rolled back\" CHECK (\"ok\"));");
+        out.push_str(GUARD_TABLE);
         out.push_str("BEGIN IMMEDIATE;\n");
+        out.push_str(&self.deletions(&r, "")?);
+        out.push_str("COMMIT;\n");
+        Ok(out)
+    }
+
+    fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
+        let renders = plans
+            .iter()
+            .map(|p| Render::new(self, p))
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = header.to_owned();
+        out.push_str("-- run: sqlite3 DATABASE_FILE < THIS_FILE\n");
+        out.push_str(".bail on\n");
+        // foreign keys are checked on this connection (SQLite leaves them off by default)
+        out.push_str("PRAGMA foreign_keys = ON;\n");
+        out.push_str(GUARD_TABLE);
+        out.push_str("BEGIN IMMEDIATE;\n");
+        for r in &renders {
+            let label = super::label(&r.plan.table.name);
+            let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
+            out.push_str(&self.deletions(r, &label)?);
+            let deleted = r.plan.deleted();
+            if !deleted.is_empty() {
+                for c in &r.plan.children {
+                    let child = r.other(&c.table)?;
+                    let col = r.other(&c.column)?;
+                    let _ = writeln!(
+                        out,
+                        "INSERT INTO {GUARD} SELECT '{label}no row of {}.{} references a deleted row', count(*) = 0 FROM {child} WHERE\n    {};",
+                        super::safe_name(&c.table),
+                            super::safe_name(&c.column),
+                        r.references(&col, &deleted)?
+                    );
+                }
+            }
+            let t = &r.table;
+            let total = r.plan.updates.len();
+            for (i, u) in r.plan.updates.iter().enumerate() {
+                let n = i + 1;
+                let rows = u.rows.len();
+                let pk_in = r.pk_in(&u.rows)?;
+                let _ = writeln!(out, "-- re-pointing {n} of {total}: {rows} rows");
+                let _ = writeln!(
+                    out,
+                    "UPDATE {t} SET {}\n    WHERE {pk_in}\n    AND ({});",
+                    r.set_list(u)?,
+                    r.any_match(&u.rows)?
+                );
+                let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}re-pointing {n}', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {pk_in}\n    AND ({})) = {rows};", r.any_match_after(&u.rows)?);
+            }
+        }
+        out.push_str("COMMIT;\n");
+        Ok(out)
+    }
+}
+
+const GUARD_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS \"dupsweep_guard\" (\"step\" TEXT NOT NULL, \"ok\" INTEGER NOT NULL,\n  CONSTRAINT \"dupsweep guard failed: the table changed since the dump; the transaction is rolled back\" CHECK (\"ok\"));\n";
+
+impl Sqlite {
+    /// The deletion batches; the guards' step names start with `label`.
+    fn deletions(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+        let plan = r.plan;
+        let t = &r.table;
+        // `rowid` has other names when a column took it.
+        let rowid = ["rowid", "_rowid_", "oid"]
+            .into_iter()
+            .find(|n| !plan.values.names.iter().any(|c| c.eq_ignore_ascii_case(n)))
+            .unwrap_or("rowid");
+        let mut out = String::new();
         let total = plan.batches.len();
         for (bi, batch) in plan.batches.iter().enumerate() {
             let n = bi + 1;
@@ -85,14 +148,14 @@ impl Dialect for Sqlite {
                     let rows = batch.rows.len();
                     let surv = batch.survivors.len();
                     let _ = writeln!(out, "-- batch {n} of {total}: {rows} rows");
-                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT 'batch {n} survivors', count(*) = {surv} FROM {t} WHERE\n    {};", r.any_match(&batch.survivors)?);
+                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {n} survivors', count(*) = {surv} FROM {t} WHERE\n    {};", r.survivors_match(&batch.survivors)?);
                     let pk_in = r.pk_in(&batch.rows)?;
                     let _ = writeln!(
                         out,
                         "DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
                         r.any_match(&batch.rows)?
                     );
-                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT 'batch {n} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {pk_in}) = 0;");
+                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {n} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {pk_in}) = 0;");
                 }
                 Batch::Keyless(groups) => {
                     let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
@@ -115,19 +178,18 @@ impl Dialect for Sqlite {
                                 .join("\n      AND ")
                         };
                         let _ = writeln!(out, "-- group of record {gid}");
-                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT 'group {gid} before', ({})\n    OR ({}) FROM {t} WHERE {key};", state(&|c| c.fresh), state(&|c| c.applied));
+                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}group {gid} before', ({})\n    OR ({}) FROM {t} WHERE {key};", state(&|c| c.fresh), state(&|c| c.applied));
                         for (c, s) in g.copies.iter().zip(&sigs) {
                             let m = c.fresh - c.applied;
                             if m > 0 {
                                 let _ = writeln!(out, "DELETE FROM {t} WHERE {rowid} IN (SELECT {rowid} FROM {t} WHERE {s}\n    AND (SELECT count(*) FROM {t} WHERE {s}) = {} LIMIT {m});", c.fresh);
                             }
                         }
-                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT 'group {gid} after', {} FROM {t} WHERE {key};", state(&|c| c.applied));
+                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}group {gid} after', {} FROM {t} WHERE {key};", state(&|c| c.applied));
                     }
                 }
             }
         }
-        out.push_str("COMMIT;\n");
         Ok(out)
     }
 }

@@ -1,6 +1,8 @@
 //! The only sequencer: ingest → detect → survive → emit. Each stage gets what the previous one
 //! produced and the resolved [`Job`]; nothing here prints.
 
+pub mod dump;
+
 use std::time::Instant;
 
 use crate::config::Job;
@@ -144,59 +146,15 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     let plan = sql::plan(&table, &values, job, &key, &resolution, &matches);
     let scripts = sql::scripts(&plan, &job.dialects)?;
     let mut outs = Outputs::new(&job.out, &[&job.input]);
-    let survivor = tables::survivor_texts(&table, &job.pk)?;
-    let mut outputs = Vec::new();
-    let kept = resolution.kept_rows();
-    let removed = resolution.removed.len();
-    match (&table.source.format, &table.raw) {
-        (Format::Csv { delimiter, bom, .. }, Some(raw)) => {
-            let name = Outputs::file_name(&table.name, "cleaned.csv");
-            let p = outs.write(&name, |w| {
-                tables::write_cleaned_csv(w, raw, &resolution).map_err(io_err(&job.out))
-            })?;
-            outputs.push(("cleaned", p, Some(kept)));
-            let name = Outputs::file_name(&table.name, "removed.csv");
-            let p = outs.write(&name, |w| {
-                tables::write_removed_csv(w, raw, *bom, *delimiter, &resolution, &*survivor)
-                    .map_err(io_err(&job.out))
-            })?;
-            outputs.push(("removed", p, Some(removed)));
-        }
-        _ => {
-            let mut cleaned = tables::cleaned_frame(&table, &resolution)?;
-            let name = Outputs::file_name(&table.name, "cleaned.parquet");
-            let p = outs.write(&name, |w| tables::write_parquet(w, &mut cleaned))?;
-            outputs.push(("cleaned", p, Some(kept)));
-            let mut rem = tables::removed_frame(&table, &resolution, &*survivor)?;
-            let name = Outputs::file_name(&table.name, "removed.parquet");
-            let p = outs.write(&name, |w| tables::write_parquet(w, &mut rem))?;
-            outputs.push(("removed", p, Some(removed)));
-        }
-    }
-
-    if let Some(f) = &fuzzy {
-        let pairs = emit::fuzzy::pairs_sheet(f, &*survivor);
-        let review = emit::fuzzy::review_sheet(&table, f, &*survivor)?;
-        for (kind, sheet) in [("pairs", pairs), ("review", review)] {
-            let rows = sheet.rows();
-            let p = match (&table.source.format, &table.raw) {
-                (Format::Csv { delimiter, .. }, Some(raw)) => {
-                    let name = Outputs::file_name(&table.name, &format!("{kind}.csv"));
-                    outs.write(&name, |w| {
-                        sheet
-                            .write_csv(w, *delimiter, raw.newline)
-                            .map_err(io_err(&job.out))
-                    })?
-                }
-                _ => {
-                    let mut df = sheet.frame()?;
-                    let name = Outputs::file_name(&table.name, &format!("{kind}.parquet"));
-                    outs.write(&name, |w| tables::write_parquet(w, &mut df))?
-                }
-            };
-            outputs.push((kind, p, Some(rows)));
-        }
-    }
+    let mut outputs = write_table_files(
+        &mut outs,
+        job,
+        &table,
+        &table,
+        &resolution,
+        fuzzy.as_ref(),
+        &Default::default(),
+    )?;
 
     for (dialect, script) in scripts {
         let name = Outputs::file_name(&table.name, &format!("{}.sql", dialect.name()));
@@ -230,6 +188,81 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
         report,
         evaluation: None,
     })
+}
+
+/// What was written: (kind, path, rows).
+pub(crate) type Written = Vec<(&'static str, std::path::PathBuf, Option<usize>)>;
+
+/// Writes a table's cleaned and removed files (and the fuzzy pairs and review files) in the
+/// input's format. `dumped` is the table as read; `work` the same after re-pointing (whole
+/// dumps; else the same table), whose values the cleaned file holds. `rewritten`: the CSV
+/// records written anew, by index.
+pub(crate) fn write_table_files(
+    outs: &mut Outputs,
+    job: &Job,
+    dumped: &Table,
+    work: &Table,
+    resolution: &Resolution,
+    fuzzy: Option<&Fuzzy>,
+    rewritten: &std::collections::BTreeMap<usize, String>,
+) -> Result<Written> {
+    let table = dumped;
+    let survivor = tables::survivor_texts(table, &job.pk)?;
+    let mut outputs = Vec::new();
+    let kept = resolution.kept_rows();
+    let removed = resolution.removed.len();
+    match (&table.source.format, &table.raw) {
+        (Format::Csv { delimiter, bom, .. }, Some(raw)) => {
+            let name = Outputs::file_name(&table.name, "cleaned.csv");
+            let p = outs.write(&name, |w| {
+                tables::write_cleaned_csv_with(w, raw, resolution, rewritten)
+                    .map_err(io_err(&job.out))
+            })?;
+            outputs.push(("cleaned", p, Some(kept)));
+            let name = Outputs::file_name(&table.name, "removed.csv");
+            let p = outs.write(&name, |w| {
+                tables::write_removed_csv(w, raw, *bom, *delimiter, resolution, &*survivor)
+                    .map_err(io_err(&job.out))
+            })?;
+            outputs.push(("removed", p, Some(removed)));
+        }
+        _ => {
+            let mut cleaned = tables::cleaned_frame(work, resolution)?;
+            let name = Outputs::file_name(&table.name, "cleaned.parquet");
+            let p = outs.write(&name, |w| tables::write_parquet(w, &mut cleaned))?;
+            outputs.push(("cleaned", p, Some(kept)));
+            let mut rem = tables::removed_frame(table, resolution, &*survivor)?;
+            let name = Outputs::file_name(&table.name, "removed.parquet");
+            let p = outs.write(&name, |w| tables::write_parquet(w, &mut rem))?;
+            outputs.push(("removed", p, Some(removed)));
+        }
+    }
+
+    if let Some(f) = fuzzy {
+        let pairs = emit::fuzzy::pairs_sheet(f, &*survivor);
+        let review = emit::fuzzy::review_sheet(table, f, &*survivor)?;
+        for (kind, sheet) in [("pairs", pairs), ("review", review)] {
+            let rows = sheet.rows();
+            let p = match (&table.source.format, &table.raw) {
+                (Format::Csv { delimiter, .. }, Some(raw)) => {
+                    let name = Outputs::file_name(&table.name, &format!("{kind}.csv"));
+                    outs.write(&name, |w| {
+                        sheet
+                            .write_csv(w, *delimiter, raw.newline)
+                            .map_err(io_err(&job.out))
+                    })?
+                }
+                _ => {
+                    let mut df = sheet.frame()?;
+                    let name = Outputs::file_name(&table.name, &format!("{kind}.parquet"));
+                    outs.write(&name, |w| tables::write_parquet(w, &mut df))?
+                }
+            };
+            outputs.push((kind, p, Some(rows)));
+        }
+    }
+
+    Ok(outputs)
 }
 
 /// Why two records match or not (`dupsweep explain`): `a` and `b` are primary-key values

@@ -1,0 +1,544 @@
+//! The whole-dump sequencer: every table of a [`Dump`], parents first. A child's foreign keys
+//! are re-pointed from removed parent rows to their survivors, then the child is deduplicated
+//! on its own key (two enrolments of a merged student in one course become one), and its own
+//! removed rows become the survivor map of its children. One change script per dialect does
+//! it all on the live database in one transaction: per table, children first, its deletions,
+//! the check that nothing references a deleted row, then its re-pointing updates.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::{ms, write_table_files, Command};
+use crate::config::dump::{Dump, ForeignKey, TableJob};
+use crate::detect::fuzzy::Fuzzy;
+use crate::emit::files::{io_err, Outputs};
+use crate::emit::report::{OutputReport, Report};
+use crate::emit::sql::{self, ChildRef, Values};
+use crate::emit::tables::{self, Sheet, SheetCol};
+use crate::error::{quoted_list, Error, Location, Result};
+use crate::model::{Format, Matches, Resolution, Table};
+use crate::progress::Progress;
+use crate::survive::repoint::{self, Change, SurvivorMap};
+use crate::{detect, ingest, survive};
+
+/// One table after detection.
+pub struct TableDone {
+    pub name: String,
+    /// As read.
+    pub dumped: Table,
+    /// After re-pointing its foreign keys (the same as `dumped` when nothing moved).
+    pub work: Table,
+    pub key: Vec<String>,
+    pub matches: Matches,
+    pub fuzzy: Option<Fuzzy>,
+    pub resolution: Resolution,
+    /// Every re-pointed value, kept rows and removed ones, in record order.
+    pub changes: Vec<Change>,
+    /// Removed rows that were not duplicates in the dump, only after re-pointing.
+    pub removed_after_repointing: usize,
+    map: SurvivorMap,
+}
+
+/// Per foreign key: how many rows were re-pointed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepointReport {
+    pub column: String,
+    pub references: String,
+    /// Kept rows whose value was rewritten (the SQL updates them).
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DumpTableReport {
+    pub name: String,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub rows_repointed: usize,
+    pub repointed: Vec<RepointReport>,
+    pub rows_removed_after_repointing: usize,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DumpTotals {
+    pub tables: usize,
+    pub rows: usize,
+    pub groups: usize,
+    pub rows_removed: usize,
+    pub rows_repointed: usize,
+}
+
+/// `report.json` of a whole dump.
+#[derive(Debug, Clone, Serialize)]
+pub struct DumpReport {
+    pub dupsweep_version: &'static str,
+    pub command: &'static str,
+    pub config: String,
+    /// Tables in processing order (parents first).
+    pub tables: Vec<DumpTableReport>,
+    pub totals: DumpTotals,
+    pub outputs: Vec<OutputReport>,
+    pub total_ms: u64,
+}
+
+impl DumpReport {
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into());
+        s.push('\n');
+        s
+    }
+
+    pub fn has_duplicates(&self) -> bool {
+        self.totals.groups > 0
+    }
+
+    /// A line per table for people, and what was written.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        for t in &self.tables {
+            let r = &t.report;
+            s.push_str(&format!(
+                "{}: {} rows, {} duplicate group{}, {} row{} to remove, {} re-pointed{}\n",
+                t.name,
+                r.input.rows,
+                r.groups,
+                if r.groups == 1 { "" } else { "s" },
+                r.rows_removed,
+                if r.rows_removed == 1 { "" } else { "s" },
+                t.rows_repointed,
+                if t.rows_removed_after_repointing > 0 {
+                    format!(
+                        " ({} removed as duplicates only after re-pointing)",
+                        t.rows_removed_after_repointing
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        let t = &self.totals;
+        s.push_str(&format!(
+            "dump: {} tables, {} rows, {} groups, {} rows to remove, {} rows re-pointed\n",
+            t.tables, t.rows, t.groups, t.rows_removed, t.rows_repointed
+        ));
+        for o in &self.outputs {
+            match o.rows {
+                Some(r) => s.push_str(&format!("  wrote {} ({} rows)\n", o.path, r)),
+                None => s.push_str(&format!("  wrote {}\n", o.path)),
+            }
+        }
+        s
+    }
+}
+
+/// Checks a table's foreign keys against its parents (already read).
+fn check_foreign_keys(tj: &TableJob, table: &Table, done: &[TableDone], dump: &Dump) -> Result<()> {
+    let here = Location::file(&table.source.path);
+    if !tj.foreign_keys.is_empty() && tj.job.pk.is_empty() {
+        return Err(Error::data(
+            here.clone(),
+            format!(
+                "table {} has foreign keys but no primary key: re-pointing a row needs its key",
+                tj.name
+            ),
+        )
+        .with_hint(format!(
+            "add pk = [...] to [tables.{}] in {}",
+            tj.name,
+            dump.config.display()
+        )));
+    }
+    for fk in &tj.foreign_keys {
+        if table.column_index(&fk.column).is_none() {
+            return Err(Error::data(
+                here.clone(),
+                format!(
+                    "foreign key column \"{}\" of table {} does not exist",
+                    fk.column, tj.name
+                ),
+            )
+            .with_hint(format!("the columns are {}", quoted_list(&table.columns))));
+        }
+        if tj.job.pk.contains(&fk.column) {
+            return Err(Error::usage(format!(
+                "table {}: foreign key column \"{}\" is part of the primary key; re-pointing it would change primary keys, which dupsweep does not do",
+                tj.name, fk.column
+            )));
+        }
+        let parent = done
+            .iter()
+            .find(|d| d.name == fk.table)
+            .ok_or_else(|| Error::Internal(format!("parent {} not processed", fk.table)))?;
+        let ppk = &dump
+            .table(&fk.table)
+            .ok_or_else(|| Error::Internal(format!("no table {}", fk.table)))?
+            .job
+            .pk;
+        if ppk.len() != 1 || ppk[0] != fk.references {
+            return Err(Error::usage(format!(
+                "table {}: foreign key {} references {}.{}, which is not the primary key of {} ({})",
+                tj.name,
+                fk.column,
+                fk.table,
+                fk.references,
+                fk.table,
+                if ppk.is_empty() {
+                    "it has none".to_owned()
+                } else {
+                    ppk.join(", ")
+                }
+            ))
+            .with_hint(format!(
+                "a foreign key must reference its parent's one-column primary key; set pk = [\"{}\"] in [tables.{}]",
+                fk.references, fk.table
+            )));
+        }
+        if parent.dumped.column_index(&fk.references).is_none() {
+            return Err(Error::Internal(format!(
+                "{}.{} not found",
+                fk.table, fk.references
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads, re-points and deduplicates every table, parents first.
+pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone>> {
+    let mut done: Vec<TableDone> = Vec::new();
+    for tj in &dump.tables {
+        let job = &tj.job;
+        let dumped = ingest::read(&job.input, Some(&tj.name), &job.csv, progress)?;
+        let key = job.key_columns(&job.input, &dumped.columns)?;
+        detect::check_primary_key(&dumped, &job.pk)?;
+        check_foreign_keys(tj, &dumped, &done, dump)?;
+        let mut work = dumped.clone();
+        let mut changes = Vec::new();
+        for fk in &tj.foreign_keys {
+            let parent = done
+                .iter()
+                .find(|d| d.name == fk.table)
+                .ok_or_else(|| Error::Internal(format!("parent {} not processed", fk.table)))?;
+            changes.extend(repoint::repoint(&mut work, &fk.column, &parent.map)?);
+        }
+        changes.sort_by_key(|c| (c.row, c.column));
+
+        progress.start(&format!("detecting ({})", tj.name), None);
+        let mut matches = detect::exact::detect(&work, &key)?;
+        progress.finish();
+        let mut fuzzy = None;
+        if let Some(opts) = &job.fuzzy {
+            let (m, f) = detect::fuzzy::detect(&work, &key, matches, opts, progress)?;
+            matches = m;
+            fuzzy = Some(f);
+        }
+        let mut resolution = survive::resolve(&work, &matches, &job.keep, fuzzy.as_ref())?;
+
+        // removed rows that were no duplicates in the dump: say so in their reason
+        let mut removed_after_repointing = 0;
+        if !changes.is_empty() {
+            let dumped_key = detect::text_columns(&dumped, &key)?;
+            for r in &mut resolution.removed {
+                let same = dumped_key
+                    .iter()
+                    .all(|c| c.get(r.row.index()) == c.get(r.survivor.index()));
+                if !same && r.reason.starts_with("exact:") {
+                    r.reason.push_str(" (after re-pointing foreign keys)");
+                    removed_after_repointing += 1;
+                }
+            }
+        }
+        let map = match job.pk.as_slice() {
+            [pk] => repoint::survivor_map(&work, pk, &resolution)?,
+            _ => SurvivorMap::new(),
+        };
+        done.push(TableDone {
+            name: tj.name.clone(),
+            dumped,
+            work,
+            key,
+            matches,
+            fuzzy,
+            resolution,
+            changes,
+            removed_after_repointing,
+            map,
+        });
+    }
+    Ok(done)
+}
+
+/// The CSV records written anew because a foreign key in them was re-pointed.
+fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap<usize, String>> {
+    let mut out = BTreeMap::new();
+    let Format::Csv { delimiter, .. } = d.work.source.format else {
+        return Ok(out);
+    };
+    if d.changes.is_empty() {
+        return Ok(out);
+    }
+    let cols = detect::text_columns(&d.work, &d.work.columns)?;
+    for c in &d.changes {
+        let i = c.row.index();
+        if d.resolution.kept[i] && !out.contains_key(&i) {
+            out.insert(
+                i,
+                tables::encode_record(&cols, i, delimiter, job.null.first().map(String::as_str)),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The re-pointed values of kept rows: primary key, column, old value, new value.
+fn repointed_sheet(d: &TableDone, job: &crate::config::Job) -> Result<Sheet> {
+    let pk = detect::text_columns(&d.dumped, &job.pk)?;
+    let kept: Vec<&Change> = d
+        .changes
+        .iter()
+        .filter(|c| d.resolution.kept[c.row.index()])
+        .collect();
+    let mut names: Vec<String> = job.pk.clone();
+    names.extend([
+        "dupsweep_column".into(),
+        "dupsweep_from".into(),
+        "dupsweep_to".into(),
+    ]);
+    let mut cols: Vec<SheetCol> = pk
+        .iter()
+        .map(|p| {
+            SheetCol::Text(
+                kept.iter()
+                    .map(|c| p.get(c.row.index()).map(str::to_owned))
+                    .collect(),
+            )
+        })
+        .collect();
+    cols.push(SheetCol::Text(
+        kept.iter()
+            .map(|c| Some(d.dumped.columns[c.column].clone()))
+            .collect(),
+    ));
+    cols.push(SheetCol::Text(
+        kept.iter().map(|c| Some(c.from.clone())).collect(),
+    ));
+    cols.push(SheetCol::Text(
+        kept.iter().map(|c| Some(c.to.clone())).collect(),
+    ));
+    Ok(Sheet { names, cols })
+}
+
+/// Runs a whole dump: `Command::Clean` writes every output, `Command::Scan` only reports.
+pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Result<DumpReport> {
+    let start = Instant::now();
+    let done = detect_dump(dump, progress)?;
+    let command_name = match command {
+        Command::Clean => "run",
+        _ => "scan",
+    };
+    let mut report = DumpReport {
+        dupsweep_version: env!("CARGO_PKG_VERSION"),
+        command: command_name,
+        config: dump.config.display().to_string(),
+        tables: Vec::new(),
+        totals: DumpTotals {
+            tables: done.len(),
+            rows: 0,
+            groups: 0,
+            rows_removed: 0,
+            rows_repointed: 0,
+        },
+        outputs: Vec::new(),
+        total_ms: 0,
+    };
+    for (tj, d) in dump.tables.iter().zip(&done) {
+        let r = Report::new(command_name, &tj.job, &d.dumped, &d.matches, &d.resolution);
+        let repointed: Vec<RepointReport> = tj
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                let col = d.dumped.column_index(&fk.column);
+                RepointReport {
+                    column: fk.column.clone(),
+                    references: format!("{}.{}", fk.table, fk.references),
+                    rows: d
+                        .changes
+                        .iter()
+                        .filter(|c| Some(c.column) == col && d.resolution.kept[c.row.index()])
+                        .count(),
+                }
+            })
+            .collect();
+        let mut rows: Vec<usize> = d
+            .changes
+            .iter()
+            .filter(|c| d.resolution.kept[c.row.index()])
+            .map(|c| c.row.index())
+            .collect();
+        rows.dedup();
+        report.totals.rows += r.input.rows;
+        report.totals.groups += r.groups;
+        report.totals.rows_removed += r.rows_removed;
+        report.totals.rows_repointed += rows.len();
+        report.tables.push(DumpTableReport {
+            name: tj.name.clone(),
+            foreign_keys: tj.foreign_keys.clone(),
+            rows_repointed: rows.len(),
+            repointed,
+            rows_removed_after_repointing: d.removed_after_repointing,
+            report: r,
+        });
+    }
+    if command != Command::Clean {
+        report.total_ms = ms(start);
+        return Ok(report);
+    }
+
+    progress.start("writing", None);
+    // Everything that can fail on the data is done before the first file is written.
+    let values: Vec<Values> = done
+        .iter()
+        .map(|d| Values::from_table(&d.dumped))
+        .collect::<Result<_>>()?;
+    let afters: Vec<Option<Values>> = done
+        .iter()
+        .map(|d| {
+            if d.changes.is_empty() {
+                Ok(None)
+            } else {
+                Values::from_table(&d.work).map(Some)
+            }
+        })
+        .collect::<Result<_>>()?;
+    let mut plans = Vec::new();
+    for (i, (tj, d)) in dump.tables.iter().zip(&done).enumerate().rev() {
+        let mut plan = sql::plan(
+            &d.dumped,
+            &values[i],
+            &tj.job,
+            &d.key,
+            &d.resolution,
+            &d.matches,
+        );
+        if let Some(after) = &afters[i] {
+            plan = plan.with_updates(after, &d.changes, &d.resolution.kept, &tj.job, &d.key);
+        }
+        plan.children = dump
+            .children_of(&tj.name)
+            .map(|(child, fk)| ChildRef {
+                table: child.name.clone(),
+                column: fk.column.clone(),
+            })
+            .collect();
+        plans.push(plan);
+    }
+    let header = dump_header(dump, &done, &report);
+    let scripts = dump
+        .dialects
+        .iter()
+        .map(|&dn| Ok((dn, sql::dialect(dn).dump_script(&plans, &header)?)))
+        .collect::<Result<Vec<_>>>()?;
+
+    let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
+    let mut outs = Outputs::new(&dump.out, &inputs);
+    let mut written = Vec::new();
+    for (tj, d) in dump.tables.iter().zip(&done) {
+        let rewritten = rewritten_records(d, &tj.job)?;
+        written.extend(write_table_files(
+            &mut outs,
+            &tj.job,
+            &d.dumped,
+            &d.work,
+            &d.resolution,
+            d.fuzzy.as_ref(),
+            &rewritten,
+        )?);
+        if d.changes.iter().any(|c| d.resolution.kept[c.row.index()]) {
+            let sheet = repointed_sheet(d, &tj.job)?;
+            let rows = sheet.rows();
+            let p = match (&d.dumped.source.format, &d.dumped.raw) {
+                (Format::Csv { delimiter, .. }, Some(raw)) => {
+                    let name = Outputs::file_name(&d.name, "repointed.csv");
+                    outs.write(&name, |w| {
+                        sheet
+                            .write_csv(w, *delimiter, raw.newline)
+                            .map_err(io_err(&dump.out))
+                    })?
+                }
+                _ => {
+                    let mut df = sheet.frame()?;
+                    let name = Outputs::file_name(&d.name, "repointed.parquet");
+                    outs.write(&name, |w| tables::write_parquet(w, &mut df))?
+                }
+            };
+            written.push(("repointed", p, Some(rows)));
+        }
+    }
+    for (dialect, script) in scripts {
+        let name = format!("dump.{}.sql", dialect.name());
+        let p = outs.write(&name, |w| {
+            use std::io::Write;
+            w.write_all(script.as_bytes()).map_err(io_err(&dump.out))
+        })?;
+        written.push(("sql", p, None));
+    }
+    written.push(("report", dump.out.join("report.json"), None));
+    report.outputs = written
+        .into_iter()
+        .map(|(kind, path, rows)| OutputReport {
+            kind: kind.to_owned(),
+            path: path.display().to_string(),
+            rows,
+        })
+        .collect();
+    report.total_ms = ms(start);
+    let json = report.to_json();
+    outs.write("report.json", |w| {
+        use std::io::Write;
+        w.write_all(json.as_bytes()).map_err(io_err(&dump.out))
+    })?;
+    outs.commit()?;
+    progress.finish();
+    Ok(report)
+}
+
+/// The comment block a dump's scripts start with.
+fn dump_header(dump: &Dump, done: &[TableDone], report: &DumpReport) -> String {
+    let file = |p: &std::path::Path| {
+        p.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut lines = vec![
+        format!(
+            "dupsweep {}: clean the dump described by {}",
+            env!("CARGO_PKG_VERSION"),
+            file(&dump.config)
+        ),
+        "Children are re-pointed to the survivors of their parents before any parent row is".into(),
+        "deleted; every batch checks that the rows still hold their dumped values, and any".into(),
+        "difference stops the script and rolls the whole transaction back. Running it twice".into(),
+        "changes nothing more.".into(),
+    ];
+    for (t, d) in report.tables.iter().zip(done) {
+        lines.push(format!(
+            "table {}: {} (sha256 {}): {} rows, {} groups, {} rows to delete, {} rows re-pointed",
+            t.name,
+            file(&d.dumped.source.path),
+            d.dumped.source.sha256,
+            t.report.input.rows,
+            t.report.groups,
+            t.report.rows_removed,
+            t.rows_repointed
+        ));
+    }
+    let mut out = String::new();
+    for l in lines {
+        out.push_str("-- ");
+        out.push_str(&sql::comment_safe(&l));
+        out.push('\n');
+    }
+    out
+}

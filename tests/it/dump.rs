@@ -1,0 +1,307 @@
+//! Whole dumps (`dupsweep run dupsweep.toml`): the school dump's five tables loaded with real
+//! foreign keys (CASCADE and SET NULL among them) and unique keys into SQLite, PostgreSQL and
+//! MariaDB; the change script run with each server's client; every table compared with its
+//! cleaned file, no orphan left, and a second run changing nothing.
+
+use std::path::Path;
+
+use crate::replay::{courses_columns, students_columns, timetable_columns, Db, Server};
+use crate::util::{records, testdata, Workdir};
+
+type Columns = Vec<(&'static str, &'static str)>;
+
+/// A table of the school dump: name, file, columns, primary key, constraints.
+struct SchoolTable {
+    name: &'static str,
+    columns: Columns,
+    pk: &'static [&'static str],
+    constraints: Vec<String>,
+}
+
+fn school(s: Server) -> Vec<SchoolTable> {
+    let q = |n: &str| match s {
+        Server::Mysql => format!("`{n}`"),
+        _ => format!("\"{n}\""),
+    };
+    let (int, int_null, code, date, exam) = match s {
+        Server::Mysql => (
+            "INT NOT NULL",
+            "INT",
+            "VARCHAR(20)",
+            "DATE",
+            "VARCHAR(30) NOT NULL",
+        ),
+        Server::Postgres => ("integer", "integer", "varchar(20)", "date", "varchar(30)"),
+        Server::Sqlite => ("INTEGER", "INTEGER", "TEXT", "DATE", "TEXT"),
+    };
+    vec![
+        SchoolTable {
+            name: "students",
+            columns: students_columns(s),
+            pk: &["id"],
+            constraints: vec![],
+        },
+        SchoolTable {
+            name: "courses",
+            columns: courses_columns(s),
+            pk: &["code"],
+            constraints: vec![],
+        },
+        SchoolTable {
+            name: "enrolments",
+            columns: vec![
+                ("id", int),
+                ("student_id", int_null),
+                ("course_code", code),
+                ("enrolled_on", date),
+            ],
+            pk: &["id"],
+            constraints: vec![
+                format!(
+                    "FOREIGN KEY ({}) REFERENCES {} ({})",
+                    q("student_id"),
+                    q("students"),
+                    q("id")
+                ),
+                format!(
+                    "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE SET NULL",
+                    q("course_code"),
+                    q("courses"),
+                    q("code")
+                ),
+                format!("UNIQUE ({}, {})", q("student_id"), q("course_code")),
+            ],
+        },
+        SchoolTable {
+            name: "marks",
+            columns: vec![
+                ("id", int),
+                ("enrolment_id", int_null),
+                ("exam", exam),
+                ("mark", int_null),
+            ],
+            pk: &["id"],
+            constraints: vec![
+                format!(
+                    "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE CASCADE",
+                    q("enrolment_id"),
+                    q("enrolments"),
+                    q("id")
+                ),
+                format!("UNIQUE ({}, {})", q("enrolment_id"), q("exam")),
+            ],
+        },
+        SchoolTable {
+            name: "timetable",
+            columns: timetable_columns(s),
+            pk: &[],
+            constraints: vec![],
+        },
+    ]
+}
+
+/// Runs the school dump's config into `w/out` for one dialect.
+fn run_school(w: &Workdir, server: Server) {
+    let config = testdata("school/dupsweep.toml");
+    w.run(&["run", &config, "--out", "out", "--dialect", dialect(server)])
+        .ok();
+}
+
+fn dialect(server: Server) -> &'static str {
+    match server {
+        Server::Sqlite => "sqlite",
+        Server::Postgres => "postgres",
+        Server::Mysql => "mysql",
+    }
+}
+
+/// Loads the school dump with its constraints.
+fn load_school(db: &Db, server: Server) -> Vec<SchoolTable> {
+    let tables = school(server);
+    for t in &tables {
+        db.load_with(
+            t.name,
+            &t.columns,
+            t.pk,
+            &t.constraints,
+            Path::new(&testdata(&format!("school/{}.csv", t.name))),
+        );
+    }
+    tables
+}
+
+/// How many rows have a foreign key that names no parent row.
+fn orphans(db: &Db, server: Server) -> u64 {
+    let q = |n: &str| match server {
+        Server::Mysql => format!("`{n}`"),
+        _ => format!("\"{n}\""),
+    };
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 'enrolment' AS kind, {e}.{id} FROM {e} WHERE {e}.{sid} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {s} WHERE {s}.{id} = {e}.{sid})
+         UNION ALL SELECT 'enrolment', {e}.{id} FROM {e} WHERE {e}.{cc} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {c} WHERE {c}.{code} = {e}.{cc})
+         UNION ALL SELECT 'mark', {m}.{id} FROM {m} WHERE {m}.{eid} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {e} WHERE {e}.{id} = {m}.{eid})) x;",
+        e = q("enrolments"),
+        s = q("students"),
+        c = q("courses"),
+        m = q("marks"),
+        id = q("id"),
+        sid = q("student_id"),
+        cc = q("course_code"),
+        code = q("code"),
+        eid = q("enrolment_id"),
+    );
+    let out = db.exec(&sql);
+    out.lines()
+        .find_map(|l| l.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no count in {out}"))
+}
+
+fn replay_school(server: Server) {
+    let Some(db) = Db::create(server) else { return };
+    let w = Workdir::new();
+    run_school(&w, server);
+    let script = w.path(&format!("out/dump.{}.sql", dialect(server)));
+    assert!(script.exists(), "no script: {}", script.display());
+    let tables = load_school(&db, server);
+    let mut expected = Vec::new();
+    for t in &tables {
+        let name = format!("expected_{}", t.name);
+        db.load(
+            &name,
+            &t.columns,
+            t.pk,
+            &w.path(&format!("out/{}.cleaned.csv", t.name)),
+        );
+        expected.push(db.dump(&name, &t.columns));
+        assert_ne!(
+            db.dump(t.name, &t.columns),
+            expected[expected.len() - 1],
+            "{}: the dump has duplicates",
+            t.name
+        );
+    }
+    for round in ["first", "second"] {
+        let out = db.run_script(&script);
+        assert!(
+            out.status.success(),
+            "{round} run on {server:?}: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        for (t, e) in tables.iter().zip(&expected) {
+            assert_eq!(
+                &db.dump(t.name, &t.columns),
+                e,
+                "{} on {server:?} after the {round} run",
+                t.name
+            );
+        }
+        assert_eq!(orphans(&db, server), 0, "orphans on {server:?}");
+        if server == Server::Sqlite {
+            assert_eq!(db.exec("PRAGMA foreign_key_check;").trim(), "");
+        }
+    }
+}
+
+#[test]
+fn the_school_dump_replays_on_sqlite() {
+    replay_school(Server::Sqlite);
+}
+
+#[test]
+fn the_school_dump_replays_on_postgres() {
+    replay_school(Server::Postgres);
+}
+
+#[test]
+fn the_school_dump_replays_on_mariadb() {
+    replay_school(Server::Mysql);
+}
+
+/// A re-pointed enrolment changed after the dump: the whole script fails, no table changes.
+#[test]
+fn a_drifted_child_stops_the_whole_dump_script() {
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        let Some(db) = Db::create(server) else {
+            continue;
+        };
+        let w = Workdir::new();
+        run_school(&w, server);
+        let tables = load_school(&db, server);
+        let repointed = records(&w.read("out/enrolments.repointed.csv"), b',');
+        let id = &repointed[1][0];
+        let q = |n: &str| match server {
+            Server::Mysql => format!("`{n}`"),
+            _ => format!("\"{n}\""),
+        };
+        db.exec(&format!(
+            "UPDATE {} SET {} = '2020-01-01' WHERE {} = {id};",
+            q("enrolments"),
+            q("enrolled_on"),
+            q("id")
+        ));
+        let before: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
+        let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
+        assert!(!out.status.success(), "{server:?}: ran on a drifted dump");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("changed since the dump"), "{server:?}: {err}");
+        for (t, b) in tables.iter().zip(&before) {
+            assert_eq!(
+                &db.dump(t.name, &t.columns),
+                b,
+                "{server:?}: {} changed",
+                t.name
+            );
+        }
+    }
+}
+
+/// What the run reports and writes for the school dump.
+#[test]
+fn the_school_dump_run_reports_every_table() {
+    let w = Workdir::new();
+    let config = testdata("school/dupsweep.toml");
+    let out = w.run(&["run", &config, "--out", "out"]).ok().stdout();
+    assert!(out.contains("enrolments: 298 rows"), "{out}");
+    let report: serde_json::Value = serde_json::from_slice(&w.read("out/report.json")).unwrap();
+    let names: Vec<&str> = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    // parents first, ties by name
+    assert_eq!(
+        names,
+        ["courses", "students", "enrolments", "marks", "timetable"]
+    );
+    let enrol = &report["tables"][2];
+    assert!(enrol["rows_repointed"].as_u64().unwrap() > 0);
+    assert!(enrol["rows_removed_after_repointing"].as_u64().unwrap() > 0);
+    assert_eq!(enrol["repointed"][0]["column"], "course_code");
+    assert_eq!(enrol["repointed"][1]["references"], "students.id");
+    assert!(enrol["repointed"][1]["rows"].as_u64().unwrap() > 0);
+
+    // the removed enrolments keep their dumped values; the reason says why
+    let removed = records(&w.read("out/enrolments.removed.csv"), b',');
+    assert!(removed[1..]
+        .iter()
+        .any(|r| r[7].contains("after re-pointing foreign keys")));
+    // every student_id in the cleaned enrolments is a surviving student
+    let students = records(&w.read("out/students.cleaned.csv"), b',');
+    let kept: std::collections::HashSet<&str> =
+        students[1..].iter().map(|r| r[0].as_str()).collect();
+    let enrolments = records(&w.read("out/enrolments.cleaned.csv"), b',');
+    for r in &enrolments[1..] {
+        assert!(
+            r[1].is_empty() || kept.contains(r[1].as_str()),
+            "enrolment {} points at removed student {}",
+            r[0],
+            r[1]
+        );
+    }
+    // a scan of the same dump writes nothing and exits 1
+    let scan = w.run(&["scan", "--config", &config]);
+    assert_eq!(scan.code(), 1, "{}", scan.stderr());
+    assert!(scan.stdout().contains("dump: 5 tables"));
+}
