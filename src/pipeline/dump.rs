@@ -413,7 +413,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         })
         .collect::<Result<_>>()?;
     let mut plans = Vec::new();
-    for (i, (tj, d)) in dump.tables.iter().zip(&done).enumerate().rev() {
+    for (i, (tj, d)) in dump.tables.iter().zip(&done).enumerate() {
         let mut plan = sql::plan(
             &d.dumped,
             &values[i],
@@ -435,11 +435,18 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         plans.push(plan);
     }
     let header = dump_header(dump, &done, &report);
-    let scripts = dump
-        .dialects
-        .iter()
-        .map(|&dn| Ok((dn, sql::dialect(dn).dump_script(&plans, &header)?)))
-        .collect::<Result<Vec<_>>>()?;
+    let mut scripts = Vec::new();
+    for &dn in &dump.dialects {
+        let d = sql::dialect(dn);
+        scripts.push((
+            format!("dump.{}.sql", dn.name()),
+            d.dump_script(&plans, &header)?,
+        ));
+        scripts.push((
+            format!("dump.{}.undo.sql", dn.name()),
+            sql::undo::dump_script(&*d, &plans, &header)?,
+        ));
+    }
 
     let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
     let mut outs = Outputs::new(&dump.out, &inputs);
@@ -476,8 +483,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
             written.push(("repointed", p, Some(rows)));
         }
     }
-    for (dialect, script) in scripts {
-        let name = format!("dump.{}.sql", dialect.name());
+    for (name, script) in scripts {
         let p = outs.write(&name, |w| {
             use std::io::Write;
             w.write_all(script.as_bytes()).map_err(io_err(&dump.out))

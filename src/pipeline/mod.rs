@@ -163,6 +163,13 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
             w.write_all(script.as_bytes()).map_err(io_err(&job.out))
         })?;
         outputs.push(("sql", p, None));
+        let undo = sql::undo::script(&*sql::dialect(dialect), &plan)?;
+        let name = Outputs::file_name(&table.name, &format!("{}.undo.sql", dialect.name()));
+        let p = outs.write(&name, |w| {
+            use std::io::Write;
+            w.write_all(undo.as_bytes()).map_err(io_err(&job.out))
+        })?;
+        outputs.push(("undo", p, None));
     }
 
     let report_path = job.out.join("report.json");

@@ -49,9 +49,12 @@ fn clean_matches_the_golden_outputs() {
             "report.json",
             "students.cleaned.csv",
             "students.mysql.sql",
+            "students.mysql.undo.sql",
             "students.postgres.sql",
+            "students.postgres.undo.sql",
             "students.removed.csv",
-            "students.sqlite.sql"
+            "students.sqlite.sql",
+            "students.sqlite.undo.sql"
         ]
     );
     for (name, data) in &got {

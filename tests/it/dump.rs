@@ -163,6 +163,7 @@ fn replay_school(server: Server) {
     let script = w.path(&format!("out/dump.{}.sql", dialect(server)));
     assert!(script.exists(), "no script: {}", script.display());
     let tables = load_school(&db, server);
+    let original: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
     let mut expected = Vec::new();
     for t in &tables {
         let name = format!("expected_{}", t.name);
@@ -200,6 +201,25 @@ fn replay_school(server: Server) {
         if server == Server::Sqlite {
             assert_eq!(db.exec("PRAGMA foreign_key_check;").trim(), "");
         }
+    }
+    // the undo script puts every table back as it was dumped; twice changes nothing more
+    let undo = w.path(&format!("out/dump.{}.undo.sql", dialect(server)));
+    for round in ["first", "second"] {
+        let out = db.run_script(&undo);
+        assert!(
+            out.status.success(),
+            "{round} undo on {server:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (t, o) in tables.iter().zip(&original) {
+            assert_eq!(
+                &db.dump(t.name, &t.columns),
+                o,
+                "{} on {server:?} after the {round} undo",
+                t.name
+            );
+        }
+        assert_eq!(orphans(&db, server), 0, "orphans on {server:?} after undo");
     }
 }
 

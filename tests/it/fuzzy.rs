@@ -40,11 +40,14 @@ fn fuzzy_clean_writes_every_output_and_loses_nothing() {
         [
             "people.cleaned.csv",
             "people.mysql.sql",
+            "people.mysql.undo.sql",
             "people.pairs.csv",
             "people.postgres.sql",
+            "people.postgres.undo.sql",
             "people.removed.csv",
             "people.review.csv",
             "people.sqlite.sql",
+            "people.sqlite.undo.sql",
             "report.json"
         ]
     );

@@ -629,6 +629,24 @@ fn replay_with(server: Server, f: &Fixture, prefix: Option<&str>, extra: &[&str]
             "{} after the second replay",
             f.table
         );
+
+        // the undo script puts the table back as it was, and a second undo adds nothing
+        let undo = w.path(&format!("out/{}.{}.undo.sql", f.table, server.dialect()));
+        for round in ["first", "second"] {
+            let out = db.run_script(&undo);
+            assert!(
+                out.status.success(),
+                "{round} undo of {} on {server:?}: {}",
+                f.table,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(
+                db.dump(f.table, &cols),
+                before,
+                "{} on {server:?} after the {round} undo",
+                f.table
+            );
+        }
     }
 }
 

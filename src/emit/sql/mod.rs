@@ -5,6 +5,7 @@
 mod mysql;
 mod postgres;
 mod sqlite;
+pub mod undo;
 
 use polars::prelude::*;
 
@@ -170,6 +171,8 @@ pub struct Plan<'a> {
     pub batches: Vec<Batch>,
     /// Whole dumps: the re-pointing updates, run after this table's deletions.
     pub updates: Vec<UpdateBatch>,
+    /// Whole dumps: the same rows grouped by their dumped values, to undo the re-pointing.
+    pub reverts: Vec<UpdateBatch>,
     /// Whole dumps: after the deletions, no row of these may reference a deleted key.
     pub children: Vec<ChildRef>,
     pub rows_to_delete: usize,
@@ -325,6 +328,7 @@ pub fn plan<'a>(
         pk,
         batches,
         updates: Vec::new(),
+        reverts: Vec::new(),
         children: Vec::new(),
         rows_to_delete: resolution.removed.len(),
         groups: matches.groups.len(),
@@ -366,32 +370,45 @@ impl<'a> Plan<'a> {
                 per_row.entry(c.row).or_default().push(c.column);
             }
         }
-        // rows with the same new values in the same columns share a statement
-        let mut by_target: std::collections::BTreeMap<(Vec<usize>, Vec<Option<&str>>), Vec<RowId>> =
-            Default::default();
-        for (row, mut cols) in per_row {
+        for cols in per_row.values_mut() {
             cols.sort_unstable();
             cols.dedup();
-            let vals = cols
-                .iter()
-                .map(|&c| after.get(c, row).map(|v| v.text))
-                .collect();
-            by_target.entry((cols, vals)).or_default().push(row);
         }
-        for ((set, _), rows) in by_target {
-            for chunk in rows.chunks(job.batch_size.max(1)) {
-                self.updates.push(UpdateBatch {
-                    set: set.clone(),
-                    rows: chunk
-                        .iter()
-                        .map(|&row| RowMatch {
-                            row,
-                            columns: guard.clone(),
-                        })
-                        .collect(),
-                });
+        // rows with the same new (or, to undo, old) values in the same columns share a statement
+        let batches = |values: &Values| -> Vec<UpdateBatch> {
+            let mut by_target: std::collections::BTreeMap<
+                (Vec<usize>, Vec<Option<&str>>),
+                Vec<RowId>,
+            > = Default::default();
+            for (row, cols) in &per_row {
+                let vals = cols
+                    .iter()
+                    .map(|&c| values.get(c, *row).map(|v| v.text))
+                    .collect();
+                by_target
+                    .entry((cols.clone(), vals))
+                    .or_default()
+                    .push(*row);
             }
-        }
+            let mut out = Vec::new();
+            for ((set, _), rows) in by_target {
+                for chunk in rows.chunks(job.batch_size.max(1)) {
+                    out.push(UpdateBatch {
+                        set: set.clone(),
+                        rows: chunk
+                            .iter()
+                            .map(|&row| RowMatch {
+                                row,
+                                columns: guard.clone(),
+                            })
+                            .collect(),
+                    });
+                }
+            }
+            out
+        };
+        self.updates = batches(after);
+        self.reverts = batches(self.values);
         self.after = Some(after);
         self
     }
@@ -419,9 +436,27 @@ pub trait Dialect {
     fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String>;
     /// The whole script.
     fn script(&self, plan: &Plan<'_>) -> Result<String>;
-    /// A whole dump's script: per table (children before parents) its deletions, the check
-    /// that no child references a deleted row, then its re-pointing updates; one transaction.
+    /// A whole dump's script: per table (children before parents; `plans` come parents first)
+    /// its deletions, the check that no child references a deleted row, then its re-pointing
+    /// updates; one transaction.
     fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String>;
+
+    // Primitives of the undo scripts (`undo.rs`), which are the same in every dialect.
+
+    /// The statements before the first change: settings, guard table, transaction, locks.
+    /// `tables`: the quoted names of the tables the script changes; `names`: as written.
+    fn open(&self, tables: &[String], names: &[&str]) -> String;
+    /// The statements after the last change.
+    fn close(&self) -> String;
+    /// A statement that stops the script (rolling everything back) unless `cond` holds;
+    /// `from` is `" FROM … WHERE …"` or empty. `label` names the step (unique in the script).
+    fn check(&self, label: &str, cond: &str, from: &str) -> String;
+    /// `stmt` (an UPDATE), then a check that it changed 0 or `rows` rows.
+    fn counted(&self, stmt: &str, label: &str, rows: usize) -> String;
+    /// What a `SELECT` of constants needs before its `WHERE` (`" FROM DUAL"` in MySQL).
+    fn no_from(&self) -> &'static str {
+        ""
+    }
 }
 
 pub fn dialect(name: DialectName) -> Box<dyn Dialect> {
@@ -558,7 +593,11 @@ impl<'p, 'a> Render<'p, 'a> {
 
     /// `"c1" = v1, "c2" = v2` with an update's new values.
     pub fn set_list(&self, u: &UpdateBatch) -> Result<String> {
-        let values = self.plan.after.unwrap_or(self.plan.values);
+        self.set_list_from(u, self.plan.after.unwrap_or(self.plan.values))
+    }
+
+    /// `"c1" = v1, "c2" = v2` with the values of `values` (the dumped ones, to undo).
+    pub fn set_list_from(&self, u: &UpdateBatch, values: &Values) -> Result<String> {
         let row = u.rows.first().map(|m| m.row).unwrap_or(RowId(0));
         let mut parts = Vec::with_capacity(u.set.len());
         for &c in &u.set {
@@ -586,6 +625,21 @@ impl<'p, 'a> Render<'p, 'a> {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(parts.join("\n    OR "))
+    }
+
+    /// Every column's value of a record, as literals (NULL for NULL), in column order.
+    pub fn literals(&self, row: RowId) -> Result<Vec<String>> {
+        (0..self.plan.values.names.len())
+            .map(|c| match self.plan.values.get(c, row) {
+                None => Ok("NULL".to_owned()),
+                Some(v) => self.d.literal(v).map_err(|e| self.value_error(row, c, e)),
+            })
+            .collect()
+    }
+
+    /// The quoted column list `("a", "b", …)`.
+    pub fn column_list(&self) -> String {
+        format!("({})", self.idents.join(", "))
     }
 
     /// A quoted name of another table (a child, in whole dumps).

@@ -91,6 +91,36 @@ impl Dialect for MySql {
         Ok(out)
     }
 
+    fn open(&self, _tables: &[String], names: &[&str]) -> String {
+        format!(
+            "SET NAMES utf8mb4;\n{}START TRANSACTION;\n",
+            guard_table(names)
+        )
+    }
+
+    fn close(&self) -> String {
+        format!("COMMIT;\nDROP TEMPORARY TABLE {GUARD};\n")
+    }
+
+    fn check(&self, label: &str, cond: &str, from: &str) -> String {
+        check(cond, &format!("ok: {}", label.replace('\'', "?")), from)
+    }
+
+    fn counted(&self, stmt: &str, label: &str, rows: usize) -> String {
+        format!(
+            "{stmt};\nSET @dupsweep_changed = ROW_COUNT();\n{}",
+            check(
+                &format!("@dupsweep_changed IN (0, {rows})"),
+                &format!("ok: {}", label.replace('\'', "?")),
+                ""
+            )
+        )
+    }
+
+    fn no_from(&self) -> &'static str {
+        " FROM DUAL"
+    }
+
     fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
         let renders = plans
             .iter()
@@ -102,7 +132,8 @@ impl Dialect for MySql {
         let names: Vec<&str> = plans.iter().map(|p| p.table.name.as_str()).collect();
         out.push_str(&guard_table(&names));
         out.push_str("START TRANSACTION;\n");
-        for r in &renders {
+        // children before their parents
+        for r in renders.iter().rev() {
             let label = super::label(&r.plan.table.name);
             let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
             out.push_str(&self.deletions(r, &label)?);

@@ -63,6 +63,29 @@ impl Dialect for Postgres {
         Ok(out)
     }
 
+    fn open(&self, tables: &[String], _names: &[&str]) -> String {
+        let mut t: Vec<&str> = tables.iter().map(String::as_str).collect();
+        t.sort_unstable();
+        format!(
+            "{PRELUDE}BEGIN;\nLOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
+            t.join(", ")
+        )
+    }
+
+    fn close(&self) -> String {
+        "COMMIT;\n".into()
+    }
+
+    fn check(&self, label: &str, cond: &str, from: &str) -> String {
+        let label = Self::undo_block_label(label);
+        block(&format!("  SELECT ({cond}) INTO ok{from};\n  IF NOT coalesce(ok, false) THEN\n    RAISE EXCEPTION 'dupsweep: {label}: the table changed since the dump; nothing was changed';\n  END IF;\n"))
+    }
+
+    fn counted(&self, stmt: &str, label: &str, rows: usize) -> String {
+        let label = Self::undo_block_label(label);
+        block(&format!("  {stmt};\n  GET DIAGNOSTICS n = ROW_COUNT;\n  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was changed', n;\n  END IF;\n"))
+    }
+
     fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
         let renders = plans
             .iter()
@@ -82,7 +105,8 @@ impl Dialect for Postgres {
             "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;",
             names.join(", ")
         );
-        for r in &renders {
+        // children before their parents
+        for r in renders.iter().rev() {
             let label = super::label(&r.plan.table.name);
             let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
             out.push_str(&self.deletions(r, &label)?);
@@ -100,6 +124,12 @@ impl Dialect for Postgres {
         }
         out.push_str("COMMIT;\n");
         Ok(out)
+    }
+}
+
+impl Postgres {
+    fn undo_block_label(label: &str) -> String {
+        label.replace('%', "?").replace('\'', "?")
     }
 }
 

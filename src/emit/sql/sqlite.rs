@@ -76,6 +76,28 @@ impl Dialect for Sqlite {
         Ok(out)
     }
 
+    fn open(&self, _tables: &[String], _names: &[&str]) -> String {
+        format!(".bail on\nPRAGMA foreign_keys = ON;\n{GUARD_TABLE}BEGIN IMMEDIATE;\n")
+    }
+
+    fn close(&self) -> String {
+        "COMMIT;\n".into()
+    }
+
+    fn check(&self, label: &str, cond: &str, from: &str) -> String {
+        format!(
+            "INSERT INTO {GUARD} SELECT '{}', {cond}{from};\n",
+            label.replace('\'', "?")
+        )
+    }
+
+    fn counted(&self, stmt: &str, label: &str, rows: usize) -> String {
+        format!(
+            "{stmt};\nINSERT INTO {GUARD} SELECT '{}', changes() IN (0, {rows});\n",
+            label.replace('\'', "?")
+        )
+    }
+
     fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
         let renders = plans
             .iter()
@@ -88,7 +110,8 @@ impl Dialect for Sqlite {
         out.push_str("PRAGMA foreign_keys = ON;\n");
         out.push_str(GUARD_TABLE);
         out.push_str("BEGIN IMMEDIATE;\n");
-        for r in &renders {
+        // children before their parents
+        for r in renders.iter().rev() {
             let label = super::label(&r.plan.table.name);
             let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
             out.push_str(&self.deletions(r, &label)?);
