@@ -12,11 +12,20 @@ use dupsweep::Layer;
     name = "dupsweep",
     version,
     about = "Find and remove duplicate rows in database dumps (CSV, Parquet), and write the SQL that does the same on the live database",
-    after_help = "Exit codes: 0 success (scan: no duplicates), 1 scan found duplicates, 2 error."
+    after_help = "Exit codes: 0 success (scan: no duplicates), 1 scan found duplicates, 2 usage, configuration or data error, 3 I/O error (a file could not be read or written, or another run is writing the output folder)."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Cmd,
+    /// How errors and the end of a run are logged on standard error: text, or json (one object per line, for scheduled jobs)
+    #[arg(long, global = true, value_name = "text|json", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +77,22 @@ The truth column is never used for matching. Exit code 0, or 2 on error.")]
 A table section: file = \"students.csv\", pk = [\"id\"], key/ignore, keep, fuzzy settings,
 foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for every table.")]
     Run(RunArgs),
+    /// Show how the duplicates found by earlier runs into an output folder evolved (its history.jsonl)
+    #[command(after_help = "Examples:
+  dupsweep history cleaned/
+      one line per run: time, command, duplicate rows removed per table; then whether
+      duplicates are coming back
+  dupsweep history cleaned/ --json")]
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The output folder of earlier runs
+    pub dir: PathBuf,
+    /// Print the entries as a JSON array
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -130,9 +130,13 @@ impl Error {
             Error::Io { .. } | Error::Internal(_) => None,
         }
     }
-    /// The process exit code: every error is 2 (0 is success, 1 is "duplicates found" for `scan`).
+    /// The process exit code: 2 for usage, configuration and data errors (and bugs), 3 when
+    /// reading or writing a file failed (0 is success, 1 is "duplicates found" for `scan`).
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            Error::Io { .. } => 3,
+            _ => 2,
+        }
     }
     /// The message as the command line prints it: `error: …` and an optional `hint: …` line.
     pub fn render(&self) -> String {

@@ -4,6 +4,7 @@ mod cli;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use clap::Parser;
 use dupsweep::progress::{Bars, Progress, Silent};
@@ -27,28 +28,80 @@ fn whole_dump(
                 print!("{}", report.summary());
             }
             if command == Command::Scan && report.has_duplicates() {
-                ExitCode::from(1)
+                code(1)
             } else {
-                ExitCode::SUCCESS
+                code(0)
             }
         }
         Err(e) => {
-            eprintln!("{}", e.render());
-            ExitCode::from(e.exit_code() as u8)
+            log_error(&e);
+            code(e.exit_code() as u8)
         }
+    }
+}
+
+/// The exit code chosen, for the closing log line.
+static CODE: AtomicU8 = AtomicU8::new(0);
+/// `--log-format json`.
+static JSON_LOG: AtomicBool = AtomicBool::new(false);
+
+fn code(c: u8) -> ExitCode {
+    CODE.store(c, Ordering::SeqCst);
+    ExitCode::from(c)
+}
+
+/// An error on standard error: `error: …` and `hint: …`, or one JSON object.
+fn log_error(e: &dupsweep::Error) {
+    if JSON_LOG.load(Ordering::SeqCst) {
+        let line = serde_json::json!({
+            "level": "error",
+            "message": e.to_string(),
+            "hint": e.hint(),
+            "exit_code": e.exit_code(),
+        });
+        eprintln!("{line}");
+    } else {
+        eprintln!("{}", e.render());
     }
 }
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    let json_log = args.log_format == cli::LogFormat::Json;
+    JSON_LOG.store(json_log, Ordering::SeqCst);
+    let start = std::time::Instant::now();
+    let command = match &args.command {
+        cli::Cmd::Clean(_) => "clean",
+        cli::Cmd::Scan(_) => "scan",
+        cli::Cmd::Eval(_) => "eval",
+        cli::Cmd::Explain(_) => "explain",
+        cli::Cmd::Suggest(_) => "suggest",
+        cli::Cmd::Run(_) => "run",
+        cli::Cmd::History(_) => "history",
+    };
+    let exit = run(args);
+    if json_log {
+        let line = serde_json::json!({
+            "level": "info",
+            "message": "finished",
+            "command": command,
+            "exit_code": CODE.load(Ordering::SeqCst),
+            "elapsed_ms": start.elapsed().as_millis() as u64,
+        });
+        eprintln!("{line}");
+    }
+    exit
+}
+
+fn run(args: cli::Cli) -> ExitCode {
     let progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
         Box::new(Bars::new())
     } else {
         Box::new(Silent)
     };
     let fail = |e: dupsweep::Error| {
-        eprintln!("{}", e.render());
-        ExitCode::from(e.exit_code() as u8)
+        log_error(&e);
+        code(e.exit_code() as u8)
     };
     let parsed: dupsweep::Result<(Command, Layer, bool)> = match args.command {
         cli::Cmd::Clean(a) => {
@@ -74,6 +127,25 @@ fn main() -> ExitCode {
             a.detection
                 .layer_with_file(a.input)
                 .map(|l| (Command::Scan, l, a.json))
+        }
+        cli::Cmd::History(a) => {
+            return match dupsweep::emit::schedule::read(&a.dir) {
+                Ok(entries) => {
+                    if a.json {
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(&entries).unwrap_or_default()
+                        );
+                    } else {
+                        print!("{}", dupsweep::emit::schedule::render(&entries));
+                    }
+                    code(0)
+                }
+                Err(e) => {
+                    log_error(&e);
+                    code(e.exit_code() as u8)
+                }
+            };
         }
         cli::Cmd::Run(a) => {
             let flags = Layer {
@@ -105,7 +177,7 @@ fn main() -> ExitCode {
             return match out {
                 Ok(text) => {
                     print!("{text}");
-                    ExitCode::SUCCESS
+                    code(0)
                 }
                 Err(e) => fail(e),
             };
@@ -134,7 +206,7 @@ fn main() -> ExitCode {
                     }
                 });
             return match out {
-                Ok(()) => ExitCode::SUCCESS,
+                Ok(()) => code(0),
                 Err(e) => fail(e),
             };
         }
@@ -155,7 +227,7 @@ fn main() -> ExitCode {
                     print!("{}", outcome.report.summary());
                     print!("{}", ev.summary());
                 }
-                return ExitCode::SUCCESS;
+                return code(0);
             }
             if json {
                 print!("{}", outcome.report.to_json());
@@ -163,14 +235,14 @@ fn main() -> ExitCode {
                 print!("{}", outcome.report.summary());
             }
             if command == Command::Scan && outcome.has_duplicates() {
-                ExitCode::from(1)
+                code(1)
             } else {
-                ExitCode::SUCCESS
+                code(0)
             }
         }
         Err(e) => {
-            eprintln!("{}", e.render());
-            ExitCode::from(e.exit_code() as u8)
+            log_error(&e);
+            code(e.exit_code() as u8)
         }
     }
 }

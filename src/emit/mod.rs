@@ -4,5 +4,6 @@
 pub mod files;
 pub mod fuzzy;
 pub mod report;
+pub mod schedule;
 pub mod sql;
 pub mod tables;

@@ -396,6 +396,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         return Ok(report);
     }
 
+    let _lock = crate::emit::schedule::RunLock::acquire(&dump.out)?;
     progress.start("writing", None);
     // Everything that can fail on the data is done before the first file is written.
     let values: Vec<Values> = done
@@ -506,6 +507,19 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         w.write_all(json.as_bytes()).map_err(io_err(&dump.out))
     })?;
     outs.commit()?;
+    crate::emit::schedule::append(
+        &dump.out,
+        &crate::emit::schedule::HistoryEntry {
+            time: crate::emit::schedule::now(),
+            dupsweep_version: env!("CARGO_PKG_VERSION").into(),
+            command: "run".into(),
+            tables: report
+                .tables
+                .iter()
+                .map(|t| super::history_table(&t.report))
+                .collect(),
+        },
+    )?;
     progress.finish();
     Ok(report)
 }

@@ -140,6 +140,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     }
 
     let t = Instant::now();
+    let _lock = crate::emit::schedule::RunLock::acquire(&job.out)?;
     progress.start("writing", None);
     // Everything that can fail on the data is done before the first file is written.
     let values = sql::Values::from_table(&table)?;
@@ -190,11 +191,32 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
         w.write_all(json.as_bytes()).map_err(io_err(&job.out))
     })?;
     outs.commit()?;
+    crate::emit::schedule::append(
+        &job.out,
+        &crate::emit::schedule::HistoryEntry {
+            time: crate::emit::schedule::now(),
+            dupsweep_version: env!("CARGO_PKG_VERSION").into(),
+            command: "clean".into(),
+            tables: vec![history_table(&report)],
+        },
+    )?;
     progress.finish();
     Ok(Outcome {
         report,
         evaluation: None,
     })
+}
+
+/// A table's line in `history.jsonl`.
+pub(crate) fn history_table(r: &Report) -> crate::emit::schedule::HistoryTable {
+    crate::emit::schedule::HistoryTable {
+        table: r.options.table.clone(),
+        input: r.input.path.clone(),
+        sha256: r.input.sha256.clone(),
+        rows: r.input.rows,
+        groups: r.groups,
+        rows_removed: r.rows_removed,
+    }
 }
 
 /// What was written: (kind, path, rows).

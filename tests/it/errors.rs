@@ -135,7 +135,8 @@ fn usage_errors() {
 fn missing_input_file() {
     let w = Workdir::new();
     let run = w.run(&["clean", "nope.csv", "--out", "out"]);
-    assert_eq!(run.code(), 2);
+    // a file that cannot be read is an I/O error
+    assert_eq!(run.code(), 3);
     assert!(
         run.stderr()
             .starts_with("error: nope.csv: cannot read the input:"),

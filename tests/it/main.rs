@@ -6,4 +6,5 @@ mod dump;
 mod errors;
 mod fuzzy;
 mod replay;
+mod schedule;
 mod util;

@@ -1,0 +1,197 @@
+//! Scheduled runs: a lock so that two runs never write the same output folder, and
+//! `history.jsonl` in the output folder, one line per run (time, inputs and their hashes,
+//! per-table duplicate counts), which `dupsweep history DIR` turns into a trend.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The lock file's name inside the output folder.
+pub const LOCK_FILE: &str = ".dupsweep.lock";
+/// The history file's name inside the output folder.
+pub const HISTORY_FILE: &str = "history.jsonl";
+
+/// Held while a run writes into an output folder. The operating system releases the lock when
+/// the process ends, however it ends, so a crashed run never leaves the folder locked.
+pub struct RunLock {
+    dir: PathBuf,
+    file: Option<File>,
+    created_dir: bool,
+}
+
+impl RunLock {
+    /// Locks `dir` (creating it when missing), or fails when another run holds it.
+    pub fn acquire(dir: &Path) -> Result<RunLock> {
+        let created_dir = !dir.is_dir();
+        if created_dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
+        }
+        let path = dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, "cannot create the lock file", e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::io(
+                    dir,
+                    "another dupsweep run is writing this output folder",
+                    std::io::Error::new(
+                        std::io::ErrorKind::WouldBlock,
+                        format!("{} is locked", path.display()),
+                    ),
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io(&path, "cannot lock the output folder", e))
+            }
+        }
+        Ok(RunLock {
+            dir: dir.to_path_buf(),
+            file: Some(file),
+            created_dir,
+        })
+    }
+}
+
+impl Drop for RunLock {
+    /// Unlocks and removes the lock file; removes the folder too when this run created it and
+    /// left nothing in it (a failed run).
+    fn drop(&mut self) {
+        let path = self.dir.join(LOCK_FILE);
+        let _ = std::fs::remove_file(&path);
+        if let Some(f) = self.file.take() {
+            let _ = f.unlock();
+        }
+        if self.created_dir {
+            let _ = std::fs::remove_dir(&self.dir);
+        }
+    }
+}
+
+/// One table in a history line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryTable {
+    pub table: String,
+    pub input: String,
+    pub sha256: String,
+    pub rows: usize,
+    pub groups: usize,
+    pub rows_removed: usize,
+}
+
+/// One line of `history.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// When the run finished, UTC, RFC 3339.
+    pub time: String,
+    pub dupsweep_version: String,
+    pub command: String,
+    pub tables: Vec<HistoryTable>,
+}
+
+/// The current time, UTC, RFC 3339 to the second.
+pub fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// Appends one line to `dir/history.jsonl`.
+pub fn append(dir: &Path, entry: &HistoryEntry) -> Result<()> {
+    let path = dir.join(HISTORY_FILE);
+    let mut line = serde_json::to_string(entry).map_err(|e| Error::Internal(e.to_string()))?;
+    line.push('\n');
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, "cannot open the history file", e))?;
+    f.write_all(line.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(&path, "cannot write the history file", e))
+}
+
+/// Reads `dir/history.jsonl`; a line that is not an entry is an error naming it.
+pub fn read(dir: &Path) -> Result<Vec<HistoryEntry>> {
+    let path = dir.join(HISTORY_FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::io(&path, "cannot read the history file", e))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| {
+                Error::data(
+                    crate::error::Location::file(&path).line(i as u64 + 1),
+                    format!("not a history entry: {e}"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The trend for people: per run its time and the rows removed per table, then whether the
+/// last run found more or fewer duplicates than the one before.
+pub fn render(entries: &[HistoryEntry]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for e in entries {
+        for t in &e.tables {
+            if !names.contains(&t.table.as_str()) {
+                names.push(&t.table);
+            }
+        }
+    }
+    let mut out = String::new();
+    if entries.is_empty() {
+        out.push_str("no runs recorded yet\n");
+        return out;
+    }
+    let width: Vec<usize> = names.iter().map(|n| n.chars().count().max(6)).collect();
+    out.push_str(&format!("{:<21} {:<7}", "time (UTC)", "command"));
+    for (n, w) in names.iter().zip(&width) {
+        out.push_str(&format!(" {n:>w$}"));
+    }
+    out.push_str("   (duplicate rows removed per table)\n");
+    for e in entries {
+        out.push_str(&format!("{:<21} {:<7}", e.time, e.command));
+        for (n, w) in names.iter().zip(&width) {
+            let cell = e
+                .tables
+                .iter()
+                .find(|t| t.table == *n)
+                .map(|t| t.rows_removed.to_string())
+                .unwrap_or_else(|| "-".into());
+            out.push_str(&format!(" {cell:>w$}"));
+        }
+        out.push('\n');
+    }
+    if let [.., prev, last] = entries {
+        let total = |e: &HistoryEntry| e.tables.iter().map(|t| t.rows_removed).sum::<usize>();
+        let (a, b) = (total(prev), total(last));
+        let verdict = if b == 0 {
+            "the last run found no duplicates".to_owned()
+        } else if b > a {
+            format!("duplicates are coming back: {b} rows in the last run, {a} in the one before")
+        } else if b < a {
+            format!("fewer duplicates: {b} rows in the last run, {a} in the one before")
+        } else {
+            format!("as many duplicates as the run before: {b} rows")
+        };
+        out.push_str(&verdict);
+        out.push('\n');
+    }
+    out
+}

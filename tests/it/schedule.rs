@@ -1,0 +1,144 @@
+//! Scheduled runs: documented exit codes, `--log-format json`, no progress bars off a
+//! terminal, the output-folder lock, and `history.jsonl` with `dupsweep history`.
+
+use crate::util::{testdata, Workdir};
+
+fn clean(w: &Workdir, out: &str) -> crate::util::Run {
+    let input = testdata("school/students.csv");
+    w.run(&[
+        "clean",
+        &input,
+        "--pk",
+        "id",
+        "--ignore",
+        "updated_at",
+        "--out",
+        out,
+    ])
+}
+
+#[test]
+fn exit_codes_are_the_documented_ones() {
+    let w = Workdir::new();
+    let input = testdata("school/students.csv");
+    // 0: cleaned; nothing on standard error (no progress bars off a terminal)
+    let run = clean(&w, "out").ok();
+    assert_eq!(run.stderr(), "");
+    // 1: scan found duplicates; 0: scan found none
+    assert_eq!(w.run(&["scan", &input, "--pk", "id"]).code(), 1);
+    let cleaned = w.path("out/students.cleaned.csv");
+    let cleaned = cleaned.to_str().unwrap();
+    assert_eq!(
+        w.run(&["scan", cleaned, "--pk", "id", "--ignore", "updated_at"])
+            .code(),
+        0
+    );
+    // 2: usage and data errors
+    assert_eq!(w.run(&["clean", &input, "--keep", "newest"]).code(), 2);
+    w.write("ragged.csv", b"id,a\n1,x\n2\n");
+    assert_eq!(w.run(&["clean", "ragged.csv", "--out", "r"]).code(), 2);
+    // 3: a file that cannot be read
+    assert_eq!(w.run(&["clean", "missing.csv"]).code(), 3);
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let w = Workdir::new();
+    let input = testdata("school/students.csv");
+    let run = w.run(&["--log-format", "json", "clean", &input, "--keep", "newest"]);
+    assert_eq!(run.code(), 2);
+    let lines: Vec<serde_json::Value> = run
+        .stderr()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr());
+    assert_eq!(lines[0]["level"], "error");
+    assert_eq!(lines[0]["message"], "--keep \"newest\" is not a rule");
+    assert_eq!(lines[0]["exit_code"], 2);
+    assert!(lines[0]["hint"].as_str().unwrap().contains("most-complete"));
+    assert_eq!(lines[1]["message"], "finished");
+    assert_eq!(lines[1]["command"], "clean");
+    assert_eq!(lines[1]["exit_code"], 2);
+
+    let run = w.run(&["clean", &input, "--pk", "id", "--log-format", "json"]);
+    assert_eq!(run.code(), 0);
+    let last: serde_json::Value = serde_json::from_str(run.stderr().trim()).unwrap();
+    assert_eq!(last["exit_code"], 0);
+}
+
+#[test]
+fn a_locked_output_folder_is_refused() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("out")).unwrap();
+    let lock = std::fs::File::create(w.path("out/.dupsweep.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let run = clean(&w, "out");
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("another dupsweep run is writing this output folder"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path("out/students.cleaned.csv").exists());
+    // the same for a whole dump
+    let config = testdata("school/dupsweep.toml");
+    assert_eq!(w.run(&["run", &config, "--out", "out"]).code(), 3);
+    lock.unlock().unwrap();
+    drop(lock);
+    clean(&w, "out").ok();
+    assert!(w.path("out/students.cleaned.csv").exists());
+    // the lock file goes with the run
+    assert!(!w.path("out/.dupsweep.lock").exists());
+}
+
+#[test]
+fn history_records_every_run_and_shows_the_trend() {
+    let w = Workdir::new();
+    let config = testdata("school/dupsweep.toml");
+    w.run(&["run", &config, "--out", "out"]).ok();
+    w.run(&["run", &config, "--out", "out"]).ok();
+    let text = w.read_str("out/history.jsonl");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let t = &lines[0]["tables"];
+    assert_eq!(t[1]["table"], "students");
+    assert_eq!(t[1]["rows"], 136);
+    assert_eq!(t[1]["groups"], 12);
+    assert_eq!(t[1]["rows_removed"], 14);
+    assert_eq!(t[1]["sha256"].as_str().unwrap().len(), 64);
+    assert!(lines[0]["time"].as_str().unwrap().ends_with('Z'));
+
+    // the cleaned students, cleaned again into the same folder: no duplicates left
+    w.write("again.csv", &w.read("out/students.cleaned.csv"));
+    w.run(&[
+        "clean",
+        "again.csv",
+        "--table",
+        "students",
+        "--pk",
+        "id",
+        "--ignore",
+        "updated_at",
+        "--out",
+        "out",
+    ])
+    .ok();
+    let out = w.run(&["history", "out"]).ok().stdout();
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows.len(), 5, "{out}");
+    assert!(rows[0].starts_with("time (UTC)"), "{out}");
+    assert!(rows[1].contains(" run "), "{out}");
+    assert!(rows[3].contains(" clean "), "{out}");
+    assert_eq!(rows[4], "the last run found no duplicates");
+    let json: serde_json::Value =
+        serde_json::from_str(&w.run(&["history", "out", "--json"]).ok().stdout()).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+    // a folder without history
+    let run = w.run(&["history", "nowhere"]);
+    assert_eq!(run.code(), 3);
+}
