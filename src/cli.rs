@@ -108,6 +108,9 @@ pub struct RunArgs {
     /// Print the report as JSON instead of a summary
     #[arg(long)]
     pub json: bool,
+    /// Also write dump.<dialect>.prevent.sql: unique indexes that keep the duplicates from coming back
+    #[arg(long)]
+    pub prevent: bool,
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +230,9 @@ pub struct CleanArgs {
     /// Columns the SQL checks before deleting a row: all (every column unchanged since the dump) or key [default: all]
     #[arg(long, value_name = "all|key")]
     pub guard: Option<String>,
+    /// Also write T.<dialect>.prevent.sql: unique indexes that keep the duplicates from coming back
+    #[arg(long)]
+    pub prevent: bool,
 }
 
 #[derive(Debug, Args)]

@@ -106,12 +106,14 @@ fn run(args: cli::Cli) -> ExitCode {
     let parsed: dupsweep::Result<(Command, Layer, bool)> = match args.command {
         cli::Cmd::Clean(a) => {
             let (dialect, out, batch_size, guard) = (a.dialect, a.out, a.batch_size, a.guard);
+            let prevent = a.prevent.then_some(true);
             a.detection.layer_with_file(Some(a.input.clone())).map(|l| {
                 let flags = Layer {
                     dialect,
                     out,
                     batch_size,
                     guard,
+                    prevent,
                     ..Layer::default()
                 };
                 (Command::Clean, flags.over(l), false)
@@ -151,6 +153,7 @@ fn run(args: cli::Cli) -> ExitCode {
             let flags = Layer {
                 dialect: a.dialect,
                 out: a.out,
+                prevent: a.prevent.then_some(true),
                 ..Layer::default()
             };
             return whole_dump(Command::Clean, &a.config, flags, a.json, &*progress);

@@ -66,6 +66,8 @@ pub struct Dump {
     pub tables: Vec<TableJob>,
     pub out: PathBuf,
     pub dialects: Vec<DialectName>,
+    /// Write `dump.<dialect>.prevent.sql`.
+    pub prevent: bool,
 }
 
 impl Dump {
@@ -143,6 +145,9 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
         }
         if section.dialect.is_some() {
             return Err(here("dialect", name));
+        }
+        if section.prevent.is_some() {
+            return Err(here("prevent", name));
         }
         if section.table.is_some() {
             return Err(Error::usage(format!(
@@ -225,7 +230,9 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
         .first()
         .map(|t| t.job.dialects.clone())
         .unwrap_or_default();
+    let prevent = tables.iter().any(|t| t.job.prevent);
     Ok(Dump {
+        prevent,
         config: config.to_path_buf(),
         tables,
         out,

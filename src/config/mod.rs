@@ -42,6 +42,8 @@ pub struct Layer {
     pub max_group: Option<usize>,
     /// `eval`: the ground-truth entity column.
     pub truth: Option<String>,
+    /// Also write the DDL that keeps the duplicates from coming back (unique indexes).
+    pub prevent: Option<bool>,
     /// Whole dumps: `COLUMN = "TABLE.COLUMN"`, the table's foreign keys.
     pub foreign_keys: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -70,6 +72,7 @@ impl Layer {
             max_pairs: self.max_pairs.or(under.max_pairs),
             max_group: self.max_group.or(under.max_group),
             truth: self.truth.or(under.truth),
+            prevent: self.prevent.or(under.prevent),
             foreign_keys: self.foreign_keys.or(under.foreign_keys),
         }
     }
@@ -211,6 +214,8 @@ pub struct Job {
     pub fuzzy: Option<FuzzyOptions>,
     /// `eval`: the ground-truth entity column (never used for matching).
     pub truth: Option<String>,
+    /// Write the prevention DDL (`--prevent`).
+    pub prevent: bool,
 }
 
 fn parse_delimiter(s: &str) -> Result<u8> {
@@ -364,6 +369,7 @@ impl Layer {
             None
         };
         Ok(Job {
+            prevent: self.prevent.unwrap_or(false),
             fuzzy,
             truth: self.truth,
             input,

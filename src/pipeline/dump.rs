@@ -447,6 +447,21 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
             format!("dump.{}.undo.sql", dn.name()),
             sql::undo::dump_script(&*d, &plans, &header)?,
         ));
+        if dump.prevent {
+            let keyed: Vec<sql::prevent::Keyed> = done
+                .iter()
+                .map(|t| sql::prevent::Keyed {
+                    table: &t.dumped,
+                    key: &t.key,
+                    fuzzy: t.fuzzy.is_some(),
+                })
+                .collect();
+            let what = format!("the dump described by {}", dump.config.display());
+            scripts.push((
+                format!("dump.{}.prevent.sql", dn.name()),
+                sql::prevent::script(&*d, &keyed, &what)?,
+            ));
+        }
     }
 
     let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
@@ -489,7 +504,14 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
             use std::io::Write;
             w.write_all(script.as_bytes()).map_err(io_err(&dump.out))
         })?;
-        written.push(("sql", p, None));
+        let kind = if name.ends_with(".undo.sql") {
+            "undo"
+        } else if name.ends_with(".prevent.sql") {
+            "prevent"
+        } else {
+            "sql"
+        };
+        written.push((kind, p, None));
     }
     written.push(("report", dump.out.join("report.json"), None));
     report.outputs = written

@@ -171,6 +171,23 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
             w.write_all(undo.as_bytes()).map_err(io_err(&job.out))
         })?;
         outputs.push(("undo", p, None));
+        if job.prevent {
+            let ddl = sql::prevent::script(
+                &*sql::dialect(dialect),
+                &[sql::prevent::Keyed {
+                    table: &table,
+                    key: &key,
+                    fuzzy: fuzzy.is_some(),
+                }],
+                &format!("table {}", table.name),
+            )?;
+            let name = Outputs::file_name(&table.name, &format!("{}.prevent.sql", dialect.name()));
+            let p = outs.write(&name, |w| {
+                use std::io::Write;
+                w.write_all(ddl.as_bytes()).map_err(io_err(&job.out))
+            })?;
+            outputs.push(("prevent", p, None));
+        }
     }
 
     let report_path = job.out.join("report.json");

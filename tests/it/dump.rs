@@ -11,9 +11,9 @@ use crate::util::{records, testdata, Workdir};
 type Columns = Vec<(&'static str, &'static str)>;
 
 /// A table of the school dump: name, file, columns, primary key, constraints.
-struct SchoolTable {
-    name: &'static str,
-    columns: Columns,
+pub(crate) struct SchoolTable {
+    pub name: &'static str,
+    pub columns: Columns,
     pk: &'static [&'static str],
     constraints: Vec<String>,
 }
@@ -116,7 +116,7 @@ fn dialect(server: Server) -> &'static str {
 }
 
 /// Loads the school dump with its constraints.
-fn load_school(db: &Db, server: Server) -> Vec<SchoolTable> {
+pub(crate) fn load_school(db: &Db, server: Server) -> Vec<SchoolTable> {
     let tables = school(server);
     for t in &tables {
         db.load_with(

@@ -5,6 +5,7 @@ mod cli;
 mod dump;
 mod errors;
 mod fuzzy;
+mod prevent;
 mod replay;
 mod schedule;
 mod util;

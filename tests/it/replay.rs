@@ -178,6 +178,15 @@ impl Db {
         }
     }
 
+    /// Runs SQL that may fail; its output.
+    pub fn try_exec(&self, sql: &str) -> Output {
+        let mut c = self.client();
+        if self.server == Server::Postgres {
+            c.args(["-v", "ON_ERROR_STOP=1"]);
+        }
+        run_with_stdin(c, sql.as_bytes())
+    }
+
     /// Runs SQL, which must succeed.
     pub fn exec(&self, sql: &str) -> String {
         let mut c = self.client();

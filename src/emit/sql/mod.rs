@@ -4,6 +4,7 @@
 
 mod mysql;
 mod postgres;
+pub mod prevent;
 mod sqlite;
 pub mod undo;
 
@@ -453,6 +454,13 @@ pub trait Dialect {
     fn check(&self, label: &str, cond: &str, from: &str) -> String;
     /// `stmt` (an UPDATE), then a check that it changed 0 or `rows` rows.
     fn counted(&self, stmt: &str, label: &str, rows: usize) -> String;
+    /// The DDL that makes the key columns unique in `table` (quoted), as index `index`
+    /// (quoted); `cols`: quoted key columns and whether they hold long values (over 512 bytes).
+    /// NULL counts as one value, as in dupsweep's own comparison.
+    fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String;
+    /// The comment lines that say how this dialect's prevention DDL treats NULL, letter case
+    /// and long values, and whether it is transactional.
+    fn prevent_notes(&self) -> &'static [&'static str];
     /// What a `SELECT` of constants needs before its `WHERE` (`" FROM DUAL"` in MySQL).
     fn no_from(&self) -> &'static str {
         ""

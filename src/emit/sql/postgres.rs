@@ -76,6 +76,33 @@ impl Dialect for Postgres {
         "COMMIT;\n".into()
     }
 
+    fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {
+        let list: Vec<String> = cols
+            .iter()
+            .map(|(c, long)| {
+                if *long {
+                    format!("md5({c})")
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        format!(
+            "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({}) NULLS NOT DISTINCT;\n",
+            list.join(", ")
+        )
+    }
+
+    fn prevent_notes(&self) -> &'static [&'static str] {
+        &[
+            "PostgreSQL 15 or later (NULLS NOT DISTINCT: two rows with NULL in the same key column",
+            "count as duplicates, as dupsweep counts them). Text compares as the column's collation",
+            "does (deterministic collations: byte for byte). Columns with values over 512 bytes are",
+            "indexed by md5() (a B-tree entry holds at most about 2.7 kB). One transaction: if any",
+            "index cannot be built (duplicates left), none is.",
+        ]
+    }
+
     fn check(&self, label: &str, cond: &str, from: &str) -> String {
         let label = Self::undo_block_label(label);
         block(&format!("  SELECT ({cond}) INTO ok{from};\n  IF NOT coalesce(ok, false) THEN\n    RAISE EXCEPTION 'dupsweep: {label}: the table changed since the dump; nothing was changed';\n  END IF;\n"))

@@ -84,6 +84,27 @@ impl Dialect for Sqlite {
         "COMMIT;\n".into()
     }
 
+    fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {
+        // a unique index lets NULLs repeat: (col IS NULL, ifnull(col, '')) counts NULL as one
+        // value and keeps it apart from ''
+        let list: Vec<String> = cols
+            .iter()
+            .map(|(c, _)| format!("{c} IS NULL, ifnull({c}, '') COLLATE BINARY"))
+            .collect();
+        format!(
+            "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({});\n",
+            list.join(", ")
+        )
+    }
+
+    fn prevent_notes(&self) -> &'static [&'static str] {
+        &[
+            "SQLite: an expression index per key column, (col IS NULL, ifnull(col, '') COLLATE",
+            "BINARY), so NULL counts as one value (a plain unique index lets NULLs repeat) and text",
+            "compares byte for byte whatever the column's collation. One transaction.",
+        ]
+    }
+
     fn check(&self, label: &str, cond: &str, from: &str) -> String {
         format!(
             "INSERT INTO {GUARD} SELECT '{}', {cond}{from};\n",

@@ -1,0 +1,98 @@
+//! Prevention DDL (`--prevent`): unique indexes that enforce each table's duplicate key from
+//! now on, so the duplicates a cleanup removed cannot come back. Each dialect decides how (see
+//! [`super::Dialect::unique_key`]); the file says in comments how NULL, letter case and long
+//! values are treated. It fails on a table that still holds duplicates.
+
+use super::Dialect;
+use crate::error::{Error, Result};
+use crate::model::Table;
+
+/// A table and its duplicate key.
+pub struct Keyed<'a> {
+    pub table: &'a Table,
+    pub key: &'a [String],
+    /// True when fuzzy matching found the groups: only exact copies on the key are prevented.
+    pub fuzzy: bool,
+}
+
+/// The index's name: `dupsweep_<table>_key`, at most 54 bytes (MySQL adds `_hash` for its column).
+fn index_name(table: &str) -> String {
+    let mut name = String::from("dupsweep_");
+    for c in table.chars() {
+        if name.len() + c.len_utf8() > 50 {
+            break;
+        }
+        name.push(if c.is_alphanumeric() || c == '_' {
+            c
+        } else {
+            '_'
+        });
+    }
+    name.push_str("_key");
+    name
+}
+
+/// The DDL for `tables`, with a header saying what it does in this dialect.
+pub fn script(d: &dyn Dialect, tables: &[Keyed<'_>], what: &str) -> Result<String> {
+    let quote = |n: &str| {
+        d.ident(n).map_err(|e| {
+            Error::usage(format!(
+                "cannot write the name \"{n}\" in {} SQL: {e}",
+                d.name().name()
+            ))
+        })
+    };
+    let mut out = String::new();
+    let mut lines = vec![
+        format!(
+            "dupsweep {}: unique indexes that keep duplicates out of {what} from now on",
+            env!("CARGO_PKG_VERSION")
+        ),
+        "Run it after the cleanup script: it fails while a table still holds duplicates.".into(),
+    ];
+    lines.extend(d.prevent_notes().iter().map(|s| s.to_string()));
+    for l in lines {
+        out.push_str("-- ");
+        out.push_str(&super::comment_safe(&l));
+        out.push('\n');
+    }
+    let quoted: Vec<String> = tables
+        .iter()
+        .map(|k| quote(&k.table.name))
+        .collect::<Result<_>>()?;
+    let mut body = String::new();
+    for (k, t) in tables.iter().zip(&quoted) {
+        let texts = crate::detect::text_columns(k.table, k.key)?;
+        let mut cols = Vec::new();
+        for (name, text) in k.key.iter().zip(&texts) {
+            let long = text.iter().flatten().any(|v| v.len() > 512);
+            cols.push((quote(name)?, long));
+        }
+        body.push_str(&format!(
+            "-- table {}: key {}{}\n",
+            super::comment_safe(&k.table.name),
+            super::comment_safe(&k.key.join(", ")),
+            if k.fuzzy {
+                " (fuzzy duplicates, which differ, cannot be kept out by an index: only exact copies on the key are)"
+            } else {
+                ""
+            }
+        ));
+        body.push_str(&d.unique_key(t, &quote(&index_name(&k.table.name))?, &cols));
+    }
+    match d.name() {
+        // DDL commits on its own in MySQL/MariaDB: no transaction, no guard table
+        crate::config::DialectName::Mysql => out.push_str(&body),
+        crate::config::DialectName::Postgres => {
+            out.push_str("\\set ON_ERROR_STOP on\nBEGIN;\n");
+            out.push_str(&body);
+            out.push_str("COMMIT;\n");
+        }
+        crate::config::DialectName::Sqlite => {
+            out.push_str(".bail on\nBEGIN IMMEDIATE;\n");
+            out.push_str(&body);
+            out.push_str("COMMIT;\n");
+        }
+    }
+    Ok(out)
+}
