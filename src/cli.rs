@@ -84,6 +84,24 @@ foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for e
       duplicates are coming back
   dupsweep history cleaned/ --json")]
     History(HistoryArgs),
+    /// Write DIR/dupsweep.toml, a starting config for a folder of CSV or Parquet files: keys and foreign keys guessed from names and content
+    #[command(after_help = "Examples:
+  dupsweep init dumps/2026-11-25/
+      reads every table, guesses each primary key (a unique, non-NULL column named like a key),
+      the columns to leave out of the duplicate key (updated_at...), the keep rule and the
+      foreign keys (student_id -> students.id, checked on the values); writes
+      dumps/2026-11-25/dupsweep.toml with a comment beside each guess
+  dupsweep run dumps/2026-11-25/dupsweep.toml --out cleaned/")]
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder holding one file per table
+    pub dir: PathBuf,
+    /// Replace an existing DIR/dupsweep.toml
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

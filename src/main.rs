@@ -78,6 +78,7 @@ fn main() -> ExitCode {
         cli::Cmd::Suggest(_) => "suggest",
         cli::Cmd::Run(_) => "run",
         cli::Cmd::History(_) => "history",
+        cli::Cmd::Init(_) => "init",
     };
     let exit = run(args);
     if json_log {
@@ -129,6 +130,32 @@ fn run(args: cli::Cli) -> ExitCode {
             a.detection
                 .layer_with_file(a.input)
                 .map(|l| (Command::Scan, l, a.json))
+        }
+        cli::Cmd::Init(a) => {
+            let target = a.dir.join("dupsweep.toml");
+            let result = if target.exists() && !a.force {
+                Err(
+                    dupsweep::Error::usage(format!("{} exists already", target.display()))
+                        .with_hint("pass --force to replace it"),
+                )
+            } else {
+                dupsweep::pipeline::init::init(&a.dir, &*progress).and_then(|(text, summary)| {
+                    dupsweep::emit::files::write_atomic(&target, text.as_bytes(), &[])?;
+                    print!("{summary}");
+                    println!(
+                        "wrote {} (review its guesses before running it)",
+                        target.display()
+                    );
+                    Ok(())
+                })
+            };
+            return match result {
+                Ok(()) => code(0),
+                Err(e) => {
+                    log_error(&e);
+                    code(e.exit_code() as u8)
+                }
+            };
         }
         cli::Cmd::History(a) => {
             return match dupsweep::emit::schedule::read(&a.dir) {

@@ -2,6 +2,7 @@
 //! produced and the resolved [`Job`]; nothing here prints.
 
 pub mod dump;
+pub mod init;
 
 use std::time::Instant;
 

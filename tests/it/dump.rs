@@ -325,3 +325,94 @@ fn the_school_dump_run_reports_every_table() {
     assert_eq!(scan.code(), 1, "{}", scan.stderr());
     assert!(scan.stdout().contains("dump: 5 tables"));
 }
+
+/// `dupsweep init` on a copy of the school dump's files: keys and foreign keys guessed, a
+/// config that runs.
+#[test]
+fn init_guesses_a_config_that_runs() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("dump")).unwrap();
+    for t in ["students", "courses", "enrolments", "marks", "timetable"] {
+        let data = std::fs::read(testdata(&format!("school/{t}.csv"))).unwrap();
+        w.write(&format!("dump/{t}.csv"), &data);
+    }
+    let out = w.run(&["init", "dump"]).ok().stdout();
+    assert!(
+        out.contains("enrolments: 298 rows; primary key id; foreign keys student_id → students.id, course_code → courses.code"),
+        "{out}"
+    );
+    assert!(out.contains("courses: 11 rows; primary key code"), "{out}");
+    assert!(
+        out.contains("timetable: 25 rows; primary key none"),
+        "{out}"
+    );
+    let text = w.read_str("dump/dupsweep.toml");
+    assert!(
+        text.contains("ignore = [\"updated_at\"]\nkeep = \"max:updated_at\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("foreign-keys = { enrolment_id = \"enrolments.id\" }"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: \"course\" looks like a reference to courses.code"),
+        "{text}"
+    );
+    let run = w
+        .run(&["run", "dump/dupsweep.toml", "--out", "out"])
+        .ok()
+        .stdout();
+    assert!(
+        run.contains("students: 136 rows, 12 duplicate groups"),
+        "{run}"
+    );
+    // an existing config is kept unless --force
+    let again = w.run(&["init", "dump"]);
+    assert_eq!(again.code(), 2);
+    assert!(
+        again.stderr().contains("exists already"),
+        "{}",
+        again.stderr()
+    );
+    w.run(&["init", "dump", "--force"]).ok();
+    // a folder without tables
+    std::fs::create_dir_all(w.path("empty")).unwrap();
+    let none = w.run(&["init", "empty"]);
+    assert_eq!(none.code(), 2);
+    assert!(
+        none.stderr().contains("no CSV or Parquet file"),
+        "{}",
+        none.stderr()
+    );
+}
+
+/// A parent read from Parquet (typed integer ids) re-points CSV children the same way.
+#[test]
+fn a_parquet_parent_repoints_csv_children() {
+    let w = Workdir::new();
+    let config = std::fs::read_to_string(testdata("school/dupsweep.toml")).unwrap();
+    let dir = testdata("school");
+    let parquet = config
+        .replace("file = \"students.csv\"", "file = \"students.parquet\"")
+        .replace(
+            "\n[defaults]\n",
+            &format!("\nfolder = {dir:?}\n\n[defaults]\n"),
+        );
+    assert_ne!(parquet, config);
+    w.write("parquet.toml", parquet.as_bytes());
+    w.run(&["run", "parquet.toml", "--out", "p"]).ok();
+    w.run(&["run", &testdata("school/dupsweep.toml"), "--out", "c"])
+        .ok();
+    for f in [
+        "enrolments.cleaned.csv",
+        "enrolments.removed.csv",
+        "marks.cleaned.csv",
+    ] {
+        assert!(
+            w.read(&format!("p/{f}")) == w.read(&format!("c/{f}")),
+            "{f} differs"
+        );
+    }
+    assert!(w.path("p/students.cleaned.parquet").exists());
+}
