@@ -377,10 +377,10 @@ impl<'a> Plan<'a> {
         }
         // rows with the same new (or, to undo, old) values in the same columns share a statement
         let batches = |values: &Values| -> Vec<UpdateBatch> {
-            let mut by_target: std::collections::BTreeMap<
-                (Vec<usize>, Vec<Option<&str>>),
-                Vec<RowId>,
-            > = Default::default();
+            // (changed columns, their values) → rows
+            type Target<'v> = (Vec<usize>, Vec<Option<&'v str>>);
+            let mut by_target: std::collections::BTreeMap<Target, Vec<RowId>> =
+                Default::default();
             for (row, cols) in &per_row {
                 let vals = cols
                     .iter()

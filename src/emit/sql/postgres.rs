@@ -156,7 +156,7 @@ impl Dialect for Postgres {
 
 impl Postgres {
     fn undo_block_label(label: &str) -> String {
-        label.replace('%', "?").replace('\'', "?")
+        label.replace(['%', '\''], "?")
     }
 }
 
