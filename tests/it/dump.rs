@@ -416,3 +416,183 @@ fn a_parquet_parent_repoints_csv_children() {
     }
     assert!(w.path("p/students.cleaned.parquet").exists());
 }
+
+/// Rows added to children after the dump that point at a row the script deletes: the script
+/// stops before any deletion, so ON DELETE CASCADE (marks) or SET NULL never fires.
+#[test]
+fn a_new_child_of_a_deleted_row_stops_the_script_before_any_cascade() {
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        for (table, sql) in [
+            // a mark for an enrolment the script removes (CASCADE on marks.enrolment_id)
+            (
+                "marks",
+                "INSERT INTO {marks} VALUES (99999, {removed_enrolment}, 'retake', 50);",
+            ),
+            // an enrolment of a student the script removes
+            (
+                "enrolments",
+                "INSERT INTO {enrolments} VALUES (99999, {removed_student}, NULL, '2026-01-01');",
+            ),
+        ] {
+            let Some(db) = Db::create(server) else {
+                continue;
+            };
+            let w = Workdir::new();
+            run_school(&w, server);
+            let tables = load_school(&db, server);
+            let first_removed = |f: &str| records(&w.read(f), b',')[1][0].clone();
+            let q = |n: &str| match server {
+                Server::Mysql => format!("`{n}`"),
+                _ => format!("\"{n}\""),
+            };
+            let sql = sql
+                .replace("{marks}", &q("marks"))
+                .replace("{enrolments}", &q("enrolments"))
+                .replace(
+                    "{removed_enrolment}",
+                    &first_removed("out/enrolments.removed.csv"),
+                )
+                .replace(
+                    "{removed_student}",
+                    &first_removed("out/students.removed.csv"),
+                );
+            db.exec(&sql);
+            let before: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
+            let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
+            assert!(
+                !out.status.success(),
+                "{server:?}: ran although a new {table} row references a deleted row"
+            );
+            for (t, b) in tables.iter().zip(&before) {
+                assert_eq!(
+                    &db.dump(t.name, &t.columns),
+                    b,
+                    "{server:?}: {} changed",
+                    t.name
+                );
+            }
+        }
+    }
+}
+
+/// A foreign key the configuration does not declare, with ON DELETE CASCADE, on a table the
+/// script deletes from: the script refuses to run (single-table scripts too).
+#[test]
+fn an_undeclared_cascading_foreign_key_stops_the_script() {
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        let Some(db) = Db::create(server) else {
+            continue;
+        };
+        let w = Workdir::new();
+        let input = testdata("school/students.csv");
+        w.run(&[
+            "clean",
+            &input,
+            "--pk",
+            "id",
+            "--ignore",
+            "updated_at",
+            "--dialect",
+            dialect(server),
+            "--out",
+            "out",
+        ])
+        .ok();
+        let tables = load_school(&db, server);
+        let q = |n: &str| match server {
+            Server::Mysql => format!("`{n}`"),
+            _ => format!("\"{n}\""),
+        };
+        let int = if server == Server::Mysql {
+            "INT"
+        } else {
+            "integer"
+        };
+        db.exec(&format!(
+            "CREATE TABLE {} ({} {int}, FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE CASCADE){};",
+            q("lockers"),
+            q("student_id"),
+            q("student_id"),
+            q("students"),
+            q("id"),
+            if server == Server::Mysql {
+                " ENGINE=InnoDB"
+            } else {
+                ""
+            }
+        ));
+        let before = db.dump("students", &tables[0].columns);
+        let script = format!("out/students.{}.sql", dialect(server));
+        let out = db.run_script(&w.path(&script));
+        assert!(!out.status.success(), "{server:?}: {script} ran");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("does not re-point"), "{server:?}: {err}");
+        // the whole dump's script too: lockers.student_id is not in its configuration
+        run_school(&w, server);
+        let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
+        assert!(!out.status.success(), "{server:?}: the dump script ran");
+        assert_eq!(db.dump("students", &tables[0].columns), before);
+    }
+}
+
+/// With `guard = "key"`, a re-pointed column outside the key is still checked before it is
+/// overwritten: a mark moved to another enrolment since the dump stops the script.
+#[test]
+fn guard_key_still_checks_the_repointed_column() {
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        let Some(db) = Db::create(server) else {
+            continue;
+        };
+        let w = Workdir::new();
+        let config = std::fs::read_to_string(testdata("school/dupsweep.toml")).unwrap();
+        let dir = testdata("school");
+        let text = config
+            .replace(
+                "\n[defaults]\n",
+                &format!("\nfolder = {dir:?}\n\n[defaults]\nguard = \"key\"\n"),
+            )
+            .replace(
+                "key = [\"enrolment_id\", \"exam\"]",
+                "key = [\"exam\", \"mark\"]",
+            );
+        w.write("key.toml", text.as_bytes());
+        w.run(&[
+            "run",
+            "key.toml",
+            "--out",
+            "out",
+            "--dialect",
+            dialect(server),
+        ])
+        .ok();
+        let tables = load_school(&db, server);
+        let moved = records(&w.read("out/marks.repointed.csv"), b',');
+        let id = &moved[1][0];
+        let q = |n: &str| match server {
+            Server::Mysql => format!("`{n}`"),
+            _ => format!("\"{n}\""),
+        };
+        // another enrolment than the one the script expects
+        db.exec(&format!(
+            "INSERT INTO {} VALUES (99999, NULL, NULL, '2026-01-01'); UPDATE {} SET {} = 99999 WHERE {} = {id};",
+            q("enrolments"),
+            q("marks"),
+            q("enrolment_id"),
+            q("id")
+        ));
+        let before: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
+        let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
+        assert!(
+            !out.status.success(),
+            "{server:?}: overwrote a changed foreign key"
+        );
+        for (t, b) in tables.iter().zip(&before) {
+            assert_eq!(
+                &db.dump(t.name, &t.columns),
+                b,
+                "{server:?}: {} changed",
+                t.name
+            );
+        }
+    }
+}

@@ -379,8 +379,7 @@ impl<'a> Plan<'a> {
         let batches = |values: &Values| -> Vec<UpdateBatch> {
             // (changed columns, their values) → rows
             type Target<'v> = (Vec<usize>, Vec<Option<&'v str>>);
-            let mut by_target: std::collections::BTreeMap<Target, Vec<RowId>> =
-                Default::default();
+            let mut by_target: std::collections::BTreeMap<Target, Vec<RowId>> = Default::default();
             for (row, cols) in &per_row {
                 let vals = cols
                     .iter()
@@ -393,6 +392,10 @@ impl<'a> Plan<'a> {
             }
             let mut out = Vec::new();
             for ((set, _), rows) in by_target {
+                // the columns an update writes are always checked, whatever the guard
+                let mut columns = guard.clone();
+                columns.extend(set.iter().copied().filter(|c| !guard.contains(c)));
+                columns.sort_unstable();
                 for chunk in rows.chunks(job.batch_size.max(1)) {
                     out.push(UpdateBatch {
                         set: set.clone(),
@@ -400,7 +403,7 @@ impl<'a> Plan<'a> {
                             .iter()
                             .map(|&row| RowMatch {
                                 row,
-                                columns: guard.clone(),
+                                columns: columns.clone(),
                             })
                             .collect(),
                     });
@@ -461,6 +464,16 @@ pub trait Dialect {
     /// The comment lines that say how this dialect's prevention DDL treats NULL, letter case
     /// and long values, and whether it is transactional.
     fn prevent_notes(&self) -> &'static [&'static str];
+    /// A check, before the first deletion from `table` (its name as written), that no foreign
+    /// key the script does not re-point itself (`declared`: child table and column, as written)
+    /// references the table with `ON DELETE CASCADE`, `SET NULL` or `SET DEFAULT`: deleting a
+    /// duplicate would change such a child's rows behind the script's back.
+    fn no_silent_references(
+        &self,
+        table: &str,
+        declared: &[(String, String)],
+        label: &str,
+    ) -> String;
     /// What a `SELECT` of constants needs before its `WHERE` (`" FROM DUAL"` in MySQL).
     fn no_from(&self) -> &'static str {
         ""
@@ -473,6 +486,14 @@ pub fn dialect(name: DialectName) -> Box<dyn Dialect> {
         DialectName::Mysql => Box::new(MySql),
         DialectName::Sqlite => Box::new(Sqlite),
     }
+}
+
+/// The `(child table, column)` pairs a plan re-points, for [`Dialect::no_silent_references`].
+pub fn declared(plan: &Plan<'_>) -> Vec<(String, String)> {
+    plan.children
+        .iter()
+        .map(|c| (c.table.clone(), c.column.clone()))
+        .collect()
 }
 
 /// Shared rendering helpers: every dialect builds its statements from these.
@@ -618,21 +639,27 @@ impl<'p, 'a> Render<'p, 'a> {
         Ok(parts.join(", "))
     }
 
-    /// True when a child's column (quoted) holds the primary key of one of `rows`:
-    /// `col = v1 OR col = v2 …` (the primary key is one column).
+    /// True when a child's column (quoted) holds the primary key of one of `rows`, compared
+    /// as the database compares a foreign key (in the column's collation, so that a
+    /// case-insensitive match counts): `col IN (v1, v2, …)` (the primary key is one column).
     pub fn references(&self, col: &str, rows: &[RowMatch]) -> Result<String> {
         let Some(&pk) = self.plan.pk.first() else {
-            return Ok("FALSE".into());
+            return Ok("1 = 0".into());
         };
-        let parts = rows
-            .iter()
-            .map(|m| {
-                self.d
-                    .matches(col, self.plan.values.get(pk, m.row))
-                    .map_err(|e| self.value_error(m.row, pk, e))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(parts.join("\n    OR "))
+        let mut parts = Vec::with_capacity(rows.len());
+        for m in rows {
+            if let Some(v) = self.plan.values.get(pk, m.row) {
+                parts.push(
+                    self.d
+                        .literal(v)
+                        .map_err(|e| self.value_error(m.row, pk, e))?,
+                );
+            }
+        }
+        if parts.is_empty() {
+            return Ok("1 = 0".into());
+        }
+        Ok(format!("{col} IN ({})", parts.join(", ")))
     }
 
     /// Every column's value of a record, as literals (NULL for NULL), in column order.
@@ -747,18 +774,22 @@ pub fn label(name: &str) -> String {
     format!("table {}: ", safe_name(name))
 }
 
-/// A name with letters, digits, `_` and `-` only (others become `?`), for messages.
+/// A name with letters, digits, `_` and `-` only, at most 40 characters, for messages and
+/// labels: a name that had to be changed gets a short hash of itself, so two names never
+/// become one.
 pub fn safe_name(name: &str) -> String {
-    name.chars()
-        .take(60)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect()
+    let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if name.len() <= 40 && !name.is_empty() && name.chars().all(ok) {
+        return name.to_owned();
+    }
+    let kept: String = name
+        .chars()
+        .map(|c| if ok(c) { c } else { '?' })
+        .take(30)
+        .collect();
+    use sha2::Digest;
+    let h = crate::ingest::hex(&sha2::Sha256::digest(name.as_bytes())[..4]);
+    format!("{kept}~{h}")
 }
 
 /// Text safe inside a `--` comment line for every client: no control characters, no
@@ -775,4 +806,18 @@ pub fn scripts(plan: &Plan<'_>, dialects: &[DialectName]) -> Result<Vec<(Dialect
         .iter()
         .map(|&d| Ok((d, dialect(d).script(plan)?)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_name;
+
+    #[test]
+    fn safe_names_are_short_and_distinct() {
+        assert_eq!(safe_name("students"), "students");
+        assert_ne!(safe_name("élève"), safe_name("èlève"));
+        let long = "x".repeat(100);
+        assert!(safe_name(&long).len() <= 40);
+        assert_ne!(safe_name(&long), safe_name(&"x".repeat(101)));
+    }
 }

@@ -16,6 +16,8 @@ pub struct MySql;
 const GUARD: &str = "`dupsweep_guard`";
 const DRIFT: &str =
     "dupsweep guard failed: the table changed since the dump; the transaction is rolled back";
+const REFERENCES: &str =
+    "dupsweep guard failed: a foreign key that dupsweep does not re-point references the table with ON DELETE CASCADE or SET NULL; the transaction is rolled back";
 const ENGINE: &str =
     "dupsweep guard failed: the table is missing or not InnoDB, so a failure could not be rolled back";
 
@@ -85,6 +87,7 @@ impl Dialect for MySql {
         }
         out.push_str(&guard_table(&[&plan.table.name]));
         out.push_str("START TRANSACTION;\n");
+        out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
         out.push_str(&self.deletions(&r, "")?);
         out.push_str("COMMIT;\n");
         let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
@@ -100,6 +103,32 @@ impl Dialect for MySql {
 
     fn close(&self) -> String {
         format!("COMMIT;\nDROP TEMPORARY TABLE {GUARD};\n")
+    }
+
+    fn no_silent_references(
+        &self,
+        table: &str,
+        declared: &[(String, String)],
+        label: &str,
+    ) -> String {
+        let mut cond = format!(
+            "rc.CONSTRAINT_SCHEMA = DATABASE() AND rc.REFERENCED_TABLE_NAME = _utf8mb4 X'{}' AND rc.DELETE_RULE IN ('CASCADE', 'SET NULL', 'SET DEFAULT')",
+            hex(table)
+        );
+        if !declared.is_empty() {
+            let pairs: Vec<String> = declared
+                .iter()
+                .map(|(t, c)| format!("(_utf8mb4 X'{}', _utf8mb4 X'{}')", hex(t), hex(c)))
+                .collect();
+            cond.push_str(&format!(
+                "\n    AND (k.TABLE_NAME, k.COLUMN_NAME) NOT IN ({})",
+                pairs.join(", ")
+            ));
+        }
+        format!(
+            "INSERT INTO {GUARD} SELECT IF(COUNT(*) = 0, 'ok: {}no cascading foreign key', '{REFERENCES}') FROM information_schema.REFERENTIAL_CONSTRAINTS rc JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME AND k.TABLE_NAME = rc.TABLE_NAME\n    WHERE {cond};\n",
+            label.replace('\'', "?")
+        )
     }
 
     fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {
@@ -161,11 +190,21 @@ impl Dialect for MySql {
         let names: Vec<&str> = plans.iter().map(|p| p.table.name.as_str()).collect();
         out.push_str(&guard_table(&names));
         out.push_str("START TRANSACTION;\n");
+        for r in &renders {
+            if !r.plan.batches.is_empty() {
+                out.push_str(&self.no_silent_references(
+                    &r.plan.table.name,
+                    &super::declared(r.plan),
+                    &super::label(&r.plan.table.name),
+                ));
+            }
+        }
         // children before their parents
         for r in renders.iter().rev() {
             let label = super::label(&r.plan.table.name);
             let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
-            out.push_str(&self.deletions(r, &label)?);
+            // children were re-pointed before (they come first): none may still reference a
+            // row about to be deleted, in the column's own collation
             let deleted = r.plan.deleted();
             if !deleted.is_empty() {
                 for c in &r.plan.children {
@@ -182,6 +221,9 @@ impl Dialect for MySql {
                     ));
                 }
             }
+            // only now, with no child left pointing at them (checked above, so that ON DELETE
+            // CASCADE or SET NULL can never fire), the duplicates go
+            out.push_str(&self.deletions(r, &label)?);
             let t = &r.table;
             let total = r.plan.updates.len();
             for (i, u) in r.plan.updates.iter().enumerate() {
@@ -218,7 +260,10 @@ fn guard_table(tables: &[&str]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "DROP TEMPORARY TABLE IF EXISTS {GUARD};");
     let _ = writeln!(out, "CREATE TEMPORARY TABLE {GUARD} (`failure` VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY);");
-    let _ = writeln!(out, "INSERT INTO {GUARD} VALUES ('{DRIFT}'), ('{ENGINE}');");
+    let _ = writeln!(
+        out,
+        "INSERT INTO {GUARD} VALUES ('{DRIFT}'), ('{ENGINE}'), ('{REFERENCES}');"
+    );
     let mut names: Vec<String> = tables
         .iter()
         .map(|t| format!("_utf8mb4 X'{}'", hex(t)))

@@ -57,6 +57,7 @@ impl Dialect for Postgres {
             out.push_str("-- no duplicate rows: nothing to delete\n");
         } else {
             let _ = writeln!(out, "LOCK TABLE {t} IN SHARE ROW EXCLUSIVE MODE;");
+            out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
             out.push_str(&body);
         }
         out.push_str("COMMIT;\n");
@@ -74,6 +75,36 @@ impl Dialect for Postgres {
 
     fn close(&self) -> String {
         "COMMIT;\n".into()
+    }
+
+    fn no_silent_references(
+        &self,
+        table: &str,
+        declared: &[(String, String)],
+        label: &str,
+    ) -> String {
+        let reg = |t: &str| {
+            format!(
+                "to_regclass({})",
+                quote(&self.ident(t).unwrap_or_default()).unwrap_or_default()
+            )
+        };
+        let mut cond = format!(
+            "c.contype = 'f' AND c.confrelid = {} AND c.confdeltype IN ('c', 'n', 'd')",
+            reg(table)
+        );
+        if !declared.is_empty() {
+            let pairs: Vec<String> = declared
+                .iter()
+                .map(|(t, c)| format!("({}::oid, {})", reg(t), quote(c).unwrap_or_default()))
+                .collect();
+            cond.push_str(&format!(
+                "\n    AND (c.conrelid, a.attname::text) NOT IN ({})",
+                pairs.join(", ")
+            ));
+        }
+        let label = Self::undo_block_label(label);
+        block(&format!("  SELECT count(*) INTO n FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)\n    WHERE {cond};\n  IF n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}% foreign keys reference this table with ON DELETE CASCADE, SET NULL or SET DEFAULT from a table or column that dupsweep does not re-point: deleting its duplicates would change those rows; describe them in a dupsweep.toml (foreign-keys) and use dupsweep run; nothing was changed', n;\n  END IF;\n"))
     }
 
     fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {
@@ -132,11 +163,21 @@ impl Dialect for Postgres {
             "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;",
             names.join(", ")
         );
+        for r in &renders {
+            if !r.plan.batches.is_empty() {
+                out.push_str(&self.no_silent_references(
+                    &r.plan.table.name,
+                    &super::declared(r.plan),
+                    &super::label(&r.plan.table.name),
+                ));
+            }
+        }
         // children before their parents
         for r in renders.iter().rev() {
             let label = super::label(&r.plan.table.name);
             let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
-            out.push_str(&self.deletions(r, &label)?);
+            // children were re-pointed before (they come first): none may still reference a
+            // row about to be deleted, in the column's own collation
             let deleted = r.plan.deleted();
             if !deleted.is_empty() {
                 for c in &r.plan.children {
@@ -147,6 +188,9 @@ impl Dialect for Postgres {
                     out.push_str(&block(&b));
                 }
             }
+            // only now, with no child left pointing at them (checked above, so that ON DELETE
+            // CASCADE or SET NULL can never fire), the duplicates go
+            out.push_str(&self.deletions(r, &label)?);
             out.push_str(&self.updates(r, &label)?);
         }
         out.push_str("COMMIT;\n");

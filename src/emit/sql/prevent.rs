@@ -15,11 +15,14 @@ pub struct Keyed<'a> {
     pub fuzzy: bool,
 }
 
-/// The index's name: `dupsweep_<table>_key`, at most 54 bytes (MySQL adds `_hash` for its column).
+/// The index's name: `dupsweep_<table>_<hash>_key`, at most 54 bytes (MySQL adds `_hash` for
+/// its column); the hash of the whole table name keeps two tables' indexes apart even when
+/// their names differ only after the cut or in characters replaced by `_`.
 fn index_name(table: &str) -> String {
+    use sha2::Digest;
     let mut name = String::from("dupsweep_");
     for c in table.chars() {
-        if name.len() + c.len_utf8() > 50 {
+        if name.len() + c.len_utf8() > 40 {
             break;
         }
         name.push(if c.is_alphanumeric() || c == '_' {
@@ -28,6 +31,10 @@ fn index_name(table: &str) -> String {
             '_'
         });
     }
+    name.push('_');
+    name.push_str(&crate::ingest::hex(
+        &sha2::Sha256::digest(table.as_bytes())[..4],
+    ));
     name.push_str("_key");
     name
 }
@@ -95,4 +102,19 @@ pub fn script(d: &dyn Dialect, tables: &[Keyed<'_>], what: &str) -> Result<Strin
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_name;
+
+    #[test]
+    fn index_names_stay_apart() {
+        let a = index_name("customer_addresses_history_archive_2023_q1");
+        let b = index_name("customer_addresses_history_archive_2023_q2");
+        assert_ne!(a, b);
+        assert_ne!(index_name("a-b"), index_name("a_b"));
+        assert!(a.len() <= 54, "{a}");
+        assert!(index_name("élève").starts_with("dupsweep_élève_"));
+    }
 }

@@ -71,6 +71,7 @@ impl Dialect for Sqlite {
         }
         out.push_str(GUARD_TABLE);
         out.push_str("BEGIN IMMEDIATE;\n");
+        out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
         out.push_str(&self.deletions(&r, "")?);
         out.push_str("COMMIT;\n");
         Ok(out)
@@ -82,6 +83,32 @@ impl Dialect for Sqlite {
 
     fn close(&self) -> String {
         "COMMIT;\n".into()
+    }
+
+    fn no_silent_references(
+        &self,
+        table: &str,
+        declared: &[(String, String)],
+        label: &str,
+    ) -> String {
+        let mut cond = format!(
+            "m.type = 'table' AND f.\"table\" = {} COLLATE NOCASE AND f.on_delete IN ('CASCADE', 'SET NULL', 'SET DEFAULT')",
+            text(table)
+        );
+        if !declared.is_empty() {
+            let pairs: Vec<String> = declared
+                .iter()
+                .map(|(t, c)| format!("({}, {})", text(t), text(c)))
+                .collect();
+            cond.push_str(&format!(
+                "\n    AND (m.name, f.\"from\") NOT IN (VALUES {})",
+                pairs.join(", ")
+            ));
+        }
+        format!(
+            "INSERT INTO temp.\"dupsweep_references\" SELECT '{}no cascading foreign key', count(*) = 0 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f\n    WHERE {cond};\n",
+            label.replace('\'', "?")
+        )
     }
 
     fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {
@@ -131,11 +158,21 @@ impl Dialect for Sqlite {
         out.push_str("PRAGMA foreign_keys = ON;\n");
         out.push_str(GUARD_TABLE);
         out.push_str("BEGIN IMMEDIATE;\n");
+        for r in &renders {
+            if !r.plan.batches.is_empty() {
+                out.push_str(&self.no_silent_references(
+                    &r.plan.table.name,
+                    &super::declared(r.plan),
+                    &super::label(&r.plan.table.name),
+                ));
+            }
+        }
         // children before their parents
         for r in renders.iter().rev() {
             let label = super::label(&r.plan.table.name);
             let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
-            out.push_str(&self.deletions(r, &label)?);
+            // children were re-pointed before (they come first): none may still reference a
+            // row about to be deleted, in the column's own collation
             let deleted = r.plan.deleted();
             if !deleted.is_empty() {
                 for c in &r.plan.children {
@@ -150,6 +187,9 @@ impl Dialect for Sqlite {
                     );
                 }
             }
+            // only now, with no child left pointing at them (checked above, so that ON DELETE
+            // CASCADE or SET NULL can never fire), the duplicates go
+            out.push_str(&self.deletions(r, &label)?);
             let t = &r.table;
             let total = r.plan.updates.len();
             for (i, u) in r.plan.updates.iter().enumerate() {
@@ -171,7 +211,7 @@ impl Dialect for Sqlite {
     }
 }
 
-const GUARD_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS \"dupsweep_guard\" (\"step\" TEXT NOT NULL, \"ok\" INTEGER NOT NULL,\n  CONSTRAINT \"dupsweep guard failed: the table changed since the dump; the transaction is rolled back\" CHECK (\"ok\"));\n";
+const GUARD_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS \"dupsweep_guard\" (\"step\" TEXT NOT NULL, \"ok\" INTEGER NOT NULL,\n  CONSTRAINT \"dupsweep guard failed: the table changed since the dump; the transaction is rolled back\" CHECK (\"ok\"));\nCREATE TEMP TABLE IF NOT EXISTS \"dupsweep_references\" (\"step\" TEXT NOT NULL, \"ok\" INTEGER NOT NULL,\n  CONSTRAINT \"dupsweep guard failed: a foreign key that dupsweep does not re-point references the table with ON DELETE CASCADE, SET NULL or SET DEFAULT; describe it in a dupsweep.toml and use dupsweep run; the transaction is rolled back\" CHECK (\"ok\"));\n";
 
 impl Sqlite {
     /// The deletion batches; the guards' step names start with `label`.

@@ -5,7 +5,7 @@
 SET NAMES utf8mb4;
 DROP TEMPORARY TABLE IF EXISTS `dupsweep_guard`;
 CREATE TEMPORARY TABLE `dupsweep_guard` (`failure` VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY);
-INSERT INTO `dupsweep_guard` VALUES ('dupsweep guard failed: the table changed since the dump; the transaction is rolled back'), ('dupsweep guard failed: the table is missing or not InnoDB, so a failure could not be rolled back');
+INSERT INTO `dupsweep_guard` VALUES ('dupsweep guard failed: the table changed since the dump; the transaction is rolled back'), ('dupsweep guard failed: the table is missing or not InnoDB, so a failure could not be rolled back'), ('dupsweep guard failed: a foreign key that dupsweep does not re-point references the table with ON DELETE CASCADE or SET NULL; the transaction is rolled back');
 INSERT INTO `dupsweep_guard` SELECT IF(COUNT(*) = 1, 'ok: engine', 'dupsweep guard failed: the table is missing or not InnoDB, so a failure could not be rolled back') FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = _utf8mb4 X'73747564656e7473' AND ENGINE = 'InnoDB';
 START TRANSACTION;
 -- undo batch 1 of 1: 14 rows

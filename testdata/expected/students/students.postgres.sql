@@ -11,6 +11,18 @@ SET client_encoding = 'UTF8';
 SET standard_conforming_strings = on;
 BEGIN;
 LOCK TABLE "students" IN SHARE ROW EXCLUSIVE MODE;
+DO $dupsweep$
+DECLARE
+  n bigint;
+  ok boolean;
+BEGIN
+  SELECT count(*) INTO n FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+    WHERE c.contype = 'f' AND c.confrelid = to_regclass('"students"') AND c.confdeltype IN ('c', 'n', 'd');
+  IF n <> 0 THEN
+    RAISE EXCEPTION 'dupsweep: % foreign keys reference this table with ON DELETE CASCADE, SET NULL or SET DEFAULT from a table or column that dupsweep does not re-point: deleting its duplicates would change those rows; describe them in a dupsweep.toml (foreign-keys) and use dupsweep run; nothing was changed', n;
+  END IF;
+END
+$dupsweep$;
 DO $dupsweep1$
 DECLARE
   n bigint;

@@ -9,7 +9,11 @@
 .bail on
 CREATE TEMP TABLE IF NOT EXISTS "dupsweep_guard" ("step" TEXT NOT NULL, "ok" INTEGER NOT NULL,
   CONSTRAINT "dupsweep guard failed: the table changed since the dump; the transaction is rolled back" CHECK ("ok"));
+CREATE TEMP TABLE IF NOT EXISTS "dupsweep_references" ("step" TEXT NOT NULL, "ok" INTEGER NOT NULL,
+  CONSTRAINT "dupsweep guard failed: a foreign key that dupsweep does not re-point references the table with ON DELETE CASCADE, SET NULL or SET DEFAULT; describe it in a dupsweep.toml and use dupsweep run; the transaction is rolled back" CHECK ("ok"));
 BEGIN IMMEDIATE;
+INSERT INTO temp."dupsweep_references" SELECT 'no cascading foreign key', count(*) = 0 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+    WHERE m.type = 'table' AND f."table" = 'students' COLLATE NOCASE AND f.on_delete IN ('CASCADE', 'SET NULL', 'SET DEFAULT');
 -- batch 1 of 1: 14 rows
 INSERT INTO temp."dupsweep_guard" SELECT 'batch 1 survivors', count(*) = 12 FROM "students" WHERE
     ("id" = '2' COLLATE BINARY AND "first_name" = 'Elif' COLLATE BINARY AND "last_name" = 'Haddad' COLLATE BINARY AND "email" = 'elif.haddad2@school.example' COLLATE BINARY AND "birth_date" = '2014-01-28' COLLATE BINARY AND "grade" = '10' COLLATE BINARY AND "balance" = '461.05' COLLATE BINARY AND "active" = '1' COLLATE BINARY AND "notes" = '' COLLATE BINARY AND "updated_at" = '2026-01-19 09:21:00' COLLATE BINARY)

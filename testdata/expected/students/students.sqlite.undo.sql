@@ -6,6 +6,8 @@
 PRAGMA foreign_keys = ON;
 CREATE TEMP TABLE IF NOT EXISTS "dupsweep_guard" ("step" TEXT NOT NULL, "ok" INTEGER NOT NULL,
   CONSTRAINT "dupsweep guard failed: the table changed since the dump; the transaction is rolled back" CHECK ("ok"));
+CREATE TEMP TABLE IF NOT EXISTS "dupsweep_references" ("step" TEXT NOT NULL, "ok" INTEGER NOT NULL,
+  CONSTRAINT "dupsweep guard failed: a foreign key that dupsweep does not re-point references the table with ON DELETE CASCADE, SET NULL or SET DEFAULT; describe it in a dupsweep.toml and use dupsweep run; the transaction is rolled back" CHECK ("ok"));
 BEGIN IMMEDIATE;
 -- undo batch 1 of 1: 14 rows
 INSERT INTO "students" ("id", "first_name", "last_name", "email", "birth_date", "grade", "balance", "active", "notes", "updated_at") SELECT '10', 'Elif', 'Haddad', 'elif.haddad2@school.example', '2014-01-28', '10', '461.05', '1', '', '2026-01-19 09:21:00' WHERE NOT EXISTS (SELECT 1 FROM "students" WHERE "id" IN ('10'));
