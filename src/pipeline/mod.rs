@@ -143,52 +143,64 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     let t = Instant::now();
     let _lock = crate::emit::schedule::RunLock::acquire(&job.out)?;
     progress.start("writing", None);
-    // Everything that can fail on the data is done before the first file is written.
+    // The scripts (change, undo, prevention, per dialect) are rendered on the other core while
+    // the table files are written; a failure in either leaves nothing (the outputs are only
+    // renamed into place once everything succeeded).
     let values = sql::Values::from_table(&table)?;
     let plan = sql::plan(&table, &values, job, &key, &resolution, &matches);
-    let scripts = sql::scripts(&plan, &job.dialects)?;
     let mut outs = Outputs::new(&job.out, &[&job.input]);
-    let mut outputs = write_table_files(
-        &mut outs,
-        job,
-        &table,
-        &table,
-        &resolution,
-        fuzzy.as_ref(),
-        &Default::default(),
-    )?;
-
-    for (dialect, script) in scripts {
-        let name = Outputs::file_name(&table.name, &format!("{}.sql", dialect.name()));
-        let p = outs.write(&name, |w| {
-            use std::io::Write;
-            w.write_all(script.as_bytes()).map_err(io_err(&job.out))
-        })?;
-        outputs.push(("sql", p, None));
-        let undo = sql::undo::script(&*sql::dialect(dialect), &plan)?;
-        let name = Outputs::file_name(&table.name, &format!("{}.undo.sql", dialect.name()));
-        let p = outs.write(&name, |w| {
-            use std::io::Write;
-            w.write_all(undo.as_bytes()).map_err(io_err(&job.out))
-        })?;
-        outputs.push(("undo", p, None));
-        if job.prevent {
-            let ddl = sql::prevent::script(
-                &*sql::dialect(dialect),
-                &[sql::prevent::Keyed {
-                    table: &table,
-                    key: &key,
-                    fuzzy: fuzzy.is_some(),
-                }],
-                &format!("table {}", table.name),
-            )?;
-            let name = Outputs::file_name(&table.name, &format!("{}.prevent.sql", dialect.name()));
-            let p = outs.write(&name, |w| {
-                use std::io::Write;
-                w.write_all(ddl.as_bytes()).map_err(io_err(&job.out))
-            })?;
-            outputs.push(("prevent", p, None));
+    let render = || -> Result<Vec<(String, &'static str, String)>> {
+        use rayon::prelude::*;
+        let mut jobs = Vec::new();
+        for &d in &job.dialects {
+            jobs.push((d, "sql"));
+            jobs.push((d, "undo"));
+            if job.prevent {
+                jobs.push((d, "prevent"));
+            }
         }
+        jobs.par_iter()
+            .map(|&(d, kind)| {
+                let dialect = sql::dialect(d);
+                let (suffix, text) = match kind {
+                    "sql" => ("sql".to_owned(), dialect.script(&plan)?),
+                    "undo" => ("undo.sql".to_owned(), sql::undo::script(&*dialect, &plan)?),
+                    _ => (
+                        "prevent.sql".to_owned(),
+                        sql::prevent::script(
+                            &*dialect,
+                            &[sql::prevent::Keyed {
+                                table: &table,
+                                key: &key,
+                                fuzzy: fuzzy.is_some(),
+                            }],
+                            &format!("table {}", table.name),
+                        )?,
+                    ),
+                };
+                let name = Outputs::file_name(&table.name, &format!("{}.{suffix}", d.name()));
+                Ok((name, kind, text))
+            })
+            .collect()
+    };
+    let (scripts, written) = rayon::join(render, || {
+        write_table_files(
+            &mut outs,
+            job,
+            &table,
+            &table,
+            &resolution,
+            fuzzy.as_ref(),
+            &Default::default(),
+        )
+    });
+    let mut outputs = written?;
+    for (name, kind, text) in scripts? {
+        let p = outs.write(&name, |w| {
+            use std::io::Write;
+            w.write_all(text.as_bytes()).map_err(io_err(&job.out))
+        })?;
+        outputs.push((kind, p, None));
     }
 
     let report_path = job.out.join("report.json");
