@@ -89,7 +89,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 REPORT="$OUT/bench-$STAMP.md"
 {
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-    echo "Date: $(date -u +%Y-%m-%d); dupsweep $("$DUPSWEEP" --version | cut -d' ' -f2) (release build); $("$PY" -c 'import duckdb, polars, sys; print(f"DuckDB {duckdb.__version__}, Python Polars {polars.__version__}, Python {sys.version.split()[0]}")')"
+    echo "Date: $(date -u +%Y-%m-%d); dupsweep $("$DUPSWEEP" --version | cut -d' ' -f2) (release build of $(git rev-parse --short HEAD 2>/dev/null || echo 'an unknown commit')$(git diff --quiet HEAD 2>/dev/null || echo ', with uncommitted changes')); $("$PY" -c 'import duckdb, polars, sys; print(f"DuckDB {duckdb.__version__}, Python Polars {polars.__version__}, Python {sys.version.split()[0]}")')"
     echo "Command: scripts/bench.sh ${SIZES[*]} (RUNS=$RUNS, FORMATS=\"$FORMATS\"); median of $RUNS runs, peak RSS the largest of them"
     echo
     echo "| rows | format | tool | median wall | peak RSS | rows/s | dupsweep's time ÷ this | same rows removed |"
