@@ -38,6 +38,10 @@ pub struct TableDone {
     pub changes: Vec<Change>,
     /// Removed rows that were not duplicates in the dump, only after re-pointing.
     pub removed_after_repointing: usize,
+    /// Per foreign key (in the table's order): non-NULL values that equal no key of the parent.
+    pub unmatched: Vec<usize>,
+    /// Every primary-key value, as text (one-column keys only), for the children's checks.
+    keys: std::collections::HashSet<String>,
     map: SurvivorMap,
 }
 
@@ -48,6 +52,9 @@ pub struct RepointReport {
     pub references: String,
     /// Kept rows whose value was rewritten (the SQL updates them).
     pub rows: usize,
+    /// Non-NULL values in the dump that equal no key of the parent exactly (a database with a
+    /// case-insensitive or PAD SPACE collation may still match them; dupsweep leaves them).
+    pub unmatched_values: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -117,6 +124,18 @@ impl DumpReport {
                     String::new()
                 }
             ));
+        }
+        for t in &self.tables {
+            for r in t.repointed.iter().filter(|r| r.unmatched_values > 0) {
+                s.push_str(&format!(
+                    "warning: {} value{} of {}.{} equal no {} exactly; dupsweep leaves them as they are (under a case-insensitive or PAD SPACE collation the database may match them, and the script then stops at its reference check)\n",
+                    r.unmatched_values,
+                    if r.unmatched_values == 1 { "" } else { "s" },
+                    t.name,
+                    r.column,
+                    r.references
+                ));
+            }
         }
         let t = &self.totals;
         s.push_str(&format!(
@@ -214,6 +233,21 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
         let key = job.key_columns(&job.input, &dumped.columns)?;
         detect::check_primary_key(&dumped, &job.pk)?;
         check_foreign_keys(tj, &dumped, &done, dump)?;
+        let mut unmatched = Vec::new();
+        for fk in &tj.foreign_keys {
+            let parent = done
+                .iter()
+                .find(|d| d.name == fk.table)
+                .ok_or_else(|| Error::Internal(format!("parent {} not processed", fk.table)))?;
+            let text = detect::text_columns(&dumped, std::slice::from_ref(&fk.column))?;
+            unmatched.push(
+                text[0]
+                    .iter()
+                    .flatten()
+                    .filter(|v| !parent.keys.contains(*v))
+                    .count(),
+            );
+        }
         let mut work = dumped.clone();
         let mut changes = Vec::new();
         for fk in &tj.foreign_keys {
@@ -254,6 +288,17 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
             [pk] => repoint::survivor_map(&work, pk, &resolution)?,
             _ => SurvivorMap::new(),
         };
+        // the keys children may reference (only tables that are parents need them)
+        let keys = match job.pk.as_slice() {
+            [pk] if dump.children_of(&tj.name).next().is_some() => {
+                detect::text_columns(&dumped, std::slice::from_ref(pk))?[0]
+                    .iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect()
+            }
+            _ => Default::default(),
+        };
         done.push(TableDone {
             name: tj.name.clone(),
             dumped,
@@ -264,6 +309,8 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
             resolution,
             changes,
             removed_after_repointing,
+            unmatched,
+            keys,
             map,
         });
     }
@@ -358,9 +405,11 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         let repointed: Vec<RepointReport> = tj
             .foreign_keys
             .iter()
-            .map(|fk| {
+            .enumerate()
+            .map(|(i, fk)| {
                 let col = d.dumped.column_index(&fk.column);
                 RepointReport {
+                    unmatched_values: d.unmatched.get(i).copied().unwrap_or(0),
                     column: fk.column.clone(),
                     references: format!("{}.{}", fk.table, fk.references),
                     rows: d

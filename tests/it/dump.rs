@@ -596,3 +596,31 @@ fn guard_key_still_checks_the_repointed_column() {
         }
     }
 }
+
+/// A child value that equals no parent key exactly (`math-101` for `MATH-101`) is left as it
+/// is, and the run says so.
+#[test]
+fn unmatched_foreign_key_values_are_reported() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("dump")).unwrap();
+    for t in ["students", "courses", "enrolments", "marks", "timetable"] {
+        let mut data = std::fs::read_to_string(testdata(&format!("school/{t}.csv"))).unwrap();
+        if t == "enrolments" {
+            data = data.replacen(",MATH-101,", ",math-101,", 1);
+        }
+        w.write(&format!("dump/{t}.csv"), data.as_bytes());
+    }
+    let config = std::fs::read(testdata("school/dupsweep.toml")).unwrap();
+    w.write("dump/dupsweep.toml", &config);
+    let out = w
+        .run(&["run", "dump/dupsweep.toml", "--out", "out"])
+        .ok()
+        .stdout();
+    assert!(
+        out.contains("warning: 1 value of enrolments.course_code equal no courses.code exactly"),
+        "{out}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&w.read("out/report.json")).unwrap();
+    assert_eq!(report["tables"][2]["repointed"][0]["unmatched_values"], 1);
+    assert_eq!(report["tables"][2]["repointed"][1]["unmatched_values"], 0);
+}
