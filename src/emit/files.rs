@@ -92,6 +92,20 @@ impl Outputs {
         Ok(target)
     }
 
+    /// The output folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `name` with `text`; returns the final path.
+    pub fn write_text(&mut self, name: &str, text: &str) -> Result<PathBuf> {
+        let target = self.dir.join(name);
+        self.write(name, |w| {
+            w.write_all(text.as_bytes())
+                .map_err(|e| Error::io(&target, "cannot write", e))
+        })
+    }
+
     /// Renames every written file into place.
     pub fn commit(mut self) -> Result<()> {
         self.created_dir = false;

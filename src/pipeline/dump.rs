@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{ms, write_table_files, Command};
 use crate::config::dump::{Dump, ForeignKey, TableJob};
 use crate::detect::fuzzy::Fuzzy;
-use crate::emit::files::{io_err, Outputs};
+use crate::emit::files::Outputs;
 use crate::emit::report::{OutputReport, Report};
 use crate::emit::sql::{self, ChildRef, Values};
 use crate::emit::tables::{self, Sheet, SheetCol};
@@ -485,29 +485,29 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         plans.push(plan);
     }
     let header = dump_header(dump, &done, &report);
+    let keyed: Vec<sql::prevent::Keyed> = done
+        .iter()
+        .map(|t| sql::prevent::Keyed {
+            table: &t.dumped,
+            key: &t.key,
+            fuzzy: t.fuzzy.is_some(),
+        })
+        .collect();
+    let what = format!("the dump described by {}", dump.config.display());
     let mut scripts = Vec::new();
     for &dn in &dump.dialects {
         let d = sql::dialect(dn);
+        let name = |suffix: &str| format!("dump.{}.{suffix}", dn.name());
+        scripts.push((name("sql"), "sql", sql::dump::script(&*d, &plans, &header)?));
         scripts.push((
-            format!("dump.{}.sql", dn.name()),
-            d.dump_script(&plans, &header)?,
-        ));
-        scripts.push((
-            format!("dump.{}.undo.sql", dn.name()),
+            name("undo.sql"),
+            "undo",
             sql::undo::dump_script(&*d, &plans, &header)?,
         ));
         if dump.prevent {
-            let keyed: Vec<sql::prevent::Keyed> = done
-                .iter()
-                .map(|t| sql::prevent::Keyed {
-                    table: &t.dumped,
-                    key: &t.key,
-                    fuzzy: t.fuzzy.is_some(),
-                })
-                .collect();
-            let what = format!("the dump described by {}", dump.config.display());
             scripts.push((
-                format!("dump.{}.prevent.sql", dn.name()),
+                name("prevent.sql"),
+                "prevent",
                 sql::prevent::script(&*d, &keyed, &what)?,
             ));
         }
@@ -530,37 +530,12 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         if d.changes.iter().any(|c| d.resolution.kept[c.row.index()]) {
             let sheet = repointed_sheet(d, &tj.job)?;
             let rows = sheet.rows();
-            let p = match (&d.dumped.source.format, &d.dumped.raw) {
-                (Format::Csv { delimiter, .. }, Some(raw)) => {
-                    let name = Outputs::file_name(&d.name, "repointed.csv");
-                    outs.write(&name, |w| {
-                        sheet
-                            .write_csv(w, *delimiter, raw.newline)
-                            .map_err(io_err(&dump.out))
-                    })?
-                }
-                _ => {
-                    let mut df = sheet.frame()?;
-                    let name = Outputs::file_name(&d.name, "repointed.parquet");
-                    outs.write(&name, |w| tables::write_parquet(w, &mut df))?
-                }
-            };
+            let p = super::write_sheet(&mut outs, &d.dumped, "repointed", &sheet)?;
             written.push(("repointed", p, Some(rows)));
         }
     }
-    for (name, script) in scripts {
-        let p = outs.write(&name, |w| {
-            use std::io::Write;
-            w.write_all(script.as_bytes()).map_err(io_err(&dump.out))
-        })?;
-        let kind = if name.ends_with(".undo.sql") {
-            "undo"
-        } else if name.ends_with(".prevent.sql") {
-            "prevent"
-        } else {
-            "sql"
-        };
-        written.push((kind, p, None));
+    for (name, kind, text) in scripts {
+        written.push((kind, outs.write_text(&name, &text)?, None));
     }
     written.push(("report", dump.out.join("report.json"), None));
     report.outputs = written
@@ -572,11 +547,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         })
         .collect();
     report.total_ms = ms(start);
-    let json = report.to_json();
-    outs.write("report.json", |w| {
-        use std::io::Write;
-        w.write_all(json.as_bytes()).map_err(io_err(&dump.out))
-    })?;
+    outs.write_text("report.json", &report.to_json())?;
     outs.commit()?;
     crate::emit::schedule::append(
         &dump.out,

@@ -196,11 +196,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     });
     let mut outputs = written?;
     for (name, kind, text) in scripts? {
-        let p = outs.write(&name, |w| {
-            use std::io::Write;
-            w.write_all(text.as_bytes()).map_err(io_err(&job.out))
-        })?;
-        outputs.push((kind, p, None));
+        outputs.push((kind, outs.write_text(&name, &text)?, None));
     }
 
     let report_path = job.out.join("report.json");
@@ -215,11 +211,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
         .collect();
     report.timings.write_ms = ms(t);
     report.timings.total_ms = ms(start);
-    let json = report.to_json();
-    outs.write("report.json", |w| {
-        use std::io::Write;
-        w.write_all(json.as_bytes()).map_err(io_err(&job.out))
-    })?;
+    outs.write_text("report.json", &report.to_json())?;
     outs.commit()?;
     crate::emit::schedule::append(
         &job.out,
@@ -246,6 +238,32 @@ pub(crate) fn history_table(r: &Report) -> crate::emit::schedule::HistoryTable {
         rows: r.input.rows,
         groups: r.groups,
         rows_removed: r.rows_removed,
+    }
+}
+
+/// Writes a sheet (pairs, review, repointed) as `T.<kind>.csv` for a CSV input (its delimiter
+/// and line ends) or `T.<kind>.parquet`.
+pub(crate) fn write_sheet(
+    outs: &mut Outputs,
+    table: &Table,
+    kind: &str,
+    sheet: &tables::Sheet,
+) -> Result<std::path::PathBuf> {
+    match (&table.source.format, &table.raw) {
+        (Format::Csv { delimiter, .. }, Some(raw)) => {
+            let name = Outputs::file_name(&table.name, &format!("{kind}.csv"));
+            let path = outs.dir().join(&name);
+            outs.write(&name, |w| {
+                sheet
+                    .write_csv(w, *delimiter, raw.newline)
+                    .map_err(io_err(&path))
+            })
+        }
+        _ => {
+            let mut df = sheet.frame()?;
+            let name = Outputs::file_name(&table.name, &format!("{kind}.parquet"));
+            outs.write(&name, |w| tables::write_parquet(w, &mut df))
+        }
     }
 }
 
@@ -302,22 +320,7 @@ pub(crate) fn write_table_files(
         let review = emit::fuzzy::review_sheet(table, f, &*survivor)?;
         for (kind, sheet) in [("pairs", pairs), ("review", review)] {
             let rows = sheet.rows();
-            let p = match (&table.source.format, &table.raw) {
-                (Format::Csv { delimiter, .. }, Some(raw)) => {
-                    let name = Outputs::file_name(&table.name, &format!("{kind}.csv"));
-                    outs.write(&name, |w| {
-                        sheet
-                            .write_csv(w, *delimiter, raw.newline)
-                            .map_err(io_err(&job.out))
-                    })?
-                }
-                _ => {
-                    let mut df = sheet.frame()?;
-                    let name = Outputs::file_name(&table.name, &format!("{kind}.parquet"));
-                    outs.write(&name, |w| tables::write_parquet(w, &mut df))?
-                }
-            };
-            outputs.push((kind, p, Some(rows)));
+            outputs.push((kind, write_sheet(outs, table, kind, &sheet)?, Some(rows)));
         }
     }
 

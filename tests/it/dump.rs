@@ -19,10 +19,7 @@ pub(crate) struct SchoolTable {
 }
 
 fn school(s: Server) -> Vec<SchoolTable> {
-    let q = |n: &str| match s {
-        Server::Mysql => format!("`{n}`"),
-        _ => format!("\"{n}\""),
-    };
+    let q = |n: &str| s.quote(n);
     let (int, int_null, code, date, exam) = match s {
         Server::Mysql => (
             "INT NOT NULL",
@@ -103,16 +100,15 @@ fn school(s: Server) -> Vec<SchoolTable> {
 /// Runs the school dump's config into `w/out` for one dialect.
 fn run_school(w: &Workdir, server: Server) {
     let config = testdata("school/dupsweep.toml");
-    w.run(&["run", &config, "--out", "out", "--dialect", dialect(server)])
-        .ok();
-}
-
-fn dialect(server: Server) -> &'static str {
-    match server {
-        Server::Sqlite => "sqlite",
-        Server::Postgres => "postgres",
-        Server::Mysql => "mysql",
-    }
+    w.run(&[
+        "run",
+        &config,
+        "--out",
+        "out",
+        "--dialect",
+        server.dialect(),
+    ])
+    .ok();
 }
 
 /// Loads the school dump with its constraints.
@@ -132,10 +128,7 @@ pub(crate) fn load_school(db: &Db, server: Server) -> Vec<SchoolTable> {
 
 /// How many rows have a foreign key that names no parent row.
 fn orphans(db: &Db, server: Server) -> u64 {
-    let q = |n: &str| match server {
-        Server::Mysql => format!("`{n}`"),
-        _ => format!("\"{n}\""),
-    };
+    let q = |n: &str| server.quote(n);
     let sql = format!(
         "SELECT count(*) FROM (SELECT 'enrolment' AS kind, {e}.{id} FROM {e} WHERE {e}.{sid} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {s} WHERE {s}.{id} = {e}.{sid})
          UNION ALL SELECT 'enrolment', {e}.{id} FROM {e} WHERE {e}.{cc} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {c} WHERE {c}.{code} = {e}.{cc})
@@ -160,7 +153,7 @@ fn replay_school(server: Server) {
     let Some(db) = Db::create(server) else { return };
     let w = Workdir::new();
     run_school(&w, server);
-    let script = w.path(&format!("out/dump.{}.sql", dialect(server)));
+    let script = w.path(&format!("out/dump.{}.sql", server.dialect()));
     assert!(script.exists(), "no script: {}", script.display());
     let tables = load_school(&db, server);
     let original: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
@@ -203,7 +196,7 @@ fn replay_school(server: Server) {
         }
     }
     // the undo script puts every table back as it was dumped; twice changes nothing more
-    let undo = w.path(&format!("out/dump.{}.undo.sql", dialect(server)));
+    let undo = w.path(&format!("out/dump.{}.undo.sql", server.dialect()));
     for round in ["first", "second"] {
         let out = db.run_script(&undo);
         assert!(
@@ -238,6 +231,29 @@ fn the_school_dump_replays_on_mariadb() {
     replay_school(Server::Mysql);
 }
 
+/// Runs `w/out/dump.<dialect>.sql`, which must fail (else `why`) and leave every table as it
+/// was; returns its standard error.
+fn fails_and_changes_nothing(
+    db: &Db,
+    server: Server,
+    tables: &[SchoolTable],
+    w: &Workdir,
+    why: &str,
+) -> String {
+    let before: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
+    let out = db.run_script(&w.path(&format!("out/dump.{}.sql", server.dialect())));
+    assert!(!out.status.success(), "{server:?}: {why}");
+    for (t, b) in tables.iter().zip(&before) {
+        assert_eq!(
+            &db.dump(t.name, &t.columns),
+            b,
+            "{server:?}: {} changed",
+            t.name
+        );
+    }
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// A re-pointed enrolment changed after the dump: the whole script fails, no table changes.
 #[test]
 fn a_drifted_child_stops_the_whole_dump_script() {
@@ -250,29 +266,15 @@ fn a_drifted_child_stops_the_whole_dump_script() {
         let tables = load_school(&db, server);
         let repointed = records(&w.read("out/enrolments.repointed.csv"), b',');
         let id = &repointed[1][0];
-        let q = |n: &str| match server {
-            Server::Mysql => format!("`{n}`"),
-            _ => format!("\"{n}\""),
-        };
+        let q = |n: &str| server.quote(n);
         db.exec(&format!(
             "UPDATE {} SET {} = '2020-01-01' WHERE {} = {id};",
             q("enrolments"),
             q("enrolled_on"),
             q("id")
         ));
-        let before: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
-        let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
-        assert!(!out.status.success(), "{server:?}: ran on a drifted dump");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = fails_and_changes_nothing(&db, server, &tables, &w, "ran on a drifted dump");
         assert!(err.contains("changed since the dump"), "{server:?}: {err}");
-        for (t, b) in tables.iter().zip(&before) {
-            assert_eq!(
-                &db.dump(t.name, &t.columns),
-                b,
-                "{server:?}: {} changed",
-                t.name
-            );
-        }
     }
 }
 
@@ -441,10 +443,7 @@ fn a_new_child_of_a_deleted_row_stops_the_script_before_any_cascade() {
             run_school(&w, server);
             let tables = load_school(&db, server);
             let first_removed = |f: &str| records(&w.read(f), b',')[1][0].clone();
-            let q = |n: &str| match server {
-                Server::Mysql => format!("`{n}`"),
-                _ => format!("\"{n}\""),
-            };
+            let q = |n: &str| server.quote(n);
             let sql = sql
                 .replace("{marks}", &q("marks"))
                 .replace("{enrolments}", &q("enrolments"))
@@ -457,20 +456,13 @@ fn a_new_child_of_a_deleted_row_stops_the_script_before_any_cascade() {
                     &first_removed("out/students.removed.csv"),
                 );
             db.exec(&sql);
-            let before: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
-            let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
-            assert!(
-                !out.status.success(),
-                "{server:?}: ran although a new {table} row references a deleted row"
+            fails_and_changes_nothing(
+                &db,
+                server,
+                &tables,
+                &w,
+                &format!("ran although a new {table} row references a deleted row"),
             );
-            for (t, b) in tables.iter().zip(&before) {
-                assert_eq!(
-                    &db.dump(t.name, &t.columns),
-                    b,
-                    "{server:?}: {} changed",
-                    t.name
-                );
-            }
         }
     }
 }
@@ -493,16 +485,13 @@ fn an_undeclared_cascading_foreign_key_stops_the_script() {
             "--ignore",
             "updated_at",
             "--dialect",
-            dialect(server),
+            server.dialect(),
             "--out",
             "out",
         ])
         .ok();
         let tables = load_school(&db, server);
-        let q = |n: &str| match server {
-            Server::Mysql => format!("`{n}`"),
-            _ => format!("\"{n}\""),
-        };
+        let q = |n: &str| server.quote(n);
         let int = if server == Server::Mysql {
             "INT"
         } else {
@@ -522,14 +511,14 @@ fn an_undeclared_cascading_foreign_key_stops_the_script() {
             }
         ));
         let before = db.dump("students", &tables[0].columns);
-        let script = format!("out/students.{}.sql", dialect(server));
+        let script = format!("out/students.{}.sql", server.dialect());
         let out = db.run_script(&w.path(&script));
         assert!(!out.status.success(), "{server:?}: {script} ran");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("does not re-point"), "{server:?}: {err}");
         // the whole dump's script too: lockers.student_id is not in its configuration
         run_school(&w, server);
-        let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
+        let out = db.run_script(&w.path(&format!("out/dump.{}.sql", server.dialect())));
         assert!(!out.status.success(), "{server:?}: the dump script ran");
         assert_eq!(db.dump("students", &tables[0].columns), before);
     }
@@ -562,16 +551,13 @@ fn guard_key_still_checks_the_repointed_column() {
             "--out",
             "out",
             "--dialect",
-            dialect(server),
+            server.dialect(),
         ])
         .ok();
         let tables = load_school(&db, server);
         let moved = records(&w.read("out/marks.repointed.csv"), b',');
         let id = &moved[1][0];
-        let q = |n: &str| match server {
-            Server::Mysql => format!("`{n}`"),
-            _ => format!("\"{n}\""),
-        };
+        let q = |n: &str| server.quote(n);
         // another enrolment than the one the script expects
         db.exec(&format!(
             "INSERT INTO {} VALUES (99999, NULL, NULL, '2026-01-01'); UPDATE {} SET {} = 99999 WHERE {} = {id};",
@@ -580,20 +566,7 @@ fn guard_key_still_checks_the_repointed_column() {
             q("enrolment_id"),
             q("id")
         ));
-        let before: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
-        let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
-        assert!(
-            !out.status.success(),
-            "{server:?}: overwrote a changed foreign key"
-        );
-        for (t, b) in tables.iter().zip(&before) {
-            assert_eq!(
-                &db.dump(t.name, &t.columns),
-                b,
-                "{server:?}: {} changed",
-                t.name
-            );
-        }
+        fails_and_changes_nothing(&db, server, &tables, &w, "overwrote a changed foreign key");
     }
 }
 

@@ -8,19 +8,8 @@ use std::path::Path;
 use crate::replay::{students_columns, Db, Server};
 use crate::util::{testdata, Workdir};
 
-fn dialect(s: Server) -> &'static str {
-    match s {
-        Server::Sqlite => "sqlite",
-        Server::Postgres => "postgres",
-        Server::Mysql => "mysql",
-    }
-}
-
 fn q(s: Server, n: &str) -> String {
-    match s {
-        Server::Mysql => format!("`{n}`"),
-        _ => format!("\"{n}\""),
-    }
+    s.quote(n)
 }
 
 /// `INSERT INTO t (cols) SELECT <cols with the first replaced> FROM t WHERE cond LIMIT 1`.
@@ -51,7 +40,7 @@ fn prevent_on_students(server: Server) {
         "--keep",
         "max:updated_at",
         "--dialect",
-        dialect(server),
+        server.dialect(),
         "--prevent",
         "--out",
         "out",
@@ -59,7 +48,7 @@ fn prevent_on_students(server: Server) {
     .ok();
     let cols = students_columns(server);
     db.load("students", &cols, &["id"], Path::new(&input));
-    let ddl = w.path(&format!("out/students.{}.prevent.sql", dialect(server)));
+    let ddl = w.path(&format!("out/students.{}.prevent.sql", server.dialect()));
     let before = db.dump("students", &cols);
     let out = db.run_script(&ddl);
     assert!(
@@ -68,7 +57,7 @@ fn prevent_on_students(server: Server) {
     );
     assert_eq!(db.dump("students", &cols), before);
 
-    let out = db.run_script(&w.path(&format!("out/students.{}.sql", dialect(server))));
+    let out = db.run_script(&w.path(&format!("out/students.{}.sql", server.dialect())));
     assert!(
         out.status.success(),
         "{}",
@@ -111,14 +100,14 @@ fn prevent_on_the_school_dump(server: Server) {
         "--out",
         "out",
         "--dialect",
-        dialect(server),
+        server.dialect(),
         "--prevent",
     ])
     .ok();
     let tables = crate::dump::load_school(&db, server);
-    let ddl = w.path(&format!("out/dump.{}.prevent.sql", dialect(server)));
+    let ddl = w.path(&format!("out/dump.{}.prevent.sql", server.dialect()));
     assert!(!db.run_script(&ddl).status.success(), "{server:?}");
-    let out = db.run_script(&w.path(&format!("out/dump.{}.sql", dialect(server))));
+    let out = db.run_script(&w.path(&format!("out/dump.{}.sql", server.dialect())));
     assert!(
         out.status.success(),
         "{}",

@@ -20,7 +20,15 @@ pub(crate) enum Server {
 }
 
 impl Server {
-    fn dialect(self) -> &'static str {
+    /// A quoted identifier.
+    pub fn quote(self, name: &str) -> String {
+        match self {
+            Server::Mysql => format!("`{name}`"),
+            _ => format!("\"{name}\""),
+        }
+    }
+
+    pub fn dialect(self) -> &'static str {
         match self {
             Server::Sqlite => "sqlite",
             Server::Postgres => "postgres",

@@ -2,6 +2,7 @@
 //! batches, with which guards) is built here once; each [`Dialect`] renders it: identifier
 //! quoting, literal encoding, guards, transaction. No value is formatted into SQL elsewhere.
 
+pub mod dump;
 mod mysql;
 mod postgres;
 pub mod prevent;
@@ -440,12 +441,13 @@ pub trait Dialect {
     fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String>;
     /// The whole script.
     fn script(&self, plan: &Plan<'_>) -> Result<String>;
-    /// A whole dump's script: per table (children before parents; `plans` come parents first)
-    /// its deletions, the check that no child references a deleted row, then its re-pointing
-    /// updates; one transaction.
-    fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String>;
+    /// How the script is run, for its header.
+    fn run_line(&self) -> &'static str;
+    /// The deletion batches of a plan; guard labels and messages start with `label`.
+    fn delete_batches(&self, r: &Render<'_, '_>, label: &str) -> Result<String>;
 
-    // Primitives of the undo scripts (`undo.rs`), which are the same in every dialect.
+    // Primitives of the whole-dump and undo scripts (`dump.rs`, `undo.rs`), which are the
+    // same in every dialect.
 
     /// The statements before the first change: settings, guard table, transaction, locks.
     /// `tables`: the quoted names of the tables the script changes; `names`: as written.

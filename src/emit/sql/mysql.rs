@@ -79,7 +79,7 @@ impl Dialect for MySql {
 
     fn script(&self, plan: &Plan<'_>) -> Result<String> {
         let r = Render::new(self, plan)?;
-        let mut out = r.header("mariadb DATABASE < THIS_FILE  (or mysql; without --force, so it stops at the first error)");
+        let mut out = r.header(self.run_line());
         out.push_str("SET NAMES utf8mb4;\n");
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
@@ -92,6 +92,14 @@ impl Dialect for MySql {
         out.push_str("COMMIT;\n");
         let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
         Ok(out)
+    }
+
+    fn run_line(&self) -> &'static str {
+        "mariadb DATABASE < THIS_FILE  (or mysql; without --force, so it stops at the first error)"
+    }
+
+    fn delete_batches(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+        self.deletions(r, label)
     }
 
     fn open(&self, _tables: &[String], names: &[&str]) -> String {
@@ -177,80 +185,6 @@ impl Dialect for MySql {
 
     fn no_from(&self) -> &'static str {
         " FROM DUAL"
-    }
-
-    fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
-        let renders = plans
-            .iter()
-            .map(|p| Render::new(self, p))
-            .collect::<Result<Vec<_>>>()?;
-        let mut out = header.to_owned();
-        out.push_str("-- run: mariadb DATABASE < THIS_FILE  (or mysql; without --force, so it stops at the first error)\n");
-        out.push_str("SET NAMES utf8mb4;\n");
-        let names: Vec<&str> = plans.iter().map(|p| p.table.name.as_str()).collect();
-        out.push_str(&guard_table(&names));
-        out.push_str("START TRANSACTION;\n");
-        for r in &renders {
-            if !r.plan.batches.is_empty() {
-                out.push_str(&self.no_silent_references(
-                    &r.plan.table.name,
-                    &super::declared(r.plan),
-                    &super::label(&r.plan.table.name),
-                ));
-            }
-        }
-        // children before their parents
-        for r in renders.iter().rev() {
-            let label = super::label(&r.plan.table.name);
-            let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
-            // children were re-pointed before (they come first): none may still reference a
-            // row about to be deleted, in the column's own collation
-            let deleted = r.plan.deleted();
-            if !deleted.is_empty() {
-                for c in &r.plan.children {
-                    let child = r.other(&c.table)?;
-                    let col = r.other(&c.column)?;
-                    out.push_str(&check(
-                        "COUNT(*) = 0",
-                        &format!(
-                            "ok: {label}no row of {}.{} references a deleted row",
-                            super::safe_name(&c.table),
-                            super::safe_name(&c.column)
-                        ),
-                        &format!(" FROM {child} WHERE\n    {}", r.references(&col, &deleted)?),
-                    ));
-                }
-            }
-            // only now, with no child left pointing at them (checked above, so that ON DELETE
-            // CASCADE or SET NULL can never fire), the duplicates go
-            out.push_str(&self.deletions(r, &label)?);
-            let t = &r.table;
-            let total = r.plan.updates.len();
-            for (i, u) in r.plan.updates.iter().enumerate() {
-                let n = i + 1;
-                let rows = u.rows.len();
-                let pk_in = r.pk_in(&u.rows)?;
-                let _ = writeln!(out, "-- re-pointing {n} of {total}: {rows} rows");
-                let _ = writeln!(
-                    out,
-                    "UPDATE {t} SET {}\n    WHERE {pk_in}\n    AND ({});",
-                    r.set_list(u)?,
-                    r.any_match(&u.rows)?
-                );
-                out.push_str("SET @dupsweep_changed = ROW_COUNT();\n");
-                out.push_str(&check(
-                    &format!("@dupsweep_changed IN (0, {rows}) AND COUNT(*) = {rows}"),
-                    &format!("ok: {label}re-pointing {n}"),
-                    &format!(
-                        " FROM {t} WHERE {pk_in}\n    AND ({})",
-                        r.any_match_after(&u.rows)?
-                    ),
-                ));
-            }
-        }
-        out.push_str("COMMIT;\n");
-        let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
-        Ok(out)
     }
 }
 

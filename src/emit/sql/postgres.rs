@@ -49,8 +49,7 @@ impl Dialect for Postgres {
         let r = Render::new(self, plan)?;
         let t = &r.table;
         let body = self.deletions(&r, "")?;
-        let mut out = r
-            .header("psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)");
+        let mut out = r.header(self.run_line());
         out.push_str(PRELUDE);
         out.push_str("BEGIN;\n");
         if plan.batches.is_empty() {
@@ -62,6 +61,14 @@ impl Dialect for Postgres {
         }
         out.push_str("COMMIT;\n");
         Ok(out)
+    }
+
+    fn run_line(&self) -> &'static str {
+        "psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)"
+    }
+
+    fn delete_batches(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+        self.deletions(r, label)
     }
 
     fn open(&self, tables: &[String], _names: &[&str]) -> String {
@@ -143,59 +150,6 @@ impl Dialect for Postgres {
         let label = Self::undo_block_label(label);
         block(&format!("  {stmt};\n  GET DIAGNOSTICS n = ROW_COUNT;\n  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was changed', n;\n  END IF;\n"))
     }
-
-    fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
-        let renders = plans
-            .iter()
-            .map(|p| Render::new(self, p))
-            .collect::<Result<Vec<_>>>()?;
-        let mut out = header.to_owned();
-        let _ = writeln!(
-            out,
-            "-- run: psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)"
-        );
-        out.push_str(PRELUDE);
-        out.push_str("BEGIN;\n");
-        let mut names: Vec<&str> = renders.iter().map(|r| r.table.as_str()).collect();
-        names.sort_unstable();
-        let _ = writeln!(
-            out,
-            "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;",
-            names.join(", ")
-        );
-        for r in &renders {
-            if !r.plan.batches.is_empty() {
-                out.push_str(&self.no_silent_references(
-                    &r.plan.table.name,
-                    &super::declared(r.plan),
-                    &super::label(&r.plan.table.name),
-                ));
-            }
-        }
-        // children before their parents
-        for r in renders.iter().rev() {
-            let label = super::label(&r.plan.table.name);
-            let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
-            // children were re-pointed before (they come first): none may still reference a
-            // row about to be deleted, in the column's own collation
-            let deleted = r.plan.deleted();
-            if !deleted.is_empty() {
-                for c in &r.plan.children {
-                    let child = r.other(&c.table)?;
-                    let col = r.other(&c.column)?;
-                    let refs = r.references(&col, &deleted)?;
-                    let b = format!("  SELECT count(*) INTO n FROM {child} WHERE\n    {refs};\n  IF n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}% rows of {}.{} still reference a deleted row; nothing was changed', n;\n  END IF;\n", super::safe_name(&c.table), super::safe_name(&c.column));
-                    out.push_str(&block(&b));
-                }
-            }
-            // only now, with no child left pointing at them (checked above, so that ON DELETE
-            // CASCADE or SET NULL can never fire), the duplicates go
-            out.push_str(&self.deletions(r, &label)?);
-            out.push_str(&self.updates(r, &label)?);
-        }
-        out.push_str("COMMIT;\n");
-        Ok(out)
-    }
 }
 
 impl Postgres {
@@ -219,36 +173,6 @@ fn block(b: &str) -> String {
 }
 
 impl Postgres {
-    /// The re-pointing updates of a whole dump's table, one `DO` block per batch.
-    fn updates(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
-        let t = &r.table;
-        let mut out = String::new();
-        let total = r.plan.updates.len();
-        for (i, u) in r.plan.updates.iter().enumerate() {
-            let n = i + 1;
-            let rows = u.rows.len();
-            let pk_in = r.pk_in(&u.rows)?;
-            let mut b = String::new();
-            let _ = writeln!(b, "  -- re-pointing {n} of {total}: {rows} rows");
-            let _ = writeln!(
-                b,
-                "  UPDATE {t} SET {}\n    WHERE {pk_in}\n    AND ({});",
-                r.set_list(u)?,
-                r.any_match(&u.rows)?
-            );
-            let _ = writeln!(b, "  GET DIAGNOSTICS n = ROW_COUNT;");
-            let _ = writeln!(b, "  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}re-pointing {n}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was changed', n;\n  END IF;");
-            let _ = writeln!(
-                b,
-                "  SELECT count(*) INTO n FROM {t} WHERE {pk_in}\n    AND ({});",
-                r.any_match_after(&u.rows)?
-            );
-            let _ = writeln!(b, "  IF n <> {rows} THEN\n    RAISE EXCEPTION 'dupsweep: {label}re-pointing {n}: only % of the {rows} rows hold the re-pointed values; the table changed since the dump, nothing was changed', n;\n  END IF;");
-            out.push_str(&block(&b));
-        }
-        Ok(out)
-    }
-
     /// The deletion batches, one `DO` block each; messages start with `label`.
     fn deletions(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
         let plan = r.plan;

@@ -63,7 +63,7 @@ impl Dialect for Sqlite {
 
     fn script(&self, plan: &Plan<'_>) -> Result<String> {
         let r = Render::new(self, plan)?;
-        let mut out = r.header("sqlite3 DATABASE_FILE < THIS_FILE");
+        let mut out = r.header(self.run_line());
         out.push_str(".bail on\n");
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
@@ -75,6 +75,14 @@ impl Dialect for Sqlite {
         out.push_str(&self.deletions(&r, "")?);
         out.push_str("COMMIT;\n");
         Ok(out)
+    }
+
+    fn run_line(&self) -> &'static str {
+        "sqlite3 DATABASE_FILE < THIS_FILE"
+    }
+
+    fn delete_batches(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+        self.deletions(r, label)
     }
 
     fn open(&self, _tables: &[String], _names: &[&str]) -> String {
@@ -144,70 +152,6 @@ impl Dialect for Sqlite {
             "{stmt};\nINSERT INTO {GUARD} SELECT '{}', changes() IN (0, {rows});\n",
             label.replace('\'', "?")
         )
-    }
-
-    fn dump_script(&self, plans: &[Plan<'_>], header: &str) -> Result<String> {
-        let renders = plans
-            .iter()
-            .map(|p| Render::new(self, p))
-            .collect::<Result<Vec<_>>>()?;
-        let mut out = header.to_owned();
-        out.push_str("-- run: sqlite3 DATABASE_FILE < THIS_FILE\n");
-        out.push_str(".bail on\n");
-        // foreign keys are checked on this connection (SQLite leaves them off by default)
-        out.push_str("PRAGMA foreign_keys = ON;\n");
-        out.push_str(GUARD_TABLE);
-        out.push_str("BEGIN IMMEDIATE;\n");
-        for r in &renders {
-            if !r.plan.batches.is_empty() {
-                out.push_str(&self.no_silent_references(
-                    &r.plan.table.name,
-                    &super::declared(r.plan),
-                    &super::label(&r.plan.table.name),
-                ));
-            }
-        }
-        // children before their parents
-        for r in renders.iter().rev() {
-            let label = super::label(&r.plan.table.name);
-            let _ = writeln!(out, "-- table {}", super::comment_safe(&r.plan.table.name));
-            // children were re-pointed before (they come first): none may still reference a
-            // row about to be deleted, in the column's own collation
-            let deleted = r.plan.deleted();
-            if !deleted.is_empty() {
-                for c in &r.plan.children {
-                    let child = r.other(&c.table)?;
-                    let col = r.other(&c.column)?;
-                    let _ = writeln!(
-                        out,
-                        "INSERT INTO {GUARD} SELECT '{label}no row of {}.{} references a deleted row', count(*) = 0 FROM {child} WHERE\n    {};",
-                        super::safe_name(&c.table),
-                            super::safe_name(&c.column),
-                        r.references(&col, &deleted)?
-                    );
-                }
-            }
-            // only now, with no child left pointing at them (checked above, so that ON DELETE
-            // CASCADE or SET NULL can never fire), the duplicates go
-            out.push_str(&self.deletions(r, &label)?);
-            let t = &r.table;
-            let total = r.plan.updates.len();
-            for (i, u) in r.plan.updates.iter().enumerate() {
-                let n = i + 1;
-                let rows = u.rows.len();
-                let pk_in = r.pk_in(&u.rows)?;
-                let _ = writeln!(out, "-- re-pointing {n} of {total}: {rows} rows");
-                let _ = writeln!(
-                    out,
-                    "UPDATE {t} SET {}\n    WHERE {pk_in}\n    AND ({});",
-                    r.set_list(u)?,
-                    r.any_match(&u.rows)?
-                );
-                let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}re-pointing {n}', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {pk_in}\n    AND ({})) = {rows};", r.any_match_after(&u.rows)?);
-            }
-        }
-        out.push_str("COMMIT;\n");
-        Ok(out)
     }
 }
 

@@ -16,24 +16,8 @@ fn table_steps(d: &dyn Dialect, r: &Render<'_, '_>, label: &str) -> Result<Strin
     let t = &r.table;
     let mut out = String::new();
     for (i, u) in plan.reverts.iter().enumerate() {
-        let n = i + 1;
-        let rows = u.rows.len();
-        let pk_in = r.pk_in(&u.rows)?;
-        out.push_str(&format!("-- undo re-pointing {n}: {rows} rows\n"));
-        let stmt = format!(
-            "UPDATE {t} SET {}\n    WHERE {pk_in}\n    AND ({})",
-            r.set_list_from(u, plan.values)?,
-            r.any_match_after(&u.rows)?
-        );
-        out.push_str(&d.counted(&stmt, &format!("{label}undo re-pointing {n}"), rows));
-        out.push_str(&d.check(
-            &format!("{label}undo re-pointing {n} done"),
-            &format!("count(*) = {rows}"),
-            &format!(
-                " FROM {t} WHERE {pk_in}\n    AND ({})",
-                r.any_match(&u.rows)?
-            ),
-        ));
+        let step = format!("{label}undo re-pointing {}", i + 1);
+        out.push_str(&super::dump::update_step(d, r, u, false, &step)?);
     }
     let cols = r.column_list();
     let total = plan.batches.len();
