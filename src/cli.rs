@@ -200,6 +200,12 @@ pub struct Detection {
     /// Settings from a TOML file (keys: the long option names); flags given here win over it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// How the dump is read: stream (exact duplicates in a CSV: two passes over the file, only the grouped rows in memory), memory (the whole table in memory), auto (stream where it can) [default: auto]
+    #[arg(long, value_name = "auto|stream|memory")]
+    pub engine: Option<String>,
+    /// Memory the run may use, e.g. 2G or 512M [default: a quarter of the machine's memory]; the streaming engine spills what does not fit to a temporary file and stops with an error before holding more
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     #[command(flatten)]
     pub fuzzy: FuzzyArgs,
 }
@@ -295,6 +301,8 @@ impl Detection {
             role: self.fuzzy.role,
             max_pairs: self.fuzzy.max_pairs,
             max_group: self.fuzzy.max_group,
+            engine: self.engine,
+            memory_limit: self.memory_limit,
             ..Layer::default()
         }
     }

@@ -95,11 +95,39 @@ pub struct Table {
     pub df: DataFrame,
     /// Present for CSV inputs.
     pub raw: Option<RawCsv>,
+    /// Set when the table holds only some records of the dump (the streaming engine keeps the
+    /// grouped records only): row `i` here is record `subset.numbers[i]` of the dump.
+    pub subset: Option<Subset>,
+}
+
+/// Which records of the dump a partial [`Table`] holds.
+#[derive(Debug, Clone)]
+pub struct Subset {
+    /// Per row of the table: its [`RowId`] in the dump (ascending).
+    pub numbers: Vec<u32>,
+    /// How many records the dump has.
+    pub rows: usize,
 }
 
 impl Table {
+    /// The rows held (all the dump's, unless [`Table::subset`] is set).
     pub fn rows(&self) -> usize {
         self.df.height()
+    }
+    /// How many records the dump has.
+    pub fn dumped_rows(&self) -> usize {
+        self.subset.as_ref().map_or(self.df.height(), |s| s.rows)
+    }
+    /// A row's record in the dump (itself for a whole table).
+    pub fn dumped(&self, row: RowId) -> RowId {
+        match &self.subset {
+            Some(s) => RowId(s.numbers[row.index()]),
+            None => row,
+        }
+    }
+    /// The 1-based record number users see for a row.
+    pub fn number_of(&self, row: RowId) -> u64 {
+        self.dumped(row).number()
     }
     /// The line a record starts on, for CSV inputs.
     pub fn line_of(&self, row: RowId) -> Option<u64> {

@@ -46,6 +46,10 @@ pub struct Layer {
     pub prevent: Option<bool>,
     /// Whole dumps: `COLUMN = "TABLE.COLUMN"`, the table's foreign keys.
     pub foreign_keys: Option<std::collections::BTreeMap<String, String>>,
+    /// `auto`, `stream` or `memory`.
+    pub engine: Option<String>,
+    /// The memory the run may use, e.g. `2G`.
+    pub memory_limit: Option<String>,
 }
 
 impl Layer {
@@ -74,6 +78,8 @@ impl Layer {
             truth: self.truth.or(under.truth),
             prevent: self.prevent.or(under.prevent),
             foreign_keys: self.foreign_keys.or(under.foreign_keys),
+            engine: self.engine.or(under.engine),
+            memory_limit: self.memory_limit.or(under.memory_limit),
         }
     }
 }
@@ -216,6 +222,71 @@ pub struct Job {
     pub truth: Option<String>,
     /// Write the prevention DDL (`--prevent`).
     pub prevent: bool,
+    /// How the dump is read (`--engine`); never changes an output.
+    pub engine: Engine,
+    /// The memory the run may use, in bytes (`--memory-limit`).
+    pub memory_limit: u64,
+}
+
+/// How a dump is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    /// The streaming engine where it applies (exact duplicates in a CSV file), else in memory.
+    Auto,
+    /// Two passes over the file; only the records in groups are held.
+    Stream,
+    /// The whole table in memory.
+    Memory,
+}
+
+impl Engine {
+    pub fn parse(s: &str) -> Result<Engine> {
+        match s {
+            "auto" => Ok(Engine::Auto),
+            "stream" => Ok(Engine::Stream),
+            "memory" => Ok(Engine::Memory),
+            _ => Err(Error::usage(format!("--engine \"{s}\" is not an engine"))
+                .with_hint("use auto, stream or memory")),
+        }
+    }
+}
+
+/// A size such as `512M`, `2G`, `1.5GiB` or a number of bytes.
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => 0,
+    };
+    match num.parse::<f64>() {
+        Ok(n) if mult > 0 && n.is_finite() && n > 0.0 => Ok((n * mult as f64) as u64),
+        _ => Err(
+            Error::usage(format!("--memory-limit \"{s}\" is not a size"))
+                .with_hint("e.g. --memory-limit 2G or --memory-limit 512M"),
+        ),
+    }
+}
+
+/// The default `--memory-limit`: a quarter of the machine's memory (2 GiB when it cannot be
+/// read).
+pub fn default_memory_limit() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    total.map_or(2 << 30, |t| t / 4)
 }
 
 fn parse_delimiter(s: &str) -> Result<u8> {
@@ -368,7 +439,14 @@ impl Layer {
             }
             None
         };
+        let engine = Engine::parse(self.engine.as_deref().unwrap_or("auto"))?;
+        let memory_limit = match &self.memory_limit {
+            Some(s) => parse_size(s)?,
+            None => default_memory_limit(),
+        };
         Ok(Job {
+            engine,
+            memory_limit,
             prevent: self.prevent.unwrap_or(false),
             fuzzy,
             truth: self.truth,

@@ -9,6 +9,16 @@ use crate::model::{Group, Matches, RowId, Table};
 /// Groups the records of `table` by the `key` columns; only groups of two or more are kept,
 /// ordered by their first record, members in file order.
 pub fn detect(table: &Table, key: &[String]) -> Result<Matches> {
+    let groups = groups(table, key)?;
+    Ok(Matches {
+        key: key.to_vec(),
+        groups,
+        repeats_per_column: repeats(table, key)?,
+    })
+}
+
+/// The groups of [`detect`] alone.
+pub fn groups(table: &Table, key: &[String]) -> Result<Vec<Group>> {
     let polars_err = |e: PolarsError| {
         Error::data(
             Location::file(&table.source.path),
@@ -39,19 +49,25 @@ pub fn detect(table: &Table, key: &[String]) -> Result<Matches> {
         }
         groups.sort_unstable_by_key(|g| g.id());
     }
+    Ok(groups)
+}
+
+/// Per key column: the records that repeat a value of that column alone (rows minus distinct
+/// values, NULL counting as one value).
+pub fn repeats(table: &Table, key: &[String]) -> Result<Vec<(String, u64)>> {
+    let polars_err = |e: PolarsError| {
+        Error::data(
+            Location::file(&table.source.path),
+            format!("cannot compare the key columns: {e}"),
+        )
+    };
     // one column per core
     use rayon::prelude::*;
-    let repeats_per_column = key
-        .par_iter()
+    key.par_iter()
         .map(|k| {
             let col = table.df.column(k).map_err(polars_err)?;
             let distinct = col.n_unique().map_err(polars_err)?;
             Ok((k.clone(), (table.rows() - distinct) as u64))
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Matches {
-        key: key.to_vec(),
-        groups,
-        repeats_per_column,
-    })
+        .collect::<Result<Vec<_>>>()
 }

@@ -3,6 +3,7 @@
 
 pub mod exact;
 pub mod fuzzy;
+pub mod hashed;
 
 use std::collections::HashMap;
 
@@ -40,15 +41,15 @@ pub fn text_columns(table: &Table, names: &[String]) -> Result<Vec<StringChunked
 pub fn locate(table: &Table, row: RowId) -> Location {
     let loc = Location::file(&table.source.path);
     match table.line_of(row) {
-        Some(line) => loc.line(line).record(row.number()),
-        None => loc.record(row.number()),
+        Some(line) => loc.line(line).record(table.number_of(row)),
+        None => loc.record(table.number_of(row)),
     }
 }
 
 fn where_is(table: &Table, row: RowId) -> String {
     match table.line_of(row) {
         Some(line) => format!("line {line}"),
-        None => format!("record {}", row.number()),
+        None => format!("record {}", table.number_of(row)),
     }
 }
 

@@ -53,11 +53,51 @@ impl Outputs {
         name: &str,
         fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
     ) -> Result<PathBuf> {
+        let mut paths = self.write_many(&[name], |w| fill(&mut w[0]))?;
+        Ok(paths.remove(0))
+    }
+
+    /// Writes several files at once through `fill` (one writer per name, in order); returns
+    /// their final paths.
+    pub fn write_many(
+        &mut self,
+        names: &[&str],
+        fill: impl FnOnce(&mut [BufWriter<&mut File>]) -> Result<()>,
+    ) -> Result<Vec<PathBuf>> {
         if !self.dir.is_dir() {
             std::fs::create_dir_all(&self.dir)
                 .map_err(|e| Error::io(&self.dir, "cannot create the output folder", e))?;
             self.created_dir = true;
         }
+        let mut files = Vec::with_capacity(names.len());
+        for name in names {
+            files.push(self.create(name)?);
+        }
+        let targets: Vec<PathBuf> = files.iter().map(|f| f.1.clone()).collect();
+        {
+            let mut writers: Vec<BufWriter<&mut File>> = files
+                .iter_mut()
+                .map(|(tmp, _)| BufWriter::with_capacity(1 << 20, tmp.as_file_mut()))
+                .collect();
+            fill(&mut writers)?;
+            for (w, target) in writers.iter_mut().zip(&targets) {
+                w.flush()
+                    .map_err(|e| Error::io(target, "cannot write", e))?;
+            }
+        }
+        let mut paths = Vec::with_capacity(files.len());
+        for (tmp, target) in files {
+            tmp.as_file()
+                .sync_all()
+                .map_err(|e| Error::io(&target, "cannot write", e))?;
+            paths.push(target.clone());
+            self.pending.push((tmp, target));
+        }
+        Ok(paths)
+    }
+
+    /// A temporary file for `name` in the output folder, and the path it will get.
+    fn create(&self, name: &str) -> Result<(NamedTempFile, PathBuf)> {
         let target = self.dir.join(name);
         if let Ok(canon) = std::fs::canonicalize(&target) {
             if self.protect.contains(&canon) {
@@ -76,20 +116,10 @@ impl Outputs {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o644));
         }
-        let mut tmp = builder
+        let tmp = builder
             .tempfile_in(&self.dir)
             .map_err(|e| Error::io(&self.dir, "cannot create a file in the output folder", e))?;
-        {
-            let mut w = BufWriter::new(tmp.as_file_mut());
-            fill(&mut w)?;
-            w.flush()
-                .map_err(|e| Error::io(&target, "cannot write", e))?;
-        }
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(&target, "cannot write", e))?;
-        self.pending.push((tmp, target.clone()));
-        Ok(target)
+        Ok((tmp, target))
     }
 
     /// The output folder.

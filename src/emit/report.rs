@@ -112,7 +112,7 @@ impl Report {
                 delimiter,
                 sha256: table.source.sha256.clone(),
                 bytes: table.source.bytes,
-                rows: table.rows(),
+                rows: table.dumped_rows(),
                 columns: table.columns.clone(),
             },
             options: OptionsReport {
@@ -131,7 +131,7 @@ impl Report {
             groups: matches.groups.len(),
             rows_in_groups: matches.groups.iter().map(|g| g.members.len()).sum(),
             rows_removed: res.removed.len(),
-            rows_kept: res.kept_rows(),
+            rows_kept: table.dumped_rows() - res.removed.len(),
             largest_group: matches
                 .groups
                 .iter()

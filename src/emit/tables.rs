@@ -34,7 +34,11 @@ pub fn survivor_texts(
     pk: &[String],
 ) -> Result<Box<dyn Fn(crate::model::RowId) -> String>> {
     if pk.is_empty() {
-        return Ok(Box::new(|r| r.number().to_string()));
+        let numbers = table.subset.as_ref().map(|s| s.numbers.clone());
+        return Ok(Box::new(move |r| match &numbers {
+            Some(n) => (u64::from(n[r.index()]) + 1).to_string(),
+            None => r.number().to_string(),
+        }));
     }
     let cols = crate::detect::text_columns(table, pk)?;
     Ok(Box::new(move |r| {
@@ -173,7 +177,11 @@ pub fn removed_frame(
     let removed: Vec<bool> = res.kept.iter().map(|k| !k).collect();
     let mask = BooleanChunked::from_slice("removed".into(), &removed);
     let mut df = table.df.filter(&mask).map_err(polars)?;
-    let groups: Vec<u64> = res.removed.iter().map(|r| r.group.number()).collect();
+    let groups: Vec<u64> = res
+        .removed
+        .iter()
+        .map(|r| table.number_of(r.group))
+        .collect();
     let surv: Vec<String> = res.removed.iter().map(|r| survivor(r.survivor)).collect();
     let reasons: Vec<&str> = res.removed.iter().map(|r| r.reason.as_str()).collect();
     let scores: Vec<f64> = res.removed.iter().map(|r| r.score).collect();

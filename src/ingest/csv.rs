@@ -2,6 +2,7 @@
 //! field or a `--null` marker, `""` as an empty string; positions kept for errors and for
 //! copying records byte for byte.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
@@ -9,7 +10,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::sniff;
-use super::tokenizer::{unescape, FieldSpan, TokenError, Tokenizer};
+use super::tokenizer::{unescape, FieldSpan, RecordPos, TokenError, Tokenizer};
 use crate::error::{Error, Location, Result};
 use crate::model::{Compression, Format, RawCsv, Source, Table};
 use crate::progress::Progress;
@@ -53,90 +54,13 @@ pub fn read(
 ) -> Result<Table> {
     let compression = sniff::compression(&bytes);
     let data = decompress(path, bytes, compression)?;
-    let here = || Location::file(path);
-
-    if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
-        return Err(
-            Error::data(here(), "the file is UTF-16; dupsweep reads UTF-8").with_hint(format!(
-                "convert it first: iconv -f UTF-16 -t UTF-8 {} > converted.csv",
-                path.display()
-            )),
-        );
-    }
-    let bom = data.starts_with(&[0xEF, 0xBB, 0xBF]);
-    let body = if bom { 3 } else { 0 };
-    if data[body..].iter().all(|b| matches!(b, b'\n' | b'\r')) {
-        return Err(Error::data(
-            here(),
-            "the file is empty: a CSV dump needs a header row naming the columns",
-        ));
-    }
-    let delimiter = match opts.delimiter {
-        Some(d) => d,
-        None => sniff::delimiter(&data[body..]),
-    };
+    let (bom, body, delimiter) = prologue(path, &data, true, opts)?
+        .ok_or_else(|| Error::Internal("the whole file could not be sniffed".into()))?;
 
     let mut tok = Tokenizer::at(&data, delimiter, body, 1);
     let mut fields: Vec<FieldSpan> = Vec::with_capacity(16);
-    let token_error = |e: TokenError, header: Option<&[String]>| -> Error {
-        let named = |field: usize| header.and_then(|h| h.get(field)).map(String::as_str);
-        match e {
-            TokenError::UnclosedQuote { line, field } => Error::data(
-                here().line(line).column(field, named(field)),
-                "a quoted field is never closed (unbalanced quote)",
-            )
-            .with_hint("a quote inside a quoted field must be doubled: \"say \"\"hi\"\"\""),
-            TokenError::AfterQuote { line, field, byte } => Error::data(
-                here().line(line).column(field, named(field)),
-                format!(
-                    "unexpected {} after the closing quote of a field",
-                    describe_byte(byte)
-                ),
-            )
-            .with_hint(format!(
-                "a field that starts with a quote must end with a quote followed by the delimiter {} or a line end",
-                describe_byte(delimiter)
-            )),
-        }
-    };
-
-    // Header.
-    let head = tok
-        .next_record(&mut fields)
-        .map_err(|e| token_error(e, None))?
-        .ok_or_else(|| Error::data(here(), "the file is empty"))?;
-    let newline = if data.get(head.end) == Some(&b'\r') {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let mut columns = Vec::with_capacity(fields.len());
-    let mut seen = HashSet::new();
-    for (i, f) in fields.iter().enumerate() {
-        let raw = unescape(&data, f);
-        let name = std::str::from_utf8(&raw).map_err(|e| {
-            Error::data(
-                here().line(1).column(i, None),
-                format!("the column name is not valid UTF-8 ({e})"),
-            )
-        })?;
-        if name.is_empty() {
-            return Err(Error::data(
-                here().line(1).column(i, None),
-                "the header has an empty column name",
-            )
-            .with_hint("every column needs a name in the header row"));
-        }
-        if !seen.insert(name.to_owned()) {
-            return Err(Error::data(
-                here().line(1).column(i, Some(name)),
-                "this column name appears twice in the header",
-            ));
-        }
-        columns.push(name.to_owned());
-    }
+    let (columns, header_end, newline) = header(path, &data, delimiter, &mut tok, &mut fields)?;
     let ncols = columns.len();
-    let header_end = head.next;
 
     let mut builders: Vec<StringChunkedBuilder> = columns
         .iter()
@@ -150,56 +74,17 @@ pub fn read(
     let mut last_tick = 0usize;
     while let Some(rec) = tok
         .next_record(&mut fields)
-        .map_err(|e| token_error(e, Some(&columns)))?
+        .map_err(|e| token_error(path, delimiter, e, Some(&columns)))?
     {
-        if fields.len() == 1 && !fields[0].quoted && fields[0].start == fields[0].end && ncols > 1 {
+        if is_blank(&fields, ncols) {
             continue; // a blank line between records is not a record
         }
         let record_no = records.len() as u64 + 1;
-        if fields.len() != ncols {
-            return Err(Error::data(
-                here().line(rec.line).record(record_no),
-                format!(
-                    "this record has {} field{}, the header has {}",
-                    fields.len(),
-                    if fields.len() == 1 { "" } else { "s" },
-                    ncols
-                ),
-            )
-            .with_hint(
-                "a ragged row: check for a missing or extra delimiter, or a value that needs quotes",
-            ));
-        }
-        if records.len() >= u32::MAX as usize {
-            return Err(Error::data(
-                here().line(rec.line),
-                "more than 4294967295 records: split the dump",
-            ));
-        }
+        check_record(path, &rec, fields.len(), ncols, record_no)?;
         for (i, f) in fields.iter().enumerate() {
-            let raw = unescape(&data, f);
-            let value = std::str::from_utf8(&raw).map_err(|e| {
-                let bad = raw.get(e.valid_up_to()).copied().unwrap_or(0);
-                let line = rec.line
-                    + memchr::memchr_iter(b'\n', &data[rec.start..f.start]).count() as u64;
-                Error::data(
-                    here().line(line).record(record_no).column(i, Some(&columns[i])),
-                    format!(
-                        "the value is not valid UTF-8 (byte 0x{bad:02X} after \"{}\")",
-                        String::from_utf8_lossy(&raw[..e.valid_up_to()])
-                    ),
-                )
-                .with_hint(format!(
-                    "dupsweep reads UTF-8; convert the dump first, e.g. iconv -f LATIN1 -t UTF-8 {} > converted.csv",
-                    path.display()
-                ))
-            })?;
-            let is_null =
-                !f.quoted && (value.is_empty() || opts.null_markers.iter().any(|m| m == value));
-            if is_null {
-                builders[i].append_null();
-            } else {
-                builders[i].append_value(value);
+            match field_value(path, &columns, opts, &data, &rec, record_no, i, f)? {
+                Some(value) => builders[i].append_value(&*value),
+                None => builders[i].append_null(),
             }
         }
         records.push((rec.start, rec.end));
@@ -239,7 +124,214 @@ pub fn read(
             lines,
             newline,
         }),
+        subset: None,
     })
+}
+
+/// Checks the start of a CSV file (not UTF-16, not empty) and works out its byte order mark,
+/// where the header starts and the delimiter. `data`: the file's first bytes, all of them when
+/// `whole`; `None` when more are needed to decide.
+pub(crate) fn prologue(
+    path: &Path,
+    data: &[u8],
+    whole: bool,
+    opts: &CsvOptions,
+) -> Result<Option<(bool, usize, u8)>> {
+    let here = || Location::file(path);
+    if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
+        return Err(
+            Error::data(here(), "the file is UTF-16; dupsweep reads UTF-8").with_hint(format!(
+                "convert it first: iconv -f UTF-16 -t UTF-8 {} > converted.csv",
+                path.display()
+            )),
+        );
+    }
+    let bom = data.starts_with(&[0xEF, 0xBB, 0xBF]);
+    let body = if bom { 3 } else { 0 };
+    if data.len() < 3 && !whole {
+        return Ok(None);
+    }
+    if data[body.min(data.len())..]
+        .iter()
+        .all(|b| matches!(b, b'\n' | b'\r'))
+    {
+        if !whole {
+            return Ok(None);
+        }
+        return Err(Error::data(
+            here(),
+            "the file is empty: a CSV dump needs a header row naming the columns",
+        ));
+    }
+    let delimiter = match opts.delimiter {
+        Some(d) => d,
+        None => match sniff::delimiter_of_prefix(&data[body..], whole) {
+            Some(d) => d,
+            None => return Ok(None),
+        },
+    };
+    Ok(Some((bom, body, delimiter)))
+}
+
+/// The error for a malformed record.
+pub(crate) fn token_error(
+    path: &Path,
+    delimiter: u8,
+    e: TokenError,
+    header: Option<&[String]>,
+) -> Error {
+    let named = |field: usize| header.and_then(|h| h.get(field)).map(String::as_str);
+    let here = || Location::file(path);
+    match e {
+        TokenError::UnclosedQuote { line, field } => Error::data(
+            here().line(line).column(field, named(field)),
+            "a quoted field is never closed (unbalanced quote)",
+        )
+        .with_hint("a quote inside a quoted field must be doubled: \"say \"\"hi\"\"\""),
+        TokenError::AfterQuote { line, field, byte } => Error::data(
+            here().line(line).column(field, named(field)),
+            format!(
+                "unexpected {} after the closing quote of a field",
+                describe_byte(byte)
+            ),
+        )
+        .with_hint(format!(
+            "a field that starts with a quote must end with a quote followed by the delimiter {} or a line end",
+            describe_byte(delimiter)
+        )),
+    }
+}
+
+/// Reads the header record at the tokenizer's position: the column names (checked: UTF-8, not
+/// empty, no repeats), where the data records start, and the header's line end.
+pub(crate) fn header(
+    path: &Path,
+    data: &[u8],
+    delimiter: u8,
+    tok: &mut Tokenizer<'_>,
+    fields: &mut Vec<FieldSpan>,
+) -> Result<(Vec<String>, usize, &'static str)> {
+    let here = || Location::file(path);
+    let head = tok
+        .next_record(fields)
+        .map_err(|e| token_error(path, delimiter, e, None))?
+        .ok_or_else(|| Error::data(here(), "the file is empty"))?;
+    let newline = if data.get(head.end) == Some(&b'\r') {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut columns = Vec::with_capacity(fields.len());
+    let mut seen = HashSet::new();
+    for (i, f) in fields.iter().enumerate() {
+        let raw = unescape(data, f);
+        let name = std::str::from_utf8(&raw).map_err(|e| {
+            Error::data(
+                here().line(1).column(i, None),
+                format!("the column name is not valid UTF-8 ({e})"),
+            )
+        })?;
+        if name.is_empty() {
+            return Err(Error::data(
+                here().line(1).column(i, None),
+                "the header has an empty column name",
+            )
+            .with_hint("every column needs a name in the header row"));
+        }
+        if !seen.insert(name.to_owned()) {
+            return Err(Error::data(
+                here().line(1).column(i, Some(name)),
+                "this column name appears twice in the header",
+            ));
+        }
+        columns.push(name.to_owned());
+    }
+    Ok((columns, head.next, newline))
+}
+
+/// True for a blank line between records (not a record).
+pub(crate) fn is_blank(fields: &[FieldSpan], ncols: usize) -> bool {
+    fields.len() == 1 && !fields[0].quoted && fields[0].start == fields[0].end && ncols > 1
+}
+
+/// Checks a record's field count (and the record limit).
+pub(crate) fn check_record(
+    path: &Path,
+    rec: &RecordPos,
+    nfields: usize,
+    ncols: usize,
+    record_no: u64,
+) -> Result<()> {
+    let here = || Location::file(path);
+    if nfields != ncols {
+        return Err(Error::data(
+            here().line(rec.line).record(record_no),
+            format!(
+                "this record has {} field{}, the header has {}",
+                nfields,
+                if nfields == 1 { "" } else { "s" },
+                ncols
+            ),
+        )
+        .with_hint(
+            "a ragged row: check for a missing or extra delimiter, or a value that needs quotes",
+        ));
+    }
+    if record_no > u32::MAX as u64 {
+        return Err(Error::data(
+            here().line(rec.line),
+            "more than 4294967295 records: split the dump",
+        ));
+    }
+    Ok(())
+}
+
+/// A field's value: `None` for NULL (an unquoted empty field or a `--null` marker), else its
+/// text, checked to be UTF-8.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn field_value<'d>(
+    path: &Path,
+    columns: &[String],
+    opts: &CsvOptions,
+    data: &'d [u8],
+    rec: &RecordPos,
+    record_no: u64,
+    i: usize,
+    f: &FieldSpan,
+) -> Result<Option<Cow<'d, str>>> {
+    let raw = unescape(data, f);
+    let checked = match raw {
+        Cow::Borrowed(b) => std::str::from_utf8(b)
+            .map(Cow::Borrowed)
+            .map_err(|e| (e, b.to_vec())),
+        Cow::Owned(b) => String::from_utf8(b)
+            .map(Cow::Owned)
+            .map_err(|e| (e.utf8_error(), e.into_bytes())),
+    };
+    let value = match checked {
+        Ok(v) => v,
+        Err((e, raw)) => {
+            let bad = raw.get(e.valid_up_to()).copied().unwrap_or(0);
+            let line =
+                rec.line + memchr::memchr_iter(b'\n', &data[rec.start..f.start]).count() as u64;
+            return Err(Error::data(
+                Location::file(path)
+                    .line(line)
+                    .record(record_no)
+                    .column(i, Some(&columns[i])),
+                format!(
+                    "the value is not valid UTF-8 (byte 0x{bad:02X} after \"{}\")",
+                    String::from_utf8_lossy(&raw[..e.valid_up_to()])
+                ),
+            )
+            .with_hint(format!(
+                "dupsweep reads UTF-8; convert the dump first, e.g. iconv -f LATIN1 -t UTF-8 {} > converted.csv",
+                path.display()
+            )));
+        }
+    };
+    let is_null = !f.quoted && (value.is_empty() || opts.null_markers.iter().any(|m| m == &*value));
+    Ok(if is_null { None } else { Some(value) })
 }
 
 /// A byte as users would name it in a message.

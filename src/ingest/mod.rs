@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod parquet;
 pub mod sniff;
+pub mod stream;
 pub mod tokenizer;
 
 use std::path::Path;

@@ -35,5 +35,6 @@ pub fn read(path: &Path, bytes: Vec<u8>, source: Source, name: String) -> Result
         columns,
         df,
         raw: None,
+        subset: None,
     })
 }

@@ -27,6 +27,13 @@ pub fn is_parquet(bytes: &[u8]) -> bool {
 /// fields, the most fields winning; ties go to the earlier candidate in [`DELIMITERS`]. A file
 /// that no candidate splits is a one-column file and gets `,`.
 pub fn delimiter(data: &[u8]) -> u8 {
+    delimiter_of_prefix(data, true).unwrap_or(b',')
+}
+
+/// [`delimiter`] on the first bytes of a file: `None` when the answer could depend on bytes
+/// after `data` (a candidate ran into the end of `data` before its 100th record), unless
+/// `data` is the whole file (`whole`).
+pub fn delimiter_of_prefix(data: &[u8], whole: bool) -> Option<u8> {
     let mut best = (1usize, b',');
     let mut fields: Vec<FieldSpan> = Vec::new();
     for &cand in &DELIMITERS {
@@ -36,7 +43,10 @@ pub fn delimiter(data: &[u8]) -> u8 {
         let mut records = 0;
         while records < 100 {
             match tok.next_record(&mut fields) {
-                Ok(Some(_)) => {
+                Ok(Some(rec)) => {
+                    if rec.next >= data.len() && !whole {
+                        return None;
+                    }
                     if fields.len() == 1 && fields[0].start == fields[0].end {
                         continue; // blank line
                     }
@@ -51,6 +61,7 @@ pub fn delimiter(data: &[u8]) -> u8 {
                     }
                 }
                 Ok(None) => break,
+                Err(super::tokenizer::TokenError::UnclosedQuote { .. }) if !whole => return None,
                 Err(_) => {
                     consistent = false;
                     break;
@@ -63,7 +74,7 @@ pub fn delimiter(data: &[u8]) -> u8 {
             }
         }
     }
-    best.1
+    Some(best.1)
 }
 
 #[cfg(test)]

@@ -62,6 +62,11 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
+    /// The line the next record starts on.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     /// Reads the next record's field spans into `fields`; `None` at the end of the data.
     pub fn next_record(
         &mut self,

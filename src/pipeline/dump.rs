@@ -491,6 +491,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
             table: &t.dumped,
             key: &t.key,
             fuzzy: t.fuzzy.is_some(),
+            long: None,
         })
         .collect();
     let what = format!("the dump described by {}", dump.config.display());

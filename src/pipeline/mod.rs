@@ -3,6 +3,7 @@
 
 pub mod dump;
 pub mod init;
+pub mod stream;
 
 use std::time::Instant;
 
@@ -44,6 +45,9 @@ pub struct Detected {
     pub read_ms: u64,
     pub detect_ms: u64,
     pub survive_ms: u64,
+    /// Streaming: per key column, whether a value is over 512 bytes (the table holds only the
+    /// grouped records).
+    pub long: Option<Vec<bool>>,
 }
 
 /// Reads the input, finds the groups (exact, then fuzzy when asked) and picks the survivors.
@@ -78,6 +82,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
         read_ms,
         detect_ms,
         survive_ms,
+        long: None,
     })
 }
 
@@ -93,27 +98,53 @@ fn ms(since: Instant) -> u64 {
 
 pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outcome> {
     let start = Instant::now();
-    let Detected {
-        table,
-        key,
-        matches,
-        fuzzy,
-        resolution,
-        read_ms,
-        detect_ms,
-        survive_ms,
-    } = detect_all(job, progress)?;
+    if stream::chosen(command, job)? {
+        let (detected, layout) = stream::detect_all(job, progress)?;
+        return finish(command, job, detected, start, progress, &|outs, d| {
+            stream::write_table_files(outs, job, d, &layout)
+        });
+    }
+    let detected = detect_all(job, progress)?;
+    finish(command, job, detected, start, progress, &|outs, d| {
+        write_table_files(
+            outs,
+            job,
+            &d.table,
+            &d.table,
+            &d.resolution,
+            d.fuzzy.as_ref(),
+            &Default::default(),
+        )
+    })
+}
+
+/// Writes a table's cleaned and removed files (and the sheets) into the outputs.
+type TableWriter<'a> = dyn Fn(&mut Outputs, &Detected) -> Result<Written> + Sync + 'a;
+
+/// The report, and with [`Command::Clean`] every output: the table files (`write_tables`)
+/// while the scripts are rendered on the other core.
+fn finish(
+    command: Command,
+    job: &Job,
+    detected: Detected,
+    start: Instant,
+    progress: &dyn Progress,
+    write_tables: &TableWriter<'_>,
+) -> Result<Outcome> {
+    let d = &detected;
+    let (table, key, matches, fuzzy, resolution) =
+        (&d.table, &d.key, &d.matches, &d.fuzzy, &d.resolution);
 
     let name = match command {
         Command::Clean => "clean",
         Command::Scan => "scan",
         Command::Eval => "eval",
     };
-    let mut report = Report::new(name, job, &table, &matches, &resolution);
-    report.timings.read_ms = read_ms;
-    report.timings.detect_ms = detect_ms;
-    report.timings.survive_ms = survive_ms;
-    if let Some(f) = &fuzzy {
+    let mut report = Report::new(name, job, table, matches, resolution);
+    report.timings.read_ms = d.read_ms;
+    report.timings.detect_ms = d.detect_ms;
+    report.timings.survive_ms = d.survive_ms;
+    if let Some(f) = fuzzy {
         report.timings.fuzzy_ms = f.report.timings_ms.clone();
         report.fuzzy = Some(FuzzySection {
             found: f.report.clone(),
@@ -126,9 +157,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     }
     if command != Command::Clean {
         let evaluation = match (command, &job.truth) {
-            (Command::Eval, Some(truth)) => {
-                Some(crate::evaluate::evaluate(&table, &matches, truth)?)
-            }
+            (Command::Eval, Some(truth)) => Some(crate::evaluate::evaluate(table, matches, truth)?),
             (Command::Eval, None) => {
                 return Err(crate::error::Error::usage(
                     "eval needs --truth COLUMN, the ground-truth entity id",
@@ -146,8 +175,8 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     // The scripts (change, undo, prevention, per dialect) are rendered on the other core while
     // the table files are written; a failure in either leaves nothing (the outputs are only
     // renamed into place once everything succeeded).
-    let values = sql::Values::from_table(&table)?;
-    let plan = sql::plan(&table, &values, job, &key, &resolution, &matches);
+    let values = sql::Values::from_table(table)?;
+    let plan = sql::plan(table, &values, job, key, resolution, matches);
     let mut outs = Outputs::new(&job.out, &[&job.input]);
     let render = || -> Result<Vec<(String, &'static str, String)>> {
         use rayon::prelude::*;
@@ -170,9 +199,10 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
                         sql::prevent::script(
                             &*dialect,
                             &[sql::prevent::Keyed {
-                                table: &table,
-                                key: &key,
+                                table,
+                                key,
                                 fuzzy: fuzzy.is_some(),
+                                long: d_long(&detected),
                             }],
                             &format!("table {}", table.name),
                         )?,
@@ -183,17 +213,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
             })
             .collect()
     };
-    let (scripts, written) = rayon::join(render, || {
-        write_table_files(
-            &mut outs,
-            job,
-            &table,
-            &table,
-            &resolution,
-            fuzzy.as_ref(),
-            &Default::default(),
-        )
-    });
+    let (scripts, written) = rayon::join(render, || write_tables(&mut outs, &detected));
     let mut outputs = written?;
     for (name, kind, text) in scripts? {
         outputs.push((kind, outs.write_text(&name, &text)?, None));
@@ -227,6 +247,11 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
         report,
         evaluation: None,
     })
+}
+
+/// The key columns' long-value flags worked out while streaming (else `None`: from the table).
+fn d_long(d: &Detected) -> Option<&[bool]> {
+    d.long.as_deref()
 }
 
 /// A table's line in `history.jsonl`.

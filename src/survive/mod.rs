@@ -50,45 +50,116 @@ pub fn parse_iso_time(s: &str) -> Option<i64> {
     None
 }
 
-/// The values of a text column as numbers if all of them are numbers, else as times if all of
-/// them are ISO dates/timestamps, else as text. NULL and empty values are missing.
-fn text_order_keys(ca: &StringChunked) -> Vec<Option<Ord0>> {
-    let present = || ca.iter().flatten().filter(|v| !v.trim().is_empty());
-    if present().all(|v| v.trim().parse::<i128>().is_ok()) {
-        return ca
+/// How the values of a text `min:`/`max:` column compare: decided over the whole column, so
+/// that one stray value turns the column into text for every group alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    Int,
+    Float,
+    Time,
+    Text,
+}
+
+/// Works out a text column's [`TextKind`] one value at a time (the streaming engine sees each
+/// value once): integers if all present values are, else numbers, else ISO dates/timestamps,
+/// else text. NULL and blank values do not count.
+#[derive(Debug, Clone, Copy)]
+pub struct KindTracker {
+    int: bool,
+    float: bool,
+    time: bool,
+}
+
+impl Default for KindTracker {
+    fn default() -> Self {
+        KindTracker {
+            int: true,
+            float: true,
+            time: true,
+        }
+    }
+}
+
+fn is_number(v: &str) -> bool {
+    let v = v.trim();
+    v.parse::<f64>().is_ok_and(f64::is_finite) && v.bytes().any(|b| b.is_ascii_digit())
+}
+
+impl KindTracker {
+    pub fn see(&mut self, v: Option<&str>) {
+        let Some(v) = v.filter(|v| !v.trim().is_empty()) else {
+            return;
+        };
+        if !(self.int || self.float || self.time) {
+            return;
+        }
+        if self.float || self.int {
+            if self.int && v.trim().parse::<i128>().is_err() {
+                self.int = false;
+            }
+            if self.float && !is_number(v) {
+                self.float = false;
+            }
+        }
+        // a number is never an ISO date or timestamp
+        if self.time && (self.int || self.float || is_number(v) || parse_iso_time(v).is_none()) {
+            self.time = false;
+        }
+    }
+
+    pub fn kind(&self) -> TextKind {
+        if self.int {
+            TextKind::Int
+        } else if self.float {
+            TextKind::Float
+        } else if self.time {
+            TextKind::Time
+        } else {
+            TextKind::Text
+        }
+    }
+}
+
+/// The values of a text column as order keys of `kind`; NULL and empty values are missing.
+fn text_order_keys_as(ca: &StringChunked, kind: TextKind) -> Vec<Option<Ord0>> {
+    match kind {
+        TextKind::Int => ca
             .iter()
             .map(|v| v.and_then(|v| v.trim().parse::<i128>().ok()).map(Ord0::Int))
-            .collect();
-    }
-    let is_number = |v: &str| {
-        let v = v.trim();
-        v.parse::<f64>().is_ok_and(f64::is_finite) && v.bytes().any(|b| b.is_ascii_digit())
-    };
-    if present().all(is_number) {
-        return ca
+            .collect(),
+        TextKind::Float => ca
             .iter()
             .map(|v| {
                 v.filter(|v| !v.trim().is_empty())
                     .and_then(|v| v.trim().parse::<f64>().ok())
                     .map(Ord0::Float)
             })
-            .collect();
-    }
-    if present().all(|v| parse_iso_time(v).is_some()) {
-        return ca
+            .collect(),
+        TextKind::Time => ca
             .iter()
             .map(|v| v.and_then(parse_iso_time).map(|t| Ord0::Int(t as i128)))
-            .collect();
+            .collect(),
+        TextKind::Text => ca
+            .iter()
+            .map(|v| {
+                v.filter(|v| !v.is_empty())
+                    .map(|v| Ord0::Text(v.to_owned()))
+            })
+            .collect(),
     }
-    ca.iter()
-        .map(|v| {
-            v.filter(|v| !v.is_empty())
-                .map(|v| Ord0::Text(v.to_owned()))
-        })
-        .collect()
 }
 
-fn order_keys(table: &Table, column: &str) -> Result<Vec<Option<Ord0>>> {
+/// The values of a text column as numbers if all of them are numbers, else as times if all of
+/// them are ISO dates/timestamps, else as text. NULL and empty values are missing.
+fn text_order_keys(ca: &StringChunked) -> Vec<Option<Ord0>> {
+    let mut t = KindTracker::default();
+    for v in ca.iter() {
+        t.see(v);
+    }
+    text_order_keys_as(ca, t.kind())
+}
+
+fn order_keys(table: &Table, column: &str, kind: Option<TextKind>) -> Result<Vec<Option<Ord0>>> {
     let col = table
         .df
         .column(column)
@@ -96,7 +167,11 @@ fn order_keys(table: &Table, column: &str) -> Result<Vec<Option<Ord0>>> {
     let dt = col.dtype().clone();
     let internal = |e: PolarsError| Error::Internal(e.to_string());
     if dt == DataType::String {
-        return Ok(text_order_keys(col.str().map_err(internal)?));
+        let ca = col.str().map_err(internal)?;
+        return Ok(match kind {
+            Some(k) => text_order_keys_as(ca, k),
+            None => text_order_keys(ca),
+        });
     }
     if dt.is_integer() || dt.is_bool() || dt.is_temporal() {
         let phys = col.to_physical_repr();
@@ -156,8 +231,21 @@ pub fn resolve(
     rule: &KeepRule,
     fuzzy: Option<&Fuzzy>,
 ) -> Result<Resolution> {
+    resolve_with(table, matches, rule, fuzzy, None)
+}
+
+/// [`resolve`], with the kind of a text `min:`/`max:` column decided beforehand (`kind`): the
+/// streaming engine resolves a table of the grouped records only, and the kind must be the
+/// one of the whole column.
+pub fn resolve_with(
+    table: &Table,
+    matches: &Matches,
+    rule: &KeepRule,
+    fuzzy: Option<&Fuzzy>,
+    kind: Option<TextKind>,
+) -> Result<Resolution> {
     let keys = match rule {
-        KeepRule::Min(c) | KeepRule::Max(c) => Some(order_keys(table, c)?),
+        KeepRule::Min(c) | KeepRule::Max(c) => Some(order_keys(table, c, kind)?),
         _ => None,
     };
     let missing = match rule {

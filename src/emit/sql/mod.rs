@@ -748,7 +748,7 @@ impl<'p, 'a> Render<'p, 'a> {
             format!("options: {}", p.options),
             format!(
                 "rows in the dump: {}; duplicate groups: {}; rows to delete: {}; batches: {}",
-                p.table.rows(),
+                p.table.dumped_rows(),
                 p.groups,
                 p.rows_to_delete,
                 p.batches.len()

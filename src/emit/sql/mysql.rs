@@ -252,7 +252,7 @@ impl MySql {
                 Batch::Keyless(groups) => {
                     let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
                     for g in groups {
-                        let gid = g.id.number();
+                        let gid = plan.table.number_of(g.id);
                         let sigs = g
                             .copies
                             .iter()

@@ -207,7 +207,7 @@ impl Postgres {
                 Batch::Keyless(groups) => {
                     let _ = writeln!(b, "  -- batch {n} of {total}: {} groups", groups.len());
                     for g in groups {
-                        let gid = g.id.number();
+                        let gid = plan.table.number_of(g.id);
                         let key = r.group_scope(g)?;
                         let sigs = g
                             .copies

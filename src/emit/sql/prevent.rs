@@ -13,6 +13,9 @@ pub struct Keyed<'a> {
     pub key: &'a [String],
     /// True when fuzzy matching found the groups: only exact copies on the key are prevented.
     pub fuzzy: bool,
+    /// Per key column: whether a value is over 512 bytes, when known beforehand (the streaming
+    /// engine's table holds only the grouped records); else worked out from the table.
+    pub long: Option<&'a [bool]>,
 }
 
 /// The index's name: `dupsweep_<table>_<hash>_key`, at most 54 bytes (MySQL adds `_hash` for
@@ -71,8 +74,11 @@ pub fn script(d: &dyn Dialect, tables: &[Keyed<'_>], what: &str) -> Result<Strin
     for (k, t) in tables.iter().zip(&quoted) {
         let texts = crate::detect::text_columns(k.table, k.key)?;
         let mut cols = Vec::new();
-        for (name, text) in k.key.iter().zip(&texts) {
-            let long = text.iter().flatten().any(|v| v.len() > 512);
+        for (i, (name, text)) in k.key.iter().zip(&texts).enumerate() {
+            let long = match k.long {
+                Some(l) => l.get(i).copied().unwrap_or(true),
+                None => text.iter().flatten().any(|v| v.len() > 512),
+            };
             cols.push((quote(name)?, long));
         }
         body.push_str(&format!(

@@ -188,7 +188,7 @@ impl Sqlite {
                 Batch::Keyless(groups) => {
                     let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
                     for g in groups {
-                        let gid = g.id.number();
+                        let gid = plan.table.number_of(g.id);
                         let key = r.group_scope(g)?;
                         let sigs = g
                             .copies

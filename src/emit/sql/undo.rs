@@ -52,7 +52,7 @@ fn table_steps(d: &dyn Dialect, r: &Render<'_, '_>, label: &str) -> Result<Strin
                     groups.len()
                 ));
                 for g in groups {
-                    let gid = g.id.number();
+                    let gid = plan.table.number_of(g.id);
                     for (ci, c) in g.copies.iter().enumerate() {
                         if c.fresh == c.applied {
                             continue;

@@ -1,0 +1,210 @@
+//! Hashed keys for the streaming engine: a 64-bit hash per value and per record key, and the
+//! exact number of distinct values of a column counted from those hashes within a memory
+//! budget (spilling to a temporary file). Equal values always hash alike; different values
+//! share a hash with odds of about 2^-64 per pair, and the streaming engine never deletes on a
+//! hash alone: the records whose keys hash alike are compared again on their values.
+
+use std::fs::File;
+use std::io::Write;
+
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+use crate::error::{Error, Result};
+
+/// The hash of NULL (no text hashes to it in practice: it is not the hash of any short text
+/// under the value seed).
+pub const NULL_HASH: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The hash of one value (`None`: NULL).
+#[inline]
+pub fn value(v: Option<&[u8]>) -> u64 {
+    match v {
+        None => NULL_HASH,
+        Some(b) => xxh3_64_with_seed(b, 0x5eed),
+    }
+}
+
+/// The hash of a record's key from its values' hashes, in key order.
+#[inline]
+pub fn combine(hashes: &[u64]) -> u64 {
+    let mut bytes = [0u8; 8 * 16];
+    if hashes.len() <= 16 {
+        for (i, h) in hashes.iter().enumerate() {
+            bytes[i * 8..i * 8 + 8].copy_from_slice(&h.to_le_bytes());
+        }
+        return xxh3_64(&bytes[..hashes.len() * 8]);
+    }
+    let all: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+    xxh3_64(&all)
+}
+
+/// The hashes with at least one equal partner: sorts `pairs` (hash, row) and calls `each` for
+/// every row whose hash appears twice or more.
+pub fn repeated(pairs: &mut [(u64, u32)], mut each: impl FnMut(u32)) {
+    use rayon::slice::ParallelSliceMut;
+    pairs.par_sort_unstable_by_key(|p| p.0);
+    let mut i = 0;
+    while i < pairs.len() {
+        let mut j = i + 1;
+        while j < pairs.len() && pairs[j].0 == pairs[i].0 {
+            j += 1;
+        }
+        if j - i > 1 {
+            for p in &pairs[i..j] {
+                each(p.1);
+            }
+        }
+        i = j;
+    }
+}
+
+/// Partitions of one column's hashes (by their top bits), so that each can be counted alone.
+const PARTS: usize = 64;
+
+/// Counts the distinct values of several columns from their values' hashes. Holds at most
+/// `budget` bytes of hashes; beyond that, they go to a temporary file.
+pub struct DistinctCounter {
+    columns: usize,
+    /// Per column and partition: the hashes held.
+    held: Vec<Vec<u64>>,
+    held_len: usize,
+    budget: usize,
+    spill: Option<File>,
+    spilled: u64,
+    /// Per column and partition: where its spilled blocks are (offset, count).
+    blocks: Vec<Vec<(u64, usize)>>,
+}
+
+impl DistinctCounter {
+    pub fn new(columns: usize, budget: usize) -> Self {
+        DistinctCounter {
+            columns,
+            held: vec![Vec::new(); columns * PARTS],
+            held_len: 0,
+            budget: budget.max(1 << 16),
+            spill: None,
+            spilled: 0,
+            blocks: vec![Vec::new(); columns * PARTS],
+        }
+    }
+
+    /// Adds one value's hash of column `col`.
+    #[inline]
+    pub fn add(&mut self, col: usize, h: u64) -> Result<()> {
+        self.held[col * PARTS + (h >> 58) as usize].push(h);
+        self.held_len += 1;
+        if self.held_len * 8 >= self.budget {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let io = |e| Error::io(&std::env::temp_dir(), "cannot write a temporary file", e);
+        if self.spill.is_none() {
+            self.spill = Some(tempfile::tempfile().map_err(io)?);
+        }
+        let Some(file) = self.spill.as_mut() else {
+            return Ok(());
+        };
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        for (i, part) in self.held.iter_mut().enumerate() {
+            if part.is_empty() {
+                continue;
+            }
+            let bytes: Vec<u8> = part.iter().flat_map(|h| h.to_le_bytes()).collect();
+            w.write_all(&bytes).map_err(io)?;
+            self.blocks[i].push((self.spilled, part.len()));
+            self.spilled += bytes.len() as u64;
+            part.clear();
+        }
+        w.flush().map_err(io)?;
+        self.held_len = 0;
+        Ok(())
+    }
+
+    /// The number of distinct values of each column.
+    pub fn finish(self) -> Result<Vec<u64>> {
+        use rayon::prelude::*;
+        let DistinctCounter {
+            columns,
+            held,
+            spill,
+            blocks,
+            ..
+        } = self;
+        let counts = held
+            .into_par_iter()
+            .zip(blocks.into_par_iter())
+            .map(|(mut part, blocks)| -> Result<u64> {
+                if let Some(file) = &spill {
+                    for (offset, n) in blocks {
+                        let mut bytes = vec![0u8; n * 8];
+                        read_at(file, &mut bytes, offset).map_err(|e| {
+                            Error::io(&std::env::temp_dir(), "cannot read a temporary file", e)
+                        })?;
+                        part.extend(
+                            bytes
+                                .chunks_exact(8)
+                                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
+                        );
+                    }
+                }
+                part.sort_unstable();
+                part.dedup();
+                Ok(part.len() as u64)
+            })
+            .collect::<Result<Vec<u64>>>()?;
+        Ok((0..columns)
+            .map(|c| counts[c * PARTS..(c + 1) * PARTS].iter().sum())
+            .collect())
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file.try_clone()?;
+    f.seek(SeekFrom::Start(offset))?;
+    f.read_exact(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_distinct_values_with_and_without_spilling() {
+        for budget in [1 << 30, 1] {
+            let mut c = DistinctCounter::new(2, budget);
+            for i in 0..100_000u64 {
+                c.add(0, value(Some((i % 1000).to_string().as_bytes())))
+                    .unwrap();
+                c.add(1, value(if i % 2 == 0 { None } else { Some(b"x") }))
+                    .unwrap();
+            }
+            assert_eq!(c.finish().unwrap(), vec![1000, 2]);
+        }
+    }
+
+    #[test]
+    fn null_and_empty_differ() {
+        assert_ne!(value(None), value(Some(b"")));
+        assert_ne!(combine(&[value(None)]), combine(&[value(Some(b""))]));
+    }
+
+    #[test]
+    fn repeated_hashes_are_found() {
+        let mut pairs = vec![(5, 0), (7, 1), (5, 2), (9, 3), (7, 4), (7, 5)];
+        let mut rows = Vec::new();
+        repeated(&mut pairs, |r| rows.push(r));
+        rows.sort();
+        assert_eq!(rows, vec![0, 1, 2, 4, 5]);
+    }
+}

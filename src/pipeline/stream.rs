@@ -1,0 +1,536 @@
+//! The streaming engine: exact duplicates in a CSV dump without holding the dump.
+//!
+//! 1. One pass over the file (read and decompressed on another thread) checks every record as
+//!    the in-memory reader does and keeps per record only a 64-bit hash of its key, one of its
+//!    primary key and its length; per key column, the hashes of its values go to a counter of
+//!    distinct values that spills to a temporary file beyond its budget.
+//! 2. The records whose key hash (or primary-key hash) is shared are candidates. A second pass
+//!    reads only them into a table of their own: detection (Polars' group-by on the values, so
+//!    a hash collision never makes two records duplicates), the primary-key check and the
+//!    survivor choice run on that table, exactly as in memory.
+//! 3. A last pass copies the kept records' bytes to the cleaned file and the removed ones to
+//!    the removed file; the SQL scripts and the report come from the candidates' table.
+//!
+//! The outputs are byte for byte those of the in-memory engine (the tests compare them).
+
+use std::path::Path;
+use std::time::Instant;
+
+use polars::prelude::*;
+
+use super::{Command, Detected, Written};
+use crate::config::{Engine, Job};
+use crate::detect::hashed::{self, DistinctCounter};
+use crate::emit::files::{io_err, Outputs};
+use crate::emit::tables;
+use crate::error::{Error, Location, Result};
+use crate::ingest::csv::field_value;
+use crate::ingest::stream::{CsvStream, Head, Record, Window};
+use crate::ingest::tokenizer::Tokenizer;
+use crate::model::{Format, Matches, RawCsv, Source, Subset, Table};
+use crate::progress::Progress;
+use crate::survive::KindTracker;
+
+/// Per record, what the first pass keeps: two hashes (16 bytes each with the record number) and
+/// a length.
+const BYTES_PER_RECORD: u64 = 36;
+
+/// Whether this run reads the dump with the streaming engine: exact duplicates (clean, scan) in
+/// a CSV file, unless `--engine memory`.
+pub fn chosen(command: Command, job: &Job) -> Result<bool> {
+    if job.engine == Engine::Memory {
+        return Ok(false);
+    }
+    let fits = command != Command::Eval
+        && job.fuzzy.is_none()
+        && !job.input.is_dir()
+        && !is_parquet(&job.input);
+    if job.engine == Engine::Stream && !fits {
+        return Err(Error::usage(
+            "--engine stream reads CSV files for exact duplicates (clean, scan); fuzzy matching, eval and Parquet files are read in memory",
+        )
+        .with_hint("leave --engine out (auto) or use --engine memory"));
+    }
+    Ok(fits)
+}
+
+/// True when the file ends and starts with Parquet's magic bytes.
+fn is_parquet(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = [0u8; 4];
+    let mut tail = [0u8; 4];
+    f.read_exact(&mut head).is_ok()
+        && f.seek(SeekFrom::End(-4)).is_ok()
+        && f.read_exact(&mut tail).is_ok()
+        && crate::ingest::sniff::is_parquet(&[&head[..], &tail[..]].concat())
+}
+
+/// Where each record is in the decompressed file, compactly: its length, plus the exceptions
+/// (a record that does not start where the previous one ended, after a blank line; a record
+/// not on the line after the previous one's start, after a quoted line break).
+#[derive(Debug, Default)]
+pub struct Layout {
+    header_end: u64,
+    lens: Vec<u32>,
+    gaps: Vec<(u32, u64)>,
+    lines: Vec<(u32, u64)>,
+    expect_start: u64,
+    expect_line: u64,
+}
+
+impl Layout {
+    fn new(header_end: u64) -> Self {
+        Layout {
+            header_end,
+            expect_start: header_end,
+            ..Layout::default()
+        }
+    }
+
+    fn push(&mut self, row: u32, start: u64, next: u64, line: u64) {
+        if start != self.expect_start {
+            self.gaps.push((row, start));
+        }
+        if line != self.expect_line {
+            self.lines.push((row, line));
+        }
+        // a record is at most MAX_RECORD (256 MB) long
+        self.lens.push((next - start) as u32);
+        self.expect_start = next;
+        self.expect_line = line + 1;
+    }
+
+    pub fn rows(&self) -> usize {
+        self.lens.len()
+    }
+
+    /// Every record: (row, start, next record's start), in file order.
+    pub fn spans(&self) -> impl Iterator<Item = (u32, u64, u64)> + '_ {
+        let mut at = self.header_end;
+        let mut gap = 0;
+        self.lens.iter().enumerate().map(move |(row, &len)| {
+            let row = row as u32;
+            if gap < self.gaps.len() && self.gaps[gap].0 == row {
+                at = self.gaps[gap].1;
+                gap += 1;
+            }
+            let start = at;
+            at += u64::from(len);
+            (row, start, at)
+        })
+    }
+
+    /// The line a record starts on.
+    pub fn line_of(&self, row: u32) -> u64 {
+        let i = self.lines.partition_point(|&(r, _)| r <= row);
+        match i.checked_sub(1).map(|i| self.lines[i]) {
+            Some((r, line)) => line + u64::from(row - r),
+            None => u64::from(row) + 2,
+        }
+    }
+}
+
+/// What the streaming engine needs again to write the table files.
+pub struct Streamed {
+    head: Head,
+    layout: Layout,
+    /// The input's size and modification time when the first pass began.
+    stamp: Option<(u64, std::time::SystemTime)>,
+}
+
+fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+fn unchanged(path: &Path, before: Option<(u64, std::time::SystemTime)>) -> Result<()> {
+    if before.is_some() && stamp(path) != before {
+        return Err(Error::data(
+            Location::file(path),
+            "the file changed while dupsweep read it",
+        )
+        .with_hint("run again on a copy that nothing writes to"));
+    }
+    Ok(())
+}
+
+/// What a column is to the first pass.
+#[derive(Debug, Clone, Copy, Default)]
+struct Role {
+    key: Option<usize>,
+    pk: Option<usize>,
+    keep: bool,
+}
+
+/// Reads the dump in two passes, finds the groups and picks the survivors: the same
+/// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
+pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
+    let start = Instant::now();
+    let path = job.input.as_path();
+    let before = stamp(path);
+    let mut s = CsvStream::open(path, &job.csv, true)?;
+    let columns = s.head.columns.clone();
+    // the in-memory engine checks the options' columns after reading the file: so does this
+    // one (a malformed record is reported first)
+    let key = job.key_columns(path, &columns);
+    let idx = |names: &[String]| -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|n| columns.iter().position(|c| c == n))
+            .collect()
+    };
+    let mut roles = vec![Role::default(); columns.len()];
+    let (key_idx, pk_idx) = match &key {
+        Ok(k) => (idx(k), idx(&job.pk)),
+        Err(_) => (Vec::new(), Vec::new()),
+    };
+    for (k, &c) in key_idx.iter().enumerate() {
+        roles[c].key = Some(k);
+    }
+    for (p, &c) in pk_idx.iter().enumerate() {
+        roles[c].pk = Some(p);
+    }
+    if let (Some(c), Ok(_)) = (job.keep.column(), &key) {
+        if let Some(i) = columns.iter().position(|n| n == c) {
+            roles[i].keep = true;
+        }
+    }
+
+    let limit = job.memory_limit;
+    let mut counter = DistinctCounter::new(key_idx.len(), (limit / 4) as usize);
+    let mut keys: Vec<(u64, u32)> = Vec::new();
+    let mut pks: Vec<(u64, u32)> = Vec::new();
+    let mut first_null_pk: Option<u32> = None;
+    let mut tracker = KindTracker::default();
+    let mut long = vec![false; key_idx.len()];
+    let mut layout = Layout::new(s.head.header.len() as u64);
+    let mut key_h = vec![0u64; key_idx.len()];
+    let mut pk_h = vec![0u64; pk_idx.len()];
+    let total = std::fs::metadata(path).map(|m| m.len()).ok();
+    let plain = s.head.compression == crate::model::Compression::None;
+    progress.start("reading", if plain { total } else { None });
+    let mut shown = 0u64;
+    let max_rows = limit / BYTES_PER_RECORD;
+    let mut each = |r: &Record<'_>, offset: u64| -> Result<()> {
+        let row = (r.number - 1) as u32;
+        let rec = &r.pos;
+        for (i, f) in r.fields.iter().enumerate() {
+            let v = field_value(path, &columns, &job.csv, r.data, rec, r.number, i, f)?;
+            let role = roles[i];
+            if let Some(k) = role.key {
+                let h = hashed::value(v.as_deref().map(str::as_bytes));
+                key_h[k] = h;
+                counter.add(k, h)?;
+                if v.as_ref().is_some_and(|v| v.len() > 512) {
+                    long[k] = true;
+                }
+            }
+            if let Some(p) = role.pk {
+                pk_h[p] = hashed::value(v.as_deref().map(str::as_bytes));
+                if v.is_none() && first_null_pk.is_none() {
+                    first_null_pk = Some(row);
+                }
+            }
+            if role.keep {
+                tracker.see(v.as_deref());
+            }
+        }
+        if u64::from(row) >= max_rows {
+            return Err(Error::data(
+                Location::file(path).line(rec.line).record(r.number),
+                format!(
+                    "more records than the streaming engine can index within --memory-limit {} ({} bytes per record)",
+                    size_text(limit),
+                    BYTES_PER_RECORD
+                ),
+            )
+            .with_hint("raise --memory-limit"));
+        }
+        keys.push((hashed::combine(&key_h), row));
+        if !pk_idx.is_empty() {
+            pks.push((hashed::combine(&pk_h), row));
+        }
+        layout.push(
+            row,
+            offset + rec.start as u64,
+            offset + rec.next as u64,
+            rec.line,
+        );
+        Ok(())
+    };
+    while s.records(&mut each)? {
+        let at = s.offset();
+        if at - shown > 1 << 22 {
+            progress.advance(at - shown);
+            shown = at;
+        }
+    }
+    progress.finish();
+    let rows = s.record_count() as usize;
+    let head = s.head.clone();
+    let (sha256, bytes) = s
+        .finish()?
+        .ok_or_else(|| Error::Internal("the input's SHA-256 is missing".into()))?;
+    let key = key?;
+
+    // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
+    let mut cand = vec![false; rows];
+    hashed::repeated(&mut keys, |r| cand[r as usize] = true);
+    drop(keys);
+    hashed::repeated(&mut pks, |r| cand[r as usize] = true);
+    drop(pks);
+    if let Some(r) = first_null_pk {
+        cand[r as usize] = true;
+    }
+    let wanted: u64 = layout
+        .lens
+        .iter()
+        .zip(&cand)
+        .filter(|(_, c)| **c)
+        .map(|(l, _)| u64::from(*l))
+        .sum();
+    // the candidates' values are held twice (Polars, and the SQL being written) with their
+    // per-value overhead; the per-record index stays
+    let need = wanted * 3 + rows as u64 * BYTES_PER_RECORD;
+    if need > limit {
+        return Err(Error::usage(format!(
+            "{} of the {rows} records are in duplicate groups ({} of the file): holding them needs about {}, over --memory-limit {}",
+            cand.iter().filter(|c| **c).count(),
+            size_text(wanted),
+            size_text(need),
+            size_text(limit)
+        ))
+        .with_hint("raise --memory-limit"));
+    }
+
+    // second pass: the candidates' values
+    progress.start("reading the grouped rows", None);
+    let mut win = Window::open(path)?;
+    let n = cand.iter().filter(|c| **c).count();
+    let mut builders: Vec<StringChunkedBuilder> = columns
+        .iter()
+        .map(|c| StringChunkedBuilder::new(c.as_str().into(), n))
+        .collect();
+    let mut numbers = Vec::with_capacity(n);
+    let mut lines = Vec::with_capacity(n);
+    let mut fields = Vec::with_capacity(columns.len());
+    for (row, start, next) in layout.spans() {
+        if !cand[row as usize] {
+            continue;
+        }
+        let line = layout.line_of(row);
+        let data = win.range(start, next)?;
+        let mut tok = Tokenizer::at(data, head.delimiter, 0, line);
+        let rec = match tok.next_record(&mut fields) {
+            Ok(Some(rec)) if fields.len() == columns.len() => rec,
+            _ => return Err(unchanged_error(path)),
+        };
+        let number = u64::from(row) + 1;
+        for (i, f) in fields.iter().enumerate() {
+            match field_value(path, &columns, &job.csv, data, &rec, number, i, f)? {
+                Some(v) => builders[i].append_value(&*v),
+                None => builders[i].append_null(),
+            }
+        }
+        numbers.push(row);
+        lines.push(line);
+    }
+    drop(win);
+    drop(cand);
+    progress.finish();
+    let cols: Vec<Column> = builders
+        .into_iter()
+        .map(|b| b.finish().into_series().into_column())
+        .collect();
+    let df = DataFrame::new(numbers.len(), cols).map_err(|e| Error::Internal(e.to_string()))?;
+    let table = Table {
+        name: job
+            .table
+            .clone()
+            .unwrap_or_else(|| crate::ingest::table_name_from_path(path)),
+        source: Source {
+            path: path.to_path_buf(),
+            format: Format::Csv {
+                delimiter: head.delimiter,
+                compression: head.compression,
+                bom: head.bom,
+            },
+            sha256,
+            bytes,
+        },
+        columns,
+        df,
+        raw: Some(RawCsv {
+            data: head.header.clone(),
+            header_end: head.header.len(),
+            records: Vec::new(),
+            record_next: Vec::new(),
+            lines,
+            newline: head.newline,
+        }),
+        subset: Some(Subset { numbers, rows }),
+    };
+    crate::detect::check_primary_key(&table, &job.pk)?;
+    let read_ms = start.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let groups = crate::detect::exact::groups(&table, &key)?;
+    let distinct = counter.finish()?;
+    let matches = Matches {
+        repeats_per_column: key
+            .iter()
+            .zip(distinct)
+            .map(|(k, d)| (k.clone(), (rows as u64).saturating_sub(d)))
+            .collect(),
+        key: key.clone(),
+        groups,
+    };
+    let detect_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let resolution =
+        crate::survive::resolve_with(&table, &matches, &job.keep, None, Some(tracker.kind()))?;
+    let survive_ms = t.elapsed().as_millis() as u64;
+    Ok((
+        Detected {
+            table,
+            key,
+            matches,
+            fuzzy: None,
+            resolution,
+            read_ms,
+            detect_ms,
+            survive_ms,
+            long: Some(long),
+        },
+        Streamed {
+            head,
+            layout,
+            stamp: before,
+        },
+    ))
+}
+
+fn unchanged_error(path: &Path) -> Error {
+    Error::data(
+        Location::file(path),
+        "the file changed while dupsweep read it (a record is not where the first pass found it)",
+    )
+    .with_hint("run again on a copy that nothing writes to")
+}
+
+/// A size for messages: `1.5 GiB`, `300 MiB`.
+pub fn size_text(b: u64) -> String {
+    if b >= 1 << 30 {
+        format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30))
+    } else {
+        format!("{} MiB", b.div_ceil(1 << 20))
+    }
+}
+
+/// The cleaned and removed CSV files, in one pass over the input: the kept records' bytes are
+/// copied as they are, the removed ones get their group, survivor, score and reason.
+pub fn write_table_files(
+    outs: &mut Outputs,
+    job: &Job,
+    d: &Detected,
+    s: &Streamed,
+) -> Result<Written> {
+    let table = &d.table;
+    let res = &d.resolution;
+    let survivor = tables::survivor_texts(table, &job.pk)?;
+    let cleaned = Outputs::file_name(&table.name, "cleaned.csv");
+    let removed = Outputs::file_name(&table.name, "removed.csv");
+    let out_dir = outs.dir().to_path_buf();
+    let head = &s.head;
+    let paths = outs.write_many(&[&cleaned, &removed], |w| {
+        let (wc, wr) = w.split_at_mut(1);
+        let (wc, wr) = (&mut wc[0], &mut wr[0]);
+        let werr = io_err(&out_dir);
+        use std::io::Write;
+        wc.write_all(&head.header).map_err(&werr)?;
+        // the removed file's header: the input's, and the four columns it adds
+        let d = [head.delimiter];
+        let nl = head.newline.as_bytes();
+        let mut h: &[u8] = &head.header;
+        if head.bom {
+            wr.write_all(&[0xEF, 0xBB, 0xBF]).map_err(&werr)?;
+            h = &h[3..];
+        }
+        wr.write_all(trim_line_end(h)).map_err(&werr)?;
+        for name in [
+            tables::GROUP,
+            tables::SURVIVOR,
+            tables::SCORE,
+            tables::REASON,
+        ] {
+            wr.write_all(&d).map_err(&werr)?;
+            wr.write_all(name.as_bytes()).map_err(&werr)?;
+        }
+        wr.write_all(nl).map_err(&werr)?;
+
+        let mut win = Window::open(&job.input)?;
+        let mut gone = res.removed.iter().peekable();
+        let mut run: Option<(u64, u64)> = None;
+        for (row, start, next) in s.layout.spans() {
+            let r = match gone.peek() {
+                Some(r) if table.dumped(r.row).0 == row => *r,
+                _ => {
+                    run = match run {
+                        Some((a, b)) if b == start => Some((a, next)),
+                        Some((a, b)) => {
+                            win.copy(a, b, &mut *wc)?.map_err(&werr)?;
+                            Some((start, next))
+                        }
+                        None => Some((start, next)),
+                    };
+                    continue;
+                }
+            };
+            gone.next();
+            if let Some((a, b)) = run.take() {
+                win.copy(a, b, &mut *wc)?.map_err(&werr)?;
+            }
+            let bytes = win.range(start, next)?;
+            wr.write_all(trim_line_end(bytes)).map_err(&werr)?;
+            let line = format!(
+                "{}{}{}{}{}{}{}",
+                char::from(head.delimiter),
+                table.number_of(r.group),
+                char::from(head.delimiter),
+                tables::csv_field(&survivor(r.survivor), head.delimiter),
+                char::from(head.delimiter),
+                tables::score_text(r),
+                char::from(head.delimiter),
+            );
+            wr.write_all(line.as_bytes()).map_err(&werr)?;
+            wr.write_all(tables::csv_field(&r.reason, head.delimiter).as_bytes())
+                .map_err(&werr)?;
+            wr.write_all(nl).map_err(&werr)?;
+        }
+        if let Some((a, b)) = run.take() {
+            win.copy(a, b, &mut *wc)?.map_err(&werr)?;
+        }
+        win.finish()?;
+        unchanged(&job.input, s.stamp)
+    })?;
+    let removed_rows = res.removed.len();
+    Ok(vec![
+        (
+            "cleaned",
+            paths[0].clone(),
+            Some(table.dumped_rows() - removed_rows),
+        ),
+        ("removed", paths[1].clone(), Some(removed_rows)),
+    ])
+}
+
+/// A record's bytes without its line end (`\n`, `\r\n`, or a `\r` ending the file), as the
+/// tokenizer ends a record.
+fn trim_line_end(b: &[u8]) -> &[u8] {
+    let b = b.strip_suffix(b"\n").unwrap_or(b);
+    b.strip_suffix(b"\r").unwrap_or(b)
+}
