@@ -60,11 +60,37 @@ pub fn repeated(pairs: &mut [(u64, u32)], mut each: impl FnMut(u32)) {
 
 /// Partitions of one column's hashes (by their top bits), so that each can be counted alone.
 const PARTS: usize = 64;
+/// A column with up to this many distinct values is counted in a hash set; past it, its hashes
+/// are kept (and spilled) to be counted at the end.
+const SMALL: usize = 1 << 16;
 
-/// Counts the distinct values of several columns from their values' hashes. Holds at most
-/// `budget` bytes of hashes; beyond that, they go to a temporary file.
+/// Hashes are already well mixed: a set of them needs no hashing again.
+#[derive(Default, Clone, Copy)]
+struct Identity(u64);
+
+impl std::hash::Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type HashSet64 = std::collections::HashSet<u64, std::hash::BuildHasherDefault<Identity>>;
+
+/// Counts the distinct values of several columns from their values' hashes. A column with few
+/// distinct values is counted in a small set; the others keep their hashes, at most `budget`
+/// bytes of them in memory, the rest in a temporary file, and count them at the end one
+/// partition at a time.
 pub struct DistinctCounter {
-    columns: usize,
+    /// Per column: the set, while the column has few distinct values.
+    sets: Vec<Option<HashSet64>>,
     /// Per column and partition: the hashes held.
     held: Vec<Vec<u64>>,
     held_len: usize,
@@ -78,7 +104,7 @@ pub struct DistinctCounter {
 impl DistinctCounter {
     pub fn new(columns: usize, budget: usize) -> Self {
         DistinctCounter {
-            columns,
+            sets: vec![Some(HashSet64::default()); columns],
             held: vec![Vec::new(); columns * PARTS],
             held_len: 0,
             budget: budget.max(1 << 16),
@@ -91,14 +117,27 @@ impl DistinctCounter {
     /// Adds one value's hash of column `col`.
     #[inline]
     pub fn add(&mut self, col: usize, h: u64) -> Result<()> {
-        self.held[col * PARTS + (h >> 58) as usize].push(h);
-        self.held_len += 1;
+        if let Some(set) = &mut self.sets[col] {
+            set.insert(h);
+            if set.len() <= SMALL {
+                return Ok(());
+            }
+            // many distinct values: keep the hashes instead (a value seen again is kept again)
+            let set = self.sets[col].take().unwrap_or_default();
+            let n = set.len();
+            for h in set {
+                self.held[col * PARTS + (h >> 58) as usize].push(h);
+            }
+            self.held_len += n;
+        } else {
+            self.held[col * PARTS + (h >> 58) as usize].push(h);
+            self.held_len += 1;
+        }
         if self.held_len * 8 >= self.budget {
             self.flush()?;
         }
         Ok(())
     }
-
     fn flush(&mut self) -> Result<()> {
         let io = |e| Error::io(&std::env::temp_dir(), "cannot write a temporary file", e);
         if self.spill.is_none() {
@@ -127,12 +166,13 @@ impl DistinctCounter {
     pub fn finish(self) -> Result<Vec<u64>> {
         use rayon::prelude::*;
         let DistinctCounter {
-            columns,
+            sets,
             held,
             spill,
             blocks,
             ..
         } = self;
+        let columns = sets.len();
         let counts = held
             .into_par_iter()
             .zip(blocks.into_par_iter())
@@ -156,7 +196,10 @@ impl DistinctCounter {
             })
             .collect::<Result<Vec<u64>>>()?;
         Ok((0..columns)
-            .map(|c| counts[c * PARTS..(c + 1) * PARTS].iter().sum())
+            .map(|c| match &sets[c] {
+                Some(set) => set.len() as u64,
+                None => counts[c * PARTS..(c + 1) * PARTS].iter().sum(),
+            })
             .collect())
     }
 }
@@ -182,14 +225,17 @@ mod tests {
     #[test]
     fn counts_distinct_values_with_and_without_spilling() {
         for budget in [1 << 30, 1] {
-            let mut c = DistinctCounter::new(2, budget);
-            for i in 0..100_000u64 {
+            let mut c = DistinctCounter::new(3, budget);
+            for i in 0..200_000u64 {
                 c.add(0, value(Some((i % 1000).to_string().as_bytes())))
                     .unwrap();
                 c.add(1, value(if i % 2 == 0 { None } else { Some(b"x") }))
                     .unwrap();
+                // past the small set's size
+                c.add(2, value(Some((i % 150_000).to_string().as_bytes())))
+                    .unwrap();
             }
-            assert_eq!(c.finish().unwrap(), vec![1000, 2]);
+            assert_eq!(c.finish().unwrap(), vec![1000, 2, 150_000]);
         }
     }
 

@@ -96,6 +96,25 @@ impl Outputs {
         Ok(paths)
     }
 
+    /// A file to write outside [`Outputs`] (on another thread, say), handed back with
+    /// [`Outputs::add`].
+    pub fn reserve(&mut self, name: &str) -> Result<Pending> {
+        if !self.dir.is_dir() {
+            std::fs::create_dir_all(&self.dir)
+                .map_err(|e| Error::io(&self.dir, "cannot create the output folder", e))?;
+            self.created_dir = true;
+        }
+        let (tmp, target) = self.create(name)?;
+        Ok(Pending { tmp, target })
+    }
+
+    /// A reserved file, written: renamed into place with the others by [`Outputs::commit`].
+    pub fn add(&mut self, p: Pending) -> PathBuf {
+        let target = p.target.clone();
+        self.pending.push((p.tmp, p.target));
+        target
+    }
+
     /// A temporary file for `name` in the output folder, and the path it will get.
     fn create(&self, name: &str) -> Result<(NamedTempFile, PathBuf)> {
         let target = self.dir.join(name);
@@ -156,6 +175,33 @@ impl Drop for Outputs {
         if self.created_dir {
             let _ = std::fs::remove_dir(&self.dir);
         }
+    }
+}
+
+/// A file reserved by [`Outputs::reserve`].
+pub struct Pending {
+    tmp: NamedTempFile,
+    target: PathBuf,
+}
+
+impl Pending {
+    /// The path the file will get.
+    pub fn path(&self) -> &Path {
+        &self.target
+    }
+
+    /// Writes the file through `fill`, then flushes it to disk.
+    pub fn write(&mut self, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+        {
+            let mut w = BufWriter::with_capacity(1 << 20, self.tmp.as_file_mut());
+            fill(&mut w)?;
+            w.flush()
+                .map_err(|e| Error::io(&self.target, "cannot write", e))?;
+        }
+        self.tmp
+            .as_file()
+            .sync_all()
+            .map_err(|e| Error::io(&self.target, "cannot write", e))
     }
 }
 

@@ -178,45 +178,52 @@ fn finish(
     let values = sql::Values::from_table(table)?;
     let plan = sql::plan(table, &values, job, key, resolution, matches);
     let mut outs = Outputs::new(&job.out, &[&job.input]);
-    let render = || -> Result<Vec<(String, &'static str, String)>> {
-        use rayon::prelude::*;
-        let mut jobs = Vec::new();
-        for &d in &job.dialects {
-            jobs.push((d, "sql"));
-            jobs.push((d, "undo"));
-            if job.prevent {
-                jobs.push((d, "prevent"));
-            }
+    let mut jobs = Vec::new();
+    for &d in &job.dialects {
+        let mut kinds = vec![("sql", "sql"), ("undo", "undo.sql")];
+        if job.prevent {
+            kinds.push(("prevent", "prevent.sql"));
         }
-        jobs.par_iter()
-            .map(|&(d, kind)| {
+        for (kind, suffix) in kinds {
+            let name = Outputs::file_name(&table.name, &format!("{}.{suffix}", d.name()));
+            jobs.push((d, kind, outs.reserve(&name)?));
+        }
+    }
+    // each script is written as it is rendered, a batch at a time
+    let render = || -> Result<Vec<(&'static str, crate::emit::files::Pending)>> {
+        use rayon::prelude::*;
+        jobs.into_par_iter()
+            .map(|(d, kind, mut file)| {
                 let dialect = sql::dialect(d);
-                let (suffix, text) = match kind {
-                    "sql" => ("sql".to_owned(), dialect.script(&plan)?),
-                    "undo" => ("undo.sql".to_owned(), sql::undo::script(&*dialect, &plan)?),
-                    _ => (
-                        "prevent.sql".to_owned(),
-                        sql::prevent::script(
-                            &*dialect,
-                            &[sql::prevent::Keyed {
-                                table,
-                                key,
-                                fuzzy: fuzzy.is_some(),
-                                long: d_long(&detected),
-                            }],
-                            &format!("table {}", table.name),
-                        )?,
-                    ),
-                };
-                let name = Outputs::file_name(&table.name, &format!("{}.{suffix}", d.name()));
-                Ok((name, kind, text))
+                let path = file.path().to_path_buf();
+                file.write(|w| {
+                    let mut sink = sql::WriteSink { w, path: &path };
+                    match kind {
+                        "sql" => dialect.script(&plan, &mut sink),
+                        "undo" => sql::undo::script(&*dialect, &plan, &mut sink),
+                        _ => {
+                            let text = sql::prevent::script(
+                                &*dialect,
+                                &[sql::prevent::Keyed {
+                                    table,
+                                    key,
+                                    fuzzy: fuzzy.is_some(),
+                                    long: d_long(&detected),
+                                }],
+                                &format!("table {}", table.name),
+                            )?;
+                            sql::Sink::put(&mut sink, &text)
+                        }
+                    }
+                })?;
+                Ok((kind, file))
             })
             .collect()
     };
     let (scripts, written) = rayon::join(render, || write_tables(&mut outs, &detected));
     let mut outputs = written?;
-    for (name, kind, text) in scripts? {
-        outputs.push((kind, outs.write_text(&name, &text)?, None));
+    for (kind, file) in scripts? {
+        outputs.push((kind, outs.add(file), None));
     }
 
     let report_path = job.out.join("report.json");

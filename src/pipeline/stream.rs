@@ -200,7 +200,8 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     }
 
     let limit = job.memory_limit;
-    let mut counter = DistinctCounter::new(key_idx.len(), (limit / 4) as usize);
+    // the distinct counts' hashes: an eighth of the limit, at most 256 MiB, then a temporary file
+    let mut counter = DistinctCounter::new(key_idx.len(), (limit / 8).min(256 << 20) as usize);
     let mut keys: Vec<(u64, u32)> = Vec::new();
     let mut pks: Vec<(u64, u32)> = Vec::new();
     let mut first_null_pk: Option<u32> = None;
@@ -249,6 +250,20 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             )
             .with_hint("raise --memory-limit"));
         }
+        if row == 4096 && plain {
+            // room for the records the rest of the file holds at this rate (no doubling)
+            if let Some(total) = total {
+                let at = offset + rec.next as u64;
+                let expect = (total as f64 / at as f64 * 4096.0 * 1.02) as usize;
+                keys.reserve_exact(expect.saturating_sub(keys.len()));
+                if !pk_idx.is_empty() {
+                    pks.reserve_exact(expect.saturating_sub(pks.len()));
+                }
+                layout
+                    .lens
+                    .reserve_exact(expect.saturating_sub(layout.lens.len()));
+            }
+        }
         keys.push((hashed::combine(&key_h), row));
         if !pk_idx.is_empty() {
             pks.push((hashed::combine(&pk_h), row));
@@ -275,6 +290,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         .finish()?
         .ok_or_else(|| Error::Internal("the input's SHA-256 is missing".into()))?;
     let key = key?;
+    let distinct = counter.finish()?;
 
     // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
     let mut cand = vec![false; rows];
@@ -378,7 +394,6 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
 
     let t = Instant::now();
     let groups = crate::detect::exact::groups(&table, &key)?;
-    let distinct = counter.finish()?;
     let matches = Matches {
         repeats_per_column: key
             .iter()
@@ -422,12 +437,14 @@ fn unchanged_error(path: &Path) -> Error {
     .with_hint("run again on a copy that nothing writes to")
 }
 
-/// A size for messages: `1.5 GiB`, `300 MiB`.
+/// A size for messages: `1.5 GiB`, `300 MiB`, `100 KiB`.
 pub fn size_text(b: u64) -> String {
     if b >= 1 << 30 {
         format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30))
-    } else {
+    } else if b >= 1 << 20 {
         format!("{} MiB", b.div_ceil(1 << 20))
+    } else {
+        format!("{} KiB", b.div_ceil(1 << 10))
     }
 }
 

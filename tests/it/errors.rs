@@ -2,27 +2,34 @@
 
 use crate::util::Workdir;
 
-/// Runs `clean` on `data` and returns stderr; asserts exit 2 and that nothing was written.
+/// Runs `clean` on `data` with each engine and returns stderr; asserts exit 2, that nothing was
+/// written and that both engines give the same message.
+#[track_caller]
 fn fails(data: &[u8], args: &[&str]) -> String {
-    let w = Workdir::new();
-    w.write("t.csv", data);
-    let mut a = vec!["clean", "t.csv", "--out", "out"];
-    a.extend_from_slice(args);
-    let run = w.run(&a);
-    assert_eq!(
-        run.code(),
-        2,
-        "stdout: {}\nstderr: {}",
-        run.stdout(),
-        run.stderr()
-    );
-    assert!(!w.path("out").exists(), "a failed run wrote output");
-    assert_eq!(
-        std::fs::read(w.path("t.csv")).unwrap(),
-        data,
-        "the input changed"
-    );
-    run.stderr()
+    let mut messages = Vec::new();
+    for engine in ["memory", "auto"] {
+        let w = Workdir::new();
+        w.write("t.csv", data);
+        let mut a = vec!["clean", "t.csv", "--out", "out", "--engine", engine];
+        a.extend_from_slice(args);
+        let run = w.run(&a);
+        assert_eq!(
+            run.code(),
+            2,
+            "engine {engine}\nstdout: {}\nstderr: {}",
+            run.stdout(),
+            run.stderr()
+        );
+        assert!(!w.path("out").exists(), "a failed run wrote output");
+        assert_eq!(
+            std::fs::read(w.path("t.csv")).unwrap(),
+            data,
+            "the input changed"
+        );
+        messages.push(run.stderr());
+    }
+    assert_eq!(messages[0], messages[1], "the engines' messages differ");
+    messages.pop().unwrap_or_default()
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod dump;
+mod engines;
 mod errors;
 mod fuzzy;
 mod prevent;

@@ -92,7 +92,7 @@ pub fn script(d: &dyn Dialect, plans: &[Plan<'_>], header: &str) -> Result<Strin
                 ));
             }
         }
-        out.push_str(&d.delete_batches(r, &label)?);
+        d.delete_batches(r, &label, &mut out)?;
         let total = r.plan.updates.len();
         for (i, u) in r.plan.updates.iter().enumerate() {
             let step = format!("{label}re-pointing {} of {total}", i + 1);

@@ -110,7 +110,8 @@ impl Values {
 #[derive(Debug, Clone)]
 pub struct RowMatch {
     pub row: RowId,
-    pub columns: Vec<usize>,
+    /// Shared by every record of a batch (a million removed records hold one list).
+    pub columns: std::sync::Arc<[usize]>,
 }
 
 /// Records deleted by primary key.
@@ -189,12 +190,33 @@ impl Plan<'_> {
     }
 }
 
-fn estimate(values: &Values, row: RowId, cols: &[usize]) -> usize {
-    cols.iter()
-        .map(|&c| {
-            values.names[c].len() * 2 + 40 + values.get(c, row).map_or(0, |v| v.text.len() * 2)
-        })
-        .sum()
+/// The bytes a record's values take in a statement, about: per column its name twice, some
+/// syntax and its value twice. Worked out for every record at once, a column at a time (a
+/// value at a time through Polars is the slow way at millions of records).
+struct Sizes {
+    fixed: usize,
+    values: Vec<u32>,
+}
+
+impl Sizes {
+    fn new(values: &Values, cols: &[usize]) -> Sizes {
+        let fixed = cols.iter().map(|&c| values.names[c].len() * 2 + 40).sum();
+        let rows = values.text.first().map_or(0, |c| c.len());
+        let mut sums = vec![0u32; rows];
+        for &c in cols {
+            for (sum, v) in sums.iter_mut().zip(values.text[c].iter()) {
+                *sum = sum.saturating_add(v.map_or(0, |v| v.len() as u32));
+            }
+        }
+        Sizes {
+            fixed,
+            values: sums,
+        }
+    }
+
+    fn of(&self, row: RowId) -> usize {
+        self.fixed + 2 * self.values[row.index()] as usize
+    }
 }
 
 /// Builds the plan: batches of at most `batch_size` rows and about `batch_bytes` bytes.
@@ -212,6 +234,8 @@ pub fn plan<'a>(
     let pk = idx(&job.pk);
     let key_idx = idx(key);
     let guard = guard_columns(table, job, key);
+    let guard_list: std::sync::Arc<[usize]> = guard.clone().into();
+    let sizes = Sizes::new(values, &guard);
     let mut batches = Vec::new();
     if !pk.is_empty() {
         let survivor_of = |g: crate::model::RowId| -> RowId {
@@ -226,8 +250,10 @@ pub fn plan<'a>(
             survivors: Vec::new(),
         };
         let mut bytes = 0;
+        // the survivors already in the current batch
+        let mut seen: std::collections::HashSet<RowId> = Default::default();
         for r in &resolution.removed {
-            let size = estimate(values, r.row, &guard) * 2;
+            let size = sizes.of(r.row) * 2;
             if !cur.rows.is_empty()
                 && (cur.rows.len() >= job.batch_size || bytes + size > job.batch_bytes)
             {
@@ -239,18 +265,19 @@ pub fn plan<'a>(
                     },
                 )));
                 bytes = 0;
+                seen.clear();
             }
             bytes += size;
             cur.rows.push(RowMatch {
                 row: r.row,
-                columns: guard.clone(),
+                columns: guard_list.clone(),
             });
             let s = survivor_of(r.group);
-            if !cur.survivors.iter().any(|m| m.row == s) {
-                bytes += estimate(values, s, &guard);
+            if seen.insert(s) {
+                bytes += sizes.of(s);
                 cur.survivors.push(RowMatch {
                     row: s,
-                    columns: guard.clone(),
+                    columns: guard_list.clone(),
                 });
             }
         }
@@ -287,11 +314,7 @@ pub fn plan<'a>(
                 }
             }
             let removed = g.members.len() - 1;
-            let size: usize = copies
-                .iter()
-                .map(|c| estimate(values, c.row, &guard))
-                .sum::<usize>()
-                * 4;
+            let size: usize = copies.iter().map(|c| sizes.of(c.row)).sum::<usize>() * 4;
             if !cur.is_empty()
                 && (rows + removed > job.batch_size || bytes + size > job.batch_bytes)
             {
@@ -397,6 +420,7 @@ impl<'a> Plan<'a> {
                 let mut columns = guard.clone();
                 columns.extend(set.iter().copied().filter(|c| !guard.contains(c)));
                 columns.sort_unstable();
+                let columns: std::sync::Arc<[usize]> = columns.into();
                 for chunk in rows.chunks(job.batch_size.max(1)) {
                     out.push(UpdateBatch {
                         set: set.clone(),
@@ -439,12 +463,18 @@ pub trait Dialect {
     fn literal(&self, v: Val<'_>) -> Result<String, String>;
     /// True when column `col` (quoted) holds exactly `v` (NULL when `v` is `None`).
     fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String>;
-    /// The whole script.
-    fn script(&self, plan: &Plan<'_>) -> Result<String>;
+    /// Appends [`Dialect::matches`] to `out`: the scripts' hot path, which a dialect writes
+    /// without an allocation per value where it can.
+    fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
+        out.push_str(&self.matches(col, v)?);
+        Ok(())
+    }
+    /// The whole script, into `out` (a batch at a time: a script is never held whole).
+    fn script(&self, plan: &Plan<'_>, out: &mut dyn Sink) -> Result<()>;
     /// How the script is run, for its header.
     fn run_line(&self) -> &'static str;
-    /// The deletion batches of a plan; guard labels and messages start with `label`.
-    fn delete_batches(&self, r: &Render<'_, '_>, label: &str) -> Result<String>;
+    /// The deletion batches of a plan, into `out`; guard labels and messages start with `label`.
+    fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()>;
 
     // Primitives of the whole-dump and undo scripts (`dump.rs`, `undo.rs`), which are the
     // same in every dialect.
@@ -480,6 +510,39 @@ pub trait Dialect {
     fn no_from(&self) -> &'static str {
         ""
     }
+}
+
+/// Where a script goes, piece by piece: a `String`, or a file ([`WriteSink`]).
+pub trait Sink {
+    fn put(&mut self, s: &str) -> Result<()>;
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) -> Result<()> {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+/// A script written to a file as it is rendered.
+pub struct WriteSink<'a> {
+    pub w: &'a mut dyn std::io::Write,
+    pub path: &'a std::path::Path,
+}
+
+impl Sink for WriteSink<'_> {
+    fn put(&mut self, s: &str) -> Result<()> {
+        self.w
+            .write_all(s.as_bytes())
+            .map_err(|e| Error::io(self.path, "cannot write", e))
+    }
+}
+
+/// A table's change script as text.
+pub fn script_text(d: &dyn Dialect, plan: &Plan<'_>) -> Result<String> {
+    let mut out = String::new();
+    d.script(plan, &mut out)?;
+    Ok(out)
 }
 
 pub fn dialect(name: DialectName) -> Box<dyn Dialect> {
@@ -545,16 +608,31 @@ impl<'p, 'a> Render<'p, 'a> {
 
     /// `(c1 = v1 AND c2 IS NULL AND …)` for a record on the given columns.
     pub fn row_match(&self, row: RowId, cols: &[usize]) -> Result<String> {
-        let mut parts = Vec::with_capacity(cols.len());
-        for &c in cols {
-            let v = self.plan.values.get(c, row);
-            parts.push(
-                self.d
-                    .matches(self.col(c), v)
-                    .map_err(|e| self.value_error(row, c, e))?,
-            );
+        let mut out = String::new();
+        self.push_row_match(&mut out, self.plan.values, row, cols)?;
+        Ok(out)
+    }
+
+    /// Appends `(c1 = v1 AND …)` with the values of `values` to `out`.
+    fn push_row_match(
+        &self,
+        out: &mut String,
+        values: &Values,
+        row: RowId,
+        cols: &[usize],
+    ) -> Result<()> {
+        out.reserve(cols.len() * 24);
+        out.push('(');
+        for (i, &c) in cols.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" AND ");
+            }
+            self.d
+                .push_matches(out, self.col(c), values.get(c, row))
+                .map_err(|e| self.value_error(row, c, e))?;
         }
-        Ok(format!("({})", parts.join(" AND ")))
+        out.push(')');
+        Ok(())
     }
 
     /// The rows a keyless group is about: those holding its shared key values, or, when its
@@ -568,7 +646,7 @@ impl<'p, 'a> Render<'p, 'a> {
             .iter()
             .map(|c| RowMatch {
                 row: c.row,
-                columns: g.guard.clone(),
+                columns: g.guard.clone().into(),
             })
             .collect();
         Ok(format!("({})", self.any_match(&rows)?))
@@ -576,16 +654,10 @@ impl<'p, 'a> Render<'p, 'a> {
 
     /// `(c1 = v1 AND …)` on the re-pointed values (whole dumps), or the dumped ones.
     pub fn row_match_after(&self, row: RowId, cols: &[usize]) -> Result<String> {
+        let mut out = String::new();
         let values = self.plan.after.unwrap_or(self.plan.values);
-        let mut parts = Vec::with_capacity(cols.len());
-        for &c in cols {
-            parts.push(
-                self.d
-                    .matches(self.col(c), values.get(c, row))
-                    .map_err(|e| self.value_error(row, c, e))?,
-            );
-        }
-        Ok(format!("({})", parts.join(" AND ")))
+        self.push_row_match(&mut out, values, row, cols)?;
+        Ok(out)
     }
 
     /// Survivors hold their dumped values, or (whole dumps, when the script already ran) their
@@ -691,11 +763,14 @@ impl<'p, 'a> Render<'p, 'a> {
 
     /// `m1 OR m2 OR …` over records.
     pub fn any_match(&self, rows: &[RowMatch]) -> Result<String> {
-        let parts = rows
-            .iter()
-            .map(|m| self.row_match(m.row, &m.columns))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(parts.join("\n    OR "))
+        let mut out = String::new();
+        for (i, m) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push_str("\n    OR ");
+            }
+            self.push_row_match(&mut out, self.plan.values, m.row, &m.columns)?;
+        }
+        Ok(out)
     }
 
     /// `"id" IN ('1', '2')` or `("a", "b") IN (('1', 'x'), …)` for the primary keys of `rows`.
@@ -806,7 +881,7 @@ pub fn comment_safe(s: &str) -> String {
 pub fn scripts(plan: &Plan<'_>, dialects: &[DialectName]) -> Result<Vec<(DialectName, String)>> {
     dialects
         .iter()
-        .map(|&d| Ok((d, dialect(d).script(plan)?)))
+        .map(|&d| Ok((d, script_text(&*dialect(d), plan)?)))
         .collect()
 }
 

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::{Batch, Dialect, Kind, Plan, Render, Val};
+use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
 
@@ -23,6 +23,16 @@ const ENGINE: &str =
 
 fn hex(s: &str) -> String {
     crate::ingest::hex(s.as_bytes())
+}
+
+/// Appends the bytes as lowercase hexadecimal (as [`crate::ingest::hex`]).
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
 }
 
 fn check(cond: &str, label: &str, from: &str) -> String {
@@ -77,29 +87,52 @@ impl Dialect for MySql {
         }
     }
 
-    fn script(&self, plan: &Plan<'_>) -> Result<String> {
+    fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
+        match v {
+            None => {
+                out.push_str(col);
+                out.push_str(" IS NULL");
+            }
+            Some(Val {
+                kind: Kind::Text,
+                text,
+            }) => {
+                out.push_str("CAST(CONVERT(");
+                out.push_str(col);
+                out.push_str(" USING utf8mb4) AS BINARY) = X'");
+                push_hex(out, text.as_bytes());
+                out.push('\'');
+            }
+            Some(v) => out.push_str(&self.matches(col, Some(v))?),
+        }
+        Ok(())
+    }
+
+    fn script(&self, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
         let r = Render::new(self, plan)?;
         let mut out = r.header(self.run_line());
         out.push_str("SET NAMES utf8mb4;\n");
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
-            return Ok(out);
+            return sink.put(&out);
         }
         out.push_str(&guard_table(&[&plan.table.name]));
         out.push_str("START TRANSACTION;\n");
         out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
-        out.push_str(&self.deletions(&r, "")?);
+        sink.put(&out)?;
+        out.clear();
+        self.deletions(&r, "", sink)?;
         out.push_str("COMMIT;\n");
         let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
-        Ok(out)
+        sink.put(&out)
     }
 
     fn run_line(&self) -> &'static str {
         "mariadb DATABASE < THIS_FILE  (or mysql; without --force, so it stops at the first error)"
     }
 
-    fn delete_batches(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
-        self.deletions(r, label)
+    fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
+        self.deletions(r, label, out)
     }
 
     fn open(&self, _tables: &[String], names: &[&str]) -> String {
@@ -216,7 +249,7 @@ fn guard_table(tables: &[&str]) -> String {
 
 impl MySql {
     /// The deletion batches; the guards' labels start with `label`.
-    fn deletions(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+    fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
         let plan = r.plan;
         let t = &r.table;
         let mut out = String::new();
@@ -301,7 +334,9 @@ impl MySql {
                     }
                 }
             }
+            sink.put(&out)?;
+            out.clear();
         }
-        Ok(out)
+        Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Batch, Dialect, Kind, Plan, Render, Val};
+use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
 
@@ -45,10 +45,29 @@ impl Dialect for Postgres {
         }
     }
 
-    fn script(&self, plan: &Plan<'_>) -> Result<String> {
+    fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
+        match v {
+            None => {
+                out.push_str(col);
+                out.push_str(" IS NULL");
+            }
+            Some(v) if v.kind != Kind::Bytes => {
+                if v.text.contains('\0') {
+                    return Err("PostgreSQL text cannot hold a NUL byte (\\0)".into());
+                }
+                out.push_str(col);
+                out.push_str(" = '");
+                push_doubled(out, v.text, '\'');
+                out.push('\'');
+            }
+            Some(v) => out.push_str(&self.matches(col, Some(v))?),
+        }
+        Ok(())
+    }
+
+    fn script(&self, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
         let r = Render::new(self, plan)?;
         let t = &r.table;
-        let body = self.deletions(&r, "")?;
         let mut out = r.header(self.run_line());
         out.push_str(PRELUDE);
         out.push_str("BEGIN;\n");
@@ -57,18 +76,20 @@ impl Dialect for Postgres {
         } else {
             let _ = writeln!(out, "LOCK TABLE {t} IN SHARE ROW EXCLUSIVE MODE;");
             out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
-            out.push_str(&body);
+            sink.put(&out)?;
+            out.clear();
+            self.deletions(&r, "", sink)?;
         }
         out.push_str("COMMIT;\n");
-        Ok(out)
+        sink.put(&out)
     }
 
     fn run_line(&self) -> &'static str {
         "psql -X -v ON_ERROR_STOP=1 -f THIS_FILE (the script also sets ON_ERROR_STOP)"
     }
 
-    fn delete_batches(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
-        self.deletions(r, label)
+    fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
+        self.deletions(r, label, out)
     }
 
     fn open(&self, tables: &[String], _names: &[&str]) -> String {
@@ -152,6 +173,17 @@ impl Dialect for Postgres {
     }
 }
 
+/// Appends `s` with every `q` doubled.
+pub(super) fn push_doubled(out: &mut String, s: &str, q: char) {
+    let mut rest = s;
+    while let Some(i) = rest.find(q) {
+        out.push_str(&rest[..=i]);
+        out.push(q);
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+}
+
 impl Postgres {
     fn undo_block_label(label: &str) -> String {
         label.replace(['%', '\''], "?")
@@ -174,10 +206,9 @@ fn block(b: &str) -> String {
 
 impl Postgres {
     /// The deletion batches, one `DO` block each; messages start with `label`.
-    fn deletions(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+    fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
         let plan = r.plan;
         let t = &r.table;
-        let mut body = String::new();
         let total = plan.batches.len();
         for (bi, batch) in plan.batches.iter().enumerate() {
             let n = bi + 1;
@@ -241,8 +272,8 @@ impl Postgres {
                     }
                 }
             }
-            body.push_str(&block(&b));
+            sink.put(&block(&b))?;
         }
-        Ok(body)
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::{Batch, Dialect, Kind, Plan, Render, Val};
+use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
 
@@ -61,28 +61,48 @@ impl Dialect for Sqlite {
         }
     }
 
-    fn script(&self, plan: &Plan<'_>) -> Result<String> {
+    fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
+        match v {
+            None => {
+                out.push_str(col);
+                out.push_str(" IS NULL");
+            }
+            Some(v)
+                if v.kind == Kind::Text
+                    && !v.text.bytes().any(|b| b < 0x20 && b != b'\t' && b != b'\n') =>
+            {
+                out.push_str(col);
+                out.push_str(" = '");
+                super::postgres::push_doubled(out, v.text, '\'');
+                out.push_str("' COLLATE BINARY");
+            }
+            Some(v) => out.push_str(&self.matches(col, Some(v))?),
+        }
+        Ok(())
+    }
+
+    fn script(&self, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
         let r = Render::new(self, plan)?;
         let mut out = r.header(self.run_line());
         out.push_str(".bail on\n");
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
-            return Ok(out);
+            return sink.put(&out);
         }
         out.push_str(GUARD_TABLE);
         out.push_str("BEGIN IMMEDIATE;\n");
         out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
-        out.push_str(&self.deletions(&r, "")?);
-        out.push_str("COMMIT;\n");
-        Ok(out)
+        sink.put(&out)?;
+        self.deletions(&r, "", sink)?;
+        sink.put("COMMIT;\n")
     }
 
     fn run_line(&self) -> &'static str {
         "sqlite3 DATABASE_FILE < THIS_FILE"
     }
 
-    fn delete_batches(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
-        self.deletions(r, label)
+    fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
+        self.deletions(r, label, out)
     }
 
     fn open(&self, _tables: &[String], _names: &[&str]) -> String {
@@ -159,7 +179,7 @@ const GUARD_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS \"dupsweep_guard\" (\
 
 impl Sqlite {
     /// The deletion batches; the guards' step names start with `label`.
-    fn deletions(&self, r: &Render<'_, '_>, label: &str) -> Result<String> {
+    fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
         let plan = r.plan;
         let t = &r.table;
         // `rowid` has other names when a column took it.
@@ -217,7 +237,9 @@ impl Sqlite {
                     }
                 }
             }
+            sink.put(&out)?;
+            out.clear();
         }
-        Ok(out)
+        Ok(())
     }
 }

@@ -6,12 +6,17 @@
 //! undo twice changes nothing more. Dialects supply only the primitives (checks, counted
 //! statements, the transaction around).
 
-use super::{Batch, Dialect, Plan, Render};
+use super::{Batch, Dialect, Plan, Render, Sink};
 use crate::error::Result;
 
 /// The steps that undo one table: its re-pointing first (so that the rows put back cannot
 /// collide with a re-pointed row on a unique key), then its removed rows.
-fn table_steps(d: &dyn Dialect, r: &Render<'_, '_>, label: &str) -> Result<String> {
+fn table_steps(
+    d: &dyn Dialect,
+    r: &Render<'_, '_>,
+    label: &str,
+    sink: &mut dyn Sink,
+) -> Result<()> {
     let plan = r.plan;
     let t = &r.table;
     let mut out = String::new();
@@ -76,8 +81,10 @@ fn table_steps(d: &dyn Dialect, r: &Render<'_, '_>, label: &str) -> Result<Strin
                 }
             }
         }
+        sink.put(&out)?;
+        out.clear();
     }
-    Ok(out)
+    sink.put(&out)
 }
 
 fn open_for(d: &dyn Dialect, renders: &[Render<'_, '_>]) -> String {
@@ -86,8 +93,8 @@ fn open_for(d: &dyn Dialect, renders: &[Render<'_, '_>]) -> String {
     d.open(&tables, &names)
 }
 
-/// The undo script of a single table's change script.
-pub fn script(d: &dyn Dialect, plan: &Plan<'_>) -> Result<String> {
+/// The undo script of a single table's change script, into `sink` (a batch at a time).
+pub fn script(d: &dyn Dialect, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
     let r = Render::new(d, plan)?;
     let mut out = String::new();
     for line in [
@@ -111,11 +118,18 @@ pub fn script(d: &dyn Dialect, plan: &Plan<'_>) -> Result<String> {
     }
     if plan.batches.is_empty() {
         out.push_str("-- nothing was deleted: nothing to undo\n");
-        return Ok(out);
+        return sink.put(&out);
     }
     out.push_str(&open_for(d, std::slice::from_ref(&r)));
-    out.push_str(&table_steps(d, &r, "")?);
-    out.push_str(&d.close());
+    sink.put(&out)?;
+    table_steps(d, &r, "", sink)?;
+    sink.put(&d.close())
+}
+
+/// A table's undo script as text.
+pub fn script_text(d: &dyn Dialect, plan: &Plan<'_>) -> Result<String> {
+    let mut out = String::new();
+    script(d, plan, &mut out)?;
     Ok(out)
 }
 
@@ -136,7 +150,7 @@ pub fn dump_script(d: &dyn Dialect, plans: &[Plan<'_>], header: &str) -> Result<
             "-- table {}\n",
             super::comment_safe(&r.plan.table.name)
         ));
-        out.push_str(&table_steps(d, r, &super::label(&r.plan.table.name))?);
+        table_steps(d, r, &super::label(&r.plan.table.name), &mut out)?;
     }
     out.push_str(&d.close());
     Ok(out)

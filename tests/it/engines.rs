@@ -1,0 +1,301 @@
+//! The streaming engine (`--engine stream`) and the in-memory one (`--engine memory`) write the
+//! same bytes: cleaned and removed files, every script, the report (timings aside), the same
+//! errors.
+
+use std::io::Write;
+
+use crate::util::{files, report_without_timings, testdata, Workdir};
+
+/// Runs `clean INPUT ARGS` with each engine (the input copied as `name`, the outputs in `out`)
+/// and asserts that both wrote the same files; returns the outputs.
+#[track_caller]
+fn same_outputs(name: &str, data: &[u8], args: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut results = Vec::new();
+    for engine in ["memory", "stream"] {
+        let w = Workdir::new();
+        w.write(name, data);
+        let mut a = vec![
+            "clean",
+            name,
+            "--out",
+            "out",
+            "--engine",
+            engine,
+            "--dialect",
+            "postgres",
+            "--dialect",
+            "mysql",
+            "--dialect",
+            "sqlite",
+            "--prevent",
+        ];
+        a.extend_from_slice(args);
+        let run = w.run(&a).ok();
+        let mut out: Vec<(String, Vec<u8>)> = files(&w.path("out"))
+            .into_iter()
+            .filter(|(n, _)| n != "history.jsonl")
+            .map(|(n, b)| {
+                if n == "report.json" {
+                    let r = report_without_timings(&b);
+                    (n, serde_json::to_vec_pretty(&r).unwrap())
+                } else {
+                    (n, b)
+                }
+            })
+            .collect();
+        out.push(("stdout".into(), run.stdout().into_bytes()));
+        results.push(out);
+    }
+    let stream = results.pop().unwrap();
+    let memory = results.pop().unwrap();
+    assert_eq!(
+        memory.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        stream.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, m), (_, s)) in memory.iter().zip(&stream) {
+        assert!(
+            m == s,
+            "{name} differs between the engines:\n--- memory\n{}\n--- stream\n{}",
+            String::from_utf8_lossy(m),
+            String::from_utf8_lossy(s)
+        );
+    }
+    stream
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(testdata(rel)).unwrap()
+}
+
+#[test]
+fn the_fixtures_give_the_same_outputs_in_both_engines() {
+    let students = fixture("school/students.csv");
+    for args in [
+        &["--pk", "id"][..],
+        &["--pk", "id", "--keep", "max:updated_at"],
+        &["--pk", "id", "--keep", "most-complete"],
+        &["--pk", "id", "--keep", "last", "--guard", "key"],
+        &["--pk", "id", "--key", "first_name,last_name"],
+        &[],
+    ] {
+        same_outputs("students.csv", &students, args);
+    }
+    same_outputs(
+        "courses.csv",
+        &fixture("school/courses.csv"),
+        &["--pk", "code"],
+    );
+    same_outputs("timetable.csv", &fixture("school/timetable.csv"), &[]);
+    same_outputs(
+        "exam_results.csv",
+        &fixture("school/exam_results.csv"),
+        &["--pk", "student_id,exam", "--keep", "max:mark"],
+    );
+    same_outputs("adversarial.csv", &fixture("adversarial.csv"), &[]);
+    same_outputs(
+        "people.csv",
+        &fixture("people/people.csv"),
+        &["--pk", "id", "--ignore", "entity_id"],
+    );
+}
+
+#[test]
+fn compressed_inputs_give_the_same_outputs() {
+    let students = fixture("school/students.csv");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&students).unwrap();
+    let gz = gz.finish().unwrap();
+    let from_gz = same_outputs(
+        "students.csv.gz",
+        &gz,
+        &["--pk", "id", "--table", "students"],
+    );
+    let zst = zstd::encode_all(&students[..], 3).unwrap();
+    let from_zst = same_outputs(
+        "students.csv.zst",
+        &zst,
+        &["--pk", "id", "--table", "students"],
+    );
+    // the table files are those of the plain file
+    let plain = same_outputs("students.csv", &students, &["--pk", "id"]);
+    for name in ["students.cleaned.csv", "students.removed.csv"] {
+        let get = |o: &Vec<(String, Vec<u8>)>| o.iter().find(|f| f.0 == name).unwrap().1.clone();
+        assert_eq!(get(&from_gz), get(&plain));
+        assert_eq!(get(&from_zst), get(&plain));
+    }
+}
+
+#[test]
+fn blank_lines_crlf_and_a_last_record_without_line_end() {
+    let data = b"\xEF\xBB\xBFid;name;note\r\n\r\n1;ann;\"a;b\"\r\n2;bob;x\r\n\r\n\r\n3;ann;\"a;b\"\r\n4;\"b\"\"ob\";\"two\r\nlines\"\r\n5;\"b\"\"ob\";\"two\r\nlines\"\r\n6;ann;\"a;b\"";
+    let out = same_outputs("t.csv", data, &["--pk", "id"]);
+    let cleaned = &out.iter().find(|f| f.0 == "t.cleaned.csv").unwrap().1;
+    assert_eq!(
+        cleaned.as_slice(),
+        b"\xEF\xBB\xBFid;name;note\r\n1;ann;\"a;b\"\r\n2;bob;x\r\n4;\"b\"\"ob\";\"two\r\nlines\"\r\n"
+    );
+    let removed = &out.iter().find(|f| f.0 == "t.removed.csv").unwrap().1;
+    assert_eq!(
+        String::from_utf8_lossy(removed),
+        "\u{feff}id;name;note;dupsweep_group;dupsweep_survivor;dupsweep_score;dupsweep_reason\r\n\
+         3;ann;\"a;b\";1;1;1;exact:name,note\r\n\
+         5;\"b\"\"ob\";\"two\r\nlines\";4;4;1;exact:name,note\r\n\
+         6;ann;\"a;b\";1;1;1;exact:name,note\r\n"
+    );
+}
+
+#[test]
+fn records_across_read_chunks_and_a_long_value() {
+    // over 4 MiB (the reader's chunk): records and a 5 MB value straddle the chunk boundaries
+    let mut data = b"id,name,bio\n".to_vec();
+    let long = "x".repeat(5_000_000);
+    for i in 0..60_000 {
+        let name = format!("name{}", i % 50_000);
+        let bio = if i % 20_000 == 7 {
+            format!("\"{long}\"")
+        } else {
+            format!("\"line one\nline \"\"{}\"\"\"", i % 50_000)
+        };
+        data.extend_from_slice(format!("{i},{name},{bio}\n").as_bytes());
+    }
+    let out = same_outputs("big.csv", &data, &["--pk", "id"]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap();
+    // names 50000… repeat names 0…, with the same bio except the long one of record 8
+    assert_eq!(report["rows_removed"], 9_999);
+}
+
+#[test]
+fn a_min_column_is_compared_as_the_whole_column_reads() {
+    // one score that is not a number, outside any group, makes the column text: "10" < "9"
+    let data = b"id,name,score\n1,ann,9\n2,ann,10\n3,bob,n/a\n";
+    let out = same_outputs(
+        "t.csv",
+        data,
+        &["--pk", "id", "--key", "name", "--keep", "min:score"],
+    );
+    let cleaned = &out.iter().find(|f| f.0 == "t.cleaned.csv").unwrap().1;
+    assert_eq!(cleaned.as_slice(), b"id,name,score\n2,ann,10\n3,bob,n/a\n");
+}
+
+#[test]
+fn the_distinct_counts_spill_beyond_the_memory_limit() {
+    // 20,000 records, three key columns: 480 kB of value hashes against a 256 kB budget
+    let mut data = b"id,a,b,c\n".to_vec();
+    for i in 0..20_000 {
+        data.extend_from_slice(format!("{i},{},{},{}\n", i % 7000, i % 3, i % 6999).as_bytes());
+    }
+    let w = Workdir::new();
+    w.write("t.csv", &data);
+    let spilled = w
+        .run(&[
+            "scan",
+            "t.csv",
+            "--pk",
+            "id",
+            "--json",
+            "--memory-limit",
+            "1M",
+        ])
+        .ok();
+    let memory = w
+        .run(&[
+            "scan", "t.csv", "--pk", "id", "--json", "--engine", "memory",
+        ])
+        .ok();
+    assert_eq!(
+        report_without_timings(spilled.stdout().as_bytes()),
+        report_without_timings(memory.stdout().as_bytes())
+    );
+    let r: serde_json::Value = serde_json::from_str(&spilled.stdout()).unwrap();
+    assert_eq!(
+        r["duplicates_per_key_column"],
+        serde_json::json!([
+            {"column": "a", "repeated_values": 13_000},
+            {"column": "b", "repeated_values": 19_997},
+            {"column": "c", "repeated_values": 13_001},
+        ])
+    );
+}
+
+#[test]
+fn a_memory_limit_too_small_stops_before_holding_more() {
+    let mut data = b"id,a\n".to_vec();
+    for i in 0..5000 {
+        data.extend_from_slice(format!("{i},{}\n", i % 10).as_bytes());
+    }
+    let w = Workdir::new();
+    w.write("t.csv", &data);
+    let run = w.run(&[
+        "clean",
+        "t.csv",
+        "--pk",
+        "id",
+        "--out",
+        "out",
+        "--memory-limit",
+        "100K",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert_eq!(
+        run.stderr(),
+        "error: t.csv:2846 (record 2845): more records than the streaming engine can index within --memory-limit 100 KiB (36 bytes per record)\nhint: raise --memory-limit\n"
+    );
+    assert!(!w.path("out").exists());
+    // every record is in a group: the index (180 kB) and the values held twice over 200 kB
+    let run = w.run(&[
+        "clean",
+        "t.csv",
+        "--pk",
+        "id",
+        "--out",
+        "out",
+        "--memory-limit",
+        "200K",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .starts_with("error: 5000 of the 5000 records are in duplicate groups"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path("out").exists());
+    let run = w.run(&[
+        "clean",
+        "t.csv",
+        "--pk",
+        "id",
+        "--out",
+        "out",
+        "--memory-limit",
+        "400K",
+    ]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stdout().contains("4990 rows to remove"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn the_stream_engine_refuses_what_it_cannot_do() {
+    let w = Workdir::new();
+    w.write("t.csv", b"id,a\n1,x\n");
+    let run = w.run(&["clean", "t.csv", "--engine", "stream", "--fuzzy"]);
+    assert_eq!(run.code(), 2);
+    assert!(run
+        .stderr()
+        .starts_with("error: --engine stream reads CSV files for exact duplicates"));
+    let run = w.run(&["clean", "t.csv", "--engine", "fast"]);
+    assert_eq!(
+        run.stderr(),
+        "error: --engine \"fast\" is not an engine\nhint: use auto, stream or memory\n"
+    );
+    let run = w.run(&["clean", "t.csv", "--memory-limit", "lots"]);
+    assert_eq!(
+        run.stderr(),
+        "error: --memory-limit \"lots\" is not a size\nhint: e.g. --memory-limit 2G or --memory-limit 512M\n"
+    );
+}
