@@ -189,15 +189,30 @@ pub struct CsvStream {
     /// Data records so far.
     records: u64,
     fields: Vec<FieldSpan>,
+    /// The block being handed out: its records and their fields.
+    positions: Vec<RecordPos>,
+    block_fields: Vec<FieldSpan>,
 }
 
-/// One record of a block: its position (offsets in the block), its number (1-based), its
-/// fields.
-pub struct Record<'b> {
+/// The complete records of the data received so far.
+pub struct Block<'b> {
     pub data: &'b [u8],
-    pub pos: RecordPos,
-    pub number: u64,
+    /// The file offset of `data[0]`.
+    pub offset: u64,
+    /// The number (1-based) of the first record.
+    pub first: u64,
+    /// Per record: where it is in `data`.
+    pub records: &'b [RecordPos],
+    /// `ncols` fields per record, record after record.
     pub fields: &'b [FieldSpan],
+    pub ncols: usize,
+}
+
+impl Block<'_> {
+    /// The fields of record `i` of the block.
+    pub fn fields_of(&self, i: usize) -> &[FieldSpan] {
+        &self.fields[i * self.ncols..(i + 1) * self.ncols]
+    }
 }
 
 impl CsvStream {
@@ -272,32 +287,38 @@ impl CsvStream {
             line: 1 + header_lines,
             records: 0,
             fields,
+            positions: Vec::new(),
+            block_fields: Vec::new(),
         })
     }
 
-    /// Hands the complete records received so far to `each` (in file order; blank lines
-    /// skipped, field counts checked), then waits for more data. `false` at the end of the file.
-    pub fn records(
-        &mut self,
-        each: &mut dyn FnMut(&Record<'_>, u64) -> Result<()>,
-    ) -> Result<bool> {
+    /// Hands the complete records received so far to `each` as one [`Block`] (in file order;
+    /// blank lines skipped, field counts checked), then waits for more data. `false` at the end
+    /// of the file. A malformed record ends the read with its error, after `each` has seen the
+    /// records before it (which may hold an earlier error of their own).
+    pub fn blocks(&mut self, each: &mut dyn FnMut(&Block<'_>) -> Result<()>) -> Result<bool> {
         let eof = self.feed.eof;
         let ncols = self.head.columns.len();
         let mut tok = Tokenizer::at(&self.buf, self.head.delimiter, 0, self.line);
         let mut used = 0usize;
         let mut line = self.line;
+        let first = self.records + 1;
+        self.positions.clear();
+        self.block_fields.clear();
+        let mut failed = None;
         loop {
             let rec = match tok.next_record(&mut self.fields) {
                 Ok(Some(r)) if r.next < self.buf.len() || eof => r,
                 Ok(_) => break,
                 Err(TokenError::UnclosedQuote { .. }) if !eof => break,
                 Err(e) => {
-                    return Err(token_error(
+                    failed = Some(token_error(
                         &self.path,
                         self.head.delimiter,
                         e,
                         Some(&self.head.columns),
-                    ))
+                    ));
+                    break;
                 }
             };
             used = rec.next;
@@ -305,15 +326,27 @@ impl CsvStream {
             if super::csv::is_blank(&self.fields, ncols) {
                 continue;
             }
-            self.records += 1;
-            super::csv::check_record(&self.path, &rec, self.fields.len(), ncols, self.records)?;
-            let r = Record {
-                data: &self.buf,
-                pos: rec,
-                number: self.records,
-                fields: &self.fields,
-            };
-            each(&r, self.offset)?;
+            let number = self.records + 1;
+            if let Err(e) =
+                super::csv::check_record(&self.path, &rec, self.fields.len(), ncols, number)
+            {
+                failed = Some(e);
+                break;
+            }
+            self.records = number;
+            self.positions.push(rec);
+            self.block_fields.extend_from_slice(&self.fields);
+        }
+        each(&Block {
+            data: &self.buf,
+            offset: self.offset,
+            first,
+            records: &self.positions,
+            fields: &self.block_fields,
+            ncols,
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
         }
         self.buf.drain(..used);
         self.offset += used as u64;

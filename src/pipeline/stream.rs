@@ -25,7 +25,7 @@ use crate::emit::files::{io_err, Outputs};
 use crate::emit::tables;
 use crate::error::{Error, Location, Result};
 use crate::ingest::csv::field_value;
-use crate::ingest::stream::{CsvStream, Head, Record, Window};
+use crate::ingest::stream::{Block, CsvStream, Head, Window};
 use crate::ingest::tokenizer::Tokenizer;
 use crate::model::{Format, Matches, RawCsv, Source, Subset, Table};
 use crate::progress::Progress;
@@ -165,6 +165,95 @@ struct Role {
     keep: bool,
 }
 
+/// What the first pass needs to check and hash records, on any thread.
+struct Scan<'a> {
+    path: &'a Path,
+    columns: &'a [String],
+    opts: &'a crate::ingest::CsvOptions,
+    roles: &'a [Role],
+    nkeys: usize,
+    npk: usize,
+}
+
+/// What the first pass learns from some records of a block.
+#[derive(Default)]
+struct Part {
+    /// The block index of the first record.
+    start: usize,
+    /// Per record: its key's hash.
+    key: Vec<u64>,
+    /// Per record: its primary key's hash.
+    pk: Vec<u64>,
+    /// Per record: each key column's value hash.
+    vals: Vec<u64>,
+    /// Per key column: a value over 512 bytes was seen.
+    long: Vec<bool>,
+    tracker: KindTracker,
+    first_null_pk: Option<u32>,
+    /// The first bad record's error: the records before it are in the vectors.
+    error: Option<Error>,
+}
+
+impl Scan<'_> {
+    fn part(&self, b: &Block<'_>, range: std::ops::Range<usize>) -> Part {
+        let n = range.len();
+        let mut p = Part {
+            start: range.start,
+            key: Vec::with_capacity(n),
+            pk: Vec::with_capacity(if self.npk > 0 { n } else { 0 }),
+            vals: Vec::with_capacity(n * self.nkeys),
+            long: vec![false; self.nkeys],
+            ..Part::default()
+        };
+        let mut key_h = vec![0u64; self.nkeys];
+        let mut pk_h = vec![0u64; self.npk];
+        for i in range {
+            let rec = &b.records[i];
+            let number = b.first + i as u64;
+            for (c, f) in b.fields_of(i).iter().enumerate() {
+                let v = match field_value(
+                    self.path,
+                    self.columns,
+                    self.opts,
+                    b.data,
+                    rec,
+                    number,
+                    c,
+                    f,
+                ) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        p.error = Some(e);
+                        return p;
+                    }
+                };
+                let role = self.roles[c];
+                if let Some(k) = role.key {
+                    key_h[k] = hashed::value(v.as_deref().map(str::as_bytes));
+                    if v.as_ref().is_some_and(|v| v.len() > 512) {
+                        p.long[k] = true;
+                    }
+                }
+                if let Some(k) = role.pk {
+                    pk_h[k] = hashed::value(v.as_deref().map(str::as_bytes));
+                    if v.is_none() && p.first_null_pk.is_none() {
+                        p.first_null_pk = Some((number - 1) as u32);
+                    }
+                }
+                if role.keep {
+                    p.tracker.see(v.as_deref());
+                }
+            }
+            p.key.push(hashed::combine(&key_h));
+            p.vals.extend_from_slice(&key_h);
+            if self.npk > 0 {
+                p.pk.push(hashed::combine(&pk_h));
+            }
+        }
+        p
+    }
+}
+
 /// Reads the dump in two passes, finds the groups and picks the survivors: the same
 /// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
 pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
@@ -208,75 +297,84 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let mut tracker = KindTracker::default();
     let mut long = vec![false; key_idx.len()];
     let mut layout = Layout::new(s.head.header.len() as u64);
-    let mut key_h = vec![0u64; key_idx.len()];
-    let mut pk_h = vec![0u64; pk_idx.len()];
     let total = std::fs::metadata(path).map(|m| m.len()).ok();
     let plain = s.head.compression == crate::model::Compression::None;
     progress.start("reading", if plain { total } else { None });
     let mut shown = 0u64;
     let max_rows = limit / BYTES_PER_RECORD;
-    let mut each = |r: &Record<'_>, offset: u64| -> Result<()> {
-        let row = (r.number - 1) as u32;
-        let rec = &r.pos;
-        for (i, f) in r.fields.iter().enumerate() {
-            let v = field_value(path, &columns, &job.csv, r.data, rec, r.number, i, f)?;
-            let role = roles[i];
-            if let Some(k) = role.key {
-                let h = hashed::value(v.as_deref().map(str::as_bytes));
-                key_h[k] = h;
-                counter.add(k, h)?;
-                if v.as_ref().is_some_and(|v| v.len() > 512) {
-                    long[k] = true;
+    let scan = Scan {
+        path,
+        columns: &columns,
+        opts: &job.csv,
+        roles: &roles,
+        nkeys: key_idx.len(),
+        npk: pk_idx.len(),
+    };
+    let mut each = |b: &Block<'_>| -> Result<()> {
+        // the records' checks and hashes on both cores, then merged in file order
+        let n = b.records.len();
+        let (first, second) = if n >= 512 {
+            rayon::join(|| scan.part(b, 0..n / 2), || scan.part(b, n / 2..n))
+        } else {
+            (scan.part(b, 0..n), Part::default())
+        };
+        for part in [first, second] {
+            long.iter_mut().zip(&part.long).for_each(|(l, p)| *l |= *p);
+            tracker.merge(&part.tracker);
+            if first_null_pk.is_none() {
+                first_null_pk = part.first_null_pk;
+            }
+            for (j, &key_hash) in part.key.iter().enumerate() {
+                let i = part.start + j;
+                let rec = &b.records[i];
+                let row = (b.first - 1) as u32 + i as u32;
+                if u64::from(row) >= max_rows {
+                    return Err(Error::data(
+                        Location::file(path).line(rec.line).record(u64::from(row) + 1),
+                        format!(
+                            "more records than the streaming engine can index within --memory-limit {} ({} bytes per record)",
+                            size_text(limit),
+                            BYTES_PER_RECORD
+                        ),
+                    )
+                    .with_hint("raise --memory-limit"));
                 }
-            }
-            if let Some(p) = role.pk {
-                pk_h[p] = hashed::value(v.as_deref().map(str::as_bytes));
-                if v.is_none() && first_null_pk.is_none() {
-                    first_null_pk = Some(row);
+                if row == 4096 && plain {
+                    // room for the records the rest of the file holds at this rate (no doubling)
+                    if let Some(total) = total {
+                        let at = b.offset + rec.next as u64;
+                        let expect = (total as f64 / at as f64 * 4097.0 * 1.02) as usize;
+                        keys.reserve_exact(expect.saturating_sub(keys.len()));
+                        if !pk_idx.is_empty() {
+                            pks.reserve_exact(expect.saturating_sub(pks.len()));
+                        }
+                        layout
+                            .lens
+                            .reserve_exact(expect.saturating_sub(layout.lens.len()));
+                    }
                 }
-            }
-            if role.keep {
-                tracker.see(v.as_deref());
-            }
-        }
-        if u64::from(row) >= max_rows {
-            return Err(Error::data(
-                Location::file(path).line(rec.line).record(r.number),
-                format!(
-                    "more records than the streaming engine can index within --memory-limit {} ({} bytes per record)",
-                    size_text(limit),
-                    BYTES_PER_RECORD
-                ),
-            )
-            .with_hint("raise --memory-limit"));
-        }
-        if row == 4096 && plain {
-            // room for the records the rest of the file holds at this rate (no doubling)
-            if let Some(total) = total {
-                let at = offset + rec.next as u64;
-                let expect = (total as f64 / at as f64 * 4096.0 * 1.02) as usize;
-                keys.reserve_exact(expect.saturating_sub(keys.len()));
+                let nk = scan.nkeys;
+                for (k, &h) in part.vals[j * nk..(j + 1) * nk].iter().enumerate() {
+                    counter.add(k, h)?;
+                }
+                keys.push((key_hash, row));
                 if !pk_idx.is_empty() {
-                    pks.reserve_exact(expect.saturating_sub(pks.len()));
+                    pks.push((part.pk[j], row));
                 }
-                layout
-                    .lens
-                    .reserve_exact(expect.saturating_sub(layout.lens.len()));
+                layout.push(
+                    row,
+                    b.offset + rec.start as u64,
+                    b.offset + rec.next as u64,
+                    rec.line,
+                );
+            }
+            if let Some(e) = part.error {
+                return Err(e);
             }
         }
-        keys.push((hashed::combine(&key_h), row));
-        if !pk_idx.is_empty() {
-            pks.push((hashed::combine(&pk_h), row));
-        }
-        layout.push(
-            row,
-            offset + rec.start as u64,
-            offset + rec.next as u64,
-            rec.line,
-        );
         Ok(())
     };
-    while s.records(&mut each)? {
+    while s.blocks(&mut each)? {
         let at = s.offset();
         if at - shown > 1 << 22 {
             progress.advance(at - shown);

@@ -107,6 +107,13 @@ impl KindTracker {
         }
     }
 
+    /// What two trackers saw together (of two parts of a column, in any order).
+    pub fn merge(&mut self, other: &KindTracker) {
+        self.int &= other.int;
+        self.float &= other.float;
+        self.time &= other.time;
+    }
+
     pub fn kind(&self) -> TextKind {
         if self.int {
             TextKind::Int

@@ -238,13 +238,6 @@ pub fn plan<'a>(
     let sizes = Sizes::new(values, &guard);
     let mut batches = Vec::new();
     if !pk.is_empty() {
-        let survivor_of = |g: crate::model::RowId| -> RowId {
-            let i = matches
-                .groups
-                .binary_search_by_key(&g, |x| x.id())
-                .unwrap_or(0);
-            resolution.survivors[i]
-        };
         let mut cur = PkBatch {
             rows: Vec::new(),
             survivors: Vec::new(),
@@ -272,7 +265,7 @@ pub fn plan<'a>(
                 row: r.row,
                 columns: guard_list.clone(),
             });
-            let s = survivor_of(r.group);
+            let s = r.survivor;
             if seen.insert(s) {
                 bytes += sizes.of(s);
                 cur.survivors.push(RowMatch {
