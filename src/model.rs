@@ -170,7 +170,8 @@ pub struct Removal {
     pub survivor: RowId,
     /// The match probability with the survivor (1 for an exact duplicate).
     pub score: f64,
-    pub reason: String,
+    /// Shared: every exact removal of a run holds the same text.
+    pub reason: std::sync::Arc<str>,
 }
 
 /// The outcome of choosing survivors: which records are kept, which are removed.

@@ -183,7 +183,7 @@ pub fn removed_frame(
         .map(|r| table.number_of(r.group))
         .collect();
     let surv: Vec<String> = res.removed.iter().map(|r| survivor(r.survivor)).collect();
-    let reasons: Vec<&str> = res.removed.iter().map(|r| r.reason.as_str()).collect();
+    let reasons: Vec<&str> = res.removed.iter().map(|r| &*r.reason).collect();
     let scores: Vec<f64> = res.removed.iter().map(|r| r.score).collect();
     for (name, col) in [
         (GROUP, Column::new(GROUP.into(), groups)),

@@ -279,7 +279,7 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
                     .iter()
                     .all(|c| c.get(r.row.index()) == c.get(r.survivor.index()));
                 if !same && r.reason.starts_with("exact:") {
-                    r.reason.push_str(" (after re-pointing foreign keys)");
+                    r.reason = format!("{} (after re-pointing foreign keys)", r.reason).into();
                     removed_after_repointing += 1;
                 }
             }

@@ -296,7 +296,7 @@ pub fn resolve_with(
             }
         }
     };
-    let reason = format!("exact:{}", matches.key.join(","));
+    let reason: std::sync::Arc<str> = format!("exact:{}", matches.key.join(",")).into();
     let mut kept = vec![true; table.rows()];
     let mut survivors = Vec::with_capacity(matches.groups.len());
     let mut removed = Vec::new();
@@ -308,7 +308,8 @@ pub fn resolve_with(
                 kept[m.index()] = false;
                 let (score, why) = match fuzzy {
                     Some(f) if f.exact_of[m.index()] != f.exact_of[s.index()] => {
-                        f.engine.reason(s, m)
+                        let (score, why) = f.engine.reason(s, m);
+                        (score, why.into())
                     }
                     _ => (1.0, reason.clone()),
                 };
