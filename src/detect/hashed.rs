@@ -39,8 +39,8 @@ pub fn combine(hashes: &[u64]) -> u64 {
 }
 
 /// The hashes with at least one equal partner: sorts `pairs` (hash, row) and calls `each` for
-/// every row whose hash appears twice or more.
-pub fn repeated(pairs: &mut [(u64, u32)], mut each: impl FnMut(u32)) {
+/// every (hash, row) whose hash appears twice or more, a hash's rows one after another.
+pub fn repeated(pairs: &mut [(u64, u32)], mut each: impl FnMut(u64, u32)) {
     use rayon::slice::ParallelSliceMut;
     pairs.par_sort_unstable_by_key(|p| p.0);
     let mut i = 0;
@@ -51,7 +51,7 @@ pub fn repeated(pairs: &mut [(u64, u32)], mut each: impl FnMut(u32)) {
         }
         if j - i > 1 {
             for p in &pairs[i..j] {
-                each(p.1);
+                each(p.0, p.1);
             }
         }
         i = j;
@@ -249,7 +249,7 @@ mod tests {
     fn repeated_hashes_are_found() {
         let mut pairs = vec![(5, 0), (7, 1), (5, 2), (9, 3), (7, 4), (7, 5)];
         let mut rows = Vec::new();
-        repeated(&mut pairs, |r| rows.push(r));
+        repeated(&mut pairs, |_, r| rows.push(r));
         rows.sort();
         assert_eq!(rows, vec![0, 1, 2, 4, 5]);
     }

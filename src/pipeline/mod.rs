@@ -7,6 +7,8 @@ pub mod stream;
 
 use std::time::Instant;
 
+use polars::prelude::{DataFrame, IdxCa, IdxSize};
+
 use crate::config::Job;
 use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::{io_err, Outputs};
@@ -48,6 +50,8 @@ pub struct Detected {
     /// Streaming: per key column, whether a value is over 512 bytes (the table holds only the
     /// grouped records).
     pub long: Option<Vec<bool>>,
+    /// Streaming: the grouped records' values row by row, filled as they were read.
+    pub values: Option<sql::Values>,
 }
 
 /// Reads the input, finds the groups (exact, then fuzzy when asked) and picks the survivors.
@@ -83,6 +87,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
         detect_ms,
         survive_ms,
         long: None,
+        values: None,
     })
 }
 
@@ -132,8 +137,7 @@ fn finish(
     write_tables: &TableWriter<'_>,
 ) -> Result<Outcome> {
     let d = &detected;
-    let (table, key, matches, fuzzy, resolution) =
-        (&d.table, &d.key, &d.matches, &d.fuzzy, &d.resolution);
+    let (table, matches, fuzzy, resolution) = (&d.table, &d.matches, &d.fuzzy, &d.resolution);
 
     let name = match command {
         Command::Clean => "clean",
@@ -172,11 +176,44 @@ fn finish(
     let t = Instant::now();
     let _lock = crate::emit::schedule::RunLock::acquire(&job.out)?;
     progress.start("writing", None);
+    // The scripts read only the grouped records, a record at a time: a table of them alone (the
+    // streaming engine's already is one), its values copied row by row; its own columns are then
+    // dropped (but for the primary key, which the streaming engine's removed file names).
+    let mut detected = detected;
+    let mut grouped = grouped_only(&detected.table, &detected.matches, &detected.resolution)?;
+    let internal = |e: polars::prelude::PolarsError| crate::error::Error::Internal(e.to_string());
+    let values = match &mut grouped {
+        Some((t, _, _)) => {
+            let v = sql::Values::rows_of(t)?;
+            t.df = DataFrame::new(t.df.height(), vec![]).map_err(internal)?;
+            v
+        }
+        None => {
+            let v = match detected.values.take() {
+                Some(v) => v,
+                None => sql::Values::rows_of(&detected.table)?,
+            };
+            let t = &mut detected.table;
+            t.df = if job.pk.is_empty() {
+                DataFrame::new(t.df.height(), vec![]).map_err(internal)?
+            } else {
+                t.df.select(job.pk.iter().map(|s| s.as_str()))
+                    .map_err(internal)?
+            };
+            v
+        }
+    };
+    let d = &detected;
+    let (table, key, matches, fuzzy, resolution) =
+        (&d.table, &d.key, &d.matches, &d.fuzzy, &d.resolution);
+    let (sql_table, sql_matches, sql_resolution) = match &grouped {
+        Some((t, m, r)) => (t, m, r),
+        None => (table, matches, resolution),
+    };
+    let plan = sql::plan(sql_table, &values, job, key, sql_resolution, sql_matches);
     // The scripts (change, undo, prevention, per dialect) are rendered on the other core while
     // the table files are written; a failure in either leaves nothing (the outputs are only
     // renamed into place once everything succeeded).
-    let values = sql::Values::from_table(table)?;
-    let plan = sql::plan(table, &values, job, key, resolution, matches);
     let mut outs = Outputs::new(&job.out, &[&job.input]);
     let mut jobs = Vec::new();
     for &d in &job.dialects {
@@ -254,6 +291,90 @@ fn finish(
         report,
         evaluation: None,
     })
+}
+
+/// The records of `table` that are in a group, as a table of their own ([`Table::subset`]),
+/// with the groups and the survivors renumbered to its rows; `None` when `table` already holds
+/// only those.
+fn grouped_only(
+    table: &Table,
+    matches: &Matches,
+    resolution: &Resolution,
+) -> Result<Option<(Table, Matches, Resolution)>> {
+    if table.subset.is_some() {
+        return Ok(None);
+    }
+    let mut members: Vec<u32> = matches
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter().map(|r| r.0))
+        .collect();
+    members.sort_unstable();
+    members.dedup();
+    let mut slot = vec![u32::MAX; table.rows()];
+    for (i, &m) in members.iter().enumerate() {
+        slot[m as usize] = i as u32;
+    }
+    let to = |r: RowId| RowId(slot[r.index()]);
+    let idx = IdxCa::from_vec(
+        "rows".into(),
+        members.iter().map(|&m| m as IdxSize).collect(),
+    );
+    let df = table
+        .df
+        .take(&idx)
+        .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+    let raw = table.raw.as_ref().map(|raw| crate::model::RawCsv {
+        data: raw.data[..raw.header_end].to_vec(),
+        header_end: raw.header_end,
+        records: Vec::new(),
+        record_next: Vec::new(),
+        lines: members.iter().map(|&m| raw.lines[m as usize]).collect(),
+        newline: raw.newline,
+    });
+    let rows = table.rows();
+    let sub = Table {
+        name: table.name.clone(),
+        source: table.source.clone(),
+        columns: table.columns.clone(),
+        df,
+        raw,
+        subset: Some(crate::model::Subset {
+            numbers: members,
+            rows,
+        }),
+    };
+    let m = Matches {
+        key: matches.key.clone(),
+        groups: matches
+            .groups
+            .iter()
+            .map(|g| crate::model::Group {
+                members: g.members.iter().map(|&r| to(r)).collect(),
+            })
+            .collect(),
+        repeats_per_column: matches.repeats_per_column.clone(),
+    };
+    let r = Resolution {
+        survivors: resolution.survivors.iter().map(|&r| to(r)).collect(),
+        removed: resolution
+            .removed
+            .iter()
+            .map(|x| crate::model::Removal {
+                row: to(x.row),
+                group: to(x.group),
+                survivor: to(x.survivor),
+                score: x.score,
+                reason: x.reason.clone(),
+            })
+            .collect(),
+        kept: sub
+            .subset
+            .iter()
+            .flat_map(|s| s.numbers.iter().map(|&n| resolution.kept[n as usize]))
+            .collect(),
+    };
+    Ok(Some((sub, m, r)))
 }
 
 /// The key columns' long-value flags worked out while streaming (else `None`: from the table).

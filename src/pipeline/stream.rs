@@ -392,9 +392,14 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
 
     // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
     let mut cand = vec![false; rows];
-    hashed::repeated(&mut keys, |r| cand[r as usize] = true);
+    // the key hashes that repeat, by hash: the groups to be (the values decide)
+    let mut same_hash: Vec<(u64, u32)> = Vec::new();
+    hashed::repeated(&mut keys, |h, r| {
+        cand[r as usize] = true;
+        same_hash.push((h, r));
+    });
     drop(keys);
-    hashed::repeated(&mut pks, |r| cand[r as usize] = true);
+    hashed::repeated(&mut pks, |_, r| cand[r as usize] = true);
     drop(pks);
     if let Some(r) = first_null_pk {
         cand[r as usize] = true;
@@ -424,10 +429,20 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     progress.start("reading the grouped rows", None);
     let mut win = Window::open(path)?;
     let n = cand.iter().filter(|c| **c).count();
+    // Polars gets only the columns its steps read: the primary key (its check) and the keep
+    // rule's column; the key columns are compared in the row store below
+    let in_frame: Vec<bool> = columns
+        .iter()
+        .map(|c| job.pk.contains(c) || job.keep.column() == Some(c.as_str()))
+        .collect();
     let mut builders: Vec<StringChunkedBuilder> = columns
         .iter()
-        .map(|c| StringChunkedBuilder::new(c.as_str().into(), n))
+        .zip(&in_frame)
+        .filter(|(_, f)| **f)
+        .map(|(c, _)| StringChunkedBuilder::new(c.as_str().into(), n))
         .collect();
+    // the same values row by row, for the scripts
+    let mut rows_store = crate::emit::sql::Rows::new(columns.len(), n, wanted as usize);
     let mut numbers = Vec::with_capacity(n);
     let mut lines = Vec::with_capacity(n);
     let mut fields = Vec::with_capacity(columns.len());
@@ -443,12 +458,19 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             _ => return Err(unchanged_error(path)),
         };
         let number = u64::from(row) + 1;
+        let mut b = 0;
         for (i, f) in fields.iter().enumerate() {
-            match field_value(path, &columns, &job.csv, data, &rec, number, i, f)? {
-                Some(v) => builders[i].append_value(&*v),
-                None => builders[i].append_null(),
+            let v = field_value(path, &columns, &job.csv, data, &rec, number, i, f)?;
+            rows_store.push(v.as_deref());
+            if in_frame[i] {
+                match v {
+                    Some(v) => builders[b].append_value(&*v),
+                    None => builders[b].append_null(),
+                }
+                b += 1;
             }
         }
+        rows_store.end_row();
         numbers.push(row);
         lines.push(line);
     }
@@ -487,11 +509,14 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         }),
         subset: Some(Subset { numbers, rows }),
     };
+    let values = crate::emit::sql::Values::text_rows(table.columns.clone(), rows_store);
     crate::detect::check_primary_key(&table, &job.pk)?;
     let read_ms = start.elapsed().as_millis() as u64;
 
     let t = Instant::now();
-    let groups = crate::detect::exact::groups(&table, &key)?;
+    let key_idx: Vec<usize> = key.iter().filter_map(|k| table.column_index(k)).collect();
+    let groups = verified_groups(&same_hash, &table, &values, &key_idx);
+    drop(same_hash);
     let matches = Matches {
         repeats_per_column: key
             .iter()
@@ -504,8 +529,27 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let detect_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();
-    let resolution =
-        crate::survive::resolve_with(&table, &matches, &job.keep, None, Some(tracker.kind()))?;
+    let missing = (job.keep == crate::config::KeepRule::MostComplete).then(|| {
+        (0..table.rows())
+            .map(|r| {
+                (0..table.columns.len())
+                    .filter(|&c| {
+                        values
+                            .get(c, crate::model::RowId(r as u32))
+                            .is_none_or(|v| v.text.is_empty())
+                    })
+                    .count() as u32
+            })
+            .collect()
+    });
+    let resolution = crate::survive::resolve_with(
+        &table,
+        &matches,
+        &job.keep,
+        None,
+        Some(tracker.kind()),
+        missing,
+    )?;
     let survive_ms = t.elapsed().as_millis() as u64;
     Ok((
         Detected {
@@ -518,6 +562,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             detect_ms,
             survive_ms,
             long: Some(long),
+            values: Some(values),
         },
         Streamed {
             head,
@@ -525,6 +570,60 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             stamp: before,
         },
     ))
+}
+
+/// The groups: records whose key hashes are equal and whose key values are equal too (NULL
+/// equal to NULL), in rows of the candidates' table; members ascending, groups by their first
+/// member, as Polars' group-by gives them in memory. `same_hash`: (hash, record in the dump),
+/// a hash's records one after another.
+fn verified_groups(
+    same_hash: &[(u64, u32)],
+    table: &Table,
+    values: &crate::emit::sql::Values,
+    key: &[usize],
+) -> Vec<crate::model::Group> {
+    use crate::model::{Group, RowId};
+    let numbers = table.subset.as_ref().map_or(&[][..], |s| &s.numbers[..]);
+    // each record's row in the candidates' table: walk both in record order
+    let mut order: Vec<u32> = (0..same_hash.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| same_hash[i as usize].1);
+    let mut compact = vec![0u32; same_hash.len()];
+    let mut at = 0usize;
+    for i in order {
+        let dumped = same_hash[i as usize].1;
+        while at < numbers.len() && numbers[at] < dumped {
+            at += 1;
+        }
+        compact[i as usize] = at as u32;
+    }
+    let same = |a: RowId, b: RowId| key.iter().all(|&c| values.get(c, a) == values.get(c, b));
+    let mut groups = Vec::new();
+    let mut i = 0;
+    while i < same_hash.len() {
+        let mut j = i + 1;
+        while j < same_hash.len() && same_hash[j].0 == same_hash[i].0 {
+            j += 1;
+        }
+        let mut rows: Vec<RowId> = compact[i..j].iter().map(|&r| RowId(r)).collect();
+        rows.sort_unstable();
+        // one class per distinct key among the records (almost always one)
+        let mut classes: Vec<Vec<RowId>> = Vec::new();
+        for r in rows {
+            match classes.iter_mut().find(|c| same(c[0], r)) {
+                Some(c) => c.push(r),
+                None => classes.push(vec![r]),
+            }
+        }
+        groups.extend(
+            classes
+                .into_iter()
+                .filter(|c| c.len() > 1)
+                .map(|members| Group { members }),
+        );
+        i = j;
+    }
+    groups.sort_unstable_by_key(|g| g.id());
+    groups
 }
 
 fn unchanged_error(path: &Path) -> Error {
@@ -648,4 +747,71 @@ pub fn write_table_files(
 fn trim_line_end(b: &[u8]) -> &[u8] {
     let b = b.strip_suffix(b"\n").unwrap_or(b);
     b.strip_suffix(b"\r").unwrap_or(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Compression, RowId};
+
+    fn table(numbers: Vec<u32>, rows: usize) -> Table {
+        Table {
+            name: "t".into(),
+            source: Source {
+                path: "t.csv".into(),
+                format: Format::Csv {
+                    delimiter: b',',
+                    compression: Compression::None,
+                    bom: false,
+                },
+                sha256: String::new(),
+                bytes: 0,
+            },
+            columns: vec!["a".into(), "b".into()],
+            df: DataFrame::empty(),
+            raw: None,
+            subset: Some(Subset { numbers, rows }),
+        }
+    }
+
+    #[test]
+    fn equal_hashes_with_different_values_are_not_duplicates() {
+        // records 3, 5, 8 and 9 of a dump share a hash (as a collision would); only 3 and 8 hold
+        // the same values, and 5 and 9 too, with NULL equal to NULL
+        let values = [
+            (Some("x"), Some("1")),
+            (Some("y"), None),
+            (Some("x"), Some("1")),
+            (Some("y"), None),
+        ];
+        let mut rows = crate::emit::sql::Rows::new(2, 4, 16);
+        for (a, b) in values {
+            rows.push(a);
+            rows.push(b);
+            rows.end_row();
+        }
+        let v = crate::emit::sql::Values::text_rows(vec!["a".into(), "b".into()], rows);
+        let t = table(vec![3, 5, 8, 9], 10);
+        let same_hash = [(7, 9), (7, 3), (7, 8), (7, 5)];
+        let groups = verified_groups(&same_hash, &t, &v, &[0, 1]);
+        let members: Vec<Vec<RowId>> = groups.into_iter().map(|g| g.members).collect();
+        assert_eq!(
+            members,
+            vec![vec![RowId(0), RowId(2)], vec![RowId(1), RowId(3)]]
+        );
+        // records 3 and 5 share a hash but not their value of a
+        let groups = verified_groups(&[(1, 3), (1, 5)], &t, &v, &[0]);
+        assert!(groups.is_empty());
+    }
+
+    #[test]
+    fn layout_finds_records_and_lines_after_gaps() {
+        let mut l = Layout::new(10);
+        l.push(0, 10, 20, 2);
+        l.push(1, 25, 30, 4); // a blank line before, and record 0 spanned two lines
+        l.push(2, 30, 42, 5);
+        let spans: Vec<_> = l.spans().collect();
+        assert_eq!(spans, vec![(0, 10, 20), (1, 25, 30), (2, 30, 42)]);
+        assert_eq!((l.line_of(0), l.line_of(1), l.line_of(2)), (2, 4, 5));
+    }
 }

@@ -238,25 +238,28 @@ pub fn resolve(
     rule: &KeepRule,
     fuzzy: Option<&Fuzzy>,
 ) -> Result<Resolution> {
-    resolve_with(table, matches, rule, fuzzy, None)
+    resolve_with(table, matches, rule, fuzzy, None, None)
 }
 
 /// [`resolve`], with the kind of a text `min:`/`max:` column decided beforehand (`kind`): the
 /// streaming engine resolves a table of the grouped records only, and the kind must be the
-/// one of the whole column.
+/// one of the whole column; and with `most-complete`'s per-record count of NULL or empty values
+/// (`missing`) counted beforehand (that table holds only the columns the rules read).
 pub fn resolve_with(
     table: &Table,
     matches: &Matches,
     rule: &KeepRule,
     fuzzy: Option<&Fuzzy>,
     kind: Option<TextKind>,
+    missing: Option<Vec<u32>>,
 ) -> Result<Resolution> {
     let keys = match rule {
         KeepRule::Min(c) | KeepRule::Max(c) => Some(order_keys(table, c, kind)?),
         _ => None,
     };
-    let missing = match rule {
-        KeepRule::MostComplete => Some(missing_counts(table)?),
+    let missing = match (rule, missing) {
+        (KeepRule::MostComplete, Some(m)) => Some(m),
+        (KeepRule::MostComplete, None) => Some(missing_counts(table)?),
         _ => None,
     };
     let pick = |g: &Group| -> RowId {

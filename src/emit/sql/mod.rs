@@ -46,7 +46,81 @@ pub struct Val<'a> {
 pub struct Values {
     pub names: Vec<String>,
     kinds: Vec<Kind>,
-    text: Vec<StringChunked>,
+    store: Store,
+}
+
+/// Where the values are: Polars' columns, or copied row by row ([`Values::rows_of`]: the
+/// scripts read a record's values together, and a row's values side by side stay in cache).
+enum Store {
+    Columns(Vec<StringChunked>),
+    Rows(Rows),
+}
+
+/// Values stored row by row: a record's values side by side.
+#[derive(Debug, Default)]
+pub struct Rows {
+    ncols: usize,
+    /// Per row: where its values start in `text`; one more at the end.
+    row_start: Vec<u64>,
+    /// Per row and column: where the value ends, from its row's start.
+    ends: Vec<u32>,
+    /// Per row and column: NULL.
+    nulls: Vec<bool>,
+    text: String,
+}
+
+impl Rows {
+    pub fn new(ncols: usize, rows: usize, bytes: usize) -> Rows {
+        let mut row_start = Vec::with_capacity(rows + 1);
+        row_start.push(0);
+        Rows {
+            ncols,
+            row_start,
+            ends: Vec::with_capacity(rows * ncols),
+            nulls: Vec::with_capacity(rows * ncols),
+            text: String::with_capacity(bytes),
+        }
+    }
+
+    /// The next value of the row being filled (NULL: `None`).
+    pub fn push(&mut self, v: Option<&str>) {
+        if let Some(v) = v {
+            self.text.push_str(v);
+        }
+        let base = self.row_start.last().copied().unwrap_or(0);
+        // a record is at most a few hundred MB: its values' offsets fit in 32 bits
+        self.ends.push((self.text.len() as u64 - base) as u32);
+        self.nulls.push(v.is_none());
+    }
+
+    /// Ends the row being filled.
+    pub fn end_row(&mut self) {
+        self.row_start.push(self.text.len() as u64);
+    }
+
+    fn get(&self, col: usize, row: usize) -> Option<&str> {
+        let i = row * self.ncols + col;
+        if self.nulls[i] {
+            return None;
+        }
+        let base = self.row_start[row] as usize;
+        let start = if col == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize
+        };
+        Some(&self.text[base + start..base + self.ends[i] as usize])
+    }
+
+    fn len(&self, col: usize, row: usize) -> u32 {
+        let i = row * self.ncols + col;
+        let start = if col == 0 { 0 } else { self.ends[i - 1] };
+        self.ends[i] - start
+    }
+
+    fn rows(&self) -> usize {
+        self.row_start.len() - 1
+    }
 }
 
 impl Values {
@@ -94,15 +168,76 @@ impl Values {
         Ok(Values {
             names: table.columns.clone(),
             kinds,
-            text,
+            store: Store::Columns(text),
         })
     }
 
-    pub fn get(&self, col: usize, row: RowId) -> Option<Val<'_>> {
-        self.text[col].get(row.index()).map(|text| Val {
-            kind: self.kinds[col],
-            text,
+    /// [`Values::from_table`], copied row by row: faster to read a record at a time, and the
+    /// table's own columns are no longer needed.
+    pub fn rows_of(table: &Table) -> Result<Values> {
+        let cols = Values::from_table(table)?;
+        let Store::Columns(text) = &cols.store else {
+            return Ok(cols);
+        };
+        let rows = table.rows();
+        let bytes: usize = text
+            .iter()
+            .map(|c| c.iter().map(|v| v.map_or(0, str::len)).sum::<usize>())
+            .sum();
+        let mut store = Rows::new(text.len(), rows, bytes);
+        let mut iters: Vec<_> = text.iter().map(|c| c.iter()).collect();
+        for _ in 0..rows {
+            for it in iters.iter_mut() {
+                store.push(it.next().flatten());
+            }
+            store.end_row();
+        }
+        Ok(Values {
+            names: cols.names,
+            kinds: cols.kinds,
+            store: Store::Rows(store),
         })
+    }
+
+    /// The text values of a CSV table, already stored row by row (the streaming engine fills
+    /// them as it reads the grouped records).
+    pub fn text_rows(names: Vec<String>, rows: Rows) -> Values {
+        Values {
+            kinds: vec![Kind::Text; names.len()],
+            names,
+            store: Store::Rows(rows),
+        }
+    }
+
+    pub fn get(&self, col: usize, row: RowId) -> Option<Val<'_>> {
+        let kind = self.kinds[col];
+        match &self.store {
+            Store::Columns(text) => text[col].get(row.index()).map(|text| Val { kind, text }),
+            Store::Rows(rows) => rows.get(col, row.index()).map(|text| Val { kind, text }),
+        }
+    }
+
+    /// Per row: the bytes of its values in columns `cols`.
+    fn byte_sums(&self, cols: &[usize]) -> Vec<u32> {
+        match &self.store {
+            Store::Columns(text) => {
+                let rows = text.first().map_or(0, |c| c.len());
+                let mut sums = vec![0u32; rows];
+                for &c in cols {
+                    for (sum, v) in sums.iter_mut().zip(text[c].iter()) {
+                        *sum = sum.saturating_add(v.map_or(0, |v| v.len() as u32));
+                    }
+                }
+                sums
+            }
+            Store::Rows(rows) => (0..rows.rows())
+                .map(|r| {
+                    cols.iter()
+                        .map(|&c| rows.len(c, r))
+                        .fold(0u32, u32::saturating_add)
+                })
+                .collect(),
+        }
     }
 }
 
@@ -201,16 +336,9 @@ struct Sizes {
 impl Sizes {
     fn new(values: &Values, cols: &[usize]) -> Sizes {
         let fixed = cols.iter().map(|&c| values.names[c].len() * 2 + 40).sum();
-        let rows = values.text.first().map_or(0, |c| c.len());
-        let mut sums = vec![0u32; rows];
-        for &c in cols {
-            for (sum, v) in sums.iter_mut().zip(values.text[c].iter()) {
-                *sum = sum.saturating_add(v.map_or(0, |v| v.len() as u32));
-            }
-        }
         Sizes {
             fixed,
-            values: sums,
+            values: values.byte_sums(cols),
         }
     }
 

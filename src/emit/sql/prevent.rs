@@ -72,12 +72,17 @@ pub fn script(d: &dyn Dialect, tables: &[Keyed<'_>], what: &str) -> Result<Strin
         .collect::<Result<_>>()?;
     let mut body = String::new();
     for (k, t) in tables.iter().zip(&quoted) {
-        let texts = crate::detect::text_columns(k.table, k.key)?;
+        let texts = match k.long {
+            Some(_) => Vec::new(),
+            None => crate::detect::text_columns(k.table, k.key)?,
+        };
         let mut cols = Vec::new();
-        for (i, (name, text)) in k.key.iter().zip(&texts).enumerate() {
+        for (i, name) in k.key.iter().enumerate() {
             let long = match k.long {
                 Some(l) => l.get(i).copied().unwrap_or(true),
-                None => text.iter().flatten().any(|v| v.len() > 512),
+                None => texts
+                    .get(i)
+                    .is_some_and(|t| t.iter().flatten().any(|v| v.len() > 512)),
             };
             cols.push((quote(name)?, long));
         }
