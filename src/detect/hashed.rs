@@ -164,41 +164,63 @@ impl DistinctCounter {
 
     /// The number of distinct values of each column.
     pub fn finish(self) -> Result<Vec<u64>> {
+        DistinctCounter::finish_all(vec![self])
+    }
+
+    /// The number of distinct values of each column, over several counters of the same
+    /// columns (each thread of a pass fills its own).
+    pub fn finish_all(counters: Vec<DistinctCounter>) -> Result<Vec<u64>> {
         use rayon::prelude::*;
-        let DistinctCounter {
-            sets,
-            held,
-            spill,
-            blocks,
-            ..
-        } = self;
-        let columns = sets.len();
-        let counts = held
+        let columns = counters.first().map_or(0, |c| c.sets.len());
+        let all_small = |c: usize| counters.iter().all(|k| k.sets[c].is_some());
+        let counts = (0..columns * PARTS)
             .into_par_iter()
-            .zip(blocks.into_par_iter())
-            .map(|(mut part, blocks)| -> Result<u64> {
-                if let Some(file) = &spill {
-                    for (offset, n) in blocks {
-                        let mut bytes = vec![0u8; n * 8];
-                        read_at(file, &mut bytes, offset).map_err(|e| {
-                            Error::io(&std::env::temp_dir(), "cannot read a temporary file", e)
-                        })?;
-                        part.extend(
-                            bytes
-                                .chunks_exact(8)
-                                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
-                        );
+            .map(|i| -> Result<u64> {
+                let (c, part) = (i / PARTS, i % PARTS);
+                if all_small(c) {
+                    return Ok(0);
+                }
+                let mut hashes: Vec<u64> = Vec::new();
+                for k in &counters {
+                    match &k.sets[c] {
+                        Some(set) => hashes
+                            .extend(set.iter().copied().filter(|h| (h >> 58) as usize == part)),
+                        None => {
+                            hashes.extend_from_slice(&k.held[i]);
+                            if let Some(file) = &k.spill {
+                                for &(offset, n) in &k.blocks[i] {
+                                    let mut bytes = vec![0u8; n * 8];
+                                    read_at(file, &mut bytes, offset).map_err(|e| {
+                                        Error::io(
+                                            &std::env::temp_dir(),
+                                            "cannot read a temporary file",
+                                            e,
+                                        )
+                                    })?;
+                                    hashes.extend(bytes.chunks_exact(8).map(|c| {
+                                        u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))
+                                    }));
+                                }
+                            }
+                        }
                     }
                 }
-                part.sort_unstable();
-                part.dedup();
-                Ok(part.len() as u64)
+                hashes.sort_unstable();
+                hashes.dedup();
+                Ok(hashes.len() as u64)
             })
             .collect::<Result<Vec<u64>>>()?;
         Ok((0..columns)
-            .map(|c| match &sets[c] {
-                Some(set) => set.len() as u64,
-                None => counts[c * PARTS..(c + 1) * PARTS].iter().sum(),
+            .map(|c| {
+                if all_small(c) {
+                    let mut union = HashSet64::default();
+                    for k in &counters {
+                        union.extend(k.sets[c].iter().flatten().copied());
+                    }
+                    union.len() as u64
+                } else {
+                    counts[c * PARTS..(c + 1) * PARTS].iter().sum()
+                }
             })
             .collect())
     }
@@ -236,6 +258,26 @@ mod tests {
                     .unwrap();
             }
             assert_eq!(c.finish().unwrap(), vec![1000, 2, 150_000]);
+        }
+    }
+
+    #[test]
+    fn counters_of_two_threads_count_together() {
+        for budget in [1 << 30, 1] {
+            let mut a = DistinctCounter::new(2, budget);
+            let mut b = DistinctCounter::new(2, budget);
+            for i in 0..200_000u64 {
+                let k = if i % 2 == 0 { &mut a } else { &mut b };
+                k.add(0, value(Some((i % 100).to_string().as_bytes())))
+                    .unwrap();
+                // one side past the small set's size, the other not
+                let v = if i % 2 == 0 { i % 90_000 } else { i % 1000 };
+                k.add(1, value(Some(v.to_string().as_bytes()))).unwrap();
+            }
+            assert_eq!(
+                DistinctCounter::finish_all(vec![a, b]).unwrap(),
+                vec![100, 45_500]
+            );
         }
     }
 

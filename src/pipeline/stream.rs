@@ -26,7 +26,7 @@ use crate::emit::tables;
 use crate::error::{Error, Location, Result};
 use crate::ingest::csv::field_value;
 use crate::ingest::stream::{Block, CsvStream, Head, Window};
-use crate::ingest::tokenizer::Tokenizer;
+use crate::ingest::tokenizer::{unescape, Tokenizer};
 use crate::model::{Format, Matches, RawCsv, Source, Subset, Table};
 use crate::progress::Progress;
 use crate::survive::KindTracker;
@@ -184,8 +184,6 @@ struct Part {
     key: Vec<u64>,
     /// Per record: its primary key's hash.
     pk: Vec<u64>,
-    /// Per record: each key column's value hash.
-    vals: Vec<u64>,
     /// Per key column: a value over 512 bytes was seen.
     long: Vec<bool>,
     tracker: KindTracker,
@@ -195,22 +193,60 @@ struct Part {
 }
 
 impl Scan<'_> {
-    fn part(&self, b: &Block<'_>, range: std::ops::Range<usize>) -> Part {
+    /// Checks and hashes the records `range` of a block; each key column's value hashes go to
+    /// `counter` (one per thread).
+    fn part(
+        &self,
+        b: &Block<'_>,
+        range: std::ops::Range<usize>,
+        counter: &mut DistinctCounter,
+    ) -> Part {
         let n = range.len();
         let mut p = Part {
             start: range.start,
             key: Vec::with_capacity(n),
             pk: Vec::with_capacity(if self.npk > 0 { n } else { 0 }),
-            vals: Vec::with_capacity(n * self.nkeys),
             long: vec![false; self.nkeys],
             ..Part::default()
         };
         let mut key_h = vec![0u64; self.nkeys];
         let mut pk_h = vec![0u64; self.npk];
+        // the part's bytes are checked to be UTF-8 at once; only when they are not does every
+        // field go through the check that names the bad one
+        let valid = match (range.clone().next(), range.clone().last()) {
+            (Some(a), Some(z)) => {
+                std::str::from_utf8(&b.data[b.records[a].start..b.records[z].next]).is_ok()
+            }
+            _ => true,
+        };
         for i in range {
             let rec = &b.records[i];
             let number = b.first + i as u64;
             for (c, f) in b.fields_of(i).iter().enumerate() {
+                let role = self.roles[c];
+                if valid && !role.keep {
+                    if role.key.is_none() && role.pk.is_none() {
+                        continue;
+                    }
+                    let raw = unescape(b.data, f);
+                    let null = !f.quoted
+                        && (raw.is_empty()
+                            || self.opts.null_markers.iter().any(|m| m.as_bytes() == &*raw));
+                    let h = hashed::value((!null).then_some(&*raw));
+                    if let Some(k) = role.key {
+                        key_h[k] = h;
+                        if !null && raw.len() > 512 {
+                            p.long[k] = true;
+                        }
+                    }
+                    if let Some(k) = role.pk {
+                        pk_h[k] = h;
+                        if null && p.first_null_pk.is_none() {
+                            p.first_null_pk = Some((number - 1) as u32);
+                        }
+                    }
+                    continue;
+                }
                 let v = match field_value(
                     self.path,
                     self.columns,
@@ -227,7 +263,6 @@ impl Scan<'_> {
                         return p;
                     }
                 };
-                let role = self.roles[c];
                 if let Some(k) = role.key {
                     key_h[k] = hashed::value(v.as_deref().map(str::as_bytes));
                     if v.as_ref().is_some_and(|v| v.len() > 512) {
@@ -244,8 +279,13 @@ impl Scan<'_> {
                     p.tracker.see(v.as_deref());
                 }
             }
+            for (k, &h) in key_h.iter().enumerate() {
+                if let Err(e) = counter.add(k, h) {
+                    p.error = Some(e);
+                    return p;
+                }
+            }
             p.key.push(hashed::combine(&key_h));
-            p.vals.extend_from_slice(&key_h);
             if self.npk > 0 {
                 p.pk.push(hashed::combine(&pk_h));
             }
@@ -290,7 +330,12 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
 
     let limit = job.memory_limit;
     // the distinct counts' hashes: an eighth of the limit, at most 256 MiB, then a temporary file
-    let mut counter = DistinctCounter::new(key_idx.len(), (limit / 8).min(256 << 20) as usize);
+    // (one counter per thread, half of it each)
+    let budget = (limit / 16).min(128 << 20) as usize;
+    let mut counters = [
+        DistinctCounter::new(key_idx.len(), budget),
+        DistinctCounter::new(key_idx.len(), budget),
+    ];
     let mut keys: Vec<(u64, u32)> = Vec::new();
     let mut pks: Vec<(u64, u32)> = Vec::new();
     let mut first_null_pk: Option<u32> = None;
@@ -313,10 +358,11 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let mut each = |b: &Block<'_>| -> Result<()> {
         // the records' checks and hashes on both cores, then merged in file order
         let n = b.records.len();
+        let [ca, cb] = &mut counters;
         let (first, second) = if n >= 512 {
-            rayon::join(|| scan.part(b, 0..n / 2), || scan.part(b, n / 2..n))
+            rayon::join(|| scan.part(b, 0..n / 2, ca), || scan.part(b, n / 2..n, cb))
         } else {
-            (scan.part(b, 0..n), Part::default())
+            (scan.part(b, 0..n, ca), Part::default())
         };
         for part in [first, second] {
             long.iter_mut().zip(&part.long).for_each(|(l, p)| *l |= *p);
@@ -353,10 +399,6 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
                             .reserve_exact(expect.saturating_sub(layout.lens.len()));
                     }
                 }
-                let nk = scan.nkeys;
-                for (k, &h) in part.vals[j * nk..(j + 1) * nk].iter().enumerate() {
-                    counter.add(k, h)?;
-                }
                 keys.push((key_hash, row));
                 if !pk_idx.is_empty() {
                     pks.push((part.pk[j], row));
@@ -388,7 +430,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         .finish()?
         .ok_or_else(|| Error::Internal("the input's SHA-256 is missing".into()))?;
     let key = key?;
-    let distinct = counter.finish()?;
+    let distinct = DistinctCounter::finish_all(counters.into())?;
 
     // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
     let mut cand = vec![false; rows];
@@ -584,17 +626,11 @@ fn verified_groups(
 ) -> Vec<crate::model::Group> {
     use crate::model::{Group, RowId};
     let numbers = table.subset.as_ref().map_or(&[][..], |s| &s.numbers[..]);
-    // each record's row in the candidates' table: walk both in record order
-    let mut order: Vec<u32> = (0..same_hash.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| same_hash[i as usize].1);
-    let mut compact = vec![0u32; same_hash.len()];
-    let mut at = 0usize;
-    for i in order {
-        let dumped = same_hash[i as usize].1;
-        while at < numbers.len() && numbers[at] < dumped {
-            at += 1;
-        }
-        compact[i as usize] = at as u32;
+    // each record's row in the candidates' table
+    let rows = table.subset.as_ref().map_or(0, |s| s.rows);
+    let mut slot = vec![u32::MAX; rows];
+    for (i, &n) in numbers.iter().enumerate() {
+        slot[n as usize] = i as u32;
     }
     let same = |a: RowId, b: RowId| key.iter().all(|&c| values.get(c, a) == values.get(c, b));
     let mut groups = Vec::new();
@@ -604,9 +640,17 @@ fn verified_groups(
         while j < same_hash.len() && same_hash[j].0 == same_hash[i].0 {
             j += 1;
         }
-        let mut rows: Vec<RowId> = compact[i..j].iter().map(|&r| RowId(r)).collect();
+        let mut rows: Vec<RowId> = same_hash[i..j]
+            .iter()
+            .map(|p| RowId(slot[p.1 as usize]))
+            .collect();
         rows.sort_unstable();
-        // one class per distinct key among the records (almost always one)
+        i = j;
+        if rows[1..].iter().all(|&r| same(rows[0], r)) {
+            groups.push(Group { members: rows });
+            continue;
+        }
+        // a hash shared by different keys: one class per distinct key
         let mut classes: Vec<Vec<RowId>> = Vec::new();
         for r in rows {
             match classes.iter_mut().find(|c| same(c[0], r)) {
@@ -620,7 +664,6 @@ fn verified_groups(
                 .filter(|c| c.len() > 1)
                 .map(|members| Group { members }),
         );
-        i = j;
     }
     groups.sort_unstable_by_key(|g| g.id());
     groups

@@ -584,6 +584,11 @@ pub trait Dialect {
     fn literal(&self, v: Val<'_>) -> Result<String, String>;
     /// True when column `col` (quoted) holds exactly `v` (NULL when `v` is `None`).
     fn matches(&self, col: &str, v: Option<Val<'_>>) -> Result<String, String>;
+    /// Appends [`Dialect::literal`] to `out` (the undo scripts' hot path).
+    fn push_literal(&self, out: &mut String, v: Val<'_>) -> Result<(), String> {
+        out.push_str(&self.literal(v)?);
+        Ok(())
+    }
     /// Appends [`Dialect::matches`] to `out`: the scripts' hot path, which a dialect writes
     /// without an allocation per value where it can.
     fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
@@ -867,6 +872,23 @@ impl<'p, 'a> Render<'p, 'a> {
             .collect()
     }
 
+    /// Appends [`Render::literals`], comma-separated, to `out`.
+    pub fn push_literals(&self, out: &mut String, row: RowId) -> Result<()> {
+        for c in 0..self.plan.values.names.len() {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            match self.plan.values.get(c, row) {
+                None => out.push_str("NULL"),
+                Some(v) => self
+                    .d
+                    .push_literal(out, v)
+                    .map_err(|e| self.value_error(row, c, e))?,
+            }
+        }
+        Ok(())
+    }
+
     /// The quoted column list `("a", "b", …)`.
     pub fn column_list(&self) -> String {
         format!("({})", self.idents.join(", "))
@@ -896,33 +918,52 @@ impl<'p, 'a> Render<'p, 'a> {
 
     /// `"id" IN ('1', '2')` or `("a", "b") IN (('1', 'x'), …)` for the primary keys of `rows`.
     pub fn pk_in(&self, rows: &[RowMatch]) -> Result<String> {
+        let mut out = String::new();
+        self.push_pk_in(&mut out, rows)?;
+        Ok(out)
+    }
+
+    /// Appends [`Render::pk_in`] to `out`.
+    pub fn push_pk_in(&self, out: &mut String, rows: &[RowMatch]) -> Result<()> {
         let pk = &self.plan.pk;
-        let mut tuples = Vec::with_capacity(rows.len());
-        for m in rows {
-            let mut vals = Vec::with_capacity(pk.len());
-            for &c in pk {
+        let tuple = pk.len() != 1;
+        if tuple {
+            out.push('(');
+        }
+        for (i, &c) in pk.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(self.col(c));
+        }
+        if tuple {
+            out.push(')');
+        }
+        out.push_str(" IN (");
+        for (i, m) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if tuple {
+                out.push('(');
+            }
+            for (j, &c) in pk.iter().enumerate() {
+                if j > 0 {
+                    out.push_str(", ");
+                }
                 let v = self.plan.values.get(c, m.row).ok_or_else(|| {
                     Error::data(self.plan.locate(m.row, c), "the primary key is NULL")
                 })?;
-                vals.push(
-                    self.d
-                        .literal(v)
-                        .map_err(|e| self.value_error(m.row, c, e))?,
-                );
+                self.d
+                    .push_literal(out, v)
+                    .map_err(|e| self.value_error(m.row, c, e))?;
             }
-            tuples.push(if pk.len() == 1 {
-                vals.pop().unwrap_or_default()
-            } else {
-                format!("({})", vals.join(", "))
-            });
+            if tuple {
+                out.push(')');
+            }
         }
-        let cols: Vec<&str> = pk.iter().map(|&c| self.col(c)).collect();
-        let lhs = if cols.len() == 1 {
-            cols[0].to_owned()
-        } else {
-            format!("({})", cols.join(", "))
-        };
-        Ok(format!("{lhs} IN ({})", tuples.join(", ")))
+        out.push(')');
+        Ok(())
     }
 
     /// The comment block every script starts with.

@@ -87,6 +87,17 @@ impl Dialect for MySql {
         }
     }
 
+    fn push_literal(&self, out: &mut String, v: Val<'_>) -> Result<(), String> {
+        if v.kind == Kind::Text {
+            out.push_str("_utf8mb4 X'");
+            push_hex(out, v.text.as_bytes());
+            out.push('\'');
+            return Ok(());
+        }
+        out.push_str(&self.literal(v)?);
+        Ok(())
+    }
+
     fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
         match v {
             None => {

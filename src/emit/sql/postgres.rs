@@ -45,6 +45,20 @@ impl Dialect for Postgres {
         }
     }
 
+    fn push_literal(&self, out: &mut String, v: Val<'_>) -> Result<(), String> {
+        if v.kind == Kind::Bytes {
+            out.push_str(&self.literal(v)?);
+            return Ok(());
+        }
+        if v.text.contains('\0') {
+            return Err("PostgreSQL text cannot hold a NUL byte (\\0)".into());
+        }
+        out.push('\'');
+        push_doubled(out, v.text, '\'');
+        out.push('\'');
+        Ok(())
+    }
+
     fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
         match v {
             None => {

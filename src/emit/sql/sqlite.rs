@@ -61,6 +61,17 @@ impl Dialect for Sqlite {
         }
     }
 
+    fn push_literal(&self, out: &mut String, v: Val<'_>) -> Result<(), String> {
+        if v.kind == Kind::Text && !v.text.bytes().any(|b| b < 0x20 && b != b'\t' && b != b'\n') {
+            out.push('\'');
+            super::postgres::push_doubled(out, v.text, '\'');
+            out.push('\'');
+            return Ok(());
+        }
+        out.push_str(&self.literal(v)?);
+        Ok(())
+    }
+
     fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
         match v {
             None => {

@@ -33,13 +33,19 @@ fn table_steps(
                 let rows = b.rows.len();
                 out.push_str(&format!("-- undo batch {n} of {total}: {rows} rows\n"));
                 for m in &b.rows {
-                    let one = std::slice::from_ref(m);
-                    out.push_str(&format!(
-                        "INSERT INTO {t} {cols} SELECT {}{} WHERE NOT EXISTS (SELECT 1 FROM {t} WHERE {});\n",
-                        r.literals(m.row)?.join(", "),
-                        d.no_from(),
-                        r.pk_in(one)?
-                    ));
+                    // INSERT INTO t (cols) SELECT values WHERE NOT EXISTS (… the same key)
+                    out.push_str("INSERT INTO ");
+                    out.push_str(t);
+                    out.push(' ');
+                    out.push_str(&cols);
+                    out.push_str(" SELECT ");
+                    r.push_literals(&mut out, m.row)?;
+                    out.push_str(d.no_from());
+                    out.push_str(" WHERE NOT EXISTS (SELECT 1 FROM ");
+                    out.push_str(t);
+                    out.push_str(" WHERE ");
+                    r.push_pk_in(&mut out, std::slice::from_ref(m))?;
+                    out.push_str(");\n");
                 }
                 out.push_str(&d.check(
                     &format!("{label}undo batch {n}"),
