@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Writes a students dump for the exact-duplicate benchmark (deterministic: seeded).
 
-    python3 scripts/gen_bench.py --rows N --out FILE.csv [--seed S]
+    python3 scripts/gen_bench.py --rows N --out FILE.csv [--seed S] [--dup-percent P]
 
 10 columns (id, first_name, last_name, email, birth_date, grade, balance, active, notes,
-updated_at); 10% of the rows are copies of an earlier row under a new, larger id (equal in every
+updated_at); 10% (--dup-percent) of the rows are copies of an earlier row under a new, larger id (equal in every
 column but id); `notes` holds quoted fields with commas, quotes and newlines; some NULLs
 (unquoted empty) next to empty strings (""). Ids grow with the position in the file, so
 "keep the smallest id" is "keep the first copy".
@@ -35,10 +35,11 @@ def main():
     ap.add_argument("--rows", type=int, required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--dup-percent", type=int, default=10)
     a = ap.parse_args()
     r = random.Random(a.seed)
     n = a.rows
-    dups = n // 10
+    dups = n * a.dup_percent // 100
     base = n - dups
     # positions (0-based, among all rows) that are copies, each of an earlier base row
     copy_at = set(r.sample(range(1, n), dups))

@@ -31,9 +31,9 @@ use crate::model::{Format, Matches, RawCsv, Source, Subset, Table};
 use crate::progress::Progress;
 use crate::survive::KindTracker;
 
-/// Per record, what the first pass keeps: two hashes (16 bytes each with the record number) and
-/// a length.
-const BYTES_PER_RECORD: u64 = 36;
+/// Per record, what the first pass keeps: its key's hash with its number (16 bytes) and its
+/// length.
+const BYTES_PER_RECORD: u64 = 20;
 
 /// Whether this run reads the dump with the streaming engine: exact duplicates (clean, scan) in
 /// a CSV file, unless `--engine memory`.
@@ -175,6 +175,13 @@ struct Scan<'a> {
     npk: usize,
 }
 
+/// A first-pass thread's distinct-value counters: each key column's values, and the primary
+/// key's (all distinct proves it unique without keeping a hash per record).
+struct Counters {
+    values: DistinctCounter,
+    pk: DistinctCounter,
+}
+
 /// What the first pass learns from some records of a block.
 #[derive(Default)]
 struct Part {
@@ -182,8 +189,6 @@ struct Part {
     start: usize,
     /// Per record: its key's hash.
     key: Vec<u64>,
-    /// Per record: its primary key's hash.
-    pk: Vec<u64>,
     /// Per key column: a value over 512 bytes was seen.
     long: Vec<bool>,
     tracker: KindTracker,
@@ -195,17 +200,11 @@ struct Part {
 impl Scan<'_> {
     /// Checks and hashes the records `range` of a block; each key column's value hashes go to
     /// `counter` (one per thread).
-    fn part(
-        &self,
-        b: &Block<'_>,
-        range: std::ops::Range<usize>,
-        counter: &mut DistinctCounter,
-    ) -> Part {
+    fn part(&self, b: &Block<'_>, range: std::ops::Range<usize>, counters: &mut Counters) -> Part {
         let n = range.len();
         let mut p = Part {
             start: range.start,
             key: Vec::with_capacity(n),
-            pk: Vec::with_capacity(if self.npk > 0 { n } else { 0 }),
             long: vec![false; self.nkeys],
             ..Part::default()
         };
@@ -280,18 +279,44 @@ impl Scan<'_> {
                 }
             }
             for (k, &h) in key_h.iter().enumerate() {
-                if let Err(e) = counter.add(k, h) {
+                if let Err(e) = counters.values.add(k, h) {
                     p.error = Some(e);
                     return p;
                 }
             }
             p.key.push(hashed::combine(&key_h));
             if self.npk > 0 {
-                p.pk.push(hashed::combine(&pk_h));
+                if let Err(e) = counters.pk.add(0, hashed::combine(&pk_h)) {
+                    p.error = Some(e);
+                    return p;
+                }
             }
         }
         p
     }
+}
+
+/// Every record's primary-key hash, read again (only when the first pass found fewer distinct
+/// primary-key hashes than records).
+fn pk_hashes(path: &Path, job: &Job, pk_idx: &[usize]) -> Result<Vec<(u64, u32)>> {
+    let mut s = CsvStream::open(path, &job.csv, false)?;
+    let columns = s.head.columns.clone();
+    let mut out = Vec::new();
+    let mut h = vec![0u64; pk_idx.len()];
+    let mut each = |b: &Block<'_>| -> Result<()> {
+        for (i, rec) in b.records.iter().enumerate() {
+            let number = b.first + i as u64;
+            let fields = b.fields_of(i);
+            for (k, &c) in pk_idx.iter().enumerate() {
+                let v = field_value(path, &columns, &job.csv, b.data, rec, number, c, &fields[c])?;
+                h[k] = hashed::value(v.as_deref().map(str::as_bytes));
+            }
+            out.push((hashed::combine(&h), (number - 1) as u32));
+        }
+        Ok(())
+    };
+    while s.blocks(&mut each)? {}
+    Ok(out)
 }
 
 /// Reads the dump in two passes, finds the groups and picks the survivors: the same
@@ -332,12 +357,11 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     // the distinct counts' hashes: an eighth of the limit, at most 256 MiB, then a temporary file
     // (one counter per thread, half of it each)
     let budget = (limit / 16).min(128 << 20) as usize;
-    let mut counters = [
-        DistinctCounter::new(key_idx.len(), budget),
-        DistinctCounter::new(key_idx.len(), budget),
-    ];
+    let mut counters = [(); 2].map(|_| Counters {
+        values: DistinctCounter::new(key_idx.len(), budget),
+        pk: DistinctCounter::new(1, budget),
+    });
     let mut keys: Vec<(u64, u32)> = Vec::new();
-    let mut pks: Vec<(u64, u32)> = Vec::new();
     let mut first_null_pk: Option<u32> = None;
     let mut tracker = KindTracker::default();
     let mut long = vec![false; key_idx.len()];
@@ -391,18 +415,12 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
                         let at = b.offset + rec.next as u64;
                         let expect = (total as f64 / at as f64 * 4097.0 * 1.02) as usize;
                         keys.reserve_exact(expect.saturating_sub(keys.len()));
-                        if !pk_idx.is_empty() {
-                            pks.reserve_exact(expect.saturating_sub(pks.len()));
-                        }
                         layout
                             .lens
                             .reserve_exact(expect.saturating_sub(layout.lens.len()));
                     }
                 }
                 keys.push((key_hash, row));
-                if !pk_idx.is_empty() {
-                    pks.push((part.pk[j], row));
-                }
                 layout.push(
                     row,
                     b.offset + rec.start as u64,
@@ -430,7 +448,9 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         .finish()?
         .ok_or_else(|| Error::Internal("the input's SHA-256 is missing".into()))?;
     let key = key?;
-    let distinct = DistinctCounter::finish_all(counters.into())?;
+    let [a, b] = counters;
+    let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
+    let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
 
     // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
     let mut cand = vec![false; rows];
@@ -441,8 +461,12 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         same_hash.push((h, r));
     });
     drop(keys);
-    hashed::repeated(&mut pks, |_, r| cand[r as usize] = true);
-    drop(pks);
+    if !pk_idx.is_empty() && pk_distinct.first().copied().unwrap_or(0) < rows as u64 {
+        // a primary-key value repeats (or two share a hash): find the records, so that the
+        // check below names them (or finds that the values differ)
+        let mut pks = pk_hashes(path, job, &pk_idx)?;
+        hashed::repeated(&mut pks, |_, r| cand[r as usize] = true);
+    }
     if let Some(r) = first_null_pk {
         cand[r as usize] = true;
     }

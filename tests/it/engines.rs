@@ -234,15 +234,16 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
         "--out",
         "out",
         "--memory-limit",
-        "100K",
+        "90K",
     ]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert_eq!(
         run.stderr(),
-        "error: t.csv:2846 (record 2845): more records than the streaming engine can index within --memory-limit 100 KiB (36 bytes per record)\nhint: raise --memory-limit\n"
+        "error: t.csv:4610 (record 4609): more records than the streaming engine can index within --memory-limit 90 KiB (20 bytes per record)\nhint: raise --memory-limit\n"
     );
     assert!(!w.path("out").exists());
-    // every record is in a group: the index (180 kB) and the values held twice over 200 kB
+    // every record is in a group: the index (100 kB) and the values held (about 3 × 34 kB)
+    // over 150 kB
     let run = w.run(&[
         "clean",
         "t.csv",
@@ -251,7 +252,7 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
         "--out",
         "out",
         "--memory-limit",
-        "200K",
+        "150K",
     ]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(

@@ -152,3 +152,18 @@ fn missing_input_file() {
     );
     assert!(!w.path("out").exists());
 }
+
+#[test]
+fn a_repeated_primary_key_far_from_any_duplicate_is_named() {
+    // the streaming engine proves a key unique by counting; here it is not, and the records
+    // are found by a second look
+    let mut data = b"id,name\n".to_vec();
+    for i in 0..3000 {
+        data.extend_from_slice(format!("{},n{i}\n", if i == 2500 { 17 } else { i }).as_bytes());
+    }
+    assert_eq!(
+        fails(&data, &["--pk", "id"]),
+        "error: t.csv:2502:1 (record 2501, column \"id\"): primary key value \"17\" is not unique (also on line 19)\n\
+         hint: a primary key must be unique and non-NULL; leave --pk out to treat the table as one without a key\n"
+    );
+}
