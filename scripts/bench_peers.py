@@ -3,7 +3,8 @@
 
     python bench_peers.py TOOL INPUT OUTDIR
 
-TOOL: duckdb, polars-streaming, polars-eager. The job: rows equal in every column but `id`
+TOOL: duckdb, polars-streaming, polars-eager. DUCKDB_MEMORY_LIMIT (e.g. 480MB), when set, is
+DuckDB's memory_limit (it spills to disk beyond it). The job: rows equal in every column but `id`
 are duplicates; the row with the smallest id stays. Writes OUTDIR/cleaned.(csv|parquet), the
 table without its duplicates (in the input's format), and OUTDIR/removed_ids.txt, the removed
 ids, one per line, sorted numerically (for the cross-check).
@@ -27,6 +28,8 @@ def duckdb_job(inp, out, parquet):
     import duckdb
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    if os.environ.get("DUCKDB_MEMORY_LIMIT"):
+        con.execute(f"SET memory_limit = '{os.environ['DUCKDB_MEMORY_LIMIT']}'")
     if parquet:
         src = f"read_parquet('{inp}')"
     else:

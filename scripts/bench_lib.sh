@@ -1,0 +1,65 @@
+# Helpers of the end-to-end benchmarks (sourced by scripts/bench.sh and scripts/bench_memory.sh,
+# from the repository's root, with VENV, OUT set): installs GNU time, creates the venv with
+# DuckDB and Python Polars, builds dupsweep in release mode; sets PY and DUPSWEEP.
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+if [ ! -x /usr/bin/time ]; then
+    echo "bench: installing GNU time (Debian package 'time')" >&2
+    as_root apt-get install -y -q time >/dev/null 2>&1 ||
+        { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q time >/dev/null; } ||
+        { echo "bench: could not install /usr/bin/time" >&2; exit 1; }
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "bench: creating venv $VENV" >&2
+    python3 -m venv "$VENV" || { echo "bench: python3 -m venv failed" >&2; exit 1; }
+fi
+if ! "$VENV/bin/python" -c 'import duckdb, polars' 2>/dev/null; then
+    echo "bench: pip install duckdb polars into $VENV" >&2
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check duckdb polars ||
+        { echo "bench: pip install failed" >&2; exit 1; }
+fi
+PY="$VENV/bin/python"
+echo "bench: cargo build --release --locked" >&2
+cargo build --release --locked >"$OUT/cargo-build.log" 2>&1 ||
+    { echo "bench: cargo build failed (see $OUT/cargo-build.log)" >&2; exit 1; }
+DUPSWEEP="$ROOT/target/release/dupsweep"
+
+# removed ids of a dupsweep run, sorted numerically, one per line
+dupsweep_ids() { # DIR FORMAT
+    "$PY" - "$1" "$2" <<'EOF'
+import csv, sys, glob
+d, fmt = sys.argv[1], sys.argv[2]
+if fmt == "parquet":
+    import polars as pl
+    ids = pl.read_parquet(glob.glob(d + "/*.removed.parquet")[0])["id"].to_list()
+else:
+    with open(glob.glob(d + "/*.removed.csv")[0], newline="", encoding="utf-8") as f:
+        r = csv.reader(f)
+        next(r)
+        ids = [row[0] for row in r]
+ids = sorted(int(i) for i in ids)
+with open(d + "/removed_ids.txt", "w") as f:
+    f.write("\n".join(str(i) for i in ids) + "\n")
+EOF
+}
+
+# one timed run: prints "WALL_SECONDS MAX_RSS_KB" or "fail"
+timed() { # LOG CMD...
+    local log=$1; shift
+    local t; t=$(mktemp)
+    if /usr/bin/time -f "%e %M" -o "$t" "$@" >"$log" 2>&1; then
+        tail -n1 "$t"
+    else
+        echo fail
+    fi
+    rm -f "$t"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+
+# the machine, the date and the versions measured, for a table's header
+machine_lines() {
+    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+    echo "Date: $(date -u +%Y-%m-%d); dupsweep $("$DUPSWEEP" --version | cut -d' ' -f2) (release build of $(git rev-parse --short HEAD 2>/dev/null || echo 'an unknown commit')$(git diff --quiet HEAD 2>/dev/null || echo ', with uncommitted changes')); $("$PY" -c 'import duckdb, polars, sys; print(f"DuckDB {duckdb.__version__}, Python Polars {polars.__version__}, Python {sys.version.split()[0]}")')"
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Bounded memory: dupsweep's streaming engine on a CSV dump at least twice as large as its
+# --memory-limit, against DuckDB given the same memory_limit, in the same run.
+#
+#   scripts/bench_memory.sh [ROWS] [DUP_PERCENT]      (default: 10000000 2)
+#   RUNS=3 scripts/bench_memory.sh                     (runs per tool; the median is reported)
+#
+# The dump: scripts/gen_bench.py --rows ROWS --dup-percent DUP_PERCENT (kept in
+# target/bench-data/). The limit: half the file's size. The job is bench.sh's (clean --pk id
+# --keep min:id --dialect postgres: cleaned and removed files, change and undo scripts, report).
+# Rows are also run without a limit, and on bench.sh's 10%-duplicate dump of the same size with
+# the same limit (where the grouped records do not fit: dupsweep stops with an error, exit 2,
+# before holding more). Removed ids are compared with DuckDB's. Table to standard output and to
+# target/bench-results/bench-memory-TIMESTAMP.md.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+ROWS="${1:-10000000}"
+DUP="${2:-2}"
+RUNS="${RUNS:-3}"
+VENV="${DUPSWEEP_BENCH_VENV:-target/bench-venv}"
+DATA="$ROOT/target/bench-data"
+OUT="$ROOT/target/bench-results"
+mkdir -p "$DATA" "$OUT"
+. scripts/bench_lib.sh
+
+csv="$DATA/students_${ROWS}_${DUP}pct.csv"
+if [ ! -s "$csv" ]; then
+    echo "bench: generating $csv" >&2
+    python3 scripts/gen_bench.py --rows "$ROWS" --dup-percent "$DUP" --out "$csv.tmp" && mv "$csv.tmp" "$csv" || exit 1
+fi
+ten="$DATA/students_$ROWS.csv"
+if [ ! -s "$ten" ]; then
+    echo "bench: generating $ten" >&2
+    python3 scripts/gen_bench.py --rows "$ROWS" --out "$ten.tmp" && mv "$ten.tmp" "$ten" || exit 1
+fi
+bytes=$(stat -c %s "$csv")
+limit_mib=$((bytes / 2 / 1048576))
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+REPORT="$OUT/bench-memory-$STAMP.md"
+{
+    machine_lines
+    echo "Command: scripts/bench_memory.sh $ROWS $DUP (RUNS=$RUNS); median of $RUNS runs, peak RSS the largest of them"
+    echo "Dump: $(basename "$csv"), $ROWS rows, $DUP% duplicates, $(awk -v b="$bytes" 'BEGIN {printf "%.0f MiB", b / 1048576}'); limit: ${limit_mib} MiB (the file is $(awk -v b="$bytes" -v l="$limit_mib" 'BEGIN {printf "%.2f", b / 1048576 / l}')x the limit)"
+    echo
+    echo "| input | tool | memory limit | exit | median wall | peak RSS | peak RSS ÷ limit | same rows removed |"
+    echo "|---|---|---|---|---|---|---|---|"
+} | tee "$REPORT"
+
+# one row of the table: LABEL INPUT TOOL LIMIT_MIB(or -) DIR_TAG REFERENCE_TAG (whose removed ids it is compared with)
+row() {
+    local label=$1 input=$2 tool=$3 lim=$4 tag=$5
+    local walls=() rss=0 code=0 dir="$OUT/mem-$tag"
+    for r in $(seq 1 "$RUNS"); do
+        rm -rf "$dir"; mkdir -p "$dir"
+        local t; t=$(mktemp)
+        if [ "$tool" = dupsweep ]; then
+            args=(clean "$input" --pk id --keep min:id --dialect postgres --out "$dir")
+            [ "$lim" != - ] && args+=(--memory-limit "${lim}M")
+            /usr/bin/time -f "%e %M" -o "$t" "$DUPSWEEP" "${args[@]}" >"$dir.log" 2>&1; code=$?
+        else
+            if [ "$lim" != - ]; then
+                DUCKDB_MEMORY_LIMIT="${lim}MB" /usr/bin/time -f "%e %M" -o "$t" "$PY" scripts/bench_peers.py duckdb "$input" "$dir" >"$dir.log" 2>&1; code=$?
+            else
+                /usr/bin/time -f "%e %M" -o "$t" "$PY" scripts/bench_peers.py duckdb "$input" "$dir" >"$dir.log" 2>&1; code=$?
+            fi
+        fi
+        local res; res=$(tail -n1 "$t"); rm -f "$t"
+        walls+=("${res% *}")
+        local m=${res#* }; [ "$m" -gt "$rss" ] 2>/dev/null && rss=$m
+    done
+    local same="-"
+    if [ "$code" = 0 ]; then
+        [ "$tool" = dupsweep ] && dupsweep_ids "$dir" csv
+        same=$(cmp -s "$dir/removed_ids.txt" "$OUT/mem-$6/removed_ids.txt" 2>/dev/null && echo yes || echo NO)
+        [ "$tag" = "$6" ] && same="(reference)"
+    fi
+    local w; w=$(printf '%s\n' "${walls[@]}" | median)
+    local limtext="none"; [ "$lim" != - ] && limtext="${lim} MiB"
+    local ratio="-"; [ "$lim" != - ] && ratio=$(awk -v k="$rss" -v l="$lim" 'BEGIN {printf "%.2f", k / 1024 / l}')
+    echo "| $label | $tool | $limtext | $code | ${w} s | $(awk -v k="$rss" 'BEGIN {printf "%.0f MiB", k / 1024}') | $ratio | $same |" | tee -a "$REPORT"
+}
+
+row "${DUP}% duplicates" "$csv" duckdb "$limit_mib" duck-limit duck-limit
+row "${DUP}% duplicates" "$csv" dupsweep "$limit_mib" ds-limit duck-limit
+row "${DUP}% duplicates" "$csv" dupsweep - ds-free duck-limit
+row "10% duplicates" "$ten" dupsweep "$limit_mib" ds-ten duck-limit
+echo "last message of dupsweep on the 10% dump: $(tail -n2 "$OUT/mem-ds-ten.log" | head -n1)" | tee -a "$REPORT"
+echo >&2
+echo "bench: table written to $REPORT" >&2
