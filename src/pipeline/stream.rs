@@ -671,7 +671,7 @@ fn verified_groups(
         rows.sort_unstable();
         i = j;
         if rows[1..].iter().all(|&r| same(rows[0], r)) {
-            groups.push(Group { members: rows });
+            groups.push((rows[0], Group { members: rows }));
             continue;
         }
         // a hash shared by different keys: one class per distinct key
@@ -686,11 +686,12 @@ fn verified_groups(
             classes
                 .into_iter()
                 .filter(|c| c.len() > 1)
-                .map(|members| Group { members }),
+                .map(|members| (members[0], Group { members })),
         );
     }
-    groups.sort_unstable_by_key(|g| g.id());
-    groups
+    // by first member, held beside each group (not read through its members: a cache miss each)
+    groups.sort_unstable_by_key(|g| g.0);
+    groups.into_iter().map(|g| g.1).collect()
 }
 
 fn unchanged_error(path: &Path) -> Error {
