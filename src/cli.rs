@@ -203,7 +203,7 @@ pub struct Detection {
     /// How the dump is read: stream (exact duplicates in a CSV: two passes over the file, only the grouped rows in memory), memory (the whole table in memory), auto (stream where it can) [default: auto]
     #[arg(long, value_name = "auto|stream|memory")]
     pub engine: Option<String>,
-    /// Memory the run may use, e.g. 2G or 512M [default: a quarter of the machine's memory]; the streaming engine spills what does not fit to a temporary file and stops with an error before holding more
+    /// Memory the run may use, e.g. 2G or 512M [default: a quarter of the machine's memory]; the streaming engine's counters spill to a temporary file past it, and a per-record index or duplicate groups that would not fit stop the run with an error
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
     #[command(flatten)]

@@ -542,6 +542,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     }
     drop(win);
     drop(cand);
+    unchanged(path, before)?;
     progress.finish();
     let cols: Vec<Column> = builders
         .into_iter()
