@@ -1,15 +1,18 @@
 //! The streaming engine: exact duplicates in a CSV dump without holding the dump.
 //!
-//! 1. One pass over the file (read and decompressed on another thread) checks every record as
-//!    the in-memory reader does and keeps per record only a 64-bit hash of its key, one of its
-//!    primary key and its length; per key column, the hashes of its values go to a counter of
-//!    distinct values that spills to a temporary file beyond its budget.
-//! 2. The records whose key hash (or primary-key hash) is shared are candidates. A second pass
-//!    reads only them into a table of their own: detection (Polars' group-by on the values, so
-//!    a hash collision never makes two records duplicates), the primary-key check and the
-//!    survivor choice run on that table, exactly as in memory.
+//! 1. One pass over the file (read, hashed with SHA-256 and decompressed on another thread)
+//!    checks every record as the in-memory reader does, each block's records on both cores,
+//!    and keeps per record only a 64-bit hash of its key and its length. The primary key is
+//!    proved unique, and each key column's distinct values counted, by counters of hashes that
+//!    spill to a temporary file beyond their budget.
+//! 2. The records whose key hash is shared are candidates (with, when the primary key's count
+//!    falls short, those whose primary-key hash is). A second pass reads only them, into a row
+//!    store for the scripts and a Polars table of the columns the rules read (primary key, keep
+//!    column). Records sharing a hash form a group only when their key values are equal, so a
+//!    hash collision never makes two records duplicates; the primary-key check and the
+//!    survivor choice run as in memory.
 //! 3. A last pass copies the kept records' bytes to the cleaned file and the removed ones to
-//!    the removed file; the SQL scripts and the report come from the candidates' table.
+//!    the removed file; the SQL scripts and the report come from the candidates.
 //!
 //! The outputs are byte for byte those of the in-memory engine (the tests compare them).
 
