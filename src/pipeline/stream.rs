@@ -661,38 +661,59 @@ fn verified_groups(
         slot[n as usize] = i as u32;
     }
     let same = |a: RowId, b: RowId| key.iter().all(|&c| values.get(c, a) == values.get(c, b));
-    let mut groups = Vec::new();
-    let mut i = 0;
-    while i < same_hash.len() {
-        let mut j = i + 1;
-        while j < same_hash.len() && same_hash[j].0 == same_hash[i].0 {
-            j += 1;
+    // the runs of one hash, cut into pieces at run boundaries, verified on both cores
+    let mut cuts = vec![0];
+    let piece = same_hash.len() / 16 + 1;
+    while let Some(&last) = cuts.last() {
+        let mut c = (last + piece).min(same_hash.len());
+        while c < same_hash.len() && same_hash[c].0 == same_hash[c - 1].0 {
+            c += 1;
         }
-        let mut rows: Vec<RowId> = same_hash[i..j]
-            .iter()
-            .map(|p| RowId(slot[p.1 as usize]))
-            .collect();
-        rows.sort_unstable();
-        i = j;
-        if rows[1..].iter().all(|&r| same(rows[0], r)) {
-            groups.push((rows[0], Group { members: rows }));
-            continue;
+        if c == last {
+            break;
         }
-        // a hash shared by different keys: one class per distinct key
-        let mut classes: Vec<Vec<RowId>> = Vec::new();
-        for r in rows {
-            match classes.iter_mut().find(|c| same(c[0], r)) {
-                Some(c) => c.push(r),
-                None => classes.push(vec![r]),
-            }
-        }
-        groups.extend(
-            classes
-                .into_iter()
-                .filter(|c| c.len() > 1)
-                .map(|members| (members[0], Group { members })),
-        );
+        cuts.push(c);
     }
+    use rayon::prelude::*;
+    let mut groups: Vec<(RowId, Group)> = cuts
+        .par_windows(2)
+        .flat_map_iter(|w| {
+            let mut out = Vec::new();
+            let run = &same_hash[w[0]..w[1]];
+            let mut i = 0;
+            while i < run.len() {
+                let mut j = i + 1;
+                while j < run.len() && run[j].0 == run[i].0 {
+                    j += 1;
+                }
+                let mut rows: Vec<RowId> = run[i..j]
+                    .iter()
+                    .map(|p| RowId(slot[p.1 as usize]))
+                    .collect();
+                rows.sort_unstable();
+                i = j;
+                if rows[1..].iter().all(|&r| same(rows[0], r)) {
+                    out.push((rows[0], Group { members: rows }));
+                    continue;
+                }
+                // a hash shared by different keys: one class per distinct key
+                let mut classes: Vec<Vec<RowId>> = Vec::new();
+                for r in rows {
+                    match classes.iter_mut().find(|c| same(c[0], r)) {
+                        Some(c) => c.push(r),
+                        None => classes.push(vec![r]),
+                    }
+                }
+                out.extend(
+                    classes
+                        .into_iter()
+                        .filter(|c| c.len() > 1)
+                        .map(|members| (members[0], Group { members })),
+                );
+            }
+            out
+        })
+        .collect();
     // by first member, held beside each group (not read through its members: a cache miss each)
     groups.sort_unstable_by_key(|g| g.0);
     groups.into_iter().map(|g| g.1).collect()
