@@ -175,6 +175,13 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
             ..flags.clone()
         }
         .over(layer);
+        if layer.engine.is_some() || layer.memory_limit.is_some() {
+            return Err(Error::usage(format!(
+                "{}: [tables.{name}]: engine and memory-limit apply to one table's clean and scan; a whole dump is read in memory",
+                config.display()
+            ))
+            .with_hint("leave them out of the dump's configuration"));
+        }
         let job = layer.resolve()?;
         let mut foreign_keys = Vec::new();
         for (column, target) in fks {
@@ -361,6 +368,16 @@ mod tests {
         );
         let e = parse("[tables.a]\nfile = \"a.csv\"\nout = \"o\"\n").unwrap_err();
         assert!(e.render().contains("sets out"), "{}", e.render());
+        // a whole dump is read in memory: the streaming engine's settings are refused
+        let e =
+            parse("[defaults]\nengine = \"stream\"\n[tables.a]\nfile = \"a.csv\"\n").unwrap_err();
+        assert!(
+            e.render().contains(
+                "[tables.a]: engine and memory-limit apply to one table's clean and scan"
+            ),
+            "{}",
+            e.render()
+        );
         let e = parse("[tables.a]\nfile = \"a.csv\"\nkepp = \"first\"\n").unwrap_err();
         assert!(e.render().contains("x.toml:3:1"), "{}", e.render());
     }
