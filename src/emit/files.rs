@@ -51,7 +51,7 @@ impl Outputs {
     pub fn write(
         &mut self,
         name: &str,
-        fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
+        fill: impl FnOnce(&mut BufWriter<Writeback<'_>>) -> Result<()>,
     ) -> Result<PathBuf> {
         let mut paths = self.write_many(&[name], |w| fill(&mut w[0]))?;
         Ok(paths.remove(0))
@@ -62,7 +62,7 @@ impl Outputs {
     pub fn write_many(
         &mut self,
         names: &[&str],
-        fill: impl FnOnce(&mut [BufWriter<&mut File>]) -> Result<()>,
+        fill: impl FnOnce(&mut [BufWriter<Writeback<'_>>]) -> Result<()>,
     ) -> Result<Vec<PathBuf>> {
         if !self.dir.is_dir() {
             std::fs::create_dir_all(&self.dir)
@@ -75,9 +75,11 @@ impl Outputs {
         }
         let targets: Vec<PathBuf> = files.iter().map(|f| f.1.clone()).collect();
         {
-            let mut writers: Vec<BufWriter<&mut File>> = files
+            let mut writers: Vec<BufWriter<Writeback<'_>>> = files
                 .iter_mut()
-                .map(|(tmp, _)| BufWriter::with_capacity(1 << 20, tmp.as_file_mut()))
+                .map(|(tmp, _)| {
+                    BufWriter::with_capacity(1 << 20, Writeback::new(tmp.as_file_mut()))
+                })
                 .collect();
             fill(&mut writers)?;
             for (w, target) in writers.iter_mut().zip(&targets) {
@@ -193,7 +195,7 @@ impl Pending {
     /// Writes the file through `fill`, then flushes it to disk.
     pub fn write(&mut self, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
         {
-            let mut w = BufWriter::with_capacity(1 << 20, self.tmp.as_file_mut());
+            let mut w = BufWriter::with_capacity(1 << 20, Writeback::new(self.tmp.as_file_mut()));
             fill(&mut w)?;
             w.flush()
                 .map_err(|e| Error::io(&self.target, "cannot write", e))?;
@@ -204,6 +206,62 @@ impl Pending {
             .map_err(|e| Error::io(&self.target, "cannot write", e))
     }
 }
+
+/// A file being written that, every 16 MiB, has the kernel start writing the part already
+/// written to disk (Linux): the fsync that ends every output then waits for little, instead of
+/// for all of a multi-gigabyte output at once.
+pub struct Writeback<'f> {
+    file: &'f mut File,
+    written: u64,
+    started: u64,
+}
+
+impl<'f> Writeback<'f> {
+    fn new(file: &'f mut File) -> Self {
+        Writeback {
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+}
+
+impl Write for Writeback<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= 16 << 20 {
+            start_writeback(self.file, self.started, self.written - self.started);
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Asks the kernel to start writing `len` bytes from `offset` of `file` to disk, without
+/// waiting (a hint: the fsync at the end is what makes the file durable).
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `sync_file_range` only reads its integer arguments; the descriptor stays open
+    // for the call (`file` is borrowed). Its result is a hint's: an error is ignored, as the
+    // final fsync reports any real one.
+    unsafe {
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            offset as libc::off64_t,
+            len as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File, _offset: u64, _len: u64) {}
 
 /// Maps a write error to our error for `path`.
 pub fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
