@@ -32,6 +32,7 @@ done
 
 # shared with scripts/bench_memory.sh: GNU time, the venv, the release build, helpers
 . scripts/bench_lib.sh
+bench_setup
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 REPORT="$OUT/bench-$STAMP.md"

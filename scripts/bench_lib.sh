@@ -1,28 +1,45 @@
-# Helpers of the end-to-end benchmarks (sourced by scripts/bench.sh and scripts/bench_memory.sh,
-# from the repository's root, with VENV, OUT set): installs GNU time, creates the venv with
-# DuckDB and Python Polars, builds dupsweep in release mode; sets PY and DUPSWEEP.
+# Helpers of the end-to-end benchmarks, sourced from the repository's root with VENV, OUT and
+# ROOT set (scripts/bench.sh, bench_memory.sh, compare_splink.sh). bench_setup installs GNU
+# time, creates the venv with DuckDB and Python Polars, builds dupsweep in release mode, and
+# sets PY and DUPSWEEP.
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
-if [ ! -x /usr/bin/time ]; then
-    echo "bench: installing GNU time (Debian package 'time')" >&2
-    as_root apt-get install -y -q time >/dev/null 2>&1 ||
-        { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q time >/dev/null; } ||
-        { echo "bench: could not install /usr/bin/time" >&2; exit 1; }
-fi
-if [ ! -x "$VENV/bin/python" ]; then
-    echo "bench: creating venv $VENV" >&2
-    python3 -m venv "$VENV" || { echo "bench: python3 -m venv failed" >&2; exit 1; }
-fi
-if ! "$VENV/bin/python" -c 'import duckdb, polars' 2>/dev/null; then
-    echo "bench: pip install duckdb polars into $VENV" >&2
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check duckdb polars ||
-        { echo "bench: pip install failed" >&2; exit 1; }
-fi
-PY="$VENV/bin/python"
-echo "bench: cargo build --release --locked" >&2
-cargo build --release --locked >"$OUT/cargo-build.log" 2>&1 ||
-    { echo "bench: cargo build failed (see $OUT/cargo-build.log)" >&2; exit 1; }
-DUPSWEEP="$ROOT/target/release/dupsweep"
+
+# GNU time, for wall time and peak memory: ensure_gnu_time NAME (NAME prefixes the messages)
+ensure_gnu_time() {
+    if [ ! -x /usr/bin/time ]; then
+        echo "$1: installing GNU time (Debian package 'time')" >&2
+        as_root apt-get install -y -q time >/dev/null 2>&1 ||
+            { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q time >/dev/null; } ||
+            { echo "$1: could not install /usr/bin/time" >&2; exit 1; }
+    fi
+}
+
+# the throwaway venv $VENV with packages: ensure_venv NAME PYTHON_CHECK PACKAGE... (installed
+# when PYTHON_CHECK, a Python snippet, fails)
+ensure_venv() {
+    local name=$1 check=$2; shift 2
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo "$name: creating venv $VENV" >&2
+        python3 -m venv "$VENV" || { echo "$name: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
+    fi
+    if ! "$VENV/bin/python" -c "$check" 2>/dev/null; then
+        echo "$name: pip install $* into $VENV" >&2
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" ||
+            { echo "$name: pip install $* failed" >&2; exit 1; }
+    fi
+}
+
+# what bench.sh and bench_memory.sh need: GNU time, DuckDB and Python Polars, a release build
+bench_setup() {
+    ensure_gnu_time bench
+    ensure_venv bench 'import duckdb, polars' duckdb polars
+    PY="$VENV/bin/python"
+    echo "bench: cargo build --release --locked" >&2
+    cargo build --release --locked >"$OUT/cargo-build.log" 2>&1 ||
+        { echo "bench: cargo build failed (see $OUT/cargo-build.log)" >&2; exit 1; }
+    DUPSWEEP="$ROOT/target/release/dupsweep"
+}
 
 # removed ids of a dupsweep run, sorted numerically, one per line
 dupsweep_ids() { # DIR FORMAT

@@ -24,6 +24,7 @@ DATA="$ROOT/target/bench-data"
 OUT="$ROOT/target/bench-results"
 mkdir -p "$DATA" "$OUT"
 . scripts/bench_lib.sh
+bench_setup
 
 csv="$DATA/students_${ROWS}_${DUP}pct.csv"
 if [ ! -s "$csv" ]; then
@@ -74,7 +75,9 @@ row() {
     local same="-"
     if [ "$code" = 0 ]; then
         [ "$tool" = dupsweep ] && dupsweep_ids "$dir" csv
-        same=$(cmp -s "$dir/removed_ids.txt" "$OUT/mem-$6/removed_ids.txt" 2>/dev/null && echo yes || echo NO)
+        if [ -s "$OUT/mem-$6/removed_ids.txt" ]; then
+            same=$(cmp -s "$dir/removed_ids.txt" "$OUT/mem-$6/removed_ids.txt" && echo yes || echo NO)
+        fi
         [ "$tag" = "$6" ] && same="(reference)"
     fi
     local w; w=$(printf '%s\n' "${walls[@]}" | median)

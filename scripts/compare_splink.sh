@@ -28,26 +28,10 @@ DATA="$ROOT/target/bench-data"
 OUT="$ROOT/target/bench-results"
 mkdir -p "$DATA" "$OUT"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
-
-# GNU time ------------------------------------------------------------------------------------
-if [ ! -x /usr/bin/time ]; then
-    echo "compare_splink: installing GNU time (Debian package 'time')" >&2
-    as_root apt-get install -y -q time >/dev/null 2>&1 ||
-        { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q time >/dev/null; } ||
-        { echo "compare_splink: could not install /usr/bin/time" >&2; exit 1; }
-fi
-
+. scripts/bench_lib.sh
+ensure_gnu_time compare_splink
 # Splink venv ---------------------------------------------------------------------------------
-if [ ! -x "$VENV/bin/python" ]; then
-    echo "compare_splink: creating venv $VENV" >&2
-    python3 -m venv "$VENV" || { echo "compare_splink: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
-fi
-if ! "$VENV/bin/python" -c 'import sys, splink; sys.exit(splink.__version__ != "5.0.0")' 2>/dev/null; then
-    echo "compare_splink: pip install splink==5.0.0 into $VENV" >&2
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "splink==5.0.0" ||
-        { echo "compare_splink: pip install splink==5.0.0 failed" >&2; exit 1; }
-fi
+ensure_venv compare_splink 'import sys, splink; sys.exit(splink.__version__ != "5.0.0")' "splink==5.0.0"
 
 # dupsweep ------------------------------------------------------------------------------------
 # DUPSWEEP_BIN=path uses that binary as is (no cargo build).

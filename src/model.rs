@@ -85,6 +85,22 @@ pub struct RawCsv {
     pub newline: &'static str,
 }
 
+impl RawCsv {
+    /// The start of a file (`head`: the bytes before its first record) and the lines of some
+    /// records, without their bytes: what a table of some records ([`Subset`]) keeps, for
+    /// messages.
+    pub fn lines_only(head: Vec<u8>, lines: Vec<u64>, newline: &'static str) -> RawCsv {
+        RawCsv {
+            header_end: head.len(),
+            data: head,
+            records: Vec::new(),
+            record_next: Vec::new(),
+            lines,
+            newline,
+        }
+    }
+}
+
 /// A table as read: columns in Polars (CSV values are text, never coerced; Parquet keeps its
 /// types), and where each record came from.
 #[derive(Debug, Clone)]

@@ -54,16 +54,18 @@ pub fn survivor_texts(
     }))
 }
 
-fn header_line(raw: &RawCsv, bom: bool) -> &[u8] {
+/// The header line of a CSV file's start (`head`: the bytes before the first record), without
+/// its byte order mark and line end.
+pub fn header_line(head: &[u8], bom: bool) -> &[u8] {
     let start = if bom { 3 } else { 0 };
-    let mut end = raw.header_end;
-    if end > start && raw.data[end - 1] == b'\n' {
+    let mut end = head.len();
+    if end > start && head[end - 1] == b'\n' {
         end -= 1;
-        if end > start && raw.data[end - 1] == b'\r' {
+        if end > start && head[end - 1] == b'\r' {
             end -= 1;
         }
     }
-    &raw.data[start..end]
+    &head[start..end]
 }
 
 pub fn write_cleaned_csv(w: &mut dyn Write, raw: &RawCsv, res: &Resolution) -> std::io::Result<()> {
@@ -123,31 +125,66 @@ pub fn write_removed_csv(
     res: &Resolution,
     survivor: &dyn Fn(crate::model::RowId) -> String,
 ) -> std::io::Result<()> {
-    let d = [delimiter];
     let nl = raw.newline.as_bytes();
+    write_removed_header(w, &raw.data[..raw.header_end], bom, delimiter, nl)?;
+    for r in &res.removed {
+        let (start, end) = raw.records[r.row.index()];
+        let group = r.group.number();
+        write_removed_record(
+            w,
+            &raw.data[start..end],
+            group,
+            &survivor(r.survivor),
+            r,
+            delimiter,
+            nl,
+        )?;
+    }
+    Ok(())
+}
+
+/// The removed file's header: the input's (`head`: its bytes before the first record, byte
+/// order mark kept), then the four columns the file adds.
+pub fn write_removed_header(
+    w: &mut dyn Write,
+    head: &[u8],
+    bom: bool,
+    delimiter: u8,
+    nl: &[u8],
+) -> std::io::Result<()> {
     if bom {
         w.write_all(&[0xEF, 0xBB, 0xBF])?;
     }
-    w.write_all(header_line(raw, bom))?;
+    w.write_all(header_line(head, bom))?;
     for name in [GROUP, SURVIVOR, SCORE, REASON] {
-        w.write_all(&d)?;
+        w.write_all(&[delimiter])?;
         w.write_all(name.as_bytes())?;
     }
-    w.write_all(nl)?;
-    for r in &res.removed {
-        let (start, end) = raw.records[r.row.index()];
-        w.write_all(&raw.data[start..end])?;
-        w.write_all(&d)?;
-        w.write_all(r.group.number().to_string().as_bytes())?;
-        w.write_all(&d)?;
-        w.write_all(csv_field(&survivor(r.survivor), delimiter).as_bytes())?;
-        w.write_all(&d)?;
-        w.write_all(score_text(r).as_bytes())?;
-        w.write_all(&d)?;
-        w.write_all(csv_field(&r.reason, delimiter).as_bytes())?;
-        w.write_all(nl)?;
-    }
-    Ok(())
+    w.write_all(nl)
+}
+
+/// A removed record's line: its bytes as read (`record`, without line end), then its group
+/// (record number), its survivor's key, score and reason.
+pub fn write_removed_record(
+    w: &mut dyn Write,
+    record: &[u8],
+    group: u64,
+    survivor: &str,
+    r: &crate::model::Removal,
+    delimiter: u8,
+    nl: &[u8],
+) -> std::io::Result<()> {
+    let d = [delimiter];
+    w.write_all(record)?;
+    w.write_all(&d)?;
+    w.write_all(group.to_string().as_bytes())?;
+    w.write_all(&d)?;
+    w.write_all(csv_field(survivor, delimiter).as_bytes())?;
+    w.write_all(&d)?;
+    w.write_all(score_text(r).as_bytes())?;
+    w.write_all(&d)?;
+    w.write_all(csv_field(&r.reason, delimiter).as_bytes())?;
+    w.write_all(nl)
 }
 
 /// A removed record's score as written in the removed file: `1` for an exact duplicate, else

@@ -324,13 +324,12 @@ fn grouped_only(
         .df
         .take(&idx)
         .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
-    let raw = table.raw.as_ref().map(|raw| crate::model::RawCsv {
-        data: raw.data[..raw.header_end].to_vec(),
-        header_end: raw.header_end,
-        records: Vec::new(),
-        record_next: Vec::new(),
-        lines: members.iter().map(|&m| raw.lines[m as usize]).collect(),
-        newline: raw.newline,
+    let raw = table.raw.as_ref().map(|raw| {
+        crate::model::RawCsv::lines_only(
+            raw.data[..raw.header_end].to_vec(),
+            members.iter().map(|&m| raw.lines[m as usize]).collect(),
+            raw.newline,
+        )
     });
     let rows = table.rows();
     let sub = Table {

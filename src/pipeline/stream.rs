@@ -226,59 +226,53 @@ impl Scan<'_> {
             let number = b.first + i as u64;
             for (c, f) in b.fields_of(i).iter().enumerate() {
                 let role = self.roles[c];
-                if valid && !role.keep {
+                // the value's bytes (`None`: NULL): straight from the record when its part is
+                // known to be UTF-8, else through the check that names a bad value
+                let raw;
+                let checked;
+                let v: Option<&[u8]> = if valid && !role.keep {
                     if role.key.is_none() && role.pk.is_none() {
                         continue;
                     }
-                    let raw = unescape(b.data, f);
+                    raw = unescape(b.data, f);
                     let null = !f.quoted
                         && (raw.is_empty()
                             || self.opts.null_markers.iter().any(|m| m.as_bytes() == &*raw));
-                    let h = hashed::value((!null).then_some(&*raw));
-                    if let Some(k) = role.key {
-                        key_h[k] = h;
-                        if !null && raw.len() > 512 {
-                            p.long[k] = true;
+                    (!null).then_some(&*raw)
+                } else {
+                    checked = match field_value(
+                        self.path,
+                        self.columns,
+                        self.opts,
+                        b.data,
+                        rec,
+                        number,
+                        c,
+                        f,
+                    ) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            p.error = Some(e);
+                            return p;
                         }
+                    };
+                    if role.keep {
+                        p.tracker.see(checked.as_deref());
                     }
-                    if let Some(k) = role.pk {
-                        pk_h[k] = h;
-                        if null && p.first_null_pk.is_none() {
-                            p.first_null_pk = Some((number - 1) as u32);
-                        }
-                    }
-                    continue;
-                }
-                let v = match field_value(
-                    self.path,
-                    self.columns,
-                    self.opts,
-                    b.data,
-                    rec,
-                    number,
-                    c,
-                    f,
-                ) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        p.error = Some(e);
-                        return p;
-                    }
+                    checked.as_deref().map(str::as_bytes)
                 };
+                let h = hashed::value(v);
                 if let Some(k) = role.key {
-                    key_h[k] = hashed::value(v.as_deref().map(str::as_bytes));
-                    if v.as_ref().is_some_and(|v| v.len() > 512) {
+                    key_h[k] = h;
+                    if v.is_some_and(|v| v.len() > 512) {
                         p.long[k] = true;
                     }
                 }
                 if let Some(k) = role.pk {
-                    pk_h[k] = hashed::value(v.as_deref().map(str::as_bytes));
+                    pk_h[k] = h;
                     if v.is_none() && p.first_null_pk.is_none() {
                         p.first_null_pk = Some((number - 1) as u32);
                     }
-                }
-                if role.keep {
-                    p.tracker.see(v.as_deref());
                 }
             }
             for (k, &h) in key_h.iter().enumerate() {
@@ -569,14 +563,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         },
         columns,
         df,
-        raw: Some(RawCsv {
-            data: head.header.clone(),
-            header_end: head.header.len(),
-            records: Vec::new(),
-            record_next: Vec::new(),
-            lines,
-            newline: head.newline,
-        }),
+        raw: Some(RawCsv::lines_only(head.header.clone(), lines, head.newline)),
         subset: Some(Subset { numbers, rows }),
     };
     let values = crate::emit::sql::Values::text_rows(table.columns.clone(), rows_store);
@@ -759,25 +746,9 @@ pub fn write_table_files(
         let werr = io_err(&out_dir);
         use std::io::Write;
         wc.write_all(&head.header).map_err(&werr)?;
-        // the removed file's header: the input's, and the four columns it adds
-        let d = [head.delimiter];
         let nl = head.newline.as_bytes();
-        let mut h: &[u8] = &head.header;
-        if head.bom {
-            wr.write_all(&[0xEF, 0xBB, 0xBF]).map_err(&werr)?;
-            h = &h[3..];
-        }
-        wr.write_all(trim_line_end(h)).map_err(&werr)?;
-        for name in [
-            tables::GROUP,
-            tables::SURVIVOR,
-            tables::SCORE,
-            tables::REASON,
-        ] {
-            wr.write_all(&d).map_err(&werr)?;
-            wr.write_all(name.as_bytes()).map_err(&werr)?;
-        }
-        wr.write_all(nl).map_err(&werr)?;
+        tables::write_removed_header(&mut *wr, &head.header, head.bom, head.delimiter, nl)
+            .map_err(&werr)?;
 
         let mut win = Window::open(&job.input)?;
         let mut gone = res.removed.iter().peekable();
@@ -802,21 +773,16 @@ pub fn write_table_files(
                 win.copy(a, b, &mut *wc)?.map_err(&werr)?;
             }
             let bytes = win.range(start, next)?;
-            wr.write_all(trim_line_end(bytes)).map_err(&werr)?;
-            let line = format!(
-                "{}{}{}{}{}{}{}",
-                char::from(head.delimiter),
+            tables::write_removed_record(
+                &mut *wr,
+                trim_line_end(bytes),
                 table.number_of(r.group),
-                char::from(head.delimiter),
-                tables::csv_field(&survivor(r.survivor), head.delimiter),
-                char::from(head.delimiter),
-                tables::score_text(r),
-                char::from(head.delimiter),
-            );
-            wr.write_all(line.as_bytes()).map_err(&werr)?;
-            wr.write_all(tables::csv_field(&r.reason, head.delimiter).as_bytes())
-                .map_err(&werr)?;
-            wr.write_all(nl).map_err(&werr)?;
+                &survivor(r.survivor),
+                r,
+                head.delimiter,
+                nl,
+            )
+            .map_err(&werr)?;
         }
         if let Some((a, b)) = run.take() {
             win.copy(a, b, &mut *wc)?.map_err(&werr)?;

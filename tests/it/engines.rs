@@ -226,16 +226,19 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
     }
     let w = Workdir::new();
     w.write("t.csv", &data);
-    let run = w.run(&[
-        "clean",
-        "t.csv",
-        "--pk",
-        "id",
-        "--out",
-        "out",
-        "--memory-limit",
-        "90K",
-    ]);
+    let clean = |w: &Workdir, limit: &str| {
+        w.run(&[
+            "clean",
+            "t.csv",
+            "--pk",
+            "id",
+            "--out",
+            "out",
+            "--memory-limit",
+            limit,
+        ])
+    };
+    let run = clean(&w, "90K");
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert_eq!(
         run.stderr(),
@@ -244,16 +247,7 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
     assert!(!w.path("out").exists());
     // every record is in a group: the index (100 kB) and the values held (about 3 × 34 kB)
     // over 150 kB
-    let run = w.run(&[
-        "clean",
-        "t.csv",
-        "--pk",
-        "id",
-        "--out",
-        "out",
-        "--memory-limit",
-        "150K",
-    ]);
+    let run = clean(&w, "150K");
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(
         run.stderr()
@@ -262,16 +256,7 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
         run.stderr()
     );
     assert!(!w.path("out").exists());
-    let run = w.run(&[
-        "clean",
-        "t.csv",
-        "--pk",
-        "id",
-        "--out",
-        "out",
-        "--memory-limit",
-        "400K",
-    ]);
+    let run = clean(&w, "400K");
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(
         run.stdout().contains("4990 rows to remove"),

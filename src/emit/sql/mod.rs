@@ -888,17 +888,8 @@ impl<'p, 'a> Render<'p, 'a> {
         Ok(format!("{col} IN ({})", parts.join(", ")))
     }
 
-    /// Every column's value of a record, as literals (NULL for NULL), in column order.
-    pub fn literals(&self, row: RowId) -> Result<Vec<String>> {
-        (0..self.plan.values.names.len())
-            .map(|c| match self.plan.values.get(c, row) {
-                None => Ok("NULL".to_owned()),
-                Some(v) => self.d.literal(v).map_err(|e| self.value_error(row, c, e)),
-            })
-            .collect()
-    }
-
-    /// Appends [`Render::literals`], comma-separated, to `out`.
+    /// Appends every column's value of a record as literals (NULL for NULL), in column order,
+    /// comma-separated, to `out`.
     pub fn push_literals(&self, out: &mut String, row: RowId) -> Result<()> {
         for c in 0..self.plan.values.names.len() {
             if c > 0 {

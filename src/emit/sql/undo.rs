@@ -69,7 +69,8 @@ fn table_steps(
                             continue;
                         }
                         let sig = r.row_match(c.row, &g.guard)?;
-                        let lits = r.literals(c.row)?.join(", ");
+                        let mut lits = String::new();
+                        r.push_literals(&mut lits, c.row)?;
                         // one copy per statement, each only while the count is what the
                         // previous one left: a second run finds them all and adds none
                         for k in c.applied..c.fresh {
@@ -130,13 +131,6 @@ pub fn script(d: &dyn Dialect, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<(
     sink.put(&out)?;
     table_steps(d, &r, "", sink)?;
     sink.put(&d.close())
-}
-
-/// A table's undo script as text.
-pub fn script_text(d: &dyn Dialect, plan: &Plan<'_>) -> Result<String> {
-    let mut out = String::new();
-    script(d, plan, &mut out)?;
-    Ok(out)
 }
 
 /// The undo script of a whole dump's change script; `plans` parents first.
