@@ -239,8 +239,60 @@ pub fn removed_frame(
 }
 
 pub fn write_parquet(w: &mut dyn Write, df: &mut DataFrame) -> Result<()> {
-    ParquetWriter::new(w).finish(df).map_err(polars)?;
-    Ok(())
+    let mut out = ParquetOut::new(w, df.schema())?;
+    out.push(df.clone())?;
+    out.finish()
+}
+
+/// Rows per row group of the Parquet files dupsweep writes (Polars' default).
+const ROW_GROUP: usize = 512 * 512;
+
+/// A Parquet file written as its rows come: row groups of [`ROW_GROUP`] rows (the last one
+/// shorter), cut at the same rows however the rows arrive, so that a file written at once and
+/// one written a slice at a time are the same bytes.
+pub struct ParquetOut<'w> {
+    writer: polars::io::parquet::write::BatchedWriter<&'w mut dyn Write>,
+    pending: Option<DataFrame>,
+}
+
+impl<'w> ParquetOut<'w> {
+    pub fn new(w: &'w mut dyn Write, schema: &Schema) -> Result<ParquetOut<'w>> {
+        Ok(ParquetOut {
+            writer: ParquetWriter::new(w).batched(schema).map_err(polars)?,
+            pending: None,
+        })
+    }
+
+    /// The next rows.
+    pub fn push(&mut self, df: DataFrame) -> Result<()> {
+        let mut df = match self.pending.take() {
+            Some(mut p) => {
+                p.vstack_mut_owned(df).map_err(polars)?;
+                p
+            }
+            None => df,
+        };
+        while df.height() >= ROW_GROUP {
+            self.write_group(df.slice(0, ROW_GROUP))?;
+            df = df.slice(ROW_GROUP as i64, usize::MAX);
+        }
+        self.pending = (df.height() > 0).then_some(df);
+        Ok(())
+    }
+
+    fn write_group(&mut self, mut df: DataFrame) -> Result<()> {
+        df.rechunk_mut_par();
+        self.writer.write_batch(&df).map_err(polars)
+    }
+
+    /// The last row group and the footer.
+    pub fn finish(mut self) -> Result<()> {
+        if let Some(df) = self.pending.take() {
+            self.write_group(df)?;
+        }
+        self.writer.finish().map_err(polars)?;
+        Ok(())
+    }
 }
 
 /// A small table built for an output file (pairs, review), written as CSV or Parquet.
@@ -328,5 +380,40 @@ pub fn float_text(x: f64) -> String {
         "0".into()
     } else {
         s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parquet_file_written_in_pieces_is_the_one_written_at_once() {
+        // two full row groups and a short one, the pieces cut elsewhere
+        let n = ROW_GROUP * 2 + 1000;
+        let mut df = df!(
+            "id" => (0..n as i64).collect::<Vec<_>>(),
+            "name" => (0..n).map(|i| (i % 7 != 0).then(|| format!("n{}", i % 1000))).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let mut whole = Vec::new();
+        write_parquet(&mut whole, &mut df).unwrap();
+        let mut pieces = Vec::new();
+        {
+            let mut out = ParquetOut::new(&mut pieces, df.schema()).unwrap();
+            let mut at = 0;
+            for len in [1, 99_999, ROW_GROUP, 7, n] {
+                let len = len.min(n - at);
+                out.push(df.slice(at as i64, len)).unwrap();
+                at += len;
+            }
+            assert_eq!(at, n);
+            out.finish().unwrap();
+        }
+        assert!(whole == pieces);
+        let back = ParquetReader::new(std::io::Cursor::new(whole))
+            .finish()
+            .unwrap();
+        assert!(back.equals_missing(&df));
     }
 }

@@ -11,13 +11,7 @@ use crate::model::{Source, Table};
 pub fn read(path: &Path, bytes: Vec<u8>, source: Source, name: String) -> Result<Table> {
     let df = ParquetReader::new(Cursor::new(bytes))
         .finish()
-        .map_err(|e| {
-            Error::data(
-                Location::file(path),
-                format!("cannot read this Parquet file: {e}"),
-            )
-            .with_hint("check that the file was copied whole and is Parquet")
-        })?;
+        .map_err(|e| unreadable(path, e))?;
     if df.width() == 0 {
         return Err(Error::data(
             Location::file(path),
@@ -37,4 +31,93 @@ pub fn read(path: &Path, bytes: Vec<u8>, source: Source, name: String) -> Result
         raw: None,
         subset: None,
     })
+}
+
+/// A Parquet file read a slice of rows (and some columns) at a time, for the streaming engine.
+pub struct ParquetFile {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+    meta: Arc<polars::io::parquet::read::FileMetadata>,
+    /// The columns' names and types.
+    pub schema: Schema,
+    pub rows: usize,
+}
+
+/// Rows read at a time: a row group, or a part of a larger one.
+const MAX_SLICE: usize = 1 << 20;
+
+impl ParquetFile {
+    pub fn open(path: &Path) -> Result<ParquetFile> {
+        let file =
+            std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
+        let mut reader = ParquetReader::new(
+            file.try_clone()
+                .map_err(|e| Error::io(path, "cannot read the input", e))?,
+        );
+        let (meta, arrow) = (|| -> PolarsResult<_> {
+            let meta = reader.get_metadata()?.clone();
+            Ok((meta, reader.schema()?))
+        })()
+        .map_err(|e| unreadable(path, e))?;
+        let schema = Schema::from_arrow_schema(&arrow);
+        if schema.is_empty() {
+            return Err(Error::data(
+                Location::file(path),
+                "the Parquet file has no columns",
+            ));
+        }
+        Ok(ParquetFile {
+            path: path.to_path_buf(),
+            file,
+            rows: meta.num_rows,
+            meta,
+            schema,
+        })
+    }
+
+    /// The slices the file is read in: its row groups, the large ones cut (offset, length).
+    pub fn slices(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for rg in &self.meta.row_groups {
+            let n = rg.num_rows();
+            let mut done = 0;
+            while done < n {
+                let len = (n - done).min(MAX_SLICE);
+                out.push((at + done, len));
+                done += len;
+            }
+            at += n;
+        }
+        out
+    }
+
+    /// Rows `slice` of the columns `projection` (all when `None`).
+    pub fn read(&self, slice: (usize, usize), projection: Option<Vec<usize>>) -> Result<DataFrame> {
+        let file = self
+            .file
+            .try_clone()
+            .map_err(|e| Error::io(&self.path, "cannot read the input", e))?;
+        let mut reader = ParquetReader::new(file)
+            .with_slice(Some(slice))
+            .with_projection(projection);
+        reader.set_metadata(self.meta.clone());
+        let df = reader.finish().map_err(|e| unreadable(&self.path, e))?;
+        if df.height() != slice.1 {
+            return Err(Error::data(
+                Location::file(&self.path),
+                "the file changed while dupsweep read it",
+            )
+            .with_hint("run again on a copy that nothing writes to"));
+        }
+        Ok(df)
+    }
+}
+
+fn unreadable(path: &Path, e: PolarsError) -> Error {
+    Error::data(
+        Location::file(path),
+        format!("cannot read this Parquet file: {e}"),
+    )
+    .with_hint("check that the file was copied whole and is Parquet")
 }

@@ -4,6 +4,7 @@
 pub mod dump;
 pub mod init;
 pub mod stream;
+pub mod stream_parquet;
 
 use std::time::Instant;
 
@@ -103,11 +104,20 @@ fn ms(since: Instant) -> u64 {
 
 pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outcome> {
     let start = Instant::now();
-    if stream::chosen(command, job)? {
-        let (detected, layout) = stream::detect_all(job, progress)?;
-        return finish(command, job, detected, start, progress, &|outs, d| {
-            stream::write_table_files(outs, job, d, &layout)
-        });
+    match stream::chosen(command, job)? {
+        stream::Chosen::Csv => {
+            let (detected, layout) = stream::detect_all(job, progress)?;
+            return finish(command, job, detected, start, progress, &|outs, d| {
+                stream::write_table_files(outs, job, d, &layout)
+            });
+        }
+        stream::Chosen::Parquet => {
+            let (detected, streamed) = stream_parquet::detect_all(command, job, progress)?;
+            return finish(command, job, detected, start, progress, &|outs, d| {
+                stream_parquet::write_table_files(outs, job, d, &streamed)
+            });
+        }
+        stream::Chosen::Memory => {}
     }
     let detected = detect_all(job, progress)?;
     finish(command, job, detected, start, progress, &|outs, d| {

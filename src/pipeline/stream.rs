@@ -38,23 +38,38 @@ use crate::survive::KindTracker;
 /// length.
 const BYTES_PER_RECORD: u64 = 20;
 
-/// Whether this run reads the dump with the streaming engine: exact duplicates (clean, scan) in
-/// a CSV file, unless `--engine memory`.
-pub fn chosen(command: Command, job: &Job) -> Result<bool> {
+/// Which engine reads the dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chosen {
+    Memory,
+    /// This module's.
+    Csv,
+    /// [`super::stream_parquet`].
+    Parquet,
+}
+
+/// Which engine reads the dump: a streaming one for exact duplicates (clean, scan) in a CSV
+/// file, or in a Parquet file whose key columns are of plain types, unless `--engine memory`.
+pub fn chosen(command: Command, job: &Job) -> Result<Chosen> {
     if job.engine == Engine::Memory {
-        return Ok(false);
+        return Ok(Chosen::Memory);
     }
-    let fits = command != Command::Eval
-        && job.fuzzy.is_none()
-        && !job.input.is_dir()
-        && !is_parquet(&job.input);
-    if job.engine == Engine::Stream && !fits {
-        return Err(Error::usage(
-            "--engine stream reads CSV files for exact duplicates (clean, scan); fuzzy matching, eval and Parquet files are read in memory",
+    let exact = command != Command::Eval && job.fuzzy.is_none() && !job.input.is_dir();
+    let fits = if !exact {
+        None
+    } else if is_parquet(&job.input) {
+        super::stream_parquet::hashable(&job.input, job).then_some(Chosen::Parquet)
+    } else {
+        Some(Chosen::Csv)
+    };
+    match fits {
+        Some(c) => Ok(c),
+        None if job.engine == Engine::Stream => Err(Error::usage(
+            "--engine stream finds exact duplicates (clean, scan) in a CSV file, or in a Parquet file whose key columns hold text, numbers, dates or booleans; fuzzy matching, eval and other Parquet keys are read in memory",
         )
-        .with_hint("leave --engine out (auto) or use --engine memory"));
+        .with_hint("leave --engine out (auto) or use --engine memory")),
+        None => Ok(Chosen::Memory),
     }
-    Ok(fits)
 }
 
 /// True when the file ends and starts with Parquet's magic bytes.
@@ -144,12 +159,12 @@ pub struct Streamed {
     stamp: Option<(u64, std::time::SystemTime)>,
 }
 
-fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+pub(super) fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
     let m = std::fs::metadata(path).ok()?;
     Some((m.len(), m.modified().ok()?))
 }
 
-fn unchanged(path: &Path, before: Option<(u64, std::time::SystemTime)>) -> Result<()> {
+pub(super) fn unchanged(path: &Path, before: Option<(u64, std::time::SystemTime)>) -> Result<()> {
     if before.is_some() && stamp(path) != before {
         return Err(Error::data(
             Location::file(path),

@@ -273,7 +273,7 @@ fn the_stream_engine_refuses_what_it_cannot_do() {
     assert_eq!(run.code(), 2);
     assert!(run
         .stderr()
-        .starts_with("error: --engine stream reads CSV files for exact duplicates"));
+        .starts_with("error: --engine stream finds exact duplicates (clean, scan) in a CSV file"));
     let run = w.run(&["clean", "t.csv", "--engine", "fast"]);
     assert_eq!(
         run.stderr(),
@@ -283,5 +283,202 @@ fn the_stream_engine_refuses_what_it_cannot_do() {
     assert_eq!(
         run.stderr(),
         "error: --memory-limit \"lots\" is not a size\nhint: e.g. --memory-limit 2G or --memory-limit 512M\n"
+    );
+}
+
+/// A Parquet file of `df`, in row groups of `row_group` rows.
+fn parquet(df: &mut polars::prelude::DataFrame, row_group: usize) -> Vec<u8> {
+    use polars::prelude::*;
+    let mut out = Vec::new();
+    ParquetWriter::new(&mut out)
+        .with_row_group_size(Some(row_group))
+        .finish(df)
+        .unwrap();
+    out
+}
+
+#[test]
+fn parquet_fixtures_give_the_same_outputs_in_both_engines() {
+    let students = fixture("school/students.parquet");
+    for args in [
+        &["--pk", "id"][..],
+        &["--pk", "id", "--keep", "max:updated_at"],
+        &["--pk", "id", "--keep", "most-complete"],
+        &["--pk", "id", "--keep", "last", "--guard", "key"],
+        &["--pk", "id", "--key", "first_name,last_name"],
+        &[],
+    ] {
+        let out = same_outputs("students.parquet", &students, args);
+        assert!(out.iter().any(|f| f.0 == "students.cleaned.parquet"));
+    }
+    same_outputs(
+        "people.parquet",
+        &fixture("people/people.parquet"),
+        &["--pk", "id", "--ignore", "entity_id"],
+    );
+}
+
+#[test]
+fn parquet_types_nulls_and_row_groups_give_the_same_outputs() {
+    use polars::prelude::*;
+    // 3000 records in row groups of 128: floats with -0.0 and 0.0, dates, booleans, NULLs,
+    // a text min: column whose one non-number outside any group makes the column text
+    let n = 3000usize;
+    let id: Vec<i64> = (0..n as i64).map(|i| i * 7 + 1).collect();
+    let x: Vec<Option<f64>> = (0..n)
+        .map(|i| match i % 5 {
+            0 => Some(0.0),
+            1 => Some(-0.0),
+            2 => Some(2.5),
+            3 => None,
+            _ => Some(i as f64 / 1000.0),
+        })
+        .collect();
+    let flag: Vec<Option<bool>> = (0..n)
+        .map(|i| if i % 11 == 0 { None } else { Some(i % 2 == 0) })
+        .collect();
+    let day: Vec<Option<i32>> = (0..n)
+        .map(|i| {
+            if i % 13 == 0 {
+                None
+            } else {
+                Some((i % 40) as i32)
+            }
+        })
+        .collect();
+    let name: Vec<Option<String>> = (0..n)
+        .map(|i| {
+            if i % 17 == 0 {
+                None
+            } else {
+                Some(format!("n{}", i % 300))
+            }
+        })
+        .collect();
+    let score: Vec<String> = (0..n)
+        .map(|i| {
+            if i == 5 {
+                "n/a".into()
+            } else {
+                format!("{}", i % 97)
+            }
+        })
+        .collect();
+    let mut df = df!(
+        "id" => id,
+        "x" => x,
+        "flag" => flag,
+        "day" => day,
+        "name" => name,
+        "score" => score,
+    )
+    .unwrap();
+    df.with_column(df.column("day").unwrap().cast(&DataType::Date).unwrap())
+        .unwrap();
+    let data = parquet(&mut df, 128);
+    for args in [
+        &["--pk", "id", "--ignore", "score"][..],
+        &["--pk", "id", "--key", "x,flag,day", "--keep", "min:score"],
+        &["--pk", "id", "--key", "name", "--keep", "max:x"],
+        &["--key", "flag,day", "--keep", "most-complete"],
+    ] {
+        same_outputs("t.parquet", &data, args);
+    }
+}
+
+#[test]
+fn a_parquet_primary_key_that_repeats_or_is_null_fails_alike() {
+    use polars::prelude::*;
+    for (ids, expect) in [
+        (vec![Some(1i64), Some(2), Some(2)], "primary key"),
+        (vec![Some(1i64), None, Some(3)], "NULL"),
+    ] {
+        let mut df = df!("id" => ids, "a" => ["x", "x", "y"]).unwrap();
+        let data = parquet(&mut df, 2);
+        let mut messages = Vec::new();
+        for engine in ["memory", "stream"] {
+            let w = Workdir::new();
+            w.write("t.parquet", &data);
+            let run = w.run(&[
+                "clean",
+                "t.parquet",
+                "--pk",
+                "id",
+                "--out",
+                "out",
+                "--engine",
+                engine,
+            ]);
+            assert_eq!(run.code(), 2, "{engine}: {}", run.stderr());
+            assert!(!w.path("out").exists());
+            messages.push(run.stderr());
+        }
+        assert_eq!(messages[0], messages[1]);
+        assert!(messages[0].contains(expect), "{}", messages[0]);
+    }
+}
+
+#[test]
+fn a_parquet_dump_over_the_memory_limit_stops_before_holding_more() {
+    use polars::prelude::*;
+    let n = 20_000i64;
+    let mut df = df!(
+        "id" => (0..n).collect::<Vec<_>>(),
+        "a" => (0..n).map(|i| format!("value {}", i % 10)).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let w = Workdir::new();
+    w.write("t.parquet", &parquet(&mut df, 1000));
+    let run = w.run(&[
+        "clean",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--out",
+        "out",
+        "--memory-limit",
+        "300K",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().starts_with(
+            "error: t.parquet: 20000 records are more than the streaming engine can index"
+        ),
+        "{}",
+        run.stderr()
+    );
+    let run = w.run(&[
+        "clean",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--out",
+        "out",
+        "--memory-limit",
+        "1M",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .starts_with("error: the records in duplicate groups need more than --memory-limit"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path("out").exists());
+    let run = w.run(&[
+        "clean",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--out",
+        "out",
+        "--memory-limit",
+        "8M",
+    ]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stdout().contains("19990 rows to remove"),
+        "{}",
+        run.stdout()
     );
 }

@@ -1,0 +1,527 @@
+//! The streaming engine for a Parquet dump: exact duplicates without holding the dump.
+//!
+//! 1. One pass reads the key columns a slice of rows at a time (a row group, or part of a large
+//!    one) and keeps per record a 64-bit hash of its key (Polars' types: a float's `-0.0` and
+//!    `0.0` hash alike, every NaN alike, so equal values under the group-by always do). The
+//!    primary key is proved unique, and each key column's distinct values counted, by the
+//!    counters of the CSV engine; the input's SHA-256 is computed on another thread.
+//! 2. The records whose key hash is shared (and those whose primary-key hash is, when that
+//!    count falls short, and the first NULL primary key) are read again, all columns, into a
+//!    table of their own; Polars' group-by finds the groups among them as in memory, so a hash
+//!    collision never makes two records duplicates, and the primary-key check and the survivor
+//!    choice run as in memory.
+//! 3. The cleaned file is written a slice at a time from a last read; the removed records are
+//!    among the candidates already held.
+//!
+//! The outputs are byte for byte those of the in-memory engine (the tests compare them).
+
+use std::path::Path;
+use std::time::Instant;
+
+use polars::prelude::*;
+
+use super::{Command, Detected, Written};
+use crate::config::Job;
+use crate::detect::hashed::{self, DistinctCounter};
+use crate::emit::files::Outputs;
+use crate::emit::tables;
+use crate::error::{Error, Location, Result};
+use crate::ingest::parquet::ParquetFile;
+use crate::model::{Format, Matches, Source, Subset, Table};
+use crate::progress::Progress;
+use crate::survive::KindTracker;
+
+/// Per record, what the first pass keeps: its key's hash with its number.
+const BYTES_PER_RECORD: u64 = 16;
+
+/// Whether every column the first pass hashes has a type it can hash as Polars compares it.
+pub fn hashable(path: &Path, job: &Job) -> bool {
+    let Ok(file) = ParquetFile::open(path) else {
+        // the in-memory reader names the problem
+        return false;
+    };
+    let columns: Vec<String> = file.schema.iter_names().map(|c| c.to_string()).collect();
+    let Ok(key) = job.key_columns(path, &columns) else {
+        return false;
+    };
+    key.iter().chain(&job.pk).all(|c| {
+        file.schema
+            .get(c)
+            .is_some_and(|dt| hashable_type(&dt.to_physical()))
+    })
+}
+
+fn hashable_type(dt: &DataType) -> bool {
+    dt.is_primitive_numeric()
+        || matches!(
+            dt,
+            DataType::String | DataType::Binary | DataType::Boolean | DataType::Null
+        )
+}
+
+/// Each value's hash: equal values (as Polars' group-by compares them) hash alike.
+fn hash_values(col: &Column, out: &mut Vec<u64>) -> Result<()> {
+    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let s = col.as_materialized_series().to_physical_repr();
+    out.clear();
+    macro_rules! ints {
+        ($ca:expr) => {
+            out.extend(
+                $ca.iter()
+                    .map(|v| hashed::value(v.map(|x| x.to_le_bytes()).as_ref().map(|b| &b[..]))),
+            )
+        };
+    }
+    match s.dtype() {
+        DataType::String => out.extend(
+            s.str()
+                .map_err(internal)?
+                .iter()
+                .map(|v| hashed::value(v.map(str::as_bytes))),
+        ),
+        DataType::Binary => out.extend(s.binary().map_err(internal)?.iter().map(hashed::value)),
+        DataType::Boolean => out.extend(
+            s.bool()
+                .map_err(internal)?
+                .iter()
+                .map(|v| hashed::value(v.map(|b| if b { &[1u8][..] } else { &[0u8][..] }))),
+        ),
+        DataType::Null => out.extend(std::iter::repeat_n(hashed::value(None), s.len())),
+        DataType::Float32 | DataType::Float64 | DataType::Float16 => {
+            let f = s.cast(&DataType::Float64).map_err(internal)?;
+            out.extend(f.f64().map_err(internal)?.iter().map(|v| {
+                let canonical = v.map(|x| {
+                    if x == 0.0 {
+                        0.0f64
+                    } else if x.is_nan() {
+                        f64::NAN
+                    } else {
+                        x
+                    }
+                });
+                hashed::value(
+                    canonical
+                        .map(|x| x.to_bits().to_le_bytes())
+                        .as_ref()
+                        .map(|b| &b[..]),
+                )
+            }))
+        }
+        DataType::Int128 => ints!(s.i128().map_err(internal)?),
+        DataType::UInt64 => ints!(s.u64().map_err(internal)?),
+        DataType::UInt128 => ints!(s.u128().map_err(internal)?),
+        dt if dt.is_integer() => {
+            let i = s.cast(&DataType::Int64).map_err(internal)?;
+            ints!(i.i64().map_err(internal)?)
+        }
+        dt => {
+            return Err(Error::Internal(format!(
+                "the streaming engine cannot hash a column of type {dt}"
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// What a column is to the first pass.
+#[derive(Debug, Clone, Copy, Default)]
+struct Role {
+    key: Option<usize>,
+    pk: Option<usize>,
+    /// The `min:`/`max:` column, of text: its kind is decided over the whole column.
+    keep_text: bool,
+}
+
+/// A first-pass thread's distinct-value counters (as the CSV engine's).
+struct Counters {
+    values: DistinctCounter,
+    pk: DistinctCounter,
+}
+
+/// What the first pass learns from some rows of a slice.
+#[derive(Default)]
+struct Part {
+    key: Vec<u64>,
+    long: Vec<bool>,
+    tracker: KindTracker,
+    first_null_pk: Option<usize>,
+}
+
+/// Hashes rows `df` (the first pass's columns, `roles` in their order), the first of which is
+/// record `first` (from 0) of the dump.
+fn part(
+    df: &DataFrame,
+    first: usize,
+    roles: &[Role],
+    nkeys: usize,
+    npk: usize,
+    counters: &mut Counters,
+) -> Result<Part> {
+    let n = df.height();
+    let mut p = Part {
+        key: Vec::with_capacity(n),
+        long: vec![false; nkeys],
+        ..Part::default()
+    };
+    let mut key_h: Vec<Vec<u64>> = vec![Vec::new(); nkeys];
+    let mut pk_h: Vec<Vec<u64>> = vec![Vec::new(); npk];
+    for (col, role) in df.columns().iter().zip(roles) {
+        if role.keep_text {
+            if let Ok(ca) = col.str() {
+                ca.iter().for_each(|v| p.tracker.see(v));
+            }
+        }
+        if let Some(k) = role.key {
+            hash_values(col, &mut key_h[k])?;
+            for &h in &key_h[k] {
+                counters.values.add(k, h)?;
+            }
+            if let Ok(ca) = col.str() {
+                p.long[k] = ca.iter().flatten().any(|v| v.len() > 512);
+            }
+        }
+        if let Some(k) = role.pk {
+            hash_values(col, &mut pk_h[k])?;
+            if p.first_null_pk.is_none() && col.null_count() > 0 {
+                p.first_null_pk = col
+                    .as_materialized_series()
+                    .is_null()
+                    .iter()
+                    .position(|v| v == Some(true))
+                    .map(|i| first + i);
+            }
+        }
+    }
+    let mut row = vec![0u64; nkeys.max(npk)];
+    for i in 0..n {
+        for (k, h) in key_h.iter().enumerate() {
+            row[k] = h[i];
+        }
+        p.key.push(hashed::combine(&row[..nkeys]));
+        if npk > 0 {
+            for (k, h) in pk_h.iter().enumerate() {
+                row[k] = h[i];
+            }
+            counters.pk.add(0, hashed::combine(&row[..npk]))?;
+        }
+    }
+    Ok(p)
+}
+
+/// What the writing needs again.
+pub struct Streamed {
+    file: ParquetFile,
+    /// The removed file's table (with [`Command::Clean`]).
+    removed: Option<DataFrame>,
+    stamp: Option<(u64, std::time::SystemTime)>,
+}
+
+/// The input's SHA-256, read on its own.
+fn sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f =
+        std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| Error::io(path, "cannot read the input", e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(crate::ingest::hex(&h.finalize()))
+}
+
+/// Reads the dump in two passes, finds the groups and picks the survivors: the same
+/// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
+pub fn detect_all(
+    command: Command,
+    job: &Job,
+    progress: &dyn Progress,
+) -> Result<(Detected, Streamed)> {
+    let start = Instant::now();
+    let path = job.input.as_path();
+    let before = super::stream::stamp(path);
+    let sha = std::thread::spawn({
+        let path = path.to_path_buf();
+        move || sha256(&path)
+    });
+    let file = ParquetFile::open(path)?;
+    let columns: Vec<String> = file.schema.iter_names().map(|c| c.to_string()).collect();
+    let key = job.key_columns(path, &columns)?;
+    let pos = |n: &String| columns.iter().position(|c| c == n);
+    let mut roles = vec![Role::default(); columns.len()];
+    for (k, c) in key.iter().enumerate() {
+        if let Some(i) = pos(c) {
+            roles[i].key = Some(k);
+        }
+    }
+    for (k, c) in job.pk.iter().enumerate() {
+        if let Some(i) = pos(c) {
+            roles[i].pk = Some(k);
+        }
+    }
+    let keep_text = job
+        .keep
+        .column()
+        .and_then(|c| columns.iter().position(|n| n == c))
+        .filter(|&i| {
+            file.schema
+                .get_at_index(i)
+                .is_some_and(|(_, dt)| *dt == DataType::String)
+        });
+    if let Some(i) = keep_text {
+        roles[i].keep_text = true;
+    }
+    let read: Vec<usize> = (0..columns.len())
+        .filter(|&i| roles[i].key.is_some() || roles[i].pk.is_some() || roles[i].keep_text)
+        .collect();
+    let read_roles: Vec<Role> = read.iter().map(|&i| roles[i]).collect();
+    let (nkeys, npk) = (key.len(), job.pk.len());
+
+    let limit = job.memory_limit;
+    let rows = file.rows;
+    if rows as u64 > limit / BYTES_PER_RECORD {
+        return Err(Error::data(
+            Location::file(path),
+            format!(
+                "{rows} records are more than the streaming engine can index within --memory-limit {} ({BYTES_PER_RECORD} bytes per record)",
+                super::stream::size_text(limit)
+            ),
+        )
+        .with_hint("raise --memory-limit"));
+    }
+    let budget = (limit / 16).min(128 << 20) as usize;
+    let mut counters = [(); 2].map(|_| Counters {
+        values: DistinctCounter::new(nkeys, budget),
+        pk: DistinctCounter::new(1, budget),
+    });
+    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(rows);
+    let mut first_null_pk: Option<usize> = None;
+    let mut tracker = KindTracker::default();
+    let mut long = vec![false; nkeys];
+    let slices = file.slices();
+    progress.start("reading", Some(rows as u64));
+    for &(offset, len) in &slices {
+        let df = file.read((offset, len), Some(read.clone()))?;
+        let [ca, cb] = &mut counters;
+        let half = len / 2;
+        let (a, b) = rayon::join(
+            || part(&df.slice(0, half), offset, &read_roles, nkeys, npk, ca),
+            || {
+                part(
+                    &df.slice(half as i64, len - half),
+                    offset + half,
+                    &read_roles,
+                    nkeys,
+                    npk,
+                    cb,
+                )
+            },
+        );
+        for p in [a?, b?] {
+            long.iter_mut().zip(&p.long).for_each(|(l, p)| *l |= *p);
+            tracker.merge(&p.tracker);
+            if first_null_pk.is_none() {
+                first_null_pk = p.first_null_pk;
+            }
+            let at = keys.len() as u32;
+            keys.extend(p.key.iter().enumerate().map(|(i, &h)| (h, at + i as u32)));
+        }
+        progress.advance(len as u64);
+    }
+    progress.finish();
+    let [a, b] = counters;
+    let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
+    let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
+
+    // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
+    let mut cand = vec![false; rows];
+    hashed::repeated(&mut keys, |_, r| cand[r as usize] = true);
+    drop(keys);
+    if npk > 0 && pk_distinct.first().copied().unwrap_or(0) < rows as u64 {
+        let pk_cols: Vec<usize> = job.pk.iter().filter_map(pos).collect();
+        let mut pks = Vec::with_capacity(rows);
+        let mut h: Vec<Vec<u64>> = vec![Vec::new(); npk];
+        let mut row = vec![0u64; npk];
+        for &(offset, len) in &slices {
+            let df = file.read((offset, len), Some(pk_cols.clone()))?;
+            for (k, col) in df.columns().iter().enumerate() {
+                hash_values(col, &mut h[k])?;
+            }
+            for i in 0..len {
+                h.iter().enumerate().for_each(|(k, h)| row[k] = h[i]);
+                pks.push((hashed::combine(&row), (offset + i) as u32));
+            }
+        }
+        hashed::repeated(&mut pks, |_, r| cand[r as usize] = true);
+    }
+    if let Some(r) = first_null_pk {
+        cand[r] = true;
+    }
+
+    // second pass: the candidates, every column
+    progress.start("reading the grouped rows", None);
+    let mut numbers: Vec<u32> = Vec::new();
+    let mut parts: Vec<DataFrame> = Vec::new();
+    let mut held = 0u64;
+    let index = rows as u64 * BYTES_PER_RECORD;
+    for &(offset, len) in &slices {
+        let idx: Vec<IdxSize> = (0..len)
+            .filter(|&i| cand[offset + i])
+            .map(|i| i as IdxSize)
+            .collect();
+        if idx.is_empty() {
+            continue;
+        }
+        numbers.extend(idx.iter().map(|&i| (offset + i as usize) as u32));
+        let df = file.read((offset, len), None)?;
+        let taken = df
+            .take(&IdxCa::from_vec("rows".into(), idx))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        held += taken.estimated_size() as u64;
+        // held twice (this table, and the scripts' copy of it) with Polars' overhead
+        if held * 3 + index > limit {
+            return Err(Error::usage(format!(
+                "the records in duplicate groups need more than --memory-limit {} (at least {} of values when record {} was read)",
+                super::stream::size_text(limit),
+                super::stream::size_text(held),
+                offset + len
+            ))
+            .with_hint("raise --memory-limit"));
+        }
+        parts.push(taken);
+    }
+    drop(cand);
+    progress.finish();
+    let mut df = match parts.len() {
+        0 => file.read((0, 0), None)?,
+        _ => {
+            let mut it = parts.into_iter();
+            let mut df = it.next().unwrap_or_default();
+            for p in it {
+                df.vstack_mut_owned(p)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+            }
+            df
+        }
+    };
+    df.rechunk_mut_par();
+    super::stream::unchanged(path, before)?;
+    let sha256 = sha
+        .join()
+        .map_err(|_| Error::Internal("the SHA-256 thread failed".into()))??;
+    let table = Table {
+        name: job
+            .table
+            .clone()
+            .unwrap_or_else(|| crate::ingest::table_name_from_path(path)),
+        source: Source {
+            path: path.to_path_buf(),
+            format: Format::Parquet,
+            sha256,
+            bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        },
+        columns,
+        df,
+        raw: None,
+        subset: Some(Subset { numbers, rows }),
+    };
+    crate::detect::check_primary_key(&table, &job.pk)?;
+    let read_ms = start.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let groups = crate::detect::exact::groups(&table, &key)?;
+    let matches = Matches {
+        repeats_per_column: key
+            .iter()
+            .zip(distinct)
+            .map(|(k, d)| (k.clone(), (rows as u64).saturating_sub(d)))
+            .collect(),
+        key: key.clone(),
+        groups,
+    };
+    let detect_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let resolution = crate::survive::resolve_with(
+        &table,
+        &matches,
+        &job.keep,
+        None,
+        keep_text.map(|_| tracker.kind()),
+        None,
+    )?;
+    let survive_ms = t.elapsed().as_millis() as u64;
+    let removed = match command {
+        Command::Clean => {
+            let survivor = tables::survivor_texts(&table, &job.pk)?;
+            Some(tables::removed_frame(&table, &resolution, &*survivor)?)
+        }
+        _ => None,
+    };
+    Ok((
+        Detected {
+            table,
+            key,
+            matches,
+            fuzzy: None,
+            resolution,
+            read_ms,
+            detect_ms,
+            survive_ms,
+            long: Some(long),
+            values: None,
+        },
+        Streamed {
+            file,
+            removed,
+            stamp: before,
+        },
+    ))
+}
+
+/// The cleaned file, a slice at a time from a last pass over the input, and the removed file.
+pub fn write_table_files(
+    outs: &mut Outputs,
+    job: &Job,
+    d: &Detected,
+    s: &Streamed,
+) -> Result<Written> {
+    let table = &d.table;
+    let res = &d.resolution;
+    let mut gone = vec![false; table.dumped_rows()];
+    for r in &res.removed {
+        gone[table.dumped(r.row).index()] = true;
+    }
+    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let name = Outputs::file_name(&table.name, "cleaned.parquet");
+    let cleaned = outs.write(&name, |w| {
+        let mut out = tables::ParquetOut::new(w, &s.file.schema)?;
+        for (offset, len) in s.file.slices() {
+            let df = s.file.read((offset, len), None)?;
+            let mask: BooleanChunked = gone[offset..offset + len].iter().map(|g| !g).collect();
+            out.push(df.filter(&mask).map_err(internal)?)?;
+        }
+        out.finish()?;
+        super::stream::unchanged(&job.input, s.stamp)
+    })?;
+    let mut removed = s
+        .removed
+        .clone()
+        .ok_or_else(|| Error::Internal("the removed records are missing".into()))?;
+    let name = Outputs::file_name(&table.name, "removed.parquet");
+    let removed_path = outs.write(&name, |w| tables::write_parquet(w, &mut removed))?;
+    Ok(vec![
+        (
+            "cleaned",
+            cleaned,
+            Some(table.dumped_rows() - res.removed.len()),
+        ),
+        ("removed", removed_path, Some(res.removed.len())),
+    ])
+}
