@@ -200,7 +200,7 @@ pub struct Detection {
     /// Settings from a TOML file (keys: the long option names); flags given here win over it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// How the dump is read: stream (exact duplicates in a CSV: two passes over the file, only the grouped rows in memory), memory (the whole table in memory), auto (stream where it can) [default: auto]
+    /// How the dump is read: stream (exact duplicates in a CSV or Parquet file: passes over the file, only the grouped rows in memory), memory (the whole table in memory), auto (stream where it can) [default: auto]
     #[arg(long, value_name = "auto|stream|memory")]
     pub engine: Option<String>,
     /// Memory the run may use, e.g. 2G or 512M [default: a quarter of the machine's memory]; the streaming engine's counters spill to a temporary file past it, and a per-record index or duplicate groups that would not fit stop the run with an error

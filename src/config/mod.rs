@@ -232,7 +232,7 @@ pub struct Job {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Engine {
-    /// The streaming engine where it applies (exact duplicates in a CSV file), else in memory.
+    /// The streaming engine where it applies (exact duplicates in a CSV or Parquet file), else in memory.
     Auto,
     /// Two passes over the file; only the records in groups are held.
     Stream,

@@ -213,6 +213,7 @@ fn finish(
             v
         }
     };
+    crate::emit::files::release_freed_memory();
     let d = &detected;
     let (table, key, matches, fuzzy, resolution) =
         (&d.table, &d.key, &d.matches, &d.fuzzy, &d.resolution);

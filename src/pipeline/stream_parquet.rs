@@ -208,11 +208,35 @@ fn part(
     Ok(p)
 }
 
+/// `df` with its text and binary values copied into buffers of their own: rows taken from a
+/// slice otherwise keep the whole slice's values alive.
+fn compact(df: DataFrame) -> Result<DataFrame> {
+    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let cols = df
+        .columns()
+        .iter()
+        .map(|c| {
+            Ok(match c.dtype() {
+                DataType::String => {
+                    let ca: StringChunked = c.str().map_err(internal)?.iter().collect();
+                    ca.with_name(c.name().clone()).into_column()
+                }
+                DataType::Binary => {
+                    let ca: BinaryChunked = c.binary().map_err(internal)?.iter().collect();
+                    ca.with_name(c.name().clone()).into_column()
+                }
+                _ => c.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    DataFrame::new(df.height(), cols).map_err(internal)
+}
+
 /// What the writing needs again.
 pub struct Streamed {
     file: ParquetFile,
-    /// The removed file's table (with [`Command::Clean`]).
-    removed: Option<DataFrame>,
+    /// The removed file (with [`Command::Clean`]).
+    removed: Option<Vec<u8>>,
     stamp: Option<(u64, std::time::SystemTime)>,
 }
 
@@ -383,6 +407,8 @@ pub fn detect_all(
         let taken = df
             .take(&IdxCa::from_vec("rows".into(), idx))
             .map_err(|e| Error::Internal(e.to_string()))?;
+        drop(df);
+        let taken = compact(taken)?;
         held += taken.estimated_size() as u64;
         // held twice (this table, and the scripts' copy of it) with Polars' overhead
         if held * 3 + index > limit {
@@ -411,6 +437,7 @@ pub fn detect_all(
         }
     };
     df.rechunk_mut_par();
+    crate::emit::files::release_freed_memory();
     super::stream::unchanged(path, before)?;
     let sha256 = sha
         .join()
@@ -457,10 +484,15 @@ pub fn detect_all(
         None,
     )?;
     let survive_ms = t.elapsed().as_millis() as u64;
+    crate::emit::files::release_freed_memory();
+    // the removed file, encoded now: a few times smaller than its records
     let removed = match command {
         Command::Clean => {
             let survivor = tables::survivor_texts(&table, &job.pk)?;
-            Some(tables::removed_frame(&table, &resolution, &*survivor)?)
+            let mut df = tables::removed_frame(&table, &resolution, &*survivor)?;
+            let mut bytes = Vec::new();
+            tables::write_parquet(&mut bytes, &mut df)?;
+            Some(bytes)
         }
         _ => None,
     };
@@ -510,12 +542,16 @@ pub fn write_table_files(
         out.finish()?;
         super::stream::unchanged(&job.input, s.stamp)
     })?;
-    let mut removed = s
+    let removed = s
         .removed
-        .clone()
+        .as_deref()
         .ok_or_else(|| Error::Internal("the removed records are missing".into()))?;
     let name = Outputs::file_name(&table.name, "removed.parquet");
-    let removed_path = outs.write(&name, |w| tables::write_parquet(w, &mut removed))?;
+    let removed_path = outs.write(&name, |w| {
+        use std::io::Write;
+        w.write_all(removed)
+            .map_err(crate::emit::files::io_err(&job.out))
+    })?;
     Ok(vec![
         (
             "cleaned",

@@ -151,10 +151,20 @@ impl Rows {
 
 impl Values {
     pub fn from_table(table: &Table) -> Result<Values> {
+        let (kinds, text) = Values::texts(table, &table.df)?;
+        Ok(Values {
+            names: table.columns.clone(),
+            kinds,
+            store: Store::Columns(text),
+        })
+    }
+
+    /// Each column's kind, and its values as text: rows `df` of `table`.
+    fn texts(table: &Table, df: &DataFrame) -> Result<(Vec<Kind>, Vec<StringChunked>)> {
         let internal = |e: PolarsError| Error::Internal(e.to_string());
         let mut kinds = Vec::new();
         let mut text = Vec::new();
-        for (name, col) in table.columns.iter().zip(table.df.columns()) {
+        for (name, col) in table.columns.iter().zip(df.columns()) {
             let dt = col.dtype();
             let kind = match dt {
                 DataType::String => Kind::Text,
@@ -191,36 +201,39 @@ impl Values {
             kinds.push(kind);
             text.push(ca);
         }
-        Ok(Values {
-            names: table.columns.clone(),
-            kinds,
-            store: Store::Columns(text),
-        })
+        Ok((kinds, text))
     }
 
     /// [`Values::from_table`], copied row by row: faster to read a record at a time, and the
-    /// table's own columns are no longer needed.
+    /// table's own columns are no longer needed. The columns are turned into text a slice of
+    /// rows at a time, so that they are never all held twice.
     pub fn rows_of(table: &Table) -> Result<Values> {
-        let cols = Values::from_table(table)?;
-        let Store::Columns(text) = &cols.store else {
-            return Ok(cols);
-        };
+        const SLICE: usize = 1 << 16;
         let rows = table.rows();
-        let bytes: usize = text
-            .iter()
-            .map(|c| c.iter().map(|v| v.map_or(0, str::len)).sum::<usize>())
-            .sum();
-        let mut store = Rows::new(text.len(), rows, bytes);
-        let mut iters: Vec<_> = text.iter().map(|c| c.iter()).collect();
-        for _ in 0..rows {
-            for it in iters.iter_mut() {
-                store.push(it.next().flatten());
+        let mut store = Rows::new(table.columns.len(), rows, 0);
+        let mut kinds = Values::texts(table, &table.df.slice(0, 0))?.0;
+        for at in (0..rows).step_by(SLICE) {
+            let (k, text) = Values::texts(table, &table.df.slice(at as i64, SLICE))?;
+            kinds = k;
+            let bytes: usize = text
+                .iter()
+                .map(|c| c.iter().map(|v| v.map_or(0, str::len)).sum::<usize>())
+                .sum();
+            store.text.reserve(bytes);
+            let mut iters: Vec<_> = text.iter().map(|c| c.iter()).collect();
+            for _ in 0..text.first().map_or(0, |c| c.len()) {
+                for it in iters.iter_mut() {
+                    store.push(it.next().flatten());
+                }
+                store.end_row();
             }
-            store.end_row();
+        }
+        if table.columns.is_empty() {
+            (0..rows).for_each(|_| store.end_row());
         }
         Ok(Values {
-            names: cols.names,
-            kinds: cols.kinds,
+            names: table.columns.clone(),
+            kinds,
             store: Store::Rows(store),
         })
     }
