@@ -15,6 +15,21 @@ pub fn strip_accents(s: &str) -> String {
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
+    if s.is_ascii() {
+        // NFKC and NFD leave ASCII as it is, and it has no combining marks
+        for c in s.bytes() {
+            if c.is_ascii_alphanumeric() {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c.to_ascii_lowercase() as char);
+            } else {
+                space = true;
+            }
+        }
+        return out;
+    }
     for c in s.nfkc().collect::<String>().nfd() {
         if is_combining_mark(c) {
             continue;
@@ -53,6 +68,30 @@ mod tests {
         assert_eq!(fold("Ben\tAmer"), "ben amer");
         assert_eq!(fold(""), "");
         assert_eq!(strip_accents("Léa Chloé"), "Lea Chloe");
+    }
+
+    proptest::proptest! {
+        /// The ASCII shortcut folds as the Unicode path does.
+        #[test]
+        fn ascii_folds_as_unicode(s in "[ -~\t]{0,30}") {
+            let mut slow = String::new();
+            let mut space = false;
+            for c in s.nfkc().collect::<String>().nfd() {
+                if is_combining_mark(c) {
+                    continue;
+                }
+                if c.is_alphanumeric() {
+                    if space && !slow.is_empty() {
+                        slow.push(' ');
+                    }
+                    space = false;
+                    slow.extend(c.to_lowercase());
+                } else {
+                    space = true;
+                }
+            }
+            proptest::prop_assert_eq!(fold(&s), slow);
+        }
     }
 
     #[test]

@@ -224,7 +224,220 @@ pub fn prepare(role: Role, values: &[Option<&str>]) -> Prepared {
     }
 }
 
+/// One record's prepared value for one comparison.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Val<'a> {
+    /// Nothing to compare (only a default).
+    #[default]
+    Missing,
+    Text {
+        value: Option<&'a str>,
+        code: Option<&'a str>,
+    },
+    Date(Option<Date>),
+    Number(Option<f64>),
+    Place {
+        street: Option<&'a str>,
+        postcode: Option<&'a str>,
+        district: Option<&'a str>,
+        city: Option<&'a str>,
+    },
+}
+
+impl<'a> Val<'a> {
+    fn is_null(&self) -> bool {
+        match *self {
+            Val::Missing => true,
+            Val::Text { value, .. } => value.is_none(),
+            Val::Date(d) => d.is_none(),
+            Val::Number(n) => n.is_none(),
+            Val::Place {
+                street,
+                postcode,
+                city,
+                ..
+            } => street.is_none() && postcode.is_none() && city.is_none(),
+        }
+    }
+
+    pub fn text(&self) -> Option<&'a str> {
+        match *self {
+            Val::Text { value, .. } => value,
+            _ => None,
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        fn text(out: &mut Vec<u8>, t: Option<&str>) {
+            match t {
+                None => out.push(254),
+                Some(t) if t.len() < 254 => {
+                    out.push(t.len() as u8);
+                    out.extend_from_slice(t.as_bytes());
+                }
+                Some(t) => {
+                    out.push(255);
+                    out.extend_from_slice(&(t.len() as u64).to_le_bytes());
+                    out.extend_from_slice(t.as_bytes());
+                }
+            }
+        }
+        match *self {
+            Val::Missing => out.push(0),
+            Val::Text { value, code } => {
+                out.push(1);
+                text(out, value);
+                text(out, code);
+            }
+            Val::Date(d) => {
+                out.push(2);
+                let d = d.map_or([0u8; 9], |d| {
+                    let mut b = [1u8; 9];
+                    b[1..5].copy_from_slice(&d.year.to_le_bytes());
+                    b[5..7].copy_from_slice(&(d.month as u16).to_le_bytes());
+                    b[7..9].copy_from_slice(&(d.day as u16).to_le_bytes());
+                    b
+                });
+                out.extend_from_slice(&d);
+            }
+            Val::Number(n) => {
+                out.push(3);
+                out.push(n.is_some() as u8);
+                out.extend_from_slice(&n.unwrap_or(0.0).to_le_bytes());
+            }
+            Val::Place {
+                street,
+                postcode,
+                district,
+                city,
+            } => {
+                out.push(4);
+                for t in [street, postcode, district, city] {
+                    text(out, t);
+                }
+            }
+        }
+    }
+
+    /// The value [`Val::encode`] wrote at the start of `b`, and the bytes after it.
+    fn decode(b: &'a [u8]) -> (Val<'a>, &'a [u8]) {
+        fn text(b: &[u8]) -> (Option<&str>, &[u8]) {
+            match b[0] {
+                254 => (None, &b[1..]),
+                255 => {
+                    let n = u64::from_le_bytes(b[1..9].try_into().unwrap_or([0; 8])) as usize;
+                    (std::str::from_utf8(&b[9..9 + n]).ok(), &b[9 + n..])
+                }
+                n => {
+                    let n = n as usize;
+                    (std::str::from_utf8(&b[1..1 + n]).ok(), &b[1 + n..])
+                }
+            }
+        }
+        let rest = &b[1..];
+        match b[0] {
+            1 => {
+                let (value, rest) = text(rest);
+                let (code, rest) = text(rest);
+                (Val::Text { value, code }, rest)
+            }
+            2 => {
+                let d = (rest[0] == 1).then(|| Date {
+                    year: i32::from_le_bytes(rest[1..5].try_into().unwrap_or([0; 4])),
+                    month: u32::from(u16::from_le_bytes([rest[5], rest[6]])),
+                    day: u32::from(u16::from_le_bytes([rest[7], rest[8]])),
+                });
+                (Val::Date(d), &rest[9..])
+            }
+            3 => {
+                let n = f64::from_le_bytes(rest[1..9].try_into().unwrap_or([0; 8]));
+                (Val::Number((rest[0] == 1).then_some(n)), &rest[9..])
+            }
+            4 => {
+                let (street, rest) = text(rest);
+                let (postcode, rest) = text(rest);
+                let (district, rest) = text(rest);
+                let (city, rest) = text(rest);
+                (
+                    Val::Place {
+                        street,
+                        postcode,
+                        district,
+                        city,
+                    },
+                    rest,
+                )
+            }
+            _ => (Val::Missing, rest),
+        }
+    }
+}
+
+/// Every record's prepared values, all comparisons side by side: comparing a pair reads a
+/// record's values from one or two cache lines, where the per-column vectors cost a cache miss
+/// (or two: the value's slot, then its text) per comparison.
+#[derive(Debug, Default)]
+pub struct Packed {
+    starts: Vec<u64>,
+    data: Vec<u8>,
+}
+
+impl Packed {
+    pub fn new(prepared: &[Prepared], rows: usize) -> Packed {
+        let mut p = Packed {
+            starts: Vec::with_capacity(rows + 1),
+            data: Vec::new(),
+        };
+        for i in 0..rows {
+            p.starts.push(p.data.len() as u64);
+            for c in prepared {
+                c.val(i).encode(&mut p.data);
+            }
+        }
+        p.starts.push(p.data.len() as u64);
+        p.data.shrink_to_fit();
+        p
+    }
+
+    /// Record `i`'s values, one per comparison, into `out`.
+    pub fn values<'a>(&'a self, i: usize, out: &mut [Val<'a>]) {
+        let mut b = &self.data[self.starts[i] as usize..self.starts[i + 1] as usize];
+        for o in out {
+            if b.is_empty() {
+                *o = Val::Missing;
+                continue;
+            }
+            let (v, rest) = Val::decode(b);
+            *o = v;
+            b = rest;
+        }
+    }
+}
+
 impl Prepared {
+    /// Record `i`'s value.
+    pub fn val(&self, i: usize) -> Val<'_> {
+        match self {
+            Prepared::Text { value, code } => Val::Text {
+                value: value[i].as_deref(),
+                code: code[i].as_deref(),
+            },
+            Prepared::Date(d) => Val::Date(d[i]),
+            Prepared::Number(n) => Val::Number(n[i]),
+            Prepared::Place {
+                street,
+                postcode,
+                district,
+                city,
+            } => Val::Place {
+                street: street[i].as_deref(),
+                postcode: postcode[i].as_deref(),
+                district: district[i].as_deref(),
+                city: city[i].as_deref(),
+            },
+        }
+    }
+
     pub fn is_null(&self, i: usize) -> bool {
         match self {
             Prepared::Place {
@@ -332,6 +545,32 @@ fn word_overlap(a: &str, b: &str) -> f64 {
     common as f64 / (na + nb - common) as f64
 }
 
+/// A lower bound of the edit distance between two ASCII texts, Damerau-Levenshtein's too: how
+/// many letters one holds more of than the other, the larger side (an edit changes that by at
+/// most one, a swap not at all); 0 for other texts. Most pairs of different addresses are told
+/// apart by it without the distance's matrix.
+fn letters_apart(a: &str, b: &str) -> usize {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return 0;
+    }
+    let mut count = [0i32; 128];
+    for &c in a.as_bytes() {
+        count[c as usize] += 1;
+    }
+    for &c in b.as_bytes() {
+        count[c as usize] -= 1;
+    }
+    let (mut more, mut fewer) = (0, 0);
+    for c in count {
+        if c > 0 {
+            more += c;
+        } else {
+            fewer -= c;
+        }
+    }
+    more.max(fewer) as usize
+}
+
 /// Whether two texts are at most one edit apart (insertion, deletion, substitution, or two
 /// adjacent characters swapped), without allocating.
 fn within_one_edit(a: &str, b: &str) -> bool {
@@ -360,30 +599,46 @@ impl Comparison {
     /// The level of the pair (`a`, `b`): 0 when either value is missing, then 1 ("exact") and
     /// down to the last level ("else").
     pub fn level(&self, prepared: &[Prepared], me: usize, a: usize, b: usize) -> u8 {
-        let p = &prepared[me];
-        if p.is_null(a) || p.is_null(b) {
+        let swap = self
+            .swap_with
+            .map_or((None, None), |o| (prepared[o].text(a), prepared[o].text(b)));
+        self.level_of(prepared[me].val(a), prepared[me].val(b), swap)
+    }
+
+    /// [`Comparison::level`] of two records' values `x` and `y`; `swap`: each record's value
+    /// of the comparison [`Comparison::swap_with`] names.
+    pub fn level_of(&self, x: Val<'_>, y: Val<'_>, swap: (Option<&str>, Option<&str>)) -> u8 {
+        if x.is_null() || y.is_null() {
             return 0;
         }
         let last = (self.levels.len() - 1) as u8;
-        let swap = self.swap_with.is_some() as u8;
-        match p {
-            Prepared::Place {
-                street,
-                postcode,
-                district,
-                city,
-            } => {
+        let swapped_level = self.swap_with.is_some() as u8;
+        match (x, y) {
+            (
+                Val::Place {
+                    street: sa,
+                    postcode: pa,
+                    district: da,
+                    city: ca,
+                },
+                Val::Place {
+                    street: sb,
+                    postcode: pb,
+                    district: db,
+                    city: cb,
+                },
+            ) => {
                 // None: not comparable (missing on a side); Some(equal?)
-                let same = |v: &Vec<Option<Box<str>>>| match (&v[a], &v[b]) {
+                let same = |x: Option<&str>, y: Option<&str>| match (x, y) {
                     (Some(x), Some(y)) => Some(x == y),
                     _ => None,
                 };
-                let (st, pc, di, ci) = (same(street), same(postcode), same(district), same(city));
+                let (st, pc, di, ci) = (same(sa, sb), same(pa, pb), same(da, db), same(ca, cb));
                 if st.is_none() && pc.is_none() && ci.is_none() {
                     return 0;
                 }
                 let street_close = st == Some(true)
-                    || matches!((&street[a], &street[b]), (Some(x), Some(y)) if word_overlap(x, y) >= 0.7);
+                    || matches!((sa, sb), (Some(x), Some(y)) if word_overlap(x, y) >= 0.7);
                 if st == Some(true) && pc == Some(true) {
                     1
                 } else if street_close || pc == Some(true) {
@@ -396,8 +651,8 @@ impl Comparison {
                     last
                 }
             }
-            Prepared::Date(d) => {
-                let (x, y) = (d[a].unwrap_or(Date::MIN), d[b].unwrap_or(Date::MIN));
+            (Val::Date(x), Val::Date(y)) => {
+                let (x, y) = (x.unwrap_or(Date::MIN), y.unwrap_or(Date::MIN));
                 if x == y {
                     return 1;
                 }
@@ -414,8 +669,8 @@ impl Comparison {
                     last
                 }
             }
-            Prepared::Number(n) => {
-                let (x, y) = (n[a].unwrap_or(0.0), n[b].unwrap_or(0.0));
+            (Val::Number(x), Val::Number(y)) => {
+                let (x, y) = (x.unwrap_or(0.0), y.unwrap_or(0.0));
                 if x == y {
                     return 1;
                 }
@@ -428,21 +683,15 @@ impl Comparison {
                     last
                 }
             }
-            Prepared::Text { value, code } => {
-                let (x, y) = (
-                    value[a].as_deref().unwrap_or(""),
-                    value[b].as_deref().unwrap_or(""),
-                );
+            (Val::Text { value: x, code: cx }, Val::Text { value: y, code: cy }) => {
+                let (x, y) = (x.unwrap_or(""), y.unwrap_or(""));
                 if x == y {
                     return 1;
                 }
-                if let Some(o) = self.swap_with {
-                    let other = &prepared[o];
-                    if other.text(b) == Some(x) || other.text(a) == Some(y) {
-                        return 2;
-                    }
+                if self.swap_with.is_some() && (swap.1 == Some(x) || swap.0 == Some(y)) {
+                    return 2;
                 }
-                let (cx, cy) = (code[a].as_deref(), code[b].as_deref());
+                let swap = swapped_level;
                 match self.role {
                     Role::FirstName | Role::LastName | Role::String => {
                         let jw = jaro_winkler(x, y);
@@ -472,7 +721,10 @@ impl Comparison {
                     Role::Email => {
                         if cx.is_some() && cx == cy {
                             2
-                        } else if x.len().abs_diff(y.len()) <= 2 && damerau_levenshtein(x, y) <= 2 {
+                        } else if x.len().abs_diff(y.len()) <= 2
+                            && letters_apart(x, y) <= 2
+                            && damerau_levenshtein(x, y) <= 2
+                        {
                             3
                         } else {
                             last
@@ -512,6 +764,7 @@ impl Comparison {
                     _ => last,
                 }
             }
+            _ => last,
         }
     }
 }
@@ -635,12 +888,75 @@ mod tests {
     }
 
     #[test]
+    fn letters_apart_never_exceeds_the_distance() {
+        for (a, b) in [
+            ("omar@x.com", "omra@x.com"),
+            ("ca", "abc"),
+            ("abc", "xyz"),
+            ("", "ab"),
+            ("aab", "abb"),
+            ("zoë", "zoe"),
+        ] {
+            assert!(letters_apart(a, b) <= damerau_levenshtein(a, b), "{a} {b}");
+        }
+        assert_eq!(letters_apart("abc", "xyz"), 3);
+        assert_eq!(letters_apart("omar@x.com", "omra@x.com"), 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn letters_apart_is_a_lower_bound(a in "[a-e@.]{0,12}", b in "[a-e@.]{0,12}") {
+            proptest::prop_assert!(letters_apart(&a, &b) <= damerau_levenshtein(&a, &b));
+        }
+    }
+
+    #[test]
     fn date_typos() {
         let d = |s: &str| normalize::parse_date(s).unwrap();
         assert!(one_typo(d("2011-09-08"), d("2011-09-03")));
         assert!(one_typo(d("2011-09-08"), d("2101-09-08")));
         assert!(!one_typo(d("2011-09-08"), d("2012-10-08")));
         assert!(!one_typo(d("2011-09-08"), d("2011-09-08")));
+    }
+
+    #[test]
+    fn packed_values_give_the_levels_of_the_columns() {
+        let texts = [
+            Some("Omar Ben Amer"),
+            None,
+            Some("omar@x.com"),
+            Some("2011-09-08"),
+            Some(""),
+            Some("100.5"),
+            Some(&*"x".repeat(300)),
+            Some("SW1A 1AA"),
+        ];
+        let n = texts.len();
+        let mut prepared: Vec<Prepared> = Role::ALL.iter().map(|&r| prepare(r, &texts)).collect();
+        prepared.push(prepare_place(Some(&texts), Some(&texts[1..]), None, n - 1));
+        let rows = n - 1;
+        let packed = Packed::new(&prepared, rows);
+        let comparisons: Vec<Comparison> = Role::ALL.iter().map(|&r| plain(r)).collect();
+        let mut va = vec![Val::Missing; prepared.len()];
+        let mut vb = vec![Val::Missing; prepared.len()];
+        for a in 0..rows {
+            for b in 0..rows {
+                packed.values(a, &mut va);
+                packed.values(b, &mut vb);
+                for (c, cmp) in comparisons.iter().enumerate() {
+                    assert_eq!(
+                        cmp.level(&prepared, c, a, b),
+                        cmp.level_of(va[c], vb[c], (None, None)),
+                        "{:?} {a} {b}",
+                        cmp.role
+                    );
+                }
+                assert_eq!(
+                    va.last().unwrap().is_null(),
+                    prepared.last().unwrap().is_null(a)
+                );
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use self::block::Rule;
-use self::compare::{Comparison, Prepared};
+use self::compare::{Comparison, Packed, Prepared, Val};
 use self::roles::Role;
 use self::score::{Model, SplitMix};
 use crate::config::FuzzyOptions;
@@ -38,6 +38,8 @@ const SAMPLE: usize = 20_000;
 pub struct Engine {
     pub comparisons: Vec<Comparison>,
     prepared: Vec<Prepared>,
+    /// The same values, a record's side by side (what the comparisons read).
+    packed: Packed,
     tf: Vec<Option<Vec<f32>>>,
     /// Per rule, per representative: the blocking key (0: missing).
     keys: Vec<block::Keys>,
@@ -61,8 +63,22 @@ pub struct Verdict {
 
 impl Engine {
     fn levels_into(&self, a: usize, b: usize, out: &mut [u8]) {
+        const MAX: usize = 32;
+        let k = self.comparisons.len();
+        if k > MAX {
+            for (c, cmp) in self.comparisons.iter().enumerate() {
+                out[c] = cmp.level(&self.prepared, c, a, b);
+            }
+            return;
+        }
+        let (mut va, mut vb) = ([Val::Missing; MAX], [Val::Missing; MAX]);
+        self.packed.values(a, &mut va[..k]);
+        self.packed.values(b, &mut vb[..k]);
         for (c, cmp) in self.comparisons.iter().enumerate() {
-            out[c] = cmp.level(&self.prepared, c, a, b);
+            let swap = cmp
+                .swap_with
+                .map_or((None, None), |o| (va[o].text(), vb[o].text()));
+            out[c] = cmp.level_of(va[c], vb[c], swap);
         }
     }
 
@@ -642,8 +658,10 @@ pub fn detect(
     for i in 0..n {
         rep_of[i] = rep_of[exact_of[i] as usize];
     }
+    let packed = Packed::new(&prepared, n);
     let engine_tmp = Engine {
         comparisons,
+        packed,
         prepared,
         tf,
         keys,
