@@ -408,6 +408,15 @@ impl Packed {
         p
     }
 
+    /// Brings record `i`'s values into the cache (see [`Packed::values`]).
+    #[inline]
+    pub fn touch(&self, i: usize) {
+        let (a, b) = (self.starts[i] as usize, self.starts[i + 1] as usize);
+        if b > a {
+            std::hint::black_box((self.data[a], self.data[b - 1]));
+        }
+    }
+
     /// Record `i`'s values, one per comparison, into `out`.
     pub fn values<'a>(&'a self, i: usize, out: &mut [Val<'a>]) {
         let mut b = &self.data[self.starts[i] as usize..self.starts[i + 1] as usize];

@@ -82,6 +82,32 @@ impl Engine {
         }
     }
 
+    /// Every pair's levels into `out` (a pair's after the other), on both cores. The pairs'
+    /// records are looked up a batch at a time before they are compared: loads that do not wait
+    /// for one another, where comparing pair after pair would wait for each record in turn.
+    fn levels_of_pairs<P: Sync>(
+        &self,
+        out: &mut [u8],
+        pairs: &[P],
+        records: impl Fn(&P) -> (usize, usize) + Sync,
+    ) {
+        const BATCH: usize = 64;
+        let k = self.comparisons.len().max(1);
+        out.par_chunks_mut(k * BATCH)
+            .zip(pairs.par_chunks(BATCH))
+            .for_each(|(out, batch)| {
+                let mut ids = [(0usize, 0usize); BATCH];
+                for (id, p) in ids.iter_mut().zip(batch) {
+                    *id = records(p);
+                    self.packed.touch(id.0);
+                    self.packed.touch(id.1);
+                }
+                for (o, &(a, b)) in out.chunks_mut(k).zip(&ids[..batch.len()]) {
+                    self.levels_into(a, b, o);
+                }
+            });
+    }
+
     /// The first blocking rule that pairs records `a` and `b`, whose session scores them.
     fn session(&self, a: usize, b: usize) -> Option<usize> {
         let (ra, rb) = (self.rep_of[a] as usize, self.rep_of[b] as usize);
@@ -677,10 +703,9 @@ pub fn detect(
     clock.lap("block");
     progress.start("comparing", Some(pairs.len() as u64));
     let mut levels = vec![0u8; pairs.len() * k];
-    levels
-        .par_chunks_mut(k.max(1))
-        .zip(pairs.par_iter())
-        .for_each(|(out, &(a, b))| engine_tmp.levels_into(reps[a as usize], reps[b as usize], out));
+    engine_tmp.levels_of_pairs(&mut levels, &pairs, |&(a, b)| {
+        (reps[a as usize], reps[b as usize])
+    });
     progress.finish();
 
     clock.lap("compare");
@@ -704,10 +729,7 @@ pub fn detect(
         }
     }
     let mut rlevels = vec![0u8; random.len() * k];
-    rlevels
-        .par_chunks_mut(k.max(1))
-        .zip(random.par_iter())
-        .for_each(|(out, &(a, b))| engine_tmp.levels_into(a, b, out));
+    engine_tmp.levels_of_pairs(&mut rlevels, &random, |&p| p);
     let sizes: Vec<usize> = engine_tmp
         .comparisons
         .iter()
