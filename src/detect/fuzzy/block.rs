@@ -3,6 +3,7 @@
 //! when they agree on every expression of at least one rule. Rules are OR-ed; a pair found by
 //! several rules is compared once (it is kept only by the first rule that finds it).
 
+use rayon::prelude::*;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
@@ -241,11 +242,11 @@ impl Rule {
         rows: &[usize],
         text: &(dyn Fn(&str, usize) -> Option<&'t str> + Sync),
     ) -> Keys {
-        use rayon::prelude::*;
         let stride = if self.banded() { BANDS } else { 1 };
-        let per_row: Vec<Vec<u64>> = rows
-            .par_iter()
-            .map(|&r| {
+        let mut data = vec![0u64; rows.len() * stride];
+        data.par_chunks_mut(stride)
+            .zip(rows.par_iter())
+            .for_each(|(out, &r)| {
                 let mut h = DefaultHasher::new();
                 let mut bands: Option<[u64; BANDS]> = None;
                 for p in &self.parts {
@@ -259,7 +260,7 @@ impl Rule {
                         }
                         let b = minhash_bands(&joined);
                         if b[0] == 0 {
-                            return vec![0; stride];
+                            return;
                         }
                         bands = Some(b);
                         continue;
@@ -268,7 +269,7 @@ impl Rule {
                     for c in &p.columns {
                         let v = text(c, r).map(|v| p.func.apply(v)).unwrap_or_default();
                         if v.is_empty() {
-                            return vec![0; stride];
+                            return;
                         }
                         vals.push(v);
                     }
@@ -276,22 +277,17 @@ impl Rule {
                     vals.hash(&mut h);
                 }
                 match bands {
-                    None => vec![h.finish().max(1)],
-                    Some(b) => b
-                        .iter()
-                        .map(|band| {
+                    None => out[0] = h.finish().max(1),
+                    Some(b) => {
+                        for (o, band) in out.iter_mut().zip(&b) {
                             let mut h = h.clone();
                             band.hash(&mut h);
-                            h.finish().max(1)
-                        })
-                        .collect(),
+                            *o = h.finish().max(1);
+                        }
+                    }
                 }
-            })
-            .collect();
-        Keys {
-            stride,
-            data: per_row.into_iter().flatten().collect(),
-        }
+            });
+        Keys { stride, data }
     }
 }
 
@@ -326,7 +322,7 @@ impl Keys {
             .filter(|(_, k)| **k != 0)
             .map(|(i, k)| (*k, (i / self.stride) as u32))
             .collect();
-        e.sort_unstable();
+        e.par_sort_unstable();
         e
     }
 }
@@ -360,31 +356,38 @@ pub fn candidate_pairs(keys: &[Keys]) -> (Vec<(u32, u32)>, Vec<u64>) {
     let mut pairs = Vec::new();
     for (r, k) in keys.iter().enumerate() {
         let order = k.entries();
+        // the buckets (records sharing a key), their pairs on both cores
+        let mut buckets = Vec::new();
         let mut i = 0;
         while i < order.len() {
             let mut j = i;
             while j < order.len() && order[j].0 == order[i].0 {
                 j += 1;
             }
-            for x in i..j {
-                for y in x + 1..j {
-                    let (a, b) = (order[x].1.min(order[y].1), order[x].1.max(order[y].1));
-                    if a == b {
-                        continue;
-                    }
-                    let earlier = keys[..r].iter().any(|e| e.agree(a as usize, b as usize));
-                    if !earlier {
-                        pairs.push((a, b));
-                    }
-                }
+            if j - i > 1 {
+                buckets.push((i, j));
             }
             i = j;
         }
+        let found: Vec<(u32, u32)> = buckets
+            .par_iter()
+            .flat_map_iter(|&(i, j)| {
+                let order = &order;
+                (i..j).flat_map(move |x| {
+                    (x + 1..j).filter_map(move |y| {
+                        let (a, b) = (order[x].1.min(order[y].1), order[x].1.max(order[y].1));
+                        let earlier = keys[..r].iter().any(|e| e.agree(a as usize, b as usize));
+                        (a != b && !earlier).then_some((a, b))
+                    })
+                })
+            })
+            .collect();
+        pairs.extend(found);
     }
-    pairs.sort_unstable();
+    pairs.par_sort_unstable();
     pairs.dedup();
     let masks = pairs
-        .iter()
+        .par_iter()
         .map(|&(a, b)| {
             keys.iter().enumerate().fold(0u64, |m, (r, k)| {
                 if k.agree(a as usize, b as usize) {
