@@ -309,22 +309,27 @@ pub fn resolve_with(
         for &m in &g.members {
             if m != s {
                 kept[m.index()] = false;
-                let (score, why) = match fuzzy {
-                    Some(f) if f.exact_of[m.index()] != f.exact_of[s.index()] => {
-                        let (score, why) = f.engine.reason(s, m);
-                        (score, why.into())
-                    }
-                    _ => (1.0, reason.clone()),
-                };
                 removed.push(Removal {
                     row: m,
                     group: g.id(),
                     survivor: s,
-                    score,
-                    reason: why,
+                    score: 1.0,
+                    reason: reason.clone(),
                 });
             }
         }
+    }
+    // a fuzzy duplicate's probability and reason, on both cores
+    if let Some(f) = fuzzy {
+        use rayon::prelude::*;
+        removed
+            .par_iter_mut()
+            .filter(|r| f.exact_of[r.row.index()] != f.exact_of[r.survivor.index()])
+            .for_each(|r| {
+                let (score, why) = f.engine.reason(r.survivor, r.row);
+                r.score = score;
+                r.reason = why.into();
+            });
     }
     removed.sort_unstable_by_key(|r| r.row);
     Ok(Resolution {

@@ -502,15 +502,27 @@ impl Prepared {
         }
     }
     /// A hashable form of the value for term frequencies (text and dates).
-    fn tf_key(&self, i: usize) -> Option<String> {
-        self.show(i)
+    fn tf_key(&self, i: usize) -> Option<TfKey<'_>> {
+        match self {
+            Prepared::Text { value, .. } => value[i].as_deref().map(TfKey::Text),
+            Prepared::Date(d) => d[i].map(TfKey::Date),
+            _ => self.show(i).map(TfKey::Shown),
+        }
     }
+}
+
+/// A prepared value as term frequencies count it (equal exactly when the shown values are).
+#[derive(PartialEq, Eq, Hash)]
+enum TfKey<'a> {
+    Text(&'a str),
+    Date(Date),
+    Shown(String),
 }
 
 /// Per record: the share of non-NULL records holding the same prepared value.
 pub fn term_frequencies(p: &Prepared, rows: &[usize]) -> Vec<f32> {
     let n = p_len(p);
-    let mut counts: HashMap<String, u32> = HashMap::new();
+    let mut counts: HashMap<TfKey<'_>, u32> = HashMap::new();
     let mut present = 0u32;
     for &i in rows {
         if let Some(k) = p.tf_key(i) {
