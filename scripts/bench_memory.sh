@@ -55,7 +55,7 @@ row() {
     local label=$1 input=$2 tool=$3 lim=$4 tag=$5
     local walls=() rss=0 code=0 dir="$OUT/mem-$tag"
     for r in $(seq 1 "$RUNS"); do
-        rm -rf "$dir"; mkdir -p "$dir"
+        rm -rf "$dir"; mkdir -p "$dir"; sync  # no run waits for another's writes
         local t; t=$(mktemp)
         if [ "$tool" = dupsweep ]; then
             args=(clean "$input" --pk id --keep min:id --dialect postgres --out "$dir")
