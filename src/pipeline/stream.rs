@@ -195,9 +195,21 @@ struct Scan<'a> {
 
 /// A first-pass thread's distinct-value counters: each key column's values, and the primary
 /// key's (all distinct proves it unique without keeping a hash per record).
-struct Counters {
-    values: DistinctCounter,
-    pk: DistinctCounter,
+pub(super) struct Counters {
+    pub values: DistinctCounter,
+    pub pk: DistinctCounter,
+}
+
+impl Counters {
+    /// One per thread of the first pass, for `keys` key columns: their hashes take a sixteenth
+    /// of `limit` (at most 128 MiB) each before they spill to a temporary file.
+    pub fn per_thread(keys: usize, limit: u64) -> [Counters; 2] {
+        let budget = (limit / 16).min(128 << 20) as usize;
+        [(); 2].map(|_| Counters {
+            values: DistinctCounter::new(keys, budget),
+            pk: DistinctCounter::new(1, budget),
+        })
+    }
 }
 
 /// What the first pass learns from some records of a block.
@@ -366,13 +378,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     }
 
     let limit = job.memory_limit;
-    // the distinct counts' hashes: an eighth of the limit, at most 256 MiB, then a temporary file
-    // (one counter per thread, half of it each)
-    let budget = (limit / 16).min(128 << 20) as usize;
-    let mut counters = [(); 2].map(|_| Counters {
-        values: DistinctCounter::new(key_idx.len(), budget),
-        pk: DistinctCounter::new(1, budget),
-    });
+    let mut counters = Counters::per_thread(key_idx.len(), limit);
     let mut keys: Vec<(u64, u32)> = Vec::new();
     let mut first_null_pk: Option<u32> = None;
     let mut tracker = KindTracker::default();

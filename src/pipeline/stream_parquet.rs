@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use polars::prelude::*;
 
+use super::stream::Counters;
 use super::{Command, Detected, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
@@ -130,12 +131,6 @@ struct Role {
     pk: Option<usize>,
     /// The `min:`/`max:` column, of text: its kind is decided over the whole column.
     keep_text: bool,
-}
-
-/// A first-pass thread's distinct-value counters (as the CSV engine's).
-struct Counters {
-    values: DistinctCounter,
-    pk: DistinctCounter,
 }
 
 /// What the first pass learns from some rows of a slice.
@@ -319,11 +314,7 @@ pub fn detect_all(
         )
         .with_hint("raise --memory-limit"));
     }
-    let budget = (limit / 16).min(128 << 20) as usize;
-    let mut counters = [(); 2].map(|_| Counters {
-        values: DistinctCounter::new(nkeys, budget),
-        pk: DistinctCounter::new(1, budget),
-    });
+    let mut counters = Counters::per_thread(nkeys, limit);
     let mut keys: Vec<(u64, u32)> = Vec::with_capacity(rows);
     let mut first_null_pk: Option<usize> = None;
     let mut tracker = KindTracker::default();
