@@ -482,3 +482,101 @@ fn a_parquet_dump_over_the_memory_limit_stops_before_holding_more() {
         run.stdout()
     );
 }
+
+#[test]
+fn an_empty_parquet_file_and_scan_give_the_same_results() {
+    use polars::prelude::*;
+    let mut empty = df!("id" => Vec::<i64>::new(), "a" => Vec::<String>::new()).unwrap();
+    let out = same_outputs("t.parquet", &parquet(&mut empty, 10), &["--pk", "id"]);
+    assert!(out.iter().any(|f| f.0 == "t.cleaned.parquet"));
+    // scan: the same report from both engines
+    let mut df = df!("id" => [1i64, 2, 3], "a" => ["x", "x", "y"]).unwrap();
+    let w = Workdir::new();
+    w.write("t.parquet", &parquet(&mut df, 2));
+    let reports: Vec<serde_json::Value> = ["memory", "stream"]
+        .iter()
+        .map(|e| {
+            let run = w.run(&["scan", "t.parquet", "--pk", "id", "--json", "--engine", e]);
+            // exit 1: duplicates found
+            assert_eq!(run.code(), 1, "{}", run.stderr());
+            report_without_timings(run.stdout().as_bytes())
+        })
+        .collect();
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[0]["rows_removed"], 1);
+}
+
+#[test]
+fn a_parquet_key_of_another_type_is_read_in_memory() {
+    use polars::prelude::*;
+    // a list column in the key: auto reads it in memory, --engine stream says it cannot
+    let mut df = df!("id" => [1i64, 2], "a" => ["x", "x"]).unwrap();
+    let list = Series::new(
+        "tags".into(),
+        [
+            Series::new("".into(), [1i32, 2]),
+            Series::new("".into(), [1i32, 2]),
+        ],
+    );
+    df.with_column(list.into_column()).unwrap();
+    let w = Workdir::new();
+    w.write("t.parquet", &parquet(&mut df, 2));
+    let run = w.run(&[
+        "scan",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--key",
+        "a",
+        "--engine",
+        "stream",
+    ]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let run = w.run(&[
+        "scan",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--key",
+        "a,tags",
+        "--engine",
+        "stream",
+    ]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr()
+            .starts_with("error: --engine stream finds exact duplicates"),
+        "{}",
+        run.stderr()
+    );
+    let auto = w.run(&[
+        "scan",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--key",
+        "a,tags",
+        "--json",
+    ]);
+    let memory = w.run(&[
+        "scan",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--key",
+        "a,tags",
+        "--json",
+        "--engine",
+        "memory",
+    ]);
+    assert_eq!(auto.code(), memory.code(), "{}", auto.stderr());
+    let (a, m) = (
+        report_without_timings(auto.stdout().as_bytes()),
+        report_without_timings(memory.stdout().as_bytes()),
+    );
+    assert_eq!(
+        (&a["groups"], &a["rows_removed"]),
+        (&m["groups"], &m["rows_removed"])
+    );
+    assert_eq!(a["rows_removed"], 1);
+}
