@@ -58,7 +58,13 @@ pub fn chosen(command: Command, job: &Job) -> Result<Chosen> {
     let fits = if !exact {
         None
     } else if is_parquet(&job.input) {
-        super::stream_parquet::hashable(&job.input, job).then_some(Chosen::Parquet)
+        match super::stream_parquet::hashable(&job.input, job) {
+            Ok(true) => Some(Chosen::Parquet),
+            Ok(false) => None,
+            Err(e) if job.engine == Engine::Stream => return Err(e),
+            // the in-memory engine reports it as it always has
+            Err(_) => None,
+        }
     } else {
         Some(Chosen::Csv)
     };

@@ -35,21 +35,17 @@ use crate::survive::KindTracker;
 /// Per record, what the first pass keeps: its key's hash with its number.
 const BYTES_PER_RECORD: u64 = 16;
 
-/// Whether every column the first pass hashes has a type it can hash as Polars compares it.
-pub fn hashable(path: &Path, job: &Job) -> bool {
-    let Ok(file) = ParquetFile::open(path) else {
-        // the in-memory reader names the problem
-        return false;
-    };
+/// Whether every column the first pass hashes has a type it can hash as Polars compares it
+/// (an error: the file cannot be read, or a key column is missing).
+pub fn hashable(path: &Path, job: &Job) -> Result<bool> {
+    let file = ParquetFile::open(path)?;
     let columns: Vec<String> = file.schema.iter_names().map(|c| c.to_string()).collect();
-    let Ok(key) = job.key_columns(path, &columns) else {
-        return false;
-    };
-    key.iter().chain(&job.pk).all(|c| {
+    let key = job.key_columns(path, &columns)?;
+    Ok(key.iter().chain(&job.pk).all(|c| {
         file.schema
             .get(c)
-            .is_some_and(|dt| hashable_type(&dt.to_physical()))
-    })
+            .is_none_or(|dt| hashable_type(&dt.to_physical()))
+    }))
 }
 
 fn hashable_type(dt: &DataType) -> bool {

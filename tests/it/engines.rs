@@ -580,3 +580,48 @@ fn a_parquet_key_of_another_type_is_read_in_memory() {
     );
     assert_eq!(a["rows_removed"], 1);
 }
+
+#[test]
+fn parquet_option_and_file_errors_are_named_by_the_stream_engine() {
+    use polars::prelude::*;
+    let mut df = df!("id" => [1i64, 2], "a" => ["x", "x"]).unwrap();
+    let data = parquet(&mut df, 2);
+    let mut messages = Vec::new();
+    for engine in ["memory", "stream"] {
+        let w = Workdir::new();
+        w.write("t.parquet", &data);
+        let run = w.run(&[
+            "clean",
+            "t.parquet",
+            "--key",
+            "b",
+            "--out",
+            "out",
+            "--engine",
+            engine,
+        ]);
+        assert_eq!(run.code(), 2, "{}", run.stderr());
+        messages.push(run.stderr());
+    }
+    assert_eq!(messages[0], messages[1]);
+    assert!(
+        messages[0].starts_with("error: t.parquet: --key column \"b\" does not exist"),
+        "{}",
+        messages[0]
+    );
+    // Parquet's magic bytes around garbage
+    let w = Workdir::new();
+    let mut bad = b"PAR1".to_vec();
+    bad.extend_from_slice(&[7u8; 64]);
+    bad.extend_from_slice(b"PAR1");
+    w.write("t.parquet", &bad);
+    let run = w.run(&["clean", "t.parquet", "--out", "out", "--engine", "stream"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .starts_with("error: t.parquet: cannot read this Parquet file"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path("out").exists());
+}
