@@ -1,6 +1,7 @@
 //! criterion benchmarks, one group per stage, on data generated in-process from a seed:
-//! CSV ingest (tokenizer and the whole reader), exact detection, SQL rendering, and the fuzzy
-//! kernels (normalisers, comparison levels, blocking keys and candidate pairs).
+//! CSV ingest (tokenizer and the whole reader), exact detection and SQL rendering on CSV and
+//! Parquet, the streaming engines' key hashing, and the fuzzy kernels (normalisers, comparison
+//! levels per column and packed, blocking keys and candidate pairs).
 //!
 //! `cargo bench --bench stages`
 
@@ -67,10 +68,22 @@ fn pipeline(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut g = c.benchmark_group("pipeline");
     g.sample_size(10);
-    for rows in [10_000usize, 100_000] {
+    for (rows, format) in [(10_000usize, "csv"), (100_000, "csv"), (100_000, "parquet")] {
         let path = dir.path().join(format!("students{rows}.csv"));
         std::fs::write(&path, dump(rows)).unwrap();
+        let path = if format == "parquet" {
+            // the same records as a Parquet file (text columns), for its streaming engine
+            let opts = dupsweep::ingest::CsvOptions::default();
+            let mut t = dupsweep::ingest::read(&path, None, &opts, &Silent).unwrap();
+            let pq = dir.path().join(format!("students{rows}.parquet"));
+            let mut f = std::fs::File::create(&pq).unwrap();
+            dupsweep::emit::tables::write_parquet(&mut f, &mut t.df).unwrap();
+            pq
+        } else {
+            path
+        };
         g.throughput(Throughput::Elements(rows as u64));
+        let id = |name: &str| BenchmarkId::new(format!("{name}_{format}"), rows);
         let layer = || Layer {
             input: Some(path.clone()),
             pk: Some(vec!["id".into()]),
@@ -78,7 +91,7 @@ fn pipeline(c: &mut Criterion) {
             out: Some(dir.path().join("out")),
             ..Layer::default()
         };
-        g.bench_function(BenchmarkId::new("scan", rows), |b| {
+        g.bench_function(id("scan"), |b| {
             let job = layer().resolve().unwrap();
             b.iter(|| {
                 dupsweep::run(Command::Scan, &job, &Silent)
@@ -87,7 +100,7 @@ fn pipeline(c: &mut Criterion) {
                     .groups
             })
         });
-        g.bench_function(BenchmarkId::new("clean_all_outputs", rows), |b| {
+        g.bench_function(id("clean_all_outputs"), |b| {
             let job = layer().resolve().unwrap();
             b.iter(|| {
                 dupsweep::run(Command::Clean, &job, &Silent)
@@ -122,7 +135,7 @@ fn names(n: usize) -> Vec<(String, String)> {
 
 fn fuzzy(c: &mut Criterion) {
     use dupsweep::detect::fuzzy::block::{candidate_pairs, Rule};
-    use dupsweep::detect::fuzzy::compare::{levels_for, prepare, Comparison};
+    use dupsweep::detect::fuzzy::compare::{levels_for, prepare, Comparison, Packed, Val};
     use dupsweep::detect::fuzzy::roles::Role;
     let mut g = c.benchmark_group("fuzzy");
     let data = names(10_000);
@@ -154,6 +167,40 @@ fn fuzzy(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // the compare step's path: every record's values packed side by side
+    let both = vec![
+        prepare(
+            Role::FirstName,
+            &data
+                .iter()
+                .map(|(f, _)| Some(f.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        prepare(Role::LastName, &vals),
+    ];
+    let packed = Packed::new(&both, data.len());
+    let cmps: Vec<Comparison> = [Role::FirstName, Role::LastName]
+        .into_iter()
+        .map(|role| Comparison {
+            role,
+            levels: levels_for(role, false, false),
+            ..cmp.clone()
+        })
+        .collect();
+    g.bench_function("packed_name_levels_10k_pairs", |b| {
+        let (mut va, mut vb) = ([Val::Missing; 2], [Val::Missing; 2]);
+        b.iter(|| {
+            let mut sum = 0usize;
+            for i in 0..data.len() {
+                packed.values(i, &mut va);
+                packed.values((i * 7 + 1) % data.len(), &mut vb);
+                for (c, cmp) in cmps.iter().enumerate() {
+                    sum += cmp.level_of(va[c], vb[c], (None, None)) as usize;
+                }
+            }
+            sum
+        })
+    });
     let cols = vec!["first".to_string(), "last".to_string()];
     let rule = Rule::parse("metaphone(first|last)", &cols).unwrap();
     let rows: Vec<usize> = (0..data.len()).collect();
@@ -173,5 +220,28 @@ fn fuzzy(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ingest, pipeline, fuzzy);
+/// The streaming engines' key hashing: a value's hash, a record's key hash, the distinct-value
+/// counter.
+fn hashing(c: &mut Criterion) {
+    use dupsweep::detect::hashed::{combine, value, DistinctCounter};
+    let mut g = c.benchmark_group("hashing");
+    let data = names(100_000);
+    g.throughput(Throughput::Elements(data.len() as u64));
+    g.bench_function("key_hash_and_count_100k", |b| {
+        b.iter(|| {
+            let mut counter = DistinctCounter::new(2, 64 << 20);
+            let mut x = 0u64;
+            for (f, l) in &data {
+                let h = [value(Some(f.as_bytes())), value(Some(l.as_bytes()))];
+                counter.add(0, h[0]).unwrap();
+                counter.add(1, h[1]).unwrap();
+                x ^= combine(&h);
+            }
+            (x, counter.finish().unwrap())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, ingest, pipeline, fuzzy, hashing);
 criterion_main!(benches);
