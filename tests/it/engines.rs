@@ -489,6 +489,12 @@ fn an_empty_parquet_file_and_scan_give_the_same_results() {
     let mut empty = df!("id" => Vec::<i64>::new(), "a" => Vec::<String>::new()).unwrap();
     let out = same_outputs("t.parquet", &parquet(&mut empty, 10), &["--pk", "id"]);
     assert!(out.iter().any(|f| f.0 == "t.cleaned.parquet"));
+    // no duplicates: nothing read again, the cleaned file is the input's rows
+    let mut unique = df!("id" => [1i64, 2, 3], "a" => ["x", "y", "z"]).unwrap();
+    let out = same_outputs("t.parquet", &parquet(&mut unique, 2), &["--pk", "id"]);
+    let report = &out.iter().find(|f| f.0 == "report.json").unwrap().1;
+    let report: serde_json::Value = serde_json::from_slice(report).unwrap();
+    assert_eq!(report["rows_removed"], 0);
     // scan: the same report from both engines
     let mut df = df!("id" => [1i64, 2, 3], "a" => ["x", "x", "y"]).unwrap();
     let w = Workdir::new();
