@@ -238,7 +238,7 @@ pub fn removed_frame(
     Ok(df)
 }
 
-pub fn write_parquet(w: &mut dyn Write, df: &mut DataFrame) -> Result<()> {
+pub fn write_parquet(w: &mut (dyn Write + Send), df: &mut DataFrame) -> Result<()> {
     let mut out = ParquetOut::new(w, df.schema())?;
     out.push(df.clone())?;
     out.finish()
@@ -249,17 +249,24 @@ const ROW_GROUP: usize = 512 * 512;
 
 /// A Parquet file written as its rows come: row groups of [`ROW_GROUP`] rows (the last one
 /// shorter), cut at the same rows however the rows arrive, so that a file written at once and
-/// one written a slice at a time are the same bytes.
+/// one written a slice at a time are the same bytes. Row groups are encoded and compressed two
+/// at a time, one per core (Polars' own writer compresses every page on the writing thread).
 pub struct ParquetOut<'w> {
-    writer: polars::io::parquet::write::BatchedWriter<&'w mut dyn Write>,
+    writer: polars::io::parquet::write::BatchedWriter<&'w mut (dyn Write + Send)>,
     pending: Option<DataFrame>,
+    /// Full row groups waiting to be encoded.
+    ready: Vec<DataFrame>,
 }
 
+/// Row groups encoded at once.
+const AT_ONCE: usize = 2;
+
 impl<'w> ParquetOut<'w> {
-    pub fn new(w: &'w mut dyn Write, schema: &Schema) -> Result<ParquetOut<'w>> {
+    pub fn new(w: &'w mut (dyn Write + Send), schema: &Schema) -> Result<ParquetOut<'w>> {
         Ok(ParquetOut {
             writer: ParquetWriter::new(w).batched(schema).map_err(polars)?,
             pending: None,
+            ready: Vec::new(),
         })
     }
 
@@ -273,23 +280,46 @@ impl<'w> ParquetOut<'w> {
             None => df,
         };
         while df.height() >= ROW_GROUP {
-            self.write_group(df.slice(0, ROW_GROUP))?;
+            self.group(df.slice(0, ROW_GROUP))?;
             df = df.slice(ROW_GROUP as i64, usize::MAX);
         }
         self.pending = (df.height() > 0).then_some(df);
         Ok(())
     }
 
-    fn write_group(&mut self, mut df: DataFrame) -> Result<()> {
+    fn group(&mut self, mut df: DataFrame) -> Result<()> {
         df.rechunk_mut_par();
-        self.writer.write_batch(&df).map_err(polars)
+        self.ready.push(df);
+        if self.ready.len() >= AT_ONCE {
+            self.write_ready()?;
+        }
+        Ok(())
+    }
+
+    /// Encodes the ready row groups on both cores, then writes them in order.
+    fn write_ready(&mut self) -> Result<()> {
+        use rayon::prelude::*;
+        let writer = &self.writer;
+        let encoded: Vec<PolarsResult<Vec<_>>> = self
+            .ready
+            .par_iter()
+            .map(|df| writer.encode_and_compress(df).collect())
+            .collect();
+        self.ready.clear();
+        for groups in encoded {
+            self.writer
+                .write_row_groups(groups.map_err(polars)?)
+                .map_err(polars)?;
+        }
+        Ok(())
     }
 
     /// The last row group and the footer.
     pub fn finish(mut self) -> Result<()> {
         if let Some(df) = self.pending.take() {
-            self.write_group(df)?;
+            self.group(df)?;
         }
+        self.write_ready()?;
         self.writer.finish().map_err(polars)?;
         Ok(())
     }
