@@ -260,6 +260,28 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// The value as text, for reports (`None`: missing).
+    pub fn show(&self) -> Option<String> {
+        match *self {
+            Val::Missing => None,
+            Val::Text { value, .. } => value.map(str::to_owned),
+            Val::Date(d) => d.map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
+            Val::Number(n) => n.map(|v| v.to_string()),
+            Val::Place {
+                street,
+                postcode,
+                city,
+                ..
+            } => {
+                let parts: Vec<&str> = [street, postcode, city]
+                    .iter()
+                    .map(|p| p.unwrap_or("NULL"))
+                    .collect();
+                Some(parts.join(" | "))
+            }
+        }
+    }
+
     pub fn text(&self) -> Option<&'a str> {
         match *self {
             Val::Text { value, .. } => value,
@@ -483,23 +505,7 @@ impl Prepared {
     }
     /// The prepared value as text, for reports.
     pub fn show(&self, i: usize) -> Option<String> {
-        match self {
-            Prepared::Text { value, .. } => value[i].as_deref().map(str::to_owned),
-            Prepared::Date(d) => d[i].map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
-            Prepared::Number(n) => n[i].map(|v| v.to_string()),
-            Prepared::Place {
-                street,
-                postcode,
-                city,
-                ..
-            } => {
-                let parts: Vec<&str> = [&street[i], &postcode[i], &city[i]]
-                    .iter()
-                    .map(|p| p.as_deref().unwrap_or("NULL"))
-                    .collect();
-                Some(parts.join(" | "))
-            }
-        }
+        self.val(i).show()
     }
     /// A hashable form of the value for term frequencies (text and dates).
     fn tf_key(&self, i: usize) -> Option<TfKey<'_>> {

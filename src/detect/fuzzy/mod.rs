@@ -37,8 +37,7 @@ const SAMPLE: usize = 20_000;
 /// model. It scores any pair of records, for clustering, survivors' reasons and `explain`.
 pub struct Engine {
     pub comparisons: Vec<Comparison>,
-    prepared: Vec<Prepared>,
-    /// The same values, a record's side by side (what the comparisons read).
+    /// Every record's prepared values, a record's side by side.
     packed: Packed,
     tf: Vec<Option<Vec<f32>>>,
     /// Per rule, per representative: the blocking key (0: missing).
@@ -63,17 +62,20 @@ pub struct Verdict {
 
 impl Engine {
     fn levels_into(&self, a: usize, b: usize, out: &mut [u8]) {
+        // the values on the stack, but for an unusual number of comparisons
         const MAX: usize = 32;
         let k = self.comparisons.len();
-        if k > MAX {
-            for (c, cmp) in self.comparisons.iter().enumerate() {
-                out[c] = cmp.level(&self.prepared, c, a, b);
-            }
-            return;
-        }
-        let (mut va, mut vb) = ([Val::Missing; MAX], [Val::Missing; MAX]);
-        self.packed.values(a, &mut va[..k]);
-        self.packed.values(b, &mut vb[..k]);
+        let (mut sa, mut sb) = ([Val::Missing; MAX], [Val::Missing; MAX]);
+        let (mut ha, mut hb) = (Vec::new(), Vec::new());
+        let (va, vb) = if k <= MAX {
+            (&mut sa[..k], &mut sb[..k])
+        } else {
+            ha.resize(k, Val::Missing);
+            hb.resize(k, Val::Missing);
+            (&mut ha[..], &mut hb[..])
+        };
+        self.packed.values(a, va);
+        self.packed.values(b, vb);
         for (c, cmp) in self.comparisons.iter().enumerate() {
             let swap = cmp
                 .swap_with
@@ -165,14 +167,20 @@ impl Engine {
         let s = self.session(a, b);
         let mut l = vec![0u8; self.comparisons.len()];
         self.levels_into(a, b, &mut l);
+        let (mut va, mut vb) = (
+            vec![Val::Missing; self.comparisons.len()],
+            vec![Val::Missing; self.comparisons.len()],
+        );
+        self.packed.values(a, &mut va);
+        self.packed.values(b, &mut vb);
         let verdicts = self
             .comparisons
             .iter()
             .enumerate()
             .map(|(c, cmp)| Verdict {
                 column: cmp.column.clone(),
-                left: self.prepared[c].show(a),
-                right: self.prepared[c].show(b),
+                left: va[c].show(),
+                right: vb[c].show(),
                 level: cmp.levels[l[c] as usize],
                 weight: self.weight(s, c, l[c], a),
                 blocked: self.model.blocked(s, c),
@@ -684,11 +692,12 @@ pub fn detect(
     for i in 0..n {
         rep_of[i] = rep_of[exact_of[i] as usize];
     }
+    // the comparisons read the values packed; the per-column vectors go
     let packed = Packed::new(&prepared, n);
+    drop(prepared);
     let engine_tmp = Engine {
         comparisons,
         packed,
-        prepared,
         tf,
         keys,
         rep_of,
