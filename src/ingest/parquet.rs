@@ -114,6 +114,43 @@ impl ParquetFile {
     }
 }
 
+impl ParquetFile {
+    /// Calls `each` with every slice of `slices` in order (rows `projection`, all when
+    /// `None`), the next slice read on another thread meanwhile; stops at the first error.
+    pub fn each_slice(
+        &self,
+        slices: &[(usize, usize)],
+        projection: Option<Vec<usize>>,
+        mut each: impl FnMut((usize, usize), DataFrame) -> Result<()>,
+    ) -> Result<()> {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let reader = scope.spawn(move || {
+                for &slice in slices {
+                    let df = self.read(slice, projection.clone());
+                    let failed = df.is_err();
+                    if tx.send((slice, df)).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            let mut result = Ok(());
+            for (slice, df) in rx.iter() {
+                if let Err(e) = df.and_then(|df| each(slice, df)) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            // the reader stops at its next send once the receiver is gone
+            drop(rx);
+            reader
+                .join()
+                .map_err(|_| Error::Internal("the Parquet reading thread failed".into()))?;
+            result
+        })
+    }
+}
+
 fn unreadable(path: &Path, e: PolarsError) -> Error {
     Error::data(
         Location::file(path),

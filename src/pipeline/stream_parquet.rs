@@ -317,8 +317,7 @@ pub fn detect_all(
     let mut long = vec![false; nkeys];
     let slices = file.slices();
     progress.start("reading", Some(rows as u64));
-    for &(offset, len) in &slices {
-        let df = file.read((offset, len), Some(read.clone()))?;
+    file.each_slice(&slices, Some(read.clone()), |(offset, len), df| {
         let [ca, cb] = &mut counters;
         let half = len / 2;
         let (a, b) = rayon::join(
@@ -344,7 +343,8 @@ pub fn detect_all(
             keys.extend(p.key.iter().enumerate().map(|(i, &h)| (h, at + i as u32)));
         }
         progress.advance(len as u64);
-    }
+        Ok(())
+    })?;
     progress.finish();
     let [a, b] = counters;
     let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
@@ -381,16 +381,17 @@ pub fn detect_all(
     let mut parts: Vec<DataFrame> = Vec::new();
     let mut held = 0u64;
     let index = rows as u64 * BYTES_PER_RECORD;
-    for &(offset, len) in &slices {
+    let wanted: Vec<(usize, usize)> = slices
+        .iter()
+        .copied()
+        .filter(|&(offset, len)| cand[offset..offset + len].iter().any(|c| *c))
+        .collect();
+    file.each_slice(&wanted, None, |(offset, len), df| {
         let idx: Vec<IdxSize> = (0..len)
             .filter(|&i| cand[offset + i])
             .map(|i| i as IdxSize)
             .collect();
-        if idx.is_empty() {
-            continue;
-        }
         numbers.extend(idx.iter().map(|&i| (offset + i as usize) as u32));
-        let df = file.read((offset, len), None)?;
         let taken = df
             .take(&IdxCa::from_vec("rows".into(), idx))
             .map_err(|e| Error::Internal(e.to_string()))?;
@@ -408,7 +409,8 @@ pub fn detect_all(
             .with_hint("raise --memory-limit"));
         }
         parts.push(taken);
-    }
+        Ok(())
+    })?;
     drop(cand);
     progress.finish();
     let mut df = match parts.len() {
@@ -521,11 +523,11 @@ pub fn write_table_files(
     let name = Outputs::file_name(&table.name, "cleaned.parquet");
     let cleaned = outs.write(&name, |w| {
         let mut out = tables::ParquetOut::new(w, &s.file.schema)?;
-        for (offset, len) in s.file.slices() {
-            let df = s.file.read((offset, len), None)?;
-            let mask: BooleanChunked = gone[offset..offset + len].iter().map(|g| !g).collect();
-            out.push(df.filter(&mask).map_err(internal)?)?;
-        }
+        s.file
+            .each_slice(&s.file.slices(), None, |(offset, len), df| {
+                let mask: BooleanChunked = gone[offset..offset + len].iter().map(|g| !g).collect();
+                out.push(df.filter(&mask).map_err(internal)?)
+            })?;
         out.finish()?;
         super::stream::unchanged(&job.input, s.stamp)
     })?;
