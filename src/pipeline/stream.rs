@@ -601,15 +601,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let key_idx: Vec<usize> = key.iter().filter_map(|k| table.column_index(k)).collect();
     let groups = verified_groups(&same_hash, &table, &values, &key_idx);
     drop(same_hash);
-    let matches = Matches {
-        repeats_per_column: key
-            .iter()
-            .zip(distinct)
-            .map(|(k, d)| (k.clone(), (rows as u64).saturating_sub(d)))
-            .collect(),
-        key: key.clone(),
-        groups,
-    };
+    let matches = counted_matches(&key, distinct, rows, groups);
     let detect_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();
@@ -654,6 +646,25 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             stamp: before,
         },
     ))
+}
+
+/// The matches of `groups` in a dump of `rows` records, each key column's repeats counted from
+/// its number of distinct values (`distinct`, in key order) by a first pass.
+pub(super) fn counted_matches(
+    key: &[String],
+    distinct: Vec<u64>,
+    rows: usize,
+    groups: Vec<crate::model::Group>,
+) -> Matches {
+    Matches {
+        repeats_per_column: key
+            .iter()
+            .zip(distinct)
+            .map(|(k, d)| (k.clone(), (rows as u64).saturating_sub(d)))
+            .collect(),
+        key: key.to_vec(),
+        groups,
+    }
 }
 
 /// The groups: records whose key hashes are equal and whose key values are equal too (NULL

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use polars::prelude::*;
 
-use super::stream::Counters;
+use super::stream::{counted_matches, Counters};
 use super::{Command, Detected, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
@@ -28,7 +28,7 @@ use crate::emit::files::Outputs;
 use crate::emit::tables;
 use crate::error::{Error, Location, Result};
 use crate::ingest::parquet::ParquetFile;
-use crate::model::{Format, Matches, Source, Subset, Table};
+use crate::model::{Format, Source, Subset, Table};
 use crate::progress::Progress;
 use crate::survive::KindTracker;
 
@@ -57,7 +57,8 @@ fn hashable_type(dt: &DataType) -> bool {
 }
 
 /// Each value's hash: equal values (as Polars' group-by compares them) hash alike.
-fn hash_values(col: &Column, out: &mut Vec<u64>) -> Result<()> {
+/// Returns the longest text's length in bytes (0 for other types), for the prevention DDL.
+fn hash_values(col: &Column, out: &mut Vec<u64>) -> Result<usize> {
     let internal = |e: PolarsError| Error::Internal(e.to_string());
     let s = col.as_materialized_series().to_physical_repr();
     out.clear();
@@ -70,12 +71,15 @@ fn hash_values(col: &Column, out: &mut Vec<u64>) -> Result<()> {
         };
     }
     match s.dtype() {
-        DataType::String => out.extend(
-            s.str()
-                .map_err(internal)?
-                .iter()
-                .map(|v| hashed::value(v.map(str::as_bytes))),
-        ),
+        DataType::String => {
+            let mut longest = 0;
+            out.reserve(s.len());
+            for v in s.str().map_err(internal)?.iter() {
+                longest = longest.max(v.map_or(0, str::len));
+                out.push(hashed::value(v.map(str::as_bytes)));
+            }
+            return Ok(longest);
+        }
         DataType::Binary => out.extend(s.binary().map_err(internal)?.iter().map(hashed::value)),
         DataType::Boolean => out.extend(
             s.bool()
@@ -117,7 +121,7 @@ fn hash_values(col: &Column, out: &mut Vec<u64>) -> Result<()> {
             )))
         }
     }
-    Ok(())
+    Ok(0)
 }
 
 /// What a column is to the first pass.
@@ -163,12 +167,9 @@ fn part(
             }
         }
         if let Some(k) = role.key {
-            hash_values(col, &mut key_h[k])?;
+            p.long[k] = hash_values(col, &mut key_h[k])? > 512;
             for &h in &key_h[k] {
                 counters.values.add(k, h)?;
-            }
-            if let Ok(ca) = col.str() {
-                p.long[k] = ca.iter().flatten().any(|v| v.len() > 512);
             }
         }
         if let Some(k) = role.pk {
@@ -452,15 +453,7 @@ pub fn detect_all(
 
     let t = Instant::now();
     let groups = crate::detect::exact::groups(&table, &key)?;
-    let matches = Matches {
-        repeats_per_column: key
-            .iter()
-            .zip(distinct)
-            .map(|(k, d)| (k.clone(), (rows as u64).saturating_sub(d)))
-            .collect(),
-        key: key.clone(),
-        groups,
-    };
+    let matches = counted_matches(&key, distinct, rows, groups);
     let detect_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();
