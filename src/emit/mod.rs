@@ -5,5 +5,6 @@ pub mod files;
 pub mod fuzzy;
 pub mod report;
 pub mod schedule;
+pub mod spill;
 pub mod sql;
 pub mod tables;

@@ -501,23 +501,6 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         .filter(|(_, c)| **c)
         .map(|(l, _)| u64::from(*l))
         .sum();
-    // the candidates' values are held twice (Polars, and the SQL being written) with their
-    // per-value overhead; the per-record index stays
-    let need = wanted * 3 + rows as u64 * BYTES_PER_RECORD;
-    if need > limit {
-        return Err(Error::usage(format!(
-            "{} of the {rows} records are in duplicate groups ({} of the file): holding them needs about {}, over --memory-limit {}",
-            cand.iter().filter(|c| **c).count(),
-            size_text(wanted),
-            size_text(need),
-            size_text(limit)
-        ))
-        .with_hint("raise --memory-limit"));
-    }
-
-    // second pass: the candidates' values
-    progress.start("reading the grouped rows", None);
-    let mut win = Window::open(path)?;
     let n = cand.iter().filter(|c| **c).count();
     // Polars gets only the columns its steps read: the primary key (its check) and the keep
     // rule's column; the key columns are compared in the row store below
@@ -525,6 +508,31 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         .iter()
         .map(|c| job.pk.contains(c) || job.keep.column() == Some(c.as_str()))
         .collect();
+    // the candidates' values are held twice (Polars, and the SQL being written) with their
+    // per-value overhead; the per-record index stays. Over the limit, their values go to a
+    // temporary file instead, and only their offsets and frame columns stay.
+    let held = wanted * 3 + rows as u64 * BYTES_PER_RECORD;
+    let spill = held > limit;
+    if spill {
+        let framed = in_frame.iter().filter(|f| **f).count();
+        let need = spilled_need(rows, n, columns.len(), framed, wanted);
+        if need > limit {
+            return Err(Error::usage(format!(
+                "{n} of the {rows} records are in duplicate groups ({} of the file): holding them needs about {} even with their values in a temporary file, over --memory-limit {}",
+                size_text(wanted),
+                size_text(need),
+                size_text(limit)
+            ))
+            .with_hint("raise --memory-limit"));
+        }
+    }
+
+    // the first pass's counters and hashes are gone: hand their memory back before the second
+    crate::emit::files::release_freed_memory();
+
+    // second pass: the candidates' values
+    progress.start("reading the grouped rows", None);
+    let mut win = Window::open(path)?;
     let mut builders: Vec<StringChunkedBuilder> = columns
         .iter()
         .zip(&in_frame)
@@ -532,7 +540,11 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         .map(|(c, _)| StringChunkedBuilder::new(c.as_str().into(), n))
         .collect();
     // the same values row by row, for the scripts
-    let mut rows_store = crate::emit::sql::Rows::new(columns.len(), n, wanted as usize);
+    let mut rows_store = if spill {
+        crate::emit::sql::Rows::spilled(columns.len(), n)?
+    } else {
+        crate::emit::sql::Rows::new(columns.len(), n, wanted as usize)
+    };
     let mut numbers = Vec::with_capacity(n);
     let mut lines = Vec::with_capacity(n);
     let mut fields = Vec::with_capacity(columns.len());
@@ -593,13 +605,13 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         raw: Some(RawCsv::lines_only(head.header.clone(), lines, head.newline)),
         subset: Some(Subset { numbers, rows }),
     };
-    let values = crate::emit::sql::Values::text_rows(table.columns.clone(), rows_store);
+    let values = crate::emit::sql::Values::text_rows(table.columns.clone(), rows_store)?;
     crate::detect::check_primary_key(&table, &job.pk)?;
     let read_ms = start.elapsed().as_millis() as u64;
 
     let t = Instant::now();
     let key_idx: Vec<usize> = key.iter().filter_map(|k| table.column_index(k)).collect();
-    let groups = verified_groups(&same_hash, &table, &values, &key_idx);
+    let groups = verified_groups(&same_hash, &table, &values, &key_idx)?;
     drop(same_hash);
     let matches = counted_matches(&key, distinct, rows, groups);
     let detect_ms = t.elapsed().as_millis() as u64;
@@ -609,11 +621,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         (0..table.rows())
             .map(|r| {
                 (0..table.columns.len())
-                    .filter(|&c| {
-                        values
-                            .get(c, crate::model::RowId(r as u32))
-                            .is_none_or(|v| v.text.is_empty())
-                    })
+                    .filter(|&c| values.is_blank(c, crate::model::RowId(r as u32)))
                     .count() as u32
             })
             .collect()
@@ -648,6 +656,18 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     ))
 }
 
+/// The memory the rest of a run needs when the grouped records' values are in a temporary
+/// file: per record of the dump (`rows`), its span's length, whether it is grouped and, while
+/// the groups are verified, its place among the grouped; per grouped record (`grouped`), its
+/// values' offsets (`ncols` columns), its `framed` values in Polars, its number and line, its
+/// share of a group, of the removals and of the scripts' plan; and the values read back into
+/// memory at once (a sixteenth of them on each core while the groups are verified, and a
+/// batch per script while the scripts are written).
+fn spilled_need(rows: usize, grouped: usize, ncols: usize, framed: usize, wanted: u64) -> u64 {
+    let per_grouped = (ncols as u64 + 2) * 4 + 128 + 16 * framed as u64;
+    rows as u64 * 10 + grouped as u64 * per_grouped + wanted / 8
+}
+
 /// The matches of `groups` in a dump of `rows` records, each key column's repeats counted from
 /// its number of distinct values (`distinct`, in key order) by a first pass.
 pub(super) fn counted_matches(
@@ -676,16 +696,12 @@ fn verified_groups(
     table: &Table,
     values: &crate::emit::sql::Values,
     key: &[usize],
-) -> Vec<crate::model::Group> {
+) -> Result<Vec<crate::model::Group>> {
     use crate::model::{Group, RowId};
     let numbers = table.subset.as_ref().map_or(&[][..], |s| &s.numbers[..]);
-    // each record's row in the candidates' table
-    let rows = table.subset.as_ref().map_or(0, |s| s.rows);
-    let mut slot = vec![u32::MAX; rows];
-    for (i, &n) in numbers.iter().enumerate() {
-        slot[n as usize] = i as u32;
-    }
-    let same = |a: RowId, b: RowId| key.iter().all(|&c| values.get(c, a) == values.get(c, b));
+    // each record's row in the candidates' table (`numbers` ascends; not a table of all the
+    // dump's records: 4 bytes each, at the run's peak)
+    let slot = |n: u32| numbers.binary_search(&n).map_or(u32::MAX, |i| i as u32);
     // the runs of one hash, cut into pieces at run boundaries, verified on both cores
     let mut cuts = vec![0];
     let piece = same_hash.len() / 16 + 1;
@@ -700,21 +716,25 @@ fn verified_groups(
         cuts.push(c);
     }
     use rayon::prelude::*;
-    let mut groups: Vec<(RowId, Group)> = cuts
+    let pieces: Vec<Vec<(RowId, Group)>> = cuts
         .par_windows(2)
-        .flat_map_iter(|w| {
+        .map(|w| -> Result<Vec<(RowId, Group)>> {
             let mut out = Vec::new();
             let run = &same_hash[w[0]..w[1]];
+            // spilled values: the piece's records read into memory
+            let loaded = values.load(run.iter().map(|p| slot(p.1)).collect())?;
+            let get = |c: usize, r: RowId| match loaded.as_ref().and_then(|l| l.get(c, r)) {
+                Some(v) => v,
+                None => values.get(c, r),
+            };
+            let same = |a: RowId, b: RowId| key.iter().all(|&c| get(c, a) == get(c, b));
             let mut i = 0;
             while i < run.len() {
                 let mut j = i + 1;
                 while j < run.len() && run[j].0 == run[i].0 {
                     j += 1;
                 }
-                let mut rows: Vec<RowId> = run[i..j]
-                    .iter()
-                    .map(|p| RowId(slot[p.1 as usize]))
-                    .collect();
+                let mut rows: Vec<RowId> = run[i..j].iter().map(|p| RowId(slot(p.1))).collect();
                 rows.sort_unstable();
                 i = j;
                 if rows[1..].iter().all(|&r| same(rows[0], r)) {
@@ -736,12 +756,13 @@ fn verified_groups(
                         .map(|members| (members[0], Group { members })),
                 );
             }
-            out
+            Ok(out)
         })
-        .collect();
+        .collect::<Result<_>>()?;
+    let mut groups: Vec<(RowId, Group)> = pieces.into_iter().flatten().collect();
     // by first member, held beside each group (not read through its members: a cache miss each)
     groups.sort_unstable_by_key(|g| g.0);
-    groups.into_iter().map(|g| g.1).collect()
+    Ok(groups.into_iter().map(|g| g.1).collect())
 }
 
 fn unchanged_error(path: &Path) -> Error {
@@ -887,17 +908,17 @@ mod tests {
             rows.push(b);
             rows.end_row();
         }
-        let v = crate::emit::sql::Values::text_rows(vec!["a".into(), "b".into()], rows);
+        let v = crate::emit::sql::Values::text_rows(vec!["a".into(), "b".into()], rows).unwrap();
         let t = table(vec![3, 5, 8, 9], 10);
         let same_hash = [(7, 9), (7, 3), (7, 8), (7, 5)];
-        let groups = verified_groups(&same_hash, &t, &v, &[0, 1]);
+        let groups = verified_groups(&same_hash, &t, &v, &[0, 1]).unwrap();
         let members: Vec<Vec<RowId>> = groups.into_iter().map(|g| g.members).collect();
         assert_eq!(
             members,
             vec![vec![RowId(0), RowId(2)], vec![RowId(1), RowId(3)]]
         );
         // records 3 and 5 share a hash but not their value of a
-        let groups = verified_groups(&[(1, 3), (1, 5)], &t, &v, &[0]);
+        let groups = verified_groups(&[(1, 3), (1, 5)], &t, &v, &[0]).unwrap();
         assert!(groups.is_empty());
     }
 

@@ -266,6 +266,45 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
 }
 
 #[test]
+fn grouped_records_over_the_memory_limit_spill_to_a_temporary_file() {
+    // 20,000 records in pairs, 300-character texts: their values (about 7 MB) held with their
+    // overhead (about 20 MB) are over 12 MiB, in a temporary file (about 5 MB) not
+    let mut data = b"id,name,bio\n".to_vec();
+    for i in 0..20_000 {
+        let k = i % 10_000;
+        let bio = format!("{k:05}{}", "é, \"quoted\"\nline ".repeat(15));
+        let bio = bio.replace('"', "\"\"");
+        data.extend_from_slice(format!("{i},name {k},\"{bio}\"\n").as_bytes());
+    }
+    let out = same_outputs("t.csv", &data, &["--pk", "id", "--memory-limit", "12M"]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap();
+    assert_eq!(report["rows_removed"], 10_000);
+    // below what even the spilled records need: an error, and nothing written
+    let w = Workdir::new();
+    w.write("t.csv", &data);
+    let run = w.run(&[
+        "clean",
+        "t.csv",
+        "--pk",
+        "id",
+        "--out",
+        "out",
+        "--memory-limit",
+        "3M",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().starts_with(
+            "error: 20000 of the 20000 records are in duplicate groups (7 MiB of the file): holding them needs about 5 MiB even with their values in a temporary file, over --memory-limit 3 MiB\nhint: raise --memory-limit\n"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path("out").exists());
+}
+
+#[test]
 fn the_stream_engine_refuses_what_it_cannot_do() {
     let w = Workdir::new();
     w.write("t.csv", b"id,a\n1,x\n");

@@ -64,12 +64,19 @@ pub struct Rows {
     /// Per row, `ncols + 2` numbers: where its text starts (low and high 32 bits), then per
     /// column where the value ends from there, the top bit set for NULL.
     meta: Vec<u32>,
+    /// The text; when spilling, the part not yet written to the file.
     text: String,
     /// Values pushed into the row being filled.
     filled: usize,
+    /// Spilling: the file the text before `text` was written to ([`Rows::spilled`]).
+    spill: Option<crate::emit::spill::SpillFile>,
+    /// Spilled and finished: the whole text ([`Rows::finish`]).
+    mapped: Option<crate::emit::spill::Mapped>,
 }
 
 const NULL_BIT: u32 = 1 << 31;
+/// Spilling rows write their text in pieces of this many bytes.
+const SPILL_CHUNK: usize = 1 << 20;
 
 impl Rows {
     pub fn new(ncols: usize, rows: usize, bytes: usize) -> Rows {
@@ -77,14 +84,31 @@ impl Rows {
             ncols,
             meta: Vec::with_capacity(rows * (ncols + 2)),
             text: String::with_capacity(bytes),
-            filled: 0,
+            ..Rows::default()
         }
+    }
+
+    /// Rows whose text goes to a temporary file as it is pushed, read back through a memory
+    /// map once [`Rows::finish`]ed: only the offsets stay in memory.
+    pub fn spilled(ncols: usize, rows: usize) -> Result<Rows> {
+        Ok(Rows {
+            ncols,
+            meta: Vec::with_capacity(rows * (ncols + 2)),
+            text: String::with_capacity(SPILL_CHUNK + (SPILL_CHUNK >> 2)),
+            spill: Some(crate::emit::spill::SpillFile::new()?),
+            ..Rows::default()
+        })
+    }
+
+    /// The text's length so far, spilled or not.
+    fn text_len(&self) -> u64 {
+        self.spill.as_ref().map_or(0, |s| s.written()) + self.text.len() as u64
     }
 
     /// The next value of the row being filled (NULL: `None`).
     pub fn push(&mut self, v: Option<&str>) {
         if self.filled == 0 {
-            let base = self.text.len() as u64;
+            let base = self.text_len();
             self.meta.push(base as u32);
             self.meta.push((base >> 32) as u32);
         }
@@ -93,7 +117,7 @@ impl Rows {
             self.text.push_str(v);
         }
         // a record is at most a few hundred MB: its values' offsets fit in 31 bits
-        let end = (self.text.len() as u64 - base) as u32;
+        let end = (self.text_len() - base) as u32;
         self.meta
             .push(if v.is_none() { end | NULL_BIT } else { end });
         self.filled += 1;
@@ -103,11 +127,27 @@ impl Rows {
     pub fn end_row(&mut self) {
         if self.filled == 0 {
             // a row without columns still takes its place
-            let base = self.text.len() as u64;
+            let base = self.text_len();
             self.meta.push(base as u32);
             self.meta.push((base >> 32) as u32);
         }
         self.filled = 0;
+        if let Some(spill) = &mut self.spill {
+            if self.text.len() >= SPILL_CHUNK {
+                spill.append(self.text.as_bytes());
+                self.text.clear();
+            }
+        }
+    }
+
+    /// Ends the filling: a spilled text is written out and mapped.
+    pub fn finish(mut self) -> Result<Rows> {
+        if let Some(mut spill) = self.spill.take() {
+            spill.append(self.text.as_bytes());
+            self.text = String::new();
+            self.mapped = Some(spill.map()?);
+        }
+        Ok(self)
     }
 
     /// The text start of row `row` (the one being filled when it is the last).
@@ -136,7 +176,20 @@ impl Rows {
 
     fn get(&self, col: usize, row: usize) -> Option<&str> {
         let (a, b, null) = self.span(col, row);
-        (!null).then(|| &self.text[a..b])
+        if null {
+            return None;
+        }
+        Some(match &self.mapped {
+            None => &self.text[a..b],
+            Some(m) => {
+                let v = &m.bytes()[a..b];
+                debug_assert!(std::str::from_utf8(v).is_ok());
+                // SAFETY: the file holds the pushed values' bytes, each a `&str`, and `a..b`
+                // is one value's span (or a run of them); nothing writes to the file once it
+                // is mapped.
+                unsafe { std::str::from_utf8_unchecked(v) }
+            }
+        })
     }
 
     fn len(&self, col: usize, row: usize) -> u32 {
@@ -146,6 +199,43 @@ impl Rows {
 
     fn rows(&self) -> usize {
         self.meta.len() / (self.ncols + 2)
+    }
+
+    /// Where row `row`'s text starts and ends.
+    fn row_span(&self, row: usize) -> (u64, u64) {
+        let base = self.row_base(row);
+        let m = row * (self.ncols + 2);
+        let end = match self.ncols {
+            0 => 0,
+            n => self.meta[m + 1 + n] & !NULL_BIT,
+        };
+        (base, base + u64::from(end))
+    }
+
+    /// Appends a whole row: its text and its values' ends (as another `Rows` holds them).
+    fn push_row(&mut self, text: &str, ends: &[u32]) {
+        let base = self.text_len();
+        self.meta.push(base as u32);
+        self.meta.push((base >> 32) as u32);
+        self.text.push_str(text);
+        self.meta.extend_from_slice(ends);
+    }
+}
+
+/// Some rows of a spilled [`Values`], read into memory ([`Values::load`]).
+pub struct Loaded {
+    kinds: Vec<Kind>,
+    /// The rows held, ascending.
+    ids: Vec<u32>,
+    rows: Rows,
+}
+
+impl Loaded {
+    /// A row's value when the row was loaded (else `None`).
+    pub fn get(&self, col: usize, row: RowId) -> Option<Option<Val<'_>>> {
+        let i = self.ids.binary_search(&row.0).ok()?;
+        let kind = self.kinds[col];
+        Some(self.rows.get(col, i).map(|text| Val { kind, text }))
     }
 }
 
@@ -240,11 +330,89 @@ impl Values {
 
     /// The text values of a CSV table, already stored row by row (the streaming engine fills
     /// them as it reads the grouped records).
-    pub fn text_rows(names: Vec<String>, rows: Rows) -> Values {
-        Values {
+    pub fn text_rows(names: Vec<String>, rows: Rows) -> Result<Values> {
+        Ok(Values {
             kinds: vec![Kind::Text; names.len()],
             names,
-            store: Store::Rows(rows),
+            store: Store::Rows(rows.finish()?),
+        })
+    }
+
+    /// True when the values are in a temporary file: read them with [`Values::load`] (the
+    /// pages [`Values::get`] reads stay mapped in the process).
+    pub fn is_spilled(&self) -> bool {
+        matches!(&self.store, Store::Rows(r) if r.mapped.is_some())
+    }
+
+    /// Rows `ids` (any order, repeats allowed) of spilled values, read into memory; `None` when
+    /// the values are not spilled (read them with [`Values::get`]).
+    pub fn load(&self, mut ids: Vec<u32>) -> Result<Option<Loaded>> {
+        let Store::Rows(rows) = &self.store else {
+            return Ok(None);
+        };
+        let Some(map) = &rows.mapped else {
+            return Ok(None);
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        let stride = rows.ncols + 2;
+        let mut out = Rows::new(rows.ncols, ids.len(), 0);
+        let mut scratch = Vec::new();
+        let mut i = 0;
+        while i < ids.len() {
+            // rows close together in the file are read at once, up to 1 MiB
+            let (start, mut end) = rows.row_span(ids[i] as usize);
+            let mut j = i + 1;
+            while j < ids.len() {
+                let (s, e) = rows.row_span(ids[j] as usize);
+                if s > end + 4096 || e > start + (1 << 20) {
+                    break;
+                }
+                end = e;
+                j += 1;
+            }
+            scratch.resize((end - start) as usize, 0);
+            map.read_at(start, &mut scratch)?;
+            for &id in &ids[i..j] {
+                let (s, e) = rows.row_span(id as usize);
+                let text =
+                    std::str::from_utf8(&scratch[(s - start) as usize..(e - start) as usize])
+                        .map_err(|_| {
+                            Error::Internal("a temporary file changed while read".into())
+                        })?;
+                let m = id as usize * stride;
+                out.push_row(text, &rows.meta[m + 2..m + stride]);
+            }
+            i = j;
+        }
+        Ok(Some(Loaded {
+            kinds: self.kinds.clone(),
+            ids,
+            rows: out,
+        }))
+    }
+
+    /// The rows a batch's statements read ([`Values::load`]).
+    pub fn load_batch(&self, batch: &Batch) -> Result<Option<Loaded>> {
+        if !self.is_spilled() {
+            return Ok(None);
+        }
+        let ids = match batch {
+            Batch::Pk(b) => b.rows.iter().chain(&b.survivors).map(|m| m.row.0).collect(),
+            Batch::Keyless(groups) => groups
+                .iter()
+                .flat_map(|g| std::iter::once(g.id).chain(g.copies.iter().map(|c| c.row)))
+                .map(|r| r.0)
+                .collect(),
+        };
+        self.load(ids)
+    }
+
+    /// True when a value is NULL or empty (read without its text).
+    pub fn is_blank(&self, col: usize, row: RowId) -> bool {
+        match &self.store {
+            Store::Rows(rows) => rows.len(col, row.index()) == 0,
+            Store::Columns(_) => self.get(col, row).is_none_or(|v| v.text.is_empty()),
         }
     }
 
@@ -732,6 +900,8 @@ pub struct Render<'p, 'a> {
     pub plan: &'p Plan<'a>,
     idents: Vec<String>,
     pub table: String,
+    /// The current batch's rows, read from spilled values ([`Render::with_batch`]).
+    local: Option<&'p Loaded>,
 }
 
 impl<'p, 'a> Render<'p, 'a> {
@@ -756,7 +926,32 @@ impl<'p, 'a> Render<'p, 'a> {
             plan,
             idents,
             table,
+            local: None,
         })
+    }
+
+    /// The same, reading the plan's values of the rows in `local` from it (a batch's rows of
+    /// spilled values: [`Values::load_batch`]).
+    pub fn with_batch<'q>(&'q self, local: Option<&'q Loaded>) -> Render<'q, 'a> {
+        Render {
+            d: self.d,
+            plan: self.plan,
+            idents: self.idents.clone(),
+            table: self.table.clone(),
+            local,
+        }
+    }
+
+    /// A value of `values`; the plan's own from the batch's loaded rows when they hold it.
+    fn value<'v>(&'v self, values: &'v Values, col: usize, row: RowId) -> Option<Val<'v>> {
+        if let Some(local) = self.local {
+            if std::ptr::eq(values, self.plan.values) {
+                if let Some(v) = local.get(col, row) {
+                    return v;
+                }
+            }
+        }
+        values.get(col, row)
     }
 
     pub fn col(&self, c: usize) -> &str {
@@ -793,7 +988,7 @@ impl<'p, 'a> Render<'p, 'a> {
                 out.push_str(" AND ");
             }
             self.d
-                .push_matches(out, self.col(c), values.get(c, row))
+                .push_matches(out, self.col(c), self.value(values, c, row))
                 .map_err(|e| self.value_error(row, c, e))?;
         }
         out.push(')');
@@ -835,7 +1030,7 @@ impl<'p, 'a> Render<'p, 'a> {
                 let differs = self.plan.after.is_some_and(|a| {
                     m.columns
                         .iter()
-                        .any(|&c| a.get(c, m.row) != self.plan.values.get(c, m.row))
+                        .any(|&c| a.get(c, m.row) != self.value(self.plan.values, c, m.row))
                 });
                 if differs {
                     Ok(format!(
@@ -869,7 +1064,7 @@ impl<'p, 'a> Render<'p, 'a> {
         let row = u.rows.first().map(|m| m.row).unwrap_or(RowId(0));
         let mut parts = Vec::with_capacity(u.set.len());
         for &c in &u.set {
-            let v = match values.get(c, row) {
+            let v = match self.value(values, c, row) {
                 None => "NULL".to_owned(),
                 Some(v) => self.d.literal(v).map_err(|e| self.value_error(row, c, e))?,
             };
@@ -887,7 +1082,7 @@ impl<'p, 'a> Render<'p, 'a> {
         };
         let mut parts = Vec::with_capacity(rows.len());
         for m in rows {
-            if let Some(v) = self.plan.values.get(pk, m.row) {
+            if let Some(v) = self.value(self.plan.values, pk, m.row) {
                 parts.push(
                     self.d
                         .literal(v)
@@ -908,7 +1103,7 @@ impl<'p, 'a> Render<'p, 'a> {
             if c > 0 {
                 out.push_str(", ");
             }
-            match self.plan.values.get(c, row) {
+            match self.value(self.plan.values, c, row) {
                 None => out.push_str("NULL"),
                 Some(v) => self
                     .d
@@ -981,7 +1176,7 @@ impl<'p, 'a> Render<'p, 'a> {
                 if j > 0 {
                     out.push_str(", ");
                 }
-                let v = self.plan.values.get(c, m.row).ok_or_else(|| {
+                let v = self.value(self.plan.values, c, m.row).ok_or_else(|| {
                     Error::data(self.plan.locate(m.row, c), "the primary key is NULL")
                 })?;
                 self.d
@@ -1102,6 +1297,47 @@ mod tests {
             (Some(""), Some("zoë"), None)
         );
         assert_eq!((r.len(1, 1), r.len(2, 1)), (4, 0));
+    }
+
+    #[test]
+    fn spilled_rows_read_back_what_held_rows_do() {
+        // enough text for several pieces of the spill file, values across their boundaries
+        let value = |r: usize, c: usize| -> Option<String> {
+            match (r * 7 + c) % 5 {
+                0 => None,
+                1 => Some(String::new()),
+                _ => Some(format!("{r}:{c}:{}", "é".repeat((r * 31 + c * 17) % 300))),
+            }
+        };
+        let (n, cols) = (12_000, 4);
+        let mut held = Rows::new(cols, n, 0);
+        let mut spilled = Rows::spilled(cols, n).unwrap();
+        for r in 0..n {
+            for c in 0..cols {
+                held.push(value(r, c).as_deref());
+                spilled.push(value(r, c).as_deref());
+            }
+            held.end_row();
+            spilled.end_row();
+        }
+        // and a row without values
+        let mut none = Rows::spilled(0, 1).unwrap();
+        none.end_row();
+        let none = none.finish().unwrap();
+        assert_eq!(none.rows(), 1);
+        let spilled = spilled.finish().unwrap();
+        assert!(spilled.mapped.as_ref().unwrap().bytes().len() > 2 * super::SPILL_CHUNK);
+        assert_eq!(spilled.rows(), n);
+        for r in 0..n {
+            for c in 0..cols {
+                assert_eq!(
+                    spilled.get(c, r),
+                    value(r, c).as_deref(),
+                    "row {r} column {c}"
+                );
+                assert_eq!(spilled.len(c, r), held.len(c, r));
+            }
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ fn table_steps(
     let cols = r.column_list();
     let total = plan.batches.len();
     for (bi, batch) in plan.batches.iter().enumerate() {
+        // spilled values: this batch's rows read into memory, the rest left on disk
+        let local = plan.values.load_batch(batch)?;
+        let r = &r.with_batch(local.as_ref());
         let n = bi + 1;
         match batch {
             Batch::Pk(b) => {
