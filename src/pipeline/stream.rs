@@ -699,8 +699,8 @@ fn verified_groups(
 ) -> Result<Vec<crate::model::Group>> {
     use crate::model::{Group, RowId};
     let numbers = table.subset.as_ref().map_or(&[][..], |s| &s.numbers[..]);
-    // each record's row in the candidates' table (`numbers` ascends; not a table of all the
-    // dump's records: 4 bytes each, at the run's peak)
+    // each record's row in the candidates' table (`numbers` ascends: a search, instead of a
+    // table of 4 bytes per record of the dump)
     let slot = |n: u32| numbers.binary_search(&n).map_or(u32::MAX, |i| i as u32);
     // the runs of one hash, cut into pieces at run boundaries, verified on both cores
     let mut cuts = vec![0];
@@ -902,24 +902,33 @@ mod tests {
             (Some("x"), Some("1")),
             (Some("y"), None),
         ];
-        let mut rows = crate::emit::sql::Rows::new(2, 4, 16);
-        for (a, b) in values {
-            rows.push(a);
-            rows.push(b);
-            rows.end_row();
+        // held in memory, and spilled to a temporary file (read back a piece at a time)
+        for spill in [false, true] {
+            let mut rows = if spill {
+                crate::emit::sql::Rows::spilled(2, 4).unwrap()
+            } else {
+                crate::emit::sql::Rows::new(2, 4, 16)
+            };
+            for (a, b) in values {
+                rows.push(a);
+                rows.push(b);
+                rows.end_row();
+            }
+            let v =
+                crate::emit::sql::Values::text_rows(vec!["a".into(), "b".into()], rows).unwrap();
+            assert_eq!(v.is_spilled(), spill);
+            let t = table(vec![3, 5, 8, 9], 10);
+            let same_hash = [(7, 9), (7, 3), (7, 8), (7, 5)];
+            let groups = verified_groups(&same_hash, &t, &v, &[0, 1]).unwrap();
+            let members: Vec<Vec<RowId>> = groups.into_iter().map(|g| g.members).collect();
+            assert_eq!(
+                members,
+                vec![vec![RowId(0), RowId(2)], vec![RowId(1), RowId(3)]]
+            );
+            // records 3 and 5 share a hash but not their value of a
+            let groups = verified_groups(&[(1, 3), (1, 5)], &t, &v, &[0]).unwrap();
+            assert!(groups.is_empty());
         }
-        let v = crate::emit::sql::Values::text_rows(vec!["a".into(), "b".into()], rows).unwrap();
-        let t = table(vec![3, 5, 8, 9], 10);
-        let same_hash = [(7, 9), (7, 3), (7, 8), (7, 5)];
-        let groups = verified_groups(&same_hash, &t, &v, &[0, 1]).unwrap();
-        let members: Vec<Vec<RowId>> = groups.into_iter().map(|g| g.members).collect();
-        assert_eq!(
-            members,
-            vec![vec![RowId(0), RowId(2)], vec![RowId(1), RowId(3)]]
-        );
-        // records 3 and 5 share a hash but not their value of a
-        let groups = verified_groups(&[(1, 3), (1, 5)], &t, &v, &[0]).unwrap();
-        assert!(groups.is_empty());
     }
 
     #[test]

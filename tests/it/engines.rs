@@ -246,7 +246,7 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
     );
     assert!(!w.path("out").exists());
     // every record is in a group: the index (100 kB) and the values held (about 3 × 34 kB)
-    // over 150 kB
+    // over 150 kB, and so are the spilled records' offsets and groups (about 800 kB)
     let run = clean(&w, "150K");
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(
