@@ -391,6 +391,10 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let mut long = vec![false; key_idx.len()];
     let mut layout = Layout::new(s.head.header.len() as u64);
     let total = std::fs::metadata(path).map(|m| m.len()).ok();
+    if total.is_some_and(|t| t > limit / 2) {
+        // a file large for the limit: freed memory goes back at once, for a few % more time
+        crate::emit::files::return_freed_memory_early();
+    }
     let plain = s.head.compression == crate::model::Compression::None;
     progress.start("reading", if plain { total } else { None });
     let mut shown = 0u64;
@@ -529,6 +533,9 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
 
     // the first pass's counters and hashes are gone: hand their memory back before the second
     crate::emit::files::release_freed_memory();
+    if spill {
+        crate::emit::files::return_freed_memory_early();
+    }
 
     // second pass: the candidates' values
     progress.start("reading the grouped rows", None);
