@@ -51,7 +51,8 @@ pub struct Detected {
     /// Streaming: per key column, whether a value is over 512 bytes (the table holds only the
     /// grouped records).
     pub long: Option<Vec<bool>>,
-    /// Streaming: the grouped records' values row by row, filled as they were read.
+    /// Streaming: the grouped records' values row by row, filled as they were read (CSV) or
+    /// copied into a temporary file when a copy in memory would not fit (Parquet).
     pub values: Option<sql::Values>,
 }
 

@@ -381,6 +381,7 @@ pub fn detect_all(
     let mut numbers: Vec<u32> = Vec::new();
     let mut parts: Vec<DataFrame> = Vec::new();
     let mut held = 0u64;
+    let mut spill = false;
     let index = rows as u64 * BYTES_PER_RECORD;
     let wanted: Vec<(usize, usize)> = slices
         .iter()
@@ -399,8 +400,11 @@ pub fn detect_all(
         drop(df);
         let taken = compact(taken)?;
         held += taken.estimated_size() as u64;
-        // held twice (this table, and the scripts' copy of it) with Polars' overhead
-        if held * 3 + index > limit {
+        // held twice (this table, and the scripts' copy of it) with Polars' overhead; over the
+        // limit, the scripts' copy goes to a temporary file, and this table alone (with the
+        // removed records' copy that the removed file is encoded from) must fit
+        spill = held * 3 + index > limit;
+        if held * 2 + index > limit {
             return Err(Error::usage(format!(
                 "the records in duplicate groups need more than --memory-limit {} (at least {} of values when record {} was read)",
                 super::stream::size_text(limit),
@@ -478,6 +482,12 @@ pub fn detect_all(
         }
         _ => None,
     };
+    // the scripts' copy of the values, when it does not fit beside the table: in a temporary
+    // file (else the scripts copy them in memory, once the table's own columns can go)
+    let values = match spill && command == Command::Clean {
+        true => Some(crate::emit::sql::Values::rows_of_spilled(&table)?),
+        false => None,
+    };
     Ok((
         Detected {
             table,
@@ -489,7 +499,7 @@ pub fn detect_all(
             detect_ms,
             survive_ms,
             long: Some(long),
-            values: None,
+            values,
         },
         Streamed {
             file,

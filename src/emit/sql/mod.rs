@@ -298,9 +298,18 @@ impl Values {
     /// table's own columns are no longer needed. The columns are turned into text a slice of
     /// rows at a time, so that they are never all held twice.
     pub fn rows_of(table: &Table) -> Result<Values> {
+        Values::rows_into(table, Rows::new(table.columns.len(), table.rows(), 0))
+    }
+
+    /// [`Values::rows_of`], into a temporary file ([`Rows::spilled`]): only the offsets stay
+    /// in memory.
+    pub fn rows_of_spilled(table: &Table) -> Result<Values> {
+        Values::rows_into(table, Rows::spilled(table.columns.len(), table.rows())?)
+    }
+
+    fn rows_into(table: &Table, mut store: Rows) -> Result<Values> {
         const SLICE: usize = 1 << 16;
         let rows = table.rows();
-        let mut store = Rows::new(table.columns.len(), rows, 0);
         let mut kinds = Values::texts(table, &table.df.slice(0, 0))?.0;
         for at in (0..rows).step_by(SLICE) {
             let (k, text) = Values::texts(table, &table.df.slice(at as i64, SLICE))?;
@@ -309,7 +318,9 @@ impl Values {
                 .iter()
                 .map(|c| c.iter().map(|v| v.map_or(0, str::len)).sum::<usize>())
                 .sum();
-            store.text.reserve(bytes);
+            if store.spill.is_none() {
+                store.text.reserve(bytes);
+            }
             let mut iters: Vec<_> = text.iter().map(|c| c.iter()).collect();
             for _ in 0..text.first().map_or(0, |c| c.len()) {
                 for it in iters.iter_mut() {
@@ -324,7 +335,7 @@ impl Values {
         Ok(Values {
             names: table.columns.clone(),
             kinds,
-            store: Store::Rows(store),
+            store: Store::Rows(store.finish()?),
         })
     }
 
