@@ -8,9 +8,9 @@
 # The dump: scripts/gen_bench.py --rows ROWS --dup-percent DUP_PERCENT (kept in
 # target/bench-data/). The limit: half the file's size. The job is bench.sh's (clean --pk id
 # --keep min:id --dialect postgres: cleaned and removed files, change and undo scripts, report).
-# Rows are also run without a limit, and on bench.sh's 10%-duplicate dump of the same size with
-# the same limit (where the grouped records' values do not fit: dupsweep spills them to a
-# temporary file). Removed ids are compared with DuckDB's on the same dump. Table to standard
+# Rows are also run without a limit, with a limit of a fifth of the file, and on bench.sh's
+# 10%-duplicate dump of the same size with the same limit (where the grouped records' values
+# do not fit: dupsweep spills them to a temporary file). Removed ids are compared with DuckDB's on the same dump. Table to standard
 # output and to target/bench-results/bench-memory-TIMESTAMP.md.
 set -uo pipefail
 
@@ -38,6 +38,7 @@ if [ ! -s "$ten" ]; then
 fi
 bytes=$(stat -c %s "$csv")
 limit_mib=$((bytes / 2 / 1048576))
+fifth_mib=$((bytes / 5 / 1048576))
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 REPORT="$OUT/bench-memory-$STAMP.md"
@@ -89,9 +90,11 @@ row() {
 row "${DUP}% duplicates" "$csv" duckdb "$limit_mib" duck-limit duck-limit
 row "${DUP}% duplicates" "$csv" dupsweep "$limit_mib" ds-limit duck-limit
 row "${DUP}% duplicates" "$csv" dupsweep - ds-free duck-limit
+row "${DUP}% duplicates" "$csv" duckdb "$fifth_mib" duck-fifth duck-limit
+row "${DUP}% duplicates" "$csv" dupsweep "$fifth_mib" ds-fifth duck-limit
 row "10% duplicates" "$ten" duckdb "$limit_mib" duck-ten duck-ten
 row "10% duplicates" "$ten" dupsweep "$limit_mib" ds-ten duck-ten
-for tag in ds-limit ds-ten; do
+for tag in ds-limit ds-fifth ds-ten; do
     if ! grep -q "wrote .*report.json" "$OUT/mem-$tag.log"; then
         echo "last message of dupsweep ($tag): $(tail -n2 "$OUT/mem-$tag.log" | head -n1)" | tee -a "$REPORT"
     fi

@@ -58,6 +58,142 @@ pub fn repeated(pairs: &mut [(u64, u32)], mut each: impl FnMut(u64, u32)) {
     }
 }
 
+/// The (key hash, record) pairs of a pass: held in memory up to a budget, past it spilled to a
+/// temporary file by partition (the hash's top bits), so that [`KeyIndex::repeated`] sorts a
+/// partition at a time.
+pub struct KeyIndex {
+    /// Per partition: the pairs held.
+    held: Vec<Vec<(u64, u32)>>,
+    held_len: usize,
+    budget: usize,
+    spill: Option<File>,
+    spilled: u64,
+    /// Per partition: where its spilled blocks are (offset, count).
+    blocks: Vec<Vec<(u64, usize)>>,
+    len: usize,
+}
+
+/// A spilled pair: the hash, then the record, little-endian.
+const PAIR_BYTES: usize = 12;
+
+impl KeyIndex {
+    /// An index that holds at most `budget` bytes of pairs before it spills.
+    pub fn new(budget: usize) -> Self {
+        KeyIndex {
+            held: vec![Vec::new(); PARTS],
+            held_len: 0,
+            budget: budget.max(1 << 16),
+            spill: None,
+            spilled: 0,
+            blocks: vec![Vec::new(); PARTS],
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Room for `total` pairs in all, spread over the partitions as hashes spread, when that
+    /// fits the budget (the vectors then do not double past what they hold).
+    pub fn reserve(&mut self, total: usize) {
+        let each = total / PARTS + total / PARTS / 16 + 1024;
+        if each * PARTS * 16 <= self.budget {
+            for part in &mut self.held {
+                part.reserve_exact(each.saturating_sub(part.len()));
+            }
+        }
+    }
+
+    /// True once pairs went to the temporary file.
+    pub fn is_spilled(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    #[inline]
+    pub fn push(&mut self, hash: u64, row: u32) -> Result<()> {
+        self.held[(hash >> 58) as usize].push((hash, row));
+        self.held_len += 1;
+        self.len += 1;
+        // the vectors' spare room can double what they hold
+        if self.held_len * 32 >= self.budget {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let io = |e| Error::io(&std::env::temp_dir(), "cannot write a temporary file", e);
+        if self.spill.is_none() {
+            self.spill = Some(tempfile::tempfile().map_err(io)?);
+        }
+        let Some(file) = self.spill.as_mut() else {
+            return Ok(());
+        };
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        for (i, part) in self.held.iter_mut().enumerate() {
+            if part.is_empty() {
+                continue;
+            }
+            for &(h, r) in part.iter() {
+                w.write_all(&h.to_le_bytes()).map_err(io)?;
+                w.write_all(&r.to_le_bytes()).map_err(io)?;
+            }
+            self.blocks[i].push((self.spilled, part.len()));
+            self.spilled += (part.len() * PAIR_BYTES) as u64;
+            part.clear();
+        }
+        w.flush().map_err(io)?;
+        self.held_len = 0;
+        Ok(())
+    }
+
+    /// Calls `each` for every (hash, record) whose hash appears twice or more: hashes
+    /// ascending, a hash's records one after another (as [`repeated`] does).
+    pub fn repeated(mut self, mut each: impl FnMut(u64, u32)) -> Result<()> {
+        use rayon::prelude::*;
+        let spill = self.spill.take();
+        let held = std::mem::take(&mut self.held);
+        let blocks = &self.blocks;
+        // the partitions on both cores, a few at a time (their repeats are kept, in order)
+        let parts: Vec<(usize, Vec<(u64, u32)>)> = held.into_iter().enumerate().collect();
+        for chunk in parts.chunks(8) {
+            let found = chunk
+                .to_vec()
+                .into_par_iter()
+                .map(|(i, mut pairs)| -> Result<Vec<(u64, u32)>> {
+                    if let Some(file) = &spill {
+                        for &(offset, n) in &blocks[i] {
+                            let mut bytes = vec![0u8; n * PAIR_BYTES];
+                            read_at(file, &mut bytes, offset).map_err(|e| {
+                                Error::io(&std::env::temp_dir(), "cannot read a temporary file", e)
+                            })?;
+                            pairs.extend(bytes.chunks_exact(PAIR_BYTES).map(|c| {
+                                let (h, r) = c.split_at(8);
+                                (
+                                    u64::from_le_bytes(h.try_into().unwrap_or([0; 8])),
+                                    u32::from_le_bytes(r.try_into().unwrap_or([0; 4])),
+                                )
+                            }));
+                        }
+                    }
+                    let mut out = Vec::new();
+                    repeated(&mut pairs, |h, r| out.push((h, r)));
+                    Ok(out)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            for (h, r) in found.into_iter().flatten() {
+                each(h, r);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Partitions of one column's hashes (by their top bits), so that each can be counted alone.
 const PARTS: usize = 64;
 /// A column with up to this many distinct values is counted in a hash set; past it, its hashes
@@ -133,7 +269,8 @@ impl DistinctCounter {
             self.held[col * PARTS + (h >> 58) as usize].push(h);
             self.held_len += 1;
         }
-        if self.held_len * 8 >= self.budget {
+        // 8 bytes a hash, and the vectors' spare room can double it
+        if self.held_len * 16 >= self.budget {
             self.flush()?;
         }
         Ok(())
@@ -244,6 +381,40 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spilled_key_index_finds_the_same_repeats() {
+        // 100,000 records, a third of them sharing their hash with two or three others
+        let hash = |r: u32| -> u64 {
+            let k = if r.is_multiple_of(3) {
+                r / 3 % 10_000
+            } else {
+                r + 1_000_000
+            };
+            value(Some(k.to_string().as_bytes()))
+        };
+        let mut pairs: Vec<(u64, u32)> = (0..100_000).map(|r| (hash(r), r)).collect();
+        let mut expect = Vec::new();
+        repeated(&mut pairs, |h, r| expect.push((h, r)));
+        assert!(expect.len() > 30_000);
+        for budget in [1 << 30, 1] {
+            let mut index = KeyIndex::new(budget);
+            for r in 0..100_000 {
+                index.push(hash(r), r).unwrap();
+            }
+            assert_eq!(index.len(), 100_000);
+            assert_eq!(index.is_spilled(), budget == 1);
+            let mut got = Vec::new();
+            index.repeated(|h, r| got.push((h, r))).unwrap();
+            // a hash's records in any order, the hashes ascending
+            let mut sorted = got.clone();
+            sorted.sort_unstable();
+            let mut want = expect.clone();
+            want.sort_unstable();
+            assert_eq!(sorted, want, "budget {budget}");
+            assert!(got.windows(2).all(|w| w[0].0 <= w[1].0));
+        }
+    }
 
     #[test]
     fn counts_distinct_values_with_and_without_spilling() {

@@ -34,9 +34,10 @@ use crate::model::{Format, Matches, RawCsv, Source, Subset, Table};
 use crate::progress::Progress;
 use crate::survive::KindTracker;
 
-/// Per record, what the first pass keeps: its key's hash with its number (16 bytes) and its
-/// length.
-const BYTES_PER_RECORD: u64 = 20;
+/// Per record, what the first pass keeps in memory whatever the limit: its length (4 bytes),
+/// and room for as much again, since the key hashes (an eighth of the limit before they spill
+/// to a temporary file) and the distinct-value counters (a quarter) take up to half of it.
+const BYTES_PER_RECORD: u64 = 8;
 
 /// Which engine reads the dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,10 +329,10 @@ impl Scan<'_> {
 
 /// Every record's primary-key hash, read again (only when the first pass found fewer distinct
 /// primary-key hashes than records).
-fn pk_hashes(path: &Path, job: &Job, pk_idx: &[usize]) -> Result<Vec<(u64, u32)>> {
+fn pk_hashes(path: &Path, job: &Job, pk_idx: &[usize], budget: usize) -> Result<hashed::KeyIndex> {
     let mut s = CsvStream::open(path, &job.csv, false)?;
     let columns = s.head.columns.clone();
-    let mut out = Vec::new();
+    let mut out = hashed::KeyIndex::new(budget);
     let mut h = vec![0u64; pk_idx.len()];
     let mut each = |b: &Block<'_>| -> Result<()> {
         for (i, rec) in b.records.iter().enumerate() {
@@ -341,7 +342,7 @@ fn pk_hashes(path: &Path, job: &Job, pk_idx: &[usize]) -> Result<Vec<(u64, u32)>
                 let v = field_value(path, &columns, &job.csv, b.data, rec, number, c, &fields[c])?;
                 h[k] = hashed::value(v.as_deref().map(str::as_bytes));
             }
-            out.push((hashed::combine(&h), (number - 1) as u32));
+            out.push(hashed::combine(&h), (number - 1) as u32)?;
         }
         Ok(())
     };
@@ -385,7 +386,8 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
 
     let limit = job.memory_limit;
     let mut counters = Counters::per_thread(key_idx.len(), limit);
-    let mut keys: Vec<(u64, u32)> = Vec::new();
+    // the key hashes: an eighth of the limit, then spilled
+    let mut keys = hashed::KeyIndex::new((limit / 8) as usize);
     let mut first_null_pk: Option<u32> = None;
     let mut tracker = KindTracker::default();
     let mut long = vec![false; key_idx.len()];
@@ -442,13 +444,13 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
                     if let Some(total) = total {
                         let at = b.offset + rec.next as u64;
                         let expect = (total as f64 / at as f64 * 4097.0 * 1.02) as usize;
-                        keys.reserve_exact(expect.saturating_sub(keys.len()));
+                        keys.reserve(expect);
                         layout
                             .lens
                             .reserve_exact(expect.saturating_sub(layout.lens.len()));
                     }
                 }
-                keys.push((key_hash, row));
+                keys.push(key_hash, row)?;
                 layout.push(
                     row,
                     b.offset + rec.start as u64,
@@ -484,16 +486,15 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let mut cand = vec![false; rows];
     // the key hashes that repeat, by hash: the groups to be (the values decide)
     let mut same_hash: Vec<(u64, u32)> = Vec::new();
-    hashed::repeated(&mut keys, |h, r| {
+    keys.repeated(|h, r| {
         cand[r as usize] = true;
         same_hash.push((h, r));
-    });
-    drop(keys);
+    })?;
     if !pk_idx.is_empty() && pk_distinct.first().copied().unwrap_or(0) < rows as u64 {
         // a primary-key value repeats (or two share a hash): find the records, so that the
         // check below names them (or finds that the values differ)
-        let mut pks = pk_hashes(path, job, &pk_idx)?;
-        hashed::repeated(&mut pks, |_, r| cand[r as usize] = true);
+        let pks = pk_hashes(path, job, &pk_idx, (limit / 8) as usize)?;
+        pks.repeated(|_, r| cand[r as usize] = true)?;
     }
     if let Some(r) = first_null_pk {
         cand[r as usize] = true;

@@ -32,8 +32,11 @@ use crate::model::{Format, Source, Subset, Table};
 use crate::progress::Progress;
 use crate::survive::KindTracker;
 
-/// Per record, what the first pass keeps: its key's hash with its number.
-const BYTES_PER_RECORD: u64 = 16;
+/// Per record, what the engine keeps in memory whatever the limit: whether it is grouped and
+/// whether it is removed (a byte each), and room for as much again, since the key hashes (an
+/// eighth of the limit before they spill to a temporary file) and the distinct-value counters
+/// (a quarter) take up to half of it.
+const BYTES_PER_RECORD: u64 = 4;
 
 /// Whether every column the first pass hashes has a type it can hash as Polars compares it
 /// (an error: the file cannot be read, or a key column is missing).
@@ -312,7 +315,8 @@ pub fn detect_all(
         .with_hint("raise --memory-limit"));
     }
     let mut counters = Counters::per_thread(nkeys, limit);
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(rows);
+    let mut keys = hashed::KeyIndex::new((limit / 8) as usize);
+    keys.reserve(rows);
     let mut first_null_pk: Option<usize> = None;
     let mut tracker = KindTracker::default();
     let mut long = vec![false; nkeys];
@@ -341,7 +345,9 @@ pub fn detect_all(
                 first_null_pk = p.first_null_pk;
             }
             let at = keys.len() as u32;
-            keys.extend(p.key.iter().enumerate().map(|(i, &h)| (h, at + i as u32)));
+            for (i, &h) in p.key.iter().enumerate() {
+                keys.push(h, at + i as u32)?;
+            }
         }
         progress.advance(len as u64);
         Ok(())
@@ -353,11 +359,11 @@ pub fn detect_all(
 
     // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
     let mut cand = vec![false; rows];
-    hashed::repeated(&mut keys, |_, r| cand[r as usize] = true);
-    drop(keys);
+    keys.repeated(|_, r| cand[r as usize] = true)?;
     if npk > 0 && pk_distinct.first().copied().unwrap_or(0) < rows as u64 {
         let pk_cols: Vec<usize> = job.pk.iter().filter_map(pos).collect();
-        let mut pks = Vec::with_capacity(rows);
+        let mut pks = hashed::KeyIndex::new((limit / 8) as usize);
+        pks.reserve(rows);
         let mut h: Vec<Vec<u64>> = vec![Vec::new(); npk];
         let mut row = vec![0u64; npk];
         for &(offset, len) in &slices {
@@ -367,10 +373,10 @@ pub fn detect_all(
             }
             for i in 0..len {
                 h.iter().enumerate().for_each(|(k, h)| row[k] = h[i]);
-                pks.push((hashed::combine(&row), (offset + i) as u32));
+                pks.push(hashed::combine(&row), (offset + i) as u32)?;
             }
         }
-        hashed::repeated(&mut pks, |_, r| cand[r as usize] = true);
+        pks.repeated(|_, r| cand[r as usize] = true)?;
     }
     if let Some(r) = first_null_pk {
         cand[r] = true;

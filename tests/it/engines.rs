@@ -238,16 +238,16 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
             limit,
         ])
     };
-    let run = clean(&w, "90K");
+    let run = clean(&w, "36K");
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert_eq!(
         run.stderr(),
-        "error: t.csv:4610 (record 4609): more records than the streaming engine can index within --memory-limit 90 KiB (20 bytes per record)\nhint: raise --memory-limit\n"
+        "error: t.csv:4610 (record 4609): more records than the streaming engine can index within --memory-limit 36 KiB (8 bytes per record)\nhint: raise --memory-limit\n"
     );
     assert!(!w.path("out").exists());
-    // every record is in a group: the index (100 kB) and the values held (about 3 × 34 kB)
-    // over 150 kB, and so are the spilled records' offsets and groups (about 800 kB)
-    let run = clean(&w, "150K");
+    // every record is in a group: the index (40 kB) and the values held (about 3 × 34 kB)
+    // over 120 kB, and so are the spilled records' offsets and groups (about 850 kB)
+    let run = clean(&w, "120K");
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(
         run.stderr()
@@ -512,7 +512,7 @@ fn a_parquet_dump_over_the_memory_limit_stops_before_holding_more() {
             limit,
         ])
     };
-    let run = clean("300K");
+    let run = clean("70K");
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(
         run.stderr().starts_with(
@@ -521,8 +521,8 @@ fn a_parquet_dump_over_the_memory_limit_stops_before_holding_more() {
         "{}",
         run.stderr()
     );
-    // every record is grouped: their frame (about 290 kB) and the index (320 kB) over 700 kB
-    let run = clean("700K");
+    // every record is grouped: twice their frame (about 300 kB) and the index (80 kB) over 500 kB
+    let run = clean("500K");
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(
         run.stderr()
@@ -531,10 +531,14 @@ fn a_parquet_dump_over_the_memory_limit_stops_before_holding_more() {
         run.stderr()
     );
     assert!(!w.path("out").exists());
-    // under 1 MiB the frame fits but not the scripts' copy of it beside it: that copy goes to
+    // under 700 kB the frame fits but not the scripts' copy of it beside it: that copy goes to
     // a temporary file, and the outputs are the in-memory engine's
     let data = std::fs::read(w.path("t.parquet")).unwrap();
-    let out = same_outputs("t.parquet", &data, &["--pk", "id", "--memory-limit", "1M"]);
+    let out = same_outputs(
+        "t.parquet",
+        &data,
+        &["--pk", "id", "--memory-limit", "700K"],
+    );
     let report: serde_json::Value =
         serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap();
     assert_eq!(report["rows_removed"], 19_990);
