@@ -157,13 +157,14 @@ impl KeyIndex {
     pub fn repeated(mut self, mut each: impl FnMut(u64, u32)) -> Result<()> {
         use rayon::prelude::*;
         let spill = self.spill.take();
-        let held = std::mem::take(&mut self.held);
+        let mut held = std::mem::take(&mut self.held);
         let blocks = &self.blocks;
         // the partitions on both cores, a few at a time (their repeats are kept, in order)
-        let parts: Vec<(usize, Vec<(u64, u32)>)> = held.into_iter().enumerate().collect();
-        for chunk in parts.chunks(8) {
+        for start in (0..PARTS).step_by(8) {
+            let chunk: Vec<(usize, Vec<(u64, u32)>)> = (start..(start + 8).min(PARTS))
+                .map(|i| (i, std::mem::take(&mut held[i])))
+                .collect();
             let found = chunk
-                .to_vec()
                 .into_par_iter()
                 .map(|(i, mut pairs)| -> Result<Vec<(u64, u32)>> {
                     if let Some(file) = &spill {

@@ -471,7 +471,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
             &d.key,
             &d.resolution,
             &d.matches,
-        );
+        )?;
         if let Some(after) = &afters[i] {
             plan = plan.with_updates(after, &d.changes, &d.resolution.kept, &tj.job, &d.key);
         }

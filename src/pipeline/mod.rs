@@ -222,7 +222,7 @@ fn finish(
         Some((t, m, r)) => (t, m, r),
         None => (table, matches, resolution),
     };
-    let plan = sql::plan(sql_table, &values, job, key, sql_resolution, sql_matches);
+    let plan = sql::plan(sql_table, &values, job, key, sql_resolution, sql_matches)?;
     // The scripts (change, undo, prevention, per dialect) are rendered on the other core while
     // the table files are written; a failure in either leaves nothing (the outputs are only
     // renamed into place once everything succeeded).

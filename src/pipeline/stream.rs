@@ -520,7 +520,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let spill = held > limit;
     if spill {
         let framed = in_frame.iter().filter(|f| **f).count();
-        let need = spilled_need(rows, n, columns.len(), framed, wanted);
+        let need = spilled_need(rows, n, columns.len(), framed, wanted, job.pk.is_empty());
         if need > limit {
             return Err(Error::usage(format!(
                 "{n} of the {rows} records are in duplicate groups ({} of the file): holding them needs about {} even with their values in a temporary file, over --memory-limit {}",
@@ -668,11 +668,20 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
 /// file: per record of the dump (`rows`), its span's length, whether it is grouped and, while
 /// the groups are verified, its place among the grouped; per grouped record (`grouped`), its
 /// values' offsets (`ncols` columns), its `framed` values in Polars, its number and line, its
-/// share of a group, of the removals and of the scripts' plan; and the values read back into
-/// memory at once (a sixteenth of them on each core while the groups are verified, and a
-/// batch per script while the scripts are written).
-fn spilled_need(rows: usize, grouped: usize, ncols: usize, framed: usize, wanted: u64) -> u64 {
-    let per_grouped = (ncols as u64 + 2) * 4 + 128 + 16 * framed as u64;
+/// share of a group, of the removals and of the scripts' plan (more without a primary key,
+/// `keyless`: each group's copies); and the values read back into memory at once (a sixteenth
+/// of them on each core while the groups are verified, and a batch per script while the
+/// scripts are written).
+fn spilled_need(
+    rows: usize,
+    grouped: usize,
+    ncols: usize,
+    framed: usize,
+    wanted: u64,
+    keyless: bool,
+) -> u64 {
+    let per_grouped =
+        (ncols as u64 + 2) * 4 + 128 + 16 * framed as u64 + if keyless { 64 } else { 0 };
     rows as u64 * 10 + grouped as u64 * per_grouped + wanted / 8
 }
 

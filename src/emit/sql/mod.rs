@@ -488,10 +488,11 @@ pub struct Copies {
 #[derive(Debug, Clone)]
 pub struct KeylessGroup {
     pub id: RowId,
-    /// The rows of the group share these columns' values (those of `id`).
-    pub key: Vec<usize>,
-    /// The columns that tell copies apart.
-    pub guard: Vec<usize>,
+    /// The rows of the group share these columns' values (those of `id`). Shared by the
+    /// groups that share all the key columns (a million groups hold one list).
+    pub key: std::sync::Arc<[usize]>,
+    /// The columns that tell copies apart; shared by every group.
+    pub guard: std::sync::Arc<[usize]>,
     pub copies: Vec<Copies>,
 }
 
@@ -573,7 +574,7 @@ pub fn plan<'a>(
     key: &[String],
     resolution: &Resolution,
     matches: &crate::model::Matches,
-) -> Plan<'a> {
+) -> Result<Plan<'a>> {
     let idx = |names: &[String]| -> Vec<usize> {
         names.iter().filter_map(|n| table.column_index(n)).collect()
     };
@@ -626,15 +627,27 @@ pub fn plan<'a>(
     } else {
         let mut cur: Vec<KeylessGroup> = Vec::new();
         let (mut rows, mut bytes) = (0usize, 0usize);
-        for (g, &s) in matches.groups.iter().zip(&resolution.survivors) {
+        let all_key: std::sync::Arc<[usize]> = key_idx.clone().into();
+        // spilled values: a few thousand groups' records read into memory at a time
+        const GROUPS: usize = 4096;
+        let mut loaded = None;
+        for (gi, (g, &s)) in matches.groups.iter().zip(&resolution.survivors).enumerate() {
+            if gi % GROUPS == 0 && values.is_spilled() {
+                let next = &matches.groups[gi..(gi + GROUPS).min(matches.groups.len())];
+                loaded = values.load(
+                    next.iter()
+                        .flat_map(|g| g.members.iter().map(|m| m.0))
+                        .collect(),
+                )?;
+            }
+            let get = |c: usize, r: RowId| match loaded.as_ref().and_then(|l| l.get(c, r)) {
+                Some(v) => v,
+                None => values.get(c, r),
+            };
             // distinct value sets among the group's rows, on the guard columns
             let mut copies: Vec<Copies> = Vec::new();
             for &m in &g.members {
-                let same = |c: &Copies| {
-                    guard
-                        .iter()
-                        .all(|&col| values.get(col, c.row) == values.get(col, m))
-                };
+                let same = |c: &Copies| guard.iter().all(|&col| get(col, c.row) == get(col, m));
                 let pos = copies.iter().position(same);
                 let i = match pos {
                     Some(i) => i,
@@ -668,16 +681,16 @@ pub fn plan<'a>(
             let shared: Vec<usize> = key_idx
                 .iter()
                 .copied()
-                .filter(|&c| {
-                    g.members
-                        .iter()
-                        .all(|&m| values.get(c, m) == values.get(c, g.id()))
-                })
+                .filter(|&c| g.members.iter().all(|&m| get(c, m) == get(c, g.id())))
                 .collect();
             cur.push(KeylessGroup {
                 id: g.id(),
-                key: shared,
-                guard: guard.clone(),
+                key: if shared == key_idx {
+                    all_key.clone()
+                } else {
+                    shared.into()
+                },
+                guard: guard_list.clone(),
                 copies,
             });
         }
@@ -685,7 +698,7 @@ pub fn plan<'a>(
             batches.push(Batch::Keyless(cur));
         }
     }
-    Plan {
+    Ok(Plan {
         table,
         values,
         after: None,
@@ -697,7 +710,7 @@ pub fn plan<'a>(
         rows_to_delete: resolution.removed.len(),
         groups: matches.groups.len(),
         options: job.describe(),
-    }
+    })
 }
 
 fn guard_columns(table: &Table, job: &Job, key: &[String]) -> Vec<usize> {
@@ -1017,7 +1030,7 @@ impl<'p, 'a> Render<'p, 'a> {
             .iter()
             .map(|c| RowMatch {
                 row: c.row,
-                columns: g.guard.clone().into(),
+                columns: g.guard.clone(),
             })
             .collect();
         Ok(format!("({})", self.any_match(&rows)?))
