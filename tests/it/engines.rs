@@ -305,6 +305,39 @@ fn grouped_records_over_the_memory_limit_spill_to_a_temporary_file() {
 }
 
 #[test]
+fn a_temporary_file_that_cannot_be_written_stops_the_run_and_writes_nothing() {
+    let mut data = b"id,name,bio\n".to_vec();
+    for i in 0..20_000 {
+        let k = i % 10_000;
+        data.extend_from_slice(format!("{i},name {k},\"{k:05}{}\"\n", "x".repeat(300)).as_bytes());
+    }
+    let w = Workdir::new();
+    w.write("t.csv", &data);
+    let missing = w.path("no-such-dir");
+    let run = w.run_env(
+        &[
+            "clean",
+            "t.csv",
+            "--pk",
+            "id",
+            "--out",
+            "out",
+            "--memory-limit",
+            "12M",
+        ],
+        &[("TMPDIR", missing.to_str().unwrap())],
+    );
+    assert_ne!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("cannot write a temporary file"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("no-such-dir"), "{}", run.stderr());
+    assert!(!w.path("out").exists());
+}
+
+#[test]
 fn spilled_grouped_records_serve_every_keep_rule_and_tables_without_primary_key() {
     // the same pairs as above, with a note that only one of a pair has: most-complete keeps it;
     // without a primary key the scripts compare a group's copies, read back from the file
