@@ -1,6 +1,8 @@
 //! Bytes that do not fit in `--memory-limit`: appended to a temporary file (in `TMPDIR`), then
-//! read back through a memory map. The pages read are the kernel's page cache, which it takes
-//! back under memory pressure (they count in the process's RSS while mapped).
+//! read back in pieces into the caller's memory ([`Mapped::read_at`]), or, as a fallback,
+//! through a memory map. Mapped pages count in the process's RSS while mapped, and a kernel may
+//! map a large piece of the file at each touch (6.18 on ext4 does): the pieces are what keeps
+//! the memory bounded.
 
 use std::fs::File;
 use std::io::Write;

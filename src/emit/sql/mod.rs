@@ -88,8 +88,9 @@ impl Rows {
         }
     }
 
-    /// Rows whose text goes to a temporary file as it is pushed, read back through a memory
-    /// map once [`Rows::finish`]ed: only the offsets stay in memory.
+    /// Rows whose text goes to a temporary file as it is pushed, read back once
+    /// [`Rows::finish`]ed a piece at a time ([`Values::load`]; [`Values::get`] reads it through
+    /// a memory map): only the offsets stay in memory.
     pub fn spilled(ncols: usize, rows: usize) -> Result<Rows> {
         Ok(Rows {
             ncols,
