@@ -197,6 +197,8 @@ impl KeyIndex {
 
 /// Partitions of one column's hashes (by their top bits), so that each can be counted alone.
 const PARTS: usize = 64;
+/// Hashes a column's small set remembers as lately inserted.
+const RECENT: usize = 256;
 /// A column with up to this many distinct values is counted in a hash set; past it, its hashes
 /// are kept (and spilled) to be counted at the end.
 const SMALL: usize = 1 << 16;
@@ -228,6 +230,9 @@ type HashSet64 = std::collections::HashSet<u64, std::hash::BuildHasherDefault<Id
 pub struct DistinctCounter {
     /// Per column: the set, while the column has few distinct values.
     sets: Vec<Option<HashSet64>>,
+    /// Per column, `RECENT` hashes lately inserted in its set, by their low bits (a hash is
+    /// never 0 there: see [`DistinctCounter::new`]).
+    recent: Vec<u64>,
     /// Per column and partition: the hashes held.
     held: Vec<Vec<u64>>,
     held_len: usize,
@@ -242,6 +247,11 @@ impl DistinctCounter {
     pub fn new(columns: usize, budget: usize) -> Self {
         DistinctCounter {
             sets: vec![Some(HashSet64::default()); columns],
+            // slot i holds a hash whose low bits are i: slot 0 starts at 1 (not such a hash),
+            // the others at 0
+            recent: (0..columns * RECENT)
+                .map(|i| u64::from(i % RECENT == 0))
+                .collect(),
             held: vec![Vec::new(); columns * PARTS],
             held_len: 0,
             budget: budget.max(1 << 16),
@@ -255,6 +265,12 @@ impl DistinctCounter {
     #[inline]
     pub fn add(&mut self, col: usize, h: u64) -> Result<()> {
         if let Some(set) = &mut self.sets[col] {
+            // a hash met lately is in the set already (most values of a column with few)
+            let slot = &mut self.recent[col * RECENT + (h as usize & (RECENT - 1))];
+            if *slot == h {
+                return Ok(());
+            }
+            *slot = h;
             set.insert(h);
             if set.len() <= SMALL {
                 return Ok(());

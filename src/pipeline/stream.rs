@@ -716,9 +716,20 @@ fn verified_groups(
 ) -> Result<Vec<crate::model::Group>> {
     use crate::model::{Group, RowId};
     let numbers = table.subset.as_ref().map_or(&[][..], |s| &s.numbers[..]);
-    // each record's row in the candidates' table (`numbers` ascends: a search, instead of a
-    // table of 4 bytes per record of the dump)
-    let slot = |n: u32| numbers.binary_search(&n).map_or(u32::MAX, |i| i as u32);
+    // each record's row in the candidates' table: from a table of 4 bytes per record of the
+    // dump, or, when the values are spilled (memory is short), by a search (`numbers` ascends)
+    let table_of: Option<Vec<u32>> = (!values.is_spilled()).then(|| {
+        let rows = table.subset.as_ref().map_or(0, |s| s.rows);
+        let mut t = vec![u32::MAX; rows];
+        for (i, &n) in numbers.iter().enumerate() {
+            t[n as usize] = i as u32;
+        }
+        t
+    });
+    let slot = |n: u32| match &table_of {
+        Some(t) => t[n as usize],
+        None => numbers.binary_search(&n).map_or(u32::MAX, |i| i as u32),
+    };
     // the runs of one hash, cut into pieces at run boundaries, verified on both cores
     let mut cuts = vec![0];
     let piece = same_hash.len() / 16 + 1;
