@@ -516,7 +516,9 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     // the candidates' values are held twice (Polars, and the SQL being written) with their
     // per-value overhead; the per-record index stays. Over the limit, their values go to a
     // temporary file instead, and only their offsets and frame columns stay.
-    let held = wanted * 3 + rows as u64 * BYTES_PER_RECORD;
+    // (per record of the dump: its length, whether it is grouped, and its row among the
+    // grouped while the groups are verified; per grouped record, its hash and number)
+    let held = wanted * 3 + rows as u64 * 9 + n as u64 * 16;
     let spill = held > limit;
     if spill {
         let framed = in_frame.iter().filter(|f| **f).count();
