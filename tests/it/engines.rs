@@ -280,6 +280,19 @@ fn grouped_records_over_the_memory_limit_spill_to_a_temporary_file() {
     let report: serde_json::Value =
         serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap();
     assert_eq!(report["rows_removed"], 10_000);
+    // the same from a gzip file (its second pass reads it again, decompressed, forward)
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&data).unwrap();
+    let from_gz = same_outputs(
+        "t.csv.gz",
+        &gz.finish().unwrap(),
+        &["--pk", "id", "--table", "t", "--memory-limit", "12M"],
+    );
+    // (the scripts name their input, so only the table files are the plain file's)
+    for name in ["t.cleaned.csv", "t.removed.csv"] {
+        let get = |o: &Vec<(String, Vec<u8>)>| o.iter().find(|f| f.0 == name).unwrap().1.clone();
+        assert_eq!(get(&from_gz), get(&out), "{name}");
+    }
     // below what even the spilled records need: an error, and nothing written
     let w = Workdir::new();
     w.write("t.csv", &data);
