@@ -1,18 +1,30 @@
 # Helpers of the end-to-end benchmarks, sourced from the repository's root with VENV, OUT and
-# ROOT set (scripts/bench.sh, bench_memory.sh, compare_splink.sh). bench_setup installs GNU
+# ROOT set (scripts/bench.sh, bench_memory.sh, compare_splink.sh, profile.sh). bench_setup installs GNU
 # time, creates the venv with DuckDB and Python Polars, builds dupsweep in release mode, and
 # sets PY and DUPSWEEP.
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
-# GNU time, for wall time and peak memory: ensure_gnu_time NAME (NAME prefixes the messages)
-ensure_gnu_time() {
-    if [ ! -x /usr/bin/time ]; then
-        echo "$1: installing GNU time (Debian package 'time')" >&2
-        as_root apt-get install -y -q time >/dev/null 2>&1 ||
-            { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q time >/dev/null; } ||
-            { echo "$1: could not install /usr/bin/time" >&2; exit 1; }
+# a Debian package's program, installed when missing: ensure_tool NAME PROGRAM PACKAGE (NAME
+# prefixes the messages; PROGRAM a path or a command name)
+ensure_tool() {
+    if ! command -v "$2" >/dev/null 2>&1; then
+        echo "$1: installing $2 (Debian package '$3')" >&2
+        as_root apt-get install -y -q "$3" >/dev/null 2>&1 ||
+            { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q "$3" >/dev/null; } ||
+            { echo "$1: could not install $2" >&2; exit 1; }
     fi
+}
+
+# GNU time, for wall time and peak memory: ensure_gnu_time NAME
+ensure_gnu_time() { ensure_tool "$1" /usr/bin/time time; }
+
+# dupsweep in release mode, as DUPSWEEP: build_release NAME (the log in $OUT/cargo-build.log)
+build_release() {
+    echo "$1: cargo build --release --locked" >&2
+    cargo build --release --locked >"$OUT/cargo-build.log" 2>&1 ||
+        { echo "$1: cargo build failed (see $OUT/cargo-build.log)" >&2; exit 1; }
+    DUPSWEEP="$ROOT/target/release/dupsweep"
 }
 
 # the throwaway venv $VENV with packages: ensure_venv NAME PYTHON_CHECK PACKAGE... (installed
@@ -35,10 +47,7 @@ bench_setup() {
     ensure_gnu_time bench
     ensure_venv bench 'import duckdb, polars' duckdb polars
     PY="$VENV/bin/python"
-    echo "bench: cargo build --release --locked" >&2
-    cargo build --release --locked >"$OUT/cargo-build.log" 2>&1 ||
-        { echo "bench: cargo build failed (see $OUT/cargo-build.log)" >&2; exit 1; }
-    DUPSWEEP="$ROOT/target/release/dupsweep"
+    build_release bench
 }
 
 # removed ids of a dupsweep run, sorted numerically, one per line

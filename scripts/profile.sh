@@ -22,16 +22,8 @@ VENV="${DUPSWEEP_BENCH_VENV:-target/bench-venv}"
 mkdir -p "$DATA" "$OUT"
 . scripts/bench_lib.sh
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    echo "profile: installing valgrind (Debian package valgrind)" >&2
-    as_root apt-get install -y -q valgrind >/dev/null 2>&1 ||
-        { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q valgrind >/dev/null; } ||
-        { echo "profile: could not install valgrind" >&2; exit 1; }
-fi
-echo "profile: cargo build --release --locked" >&2
-cargo build --release --locked >"$OUT/cargo-build.log" 2>&1 ||
-    { echo "profile: cargo build failed (see $OUT/cargo-build.log)" >&2; exit 1; }
-DUPSWEEP="$ROOT/target/release/dupsweep"
+ensure_tool profile valgrind valgrind
+build_release profile
 
 csv="$DATA/students_$ROWS.csv"
 if [ ! -s "$csv" ]; then

@@ -58,34 +58,130 @@ pub fn repeated(pairs: &mut [(u64, u32)], mut each: impl FnMut(u64, u32)) {
     }
 }
 
+/// Fixed-size items a [`Parts`] spills, little-endian.
+trait Item: Copy + Send + Sync {
+    const BYTES: usize;
+    fn put(&self, out: &mut Vec<u8>);
+    fn get(b: &[u8]) -> Self;
+}
+
+impl Item for u64 {
+    const BYTES: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Self {
+        u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))
+    }
+}
+
+/// A hash, then a record.
+impl Item for (u64, u32) {
+    const BYTES: usize = 12;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes());
+        out.extend_from_slice(&self.1.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Self {
+        let (h, r) = b.split_at(8);
+        (
+            u64::get(h),
+            u32::from_le_bytes(r.try_into().unwrap_or([0; 4])),
+        )
+    }
+}
+
+/// Items by partition: held in memory, and at each [`Parts::flush`] appended to one temporary
+/// file, a block per partition, to be read back a partition at a time.
+struct Parts<T> {
+    /// Per partition: the items held.
+    held: Vec<Vec<T>>,
+    /// Items held in all.
+    held_len: usize,
+    file: Option<File>,
+    written: u64,
+    /// Per partition: where its spilled blocks are (offset, count).
+    blocks: Vec<Vec<(u64, usize)>>,
+}
+
+impl<T: Item> Parts<T> {
+    fn new(parts: usize) -> Self {
+        Parts {
+            held: vec![Vec::new(); parts],
+            held_len: 0,
+            file: None,
+            written: 0,
+            blocks: vec![Vec::new(); parts],
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, part: usize, v: T) {
+        self.held[part].push(v);
+        self.held_len += 1;
+    }
+
+    fn is_spilled(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Writes every item held to the file.
+    fn flush(&mut self) -> Result<()> {
+        let io = |e| Error::io(&std::env::temp_dir(), "cannot write a temporary file", e);
+        if self.file.is_none() {
+            self.file = Some(tempfile::tempfile().map_err(io)?);
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut bytes = Vec::new();
+        for (i, part) in self.held.iter_mut().enumerate() {
+            if part.is_empty() {
+                continue;
+            }
+            bytes.clear();
+            part.iter().for_each(|v| v.put(&mut bytes));
+            w.write_all(&bytes).map_err(io)?;
+            self.blocks[i].push((self.written, part.len()));
+            self.written += bytes.len() as u64;
+            part.clear();
+        }
+        w.flush().map_err(io)?;
+        self.held_len = 0;
+        Ok(())
+    }
+
+    /// Appends partition `part`'s spilled items to `out` (not those held).
+    fn read_spilled(&self, part: usize, out: &mut Vec<T>) -> Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        for &(offset, n) in &self.blocks[part] {
+            let mut bytes = vec![0u8; n * T::BYTES];
+            read_at(file, &mut bytes, offset)
+                .map_err(|e| Error::io(&std::env::temp_dir(), "cannot read a temporary file", e))?;
+            out.extend(bytes.chunks_exact(T::BYTES).map(T::get));
+        }
+        Ok(())
+    }
+}
+
 /// The (key hash, record) pairs of a pass: held in memory up to a budget, past it spilled to a
 /// temporary file by partition (the hash's top bits), so that [`KeyIndex::repeated`] sorts a
 /// partition at a time.
 pub struct KeyIndex {
-    /// Per partition: the pairs held.
-    held: Vec<Vec<(u64, u32)>>,
-    held_len: usize,
+    parts: Parts<(u64, u32)>,
     budget: usize,
-    spill: Option<File>,
-    spilled: u64,
-    /// Per partition: where its spilled blocks are (offset, count).
-    blocks: Vec<Vec<(u64, usize)>>,
     len: usize,
 }
-
-/// A spilled pair: the hash, then the record, little-endian.
-const PAIR_BYTES: usize = 12;
 
 impl KeyIndex {
     /// An index that holds at most `budget` bytes of pairs before it spills.
     pub fn new(budget: usize) -> Self {
         KeyIndex {
-            held: vec![Vec::new(); PARTS],
-            held_len: 0,
+            parts: Parts::new(PARTS),
             budget: budget.max(1 << 16),
-            spill: None,
-            spilled: 0,
-            blocks: vec![Vec::new(); PARTS],
             len: 0,
         }
     }
@@ -103,7 +199,7 @@ impl KeyIndex {
     pub fn reserve(&mut self, total: usize) {
         let each = total / PARTS + total / PARTS / 16 + 1024;
         if each * PARTS * 16 <= self.budget {
-            for part in &mut self.held {
+            for part in &mut self.parts.held {
                 part.reserve_exact(each.saturating_sub(part.len()));
             }
         }
@@ -111,44 +207,17 @@ impl KeyIndex {
 
     /// True once pairs went to the temporary file.
     pub fn is_spilled(&self) -> bool {
-        self.spill.is_some()
+        self.parts.is_spilled()
     }
 
     #[inline]
     pub fn push(&mut self, hash: u64, row: u32) -> Result<()> {
-        self.held[(hash >> 58) as usize].push((hash, row));
-        self.held_len += 1;
+        self.parts.push((hash >> 58) as usize, (hash, row));
         self.len += 1;
         // the vectors' spare room can double what they hold
-        if self.held_len * 32 >= self.budget {
-            self.flush()?;
+        if self.parts.held_len * 32 >= self.budget {
+            self.parts.flush()?;
         }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        let io = |e| Error::io(&std::env::temp_dir(), "cannot write a temporary file", e);
-        if self.spill.is_none() {
-            self.spill = Some(tempfile::tempfile().map_err(io)?);
-        }
-        let Some(file) = self.spill.as_mut() else {
-            return Ok(());
-        };
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-        for (i, part) in self.held.iter_mut().enumerate() {
-            if part.is_empty() {
-                continue;
-            }
-            for &(h, r) in part.iter() {
-                w.write_all(&h.to_le_bytes()).map_err(io)?;
-                w.write_all(&r.to_le_bytes()).map_err(io)?;
-            }
-            self.blocks[i].push((self.spilled, part.len()));
-            self.spilled += (part.len() * PAIR_BYTES) as u64;
-            part.clear();
-        }
-        w.flush().map_err(io)?;
-        self.held_len = 0;
         Ok(())
     }
 
@@ -156,9 +225,8 @@ impl KeyIndex {
     /// ascending, a hash's records one after another (as [`repeated`] does).
     pub fn repeated(mut self, mut each: impl FnMut(u64, u32)) -> Result<()> {
         use rayon::prelude::*;
-        let spill = self.spill.take();
-        let mut held = std::mem::take(&mut self.held);
-        let blocks = &self.blocks;
+        let mut held = std::mem::take(&mut self.parts.held);
+        let parts = &self.parts;
         // the partitions on both cores, a few at a time (their repeats are kept, in order)
         for start in (0..PARTS).step_by(8) {
             let chunk: Vec<(usize, Vec<(u64, u32)>)> = (start..(start + 8).min(PARTS))
@@ -167,21 +235,7 @@ impl KeyIndex {
             let found = chunk
                 .into_par_iter()
                 .map(|(i, mut pairs)| -> Result<Vec<(u64, u32)>> {
-                    if let Some(file) = &spill {
-                        for &(offset, n) in &blocks[i] {
-                            let mut bytes = vec![0u8; n * PAIR_BYTES];
-                            read_at(file, &mut bytes, offset).map_err(|e| {
-                                Error::io(&std::env::temp_dir(), "cannot read a temporary file", e)
-                            })?;
-                            pairs.extend(bytes.chunks_exact(PAIR_BYTES).map(|c| {
-                                let (h, r) = c.split_at(8);
-                                (
-                                    u64::from_le_bytes(h.try_into().unwrap_or([0; 8])),
-                                    u32::from_le_bytes(r.try_into().unwrap_or([0; 4])),
-                                )
-                            }));
-                        }
-                    }
+                    parts.read_spilled(i, &mut pairs)?;
                     let mut out = Vec::new();
                     repeated(&mut pairs, |h, r| out.push((h, r)));
                     Ok(out)
@@ -233,14 +287,9 @@ pub struct DistinctCounter {
     /// Per column, `RECENT` hashes lately inserted in its set, by their low bits (a hash is
     /// never 0 there: see [`DistinctCounter::new`]).
     recent: Vec<u64>,
-    /// Per column and partition: the hashes held.
-    held: Vec<Vec<u64>>,
-    held_len: usize,
+    /// Per column and partition: the hashes kept.
+    parts: Parts<u64>,
     budget: usize,
-    spill: Option<File>,
-    spilled: u64,
-    /// Per column and partition: where its spilled blocks are (offset, count).
-    blocks: Vec<Vec<(u64, usize)>>,
 }
 
 impl DistinctCounter {
@@ -252,12 +301,8 @@ impl DistinctCounter {
             recent: (0..columns * RECENT)
                 .map(|i| u64::from(i % RECENT == 0))
                 .collect(),
-            held: vec![Vec::new(); columns * PARTS],
-            held_len: 0,
+            parts: Parts::new(columns * PARTS),
             budget: budget.max(1 << 16),
-            spill: None,
-            spilled: 0,
-            blocks: vec![Vec::new(); columns * PARTS],
         }
     }
 
@@ -277,45 +322,18 @@ impl DistinctCounter {
             }
             // many distinct values: keep the hashes instead (a value seen again is kept again)
             let set = self.sets[col].take().unwrap_or_default();
-            let n = set.len();
             for h in set {
-                self.held[col * PARTS + (h >> 58) as usize].push(h);
+                self.parts.push(col * PARTS + (h >> 58) as usize, h);
             }
-            self.held_len += n;
         } else {
-            self.held[col * PARTS + (h >> 58) as usize].push(h);
-            self.held_len += 1;
+            self.parts.push(col * PARTS + (h >> 58) as usize, h);
         }
         // 8 bytes a hash, and the vectors' spare room can double it
-        if self.held_len * 16 >= self.budget {
-            self.flush()?;
+        if self.parts.held_len * 16 >= self.budget {
+            self.parts.flush()?;
         }
         Ok(())
     }
-    fn flush(&mut self) -> Result<()> {
-        let io = |e| Error::io(&std::env::temp_dir(), "cannot write a temporary file", e);
-        if self.spill.is_none() {
-            self.spill = Some(tempfile::tempfile().map_err(io)?);
-        }
-        let Some(file) = self.spill.as_mut() else {
-            return Ok(());
-        };
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-        for (i, part) in self.held.iter_mut().enumerate() {
-            if part.is_empty() {
-                continue;
-            }
-            let bytes: Vec<u8> = part.iter().flat_map(|h| h.to_le_bytes()).collect();
-            w.write_all(&bytes).map_err(io)?;
-            self.blocks[i].push((self.spilled, part.len()));
-            self.spilled += bytes.len() as u64;
-            part.clear();
-        }
-        w.flush().map_err(io)?;
-        self.held_len = 0;
-        Ok(())
-    }
-
     /// The number of distinct values of each column.
     pub fn finish(self) -> Result<Vec<u64>> {
         DistinctCounter::finish_all(vec![self])
@@ -340,22 +358,8 @@ impl DistinctCounter {
                         Some(set) => hashes
                             .extend(set.iter().copied().filter(|h| (h >> 58) as usize == part)),
                         None => {
-                            hashes.extend_from_slice(&k.held[i]);
-                            if let Some(file) = &k.spill {
-                                for &(offset, n) in &k.blocks[i] {
-                                    let mut bytes = vec![0u8; n * 8];
-                                    read_at(file, &mut bytes, offset).map_err(|e| {
-                                        Error::io(
-                                            &std::env::temp_dir(),
-                                            "cannot read a temporary file",
-                                            e,
-                                        )
-                                    })?;
-                                    hashes.extend(bytes.chunks_exact(8).map(|c| {
-                                        u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))
-                                    }));
-                                }
-                            }
+                            hashes.extend_from_slice(&k.parts.held[i]);
+                            k.parts.read_spilled(i, &mut hashes)?;
                         }
                     }
                 }

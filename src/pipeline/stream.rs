@@ -752,7 +752,10 @@ fn verified_groups(
             let mut out = Vec::new();
             let run = &same_hash[w[0]..w[1]];
             // spilled values: the piece's records read into memory
-            let loaded = values.load(run.iter().map(|p| slot(p.1)).collect())?;
+            let loaded = match values.is_spilled() {
+                true => values.load(run.iter().map(|p| slot(p.1)).collect())?,
+                false => None,
+            };
             let get = |c: usize, r: RowId| match loaded.as_ref().and_then(|l| l.get(c, r)) {
                 Some(v) => v,
                 None => values.get(c, r),

@@ -63,6 +63,11 @@ fn same_outputs(name: &str, data: &[u8], args: &[&str]) -> Vec<(String, Vec<u8>)
     stream
 }
 
+/// The `report.json` among [`same_outputs`]' files (timings left out).
+fn report_of(out: &[(String, Vec<u8>)]) -> serde_json::Value {
+    serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap()
+}
+
 fn fixture(rel: &str) -> Vec<u8> {
     std::fs::read(testdata(rel)).unwrap()
 }
@@ -159,8 +164,7 @@ fn records_across_read_chunks_and_a_long_value() {
         data.extend_from_slice(format!("{i},{name},{bio}\n").as_bytes());
     }
     let out = same_outputs("big.csv", &data, &["--pk", "id"]);
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap();
+    let report = report_of(&out);
     // names 50000… repeat names 0…, with the same bio except the long one of record 8
     assert_eq!(report["rows_removed"], 9_999);
 }
@@ -277,8 +281,7 @@ fn grouped_records_over_the_memory_limit_spill_to_a_temporary_file() {
         data.extend_from_slice(format!("{i},name {k},\"{bio}\"\n").as_bytes());
     }
     let out = same_outputs("t.csv", &data, &["--pk", "id", "--memory-limit", "12M"]);
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap();
+    let report = report_of(&out);
     assert_eq!(report["rows_removed"], 10_000);
     // the same from a gzip file (its second pass reads it again, decompressed, forward)
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -373,8 +376,7 @@ fn spilled_grouped_records_serve_every_keep_rule_and_tables_without_primary_key(
         let mut a = args.to_vec();
         a.extend(["--memory-limit", "12M"]);
         let out = same_outputs("t.csv", &data, &a);
-        let report: serde_json::Value =
-            serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap();
+        let report = report_of(&out);
         assert_eq!(report["rows_removed"], 10_000, "{args:?}");
     }
 }
@@ -585,8 +587,7 @@ fn a_parquet_dump_over_the_memory_limit_stops_before_holding_more() {
         &data,
         &["--pk", "id", "--memory-limit", "700K"],
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.iter().find(|f| f.0 == "report.json").unwrap().1).unwrap();
+    let report = report_of(&out);
     assert_eq!(report["rows_removed"], 19_990);
     let run = clean("8M");
     assert_eq!(run.code(), 0, "{}", run.stderr());
@@ -606,8 +607,7 @@ fn an_empty_parquet_file_and_scan_give_the_same_results() {
     // no duplicates: nothing read again, the cleaned file is the input's rows
     let mut unique = df!("id" => [1i64, 2, 3], "a" => ["x", "y", "z"]).unwrap();
     let out = same_outputs("t.parquet", &parquet(&mut unique, 2), &["--pk", "id"]);
-    let report = &out.iter().find(|f| f.0 == "report.json").unwrap().1;
-    let report: serde_json::Value = serde_json::from_slice(report).unwrap();
+    let report = report_of(&out);
     assert_eq!(report["rows_removed"], 0);
     // scan: the same report from both engines
     let mut df = df!("id" => [1i64, 2, 3], "a" => ["x", "x", "y"]).unwrap();

@@ -923,7 +923,8 @@ pub fn declared(plan: &Plan<'_>) -> Vec<(String, String)> {
 pub struct Render<'p, 'a> {
     pub d: &'p dyn Dialect,
     pub plan: &'p Plan<'a>,
-    idents: Vec<String>,
+    /// The columns' quoted names (shared by the renderers of a script's batches).
+    idents: std::sync::Arc<[String]>,
     pub table: String,
     /// The current batch's rows, read from spilled values ([`Render::with_batch`]).
     local: Option<&'p Loaded>,
@@ -942,7 +943,8 @@ impl<'p, 'a> Render<'p, 'a> {
             .names
             .iter()
             .map(|n| d.ident(n).map_err(|e| bad_name(n, e)))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?
+            .into();
         let table = d
             .ident(&plan.table.name)
             .map_err(|e| bad_name(&plan.table.name, e))?;
