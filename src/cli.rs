@@ -203,7 +203,7 @@ pub struct Detection {
     /// How the dump is read: stream (exact duplicates in a CSV or Parquet file: passes over the file, only the grouped rows in memory), memory (the whole table in memory), auto (stream where it can) [default: auto]
     #[arg(long, value_name = "auto|stream|memory")]
     pub engine: Option<String>,
-    /// Memory the run may use, e.g. 2G or 512M [default: a quarter of the machine's memory]; the streaming engine's counters spill to a temporary file past it, and a per-record index or duplicate groups that would not fit stop the run with an error
+    /// Memory the run may use, e.g. 2G or 512M [default: a quarter of the machine's memory]; the streaming engine spills its key hashes, counters and grouped records to temporary files past it, and the run stops with an error, writing nothing, when what it must hold would not fit (a per-record index, or for the in-memory engine the whole table)
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
     #[command(flatten)]

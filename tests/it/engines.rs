@@ -29,7 +29,17 @@ fn same_outputs(name: &str, data: &[u8], args: &[&str]) -> Vec<(String, Vec<u8>)
             "sqlite",
             "--prevent",
         ];
-        a.extend_from_slice(args);
+        // the reference, the in-memory engine, holds the whole table: it runs without the
+        // tight --memory-limit the streaming engine is tested under (a limit changes no output)
+        let mut rest = args.iter();
+        while let Some(&arg) = rest.next() {
+            match (engine, arg) {
+                ("memory", "--memory-limit") => {
+                    rest.next();
+                }
+                _ => a.push(arg),
+            }
+        }
         let run = w.run(&a).ok();
         let mut out: Vec<(String, Vec<u8>)> = files(&w.path("out"))
             .into_iter()
@@ -318,6 +328,69 @@ fn grouped_records_over_the_memory_limit_spill_to_a_temporary_file() {
         run.stderr()
     );
     assert!(!w.path("out").exists());
+}
+
+#[test]
+fn the_in_memory_engine_stops_before_going_over_the_memory_limit() {
+    let mut data = b"id,first_name,last_name,email\n".to_vec();
+    for i in 0..3000 {
+        let k = i % 2900;
+        data.extend_from_slice(
+            format!("{i},Anna{k},Smith{k},anna.smith{k}@example.org\n").as_bytes(),
+        );
+    }
+    let w = Workdir::new();
+    w.write("t.csv", &data);
+    let run = |args: &[&str]| {
+        let mut a = vec!["clean", "t.csv", "--pk", "id", "--out", "out"];
+        a.extend_from_slice(args);
+        w.run(&a)
+    };
+    // before reading: the file (145 KiB) is read whole, its table built beside it
+    let r = run(&["--engine", "memory", "--memory-limit", "400K"]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    assert_eq!(
+        r.stderr(),
+        "error: t.csv: --engine memory reads the whole table: reading its 145 KiB file needs about 434 KiB, over --memory-limit 400 KiB\nhint: raise --memory-limit, or leave --engine out: exact duplicates in a CSV or Parquet file are streamed with far less\n"
+    );
+    assert!(!w.path("out").exists());
+    // the streaming engine does the same job within it
+    let r = run(&["--memory-limit", "400K"]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert!(r.stdout().contains("100 rows to remove"), "{}", r.stdout());
+    std::fs::remove_dir_all(w.path("out")).unwrap();
+    // once read: fuzzy matching needs many times its table
+    let r = run(&["--fuzzy", "--memory-limit", "500K"]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    let err = r.stderr();
+    assert!(
+        err.starts_with(
+            "error: t.csv: fuzzy matching reads the whole table in memory: its 3000 records ("
+        ) && err.contains(" as a table) and their fuzzy matching need about ")
+            && err.ends_with(", over --memory-limit 500 KiB\nhint: raise --memory-limit\n"),
+        "{err}"
+    );
+    assert!(!w.path("out").exists());
+    let r = w.run(&[
+        "eval",
+        "t.csv",
+        "--pk",
+        "id",
+        "--truth",
+        "first_name",
+        "--memory-limit",
+        "500K",
+    ]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    assert!(
+        r.stderr()
+            .starts_with("error: t.csv: eval reads the whole table in memory: its 3000 records ("),
+        "{}",
+        r.stderr()
+    );
+    // within the limit, it runs
+    let r = run(&["--fuzzy", "--memory-limit", "64M"]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
 }
 
 #[test]
