@@ -129,6 +129,9 @@ pub struct RunArgs {
     /// Also write dump.<dialect>.prevent.sql: unique indexes that keep the duplicates from coming back
     #[arg(long)]
     pub prevent: bool,
+    /// Memory the run may use, e.g. 2G or 512M [default: the file's memory-limit, else a quarter of the machine's memory]; every table is held in memory until the end, and the run stops with an error, writing nothing, when the next one would not fit
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 #[derive(Debug, Args)]

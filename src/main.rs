@@ -181,6 +181,7 @@ fn run(args: cli::Cli) -> ExitCode {
                 dialect: a.dialect,
                 out: a.out,
                 prevent: a.prevent.then_some(true),
+                memory_limit: a.memory_limit,
                 ..Layer::default()
             };
             return whole_dump(Command::Clean, &a.config, flags, a.json, &*progress);

@@ -149,6 +149,9 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
         if section.prevent.is_some() {
             return Err(here("prevent", name));
         }
+        if section.memory_limit.is_some() {
+            return Err(here("memory-limit", name));
+        }
         if section.table.is_some() {
             return Err(Error::usage(format!(
                 "{}: [tables.{name}] sets table: the section's name is the table's name",
@@ -175,12 +178,12 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
             ..flags.clone()
         }
         .over(layer);
-        if layer.engine.is_some() || layer.memory_limit.is_some() {
+        if layer.engine.is_some() {
             return Err(Error::usage(format!(
-                "{}: [tables.{name}]: engine and memory-limit apply to one table's clean and scan; a whole dump is read in memory",
+                "{}: [tables.{name}]: engine applies to one table's clean and scan; a whole dump is read in memory",
                 config.display()
             ))
-            .with_hint("leave them out of the dump's configuration"));
+            .with_hint("leave it out of the dump's configuration"));
         }
         let job = layer.resolve()?;
         let mut foreign_keys = Vec::new();
@@ -368,16 +371,25 @@ mod tests {
         );
         let e = parse("[tables.a]\nfile = \"a.csv\"\nout = \"o\"\n").unwrap_err();
         assert!(e.render().contains("sets out"), "{}", e.render());
-        // a whole dump is read in memory: the streaming engine's settings are refused
+        // a whole dump is read in memory: the engine is refused, and the memory limit is the
+        // whole run's
         let e =
             parse("[defaults]\nengine = \"stream\"\n[tables.a]\nfile = \"a.csv\"\n").unwrap_err();
         assert!(
-            e.render().contains(
-                "[tables.a]: engine and memory-limit apply to one table's clean and scan"
-            ),
+            e.render()
+                .contains("[tables.a]: engine applies to one table's clean and scan"),
             "{}",
             e.render()
         );
+        let e = parse("[tables.a]\nfile = \"a.csv\"\nmemory-limit = \"1G\"\n").unwrap_err();
+        assert!(
+            e.render()
+                .contains("[tables.a] sets memory-limit, which is one setting for the whole dump"),
+            "{}",
+            e.render()
+        );
+        let d = parse("[defaults]\nmemory-limit = \"1G\"\n[tables.a]\nfile = \"a.csv\"\n").unwrap();
+        assert_eq!(d.tables[0].job.memory_limit, 1 << 30);
         let e = parse("[tables.a]\nfile = \"a.csv\"\nkepp = \"first\"\n").unwrap_err();
         assert!(e.render().contains("x.toml:3:1"), "{}", e.render());
     }

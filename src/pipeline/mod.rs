@@ -59,10 +59,10 @@ pub struct Detected {
 /// Reads the input, finds the groups (exact, then fuzzy when asked) and picks the survivors.
 pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
     let start = Instant::now();
-    fits_in_memory(job, None)?;
+    fits_in_memory(job, None, None)?;
     let table = ingest::read(&job.input, job.table.as_deref(), &job.csv, progress)?;
     let key = job.key_columns(&job.input, &table.columns)?;
-    fits_in_memory(job, Some(&table))?;
+    fits_in_memory(job, Some(&table), None)?;
     detect::check_primary_key(&table, &job.pk)?;
     let read_ms = ms(start);
 
@@ -106,9 +106,10 @@ const FUZZY_PEAK_PER_TABLE_BYTE: u64 = 17;
 const READ_PER_FILE_BYTE: u64 = 3;
 
 /// Whether the in-memory engine stays within `--memory-limit`: before reading (`None`, from the
-/// file's size) and once the table is read (from its size). An error says how much it would
-/// need; nothing has been written then.
-fn fits_in_memory(job: &Job, table: Option<&Table>) -> Result<()> {
+/// file's size) and once the table is read (from its size); in a whole dump, beside what the
+/// tables read before it need (`dump`). Returns what this one needs; an error says how much it
+/// would, and nothing has been written then.
+pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<u64> {
     use crate::error::{Error, Location};
     use stream::size_text;
     let limit = job.memory_limit;
@@ -137,10 +138,20 @@ fn fits_in_memory(job: &Job, table: Option<&Table>) -> Result<()> {
             (size.saturating_mul(per), what)
         }
     };
-    if need <= limit {
-        return Ok(());
+    let held = dump.unwrap_or(0);
+    if held.saturating_add(need) <= limit {
+        return Ok(need);
     }
-    let why = if job.fuzzy.is_some() {
+    let before = match held {
+        0 => String::new(),
+        _ => format!(
+            " ({} with the tables read before it)",
+            size_text(held.saturating_add(need))
+        ),
+    };
+    let why = if dump.is_some() {
+        "a whole dump is read in memory"
+    } else if job.fuzzy.is_some() {
         "fuzzy matching reads the whole table in memory"
     } else if job.engine == crate::config::Engine::Memory {
         "--engine memory reads the whole table"
@@ -150,13 +161,13 @@ fn fits_in_memory(job: &Job, table: Option<&Table>) -> Result<()> {
         "this file is read in memory (the streaming engine cannot hash its key columns' types)"
     };
     let mut hint = "raise --memory-limit".to_string();
-    if job.fuzzy.is_none() && job.engine == crate::config::Engine::Memory {
+    if dump.is_none() && job.fuzzy.is_none() && job.engine == crate::config::Engine::Memory {
         hint.push_str(", or leave --engine out: exact duplicates in a CSV or Parquet file are streamed with far less");
     }
     Err(Error::data(
         Location::file(&job.input),
         format!(
-            "{why}: {what} about {}, over --memory-limit {}",
+            "{why}: {what} about {}{before}, over --memory-limit {}",
             size_text(need),
             size_text(limit)
         ),

@@ -328,6 +328,23 @@ fn the_school_dump_run_reports_every_table() {
     assert!(scan.stdout().contains("dump: 5 tables"));
 }
 
+#[test]
+fn a_dump_over_the_memory_limit_stops_before_reading_the_table_that_does_not_fit() {
+    let w = Workdir::new();
+    let config = testdata("school/dupsweep.toml");
+    // every table is held until the end: the third one read, beside the first two, is over
+    let run = w.run(&["run", &config, "--out", "out", "--memory-limit", "100K"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let err = run.stderr();
+    assert!(
+        err.contains("enrolments.csv: a whole dump is read in memory: reading its 8 KiB file needs about 22 KiB (103 KiB with the tables read before it), over --memory-limit 100 KiB\nhint: raise --memory-limit\n"),
+        "{err}"
+    );
+    assert!(!w.path("out").exists());
+    let run = w.run(&["run", &config, "--out", "out", "--memory-limit", "400K"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+}
+
 /// `dupsweep init` on a copy of the school dump's files: keys and foreign keys guessed, a
 /// config that runs.
 #[test]
