@@ -213,15 +213,22 @@ pub fn removed_frame(
 ) -> Result<DataFrame> {
     let removed: Vec<bool> = res.kept.iter().map(|k| !k).collect();
     let mask = BooleanChunked::from_slice("removed".into(), &removed);
-    let mut df = table.df.filter(&mask).map_err(polars)?;
-    let groups: Vec<u64> = res
-        .removed
-        .iter()
-        .map(|r| table.number_of(r.group))
-        .collect();
-    let surv: Vec<String> = res.removed.iter().map(|r| survivor(r.survivor)).collect();
-    let reasons: Vec<&str> = res.removed.iter().map(|r| &*r.reason).collect();
-    let scores: Vec<f64> = res.removed.iter().map(|r| r.score).collect();
+    let df = table.df.filter(&mask).map_err(polars)?;
+    with_removal_columns(table, df, &res.removed, survivor)
+}
+
+/// `df`, removed records of `table` in file order, with the removed file's columns from
+/// `removed`, their removals in the same order.
+pub fn with_removal_columns(
+    table: &Table,
+    mut df: DataFrame,
+    removed: &[crate::model::Removal],
+    survivor: &dyn Fn(crate::model::RowId) -> String,
+) -> Result<DataFrame> {
+    let groups: Vec<u64> = removed.iter().map(|r| table.number_of(r.group)).collect();
+    let surv: Vec<String> = removed.iter().map(|r| survivor(r.survivor)).collect();
+    let reasons: Vec<&str> = removed.iter().map(|r| &*r.reason).collect();
+    let scores: Vec<f64> = removed.iter().map(|r| r.score).collect();
     for (name, col) in [
         (GROUP, Column::new(GROUP.into(), groups)),
         (SURVIVOR, Column::new(SURVIVOR.into(), surv)),

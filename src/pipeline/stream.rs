@@ -674,7 +674,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
 /// `keyless`: each group's copies); and the values read back into memory at once (a sixteenth
 /// of them on each core while the groups are verified, and a batch per script while the
 /// scripts are written).
-fn spilled_need(
+pub(super) fn spilled_need(
     rows: usize,
     grouped: usize,
     ncols: usize,
@@ -706,11 +706,25 @@ pub(super) fn counted_matches(
     }
 }
 
+/// Two key values equal as Polars' group-by compares them: floats by value (`-0.0` equal to
+/// `0.0`, every NaN equal to every other), the rest (and NULL) by their text.
+fn same_value(a: Option<crate::emit::sql::Val<'_>>, b: Option<crate::emit::sql::Val<'_>>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) if x.kind == crate::emit::sql::Kind::Float && x.text != y.text => {
+            match (x.text.parse::<f64>(), y.text.parse::<f64>()) {
+                (Ok(x), Ok(y)) => x == y || (x.is_nan() && y.is_nan()),
+                _ => false,
+            }
+        }
+        (a, b) => a == b,
+    }
+}
+
 /// The groups: records whose key hashes are equal and whose key values are equal too (NULL
 /// equal to NULL), in rows of the candidates' table; members ascending, groups by their first
 /// member, as Polars' group-by gives them in memory. `same_hash`: (hash, record in the dump),
 /// a hash's records one after another.
-fn verified_groups(
+pub(super) fn verified_groups(
     same_hash: &[(u64, u32)],
     table: &Table,
     values: &crate::emit::sql::Values,
@@ -760,7 +774,7 @@ fn verified_groups(
                 Some(v) => v,
                 None => values.get(c, r),
             };
-            let same = |a: RowId, b: RowId| key.iter().all(|&c| get(c, a) == get(c, b));
+            let same = |a: RowId, b: RowId| key.iter().all(|&c| same_value(get(c, a), get(c, b)));
             let mut i = 0;
             while i < run.len() {
                 let mut j = i + 1;

@@ -227,6 +227,116 @@ fn compact(df: DataFrame) -> Result<DataFrame> {
     DataFrame::new(df.height(), cols).map_err(internal)
 }
 
+/// `parts` one under another (`empty()`'s columns when there are none), in one chunk.
+fn stacked(parts: Vec<DataFrame>, empty: impl FnOnce() -> Result<DataFrame>) -> Result<DataFrame> {
+    let mut it = parts.into_iter();
+    let mut df = match it.next() {
+        Some(df) => df,
+        None => return empty(),
+    };
+    for p in it {
+        df.vstack_mut_owned(p)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    df.rechunk_mut_par();
+    Ok(df)
+}
+
+/// The candidates when a table of them does not fit within the limit: their values as SQL
+/// text in a temporary file (the groups are verified and the scripts written from it, a piece
+/// at a time), and in memory only the columns Polars reads (the primary key and the keep
+/// rule's column) and their record numbers.
+struct Lean {
+    numbers: Vec<u32>,
+    frame: DataFrame,
+    values: crate::emit::sql::Values,
+    /// The candidates' key hashes that repeat (hash, record), a hash's records one after
+    /// another.
+    same_hash: Vec<(u64, u32)>,
+}
+
+/// Reads the candidates (`cand`, in slices `wanted`) into a [`Lean`] table, their key hashes
+/// computed again as the first pass did (on columns `key`), or stops with an error when even
+/// that would not fit.
+fn lean_candidates(
+    path: &Path,
+    file: &ParquetFile,
+    wanted: &[(usize, usize)],
+    cand: &[bool],
+    columns: &[String],
+    key: &[String],
+    job: &Job,
+) -> Result<Lean> {
+    use crate::emit::sql::{Rows, Values};
+    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let (rows, limit) = (cand.len(), job.memory_limit);
+    let n = cand.iter().filter(|c| **c).count();
+    let framed: Vec<&str> = columns
+        .iter()
+        .filter(|c| job.pk.contains(c) || job.keep.column() == Some(c.as_str()))
+        .map(String::as_str)
+        .collect();
+    let need = super::stream::spilled_need(0, n, columns.len(), framed.len(), 0, job.pk.is_empty())
+        + rows as u64 * BYTES_PER_RECORD
+        + n as u64 * 16;
+    if need > limit {
+        return Err(Error::usage(format!(
+            "{n} of the {rows} records are in duplicate groups: holding them needs about {} even with their values in a temporary file, over --memory-limit {}",
+            super::stream::size_text(need),
+            super::stream::size_text(limit)
+        ))
+        .with_hint("raise --memory-limit"));
+    }
+    let mut store = Rows::spilled(columns.len(), n)?;
+    let mut kinds = None;
+    let mut numbers = Vec::with_capacity(n);
+    let mut parts = Vec::new();
+    let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(n);
+    let mut key_h: Vec<Vec<u64>> = vec![Vec::new(); key.len()];
+    let mut row = vec![0u64; key.len()];
+    file.each_slice(wanted, None, |(offset, len), df| {
+        let idx: Vec<IdxSize> = (0..len)
+            .filter(|&i| cand[offset + i])
+            .map(|i| i as IdxSize)
+            .collect();
+        let first = numbers.len();
+        numbers.extend(idx.iter().map(|&i| (offset + i as usize) as u32));
+        let taken = df
+            .take(&IdxCa::from_vec("rows".into(), idx))
+            .map_err(internal)?;
+        drop(df);
+        for (k, name) in key.iter().enumerate() {
+            hash_values(taken.column(name).map_err(internal)?, &mut key_h[k])?;
+        }
+        for (i, &number) in numbers[first..].iter().enumerate() {
+            key_h.iter().zip(&mut row).for_each(|(h, r)| *r = h[i]);
+            pairs.push((hashed::combine(&row), number));
+        }
+        kinds = Some(Values::push_rows(&mut store, columns, path, &taken)?);
+        parts.push(compact(
+            taken.select(framed.iter().copied()).map_err(internal)?,
+        )?);
+        Ok(())
+    })?;
+    let kinds = match kinds {
+        Some(k) => k,
+        None => Values::push_rows(&mut store, columns, path, &file.read((0, 0), None)?)?,
+    };
+    let empty = || {
+        file.read((0, 0), None)?
+            .select(framed.iter().copied())
+            .map_err(internal)
+    };
+    let mut same_hash = Vec::new();
+    hashed::repeated(&mut pairs, |h, r| same_hash.push((h, r)));
+    Ok(Lean {
+        numbers,
+        frame: stacked(parts, empty)?,
+        values: Values::typed_rows(columns.to_vec(), kinds, store)?,
+        same_hash,
+    })
+}
+
 /// What the writing needs again.
 pub struct Streamed {
     file: ParquetFile,
@@ -389,12 +499,14 @@ pub fn detect_all(
     let mut held = 0u64;
     let mut spill = false;
     let index = rows as u64 * BYTES_PER_RECORD;
+    // past the limit, the held table is dropped and the candidates read again ([`lean`])
+    let mut over = false;
     let wanted: Vec<(usize, usize)> = slices
         .iter()
         .copied()
         .filter(|&(offset, len)| cand[offset..offset + len].iter().any(|c| *c))
         .collect();
-    file.each_slice(&wanted, None, |(offset, len), df| {
+    let read = file.each_slice(&wanted, None, |(offset, len), df| {
         let idx: Vec<IdxSize> = (0..len)
             .filter(|&i| cand[offset + i])
             .map(|i| i as IdxSize)
@@ -411,32 +523,32 @@ pub fn detect_all(
         // removed records' copy that the removed file is encoded from) must fit
         spill = held * 3 + index > limit;
         if held * 2 + index > limit {
-            return Err(Error::usage(format!(
-                "the records in duplicate groups need more than --memory-limit {} (at least {} of values when record {} was read)",
-                super::stream::size_text(limit),
-                super::stream::size_text(held),
-                offset + len
-            ))
-            .with_hint("raise --memory-limit"));
+            over = true;
+            return Err(Error::Internal("over the memory limit".into()));
         }
         parts.push(taken);
         Ok(())
-    })?;
-    drop(cand);
-    progress.finish();
-    let mut df = match parts.len() {
-        0 => file.read((0, 0), None)?,
-        _ => {
-            let mut it = parts.into_iter();
-            let mut df = it.next().unwrap_or_default();
-            for p in it {
-                df.vstack_mut_owned(p)
-                    .map_err(|e| Error::Internal(e.to_string()))?;
-            }
-            df
+    });
+    let lean = match read {
+        Err(_) if over => {
+            drop(std::mem::take(&mut parts));
+            crate::emit::files::release_freed_memory();
+            Some(lean_candidates(path, &file, &wanted, &cand, &columns, &key, job)?)
+        }
+        read => {
+            read?;
+            None
         }
     };
-    df.rechunk_mut_par();
+    drop(cand);
+    progress.finish();
+    let (numbers, df, lean) = match lean {
+        Some(l) => (l.numbers, l.frame, Some((l.values, l.same_hash))),
+        None => {
+            let empty = || file.read((0, 0), None);
+            (numbers, stacked(parts, empty)?, None)
+        }
+    };
     crate::emit::files::release_freed_memory();
     super::stream::unchanged(path, before)?;
     let sha256 = sha
@@ -462,24 +574,46 @@ pub fn detect_all(
     let read_ms = start.elapsed().as_millis() as u64;
 
     let t = Instant::now();
-    let groups = crate::detect::exact::groups(&table, &key)?;
+    let (groups, lean_values) = match lean {
+        // the repeated hashes, verified on the values in the temporary file
+        Some((values, same_hash)) => {
+            let key_idx: Vec<usize> = key.iter().filter_map(|k| table.column_index(k)).collect();
+            let groups = super::stream::verified_groups(&same_hash, &table, &values, &key_idx)?;
+            (groups, Some(values))
+        }
+        None => (crate::detect::exact::groups(&table, &key)?, None),
+    };
     let matches = counted_matches(&key, distinct, rows, groups);
     let detect_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();
+    // most-complete counts the missing values, which the lean table does not hold
+    let missing = match (&lean_values, &job.keep) {
+        (Some(values), crate::config::KeepRule::MostComplete) => Some(
+            (0..table.rows())
+                .map(|r| {
+                    (0..table.columns.len())
+                        .filter(|&c| values.is_blank(c, crate::model::RowId(r as u32)))
+                        .count() as u32
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
     let resolution = crate::survive::resolve_with(
         &table,
         &matches,
         &job.keep,
         None,
         keep_text.map(|_| tracker.kind()),
-        None,
+        missing,
     )?;
     let survive_ms = t.elapsed().as_millis() as u64;
     crate::emit::files::release_freed_memory();
-    // the removed file, encoded now: a few times smaller than its records
+    // the removed file, encoded now: a few times smaller than its records (a lean table does
+    // not hold them: they are read again with the cleaned file's)
     let removed = match command {
-        Command::Clean => {
+        Command::Clean if lean_values.is_none() => {
             let survivor = tables::survivor_texts(&table, &job.pk)?;
             let mut df = tables::removed_frame(&table, &resolution, &*survivor)?;
             let mut bytes = Vec::new();
@@ -490,9 +624,12 @@ pub fn detect_all(
     };
     // the scripts' copy of the values, when it does not fit beside the table: in a temporary
     // file (else the scripts copy them in memory, once the table's own columns can go)
-    let values = match spill && command == Command::Clean {
-        true => Some(crate::emit::sql::Values::rows_of_spilled(&table)?),
-        false => None,
+    let values = match lean_values {
+        Some(v) => Some(v),
+        None if spill && command == Command::Clean => {
+            Some(crate::emit::sql::Values::rows_of_spilled(&table)?)
+        }
+        None => None,
     };
     Ok((
         Detected {
@@ -540,15 +677,41 @@ pub fn write_table_files(
         out.finish()?;
         super::stream::unchanged(&job.input, s.stamp)
     })?;
-    let removed = s
-        .removed
-        .as_deref()
-        .ok_or_else(|| Error::Internal("the removed records are missing".into()))?;
     let name = Outputs::file_name(&table.name, "removed.parquet");
-    let removed_path = outs.write(&name, |w| {
-        use std::io::Write;
-        w.write_all(removed)
-            .map_err(crate::emit::files::io_err(&job.out))
+    let removed_path = outs.write(&name, |w| match s.removed.as_deref() {
+        Some(removed) => {
+            use std::io::Write;
+            w.write_all(removed)
+                .map_err(crate::emit::files::io_err(&job.out))
+        }
+        // a lean table: the removed records read again, a slice at a time
+        None => {
+            let survivor = tables::survivor_texts(table, &job.pk)?;
+            let empty = s.file.read((0, 0), None)?;
+            let schema = tables::with_removal_columns(table, empty, &[], &*survivor)?
+                .schema()
+                .clone();
+            let mut out = tables::ParquetOut::new(w, &schema)?;
+            let mut next = 0;
+            let slices: Vec<(usize, usize)> = s
+                .file
+                .slices()
+                .into_iter()
+                .filter(|&(offset, len)| gone[offset..offset + len].iter().any(|g| *g))
+                .collect();
+            s.file.each_slice(&slices, None, |(offset, len), df| {
+                let mask: BooleanChunked = gone[offset..offset + len].iter().copied().collect();
+                let df = df.filter(&mask).map_err(internal)?;
+                let k = df.height();
+                let these = res.removed.get(next..next + k).ok_or_else(|| {
+                    Error::Internal("the removed records are not in file order".into())
+                })?;
+                next += k;
+                out.push(tables::with_removal_columns(table, df, these, &*survivor)?)
+            })?;
+            out.finish()?;
+            super::stream::unchanged(&job.input, s.stamp)
+        }
     })?;
     Ok(vec![
         (

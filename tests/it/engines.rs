@@ -526,11 +526,10 @@ fn parquet_fixtures_give_the_same_outputs_in_both_engines() {
     );
 }
 
-#[test]
-fn parquet_types_nulls_and_row_groups_give_the_same_outputs() {
+/// 3000 records: floats with -0.0 and 0.0, dates, booleans, NULLs, a text min: column whose
+/// one non-number outside any group makes the column text.
+fn typed_records() -> polars::prelude::DataFrame {
     use polars::prelude::*;
-    // 3000 records in row groups of 128: floats with -0.0 and 0.0, dates, booleans, NULLs,
-    // a text min: column whose one non-number outside any group makes the column text
     let n = 3000usize;
     let id: Vec<i64> = (0..n as i64).map(|i| i * 7 + 1).collect();
     let x: Vec<Option<f64>> = (0..n)
@@ -586,15 +585,63 @@ fn parquet_types_nulls_and_row_groups_give_the_same_outputs() {
     .unwrap();
     df.with_column(df.column("day").unwrap().cast(&DataType::Date).unwrap())
         .unwrap();
-    let data = parquet(&mut df, 128);
-    for args in [
-        &["--pk", "id", "--ignore", "score"][..],
-        &["--pk", "id", "--key", "x,flag,day", "--keep", "min:score"],
-        &["--pk", "id", "--key", "name", "--keep", "max:x"],
-        &["--key", "flag,day", "--keep", "most-complete"],
-    ] {
+    df
+}
+
+#[test]
+fn parquet_types_nulls_and_row_groups_give_the_same_outputs() {
+    // in row groups of 128
+    let data = parquet(&mut typed_records(), 128);
+    for args in TYPED_ARGS {
         same_outputs("t.parquet", &data, args);
     }
+}
+
+const TYPED_ARGS: [&[&str]; 4] = [
+    &["--pk", "id", "--ignore", "score"],
+    &["--pk", "id", "--key", "x,flag,day", "--keep", "min:score"],
+    &["--pk", "id", "--key", "name", "--keep", "max:x"],
+    &["--key", "flag,day", "--keep", "most-complete"],
+];
+
+#[test]
+fn parquet_grouped_records_over_the_memory_limit_are_compared_in_a_temporary_file() {
+    use polars::prelude::*;
+    // the same records with a long text each: a table of the grouped ones does not fit within
+    // the limit beside the index, their offsets and groups do (their values go to a temporary
+    // file, where the groups are verified: -0.0 and 0.0 are one key there too)
+    let mut df = typed_records();
+    let bio: Vec<String> = (0..df.height())
+        .map(|i| format!("{}{}", i % 3, "a biography, \"quoted\"\n".repeat(20)))
+        .collect();
+    df.with_column(Column::new("bio".into(), bio)).unwrap();
+    let data = parquet(&mut df, 128);
+    for args in TYPED_ARGS {
+        let mut a = args.to_vec();
+        a.extend(["--memory-limit", "800K"]);
+        same_outputs("t.parquet", &data, &a);
+    }
+    // below what even the offsets and groups need: an error, and nothing written
+    let w = Workdir::new();
+    w.write("t.parquet", &data);
+    let run = w.run(&[
+        "clean",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--ignore",
+        "score",
+        "--out",
+        "out",
+        "--memory-limit",
+        "300K",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert_eq!(
+        run.stderr(),
+        "error: 1953 of the 3000 records are in duplicate groups: holding them needs about 386 KiB even with their values in a temporary file, over --memory-limit 300 KiB\nhint: raise --memory-limit\n"
+    );
+    assert!(!w.path("out").exists());
 }
 
 #[test]
@@ -642,14 +689,14 @@ fn a_parquet_dump_over_the_memory_limit_stops_before_holding_more() {
         "{}",
         run.stderr()
     );
-    // every record is grouped: twice their frame (about 300 kB) and the index (80 kB) over 500 kB
+    // every record is grouped: twice their frame (about 300 kB) and the index (80 kB) are over
+    // 500 kB, and so are their offsets, groups and hashes when their values are in a temporary
+    // file (these short records gain nothing there)
     let run = clean("500K");
     assert_eq!(run.code(), 2, "{}", run.stderr());
-    assert!(
-        run.stderr()
-            .starts_with("error: the records in duplicate groups need more than --memory-limit"),
-        "{}",
-        run.stderr()
+    assert_eq!(
+        run.stderr(),
+        "error: 20000 of the 20000 records are in duplicate groups: holding them needs about 4 MiB even with their values in a temporary file, over --memory-limit 500 KiB\nhint: raise --memory-limit\n"
     );
     assert!(!w.path("out").exists());
     // under 700 kB the frame fits but not the scripts' copy of it beside it: that copy goes to

@@ -14,6 +14,7 @@ use polars::prelude::*;
 use crate::config::{DialectName, Guard, Job};
 use crate::error::{Error, Location, Result};
 use crate::model::{Resolution, RowId, Table};
+use std::path::Path;
 
 pub use mysql::MySql;
 pub use postgres::Postgres;
@@ -242,7 +243,7 @@ impl Loaded {
 
 impl Values {
     pub fn from_table(table: &Table) -> Result<Values> {
-        let (kinds, text) = Values::texts(table, &table.df)?;
+        let (kinds, text) = Values::texts(&table.columns, &table.source.path, &table.df)?;
         Ok(Values {
             names: table.columns.clone(),
             kinds,
@@ -250,12 +251,17 @@ impl Values {
         })
     }
 
-    /// Each column's kind, and its values as text: rows `df` of `table`.
-    fn texts(table: &Table, df: &DataFrame) -> Result<(Vec<Kind>, Vec<StringChunked>)> {
+    /// Each column's kind, and its values as text: `df`, rows of the table in file `path` whose
+    /// columns are `names`.
+    fn texts(
+        names: &[String],
+        path: &Path,
+        df: &DataFrame,
+    ) -> Result<(Vec<Kind>, Vec<StringChunked>)> {
         let internal = |e: PolarsError| Error::Internal(e.to_string());
         let mut kinds = Vec::new();
         let mut text = Vec::new();
-        for (name, col) in table.columns.iter().zip(df.columns()) {
+        for (name, col) in names.iter().zip(df.columns()) {
             let dt = col.dtype();
             let kind = match dt {
                 DataType::String => Kind::Text,
@@ -269,7 +275,7 @@ impl Values {
                 d if d.is_float() => Kind::Float,
                 other => {
                     return Err(Error::data(
-                        Location::file(&table.source.path),
+                        Location::file(path),
                         format!(
                         "column \"{name}\" has type {other}, which dupsweep cannot write into SQL"
                     ),
@@ -311,24 +317,10 @@ impl Values {
     fn rows_into(table: &Table, mut store: Rows) -> Result<Values> {
         const SLICE: usize = 1 << 16;
         let rows = table.rows();
-        let mut kinds = Values::texts(table, &table.df.slice(0, 0))?.0;
+        let (names, path) = (&table.columns, &table.source.path);
+        let mut kinds = Values::texts(names, path, &table.df.slice(0, 0))?.0;
         for at in (0..rows).step_by(SLICE) {
-            let (k, text) = Values::texts(table, &table.df.slice(at as i64, SLICE))?;
-            kinds = k;
-            let bytes: usize = text
-                .iter()
-                .map(|c| c.iter().map(|v| v.map_or(0, str::len)).sum::<usize>())
-                .sum();
-            if store.spill.is_none() {
-                store.text.reserve(bytes);
-            }
-            let mut iters: Vec<_> = text.iter().map(|c| c.iter()).collect();
-            for _ in 0..text.first().map_or(0, |c| c.len()) {
-                for it in iters.iter_mut() {
-                    store.push(it.next().flatten());
-                }
-                store.end_row();
-            }
+            kinds = Values::push_rows(&mut store, names, path, &table.df.slice(at as i64, SLICE))?;
         }
         if table.columns.is_empty() {
             (0..rows).for_each(|_| store.end_row());
@@ -337,6 +329,42 @@ impl Values {
             names: table.columns.clone(),
             kinds,
             store: Store::Rows(store.finish()?),
+        })
+    }
+
+    /// Appends the rows of `df` (every column of the table in file `path`, named `names`) to
+    /// `store` as the SQL values' text; returns the columns' kinds.
+    pub fn push_rows(
+        store: &mut Rows,
+        names: &[String],
+        path: &Path,
+        df: &DataFrame,
+    ) -> Result<Vec<Kind>> {
+        let (kinds, text) = Values::texts(names, path, df)?;
+        let bytes: usize = text
+            .iter()
+            .map(|c| c.iter().map(|v| v.map_or(0, str::len)).sum::<usize>())
+            .sum();
+        if store.spill.is_none() {
+            store.text.reserve(bytes);
+        }
+        let mut iters: Vec<_> = text.iter().map(|c| c.iter()).collect();
+        for _ in 0..text.first().map_or(0, |c| c.len()) {
+            for it in iters.iter_mut() {
+                store.push(it.next().flatten());
+            }
+            store.end_row();
+        }
+        Ok(kinds)
+    }
+
+    /// Typed values already stored row by row ([`Values::push_rows`]), of columns `names`
+    /// whose kinds are `kinds`.
+    pub fn typed_rows(names: Vec<String>, kinds: Vec<Kind>, rows: Rows) -> Result<Values> {
+        Ok(Values {
+            kinds,
+            names,
+            store: Store::Rows(rows.finish()?),
         })
     }
 
@@ -420,11 +448,16 @@ impl Values {
         self.load(ids)
     }
 
-    /// True when a value is NULL or empty (read without its text).
+    /// True when a value is NULL or, in a text column, empty (read without its text): what
+    /// `most-complete` counts as missing.
     pub fn is_blank(&self, col: usize, row: RowId) -> bool {
+        let text = self.kinds[col] == Kind::Text;
         match &self.store {
-            Store::Rows(rows) => rows.len(col, row.index()) == 0,
-            Store::Columns(_) => self.get(col, row).is_none_or(|v| v.text.is_empty()),
+            Store::Rows(rows) => {
+                let (a, b, null) = rows.span(col, row.index());
+                null || (text && a == b)
+            }
+            Store::Columns(_) => self.get(col, row).is_none_or(|v| text && v.text.is_empty()),
         }
     }
 
