@@ -252,7 +252,7 @@ pub fn write_parquet(w: &mut (dyn Write + Send), df: &mut DataFrame) -> Result<(
 }
 
 /// Rows per row group of the Parquet files dupsweep writes (Polars' default).
-const ROW_GROUP: usize = 512 * 512;
+pub const ROW_GROUP: usize = 512 * 512;
 
 /// A Parquet file written as its rows come: row groups of [`ROW_GROUP`] rows (the last one
 /// shorter), cut at the same rows however the rows arrive, so that a file written at once and
@@ -263,10 +263,9 @@ pub struct ParquetOut<'w> {
     pending: Option<DataFrame>,
     /// Full row groups waiting to be encoded.
     ready: Vec<DataFrame>,
+    /// Row groups encoded at once.
+    at_once: usize,
 }
-
-/// Row groups encoded at once.
-const AT_ONCE: usize = 2;
 
 impl<'w> ParquetOut<'w> {
     pub fn new(w: &'w mut (dyn Write + Send), schema: &Schema) -> Result<ParquetOut<'w>> {
@@ -274,7 +273,15 @@ impl<'w> ParquetOut<'w> {
             writer: ParquetWriter::new(w).batched(schema).map_err(polars)?,
             pending: None,
             ready: Vec::new(),
+            at_once: 2,
         })
+    }
+
+    /// The same file, its row groups encoded one at a time: less memory (the encoder holds a
+    /// few times a row group's size), on one core.
+    pub fn one_at_a_time(mut self) -> Self {
+        self.at_once = 1;
+        self
     }
 
     /// The next rows.
@@ -297,7 +304,7 @@ impl<'w> ParquetOut<'w> {
     fn group(&mut self, mut df: DataFrame) -> Result<()> {
         df.rechunk_mut_par();
         self.ready.push(df);
-        if self.ready.len() >= AT_ONCE {
+        if self.ready.len() >= self.at_once {
             self.write_ready()?;
         }
         Ok(())

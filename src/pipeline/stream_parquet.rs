@@ -9,9 +9,13 @@
 //!    count falls short, and the first NULL primary key) are read again, all columns, into a
 //!    table of their own; Polars' group-by finds the groups among them as in memory, so a hash
 //!    collision never makes two records duplicates, and the primary-key check and the survivor
-//!    choice run as in memory.
+//!    choice run as in memory. When that table would not fit within the limit (Polars needs a
+//!    few times its size to group it), the candidates are read again into a lean table
+//!    instead: their values as SQL text in a temporary file, where the groups formed from
+//!    their repeated key hashes are verified, and in memory only the primary key and the
+//!    keep rule's column.
 //! 3. The cleaned file is written a slice at a time from a last read; the removed records are
-//!    among the candidates already held.
+//!    among the candidates already held (a lean table's are read again with it).
 //!
 //! The outputs are byte for byte those of the in-memory engine (the tests compare them).
 
@@ -37,6 +41,31 @@ use crate::survive::KindTracker;
 /// eighth of the limit before they spill to a temporary file) and the distinct-value counters
 /// (a quarter) take up to half of it.
 const BYTES_PER_RECORD: u64 = 4;
+
+/// A table of the grouped records is held while it needs at most this many times its size
+/// (Polars' estimate) within the limit, beside the index: the peak comes while Polars groups
+/// it (10M-row students dump: 835 MB for 181 MB of grouped records, with a 40 MB index).
+const HELD_FACTOR: u64 = 5;
+
+/// What writing the files needs, `at_once` row groups being encoded at a time: the Parquet
+/// encoder holds about five times a row group of the cleaned file (of `rows` records of
+/// `per_record` bytes in Polars) while the slices around it are read and filtered. Measured on
+/// the 10M-row students dump (95 bytes a record): about 250 MB over the rest of the run with
+/// two row groups at a time.
+fn write_need(rows: usize, per_record: u64, at_once: u64) -> u64 {
+    rows.min(tables::ROW_GROUP) as u64 * per_record * 5 * at_once
+}
+
+/// What a table of `held` bytes of grouped records needs at its peak, beside the per-record
+/// index: while Polars groups it, or while the files are written (its copy for the scripts,
+/// its removed file and the encoder).
+fn held_need(held: u64, index: u64, rows: usize, per_record: u64, at_once: u64) -> u64 {
+    BASE + index + (held * HELD_FACTOR).max(held * 3 + write_need(rows, per_record, at_once))
+}
+
+/// The run's own memory whatever the dump (code, thread stacks, Polars' pools): a 10M-row dump
+/// whose lean table was estimated at 235 MiB peaked at 246 MiB.
+const BASE: u64 = 16 << 20;
 
 /// Whether every column the first pass hashes has a type it can hash as Polars compares it
 /// (an error: the file cannot be read, or a key column is missing).
@@ -255,9 +284,26 @@ struct Lean {
     same_hash: Vec<(u64, u32)>,
 }
 
+/// What writing the files of a lean table adds, a row group at a time: the cleaned file's
+/// ([`write_need`]) or the removed file's, whose row groups of `removed` records have about 100
+/// bytes more each for its own columns (10M-row students dump: 130 MB over the rest of the run
+/// for the removed file).
+fn lean_write_need(rows: usize, removed: usize, per_record: u64) -> u64 {
+    let group = removed.min(tables::ROW_GROUP) as u64;
+    write_need(rows, per_record, 1).max(group * (per_record + 100) * 3)
+}
+
+/// `DUPSWEEP_PARQUET_LEAN=1` reads the grouped records into a lean table whatever the limit
+/// (as `POLARS_FORCE_OOC` forces Polars' out-of-core path): for the tests, which compare its
+/// outputs with the in-memory engine's on files too small to need it, and for trying it.
+fn lean_forced() -> bool {
+    std::env::var_os("DUPSWEEP_PARQUET_LEAN").is_some_and(|v| v == "1")
+}
+
 /// Reads the candidates (`cand`, in slices `wanted`) into a [`Lean`] table, their key hashes
 /// computed again as the first pass did (on columns `key`), or stops with an error when even
-/// that would not fit.
+/// that would not fit (with the files' writing, for records of `per_record` bytes in Polars).
+#[allow(clippy::too_many_arguments)]
 fn lean_candidates(
     path: &Path,
     file: &ParquetFile,
@@ -266,19 +312,25 @@ fn lean_candidates(
     columns: &[String],
     key: &[String],
     job: &Job,
+    per_record: u64,
+    groups: usize,
 ) -> Result<Lean> {
     use crate::emit::sql::{Rows, Values};
     let internal = |e: PolarsError| Error::Internal(e.to_string());
     let (rows, limit) = (cand.len(), job.memory_limit);
     let n = cand.iter().filter(|c| **c).count();
+    // at most one record of each group of repeated key hashes stays
+    let removed = n - n.min(groups);
     let framed: Vec<&str> = columns
         .iter()
         .filter(|c| job.pk.contains(c) || job.keep.column() == Some(c.as_str()))
         .map(String::as_str)
         .collect();
-    let need = super::stream::spilled_need(0, n, columns.len(), framed.len(), 0, job.pk.is_empty())
+    let need = BASE
+        + super::stream::spilled_need(0, n, columns.len(), framed.len(), 0, job.pk.is_empty())
         + rows as u64 * BYTES_PER_RECORD
-        + n as u64 * 16;
+        + n as u64 * 16
+        + lean_write_need(rows, removed, per_record);
     if need > limit {
         return Err(Error::usage(format!(
             "{n} of the {rows} records are in duplicate groups: holding them needs about {} even with their values in a temporary file, over --memory-limit {}",
@@ -340,9 +392,11 @@ fn lean_candidates(
 /// What the writing needs again.
 pub struct Streamed {
     file: ParquetFile,
-    /// The removed file (with [`Command::Clean`]).
+    /// The removed file (with [`Command::Clean`], unless `lean`).
     removed: Option<Vec<u8>>,
     stamp: Option<(u64, std::time::SystemTime)>,
+    /// Encode the cleaned file's row groups two at a time (else one: memory is short).
+    two_at_once: bool,
 }
 
 /// The input's SHA-256, read on its own.
@@ -469,7 +523,16 @@ pub fn detect_all(
 
     // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
     let mut cand = vec![false; rows];
-    keys.repeated(|_, r| cand[r as usize] = true)?;
+    // the distinct key hashes that repeat: at most one group each
+    let mut runs = 0usize;
+    let mut last = None;
+    keys.repeated(|h, r| {
+        cand[r as usize] = true;
+        if last != Some(h) {
+            runs += 1;
+            last = Some(h);
+        }
+    })?;
     if npk > 0 && pk_distinct.first().copied().unwrap_or(0) < rows as u64 {
         let pk_cols: Vec<usize> = job.pk.iter().filter_map(pos).collect();
         let mut pks = hashed::KeyIndex::new((limit / 8) as usize);
@@ -497,7 +560,6 @@ pub fn detect_all(
     let mut numbers: Vec<u32> = Vec::new();
     let mut parts: Vec<DataFrame> = Vec::new();
     let mut held = 0u64;
-    let mut spill = false;
     let index = rows as u64 * BYTES_PER_RECORD;
     // past the limit, the held table is dropped and the candidates read again ([`lean`])
     let mut over = false;
@@ -518,11 +580,10 @@ pub fn detect_all(
         drop(df);
         let taken = compact(taken)?;
         held += taken.estimated_size() as u64;
-        // held twice (this table, and the scripts' copy of it) with Polars' overhead; over the
-        // limit, the scripts' copy goes to a temporary file, and this table alone (with the
-        // removed records' copy that the removed file is encoded from) must fit
-        spill = held * 3 + index > limit;
-        if held * 2 + index > limit {
+        // over the limit even with one row group encoded at a time, they are read again into a
+        // lean table
+        let per_record = held / numbers.len().max(1) as u64;
+        if held_need(held, index, rows, per_record, 1) > limit || lean_forced() {
             over = true;
             return Err(Error::Internal("over the memory limit".into()));
         }
@@ -533,13 +594,24 @@ pub fn detect_all(
         Err(_) if over => {
             drop(std::mem::take(&mut parts));
             crate::emit::files::release_freed_memory();
-            Some(lean_candidates(path, &file, &wanted, &cand, &columns, &key, job)?)
+            // their size per record, as far as they were read
+            let per_record = held / numbers.len().max(1) as u64;
+            let l = lean_candidates(
+                path, &file, &wanted, &cand, &columns, &key, job, per_record, runs,
+            )?;
+            Some(l)
         }
         read => {
             read?;
             None
         }
     };
+    // the cleaned file's row groups are encoded two at a time (on both cores) when that fits
+    let per_record = held / numbers.len().max(1) as u64;
+    let two_at_once = lean.is_none() && held_need(held, index, rows, per_record, 2) <= limit;
+    if !two_at_once {
+        crate::emit::files::return_freed_memory_early();
+    }
     drop(cand);
     progress.finish();
     let (numbers, df, lean) = match lean {
@@ -622,15 +694,8 @@ pub fn detect_all(
         }
         _ => None,
     };
-    // the scripts' copy of the values, when it does not fit beside the table: in a temporary
-    // file (else the scripts copy them in memory, once the table's own columns can go)
-    let values = match lean_values {
-        Some(v) => Some(v),
-        None if spill && command == Command::Clean => {
-            Some(crate::emit::sql::Values::rows_of_spilled(&table)?)
-        }
-        None => None,
-    };
+    // a lean table's values for the scripts (else the scripts copy them from the table)
+    let values = lean_values;
     Ok((
         Detected {
             table,
@@ -648,6 +713,7 @@ pub fn detect_all(
             file,
             removed,
             stamp: before,
+            two_at_once,
         },
     ))
 }
@@ -669,6 +735,9 @@ pub fn write_table_files(
     let name = Outputs::file_name(&table.name, "cleaned.parquet");
     let cleaned = outs.write(&name, |w| {
         let mut out = tables::ParquetOut::new(w, &s.file.schema)?;
+        if !s.two_at_once {
+            out = out.one_at_a_time();
+        }
         s.file
             .each_slice(&s.file.slices(), None, |(offset, len), df| {
                 let mask: BooleanChunked = gone[offset..offset + len].iter().map(|g| !g).collect();
@@ -691,7 +760,7 @@ pub fn write_table_files(
             let schema = tables::with_removal_columns(table, empty, &[], &*survivor)?
                 .schema()
                 .clone();
-            let mut out = tables::ParquetOut::new(w, &schema)?;
+            let mut out = tables::ParquetOut::new(w, &schema)?.one_at_a_time();
             let mut next = 0;
             let slices: Vec<(usize, usize)> = s
                 .file
@@ -701,7 +770,9 @@ pub fn write_table_files(
                 .collect();
             s.file.each_slice(&slices, None, |(offset, len), df| {
                 let mask: BooleanChunked = gone[offset..offset + len].iter().copied().collect();
-                let df = df.filter(&mask).map_err(internal)?;
+                // (copied out of the slice's buffers, which its text values would keep alive
+                // until a row group of them is complete)
+                let df = compact(df.filter(&mask).map_err(internal)?)?;
                 let k = df.height();
                 let these = res.removed.get(next..next + k).ok_or_else(|| {
                     Error::Internal("the removed records are not in file order".into())

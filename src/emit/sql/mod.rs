@@ -308,12 +308,6 @@ impl Values {
         Values::rows_into(table, Rows::new(table.columns.len(), table.rows(), 0))
     }
 
-    /// [`Values::rows_of`], into a temporary file ([`Rows::spilled`]): only the offsets stay
-    /// in memory.
-    pub fn rows_of_spilled(table: &Table) -> Result<Values> {
-        Values::rows_into(table, Rows::spilled(table.columns.len(), table.rows())?)
-    }
-
     fn rows_into(table: &Table, mut store: Rows) -> Result<Values> {
         const SLICE: usize = 1 << 16;
         let rows = table.rows();
