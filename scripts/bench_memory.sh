@@ -10,8 +10,10 @@
 # --keep min:id --dialect postgres: cleaned and removed files, change and undo scripts, report).
 # Rows are also run without a limit, with a limit of a fifth of the file, and on bench.sh's
 # 10%-duplicate dump of the same size with the same limit (where the grouped records' values
-# do not fit: dupsweep spills them to a temporary file). Removed ids are compared with DuckDB's on the same dump. Table to standard
-# output and to target/bench-results/bench-memory-TIMESTAMP.md.
+# do not fit: dupsweep spills them to a temporary file). The same dumps as Parquet (written from
+# the CSV files by Python Polars, as bench.sh does) with the same limits, and the 10% one also
+# under 1.25 times the limit. Removed ids are compared with DuckDB's on the same dump. Table to
+# standard output and to target/bench-results/bench-memory-TIMESTAMP.md.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -36,6 +38,17 @@ if [ ! -s "$ten" ]; then
     echo "bench: generating $ten" >&2
     python3 scripts/gen_bench.py --rows "$ROWS" --out "$ten.tmp" && mv "$ten.tmp" "$ten" || exit 1
 fi
+# the same dumps as Parquet (bench.sh's types)
+to_parquet() { # CSV PARQUET
+    if [ ! -s "$2" ]; then
+        echo "bench: writing $2" >&2
+        "$PY" -c "import polars as pl, sys; pl.read_csv(sys.argv[1], schema_overrides={'id': pl.Int64, 'grade': pl.Int32, 'active': pl.Int8}).write_parquet(sys.argv[2])" "$1" "$2.tmp" && mv "$2.tmp" "$2" || exit 1
+    fi
+}
+pq="${csv%.csv}.parquet"
+ten_pq="${ten%.csv}.parquet"
+to_parquet "$csv" "$pq"
+to_parquet "$ten" "$ten_pq"
 bytes=$(stat -c %s "$csv")
 limit_mib=$((bytes / 2 / 1048576))
 fifth_mib=$((bytes / 5 / 1048576))
@@ -75,7 +88,8 @@ row() {
     done
     local same="-"
     if [ "$code" = 0 ]; then
-        [ "$tool" = dupsweep ] && dupsweep_ids "$dir" csv
+        local fmt=csv; [[ "$input" == *.parquet ]] && fmt=parquet
+        [ "$tool" = dupsweep ] && dupsweep_ids "$dir" "$fmt"
         if [ -s "$OUT/mem-$6/removed_ids.txt" ]; then
             same=$(cmp -s "$dir/removed_ids.txt" "$OUT/mem-$6/removed_ids.txt" && echo yes || echo NO)
         fi
@@ -94,7 +108,13 @@ row "${DUP}% duplicates" "$csv" duckdb "$fifth_mib" duck-fifth duck-limit
 row "${DUP}% duplicates" "$csv" dupsweep "$fifth_mib" ds-fifth duck-limit
 row "10% duplicates" "$ten" duckdb "$limit_mib" duck-ten duck-ten
 row "10% duplicates" "$ten" dupsweep "$limit_mib" ds-ten duck-ten
-for tag in ds-limit ds-fifth ds-ten; do
+row "${DUP}% duplicates, Parquet" "$pq" duckdb "$limit_mib" duck-pq duck-pq
+row "${DUP}% duplicates, Parquet" "$pq" dupsweep "$limit_mib" ds-pq duck-pq
+row "${DUP}% duplicates, Parquet" "$pq" dupsweep "$fifth_mib" ds-pq-fifth duck-pq
+row "10% duplicates, Parquet" "$ten_pq" duckdb "$limit_mib" duck-ten-pq duck-ten-pq
+row "10% duplicates, Parquet" "$ten_pq" dupsweep "$limit_mib" ds-ten-pq duck-ten-pq
+row "10% duplicates, Parquet" "$ten_pq" dupsweep "$((limit_mib * 5 / 4))" ds-ten-pq-more duck-ten-pq
+for tag in ds-limit ds-fifth ds-ten ds-pq ds-pq-fifth ds-ten-pq ds-ten-pq-more; do
     if ! grep -q "wrote .*report.json" "$OUT/mem-$tag.log"; then
         echo "last message of dupsweep ($tag): $(tail -n2 "$OUT/mem-$tag.log" | head -n1)" | tee -a "$REPORT"
     fi
