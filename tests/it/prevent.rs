@@ -69,6 +69,15 @@ fn prevent_on_students(server: Server) {
         "{server:?}: the index fails after the cleanup: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // run again (a scheduled job, a retry): the index is there, nothing changes
+    let after = db.dump("students", &cols);
+    let out = db.run_script(&ddl);
+    assert!(
+        out.status.success(),
+        "{server:?}: the prevention script fails when run again: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(db.dump("students", &cols), after);
     // a new copy of a kept student (another id) is rejected
     let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
     let out = db.try_exec(&copy_row(

@@ -195,9 +195,20 @@ impl Dialect for MySql {
         let col = self
             .ident(&format!("{}_hash", index.trim_matches('`')))
             .unwrap_or_default();
-        format!(
-            "ALTER TABLE {table}\n  ADD COLUMN {col} BINARY(32) GENERATED ALWAYS AS (UNHEX(SHA2(CONCAT_WS(',', {}), 256))) VIRTUAL INVISIBLE,\n  ADD UNIQUE INDEX {index} ({col});\n",
+        let alter = format!(
+            "ALTER TABLE {table}\n  ADD COLUMN {col} BINARY(32) GENERATED ALWAYS AS (UNHEX(SHA2(CONCAT_WS(',', {}), 256))) VIRTUAL INVISIBLE,\n  ADD UNIQUE INDEX {index} ({col})",
             parts.join(", ")
+        );
+        // MySQL has no ADD ... IF NOT EXISTS (MariaDB has): the statement runs only when the
+        // index is missing, so that the script can be run again. Its text and the names are
+        // hex literals, whatever the server's sql_mode; the names compare byte for byte.
+        let unquote = |q: &str| q[1..q.len() - 1].replace("``", "`");
+        format!(
+            "-- {}\nSET @dupsweep_ddl = (SELECT IF(COUNT(*) = 0, CONVERT(X'{}' USING utf8mb4), 'DO 0') FROM information_schema.statistics\n  WHERE table_schema = DATABASE() AND CAST(table_name AS BINARY) = X'{}' AND CAST(index_name AS BINARY) = X'{}');\nPREPARE dupsweep_ddl FROM @dupsweep_ddl;\nEXECUTE dupsweep_ddl;\nDEALLOCATE PREPARE dupsweep_ddl;\n",
+            super::comment_safe(&alter.replace('\n', " ")),
+            hex(&alter),
+            hex(&unquote(table)),
+            hex(&unquote(index)),
         )
     }
 
@@ -208,7 +219,8 @@ impl Dialect for MySql {
             "Zoe and zoe duplicates, NULL counts as one value, and long text needs no prefix), with",
             "a unique index on it. SELECT * and INSERT without a column list do not see it. Each",
             "ALTER TABLE commits on its own: if one fails (duplicates left), the tables before it",
-            "keep their index.",
+            "keep their index. Each runs only when its index is missing: running the file again",
+            "builds what is missing and changes nothing else.",
         ]
     }
 
