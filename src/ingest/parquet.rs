@@ -75,6 +75,18 @@ impl ParquetFile {
         })
     }
 
+    /// The uncompressed size of its column data per row (Parquet's encoding: a table of the
+    /// rows in memory is usually larger).
+    pub fn bytes_per_row(&self) -> u64 {
+        let bytes: usize = self
+            .meta
+            .row_groups
+            .iter()
+            .map(|rg| rg.total_byte_size())
+            .sum();
+        (bytes / self.rows.max(1)) as u64
+    }
+
     /// The slices the file is read in: its row groups, the large ones cut (offset, length).
     pub fn slices(&self) -> Vec<(usize, usize)> {
         let mut out = Vec::new();

@@ -227,13 +227,15 @@ fn check_foreign_keys(tj: &TableJob, table: &Table, done: &[TableDone], dump: &D
 /// Reads, re-points and deduplicates every table, parents first.
 pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone>> {
     let mut done: Vec<TableDone> = Vec::new();
-    // what the tables read so far need, all of them held until the end
+    // what the tables read so far hold, all of them until the end
     let mut held = 0u64;
     for tj in &dump.tables {
         let job = &tj.job;
         super::fits_in_memory(job, None, Some(held))?;
         let dumped = ingest::read(&job.input, Some(&tj.name), &job.csv, progress)?;
-        held += super::fits_in_memory(job, Some(&dumped), Some(held))?;
+        super::fits_in_memory(job, Some(&dumped), Some(held))?;
+        // kept until the end: the table and its re-pointed copy (the peak is this table's only)
+        held += 2 * dumped.df.estimated_size() as u64;
         let key = job.key_columns(&job.input, &dumped.columns)?;
         detect::check_primary_key(&dumped, &job.pk)?;
         check_foreign_keys(tj, &dumped, &done, dump)?;

@@ -107,8 +107,8 @@ const READ_PER_FILE_BYTE: u64 = 3;
 
 /// Whether the in-memory engine stays within `--memory-limit`: before reading (`None`, from the
 /// file's size) and once the table is read (from its size); in a whole dump, beside what the
-/// tables read before it need (`dump`). Returns what this one needs; an error says how much it
-/// would, and nothing has been written then.
+/// tables read before it hold (`dump`). Returns what this one needs at its peak; an error says
+/// how much it would, and nothing has been written then.
 pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<u64> {
     use crate::error::{Error, Location};
     use stream::size_text;
@@ -145,7 +145,7 @@ pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>
     let before = match held {
         0 => String::new(),
         _ => format!(
-            " ({} with the tables read before it)",
+            " ({} with what the tables read before it hold)",
             size_text(held.saturating_add(need))
         ),
     };

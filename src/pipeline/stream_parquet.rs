@@ -326,6 +326,18 @@ fn lean_candidates(
         .filter(|c| job.pk.contains(c) || job.keep.column() == Some(c.as_str()))
         .map(String::as_str)
         .collect();
+    // the values go to the temporary file as the SQL text the scripts write
+    if let Some((name, dt)) = file
+        .schema
+        .iter()
+        .find(|(_, dt)| Values::kind_of(dt).is_none())
+    {
+        return Err(Error::usage(format!(
+            "the records in duplicate groups do not fit in memory within --memory-limit {}, and column \"{name}\" (of type {dt}) cannot be held as text in a temporary file",
+            super::stream::size_text(limit)
+        ))
+        .with_hint("raise --memory-limit"));
+    }
     let need = BASE
         + super::stream::spilled_need(0, n, columns.len(), framed.len(), 0, job.pk.is_empty())
         + rows as u64 * BYTES_PER_RECORD
@@ -563,6 +575,7 @@ pub fn detect_all(
     let index = rows as u64 * BYTES_PER_RECORD;
     // past the limit, the held table is dropped and the candidates read again ([`lean`])
     let mut over = false;
+    let file_per_row = file.bytes_per_row();
     let wanted: Vec<(usize, usize)> = slices
         .iter()
         .copied()
@@ -582,7 +595,7 @@ pub fn detect_all(
         held += taken.estimated_size() as u64;
         // over the limit even with one row group encoded at a time, they are read again into a
         // lean table
-        let per_record = held / numbers.len().max(1) as u64;
+        let per_record = (held / numbers.len() as u64).max(file_per_row);
         if held_need(held, index, rows, per_record, 1) > limit || lean_forced() {
             over = true;
             return Err(Error::Internal("over the memory limit".into()));
@@ -595,7 +608,7 @@ pub fn detect_all(
             drop(std::mem::take(&mut parts));
             crate::emit::files::release_freed_memory();
             // their size per record, as far as they were read
-            let per_record = held / numbers.len().max(1) as u64;
+            let per_record = (held / numbers.len().max(1) as u64).max(file_per_row);
             let l = lean_candidates(
                 path, &file, &wanted, &cand, &columns, &key, job, per_record, runs,
             )?;
@@ -607,7 +620,9 @@ pub fn detect_all(
         }
     };
     // the cleaned file's row groups are encoded two at a time (on both cores) when that fits
-    let per_record = held / numbers.len().max(1) as u64;
+    // (a record's size: the grouped ones', or the file's when none is grouped or they are
+    // smaller)
+    let per_record = (held / numbers.len().max(1) as u64).max(file.bytes_per_row());
     let two_at_once = lean.is_none() && held_need(held, index, rows, per_record, 2) <= limit;
     if !two_at_once {
         crate::emit::files::return_freed_memory_early();
@@ -780,6 +795,11 @@ pub fn write_table_files(
                 next += k;
                 out.push(tables::with_removal_columns(table, df, these, &*survivor)?)
             })?;
+            if next != res.removed.len() {
+                return Err(Error::Internal(
+                    "the removed records read again are not the removed ones".into(),
+                ));
+            }
             out.finish()?;
             super::stream::unchanged(&job.input, s.stamp)
         }

@@ -658,6 +658,39 @@ fn parquet_grouped_records_in_a_lean_table_give_the_same_outputs() {
 }
 
 #[test]
+fn a_lean_table_refuses_a_column_it_cannot_hold_as_text() {
+    use polars::prelude::*;
+    // a duration column outside the key: a table of the grouped records holds it (scan reports
+    // the duplicates), a lean table would write it as SQL text, which it has none of
+    let mut df = df!(
+        "id" => [1i64, 2, 3],
+        "a" => ["x", "x", "y"],
+        "took" => [5i64, 6, 7],
+    )
+    .unwrap();
+    df.with_column(
+        df.column("took")
+            .unwrap()
+            .cast(&DataType::Duration(TimeUnit::Milliseconds))
+            .unwrap(),
+    )
+    .unwrap();
+    let w = Workdir::new();
+    w.write("t.parquet", &parquet(&mut df, 2));
+    let scan = ["scan", "t.parquet", "--pk", "id", "--key", "a"];
+    let run = w.run(&scan);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stdout().contains("1 row to remove"), "{}", run.stdout());
+    let run = w.run_env(&scan, &[("DUPSWEEP_PARQUET_LEAN", "1")]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("and column \"took\" (of type duration[ms]) cannot be held as text in a temporary file\nhint: raise --memory-limit\n"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
 fn a_parquet_primary_key_that_repeats_or_is_null_fails_alike() {
     use polars::prelude::*;
     for (ids, expect) in [

@@ -251,6 +251,22 @@ impl Values {
         })
     }
 
+    /// The SQL kind of a column of type `dt`, when dupsweep can write its values into SQL.
+    pub fn kind_of(dt: &DataType) -> Option<Kind> {
+        Some(match dt {
+            DataType::String => Kind::Text,
+            DataType::Boolean => Kind::Bool,
+            DataType::Date => Kind::Date,
+            DataType::Time => Kind::Time,
+            DataType::Datetime(..) => Kind::Timestamp,
+            DataType::Decimal(..) => Kind::Decimal,
+            DataType::Binary => Kind::Bytes,
+            d if d.is_integer() => Kind::Int,
+            d if d.is_float() => Kind::Float,
+            _ => return None,
+        })
+    }
+
     /// Each column's kind, and its values as text: `df`, rows of the table in file `path` whose
     /// columns are `names`.
     fn texts(
@@ -263,23 +279,16 @@ impl Values {
         let mut text = Vec::new();
         for (name, col) in names.iter().zip(df.columns()) {
             let dt = col.dtype();
-            let kind = match dt {
-                DataType::String => Kind::Text,
-                DataType::Boolean => Kind::Bool,
-                DataType::Date => Kind::Date,
-                DataType::Time => Kind::Time,
-                DataType::Datetime(..) => Kind::Timestamp,
-                DataType::Decimal(..) => Kind::Decimal,
-                DataType::Binary => Kind::Bytes,
-                d if d.is_integer() => Kind::Int,
-                d if d.is_float() => Kind::Float,
-                other => {
+            let kind = match Values::kind_of(dt) {
+                Some(kind) => kind,
+                None => {
+                    let other = dt;
                     return Err(Error::data(
                         Location::file(path),
                         format!(
                         "column \"{name}\" has type {other}, which dupsweep cannot write into SQL"
                     ),
-                    ))
+                    ));
                 }
             };
             let ca = if kind == Kind::Bytes {
