@@ -504,17 +504,19 @@ fn parquet(df: &mut polars::prelude::DataFrame, row_group: usize) -> Vec<u8> {
 #[track_caller]
 fn parquet_fails_alike(data: &[u8], args: &[&str]) -> String {
     let mut messages = Vec::new();
-    for engine in ["memory", "stream"] {
+    // the streaming engine with a table of the grouped records, and with a lean one
+    for (engine, lean) in [("memory", "0"), ("stream", "0"), ("stream", "1")] {
         let w = Workdir::new();
         w.write("t.parquet", data);
         let mut a = vec!["clean", "t.parquet", "--out", "out", "--engine", engine];
         a.extend_from_slice(args);
-        let run = w.run(&a);
+        let run = w.run_env(&a, &[("DUPSWEEP_PARQUET_LEAN", lean)]);
         assert_eq!(run.code(), 2, "{engine}: {}", run.stderr());
         assert!(!w.path("out").exists());
         messages.push(run.stderr());
     }
     assert_eq!(messages[0], messages[1]);
+    assert_eq!(messages[1], messages[2]);
     messages.pop().unwrap_or_default()
 }
 
@@ -531,6 +533,12 @@ fn parquet_fixtures_give_the_same_outputs_in_both_engines() {
     ] {
         let out = same_outputs("students.parquet", &students, args);
         assert!(out.iter().any(|f| f.0 == "students.cleaned.parquet"));
+        // and with the grouped records in a lean table
+        let lean = [("DUPSWEEP_PARQUET_LEAN", "1")];
+        assert_eq!(
+            same_outputs_env("students.parquet", &students, args, &lean),
+            out
+        );
     }
     same_outputs(
         "people.parquet",
