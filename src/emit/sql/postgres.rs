@@ -209,13 +209,25 @@ const PRELUDE: &str =
 
 /// A `DO` block around `b`, with a dollar-quote tag that `b` does not contain.
 fn block(b: &str) -> String {
+    let mut out = String::new();
+    // (a String sink cannot fail)
+    let _ = put_block(&mut out, b);
+    out
+}
+
+/// [`block`], written to `sink` in pieces (a batch's block is not copied once more).
+fn put_block(sink: &mut dyn Sink, b: &str) -> Result<()> {
     let mut tag = "$dupsweep$".to_owned();
     let mut k = 0;
     while b.contains(&tag) {
         k += 1;
         tag = format!("$dupsweep{k}$");
     }
-    format!("DO {tag}\nDECLARE\n  n bigint;\n  ok boolean;\nBEGIN\n{b}END\n{tag};\n")
+    sink.put(&format!(
+        "DO {tag}\nDECLARE\n  n bigint;\n  ok boolean;\nBEGIN\n"
+    ))?;
+    sink.put(b)?;
+    sink.put(&format!("END\n{tag};\n"))
 }
 
 impl Postgres {
@@ -289,7 +301,7 @@ impl Postgres {
                     }
                 }
             }
-            sink.put(&block(&b))?;
+            put_block(sink, &b)?;
         }
         Ok(())
     }
