@@ -627,15 +627,8 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let detect_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();
-    let missing = (job.keep == crate::config::KeepRule::MostComplete).then(|| {
-        (0..table.rows())
-            .map(|r| {
-                (0..table.columns.len())
-                    .filter(|&c| values.is_blank(c, crate::model::RowId(r as u32)))
-                    .count() as u32
-            })
-            .collect()
-    });
+    let missing = (job.keep == crate::config::KeepRule::MostComplete)
+        .then(|| missing_counts(&table, &values));
     let resolution = crate::survive::resolve_with(
         &table,
         &matches,
@@ -664,6 +657,19 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             stamp: before,
         },
     ))
+}
+
+/// Per record of `table` (grouped records only), how many of its values are missing (NULL, or
+/// empty text), read from `values`: what `most-complete` compares when the table does not hold
+/// every column.
+pub(super) fn missing_counts(table: &Table, values: &crate::emit::sql::Values) -> Vec<u32> {
+    (0..table.rows())
+        .map(|r| {
+            (0..table.columns.len())
+                .filter(|&c| values.is_blank(c, crate::model::RowId(r as u32)))
+                .count() as u32
+        })
+        .collect()
 }
 
 /// The memory the rest of a run needs when the grouped records' values are in a temporary

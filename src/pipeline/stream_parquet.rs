@@ -404,7 +404,8 @@ fn lean_candidates(
 /// What the writing needs again.
 pub struct Streamed {
     file: ParquetFile,
-    /// The removed file (with [`Command::Clean`], unless `lean`).
+    /// The removed file (with [`Command::Clean`], unless the grouped records are in a lean
+    /// table: then it is written from a last read).
     removed: Option<Vec<u8>>,
     stamp: Option<(u64, std::time::SystemTime)>,
     /// Encode the cleaned file's row groups two at a time (else one: memory is short).
@@ -622,7 +623,7 @@ pub fn detect_all(
     // the cleaned file's row groups are encoded two at a time (on both cores) when that fits
     // (a record's size: the grouped ones', or the file's when none is grouped or they are
     // smaller)
-    let per_record = (held / numbers.len().max(1) as u64).max(file.bytes_per_row());
+    let per_record = (held / numbers.len().max(1) as u64).max(file_per_row);
     let two_at_once = lean.is_none() && held_need(held, index, rows, per_record, 2) <= limit;
     if !two_at_once {
         crate::emit::files::return_freed_memory_early();
@@ -676,15 +677,9 @@ pub fn detect_all(
     let t = Instant::now();
     // most-complete counts the missing values, which the lean table does not hold
     let missing = match (&lean_values, &job.keep) {
-        (Some(values), crate::config::KeepRule::MostComplete) => Some(
-            (0..table.rows())
-                .map(|r| {
-                    (0..table.columns.len())
-                        .filter(|&c| values.is_blank(c, crate::model::RowId(r as u32)))
-                        .count() as u32
-                })
-                .collect(),
-        ),
+        (Some(values), crate::config::KeepRule::MostComplete) => {
+            Some(super::stream::missing_counts(&table, values))
+        }
         _ => None,
     };
     let resolution = crate::survive::resolve_with(
@@ -698,7 +693,7 @@ pub fn detect_all(
     let survive_ms = t.elapsed().as_millis() as u64;
     crate::emit::files::release_freed_memory();
     // the removed file, encoded now: a few times smaller than its records (a lean table does
-    // not hold them: they are read again with the cleaned file's)
+    // not hold them: they are read again after the cleaned file is written)
     let removed = match command {
         Command::Clean if lean_values.is_none() => {
             let survivor = tables::survivor_texts(&table, &job.pk)?;
