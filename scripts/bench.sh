@@ -54,8 +54,8 @@ for n in "${SIZES[@]}"; do
         gzip -1 -c "$csv" >"$csv.gz.tmp" && mv "$csv.gz.tmp" "$csv.gz"
     fi
     pq="$DATA/students_$n.parquet"
-    if [[ " $FORMATS " == *" parquet "* ]] && [ ! -s "$pq" ]; then
-        "$PY" -c "import polars as pl, sys; pl.read_csv(sys.argv[1], schema_overrides={'id': pl.Int64, 'grade': pl.Int32, 'active': pl.Int8}).write_parquet(sys.argv[2])" "$csv" "$pq.tmp" && mv "$pq.tmp" "$pq"
+    if [[ " $FORMATS " == *" parquet "* ]]; then
+        students_parquet "$csv" "$pq"
     fi
     for fmt in $FORMATS; do
         case "$fmt" in

@@ -50,6 +50,14 @@ bench_setup() {
     build_release bench
 }
 
+# a generated students dump as Parquet, written by Python Polars with its typed columns, unless
+# already there: students_parquet CSV PARQUET
+students_parquet() {
+    [ -s "$2" ] && return 0
+    echo "bench: writing $2" >&2
+    "$PY" -c "import polars as pl, sys; pl.read_csv(sys.argv[1], schema_overrides={'id': pl.Int64, 'grade': pl.Int32, 'active': pl.Int8}).write_parquet(sys.argv[2])" "$1" "$2.tmp" && mv "$2.tmp" "$2"
+}
+
 # removed ids of a dupsweep run, sorted numerically, one per line
 dupsweep_ids() { # DIR FORMAT
     "$PY" - "$1" "$2" <<'EOF'

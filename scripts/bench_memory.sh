@@ -38,17 +38,11 @@ if [ ! -s "$ten" ]; then
     echo "bench: generating $ten" >&2
     python3 scripts/gen_bench.py --rows "$ROWS" --out "$ten.tmp" && mv "$ten.tmp" "$ten" || exit 1
 fi
-# the same dumps as Parquet (bench.sh's types)
-to_parquet() { # CSV PARQUET
-    if [ ! -s "$2" ]; then
-        echo "bench: writing $2" >&2
-        "$PY" -c "import polars as pl, sys; pl.read_csv(sys.argv[1], schema_overrides={'id': pl.Int64, 'grade': pl.Int32, 'active': pl.Int8}).write_parquet(sys.argv[2])" "$1" "$2.tmp" && mv "$2.tmp" "$2" || exit 1
-    fi
-}
+# the same dumps as Parquet (bench.sh's)
 pq="${csv%.csv}.parquet"
 ten_pq="${ten%.csv}.parquet"
-to_parquet "$csv" "$pq"
-to_parquet "$ten" "$ten_pq"
+students_parquet "$csv" "$pq" || exit 1
+students_parquet "$ten" "$ten_pq" || exit 1
 bytes=$(stat -c %s "$csv")
 limit_mib=$((bytes / 2 / 1048576))
 fifth_mib=$((bytes / 5 / 1048576))

@@ -51,8 +51,8 @@ pub struct Detected {
     /// Streaming: per key column, whether a value is over 512 bytes (the table holds only the
     /// grouped records).
     pub long: Option<Vec<bool>>,
-    /// Streaming: the grouped records' values row by row, filled as they were read (CSV) or
-    /// copied into a temporary file when a copy in memory would not fit (Parquet).
+    /// Streaming: the grouped records' values row by row, filled as they were read (CSV, and
+    /// a Parquet engine's lean table); else the scripts copy them from the table.
     pub values: Option<sql::Values>,
 }
 
@@ -107,9 +107,9 @@ const READ_PER_FILE_BYTE: u64 = 3;
 
 /// Whether the in-memory engine stays within `--memory-limit`: before reading (`None`, from the
 /// file's size) and once the table is read (from its size); in a whole dump, beside what the
-/// tables read before it hold (`dump`). Returns what this one needs at its peak; an error says
-/// how much it would, and nothing has been written then.
-pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<u64> {
+/// tables read before it hold (`dump`). An error says how much it would need, and nothing has
+/// been written then.
+pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<()> {
     use crate::error::{Error, Location};
     use stream::size_text;
     let limit = job.memory_limit;
@@ -140,7 +140,7 @@ pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>
     };
     let held = dump.unwrap_or(0);
     if held.saturating_add(need) <= limit {
-        return Ok(need);
+        return Ok(());
     }
     let before = match held {
         0 => String::new(),

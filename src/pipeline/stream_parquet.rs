@@ -256,6 +256,23 @@ fn compact(df: DataFrame) -> Result<DataFrame> {
     DataFrame::new(df.height(), cols).map_err(internal)
 }
 
+/// The candidates (`cand`) among the rows of slice `df`, whose first row is record `offset`;
+/// their record numbers are appended to `numbers`.
+fn candidates_of(
+    df: DataFrame,
+    offset: usize,
+    cand: &[bool],
+    numbers: &mut Vec<u32>,
+) -> Result<DataFrame> {
+    let idx: Vec<IdxSize> = (0..df.height())
+        .filter(|&i| cand[offset + i])
+        .map(|i| i as IdxSize)
+        .collect();
+    numbers.extend(idx.iter().map(|&i| (offset + i as usize) as u32));
+    df.take(&IdxCa::from_vec("rows".into(), idx))
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
 /// `parts` one under another (`empty()`'s columns when there are none), in one chunk.
 fn stacked(parts: Vec<DataFrame>, empty: impl FnOnce() -> Result<DataFrame>) -> Result<DataFrame> {
     let mut it = parts.into_iter();
@@ -358,17 +375,9 @@ fn lean_candidates(
     let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(n);
     let mut key_h: Vec<Vec<u64>> = vec![Vec::new(); key.len()];
     let mut row = vec![0u64; key.len()];
-    file.each_slice(wanted, None, |(offset, len), df| {
-        let idx: Vec<IdxSize> = (0..len)
-            .filter(|&i| cand[offset + i])
-            .map(|i| i as IdxSize)
-            .collect();
+    file.each_slice(wanted, None, |(offset, _), df| {
         let first = numbers.len();
-        numbers.extend(idx.iter().map(|&i| (offset + i as usize) as u32));
-        let taken = df
-            .take(&IdxCa::from_vec("rows".into(), idx))
-            .map_err(internal)?;
-        drop(df);
+        let taken = candidates_of(df, offset, cand, &mut numbers)?;
         for (k, name) in key.iter().enumerate() {
             hash_values(taken.column(name).map_err(internal)?, &mut key_h[k])?;
         }
@@ -582,17 +591,8 @@ pub fn detect_all(
         .copied()
         .filter(|&(offset, len)| cand[offset..offset + len].iter().any(|c| *c))
         .collect();
-    let read = file.each_slice(&wanted, None, |(offset, len), df| {
-        let idx: Vec<IdxSize> = (0..len)
-            .filter(|&i| cand[offset + i])
-            .map(|i| i as IdxSize)
-            .collect();
-        numbers.extend(idx.iter().map(|&i| (offset + i as usize) as u32));
-        let taken = df
-            .take(&IdxCa::from_vec("rows".into(), idx))
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        drop(df);
-        let taken = compact(taken)?;
+    let read = file.each_slice(&wanted, None, |(offset, _), df| {
+        let taken = compact(candidates_of(df, offset, &cand, &mut numbers)?)?;
         held += taken.estimated_size() as u64;
         // over the limit even with one row group encoded at a time, they are read again into a
         // lean table

@@ -292,6 +292,12 @@ fn a_memory_limit_too_small_stops_before_holding_more() {
     );
 }
 
+/// A 300-character text for record pair `k`, with commas, quotes and line breaks, quoted
+/// for a CSV field (its quotes doubled).
+fn long_bio(k: usize) -> String {
+    format!("{k:05}{}", "é, \"quoted\"\nline ".repeat(15)).replace('"', "\"\"")
+}
+
 #[test]
 fn grouped_records_over_the_memory_limit_spill_to_a_temporary_file() {
     // 20,000 records in pairs, 300-character texts: their values (about 7 MB) held with their
@@ -299,9 +305,7 @@ fn grouped_records_over_the_memory_limit_spill_to_a_temporary_file() {
     let mut data = b"id,name,bio\n".to_vec();
     for i in 0..20_000 {
         let k = i % 10_000;
-        let bio = format!("{k:05}{}", "é, \"quoted\"\nline ".repeat(15));
-        let bio = bio.replace('"', "\"\"");
-        data.extend_from_slice(format!("{i},name {k},\"{bio}\"\n").as_bytes());
+        data.extend_from_slice(format!("{i},name {k},\"{}\"\n", long_bio(k)).as_bytes());
     }
     let out = same_outputs("t.csv", &data, &["--pk", "id", "--memory-limit", "12M"]);
     let report = report_of(&out);
@@ -446,7 +450,7 @@ fn spilled_grouped_records_serve_every_keep_rule_and_tables_without_primary_key(
     let mut data = b"id,name,bio,note\n".to_vec();
     for i in 0..20_000 {
         let k = i % 10_000;
-        let bio = format!("{k:05}{}", "é, \"quoted\"\nline ".repeat(15)).replace('"', "\"\"");
+        let bio = long_bio(k);
         let note = if (i / 10_000 + k) % 2 == 0 {
             format!("n{i}")
         } else {
