@@ -157,7 +157,7 @@ impl Db {
         );
     }
 
-    fn client(&self) -> Command {
+    pub(crate) fn client(&self) -> Command {
         match self.server {
             Server::Sqlite => {
                 let mut c = Command::new("sqlite3");
@@ -220,6 +220,49 @@ impl Db {
                 c.output().unwrap()
             }
             _ => run_with_stdin(self.client(), &std::fs::read(path).unwrap()),
+        }
+    }
+
+    /// Runs a query; its rows, one per line (PostgreSQL and MariaDB: unaligned, no header).
+    pub fn query(&self, sql: &str) -> Output {
+        let mut c = self.client();
+        match self.server {
+            Server::Postgres => {
+                c.args(["-v", "ON_ERROR_STOP=1", "-A", "-t", "-c", sql]);
+            }
+            Server::Mysql => {
+                c.args(["-N", "-B", "-e", sql]);
+            }
+            Server::Sqlite => {
+                c.arg(sql);
+            }
+        }
+        c.output().unwrap()
+    }
+
+    /// Runs a generated script as [`Db::run_script`] does, from a client whose own character
+    /// set is Latin-1 (`PGCLIENTENCODING=LATIN1`, `--default-character-set=latin1`): the
+    /// script must set its own.
+    pub fn run_script_latin1(&self, path: &Path) -> Output {
+        match self.server {
+            Server::Postgres => {
+                let mut c = self.client();
+                c.env("PGCLIENTENCODING", "LATIN1").arg("-f").arg(path);
+                c.output().unwrap()
+            }
+            Server::Mysql => {
+                let mut c = Command::new(mysql_client());
+                c.args([
+                    "--default-character-set=latin1",
+                    "-h",
+                    "127.0.0.1",
+                    "-u",
+                    "root",
+                    &self.name,
+                ]);
+                run_with_stdin(c, &std::fs::read(path).unwrap())
+            }
+            Server::Sqlite => self.run_script(path),
         }
     }
 
