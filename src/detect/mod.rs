@@ -21,7 +21,7 @@ pub fn text_columns(table: &Table, names: &[String]) -> Result<Vec<StringChunked
                 .df
                 .column(n)
                 .map_err(|e| Error::Internal(e.to_string()))?;
-            let cast = col.cast(&DataType::String).map_err(|e| {
+            let cast = crate::ingest::parquet::column_text(col).map_err(|e| {
                 Error::data(
                     Location::file(&table.source.path),
                     format!(
@@ -30,9 +30,7 @@ pub fn text_columns(table: &Table, names: &[String]) -> Result<Vec<StringChunked
                     ),
                 )
             })?;
-            cast.str()
-                .cloned()
-                .map_err(|e| Error::Internal(e.to_string()))
+            Ok(cast)
         })
         .collect()
 }

@@ -1,5 +1,12 @@
-//! Atomic outputs: every file is written to a temporary file in the output folder and renamed
-//! into place only when all of them were written, so a failed run leaves no half-written output.
+//! Atomic outputs: every file is written to a temporary file in the output folder, and only
+//! when all of them were written are they moved into place as one generation
+//! ([`Outputs::commit`]): a journal names the moves, the older run's files go first (its
+//! `report.json` and manifest before the rest), then the new files are renamed into place
+//! (`report.json` last), then the manifest (`dupsweep-manifest.txt`, the names of the files
+//! the run wrote, one a line) replaces the journal. So the folder never holds files of two runs at once, and
+//! `report.json` is there only when every file it lists is; a run killed while moving its files
+//! leaves the journal, and the next run on the folder finishes the move
+//! ([`recover`]) and removes the temporary files of runs killed before that.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -16,6 +23,25 @@ pub struct Outputs {
     pending: Vec<(NamedTempFile, PathBuf)>,
     /// True when this run created the folder (removed again if the run fails).
     created_dir: bool,
+    /// The temporary files' name prefix: [`TEMP_PREFIX`] for a run's outputs, which the next
+    /// run on the folder removes when a killed run left them.
+    prefix: &'static str,
+}
+
+/// The name prefix of a run's temporary files in its output folder.
+pub const TEMP_PREFIX: &str = ".dupsweep-run-";
+/// The journal of a commit in progress: the moves still to make ([`recover`]).
+pub const JOURNAL: &str = ".dupsweep-commit";
+/// The names of the files the last complete run wrote.
+pub const MANIFEST: &str = "dupsweep-manifest.txt";
+
+/// What a commit does, written before it starts moving files.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    /// (temporary file, final name), `report.json` last.
+    moves: Vec<(String, String)>,
+    /// Files of the older run that the new one does not write (from its manifest).
+    stale: Vec<String>,
 }
 
 impl Outputs {
@@ -29,6 +55,7 @@ impl Outputs {
                 .collect(),
             pending: Vec::new(),
             created_dir: false,
+            prefix: TEMP_PREFIX,
         }
     }
 
@@ -130,7 +157,7 @@ impl Outputs {
             }
         }
         let mut builder = tempfile::Builder::new();
-        builder.prefix(".dupsweep-").suffix(".tmp");
+        builder.prefix(self.prefix).suffix(".tmp");
         #[cfg(unix)]
         {
             // ordinary permissions for the finished files (the umask still applies)
@@ -157,16 +184,185 @@ impl Outputs {
         })
     }
 
-    /// Renames every written file into place.
+    /// Moves every written file into place, as one generation (see the module's notes): the
+    /// temporary files are kept, a journal names their moves, and [`apply`] makes them.
     pub fn commit(mut self) -> Result<()> {
-        self.created_dir = false;
-        for (tmp, target) in std::mem::take(&mut self.pending) {
-            tmp.persist(&target).map_err(|e| {
+        let mut pending = std::mem::take(&mut self.pending);
+        // report.json last: it is there only when every file it lists is
+        pending.sort_by_key(|(_, target)| target.file_name() == Some("report.json".as_ref()));
+        let name = |p: &Path| -> Result<String> {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| Error::Internal(format!("{} is not a file name", p.display())))
+        };
+        let mut moves = Vec::with_capacity(pending.len());
+        for (tmp, target) in pending {
+            let kept = tmp.into_temp_path().keep().map_err(|e| {
                 Error::io(&target, "cannot move the finished file into place", e.error)
             })?;
+            moves.push((name(&kept)?, name(&target)?));
         }
-        Ok(())
+        let new: Vec<&str> = moves.iter().map(|m| m.1.as_str()).collect();
+        // (never an input: a run may read an older run's output from the same folder)
+        let stale = previous_outputs(&self.dir)
+            .into_iter()
+            .filter(|n| !new.contains(&n.as_str()))
+            .filter(|n| {
+                std::fs::canonicalize(self.dir.join(n)).map_or(true, |c| !self.protect.contains(&c))
+            })
+            .collect();
+        let journal = Journal { moves, stale };
+        let text = serde_json::to_vec(&journal).map_err(|e| Error::Internal(e.to_string()))?;
+        write_small(&self.dir, JOURNAL, &text)?;
+        self.created_dir = false;
+        apply(&self.dir, &journal)
     }
+}
+
+/// The names of the files the last complete run in `dir` wrote: its manifest, or, for a folder
+/// written before manifests, the outputs its `report.json` lists.
+fn previous_outputs(dir: &Path) -> Vec<String> {
+    let plain = |n: &str| !n.is_empty() && !n.contains(['/', '\\']) && n != "." && n != "..";
+    if let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) {
+        return text
+            .lines()
+            .filter(|n| plain(n))
+            .map(str::to_owned)
+            .collect();
+    }
+    let Ok(report) = std::fs::read(dir.join("report.json")) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&report) else {
+        return Vec::new();
+    };
+    v["outputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["path"].as_str())
+        .filter_map(|p| Path::new(p).file_name()?.to_str().map(str::to_owned))
+        .filter(|n| plain(n) && dir.join(n).is_file())
+        .collect()
+}
+
+/// Writes a small file of ours in `dir` atomically (a temporary file, synced, renamed, and the
+/// folder synced).
+fn write_small(dir: &Path, name: &str, data: &[u8]) -> Result<()> {
+    let path = dir.join(name);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, "cannot create a file in the output folder", e))?;
+    tmp.write_all(data)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(&path, "cannot write", e))?;
+    tmp.persist(&path)
+        .map_err(|e| Error::io(&path, "cannot write", e.error))?;
+    sync_dir(dir)
+}
+
+/// Makes the folder's entries (creations, renames, removals) durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let d = File::open(dir).map_err(|e| Error::io(dir, "cannot sync the output folder", e))?;
+        d.sync_all()
+            .map_err(|e| Error::io(dir, "cannot sync the output folder", e))?;
+    }
+    Ok(())
+}
+
+/// Carries out a journal's moves in `dir` (a commit, or the rest of one a killed run began):
+/// the older run's manifest and files go first (`report.json` first), but for the new files
+/// already moved (their temporary file is gone); then the remaining temporary files are renamed
+/// into place (`report.json` last), the manifest is written and the journal removed.
+fn apply(dir: &Path, j: &Journal) -> Result<()> {
+    let remove = |name: &str| -> Result<()> {
+        match std::fs::remove_file(dir.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(
+                &dir.join(name),
+                "cannot remove the older run's file",
+                e,
+            )),
+            _ => Ok(()),
+        }
+    };
+    remove(MANIFEST)?;
+    let waiting: Vec<&(String, String)> = j
+        .moves
+        .iter()
+        .filter(|(tmp, _)| dir.join(tmp).exists())
+        .collect();
+    let mut old: Vec<&str> = j.stale.iter().map(String::as_str).collect();
+    old.extend(waiting.iter().map(|(_, target)| target.as_str()));
+    old.sort_by_key(|n| *n != "report.json");
+    for name in old {
+        remove(name)?;
+    }
+    sync_dir(dir)?;
+    for (tmp, target) in waiting {
+        std::fs::rename(dir.join(tmp), dir.join(target)).map_err(|e| {
+            Error::io(
+                &dir.join(target),
+                "cannot move the finished file into place",
+                e,
+            )
+        })?;
+    }
+    sync_dir(dir)?;
+    let mut manifest = String::new();
+    for (_, target) in &j.moves {
+        manifest.push_str(target);
+        manifest.push('\n');
+    }
+    write_small(dir, MANIFEST, manifest.as_bytes())?;
+    remove(JOURNAL)?;
+    sync_dir(dir)
+}
+
+/// Before a run writes into `dir` (holding its lock): finishes the commit of a run that was
+/// killed while moving its files into place, and removes the temporary files of runs killed
+/// before that.
+pub fn recover(dir: &Path) -> Result<()> {
+    match std::fs::read(dir.join(JOURNAL)) {
+        Ok(text) => {
+            let j: Journal = serde_json::from_slice(&text).map_err(|e| {
+                Error::io(
+                    &dir.join(JOURNAL),
+                    "cannot read the journal of an interrupted run",
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                )
+            })?;
+            apply(dir, &j)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&dir.join(JOURNAL), "cannot read", e)),
+    }
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot read the output folder", e))?;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if is_leftover(&name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    Ok(())
+}
+
+/// A temporary file a run left: ours ([`TEMP_PREFIX`]), or of a version that named them
+/// `.dupsweep-XXXXXX.tmp`.
+fn is_leftover(name: &str) -> bool {
+    let Some(rest) = name.strip_suffix(".tmp") else {
+        return false;
+    };
+    if rest.starts_with(TEMP_PREFIX) {
+        return true;
+    }
+    rest.strip_prefix(".dupsweep-")
+        .is_some_and(|r| r.len() == 6 && r.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 impl Drop for Outputs {
@@ -280,8 +476,17 @@ pub fn write_atomic(path: &Path, data: &[u8], protect: &[&Path]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| Error::usage(format!("{} is not a file name", path.display())))?;
     let mut outs = Outputs::new(&dir, protect);
+    // a file of its own, outside any run's output folder lock: not a run's temporary file
+    outs.prefix = ".dupsweep-file-";
     outs.write(&name, |w| w.write_all(data).map_err(io_err(path)))?;
-    outs.commit()
+    let (tmp, target) = outs
+        .pending
+        .pop()
+        .ok_or_else(|| Error::Internal("nothing written".into()))?;
+    outs.created_dir = false;
+    tmp.persist(&target)
+        .map_err(|e| Error::io(&target, "cannot move the finished file into place", e.error))?;
+    Ok(())
 }
 
 /// From now on, gives freed memory back to the system as soon as 1 MiB of it is free at the

@@ -17,6 +17,11 @@ pub const HISTORY_FILE: &str = "history.jsonl";
 
 /// Held while a run writes into an output folder. The operating system releases the lock when
 /// the process ends, however it ends, so a crashed run never leaves the folder locked.
+///
+/// The lock file is removed when the run ends; a run that opened it just before then would
+/// hold a lock on a removed file while a third run creates and locks a new one. So a lock
+/// counts only once the file locked is still the one the folder names (same device and inode),
+/// else it is taken again; and the file is removed while still locked.
 pub struct RunLock {
     dir: PathBuf,
     file: Option<File>,
@@ -24,7 +29,8 @@ pub struct RunLock {
 }
 
 impl RunLock {
-    /// Locks `dir` (creating it when missing), or fails when another run holds it.
+    /// Locks `dir` (creating it when missing), or fails when another run holds it; then
+    /// finishes what a killed run left ([`crate::emit::files::recover`]).
     pub fn acquire(dir: &Path) -> Result<RunLock> {
         let created_dir = !dir.is_dir();
         if created_dir {
@@ -32,43 +38,74 @@ impl RunLock {
                 .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
         }
         let path = dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, "cannot create the lock file", e))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::io(
-                    dir,
-                    "another dupsweep run is writing this output folder",
-                    std::io::Error::new(
-                        std::io::ErrorKind::WouldBlock,
-                        format!("{} is locked", path.display()),
-                    ),
-                ))
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::io(&path, "cannot lock the output folder", e))
-            }
-        }
-        Ok(RunLock {
+        let mut lock = RunLock {
             dir: dir.to_path_buf(),
-            file: Some(file),
+            file: None,
             created_dir,
-        })
+        };
+        for _ in 0..100 {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::io(&path, "cannot create the lock file", e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    // not ours: nothing of the folder may be removed on the way out
+                    lock.created_dir = false;
+                    return Err(Error::io(
+                        dir,
+                        "another dupsweep run is writing this output folder",
+                        std::io::Error::new(
+                            std::io::ErrorKind::WouldBlock,
+                            format!("{} is locked", path.display()),
+                        ),
+                    ));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(Error::io(&path, "cannot lock the output folder", e))
+                }
+            }
+            if same_file(&file, &path) {
+                lock.file = Some(file);
+                crate::emit::files::recover(dir)?;
+                return Ok(lock);
+            }
+            // the file was removed (and maybe made anew) after we opened it: take it again
+        }
+        Err(Error::io(
+            &path,
+            "cannot lock the output folder",
+            std::io::Error::other("the lock file keeps being replaced"),
+        ))
+    }
+}
+
+/// True when `file` (open) is the file `path` names now.
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
     }
 }
 
 impl Drop for RunLock {
-    /// Unlocks and removes the lock file; removes the folder too when this run created it and
-    /// left nothing in it (a failed run).
+    /// Removes the lock file while still holding it, then unlocks (see the type's notes);
+    /// removes the folder too when this run created it and left nothing in it (a failed run).
     fn drop(&mut self) {
-        let path = self.dir.join(LOCK_FILE);
-        let _ = std::fs::remove_file(&path);
         if let Some(f) = self.file.take() {
+            let _ = std::fs::remove_file(self.dir.join(LOCK_FILE));
             let _ = f.unlock();
         }
         if self.created_dir {
@@ -194,4 +231,38 @@ pub fn render(entries: &[HistoryEntry]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lock could be held twice: a run that opened the lock file just before the holder
+    /// removed it got a lock on the removed file, while a third run created a new one and
+    /// locked that. A lock now counts only on the file the folder still names.
+    #[test]
+    fn lock_cannot_be_held_twice_when_its_file_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOCK_FILE);
+        let first = RunLock::acquire(dir.path()).unwrap();
+        // a second run opens the file, then the first one ends (removing it)
+        let late = OpenOptions::new().write(true).open(&path).unwrap();
+        assert!(
+            RunLock::acquire(dir.path()).is_err(),
+            "held by the first run"
+        );
+        drop(first);
+        assert!(!path.exists());
+        // the late opener gets its lock, but on a file the folder no longer names
+        late.try_lock().unwrap();
+        assert!(!same_file(&late, &path));
+        // a third run makes and locks a new file; the late one, taking it again, is refused
+        let third = RunLock::acquire(dir.path()).unwrap();
+        assert!(same_file(third.file.as_ref().unwrap(), &path));
+        drop(late);
+        let again = RunLock::acquire(dir.path());
+        assert!(again.is_err(), "the lock was taken twice");
+        drop(third);
+        assert!(!path.exists());
+    }
 }

@@ -14,9 +14,11 @@ pub const SURVIVOR: &str = "dupsweep_survivor";
 pub const SCORE: &str = "dupsweep_score";
 pub const REASON: &str = "dupsweep_reason";
 
-/// Quotes a CSV field when it needs it (and always when it is empty, so it is not NULL).
-pub fn csv_field(value: &str, delimiter: u8) -> String {
+/// Quotes a CSV field when it needs it: always when it is empty or equal to one of the
+/// `--null` markers (`nulls`), so that it does not read back as NULL.
+pub fn csv_field(value: &str, delimiter: u8, nulls: &[String]) -> String {
     let needs = value.is_empty()
+        || nulls.iter().any(|n| n == value)
         || value
             .bytes()
             .any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
@@ -105,13 +107,13 @@ pub fn encode_record(
     cols: &[StringChunked],
     row: usize,
     delimiter: u8,
-    null: Option<&str>,
+    nulls: &[String],
 ) -> String {
     let d = (delimiter as char).to_string();
     cols.iter()
         .map(|c| match c.get(row) {
-            None => null.unwrap_or("").to_owned(),
-            Some(v) => csv_field(v, delimiter),
+            None => nulls.first().map_or("", String::as_str).to_owned(),
+            Some(v) => csv_field(v, delimiter, nulls),
         })
         .collect::<Vec<_>>()
         .join(&d)
@@ -124,6 +126,7 @@ pub fn write_removed_csv(
     delimiter: u8,
     res: &Resolution,
     survivor: &dyn Fn(crate::model::RowId) -> String,
+    nulls: &[String],
 ) -> std::io::Result<()> {
     let nl = raw.newline.as_bytes();
     write_removed_header(w, &raw.data[..raw.header_end], bom, delimiter, nl)?;
@@ -137,6 +140,7 @@ pub fn write_removed_csv(
             &survivor(r.survivor),
             r,
             delimiter,
+            nulls,
             nl,
         )?;
     }
@@ -164,7 +168,9 @@ pub fn write_removed_header(
 }
 
 /// A removed record's line: its bytes as read (`record`, without line end), then its group
-/// (record number), its survivor's key, score and reason.
+/// (record number), its survivor's key, score and reason; `nulls`: the `--null` markers, which
+/// a survivor's key is quoted when equal to.
+#[allow(clippy::too_many_arguments)]
 pub fn write_removed_record(
     w: &mut dyn Write,
     record: &[u8],
@@ -172,6 +178,7 @@ pub fn write_removed_record(
     survivor: &str,
     r: &crate::model::Removal,
     delimiter: u8,
+    nulls: &[String],
     nl: &[u8],
 ) -> std::io::Result<()> {
     let d = [delimiter];
@@ -179,11 +186,11 @@ pub fn write_removed_record(
     w.write_all(&d)?;
     w.write_all(group.to_string().as_bytes())?;
     w.write_all(&d)?;
-    w.write_all(csv_field(survivor, delimiter).as_bytes())?;
+    w.write_all(csv_field(survivor, delimiter, nulls).as_bytes())?;
     w.write_all(&d)?;
     w.write_all(score_text(r).as_bytes())?;
     w.write_all(&d)?;
-    w.write_all(csv_field(&r.reason, delimiter).as_bytes())?;
+    w.write_all(csv_field(&r.reason, delimiter, nulls).as_bytes())?;
     w.write_all(nl)
 }
 
@@ -366,19 +373,21 @@ impl Sheet {
         self.cols.first().map_or(0, SheetCol::len)
     }
 
-    /// CSV with the input's delimiter and line end; NULL is an empty field, an empty string `""`.
+    /// CSV with the input's delimiter and line end; NULL is an empty field, an empty string
+    /// `""`, and a value equal to a `--null` marker (`nulls`) is quoted.
     pub fn write_csv(
         &self,
         w: &mut dyn Write,
         delimiter: u8,
         newline: &str,
+        nulls: &[String],
     ) -> std::io::Result<()> {
         let d = [delimiter];
         for (i, n) in self.names.iter().enumerate() {
             if i > 0 {
                 w.write_all(&d)?;
             }
-            w.write_all(csv_field(n, delimiter).as_bytes())?;
+            w.write_all(csv_field(n, delimiter, nulls).as_bytes())?;
         }
         w.write_all(newline.as_bytes())?;
         for r in 0..self.rows() {
@@ -389,7 +398,7 @@ impl Sheet {
                 match c {
                     SheetCol::Text(v) => {
                         if let Some(s) = &v[r] {
-                            w.write_all(csv_field(s, delimiter).as_bytes())?;
+                            w.write_all(csv_field(s, delimiter, nulls).as_bytes())?;
                         }
                     }
                     SheetCol::Float(v) => w.write_all(float_text(v[r]).as_bytes())?,

@@ -80,3 +80,24 @@ pub fn hex(bytes: &[u8]) -> String {
     }
     s
 }
+
+/// A 128-bit hash of a file's bytes as stored (xxh3): what a streaming engine compares after
+/// its last read with what its first read saw, so that a file changed during the run (even to
+/// the same size, with its modification time put back) stops it. Not a digest for others to
+/// check: that is the report's SHA-256.
+pub fn content_hash(path: &std::path::Path) -> crate::error::Result<u128> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| crate::error::Error::io(path, "cannot read the input", e))?;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| crate::error::Error::io(path, "cannot read the input", e))?;
+        if n == 0 {
+            return Ok(h.digest128());
+        }
+        h.update(&buf[..n]);
+    }
+}

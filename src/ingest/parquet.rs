@@ -33,6 +33,36 @@ pub fn read(path: &Path, bytes: Vec<u8>, source: Source, name: String) -> Result
     })
 }
 
+/// A column's values as text, as dupsweep writes them into SQL, the removed file's survivor
+/// keys and messages: Polars' own cast to text, except for timestamps with a time zone. Polars
+/// formats those only with its `timezones` feature (without it, it fails on some files and
+/// drops the zone on others); they are written as their UTC instant with its offset,
+/// `2024-01-05 09:00:00.000000+00:00` (the fraction with as many digits as the column's unit).
+pub fn column_text(col: &Column) -> PolarsResult<StringChunked> {
+    if let DataType::Datetime(unit, Some(_)) = col.dtype() {
+        let (per_second, digits) = match unit {
+            TimeUnit::Milliseconds => (1_000i64, 3),
+            TimeUnit::Microseconds => (1_000_000, 6),
+            TimeUnit::Nanoseconds => (1_000_000_000, 9),
+        };
+        let phys = col.to_physical_repr();
+        let ticks = phys.i64()?;
+        let text = |t: i64| -> Option<String> {
+            let (secs, frac) = (t.div_euclid(per_second), t.rem_euclid(per_second));
+            let at = chrono::DateTime::from_timestamp(secs, 0)?;
+            Some(format!(
+                "{}.{frac:0digits$}+00:00",
+                at.format("%Y-%m-%d %H:%M:%S")
+            ))
+        };
+        return Ok(StringChunked::from_iter_options(
+            col.name().clone(),
+            ticks.iter().map(|t| t.and_then(text)),
+        ));
+    }
+    Ok(col.cast(&DataType::String)?.str()?.clone())
+}
+
 /// A Parquet file read a slice of rows (and some columns) at a time, for the streaming engine.
 pub struct ParquetFile {
     path: std::path::PathBuf,

@@ -28,13 +28,14 @@ pub const MAX_RECORD: usize = 256 << 20;
 
 type Message = std::result::Result<Vec<u8>, Error>;
 
-/// The reader thread's result: the file's SHA-256 (lowercase hex) and size as stored.
-type Digest256 = Option<(String, u64)>;
+/// The reader thread's result: the file's SHA-256 (lowercase hex), size and content hash
+/// ([`super::content_hash`]) as stored.
+type Digest256 = Option<(String, u64, u128)>;
 
 /// The file's bytes as stored, hashed as they pass.
 struct Tee<R> {
     inner: R,
-    state: Option<Rc<RefCell<(Sha256, u64)>>>,
+    state: Option<Rc<RefCell<(Sha256, u64, xxhash_rust::xxh3::Xxh3)>>>,
 }
 
 impl<R: Read> Read for Tee<R> {
@@ -44,6 +45,7 @@ impl<R: Read> Read for Tee<R> {
             let mut s = s.borrow_mut();
             s.0.update(&buf[..n]);
             s.1 += n as u64;
+            s.2.update(&buf[..n]);
         }
         Ok(n)
     }
@@ -67,7 +69,13 @@ fn spawn(path: &Path, hash: bool) -> Result<(Receiver<Message>, JoinHandle<Diges
     let path = path.to_path_buf();
     let magic = magic[..got].to_vec();
     let handle = std::thread::spawn(move || {
-        let state = hash.then(|| Rc::new(RefCell::new((Sha256::new(), 0u64))));
+        let state = hash.then(|| {
+            Rc::new(RefCell::new((
+                Sha256::new(),
+                0u64,
+                xxhash_rust::xxh3::Xxh3::new(),
+            )))
+        });
         let raw = Tee {
             inner: std::io::Cursor::new(magic).chain(file),
             state: state.clone(),
@@ -116,7 +124,7 @@ fn spawn(path: &Path, hash: bool) -> Result<(Receiver<Message>, JoinHandle<Diges
         drop(reader);
         state.map(|s| {
             let s = s.borrow();
-            (super::hex(&s.0.clone().finalize()), s.1)
+            (super::hex(&s.0.clone().finalize()), s.1, s.2.digest128())
         })
     });
     Ok((rx, handle))

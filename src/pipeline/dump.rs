@@ -336,10 +336,7 @@ fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap
     for c in &d.changes {
         let i = c.row.index();
         if d.resolution.kept[i] && !out.contains_key(&i) {
-            out.insert(
-                i,
-                tables::encode_record(&cols, i, delimiter, job.null.first().map(String::as_str)),
-            );
+            out.insert(i, tables::encode_record(&cols, i, delimiter, &job.null));
         }
     }
     Ok(out)
@@ -537,7 +534,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         if d.changes.iter().any(|c| d.resolution.kept[c.row.index()]) {
             let sheet = repointed_sheet(d, &tj.job)?;
             let rows = sheet.rows();
-            let p = super::write_sheet(&mut outs, &d.dumped, "repointed", &sheet)?;
+            let p = super::write_sheet(&mut outs, &d.dumped, "repointed", &sheet, &tj.job.null)?;
             written.push(("repointed", p, Some(rows)));
         }
     }

@@ -494,6 +494,7 @@ pub(crate) fn write_sheet(
     table: &Table,
     kind: &str,
     sheet: &tables::Sheet,
+    nulls: &[String],
 ) -> Result<std::path::PathBuf> {
     match (&table.source.format, &table.raw) {
         (Format::Csv { delimiter, .. }, Some(raw)) => {
@@ -501,7 +502,7 @@ pub(crate) fn write_sheet(
             let path = outs.dir().join(&name);
             outs.write(&name, |w| {
                 sheet
-                    .write_csv(w, *delimiter, raw.newline)
+                    .write_csv(w, *delimiter, raw.newline, nulls)
                     .map_err(io_err(&path))
             })
         }
@@ -544,8 +545,10 @@ pub(crate) fn write_table_files(
             outputs.push(("cleaned", p, Some(kept)));
             let name = Outputs::file_name(&table.name, "removed.csv");
             let p = outs.write(&name, |w| {
-                tables::write_removed_csv(w, raw, *bom, *delimiter, resolution, &*survivor)
-                    .map_err(io_err(&job.out))
+                tables::write_removed_csv(
+                    w, raw, *bom, *delimiter, resolution, &*survivor, &job.null,
+                )
+                .map_err(io_err(&job.out))
             })?;
             outputs.push(("removed", p, Some(removed)));
         }
@@ -566,7 +569,11 @@ pub(crate) fn write_table_files(
         let review = emit::fuzzy::review_sheet(table, f, &*survivor)?;
         for (kind, sheet) in [("pairs", pairs), ("review", review)] {
             let rows = sheet.rows();
-            outputs.push((kind, write_sheet(outs, table, kind, &sheet)?, Some(rows)));
+            outputs.push((
+                kind,
+                write_sheet(outs, table, kind, &sheet, &job.null)?,
+                Some(rows),
+            ));
         }
     }
 

@@ -162,22 +162,50 @@ impl Layout {
 pub struct Streamed {
     head: Head,
     layout: Layout,
-    /// The input's size and modification time when the first pass began.
-    stamp: Option<(u64, std::time::SystemTime)>,
+    /// The input when the first pass began, and its content's hash.
+    stamp: Option<Stamp>,
 }
 
-pub(super) fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+/// What an input was when a run read it first: its size and modification time, then (once
+/// the first pass has read it all) the hash of its content ([`crate::ingest::content_hash`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Stamp {
+    pub(super) len: u64,
+    pub(super) modified: std::time::SystemTime,
+    pub(super) content: Option<u128>,
+}
+
+pub(super) fn stamp(path: &Path) -> Option<Stamp> {
     let m = std::fs::metadata(path).ok()?;
-    Some((m.len(), m.modified().ok()?))
+    Some(Stamp {
+        len: m.len(),
+        modified: m.modified().ok()?,
+        content: None,
+    })
 }
 
-pub(super) fn unchanged(path: &Path, before: Option<(u64, std::time::SystemTime)>) -> Result<()> {
-    if before.is_some() && stamp(path) != before {
-        return Err(Error::data(
+/// Checks, after a run's last read of its input, that the file is the one it read first: the
+/// same size and modification time, and the same content (read again and hashed: an edit of
+/// the same size with its time put back is found too).
+pub(super) fn unchanged(path: &Path, before: Option<Stamp>) -> Result<()> {
+    let Some(before) = before else {
+        return Ok(());
+    };
+    let changed = || {
+        Error::data(
             Location::file(path),
             "the file changed while dupsweep read it",
         )
-        .with_hint("run again on a copy that nothing writes to"));
+        .with_hint("run again on a copy that nothing writes to")
+    };
+    let now = stamp(path).ok_or_else(changed)?;
+    if (now.len, now.modified) != (before.len, before.modified) {
+        return Err(changed());
+    }
+    if let Some(content) = before.content {
+        if crate::ingest::content_hash(path)? != content {
+            return Err(changed());
+        }
     }
     Ok(())
 }
@@ -474,9 +502,14 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     progress.finish();
     let rows = s.record_count() as usize;
     let head = s.head.clone();
-    let (sha256, bytes) = s
+    let (sha256, bytes, content) = s
         .finish()?
         .ok_or_else(|| Error::Internal("the input's SHA-256 is missing".into()))?;
+    // checked cheaply after the second pass, and by content after the last
+    let read = before.map(|b| Stamp {
+        content: Some(content),
+        ..b
+    });
     let key = key?;
     let [a, b] = counters;
     let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
@@ -654,7 +687,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         Streamed {
             head,
             layout,
-            stamp: before,
+            stamp: read,
         },
     ))
 }
@@ -892,6 +925,7 @@ pub fn write_table_files(
                 &survivor(r.survivor),
                 r,
                 head.delimiter,
+                &job.null,
                 nl,
             )
             .map_err(&werr)?;
@@ -922,6 +956,33 @@ fn trim_line_end(b: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
+    /// An input edited during a run to the same size, with its modification time put back,
+    /// was taken for the one read (the report's SHA-256 then described another file): the
+    /// content is now hashed again after the last read.
+    #[test]
+    fn an_input_edited_in_place_with_its_time_put_back_is_found() {
+        use std::io::{Seek, SeekFrom, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, b"id,name\n1,a\n2,b\n").unwrap();
+        let mut read = super::stamp(&path).unwrap();
+        read.content = Some(crate::ingest::content_hash(&path).unwrap());
+        assert!(super::unchanged(&path, Some(read)).is_ok());
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.seek(SeekFrom::Start(10)).unwrap();
+        f.write_all(b"z").unwrap();
+        f.set_modified(read.modified).unwrap();
+        drop(f);
+        let now = super::stamp(&path).unwrap();
+        assert_eq!((now.len, now.modified), (read.len, read.modified));
+        let e = super::unchanged(&path, Some(read)).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the file changed while dupsweep read it"),
+            "{e}"
+        );
+    }
+
     use super::*;
     use crate::model::{Compression, RowId};
 

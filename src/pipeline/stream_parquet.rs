@@ -416,18 +416,19 @@ pub struct Streamed {
     /// The removed file (with [`Command::Clean`], unless the grouped records are in a lean
     /// table: then it is written from a last read).
     removed: Option<Vec<u8>>,
-    stamp: Option<(u64, std::time::SystemTime)>,
+    stamp: Option<super::stream::Stamp>,
     /// Encode the cleaned file's row groups two at a time (else one: memory is short).
     two_at_once: bool,
 }
 
-/// The input's SHA-256, read on its own.
-fn sha256(path: &Path) -> Result<String> {
+/// The input's SHA-256 and content hash ([`crate::ingest::content_hash`]), read on its own.
+fn sha256(path: &Path) -> Result<(String, u128)> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
     let mut f =
         std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let mut h = Sha256::new();
+    let mut x = xxhash_rust::xxh3::Xxh3::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = f
@@ -437,8 +438,9 @@ fn sha256(path: &Path) -> Result<String> {
             break;
         }
         h.update(&buf[..n]);
+        x.update(&buf[..n]);
     }
-    Ok(crate::ingest::hex(&h.finalize()))
+    Ok((crate::ingest::hex(&h.finalize()), x.digest128()))
 }
 
 /// Reads the dump in two passes, finds the groups and picks the survivors: the same
@@ -639,9 +641,14 @@ pub fn detect_all(
     };
     crate::emit::files::release_freed_memory();
     super::stream::unchanged(path, before)?;
-    let sha256 = sha
+    let (sha256, content) = sha
         .join()
         .map_err(|_| Error::Internal("the SHA-256 thread failed".into()))??;
+    // checked by content after the last read
+    let read = before.map(|b| super::stream::Stamp {
+        content: Some(content),
+        ..b
+    });
     let table = Table {
         name: job
             .table
@@ -722,7 +729,7 @@ pub fn detect_all(
         Streamed {
             file,
             removed,
-            stamp: before,
+            stamp: read,
             two_at_once,
         },
     ))

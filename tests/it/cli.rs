@@ -46,6 +46,7 @@ fn clean_matches_the_golden_outputs() {
     assert_eq!(
         names,
         [
+            "dupsweep-manifest.txt",
             "history.jsonl",
             "report.json",
             "students.cleaned.csv",

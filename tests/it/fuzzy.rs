@@ -38,6 +38,7 @@ fn fuzzy_clean_writes_every_output_and_loses_nothing() {
     assert_eq!(
         names,
         [
+            "dupsweep-manifest.txt",
             "history.jsonl",
             "people.cleaned.csv",
             "people.mysql.sql",

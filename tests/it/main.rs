@@ -8,6 +8,7 @@ mod engines;
 mod errors;
 mod fuzzy;
 mod prevent;
+mod regressions;
 mod replay;
 mod schedule;
 mod util;

@@ -32,6 +32,9 @@ pub enum Kind {
     Date,
     Time,
     Timestamp,
+    /// A timestamp with a time zone: its UTC instant, `… +00:00`
+    /// ([`crate::ingest::parquet::column_text`]).
+    TimestampTz,
     /// Hex digits of the bytes.
     Bytes,
 }
@@ -258,6 +261,7 @@ impl Values {
             DataType::Boolean => Kind::Bool,
             DataType::Date => Kind::Date,
             DataType::Time => Kind::Time,
+            DataType::Datetime(_, Some(_)) => Kind::TimestampTz,
             DataType::Datetime(..) => Kind::Timestamp,
             DataType::Decimal(..) => Kind::Decimal,
             DataType::Binary => Kind::Bytes,
@@ -298,11 +302,7 @@ impl Values {
                     b.iter().map(|v| v.map(crate::ingest::hex)),
                 )
             } else {
-                col.cast(&DataType::String)
-                    .map_err(internal)?
-                    .str()
-                    .map_err(internal)?
-                    .clone()
+                crate::ingest::parquet::column_text(col).map_err(internal)?
             };
             kinds.push(kind);
             text.push(ca);
@@ -750,12 +750,17 @@ pub fn plan<'a>(
     })
 }
 
+/// The columns a row must still hold its dumped values in to be deleted (`--guard`). Without
+/// a primary key, every column: a row is then known only by all its values, and a group's
+/// members that differ outside the key are different rows, not copies of one (`--guard key`
+/// would let the script delete any of them).
 fn guard_columns(table: &Table, job: &Job, key: &[String]) -> Vec<usize> {
     let idx = |names: &[String]| -> Vec<usize> {
         names.iter().filter_map(|n| table.column_index(n)).collect()
     };
     let pk = idx(&job.pk);
     match job.guard {
+        _ if pk.is_empty() => (0..table.columns.len()).collect(),
         Guard::All => (0..table.columns.len()).collect(),
         Guard::Key => {
             let mut g = pk.clone();
@@ -862,6 +867,34 @@ pub trait Dialect {
     fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
         out.push_str(&self.matches(col, v)?);
         Ok(())
+    }
+    /// Appends a test that column `col` (quoted) holds exactly `v`, the dumped value itself and
+    /// not only one the column's type or collation finds equal (NULL when `v` is `None`);
+    /// `indexed`: a primary-key column, which the test must let an index find. By default
+    /// [`Dialect::push_matches`], where that comparison is already exact.
+    fn push_identical(
+        &self,
+        out: &mut String,
+        col: &str,
+        v: Option<Val<'_>>,
+        indexed: bool,
+    ) -> Result<(), String> {
+        let _ = indexed;
+        self.push_matches(out, col, v)
+    }
+    /// True when `pk IN (…)` with the dumped primary keys finds exactly those rows; false where
+    /// the server may compare a key loosely (MySQL compares a BIGINT with a string as a
+    /// double, so `9007199254740993` finds `9007199254740992` too): [`Render::pk_exact`] then
+    /// also compares the key's values exactly.
+    fn exact_keys(&self) -> bool {
+        true
+    }
+    /// True when `(a, b) IN ((x, y), …)` compares each column as `a = x AND b = y` would.
+    /// MariaDB compares a BIGINT with a string inside such a row constructor otherwise (it
+    /// misses `9007199254741013` there, which `b = '9007199254741013'` finds): its keys are
+    /// written as `(a = x AND b = y) OR …`.
+    fn row_in(&self) -> bool {
+        true
     }
     /// The whole script, into `out` (a batch at a time: a script is never held whole).
     fn script(&self, plan: &Plan<'_>, out: &mut dyn Sink) -> Result<()>;
@@ -1051,7 +1084,12 @@ impl<'p, 'a> Render<'p, 'a> {
                 out.push_str(" AND ");
             }
             self.d
-                .push_matches(out, self.col(c), self.value(values, c, row))
+                .push_identical(
+                    out,
+                    self.col(c),
+                    self.value(values, c, row),
+                    self.plan.pk.contains(&c),
+                )
                 .map_err(|e| self.value_error(row, c, e))?;
         }
         out.push(')');
@@ -1211,10 +1249,61 @@ impl<'p, 'a> Render<'p, 'a> {
         Ok(out)
     }
 
+    /// [`Render::pk_in`], finding exactly those rows in every dialect (see
+    /// [`Dialect::exact_keys`]).
+    pub fn pk_exact(&self, rows: &[RowMatch]) -> Result<String> {
+        let mut out = String::new();
+        self.push_pk_exact(&mut out, rows)?;
+        Ok(out)
+    }
+
+    /// Appends [`Render::pk_exact`] to `out`.
+    pub fn push_pk_exact(&self, out: &mut String, rows: &[RowMatch]) -> Result<()> {
+        self.push_pk_in(out, rows)?;
+        if self.d.exact_keys() {
+            return Ok(());
+        }
+        out.push_str(" AND (");
+        for (i, m) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" OR ");
+            }
+            self.push_row_match(out, self.plan.values, m.row, &self.plan.pk)?;
+        }
+        out.push(')');
+        Ok(())
+    }
+
     /// Appends [`Render::pk_in`] to `out`.
     pub fn push_pk_in(&self, out: &mut String, rows: &[RowMatch]) -> Result<()> {
         let pk = &self.plan.pk;
         let tuple = pk.len() != 1;
+        if tuple && !self.d.row_in() {
+            // (a = x AND b = y) OR …: each column compared on its own
+            out.push('(');
+            for (i, m) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" OR ");
+                }
+                out.push('(');
+                for (j, &c) in pk.iter().enumerate() {
+                    if j > 0 {
+                        out.push_str(" AND ");
+                    }
+                    out.push_str(self.col(c));
+                    out.push_str(" = ");
+                    let v = self.value(self.plan.values, c, m.row).ok_or_else(|| {
+                        Error::data(self.plan.locate(m.row, c), "the primary key is NULL")
+                    })?;
+                    self.d
+                        .push_literal(out, v)
+                        .map_err(|e| self.value_error(m.row, c, e))?;
+                }
+                out.push(')');
+            }
+            out.push(')');
+            return Ok(());
+        }
         if tuple {
             out.push('(');
         }

@@ -14,6 +14,10 @@ use crate::error::Result;
 pub struct MySql;
 
 const GUARD: &str = "`dupsweep_guard`";
+/// The session every script runs in: UTF-8, and UTC, as `mysqldump` dumps (`--tz-utc`), so a
+/// `TIMESTAMP` column prints and compares as the dump wrote it, and a timestamp with a time
+/// zone (Parquet) is its UTC instant.
+const SESSION: &str = "SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n";
 const DRIFT: &str =
     "dupsweep guard failed: the table changed since the dump; the transaction is rolled back";
 const REFERENCES: &str =
@@ -69,6 +73,11 @@ impl Dialect for MySql {
             Kind::Date => Ok(format!("CAST(_utf8mb4 X'{}' AS DATE)", hex(v.text))),
             Kind::Time => Ok(format!("CAST(_utf8mb4 X'{}' AS TIME(6))", hex(v.text))),
             Kind::Timestamp => Ok(format!("CAST(_utf8mb4 X'{}' AS DATETIME(6))", hex(v.text))),
+            // the UTC instant: the scripts set the session's time zone to UTC
+            Kind::TimestampTz => Ok(format!(
+                "CAST(_utf8mb4 X'{}' AS DATETIME(6))",
+                hex(v.text.strip_suffix("+00:00").unwrap_or(v.text))
+            )),
             Kind::Bytes => Ok(format!("X'{}'", v.text)),
         }
     }
@@ -122,7 +131,7 @@ impl Dialect for MySql {
     fn script(&self, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
         let r = Render::new(self, plan)?;
         let mut out = r.header(self.run_line());
-        out.push_str("SET NAMES utf8mb4;\n");
+        out.push_str(SESSION);
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
             return sink.put(&out);
@@ -147,10 +156,7 @@ impl Dialect for MySql {
     }
 
     fn open(&self, _tables: &[String], names: &[&str]) -> String {
-        format!(
-            "SET NAMES utf8mb4;\n{}START TRANSACTION;\n",
-            guard_table(names)
-        )
+        format!("{SESSION}{}START TRANSACTION;\n", guard_table(names))
     }
 
     fn close(&self) -> String {
@@ -239,6 +245,14 @@ impl Dialect for MySql {
         )
     }
 
+    fn exact_keys(&self) -> bool {
+        false
+    }
+
+    fn row_in(&self) -> bool {
+        false
+    }
+
     fn no_from(&self) -> &'static str {
         " FROM DUAL"
     }
@@ -305,7 +319,7 @@ impl MySql {
                     out.push_str(&check(
                         &format!("@dupsweep_deleted IN (0, {rows}) AND COUNT(*) = 0"),
                         &format!("ok: {label}batch {n} deleted"),
-                        &format!(" FROM {t} WHERE {pk_in}"),
+                        &format!(" FROM {t} WHERE {}", r.pk_exact(&batch.rows)?),
                     ));
                 }
                 Batch::Keyless(groups) => {

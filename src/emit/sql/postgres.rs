@@ -59,6 +59,31 @@ impl Dialect for Postgres {
         Ok(())
     }
 
+    fn push_identical(
+        &self,
+        out: &mut String,
+        col: &str,
+        v: Option<Val<'_>>,
+        indexed: bool,
+    ) -> Result<(), String> {
+        let Some(v) = v else {
+            out.push_str(col);
+            out.push_str(" IS NULL");
+            return Ok(());
+        };
+        if indexed {
+            // a plain `=` too, which an index on the column serves
+            self.push_matches(out, col, Some(v))?;
+            out.push_str(" AND ");
+        }
+        out.push_str("pg_temp.dupsweep_is(");
+        out.push_str(col);
+        out.push_str(", ");
+        self.push_literal(out, v)?;
+        out.push(')');
+        Ok(())
+    }
+
     fn push_matches(&self, out: &mut String, col: &str, v: Option<Val<'_>>) -> Result<(), String> {
         match v {
             None => {
@@ -146,7 +171,7 @@ impl Dialect for Postgres {
             ));
         }
         let label = Self::undo_block_label(label);
-        block(&format!("  SELECT count(*) INTO n FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)\n    WHERE {cond};\n  IF n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}% foreign keys reference this table with ON DELETE CASCADE, SET NULL or SET DEFAULT from a table or column that dupsweep does not re-point: deleting its duplicates would change those rows; describe them in a dupsweep.toml (foreign-keys) and use dupsweep run; nothing was changed', n;\n  END IF;\n"))
+        block(&format!("  SELECT count(*) INTO dupsweep_n FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)\n    WHERE {cond};\n  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}% foreign keys reference this table with ON DELETE CASCADE, SET NULL or SET DEFAULT from a table or column that dupsweep does not re-point: deleting its duplicates would change those rows; describe them in a dupsweep.toml (foreign-keys) and use dupsweep run; nothing was changed', dupsweep_n;\n  END IF;\n"))
     }
 
     fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {
@@ -178,12 +203,12 @@ impl Dialect for Postgres {
 
     fn check(&self, label: &str, cond: &str, from: &str) -> String {
         let label = Self::undo_block_label(label);
-        block(&format!("  SELECT ({cond}) INTO ok{from};\n  IF NOT coalesce(ok, false) THEN\n    RAISE EXCEPTION 'dupsweep: {label}: the table changed since the dump; nothing was changed';\n  END IF;\n"))
+        block(&format!("  SELECT ({cond}) INTO dupsweep_ok{from};\n  IF NOT coalesce(dupsweep_ok, false) THEN\n    RAISE EXCEPTION 'dupsweep: {label}: the table changed since the dump; nothing was changed';\n  END IF;\n"))
     }
 
     fn counted(&self, stmt: &str, label: &str, rows: usize) -> String {
         let label = Self::undo_block_label(label);
-        block(&format!("  {stmt};\n  GET DIAGNOSTICS n = ROW_COUNT;\n  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was changed', n;\n  END IF;\n"))
+        block(&format!("  {stmt};\n  GET DIAGNOSTICS dupsweep_n = ROW_COUNT;\n  IF dupsweep_n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was changed', dupsweep_n;\n  END IF;\n"))
     }
 }
 
@@ -204,8 +229,18 @@ impl Postgres {
     }
 }
 
-const PRELUDE: &str =
-    "\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
+/// Settings pinned for the script (as pg_dump does), and the comparison every guard uses:
+/// `pg_temp.dupsweep_is(col, 'dumped')` is true when the column holds the dumped value itself,
+/// not only one equal to it. The literal takes the column's type (an untyped literal does,
+/// for a polymorphic argument), so `'17'` is an integer and `'15'` equals `15.00` in a
+/// `numeric(6,2)`; `to_jsonb` compares text byte for byte whatever the column's collation (a
+/// nondeterministic ICU collation, `citext`) and works for types without `=` (`json`); the
+/// sign of the text tells `-0` from `0` (equal as floats, different rows in the dump), and a
+/// `json` value (which `to_jsonb` normalises) compares as its text.
+const PRELUDE: &str = "\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\
+CREATE OR REPLACE FUNCTION pg_temp.dupsweep_is(a anyelement, b anyelement) RETURNS boolean LANGUAGE sql STABLE\n  \
+AS 'SELECT pg_catalog.to_jsonb(a) = pg_catalog.to_jsonb(b) AND pg_catalog.left(a::text, 1) = pg_catalog.left(b::text, 1)\n    \
+AND (pg_catalog.pg_typeof(a) <> ''json''::regtype OR a::text = b::text)';\n";
 
 /// A `DO` block around `b`, with a dollar-quote tag that `b` does not contain.
 fn block(b: &str) -> String {
@@ -224,7 +259,7 @@ fn put_block(sink: &mut dyn Sink, b: &str) -> Result<()> {
         tag = format!("$dupsweep{k}$");
     }
     sink.put(&format!(
-        "DO {tag}\nDECLARE\n  n bigint;\n  ok boolean;\nBEGIN\n"
+        "DO {tag}\n#variable_conflict use_column\nDECLARE\n  dupsweep_n bigint;\n  dupsweep_ok boolean;\nBEGIN\n"
     ))?;
     sink.put(b)?;
     sink.put(&format!("END\n{tag};\n"))
@@ -249,20 +284,24 @@ impl Postgres {
                     let _ = writeln!(b, "  -- batch {n} of {total}: {rows} rows");
                     let _ = writeln!(
                         b,
-                        "  SELECT count(*) INTO n FROM {t} WHERE\n    {};",
+                        "  SELECT count(*) INTO dupsweep_n FROM {t} WHERE\n    {};",
                         r.survivors_match(&batch.survivors)?
                     );
-                    let _ = writeln!(b, "  IF n <> {surv} THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % of the {surv} surviving rows still hold their dumped values; the table changed since the dump, nothing was deleted', n;\n  END IF;");
+                    let _ = writeln!(b, "  IF dupsweep_n <> {surv} THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % of the {surv} surviving rows still hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
                     let pk_in = r.pk_in(&batch.rows)?;
                     let _ = writeln!(
                         b,
                         "  DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
                         r.any_match(&batch.rows)?
                     );
-                    let _ = writeln!(b, "  GET DIAGNOSTICS n = ROW_COUNT;");
-                    let _ = writeln!(b, "  IF n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', n;\n  END IF;");
-                    let _ = writeln!(b, "  SELECT count(*) INTO n FROM {t} WHERE {pk_in};");
-                    let _ = writeln!(b, "  IF n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', n;\n  END IF;");
+                    let _ = writeln!(b, "  GET DIAGNOSTICS dupsweep_n = ROW_COUNT;");
+                    let _ = writeln!(b, "  IF dupsweep_n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
+                    let _ = writeln!(
+                        b,
+                        "  SELECT count(*) INTO dupsweep_n FROM {t} WHERE {};",
+                        r.pk_exact(&batch.rows)?
+                    );
+                    let _ = writeln!(b, "  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
                 }
                 Batch::Keyless(groups) => {
                     let _ = writeln!(b, "  -- batch {n} of {total}: {} groups", groups.len());
@@ -285,19 +324,24 @@ impl Postgres {
                         let fresh = state(&|c| c.fresh);
                         let applied = state(&|c| c.applied);
                         let _ = writeln!(b, "  -- group of record {gid}");
-                        let _ = writeln!(b, "  SELECT (({fresh})\n      OR ({applied}))\n    INTO ok FROM {t} WHERE {key};");
-                        let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the copies in the table differ from the dump; the table changed since the dump, nothing was deleted';\n  END IF;");
+                        let _ = writeln!(b, "  SELECT (({fresh})\n      OR ({applied}))\n    INTO dupsweep_ok FROM {t} WHERE {key};");
+                        let _ = writeln!(b, "  IF NOT dupsweep_ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the copies in the table differ from the dump; the table changed since the dump, nothing was deleted';\n  END IF;");
                         for (c, s) in g.copies.iter().zip(&sigs) {
                             let m = c.fresh - c.applied;
                             if m == 0 {
                                 continue;
                             }
-                            let _ = writeln!(b, "  SELECT count(*) INTO n FROM {t} WHERE {s};");
-                            let _ = writeln!(b, "  IF n = {} THEN\n    DELETE FROM {t} WHERE ctid IN (SELECT ctid FROM {t} WHERE {s} LIMIT {m});\n  END IF;", c.fresh);
+                            let _ = writeln!(
+                                b,
+                                "  SELECT count(*) INTO dupsweep_n FROM {t} WHERE {s};"
+                            );
+                            let _ = writeln!(b, "  IF dupsweep_n = {} THEN\n    DELETE FROM {t} WHERE ctid IN (SELECT ctid FROM {t} WHERE {s} LIMIT {m});\n  END IF;", c.fresh);
                         }
-                        let _ =
-                            writeln!(b, "  SELECT ({applied})\n    INTO ok FROM {t} WHERE {key};");
-                        let _ = writeln!(b, "  IF NOT ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the deletion left other copies than expected, so the table changed since the dump; nothing was deleted';\n  END IF;");
+                        let _ = writeln!(
+                            b,
+                            "  SELECT ({applied})\n    INTO dupsweep_ok FROM {t} WHERE {key};"
+                        );
+                        let _ = writeln!(b, "  IF NOT dupsweep_ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the deletion left other copies than expected, so the table changed since the dump; nothing was deleted';\n  END IF;");
                     }
                 }
             }

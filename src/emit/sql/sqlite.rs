@@ -193,11 +193,12 @@ impl Sqlite {
     fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
         let plan = r.plan;
         let t = &r.table;
-        // `rowid` has other names when a column took it.
+        // `rowid` has other names when a column took it; when columns took all three, the
+        // rowid cannot be named (see below)
         let rowid = ["rowid", "_rowid_", "oid"]
             .into_iter()
-            .find(|n| !plan.values.names.iter().any(|c| c.eq_ignore_ascii_case(n)))
-            .unwrap_or("rowid");
+            .find(|n| !plan.values.names.iter().any(|c| c.eq_ignore_ascii_case(n)));
+        let cols = r.column_list();
         let mut out = String::new();
         let total = plan.batches.len();
         for (bi, batch) in plan.batches.iter().enumerate() {
@@ -217,7 +218,7 @@ impl Sqlite {
                         "DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
                         r.any_match(&batch.rows)?
                     );
-                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {n} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {pk_in}) = 0;");
+                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {n} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {}) = 0;", r.pk_exact(&batch.rows)?);
                 }
                 Batch::Keyless(groups) => {
                     let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
@@ -243,9 +244,24 @@ impl Sqlite {
                         let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}group {gid} before', ({})\n    OR ({}) FROM {t} WHERE {key};", state(&|c| c.fresh), state(&|c| c.applied));
                         for (c, s) in g.copies.iter().zip(&sigs) {
                             let m = c.fresh - c.applied;
-                            if m > 0 {
-                                let _ = writeln!(out, "DELETE FROM {t} WHERE {rowid} IN (SELECT {rowid} FROM {t} WHERE {s}\n    AND (SELECT count(*) FROM {t} WHERE {s}) = {} LIMIT {m});", c.fresh);
+                            if m == 0 {
+                                continue;
                             }
+                            let fresh = c.fresh;
+                            let Some(rowid) = rowid else {
+                                // the copies are identical in every column: delete them all,
+                                // then insert back the ones that stay, one at a time while the
+                                // count is what the one before left (none when the table is
+                                // already clean, as neither statement then applies)
+                                let _ = writeln!(out, "DELETE FROM {t} WHERE {s}\n    AND (SELECT count(*) FROM {t} WHERE {s}) = {fresh};");
+                                let mut lits = String::new();
+                                r.push_literals(&mut lits, c.row)?;
+                                for k in 0..c.applied {
+                                    let _ = writeln!(out, "INSERT INTO {t} {cols} SELECT {lits} WHERE (SELECT count(*) FROM {t} WHERE {s}) = {k};");
+                                }
+                                continue;
+                            };
+                            let _ = writeln!(out, "DELETE FROM {t} WHERE {rowid} IN (SELECT {rowid} FROM {t} WHERE {s}\n    AND (SELECT count(*) FROM {t} WHERE {s}) = {fresh} LIMIT {m});");
                         }
                         let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}group {gid} after', {} FROM {t} WHERE {key};", state(&|c| c.applied));
                     }

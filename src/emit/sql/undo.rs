@@ -47,7 +47,7 @@ fn table_steps(
                     out.push_str(" WHERE NOT EXISTS (SELECT 1 FROM ");
                     out.push_str(t);
                     out.push_str(" WHERE ");
-                    r.push_pk_in(&mut out, std::slice::from_ref(m))?;
+                    r.push_pk_exact(&mut out, std::slice::from_ref(m))?;
                     out.push_str(");\n");
                 }
                 out.push_str(&d.check(
