@@ -1,12 +1,13 @@
 //! Atomic outputs: every file is written to a temporary file in the output folder, and only
 //! when all of them were written are they moved into place as one generation
-//! ([`Outputs::commit`]): a journal names the moves, the older run's files go first (its
-//! `report.json` and manifest before the rest), then the new files are renamed into place
-//! (`report.json` last), then the manifest (`dupsweep-manifest.txt`, the names of the files
-//! the run wrote, one a line) replaces the journal. So the folder never holds files of two runs at once, and
-//! `report.json` is there only when every file it lists is; a run killed while moving its files
-//! leaves the journal, and the next run on the folder finishes the move
-//! ([`recover`]) and removes the temporary files of runs killed before that.
+//! ([`Outputs::commit`]): a journal names the moves; the older outputs of the same tables go
+//! first (`report.json` and the manifest before the rest), then the new files are renamed into
+//! place (`report.json` last), then the manifest (`dupsweep-manifest.txt`, the names of the
+//! complete outputs in the folder, one a line) replaces the journal. So the folder never holds
+//! files of two runs of a table side by side, and `report.json` is there only when every file
+//! it lists is; outputs of other tables (written by other runs into the same folder) stay. A run
+//! killed while moving its files leaves the journal, and the next run on the folder finishes the
+//! move ([`recover`]) and removes the temporary files of runs killed before that.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -26,7 +27,33 @@ pub struct Outputs {
     /// The temporary files' name prefix: [`TEMP_PREFIX`] for a run's outputs, which the next
     /// run on the folder removes when a killed run left them.
     prefix: &'static str,
+    /// The tables whose outputs this run replaces ([`Outputs::owning`]).
+    tables: Vec<String>,
 }
+
+/// What a table's output files are called after the table (`T.cleaned.csv`…): a run that
+/// writes table `T` replaces every file so named, whichever of them it writes itself.
+const SUFFIXES: &[&str] = &[
+    "cleaned.csv",
+    "cleaned.parquet",
+    "removed.csv",
+    "removed.parquet",
+    "pairs.csv",
+    "pairs.parquet",
+    "review.csv",
+    "review.parquet",
+    "repointed.csv",
+    "repointed.parquet",
+    "postgres.sql",
+    "postgres.undo.sql",
+    "postgres.prevent.sql",
+    "mysql.sql",
+    "mysql.undo.sql",
+    "mysql.prevent.sql",
+    "sqlite.sql",
+    "sqlite.undo.sql",
+    "sqlite.prevent.sql",
+];
 
 /// The name prefix of a run's temporary files in its output folder.
 pub const TEMP_PREFIX: &str = ".dupsweep-run-";
@@ -40,8 +67,10 @@ pub const MANIFEST: &str = "dupsweep-manifest.txt";
 struct Journal {
     /// (temporary file, final name), `report.json` last.
     moves: Vec<(String, String)>,
-    /// Files of the older run that the new one does not write (from its manifest).
+    /// Older outputs of the same tables that the new run does not write.
     stale: Vec<String>,
+    /// The manifest once the moves are made: the other tables' outputs, then these.
+    manifest: Vec<String>,
 }
 
 impl Outputs {
@@ -56,7 +85,17 @@ impl Outputs {
             pending: Vec::new(),
             created_dir: false,
             prefix: TEMP_PREFIX,
+            tables: Vec::new(),
         }
+    }
+
+    /// The tables whose outputs this run writes: their files from an older run are replaced
+    /// as a whole (one this run does not write, such as a script of a dialect no longer asked
+    /// for, is removed); other tables' files in the folder stay. `dump` for a whole dump's
+    /// scripts.
+    pub fn owning(mut self, tables: &[&str]) -> Self {
+        self.tables = tables.iter().map(|t| t.to_string()).collect();
+        self
     }
 
     /// A file name safe on every system for a table name.
@@ -203,47 +242,41 @@ impl Outputs {
             moves.push((name(&kept)?, name(&target)?));
         }
         let new: Vec<&str> = moves.iter().map(|m| m.1.as_str()).collect();
+        let owned = |n: &str| {
+            n == "report.json"
+                || self
+                    .tables
+                    .iter()
+                    .any(|t| SUFFIXES.iter().any(|s| Outputs::file_name(t, s) == n))
+        };
         // (never an input: a run may read an older run's output from the same folder)
-        let stale = previous_outputs(&self.dir)
-            .into_iter()
-            .filter(|n| !new.contains(&n.as_str()))
-            .filter(|n| {
-                std::fs::canonicalize(self.dir.join(n)).map_or(true, |c| !self.protect.contains(&c))
-            })
+        let input = |n: &str| {
+            std::fs::canonicalize(self.dir.join(n)).is_ok_and(|c| self.protect.contains(&c))
+        };
+        let mut stale: Vec<String> = std::fs::read_dir(&self.dir)
+            .map_err(|e| Error::io(&self.dir, "cannot read the output folder", e))?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .filter(|n| owned(n) && !new.contains(&n.as_str()) && !input(n))
             .collect();
-        let journal = Journal { moves, stale };
+        stale.sort();
+        let mut manifest: Vec<String> = std::fs::read_to_string(self.dir.join(MANIFEST))
+            .unwrap_or_default()
+            .lines()
+            .filter(|n| !owned(n) && !new.contains(n) && self.dir.join(n).is_file())
+            .map(str::to_owned)
+            .collect();
+        manifest.extend(new.iter().map(|n| n.to_string()));
+        let journal = Journal {
+            moves,
+            stale,
+            manifest,
+        };
         let text = serde_json::to_vec(&journal).map_err(|e| Error::Internal(e.to_string()))?;
         write_small(&self.dir, JOURNAL, &text)?;
         self.created_dir = false;
         apply(&self.dir, &journal)
     }
-}
-
-/// The names of the files the last complete run in `dir` wrote: its manifest, or, for a folder
-/// written before manifests, the outputs its `report.json` lists.
-fn previous_outputs(dir: &Path) -> Vec<String> {
-    let plain = |n: &str| !n.is_empty() && !n.contains(['/', '\\']) && n != "." && n != "..";
-    if let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) {
-        return text
-            .lines()
-            .filter(|n| plain(n))
-            .map(str::to_owned)
-            .collect();
-    }
-    let Ok(report) = std::fs::read(dir.join("report.json")) else {
-        return Vec::new();
-    };
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&report) else {
-        return Vec::new();
-    };
-    v["outputs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|o| o["path"].as_str())
-        .filter_map(|p| Path::new(p).file_name()?.to_str().map(str::to_owned))
-        .filter(|n| plain(n) && dir.join(n).is_file())
-        .collect()
 }
 
 /// Writes a small file of ours in `dir` atomically (a temporary file, synced, renamed, and the
@@ -313,8 +346,8 @@ fn apply(dir: &Path, j: &Journal) -> Result<()> {
     }
     sync_dir(dir)?;
     let mut manifest = String::new();
-    for (_, target) in &j.moves {
-        manifest.push_str(target);
+    for name in &j.manifest {
+        manifest.push_str(name);
         manifest.push('\n');
     }
     write_small(dir, MANIFEST, manifest.as_bytes())?;

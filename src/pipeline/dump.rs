@@ -518,7 +518,10 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
     }
 
     let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
-    let mut outs = Outputs::new(&dump.out, &inputs);
+    // the dump's tables' outputs and its own scripts (dump.*.sql) replace an older run's
+    let mut owned: Vec<&str> = done.iter().map(|d| d.dumped.name.as_str()).collect();
+    owned.push("dump");
+    let mut outs = Outputs::new(&dump.out, &inputs).owning(&owned);
     let mut written = Vec::new();
     for (tj, d) in dump.tables.iter().zip(&done) {
         let rewritten = rewritten_records(d, &tj.job)?;

@@ -308,7 +308,7 @@ fn finish(
     // The scripts (change, undo, prevention, per dialect) are rendered on the other core while
     // the table files are written; a failure in either leaves nothing (the outputs are only
     // renamed into place once everything succeeded).
-    let mut outs = Outputs::new(&job.out, &[&job.input]);
+    let mut outs = Outputs::new(&job.out, &[&job.input]).owning(&[&table.name]);
     let mut jobs = Vec::new();
     for &d in &job.dialects {
         let mut kinds = vec![("sql", "sql"), ("undo", "undo.sql")];

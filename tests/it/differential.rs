@@ -201,6 +201,8 @@ fn pk_value(ty: Ty, i: usize, part: usize, rng: &mut Rng) -> String {
     match (ty, part) {
         (Ty::Int, _) => (i as i64 * 3 - 10).to_string(),
         (Ty::BigInt, _) => (9_007_199_254_740_990i64 + i as i64).to_string(),
+        // the NULL marker itself once: a key that must not read back as NULL
+        (Ty::Text | Ty::TextCi, _) if i == 0 && rng.chance(0.5) => "\\N".into(),
         (Ty::Text | Ty::TextCi, _) => {
             let prefix = rng.pick(&["k", "K'", "ü", "k ", "k\"", "Zoë-"]);
             format!("{prefix}{i}")

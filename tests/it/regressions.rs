@@ -526,7 +526,7 @@ fn a_commit_killed_between_renames_is_finished_by_the_next_run() {
     w.write("out/.dupsweep-run-rrrrrr.tmp", b"{\"new\": true}");
     w.write(
         &format!("out/{JOURNAL}"),
-        br#"{"moves":[[".dupsweep-run-aaaaaa.tmp","a.csv"],[".dupsweep-run-bbbbbb.tmp","b.sql"],[".dupsweep-run-rrrrrr.tmp","report.json"]],"stale":["old.mysql.sql"]}"#,
+        br#"{"moves":[[".dupsweep-run-aaaaaa.tmp","a.csv"],[".dupsweep-run-bbbbbb.tmp","b.sql"],[".dupsweep-run-rrrrrr.tmp","report.json"]],"stale":["old.mysql.sql"],"manifest":["a.csv","b.sql","report.json"]}"#,
     );
     // before recovery: no report, and nothing of the older run beside the new files
     assert!(!out.join("report.json").exists());
@@ -556,8 +556,9 @@ fn a_commit_killed_between_renames_is_finished_by_the_next_run() {
     );
 }
 
-/// A second run replaces the first one's outputs as a whole: a script the new run does not
-/// write (it was asked for fewer dialects) is removed, not left beside the new files.
+/// A second run replaces the first one's outputs of its table as a whole: a script the new
+/// run does not write (it was asked for fewer dialects) is removed, not left beside the new
+/// files; another table's outputs in the same folder stay.
 #[test]
 fn a_new_run_removes_the_older_runs_files_it_does_not_write() {
     let w = Workdir::new();
@@ -567,6 +568,18 @@ fn a_new_run_removes_the_older_runs_files_it_does_not_write() {
     first.extend(["--dialect", "mysql", "--dialect", "sqlite"]);
     w.run(&first).ok();
     assert!(w.path("out/students.mysql.sql").exists());
+    let courses = testdata("school/courses.csv");
+    w.run(&[
+        "clean",
+        &courses,
+        "--pk",
+        "code",
+        "--out",
+        "out",
+        "--dialect",
+        "mysql",
+    ])
+    .ok();
     let mut second = base.to_vec();
     second.extend(["--dialect", "sqlite"]);
     w.run(&second).ok();
@@ -578,6 +591,10 @@ fn a_new_run_removes_the_older_runs_files_it_does_not_write() {
     assert_eq!(
         names,
         [
+            "courses.cleaned.csv",
+            "courses.mysql.sql",
+            "courses.mysql.undo.sql",
+            "courses.removed.csv",
             "dupsweep-manifest.txt",
             "history.jsonl",
             "report.json",
@@ -589,6 +606,6 @@ fn a_new_run_removes_the_older_runs_files_it_does_not_write() {
     );
     assert_eq!(
         w.read_str("out/dupsweep-manifest.txt"),
-        "students.cleaned.csv\nstudents.removed.csv\nstudents.sqlite.sql\nstudents.sqlite.undo.sql\nreport.json\n"
+        "courses.cleaned.csv\ncourses.removed.csv\ncourses.mysql.sql\ncourses.mysql.undo.sql\nstudents.cleaned.csv\nstudents.removed.csv\nstudents.sqlite.sql\nstudents.sqlite.undo.sql\nreport.json\n"
     );
 }
