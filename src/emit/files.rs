@@ -62,11 +62,19 @@ pub const JOURNAL: &str = ".dupsweep-commit";
 /// The names of the files the last complete run wrote.
 pub const MANIFEST: &str = "dupsweep-manifest.txt";
 
+/// A file of a commit: its temporary name, its final name and its size.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Move {
+    tmp: String,
+    target: String,
+    bytes: u64,
+}
+
 /// What a commit does, written before it starts moving files.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Journal {
-    /// (temporary file, final name), `report.json` last.
-    moves: Vec<(String, String)>,
+    /// `report.json` last.
+    moves: Vec<Move>,
     /// Older outputs of the same tables that the new run does not write.
     stale: Vec<String>,
     /// The manifest once the moves are made: the other tables' outputs, then these.
@@ -224,11 +232,34 @@ impl Outputs {
     }
 
     /// Moves every written file into place, as one generation (see the module's notes): the
-    /// temporary files are kept, a journal names their moves, and [`apply`] makes them.
+    /// temporary files are kept (and synced into the folder), a journal names their moves, and
+    /// [`apply`] makes them. A failure before the journal exists removes the kept files.
     pub fn commit(mut self) -> Result<()> {
         let mut pending = std::mem::take(&mut self.pending);
         // report.json last: it is there only when every file it lists is
         pending.sort_by_key(|(_, target)| target.file_name() == Some("report.json".as_ref()));
+        let mut kept = Vec::new();
+        match self.journal(pending, &mut kept) {
+            Ok(journal) => {
+                self.created_dir = false;
+                apply(&self.dir, &journal, &self.protect)
+            }
+            Err(e) => {
+                for k in kept {
+                    let _ = std::fs::remove_file(k);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Keeps the temporary files (their paths into `kept`), works out the moves, the older
+    /// outputs to remove and the next manifest, and writes them as the journal.
+    fn journal(
+        &self,
+        pending: Vec<(NamedTempFile, PathBuf)>,
+        kept: &mut Vec<PathBuf>,
+    ) -> Result<Journal> {
         let name = |p: &Path| -> Result<String> {
             p.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -236,12 +267,17 @@ impl Outputs {
         };
         let mut moves = Vec::with_capacity(pending.len());
         for (tmp, target) in pending {
-            let kept = tmp.into_temp_path().keep().map_err(|e| {
-                Error::io(&target, "cannot move the finished file into place", e.error)
-            })?;
-            moves.push((name(&kept)?, name(&target)?));
+            let fail = |e| Error::io(&target, "cannot move the finished file into place", e);
+            let bytes = tmp.as_file().metadata().map_err(fail)?.len();
+            let path = tmp.into_temp_path().keep().map_err(|e| fail(e.error))?;
+            kept.push(path.clone());
+            moves.push(Move {
+                tmp: name(&path)?,
+                target: name(&target)?,
+                bytes,
+            });
         }
-        let new: Vec<&str> = moves.iter().map(|m| m.1.as_str()).collect();
+        let new: Vec<&str> = moves.iter().map(|m| m.target.as_str()).collect();
         let owned = |n: &str| {
             n == "report.json"
                 || self
@@ -250,21 +286,16 @@ impl Outputs {
                     .any(|t| SUFFIXES.iter().any(|s| Outputs::file_name(t, s) == n))
         };
         // (never an input: a run may read an older run's output from the same folder)
-        let input = |n: &str| {
-            std::fs::canonicalize(self.dir.join(n)).is_ok_and(|c| self.protect.contains(&c))
-        };
-        let mut stale: Vec<String> = std::fs::read_dir(&self.dir)
-            .map_err(|e| Error::io(&self.dir, "cannot read the output folder", e))?
-            .flatten()
-            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-            .filter(|n| owned(n) && !new.contains(&n.as_str()) && !input(n))
+        let keep = |n: &str| new.contains(&n) || is_input(&self.dir, n, &self.protect);
+        let previous = previous_outputs(&self.dir);
+        let stale: Vec<String> = previous
+            .iter()
+            .filter(|n| owned(n) && !keep(n) && is_plain_file(&self.dir.join(n)))
+            .cloned()
             .collect();
-        stale.sort();
-        let mut manifest: Vec<String> = std::fs::read_to_string(self.dir.join(MANIFEST))
-            .unwrap_or_default()
-            .lines()
-            .filter(|n| !owned(n) && !new.contains(n) && self.dir.join(n).is_file())
-            .map(str::to_owned)
+        let mut manifest: Vec<String> = previous
+            .into_iter()
+            .filter(|n| !owned(n) && !new.contains(&n.as_str()) && self.dir.join(n).is_file())
             .collect();
         manifest.extend(new.iter().map(|n| n.to_string()));
         let journal = Journal {
@@ -273,10 +304,56 @@ impl Outputs {
             manifest,
         };
         let text = serde_json::to_vec(&journal).map_err(|e| Error::Internal(e.to_string()))?;
+        // the temporary files' entries are on disk before a journal names them
+        sync_dir(&self.dir)?;
         write_small(&self.dir, JOURNAL, &text)?;
-        self.created_dir = false;
-        apply(&self.dir, &journal)
+        Ok(journal)
     }
+}
+
+/// The outputs dupsweep wrote in `dir` before: its manifest, or, for a folder written before
+/// manifests, the files its `report.json` lists. Only names of files in `dir` itself.
+fn previous_outputs(dir: &Path) -> Vec<String> {
+    if let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) {
+        return text
+            .lines()
+            .filter(|n| plain(n))
+            .map(str::to_owned)
+            .collect();
+    }
+    let Ok(report) = std::fs::read(dir.join("report.json")) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&report) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = v["outputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["path"].as_str())
+        .filter_map(|p| Path::new(p).file_name()?.to_str().map(str::to_owned))
+        .filter(|n| plain(n))
+        .collect();
+    names.push("report.json".into());
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A name of a file directly in the folder: no separator, not `.` or `..`.
+fn plain(n: &str) -> bool {
+    !n.is_empty() && !n.contains(['/', '\\', '\0']) && n != "." && n != ".."
+}
+
+/// True for a regular file (not a folder, not a link to one).
+fn is_plain_file(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file())
+}
+
+/// True when `dir/name` is one of the run's inputs (canonical paths).
+fn is_input(dir: &Path, name: &str, protect: &[PathBuf]) -> bool {
+    std::fs::canonicalize(dir.join(name)).is_ok_and(|c| protect.contains(&c))
 }
 
 /// Writes a small file of ours in `dir` atomically (a temporary file, synced, renamed, and the
@@ -296,22 +373,58 @@ fn write_small(dir: &Path, name: &str, data: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
-/// Makes the folder's entries (creations, renames, removals) durable.
+/// Makes the folder's entries (creations, renames, removals) durable. File systems that cannot
+/// sync a folder (some network and virtual ones answer EINVAL, EBADF or ENOTSUP, as PostgreSQL
+/// also allows for) are taken as they are.
 fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         let d = File::open(dir).map_err(|e| Error::io(dir, "cannot sync the output folder", e))?;
-        d.sync_all()
-            .map_err(|e| Error::io(dir, "cannot sync the output folder", e))?;
+        if let Err(e) = d.sync_all() {
+            let unsupported = matches!(
+                e.raw_os_error(),
+                Some(libc::EINVAL) | Some(libc::EBADF) | Some(libc::ENOTSUP)
+            );
+            if !unsupported {
+                return Err(Error::io(dir, "cannot sync the output folder", e));
+            }
+        }
     }
     Ok(())
 }
 
 /// Carries out a journal's moves in `dir` (a commit, or the rest of one a killed run began):
-/// the older run's manifest and files go first (`report.json` first), but for the new files
-/// already moved (their temporary file is gone); then the remaining temporary files are renamed
-/// into place (`report.json` last), the manifest is written and the journal removed.
-fn apply(dir: &Path, j: &Journal) -> Result<()> {
+/// the older outputs go first (the manifest, then `report.json`, then the rest), but for the
+/// new files already moved (their temporary file is gone and the file in place has their
+/// size); then the remaining temporary files are renamed into place (`report.json` last), the
+/// manifest is written and the journal removed. A journal naming anything but plain file
+/// names of the folder, or an input of the run (`protect`), is refused.
+fn apply(dir: &Path, j: &Journal, protect: &[PathBuf]) -> Result<()> {
+    let bad = |what: String| {
+        Error::io(
+            &dir.join(JOURNAL),
+            "cannot finish an interrupted run's outputs",
+            std::io::Error::new(std::io::ErrorKind::InvalidData, what),
+        )
+        .with_hint(format!(
+            "remove {} and the .dupsweep-run-*.tmp files beside it to start afresh",
+            dir.join(JOURNAL).display()
+        ))
+    };
+    for m in &j.moves {
+        if !plain(&m.tmp) || !m.tmp.starts_with(TEMP_PREFIX) || !plain(&m.target) {
+            return Err(bad(format!(
+                "the journal names {:?} and {:?}",
+                m.tmp, m.target
+            )));
+        }
+        if is_input(dir, &m.target, protect) {
+            return Err(bad(format!("{} is an input of this run", m.target)));
+        }
+    }
+    if let Some(n) = j.stale.iter().chain(&j.manifest).find(|n| !plain(n)) {
+        return Err(bad(format!("the journal names {n:?}")));
+    }
     let remove = |name: &str| -> Result<()> {
         match std::fs::remove_file(dir.join(name)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(
@@ -322,23 +435,31 @@ fn apply(dir: &Path, j: &Journal) -> Result<()> {
             _ => Ok(()),
         }
     };
+    let mut waiting = Vec::new();
+    for m in &j.moves {
+        if dir.join(&m.tmp).exists() {
+            waiting.push(m);
+        } else if std::fs::metadata(dir.join(&m.target)).map(|t| t.len()).ok() != Some(m.bytes) {
+            return Err(bad(format!("{} is neither waiting nor in place", m.target)));
+        }
+    }
     remove(MANIFEST)?;
-    let waiting: Vec<&(String, String)> = j
-        .moves
+    let mut old: Vec<&str> = j
+        .stale
         .iter()
-        .filter(|(tmp, _)| dir.join(tmp).exists())
+        .map(String::as_str)
+        .filter(|n| !is_input(dir, n, protect))
         .collect();
-    let mut old: Vec<&str> = j.stale.iter().map(String::as_str).collect();
-    old.extend(waiting.iter().map(|(_, target)| target.as_str()));
+    old.extend(waiting.iter().map(|m| m.target.as_str()));
     old.sort_by_key(|n| *n != "report.json");
     for name in old {
         remove(name)?;
     }
     sync_dir(dir)?;
-    for (tmp, target) in waiting {
-        std::fs::rename(dir.join(tmp), dir.join(target)).map_err(|e| {
+    for m in waiting {
+        std::fs::rename(dir.join(&m.tmp), dir.join(&m.target)).map_err(|e| {
             Error::io(
-                &dir.join(target),
+                &dir.join(&m.target),
                 "cannot move the finished file into place",
                 e,
             )
@@ -358,7 +479,12 @@ fn apply(dir: &Path, j: &Journal) -> Result<()> {
 /// Before a run writes into `dir` (holding its lock): finishes the commit of a run that was
 /// killed while moving its files into place, and removes the temporary files of runs killed
 /// before that.
-pub fn recover(dir: &Path) -> Result<()> {
+/// `protect`: the run's inputs, which no journal may remove or replace.
+pub fn recover(dir: &Path, protect: &[&Path]) -> Result<()> {
+    let protect: Vec<PathBuf> = protect
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     match std::fs::read(dir.join(JOURNAL)) {
         Ok(text) => {
             let j: Journal = serde_json::from_slice(&text).map_err(|e| {
@@ -367,8 +493,12 @@ pub fn recover(dir: &Path) -> Result<()> {
                     "cannot read the journal of an interrupted run",
                     std::io::Error::new(std::io::ErrorKind::InvalidData, e),
                 )
+                .with_hint(format!(
+                    "remove {} and the .dupsweep-run-*.tmp files beside it to start afresh",
+                    dir.join(JOURNAL).display()
+                ))
             })?;
-            apply(dir, &j)?;
+            apply(dir, &j, &protect)?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io(&dir.join(JOURNAL), "cannot read", e)),

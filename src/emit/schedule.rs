@@ -30,8 +30,9 @@ pub struct RunLock {
 
 impl RunLock {
     /// Locks `dir` (creating it when missing), or fails when another run holds it; then
-    /// finishes what a killed run left ([`crate::emit::files::recover`]).
-    pub fn acquire(dir: &Path) -> Result<RunLock> {
+    /// finishes what a killed run left ([`crate::emit::files::recover`]; `inputs`: the run's
+    /// inputs, which that never touches).
+    pub fn acquire(dir: &Path, inputs: &[&Path]) -> Result<RunLock> {
         let created_dir = !dir.is_dir();
         if created_dir {
             std::fs::create_dir_all(dir)
@@ -70,7 +71,7 @@ impl RunLock {
             }
             if same_file(&file, &path) {
                 lock.file = Some(file);
-                crate::emit::files::recover(dir)?;
+                crate::emit::files::recover(dir, inputs)?;
                 return Ok(lock);
             }
             // the file was removed (and maybe made anew) after we opened it: take it again
@@ -244,11 +245,11 @@ mod tests {
     fn lock_cannot_be_held_twice_when_its_file_is_removed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(LOCK_FILE);
-        let first = RunLock::acquire(dir.path()).unwrap();
+        let first = RunLock::acquire(dir.path(), &[]).unwrap();
         // a second run opens the file, then the first one ends (removing it)
         let late = OpenOptions::new().write(true).open(&path).unwrap();
         assert!(
-            RunLock::acquire(dir.path()).is_err(),
+            RunLock::acquire(dir.path(), &[]).is_err(),
             "held by the first run"
         );
         drop(first);
@@ -257,10 +258,10 @@ mod tests {
         late.try_lock().unwrap();
         assert!(!same_file(&late, &path));
         // a third run makes and locks a new file; the late one, taking it again, is refused
-        let third = RunLock::acquire(dir.path()).unwrap();
+        let third = RunLock::acquire(dir.path(), &[]).unwrap();
         assert!(same_file(third.file.as_ref().unwrap(), &path));
         drop(late);
-        let again = RunLock::acquire(dir.path());
+        let again = RunLock::acquire(dir.path(), &[]);
         assert!(again.is_err(), "the lock was taken twice");
         drop(third);
         assert!(!path.exists());

@@ -47,17 +47,23 @@ pub fn column_text(col: &Column) -> PolarsResult<StringChunked> {
         };
         let phys = col.to_physical_repr();
         let ticks = phys.i64()?;
-        let text = |t: i64| -> Option<String> {
+        let text = |t: i64| -> PolarsResult<String> {
             let (secs, frac) = (t.div_euclid(per_second), t.rem_euclid(per_second));
-            let at = chrono::DateTime::from_timestamp(secs, 0)?;
-            Some(format!(
+            let at = chrono::DateTime::from_timestamp(secs, 0).ok_or_else(
+                || polars_err!(ComputeError: "the timestamp {t} ({unit}) is out of range"),
+            )?;
+            Ok(format!(
                 "{}.{frac:0digits$}+00:00",
                 at.format("%Y-%m-%d %H:%M:%S")
             ))
         };
+        let texts = ticks
+            .iter()
+            .map(|t| t.map(text).transpose())
+            .collect::<PolarsResult<Vec<_>>>()?;
         return Ok(StringChunked::from_iter_options(
             col.name().clone(),
-            ticks.iter().map(|t| t.and_then(text)),
+            texts.into_iter(),
         ));
     }
     Ok(col.cast(&DataType::String)?.str()?.clone())

@@ -448,7 +448,8 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         return Ok(report);
     }
 
-    let _lock = crate::emit::schedule::RunLock::acquire(&dump.out)?;
+    let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
+    let _lock = crate::emit::schedule::RunLock::acquire(&dump.out, &inputs)?;
     progress.start("writing", None);
     // Everything that can fail on the data is done before the first file is written.
     let values: Vec<Values> = done

@@ -190,12 +190,18 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     match stream::chosen(command, job)? {
         stream::Chosen::Csv => {
             let (detected, layout) = stream::detect_all(job, progress)?;
+            if command != Command::Clean {
+                layout.input_unchanged(&job.input)?;
+            }
             return finish(command, job, detected, start, progress, &|outs, d| {
                 stream::write_table_files(outs, job, d, &layout)
             });
         }
         stream::Chosen::Parquet => {
             let (detected, streamed) = stream_parquet::detect_all(command, job, progress)?;
+            if command != Command::Clean {
+                streamed.input_unchanged(&job.input)?;
+            }
             return finish(command, job, detected, start, progress, &|outs, d| {
                 stream_parquet::write_table_files(outs, job, d, &streamed)
             });
@@ -267,7 +273,7 @@ fn finish(
     }
 
     let t = Instant::now();
-    let _lock = crate::emit::schedule::RunLock::acquire(&job.out)?;
+    let _lock = crate::emit::schedule::RunLock::acquire(&job.out, &[&job.input])?;
     progress.start("writing", None);
     // The scripts read only the grouped records, a record at a time: a table of them alone (the
     // streaming engine's already is one), its values copied row by row; its own columns are then

@@ -175,6 +175,14 @@ pub(super) struct Stamp {
     pub(super) content: Option<u128>,
 }
 
+impl Streamed {
+    /// [`unchanged`] for a run that reads the input no more (`scan`): its report's SHA-256
+    /// describes the file the counts come from.
+    pub(super) fn input_unchanged(&self, path: &Path) -> Result<()> {
+        unchanged(path, self.stamp)
+    }
+}
+
 pub(super) fn stamp(path: &Path) -> Option<Stamp> {
     let m = std::fs::metadata(path).ok()?;
     Some(Stamp {

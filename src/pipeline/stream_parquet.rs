@@ -421,6 +421,13 @@ pub struct Streamed {
     two_at_once: bool,
 }
 
+impl Streamed {
+    /// See [`super::stream::Streamed::input_unchanged`].
+    pub(super) fn input_unchanged(&self, path: &Path) -> Result<()> {
+        super::stream::unchanged(path, self.stamp)
+    }
+}
+
 /// The input's SHA-256 and content hash ([`crate::ingest::content_hash`]), read on its own.
 fn sha256(path: &Path) -> Result<(String, u128)> {
     use sha2::{Digest, Sha256};

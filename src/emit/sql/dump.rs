@@ -56,7 +56,8 @@ pub fn script(d: &dyn Dialect, plans: &[Plan<'_>], header: &str) -> Result<Strin
     out.push_str(&format!("-- run: {}\n", d.run_line()));
     let tables: Vec<String> = renders.iter().map(|r| r.table.clone()).collect();
     let names: Vec<&str> = plans.iter().map(|p| p.table.name.as_str()).collect();
-    out.push_str(&d.open(&tables, &names));
+    let utc = plans.iter().any(|p| p.values.has_time_zones());
+    out.push_str(&d.open(&tables, &names, utc));
     for r in &renders {
         if !r.plan.batches.is_empty() {
             out.push_str(&d.no_silent_references(

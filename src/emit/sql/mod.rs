@@ -302,7 +302,12 @@ impl Values {
                     b.iter().map(|v| v.map(crate::ingest::hex)),
                 )
             } else {
-                crate::ingest::parquet::column_text(col).map_err(internal)?
+                crate::ingest::parquet::column_text(col).map_err(|e| {
+                    Error::data(
+                        Location::file(path),
+                        format!("column \"{name}\" cannot be written into SQL: {e}"),
+                    )
+                })?
             };
             kinds.push(kind);
             text.push(ca);
@@ -379,6 +384,11 @@ impl Values {
             names,
             store: Store::Rows(rows.finish()?),
         })
+    }
+
+    /// True when a column holds timestamps with a time zone ([`Kind::TimestampTz`]).
+    pub fn has_time_zones(&self) -> bool {
+        self.kinds.contains(&Kind::TimestampTz)
     }
 
     /// True when the values are in a temporary file: read them with [`Values::load`] (the
@@ -562,6 +572,9 @@ pub struct Plan<'a> {
     /// dumped ones, depending on whether the script already ran).
     pub after: Option<&'a Values>,
     pub pk: Vec<usize>,
+    /// The columns a lookup may find rows by, which a guard also compares with a plain `=`
+    /// (an index on them serves it): the primary key, or without one the duplicate key.
+    pub indexed: Vec<usize>,
     pub batches: Vec<Batch>,
     /// Whole dumps: the re-pointing updates, run after this table's deletions.
     pub updates: Vec<UpdateBatch>,
@@ -739,6 +752,7 @@ pub fn plan<'a>(
         table,
         values,
         after: None,
+        indexed: if pk.is_empty() { key_idx } else { pk.clone() },
         pk,
         batches,
         updates: Vec::new(),
@@ -907,8 +921,9 @@ pub trait Dialect {
     // same in every dialect.
 
     /// The statements before the first change: settings, guard table, transaction, locks.
-    /// `tables`: the quoted names of the tables the script changes; `names`: as written.
-    fn open(&self, tables: &[String], names: &[&str]) -> String;
+    /// `tables`: the quoted names of the tables the script changes; `names`: as written;
+    /// `utc`: some value is a timestamp with a time zone (written as its UTC instant).
+    fn open(&self, tables: &[String], names: &[&str], utc: bool) -> String;
     /// The statements after the last change.
     fn close(&self) -> String;
     /// A statement that stops the script (rolling everything back) unless `cond` holds;
@@ -1088,7 +1103,7 @@ impl<'p, 'a> Render<'p, 'a> {
                     out,
                     self.col(c),
                     self.value(values, c, row),
-                    self.plan.pk.contains(&c),
+                    self.plan.indexed.contains(&c),
                 )
                 .map_err(|e| self.value_error(row, c, e))?;
         }

@@ -14,10 +14,17 @@ use crate::error::Result;
 pub struct MySql;
 
 const GUARD: &str = "`dupsweep_guard`";
-/// The session every script runs in: UTF-8, and UTC, as `mysqldump` dumps (`--tz-utc`), so a
-/// `TIMESTAMP` column prints and compares as the dump wrote it, and a timestamp with a time
-/// zone (Parquet) is its UTC instant.
-const SESSION: &str = "SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n";
+/// The session every script runs in: UTF-8; and UTC when a value is a timestamp with a time
+/// zone (Parquet), written as its UTC instant, so that a `TIMESTAMP` column compares with it
+/// as that instant. (Only then: a CSV dump's `TIMESTAMP` text is in the zone of the session
+/// that wrote it, which the replay's session is taken to share.)
+fn session(utc: bool) -> &'static str {
+    if utc {
+        "SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n"
+    } else {
+        "SET NAMES utf8mb4;\n"
+    }
+}
 const DRIFT: &str =
     "dupsweep guard failed: the table changed since the dump; the transaction is rolled back";
 const REFERENCES: &str =
@@ -131,7 +138,7 @@ impl Dialect for MySql {
     fn script(&self, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<()> {
         let r = Render::new(self, plan)?;
         let mut out = r.header(self.run_line());
-        out.push_str(SESSION);
+        out.push_str(session(plan.values.has_time_zones()));
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
             return sink.put(&out);
@@ -155,8 +162,8 @@ impl Dialect for MySql {
         self.deletions(r, label, out)
     }
 
-    fn open(&self, _tables: &[String], names: &[&str]) -> String {
-        format!("{SESSION}{}START TRANSACTION;\n", guard_table(names))
+    fn open(&self, _tables: &[String], names: &[&str], utc: bool) -> String {
+        format!("{}{}START TRANSACTION;\n", session(utc), guard_table(names))
     }
 
     fn close(&self) -> String {

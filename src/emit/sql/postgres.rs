@@ -109,7 +109,7 @@ impl Dialect for Postgres {
         let t = &r.table;
         let mut out = r.header(self.run_line());
         out.push_str(PRELUDE);
-        out.push_str("BEGIN;\n");
+        out.push_str(BEGIN);
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
         } else {
@@ -131,11 +131,11 @@ impl Dialect for Postgres {
         self.deletions(r, label, out)
     }
 
-    fn open(&self, tables: &[String], _names: &[&str]) -> String {
+    fn open(&self, tables: &[String], _names: &[&str], _utc: bool) -> String {
         let mut t: Vec<&str> = tables.iter().map(String::as_str).collect();
         t.sort_unstable();
         format!(
-            "{PRELUDE}BEGIN;\nLOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
+            "{PRELUDE}{BEGIN}LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
             t.join(", ")
         )
     }
@@ -229,18 +229,29 @@ impl Postgres {
     }
 }
 
-/// Settings pinned for the script (as pg_dump does), and the comparison every guard uses:
-/// `pg_temp.dupsweep_is(col, 'dumped')` is true when the column holds the dumped value itself,
-/// not only one equal to it. The literal takes the column's type (an untyped literal does,
-/// for a polymorphic argument), so `'17'` is an integer and `'15'` equals `15.00` in a
-/// `numeric(6,2)`; `to_jsonb` compares text byte for byte whatever the column's collation (a
-/// nondeterministic ICU collation, `citext`) and works for types without `=` (`json`); the
-/// sign of the text tells `-0` from `0` (equal as floats, different rows in the dump), and a
-/// `json` value (which `to_jsonb` normalises) compares as its text.
-const PRELUDE: &str = "\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\
-CREATE OR REPLACE FUNCTION pg_temp.dupsweep_is(a anyelement, b anyelement) RETURNS boolean LANGUAGE sql STABLE\n  \
-AS 'SELECT pg_catalog.to_jsonb(a) = pg_catalog.to_jsonb(b) AND pg_catalog.left(a::text, 1) = pg_catalog.left(b::text, 1)\n    \
-AND (pg_catalog.pg_typeof(a) <> ''json''::regtype OR a::text = b::text)';\n";
+/// Settings pinned for the script (as pg_dump does); JIT compilation off (a batch's guard is
+/// one large expression, whose cost estimate makes PostgreSQL compile it: seconds per batch
+/// for a query that runs in milliseconds).
+const PRELUDE: &str = "\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSET jit = off;\n";
+
+/// Opens the transaction and creates, inside it (a pooler keeps a transaction on one
+/// connection), the comparison every guard uses: `pg_temp.dupsweep_is(col, 'dumped')` is true
+/// when the column holds the dumped value itself, not only one equal to it. The literal takes
+/// the column's type (an untyped literal does, for a polymorphic argument), so `'17'` is an
+/// integer and `'15'` equals `15.00` in a `numeric(6,2)`; `to_jsonb` compares text byte for
+/// byte whatever the column's collation (a nondeterministic ICU collation, `citext`) and works
+/// for types without `=` (`json`); the sign of the text tells `-0` from `0` (equal as floats,
+/// different rows in the dump), and a `json` value (which `to_jsonb` normalises) compares as
+/// its text. PL/pgSQL, so that the planner does not inline it into every arm of a batch's
+/// guard (planning took ten times as long); it only runs for the row a primary key found.
+const BEGIN: &str = "BEGIN;\n\
+CREATE OR REPLACE FUNCTION pg_temp.dupsweep_is(a anyelement, b anyelement) RETURNS boolean LANGUAGE plpgsql STABLE\n\
+AS $dupsweep_is$\n\
+BEGIN\n  \
+RETURN pg_catalog.to_jsonb(a) = pg_catalog.to_jsonb(b) AND pg_catalog.left(a::text, 1) = pg_catalog.left(b::text, 1)\n    \
+AND (pg_catalog.pg_typeof(a) <> 'json'::regtype OR a::text = b::text);\n\
+END\n\
+$dupsweep_is$;\n";
 
 /// A `DO` block around `b`, with a dollar-quote tag that `b` does not contain.
 fn block(b: &str) -> String {

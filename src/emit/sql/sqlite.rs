@@ -116,7 +116,7 @@ impl Dialect for Sqlite {
         self.deletions(r, label, out)
     }
 
-    fn open(&self, _tables: &[String], _names: &[&str]) -> String {
+    fn open(&self, _tables: &[String], _names: &[&str], _utc: bool) -> String {
         format!(".bail on\nPRAGMA foreign_keys = ON;\n{GUARD_TABLE}BEGIN IMMEDIATE;\n")
     }
 

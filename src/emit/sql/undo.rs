@@ -100,7 +100,8 @@ fn table_steps(
 fn open_for(d: &dyn Dialect, renders: &[Render<'_, '_>]) -> String {
     let tables: Vec<String> = renders.iter().map(|r| r.table.clone()).collect();
     let names: Vec<&str> = renders.iter().map(|r| r.plan.table.name.as_str()).collect();
-    d.open(&tables, &names)
+    let utc = renders.iter().any(|r| r.plan.values.has_time_zones());
+    d.open(&tables, &names, utc)
 }
 
 /// The undo script of a single table's change script, into `sink` (a batch at a time).

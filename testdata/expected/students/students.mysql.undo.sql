@@ -3,7 +3,6 @@
 -- Every step checks its result; any difference stops the script and rolls the whole
 -- transaction back. Running it twice changes nothing more.
 SET NAMES utf8mb4;
-SET time_zone = '+00:00';
 DROP TEMPORARY TABLE IF EXISTS `dupsweep_guard`;
 CREATE TEMPORARY TABLE `dupsweep_guard` (`failure` VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY);
 INSERT INTO `dupsweep_guard` VALUES ('dupsweep guard failed: the table changed since the dump; the transaction is rolled back'), ('dupsweep guard failed: the table is missing or not InnoDB, so a failure could not be rolled back'), ('dupsweep guard failed: a foreign key that dupsweep does not re-point references the table with ON DELETE CASCADE or SET NULL; the transaction is rolled back');

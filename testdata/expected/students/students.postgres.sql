@@ -9,10 +9,15 @@
 \set ON_ERROR_STOP on
 SET client_encoding = 'UTF8';
 SET standard_conforming_strings = on;
-CREATE OR REPLACE FUNCTION pg_temp.dupsweep_is(a anyelement, b anyelement) RETURNS boolean LANGUAGE sql STABLE
-  AS 'SELECT pg_catalog.to_jsonb(a) = pg_catalog.to_jsonb(b) AND pg_catalog.left(a::text, 1) = pg_catalog.left(b::text, 1)
-    AND (pg_catalog.pg_typeof(a) <> ''json''::regtype OR a::text = b::text)';
+SET jit = off;
 BEGIN;
+CREATE OR REPLACE FUNCTION pg_temp.dupsweep_is(a anyelement, b anyelement) RETURNS boolean LANGUAGE plpgsql STABLE
+AS $dupsweep_is$
+BEGIN
+  RETURN pg_catalog.to_jsonb(a) = pg_catalog.to_jsonb(b) AND pg_catalog.left(a::text, 1) = pg_catalog.left(b::text, 1)
+    AND (pg_catalog.pg_typeof(a) <> 'json'::regtype OR a::text = b::text);
+END
+$dupsweep_is$;
 LOCK TABLE "students" IN SHARE ROW EXCLUSIVE MODE;
 DO $dupsweep$
 #variable_conflict use_column

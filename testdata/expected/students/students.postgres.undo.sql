@@ -5,10 +5,15 @@
 \set ON_ERROR_STOP on
 SET client_encoding = 'UTF8';
 SET standard_conforming_strings = on;
-CREATE OR REPLACE FUNCTION pg_temp.dupsweep_is(a anyelement, b anyelement) RETURNS boolean LANGUAGE sql STABLE
-  AS 'SELECT pg_catalog.to_jsonb(a) = pg_catalog.to_jsonb(b) AND pg_catalog.left(a::text, 1) = pg_catalog.left(b::text, 1)
-    AND (pg_catalog.pg_typeof(a) <> ''json''::regtype OR a::text = b::text)';
+SET jit = off;
 BEGIN;
+CREATE OR REPLACE FUNCTION pg_temp.dupsweep_is(a anyelement, b anyelement) RETURNS boolean LANGUAGE plpgsql STABLE
+AS $dupsweep_is$
+BEGIN
+  RETURN pg_catalog.to_jsonb(a) = pg_catalog.to_jsonb(b) AND pg_catalog.left(a::text, 1) = pg_catalog.left(b::text, 1)
+    AND (pg_catalog.pg_typeof(a) <> 'json'::regtype OR a::text = b::text);
+END
+$dupsweep_is$;
 LOCK TABLE "students" IN SHARE ROW EXCLUSIVE MODE;
 -- undo batch 1 of 1: 14 rows
 INSERT INTO "students" ("id", "first_name", "last_name", "email", "birth_date", "grade", "balance", "active", "notes", "updated_at") SELECT '10', 'Elif', 'Haddad', 'elif.haddad2@school.example', '2014-01-28', '10', '461.05', '1', '', '2026-01-19 09:21:00' WHERE NOT EXISTS (SELECT 1 FROM "students" WHERE "id" IN ('10'));
