@@ -76,16 +76,26 @@ complete_if_reported() {
 }
 
 # ---- 1. kill -9 at each rename, and while writing ----
-renames=$(cd "$work" && rm -rf count && cp -a refA count && strace -f -qq -e trace=rename,renameat,renameat2 -o trace.log "$bin" "${runB[@]}" --out count >/dev/null && grep -cE '^[0-9]+ +(rename|renameat|renameat2)\(' trace.log)
-for n in $(seq 1 "$renames"); do
+# every rename of a run's commit, in order, as (system call, its count so far): strace counts
+# each call on its own (when=N is the Nth call of that name)
+(cd "$work" && rm -rf count && cp -a refA count \
+  && strace -f -qq -e trace=rename,renameat,renameat2 -o trace.log "$bin" "${runB[@]}" --out count >/dev/null)
+points=$(grep -oE '^[0-9]+ +(rename|renameat|renameat2)\(' "$work/trace.log" | awk '{print $2}' | tr -d '(' \
+  | awk '{n[$1]++; print $1 ":" n[$1]}')
+renames=$(echo "$points" | wc -l)
+n=0
+for point in $points; do
+  n=$((n + 1))
+  call=${point%%:*}; when=${point#*:}
   d="$work/kill$n"
   cp -a "$work/refA" "$d"
   set +e
   # (strace delivers the signal as the call enters; the rename itself may still be made)
-  strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 \
-    -e inject=rename,renameat,renameat2:signal=KILL:when="$n" "$bin" "${runB[@]}" --out "$d" >/dev/null 2>&1
+  strace -f -qq -o /dev/null -e trace="$call" -e inject="$call":signal=KILL:when="$when" \
+    "$bin" "${runB[@]}" --out "$d" >/dev/null 2>&1
   code=$?
   set -e
+  if [ "$code" != 137 ]; then fail "kill at rename $n of $renames ($call #$when): the run was not killed (exit $code)"; continue; fi
   gen=$(generation "$d")
   if [ "$gen" = MIXED ]; then fail "kill at rename $n of $renames: outputs of two runs side by side"; continue; fi
   if ! complete_if_reported "$d" "$gen"; then fail "kill at rename $n: report.json beside an incomplete set of files ($gen)"; continue; fi
@@ -93,11 +103,11 @@ for n in $(seq 1 "$renames"); do
   # the next run finishes what was left, then writes its own
   "$bin" "${runA[@]}" --out "$d" >/dev/null
   if [ "$(generation "$d")" != A ] || [ "$(outputs "$d")" != "$(outputs "$work/refA")" ] \
-     || [ -n "$(hidden "$d")" ]; then
+     || [ -n "$(hidden "$d")" ] || ! cmp -s "$d/dupsweep-manifest.txt" "$work/refA/dupsweep-manifest.txt"; then
     fail "kill at rename $n: the next run left $(hidden "$d" | tr '\n' ' ') / $(generation "$d")"
     continue
   fi
-  pass "kill -9 at rename $n of $renames (exit $code): left $state; the next run finished and cleaned up"
+  pass "kill -9 at rename $n of $renames ($call #$when): left $state; the next run finished and cleaned up"
 done
 
 for n in 1 2 3 5 8; do
