@@ -13,7 +13,7 @@
 //!   letter case only included; a survivor deleted; an extra copy) stops the script with
 //!   nothing changed.
 //!
-//! `DUPSWEEP_DIFF_SEEDS` (default 12) seeds from `DUPSWEEP_DIFF_START` (default 1);
+//! `DUPSWEEP_DIFF_SEEDS` (default 24) seeds from `DUPSWEEP_DIFF_START` (default 1);
 //! `DUPSWEEP_DIFF_SERVERS` (default `sqlite,postgres,mysql`). `scripts/differential.sh` runs
 //! thousands. A failure names its seed: `DUPSWEEP_DIFF_START=N DUPSWEEP_DIFF_SEEDS=1` repeats it.
 
@@ -1541,7 +1541,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 #[test]
 fn differential_replay_on_every_server() {
     let start = env_num("DUPSWEEP_DIFF_START", 1);
-    let seeds = env_num("DUPSWEEP_DIFF_SEEDS", 12);
+    let seeds = env_num("DUPSWEEP_DIFF_SEEDS", 24);
     let wanted =
         std::env::var("DUPSWEEP_DIFF_SERVERS").unwrap_or_else(|_| "sqlite,postgres,mysql".into());
     let mut dbs: Vec<(Server, Db)> = Vec::new();

@@ -188,6 +188,35 @@ fn postgres_icu_collation_edit_in_letter_case_stops_the_script() {
     );
 }
 
+/// The same edit under MariaDB's and SQLite's case-insensitive collations, which compared
+/// bytes already: both stop too (so that the three servers agree).
+#[test]
+fn case_insensitive_collations_edit_in_letter_case_stops_the_script_everywhere() {
+    for (server, text) in [
+        (Server::Mysql, "VARCHAR(20) COLLATE utf8mb4_general_ci"),
+        (Server::Sqlite, "TEXT COLLATE NOCASE"),
+    ] {
+        let Some((db, w)) = replay_csv(
+            server,
+            "id,name\n1,Zoë\n2,Zoë\n".as_bytes(),
+            "people",
+            &[("id", "INTEGER"), ("name", text)],
+            &["id"],
+            &["--pk", "id"],
+            "",
+        ) else {
+            continue;
+        };
+        let edit = format!(
+            "UPDATE {} SET {} = 'ZOË' WHERE {} = 2;",
+            server.quote("people"),
+            server.quote("name"),
+            server.quote("id")
+        );
+        edited_table_stops_the_script(&db, &w, server, "people", &edit);
+    }
+}
+
 /// The same collation on a table without key: copies that differ only in letter case were
 /// counted together (`Zoë` matched `ZOË`), and the script stopped on a table that had not
 /// changed.
