@@ -45,6 +45,20 @@ runB=(clean "$input" --pk id --keep last --dialect postgres --dialect mysql --di
 "$bin" "${runA[@]}" --out "$work/refA" >/dev/null
 "$bin" "${runB[@]}" --out "$work/refB" >/dev/null
 
+# gen_csv FILE ROWS SEED: a CSV of ROWS records, about one in four a duplicate of another
+gen_csv() {
+  python3 - "$@" <<'EOF'
+import random, sys
+path, rows, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+random.seed(seed)
+with open(path, "w") as f:
+    f.write("id,name,city\n")
+    for i in range(rows):
+        k = random.randrange(rows * 3 // 4)
+        f.write(f"{i},name {k:07d},city {k % 97:02d}\n")
+EOF
+}
+
 # the outputs of a folder (not history.jsonl, which every run appends to, nor the manifest,
 # which names them; hidden files apart: the lock, the journal and temporary files)
 outputs() { (cd "$1" && find . -maxdepth 1 -type f ! -name '.*' ! -name history.jsonl ! -name dupsweep-manifest.txt -printf '%f\n' | sort); }
@@ -163,15 +177,7 @@ mount -o remount,rw "$mnt"
 
 # ---- 4. concurrent runs ----
 big="$work/big.csv"
-python3 - "$big" <<'EOF'
-import random, sys
-random.seed(7)
-with open(sys.argv[1], "w") as f:
-    f.write("id,name,city\n")
-    for i in range(200000):
-        k = random.randrange(150000)
-        f.write(f"{i},name {k},city {k % 97}\n")
-EOF
+gen_csv "$big" 200000 7
 bigA=(clean "$big" --pk id --keep first --dialect postgres --dialect sqlite)
 bigB=(clean "$big" --pk id --keep last --dialect postgres --dialect sqlite)
 "$bin" "${bigA[@]}" --out "$work/bigrefA" >/dev/null
@@ -198,15 +204,7 @@ else fail "concurrent runs: an exit code, a mix of outputs or a leftover file (s
 
 # ---- 5. the input edited during the run ----
 edit="$work/edit.csv"
-python3 - "$edit" <<'EOF'
-import random, sys
-random.seed(11)
-with open(sys.argv[1], "w") as f:
-    f.write("id,name,city\n")
-    for i in range(2000000):
-        k = random.randrange(1500000)
-        f.write(f"{i},name {k:07d},city {k % 97:02d}\n")
-EOF
+gen_csv "$edit" 2000000 11
 size=$(stat -c %s "$edit")
 touch -d '2020-01-01 00:00:00' "$edit"
 set +e

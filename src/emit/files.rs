@@ -406,10 +406,7 @@ fn apply(dir: &Path, j: &Journal, protect: &[PathBuf]) -> Result<()> {
             "cannot finish an interrupted run's outputs",
             std::io::Error::new(std::io::ErrorKind::InvalidData, what),
         )
-        .with_hint(format!(
-            "remove {} and the .dupsweep-run-*.tmp files beside it to start afresh",
-            dir.join(JOURNAL).display()
-        ))
+        .with_hint(journal_hint(dir))
     };
     for m in &j.moves {
         if !plain(&m.tmp) || !m.tmp.starts_with(TEMP_PREFIX) || !plain(&m.target) {
@@ -476,6 +473,14 @@ fn apply(dir: &Path, j: &Journal, protect: &[PathBuf]) -> Result<()> {
     sync_dir(dir)
 }
 
+/// What to do when an interrupted run's journal in `dir` cannot be followed.
+fn journal_hint(dir: &Path) -> String {
+    format!(
+        "remove {} and the .dupsweep-run-*.tmp files beside it to start afresh",
+        dir.join(JOURNAL).display()
+    )
+}
+
 /// Before a run writes into `dir` (holding its lock): finishes the commit of a run that was
 /// killed while moving its files into place, and removes the temporary files of runs killed
 /// before that.
@@ -493,10 +498,7 @@ pub fn recover(dir: &Path, protect: &[&Path]) -> Result<()> {
                     "cannot read the journal of an interrupted run",
                     std::io::Error::new(std::io::ErrorKind::InvalidData, e),
                 )
-                .with_hint(format!(
-                    "remove {} and the .dupsweep-run-*.tmp files beside it to start afresh",
-                    dir.join(JOURNAL).display()
-                ))
+                .with_hint(journal_hint(dir))
             })?;
             apply(dir, &j, &protect)?;
         }

@@ -692,6 +692,18 @@ struct Oracle {
     removed: Vec<(usize, usize, usize)>,
 }
 
+impl Oracle {
+    /// The rows that stay, in file order.
+    fn kept_rows<'c>(&self, case: &'c Case) -> Vec<&'c Row> {
+        case.rows
+            .iter()
+            .zip(&self.kept)
+            .filter(|(_, k)| **k)
+            .map(|(r, _)| r)
+            .collect()
+    }
+}
+
 fn oracle(case: &Case) -> Oracle {
     // the key's values: exact text; Parquet floats by value (-0.0 = 0.0, as Polars groups)
     let key_of = |r: &Row| -> Vec<Option<String>> {
@@ -849,8 +861,11 @@ fn check_outputs(case: &Case, o: &Oracle, out: &Path) -> Check {
 
 fn check_csv_outputs(case: &Case, c: &Csv, o: &Oracle, out: &Path) -> Check {
     let read = |name: &str| {
-        std::fs::read(out.join(dupsweep_name(&case.table, &format!("{name}.csv"))))
-            .map_err(|e| format!("{name}: {e}"))
+        std::fs::read(out.join(dupsweep::emit::files::Outputs::file_name(
+            &case.table,
+            &format!("{name}.csv"),
+        )))
+        .map_err(|e| format!("{name}: {e}"))
     };
     let value = |(v, quoted): &(String, bool)| -> Option<String> {
         if !quoted && (v.is_empty() || (c.null_marker && v == "\\N")) {
@@ -870,13 +885,7 @@ fn check_csv_outputs(case: &Case, c: &Csv, o: &Oracle, out: &Path) -> Check {
         "cleaned header: {:?}",
         rows.first()
     );
-    let want: Vec<&Row> = case
-        .rows
-        .iter()
-        .zip(&o.kept)
-        .filter(|(_, k)| **k)
-        .map(|(r, _)| r)
-        .collect();
+    let want: Vec<&Row> = o.kept_rows(case);
     ensure!(
         rows[1..].iter().collect::<Vec<_>>() == want,
         "the cleaned file holds other rows than the oracle's:\n got {:?}\nwant {want:?}",
@@ -952,18 +961,14 @@ fn survivor_text(case: &Case, survivor: usize) -> String {
 fn check_parquet_outputs(case: &Case, o: &Oracle, out: &Path) -> Check {
     use polars::prelude::*;
     let read = |name: &str| -> Result<DataFrame, String> {
-        let f =
-            std::fs::File::open(out.join(dupsweep_name(&case.table, &format!("{name}.parquet"))))
-                .map_err(|e| format!("{name}: {e}"))?;
+        let f = std::fs::File::open(out.join(dupsweep::emit::files::Outputs::file_name(
+            &case.table,
+            &format!("{name}.parquet"),
+        )))
+        .map_err(|e| format!("{name}: {e}"))?;
         ParquetReader::new(f).finish().map_err(|e| e.to_string())
     };
-    let kept: Vec<&Row> = case
-        .rows
-        .iter()
-        .zip(&o.kept)
-        .filter(|(_, k)| **k)
-        .map(|(r, _)| r)
-        .collect();
+    let kept: Vec<&Row> = o.kept_rows(case);
     let cleaned = read("cleaned")?;
     ensure!(
         cleaned.equals_missing(&case.frame(&kept)),
@@ -1356,13 +1361,7 @@ fn replay(case: &Case, o: &Oracle, db: &Db, s: Server, w: &Workdir) -> Check {
     let mut rng = Rng(case.seed ^ 0xD1F7 ^ s as u64);
     let (t, e) = (case.table.as_str(), format!("dsx_{}", case.seed));
     let all: Vec<&Row> = case.rows.iter().collect();
-    let kept: Vec<&Row> = case
-        .rows
-        .iter()
-        .zip(&o.kept)
-        .filter(|x| *x.1)
-        .map(|x| x.0)
-        .collect();
+    let kept = o.kept_rows(case);
     exec(
         db,
         &format!("{}{}", create(case, s, t, &all), create(case, s, &e, &kept)),
@@ -1373,7 +1372,7 @@ fn replay(case: &Case, o: &Oracle, db: &Db, s: Server, w: &Workdir) -> Check {
     let path = |kind: &str| {
         w.path(&format!(
             "out/{}",
-            dupsweep_name(&case.table, &format!("{d}.{kind}"))
+            dupsweep::emit::files::Outputs::file_name(&case.table, &format!("{d}.{kind}"))
         ))
     };
     let change = if case.hostile {
@@ -1502,21 +1501,6 @@ fn replay(case: &Case, o: &Oracle, db: &Db, s: Server, w: &Workdir) -> Check {
             quote(s, &e)
         ),
     )
-}
-
-/// The output file name dupsweep gives a table's file (`Outputs::file_name`).
-fn dupsweep_name(table: &str, suffix: &str) -> String {
-    let safe: String = table
-        .chars()
-        .map(|c| {
-            if matches!(c, '/' | '\\' | '\0' | ':') || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    format!("{safe}.{suffix}")
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -1307,12 +1307,7 @@ impl<'p, 'a> Render<'p, 'a> {
                     }
                     out.push_str(self.col(c));
                     out.push_str(" = ");
-                    let v = self.value(self.plan.values, c, m.row).ok_or_else(|| {
-                        Error::data(self.plan.locate(m.row, c), "the primary key is NULL")
-                    })?;
-                    self.d
-                        .push_literal(out, v)
-                        .map_err(|e| self.value_error(m.row, c, e))?;
+                    self.push_key_literal(out, m.row, c)?;
                 }
                 out.push(')');
             }
@@ -1343,12 +1338,7 @@ impl<'p, 'a> Render<'p, 'a> {
                 if j > 0 {
                     out.push_str(", ");
                 }
-                let v = self.value(self.plan.values, c, m.row).ok_or_else(|| {
-                    Error::data(self.plan.locate(m.row, c), "the primary key is NULL")
-                })?;
-                self.d
-                    .push_literal(out, v)
-                    .map_err(|e| self.value_error(m.row, c, e))?;
+                self.push_key_literal(out, m.row, c)?;
             }
             if tuple {
                 out.push(')');
@@ -1356,6 +1346,16 @@ impl<'p, 'a> Render<'p, 'a> {
         }
         out.push(')');
         Ok(())
+    }
+
+    /// Appends a record's primary-key value in column `c` as a literal.
+    fn push_key_literal(&self, out: &mut String, row: RowId, c: usize) -> Result<()> {
+        let v = self
+            .value(self.plan.values, c, row)
+            .ok_or_else(|| Error::data(self.plan.locate(row, c), "the primary key is NULL"))?;
+        self.d
+            .push_literal(out, v)
+            .map_err(|e| self.value_error(row, c, e))
     }
 
     /// The comment block every script starts with.
