@@ -122,7 +122,7 @@ fn a_value_postgres_cannot_hold_names_the_record() {
     let err = fails(b"id,name\n1,a\x00b\n2,a\x00b\n", &["--pk", "id"]);
     assert_eq!(
         err,
-        "error: t.csv:2:2 (record 1, column \"name\"): PostgreSQL text cannot hold a NUL byte (\\0)\n\
+        "error: t.csv:3:2 (record 2, column \"name\"): PostgreSQL text cannot hold a NUL byte (\\0)\n\
          hint: this value cannot be written for postgres; clean it in the dump or leave --dialect postgres out\n"
     );
 }

@@ -11,4 +11,5 @@ mod prevent;
 mod regressions;
 mod replay;
 mod schedule;
+mod setbased;
 mod util;

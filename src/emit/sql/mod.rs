@@ -7,6 +7,7 @@ mod mysql;
 mod postgres;
 pub mod prevent;
 mod sqlite;
+pub mod stage;
 pub mod undo;
 
 use polars::prelude::*;
@@ -520,6 +521,8 @@ pub struct PkBatch {
     pub rows: Vec<RowMatch>,
     /// The survivors of the groups these rows belong to: they must still exist.
     pub survivors: Vec<RowMatch>,
+    /// Per survivor: the index in `rows` of the first row of its group.
+    pub refs: Vec<usize>,
 }
 
 /// One distinct set of values among a group's rows (no primary key): how many rows hold it
@@ -638,6 +641,7 @@ pub fn plan<'a>(
         let mut cur = PkBatch {
             rows: Vec::new(),
             survivors: Vec::new(),
+            refs: Vec::new(),
         };
         let mut bytes = 0;
         // the survivors already in the current batch
@@ -652,6 +656,7 @@ pub fn plan<'a>(
                     PkBatch {
                         rows: Vec::new(),
                         survivors: Vec::new(),
+                        refs: Vec::new(),
                     },
                 )));
                 bytes = 0;
@@ -669,6 +674,7 @@ pub fn plan<'a>(
                     row: s,
                     columns: guard_list.clone(),
                 });
+                cur.refs.push(cur.rows.len() - 1);
             }
         }
         if !cur.rows.is_empty() {
@@ -916,6 +922,9 @@ pub trait Dialect {
     fn run_line(&self) -> &'static str;
     /// The deletion batches of a plan, into `out`; guard labels and messages start with `label`.
     fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()>;
+    /// The undo of a plan's deletions by primary key ([`stage`]), into `out`: the removed rows
+    /// as data, put back where their key is free, then checked.
+    fn undo_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()>;
 
     // Primitives of the whole-dump and undo scripts (`dump.rs`, `undo.rs`), which are the
     // same in every dialect.

@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use super::stage::{self, Role};
 use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
@@ -14,15 +15,18 @@ use crate::error::Result;
 pub struct MySql;
 
 const GUARD: &str = "`dupsweep_guard`";
-/// The session every script runs in: UTF-8; and UTC when a value is a timestamp with a time
-/// zone (Parquet), written as its UTC instant, so that a `TIMESTAMP` column compares with it
-/// as that instant. (Only then: a CSV dump's `TIMESTAMP` text is in the zone of the session
-/// that wrote it, which the replay's session is taken to share.)
+/// The session every script runs in: UTF-8; an `sql_mode` pinned by the script (string
+/// literals of the staged values use backslash escapes, which `NO_BACKSLASH_ESCAPES` would
+/// turn off, and a value that a column cannot hold is an error, not a warning); and UTC when a
+/// value is a timestamp with a time zone (Parquet), written as its UTC instant, so that a
+/// `TIMESTAMP` column compares with it as that instant. (Only then: a CSV dump's `TIMESTAMP`
+/// text is in the zone of the session that wrote it, which the replay's session is taken to
+/// share.)
 fn session(utc: bool) -> &'static str {
     if utc {
-        "SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n"
+        "SET NAMES utf8mb4;\nSET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION';\nSET SESSION group_concat_max_len = 16777216;\nSET time_zone = '+00:00';\n"
     } else {
-        "SET NAMES utf8mb4;\n"
+        "SET NAMES utf8mb4;\nSET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION';\nSET SESSION group_concat_max_len = 16777216;\n"
     }
 }
 const DRIFT: &str =
@@ -93,12 +97,12 @@ impl Dialect for MySql {
         match v {
             None => Ok(format!("{col} IS NULL")),
             Some(Val {
-                kind: Kind::Text,
-                text,
-            }) => Ok(format!(
-                "CAST(CONVERT({col} USING utf8mb4) AS BINARY) = X'{}'",
-                hex(text)
-            )),
+                kind: Kind::Text, ..
+            }) => {
+                let mut out = String::new();
+                self.push_matches(&mut out, col, v)?;
+                Ok(out)
+            }
             Some(v) => Ok(format!("{col} = {}", self.literal(v)?)),
         }
     }
@@ -124,11 +128,21 @@ impl Dialect for MySql {
                 kind: Kind::Text,
                 text,
             }) => {
-                out.push_str("CAST(CONVERT(");
+                // dumped text against a column of any type: in the column's type (`15` is
+                // `15.00` in a DECIMAL, a `T` may separate date and time), and a text
+                // column's bytes too, so that no collation makes `Zoë` equal to `ZOË` (a
+                // number, date or binary column's collation is `binary`)
+                out.push('(');
+                out.push_str(col);
+                out.push_str(" <=> _utf8mb4 X'");
+                push_hex(out, text.as_bytes());
+                out.push_str("' AND (COLLATION(");
+                out.push_str(col);
+                out.push_str(") = 'binary' OR CAST(CONVERT(");
                 out.push_str(col);
                 out.push_str(" USING utf8mb4) AS BINARY) = X'");
                 push_hex(out, text.as_bytes());
-                out.push('\'');
+                out.push_str("'))");
             }
             Some(v) => out.push_str(&self.matches(col, Some(v))?),
         }
@@ -160,6 +174,10 @@ impl Dialect for MySql {
 
     fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
         self.deletions(r, label, out)
+    }
+
+    fn undo_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
+        self.staged_undo(r, label, out)
     }
 
     fn open(&self, _tables: &[String], names: &[&str], utc: bool) -> String {
@@ -294,6 +312,9 @@ fn guard_table(tables: &[&str]) -> String {
 impl MySql {
     /// The deletion batches; the guards' labels start with `label`.
     fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        if stage::applies(r) {
+            return self.staged(r, label, sink);
+        }
         let plan = r.plan;
         let t = &r.table;
         let mut out = String::new();
@@ -385,5 +406,311 @@ impl MySql {
             out.clear();
         }
         Ok(())
+    }
+}
+
+/// Appends a value as a string literal of the staged data: backslash escapes (the script pins
+/// an `sql_mode` without `NO_BACKSLASH_ESCAPES`), `X'…'` for bytes, NULL for `None`.
+fn push_staged(out: &mut String, v: Option<Val<'_>>) {
+    let Some(v) = v else {
+        out.push_str("NULL");
+        return;
+    };
+    let text = match v.kind {
+        Kind::Bytes => {
+            out.push_str("X'");
+            out.push_str(v.text);
+            out.push('\'');
+            return;
+        }
+        // the UTC instant: the scripts set the session's time zone to UTC
+        Kind::TimestampTz => v.text.strip_suffix("+00:00").unwrap_or(v.text),
+        _ => v.text,
+    };
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\0' => out.push_str("\\0"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{1a}' => out.push_str("\\Z"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+}
+
+/// The staged rows as the server first reads them (bytes, before the column types are known):
+/// the rows to delete, and the survivors with their re-pointed values.
+const RAW: &str = "`dupsweep_raw`";
+const RAW_SURVIVORS: &str = "`dupsweep_raw_s`";
+/// Typed as the table's columns: the rows to delete and the survivors (`ROWS`), and the
+/// survivors' re-pointed values (`AFTER`). MySQL cannot name one temporary table twice in a
+/// statement, so each check reads one of them.
+const ROWS: &str = "`dupsweep_rows`";
+const AFTER: &str = "`dupsweep_after`";
+
+impl MySql {
+    /// Creates the staging tables (the table's columns `cols`, typed at replay time) and loads
+    /// them; `survivors`: with the survivors' rows.
+    fn load_stage(
+        &self,
+        r: &Render<'_, '_>,
+        cols: &[usize],
+        survivors: bool,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let plan = r.plan;
+        let t = &r.table;
+        let n = stage::Names::new(&plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role, item, refc, mask) = (
+            q(&n.chunk),
+            q(&n.role),
+            q(&n.item),
+            q(&n.reference),
+            q(&n.mask),
+        );
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let fixed = format!("{chunk} INT NOT NULL DEFAULT 0, {role} CHAR(1) CHARACTER SET ascii NOT NULL DEFAULT '', {item} BIGINT NOT NULL DEFAULT 0, {refc} BIGINT NULL, {mask} VARBINARY(16383) NULL");
+        let raw_cols: Vec<String> = (0..cols.len())
+            .map(|i| format!("`v{i}` LONGBLOB NULL"))
+            .collect();
+        let mut out = String::new();
+        let _ = writeln!(out, "-- the rows to delete and their survivors");
+        let _ = writeln!(
+            out,
+            "DROP TEMPORARY TABLE IF EXISTS {RAW}, {RAW_SURVIVORS}, {ROWS}, {AFTER};"
+        );
+        for raw in [RAW, RAW_SURVIVORS] {
+            let _ = writeln!(
+                out,
+                "CREATE TEMPORARY TABLE {raw} ({fixed}, {}, KEY ({item}));",
+                raw_cols.join(", ")
+            );
+        }
+        sink.put(&out)?;
+        out.clear();
+        // multi-row INSERTs of about `batch_bytes` each, into the table of the row's role
+        let mut pending: [String; 2] = [String::new(), String::new()];
+        let limit = crate::config::defaults::BATCH_BYTES;
+        stage::rows(r, cols, survivors, &mut |s| {
+            let which = usize::from(s.role != Role::Delete);
+            let buf = &mut pending[which];
+            buf.push_str(if buf.is_empty() { "" } else { ",\n" });
+            let _ = write!(buf, "({}, '{}', {}, ", s.chunk, s.role.code(), s.item);
+            match s.reference {
+                Some(x) => {
+                    let _ = write!(buf, "{x}, ");
+                }
+                None => buf.push_str("NULL, "),
+            }
+            match &s.mask {
+                Some(m) => {
+                    let _ = write!(buf, "'{m}'");
+                }
+                None => buf.push_str("NULL"),
+            }
+            for v in &s.values {
+                buf.push_str(", ");
+                push_staged(buf, *v);
+            }
+            buf.push(')');
+            if buf.len() >= limit {
+                let table = if which == 0 { RAW } else { RAW_SURVIVORS };
+                sink.put(&format!("INSERT INTO {table} VALUES\n{buf};\n"))?;
+                buf.clear();
+            }
+            Ok(())
+        })?;
+        for (which, table) in [RAW, RAW_SURVIVORS].into_iter().enumerate() {
+            if !pending[which].is_empty() {
+                let _ = writeln!(out, "INSERT INTO {table} VALUES\n{};", pending[which]);
+            }
+        }
+        // the typed tables: the table's columns, nullable (through an outer join), empty
+        let select: Vec<String> = names.iter().map(|c| format!("dupsweep_t.{c}")).collect();
+        for typed in [ROWS, AFTER] {
+            let _ = writeln!(
+                out,
+                "CREATE TEMPORARY TABLE {typed} ({fixed}, KEY ({chunk}, {role}), KEY ({item}))\n  SELECT {} FROM (SELECT 1 AS `one`) dupsweep_one LEFT JOIN {t} dupsweep_t ON FALSE LIMIT 0;",
+                select.join(", ")
+            );
+        }
+        // the statements that copy the bytes into them, each value read as its column's type
+        let columns = cols
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                format!(
+                    "SELECT {i} AS i, _utf8mb4 X'{}' AS n",
+                    hex(&plan.values.names[c])
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        // `src`: SQL that, given `m.i` (the staged column's position), writes the expression
+        // that reads its bytes
+        let load = |name: &str, into: &str, src: &str, from: &str| -> String {
+            let typed = format!(
+                "CASE WHEN c.COLUMN_TYPE = 'tinyint(1)' THEN CONCAT('CASE WHEN ', {src}, ' IN (''t'', ''T'', ''true'', ''TRUE'', ''True'') THEN 1 WHEN ', {src}, ' IN (''f'', ''F'', ''false'', ''FALSE'', ''False'') THEN 0 ELSE ', {src}, ' END')\n    WHEN c.DATA_TYPE IN ('datetime', 'timestamp') THEN CONCAT('REPLACE(', {src}, ', ''T'', '' '')')\n    WHEN c.CHARACTER_SET_NAME IS NOT NULL THEN CONCAT('CONVERT(', {src}, ' USING utf8mb4)')\n    ELSE {src} END"
+            );
+            format!(
+                "SET @dupsweep_sql = (SELECT CONCAT('INSERT INTO {into} SELECT x.{chunk}, x.{role}, x.{item}, x.{refc}, x.{mask}, ', GROUP_CONCAT({typed} ORDER BY m.i SEPARATOR ', '), ' {from}')\n  FROM information_schema.COLUMNS c JOIN ({columns}) m ON c.COLUMN_NAME = m.n\n  WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = _utf8mb4 X'{}');\nPREPARE {name} FROM @dupsweep_sql;\nEXECUTE {name};\nDEALLOCATE PREPARE {name};\n",
+                hex(&plan.table.name)
+            )
+        };
+        let own = "CONCAT('x.`v', m.i, '`')";
+        let resolved = "CONCAT('IF(SUBSTRING(x.MASK, ', m.i + 1, ', 1) = ''1'', b.`v', m.i, '`, x.`v', m.i, '`)')"
+            .replace("MASK", &mask);
+        out.push_str(&load("dupsweep_load", ROWS, own, &format!("FROM {RAW} x")));
+        for (code, into) in [(Role::Survivor, ROWS), (Role::After, AFTER)] {
+            out.push_str(&load(
+                "dupsweep_load",
+                into,
+                &resolved,
+                &format!(
+                    "FROM {RAW_SURVIVORS} x JOIN {RAW} b ON b.{item} = x.{refc} WHERE x.{role} = ''{}''",
+                    code.code()
+                ),
+            ));
+        }
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {RAW}, {RAW_SURVIVORS};");
+        sink.put(&out)
+    }
+
+    /// Set-based deletions ([`stage`]). The staged values are inserted as bytes, then copied
+    /// into tables typed as the table's columns by a statement built at replay time from
+    /// `information_schema`: there, a `BOOLEAN` column reads `t`/`true`/`f`/`false`, a
+    /// `DATETIME` or `TIMESTAMP` column a `T` between date and time, and text converts from
+    /// UTF-8 into the column's character set; a value the column cannot hold stops the script
+    /// (strict mode). A value then compares both in its type (`<=>`) and as its bytes, so that
+    /// `15` is `15.00` in a `DECIMAL(6,2)` but no collation makes `Zoë` equal to `ZOË`.
+    fn staged(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let plan = r.plan;
+        let t = &r.table;
+        let n = stage::Names::new(&plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role, item) = (q(&n.chunk), q(&n.role), q(&n.item));
+        let cols = stage::columns(r);
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        self.load_stage(r, &cols, true, sink)?;
+        let mut out = String::new();
+        // (defaults: a table created by CREATE … SELECT needs them, even with no row selected)
+        let key = |a: &str, b: &str| -> String {
+            pk.iter()
+                .map(|c| format!("{a}.{c} = {b}.{c}"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let same = |a: &str, b: &str, cs: &[&str]| -> String {
+            cs.iter()
+                .map(|c| format!("{a}.{c} <=> {b}.{c} AND CAST({a}.{c} AS BINARY) <=> CAST({b}.{c} AS BINARY)"))
+                .collect::<Vec<_>>()
+                .join("\n      AND ")
+        };
+        let tt = format!("{t} dupsweep_t");
+        let counts = stage::counts(r);
+        let total = counts.len();
+        for (bi, &(rows, _)) in counts.iter().enumerate() {
+            let k = bi + 1;
+            let _ = writeln!(out, "-- batch {k} of {total}: {rows} rows");
+            let mut cond = format!(
+                "s.{chunk} = {k} AND s.{role} = 's'\n    AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {}\n      AND {})",
+                key("dupsweep_t", "s"),
+                same("dupsweep_t", "s", &names)
+            );
+            if plan.after.is_some() {
+                let _ = write!(
+                    cond,
+                    "\n    AND NOT EXISTS (SELECT 1 FROM {AFTER} a STRAIGHT_JOIN {tt} ON {} WHERE a.{item} = s.{item}\n      AND {})",
+                    key("dupsweep_t", "a"),
+                    same("dupsweep_t", "a", &names)
+                );
+            }
+            out.push_str(&check(
+                "COUNT(*) = 0",
+                &format!("ok: {label}batch {k} survivors"),
+                &format!(" FROM {ROWS} s WHERE {cond}"),
+            ));
+            let _ = writeln!(
+                out,
+                "DELETE dupsweep_t FROM {ROWS} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd'\n      AND {};",
+                key("dupsweep_t", "d"),
+                same("dupsweep_t", "d", &names)
+            );
+            out.push_str("SET @dupsweep_deleted = ROW_COUNT();\n");
+            out.push_str(&check(
+                &format!("@dupsweep_deleted IN (0, {rows}) AND COUNT(*) = 0"),
+                &format!("ok: {label}batch {k} deleted"),
+                &format!(
+                    " FROM {ROWS} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND {}",
+                    key("dupsweep_t", "d"),
+                    pk.iter()
+                        .map(|c| format!("CAST(dupsweep_t.{c} AS BINARY) = CAST(d.{c} AS BINARY)"))
+                        .collect::<Vec<_>>()
+                        .join(" AND ")
+                ),
+            ));
+            sink.put(&out)?;
+            out.clear();
+        }
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {ROWS}, {AFTER};");
+        sink.put(&out)
+    }
+
+    /// The undo of set-based deletions: the removed rows, every column, staged; per batch
+    /// those whose primary key is free inserted back, then all of them checked.
+    fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let plan = r.plan;
+        let t = &r.table;
+        let n = stage::Names::new(&plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role) = (q(&n.chunk), q(&n.role));
+        let cols: Vec<usize> = (0..plan.values.names.len()).collect();
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        self.load_stage(r, &cols, false, sink)?;
+        let key = pk
+            .iter()
+            .map(|c| format!("dupsweep_t.{c} = d.{c}"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let same = names
+            .iter()
+            .map(|c| format!("dupsweep_t.{c} <=> d.{c} AND CAST(dupsweep_t.{c} AS BINARY) <=> CAST(d.{c} AS BINARY)"))
+            .collect::<Vec<_>>()
+            .join("\n      AND ");
+        let list = names
+            .iter()
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut out = String::new();
+        let counts = stage::counts(r);
+        let total = counts.len();
+        for (bi, &(rows, _)) in counts.iter().enumerate() {
+            let k = bi + 1;
+            let _ = writeln!(out, "-- undo batch {k} of {total}: {rows} rows");
+            let _ = writeln!(
+                out,
+                "INSERT INTO {t} ({}) SELECT {list} FROM {ROWS} d\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
+                names.join(", ")
+            );
+            out.push_str(&check(
+                &format!("COUNT(*) = {rows}"),
+                &format!("ok: {label}undo batch {k}"),
+                &format!(
+                    " FROM {ROWS} d STRAIGHT_JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd'\n      AND {same}"
+                ),
+            ));
+            sink.put(&out)?;
+            out.clear();
+        }
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {ROWS}, {AFTER};");
+        sink.put(&out)
     }
 }

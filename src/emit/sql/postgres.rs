@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::stage::{self, Role};
 use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
@@ -129,6 +130,10 @@ impl Dialect for Postgres {
 
     fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
         self.deletions(r, label, out)
+    }
+
+    fn undo_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
+        self.staged_undo(r, label, out)
     }
 
     fn open(&self, tables: &[String], _names: &[&str], _utc: bool) -> String {
@@ -279,6 +284,9 @@ fn put_block(sink: &mut dyn Sink, b: &str) -> Result<()> {
 impl Postgres {
     /// The deletion batches, one `DO` block each; messages start with `label`.
     fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        if stage::applies(r) {
+            return self.staged(r, label, sink);
+        }
         let plan = r.plan;
         let t = &r.table;
         let total = plan.batches.len();
@@ -359,5 +367,239 @@ impl Postgres {
             put_block(sink, &b)?;
         }
         Ok(())
+    }
+}
+
+/// Appends a value as a field of `COPY … FROM stdin` in text format (NULL: `\N`).
+fn push_copy_field(out: &mut String, v: Option<Val<'_>>) -> Result<(), String> {
+    let Some(v) = v else {
+        out.push_str("\\N");
+        return Ok(());
+    };
+    if v.kind == Kind::Bytes {
+        // `\\x…`: COPY reads `\x…`, the bytea hex form
+        out.push_str("\\\\x");
+        out.push_str(v.text);
+        return Ok(());
+    }
+    if v.text.contains('\0') {
+        return Err("PostgreSQL text cannot hold a NUL byte (\\0)".into());
+    }
+    for c in v.text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    Ok(())
+}
+
+/// A batch's statements find each of its few hundred rows through the primary key: without
+/// hash and merge joins, the planner cannot choose to scan the whole table instead (which it
+/// does on a table of a hundred thousand rows, and would on a table whose statistics are
+/// stale). Until the end of the transaction.
+const NESTED_LOOPS: &str =
+    "  SET LOCAL enable_hashjoin = off;\n  SET LOCAL enable_mergejoin = off;\n";
+
+/// The staging table of a table's set-based deletions ([`stage`]).
+const STAGE: &str = "pg_temp.\"dupsweep_rows\"";
+
+impl Postgres {
+    /// Creates the staging table (the table's columns `cols`, with their types) and loads it
+    /// from the script itself; `survivors`: with the survivors' rows.
+    fn load_stage(
+        &self,
+        r: &Render<'_, '_>,
+        cols: &[usize],
+        survivors: bool,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let t = &r.table;
+        let n = stage::Names::new(&r.plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role, item, refc, mask) = (
+            q(&n.chunk),
+            q(&n.role),
+            q(&n.item),
+            q(&n.reference),
+            q(&n.mask),
+        );
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "-- the dumped rows, typed as the table's columns\nCREATE TEMPORARY TABLE \"dupsweep_rows\" AS SELECT 0::int AS {chunk}, ''::text AS {role}, 0::bigint AS {item}, 0::bigint AS {refc}, ''::text AS {mask},\n    {} FROM {t} WITH NO DATA;",
+            names.join(", ")
+        );
+        let _ = writeln!(out, "COPY {STAGE} FROM stdin;");
+        sink.put(&out)?;
+        out.clear();
+        stage::rows(r, cols, survivors, &mut |s| {
+            let _ = write!(out, "{}\t{}\t{}\t", s.chunk, s.role.code(), s.item);
+            match s.reference {
+                Some(x) => {
+                    let _ = write!(out, "{x}\t");
+                }
+                None => out.push_str("\\N\t"),
+            }
+            out.push_str(s.mask.as_deref().unwrap_or("\\N"));
+            for (i, v) in s.values.iter().enumerate() {
+                out.push('\t');
+                push_copy_field(&mut out, *v).map_err(|e| r.value_error(s.row, cols[i], e))?;
+            }
+            out.push('\n');
+            if out.len() >= 1 << 16 {
+                sink.put(&out)?;
+                out.clear();
+            }
+            Ok(())
+        })?;
+        out.push_str("\\.\n");
+        let _ = writeln!(
+            out,
+            "CREATE INDEX ON {STAGE} ({chunk}, {role});\nCREATE INDEX ON {STAGE} ({item});\nANALYZE {STAGE};"
+        );
+        sink.put(&out)
+    }
+
+    /// The undo of set-based deletions: the removed rows, every column, staged; per batch
+    /// those whose primary key is free inserted back, then all of them checked.
+    fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let plan = r.plan;
+        let t = &r.table;
+        let n = stage::Names::new(&plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role) = (q(&n.chunk), q(&n.role));
+        let cols: Vec<usize> = (0..plan.values.names.len()).collect();
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        self.load_stage(r, &cols, false, sink)?;
+        let key = pk
+            .iter()
+            .map(|c| format!("dupsweep_t.{c} = d.{c}"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let list = |a: &str| -> String {
+            names
+                .iter()
+                .map(|c| format!("{a}.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let counts = stage::counts(r);
+        let total = counts.len();
+        for (bi, &(rows, _)) in counts.iter().enumerate() {
+            let k = bi + 1;
+            let mut b = String::new();
+            let _ = writeln!(b, "  -- undo batch {k} of {total}: {rows} rows");
+            b.push_str(NESTED_LOOPS);
+            let _ = writeln!(
+                b,
+                "  INSERT INTO {t} ({}) SELECT {} FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
+                names.join(", "),
+                list("d")
+            );
+            let _ = writeln!(
+                b,
+                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} d JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND pg_catalog.record_image_eq(ROW({}), ROW({}));",
+                list("dupsweep_t"),
+                list("d")
+            );
+            let _ = writeln!(b, "  IF dupsweep_n <> {rows} THEN\n    RAISE EXCEPTION 'dupsweep: {label}undo batch {k}: % of the {rows} rows hold their dumped values; the table changed since the change script ran, nothing was changed', dupsweep_n;\n  END IF;");
+            put_block(sink, &b)?;
+        }
+        sink.put(&format!("DROP TABLE {STAGE};\n"))
+    }
+
+    /// Set-based deletions ([`stage`]): the staging table, typed as the table's columns,
+    /// loaded by `COPY` from the script itself; then per batch a `DO` block whose statements
+    /// are joins on the primary key. Values compare with `record_image_eq`, the binary image
+    /// of the typed values: text byte for byte whatever the collation, `-0` apart from `0`,
+    /// `json` as written, and numbers, dates and booleans as the column's type reads them.
+    fn staged(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let plan = r.plan;
+        let t = &r.table;
+        let n = stage::Names::new(&plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role, item, refc, mask) = (
+            q(&n.chunk),
+            q(&n.role),
+            q(&n.item),
+            q(&n.reference),
+            q(&n.mask),
+        );
+        let cols = stage::columns(r);
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        self.load_stage(r, &cols, true, sink)?;
+        let key = |a: &str, b: &dyn Fn(&str) -> String| -> String {
+            pk.iter()
+                .map(|c| format!("{a}.{c} = {}", b(c)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let image = |a: &str, cs: &[&str], b: &dyn Fn(&str, usize) -> String| -> String {
+            let left: Vec<String> = cs.iter().map(|c| format!("{a}.{c}")).collect();
+            let right: Vec<String> = cs.iter().enumerate().map(|(i, c)| b(c, i)).collect();
+            format!(
+                "pg_catalog.record_image_eq(ROW({}), ROW({}))",
+                left.join(", "),
+                right.join(", ")
+            )
+        };
+        // a survivor's value of column `c` (staged as the `i`th): its own, or its group's
+        // deleted row's (`base`) where the mask says so
+        let resolved = |own: &str, base: &str, c: &str, i: usize| {
+            format!(
+                "CASE WHEN pg_catalog.substr({own}.{mask}, {}, 1) = '1' THEN {base}.{c} ELSE {own}.{c} END",
+                i + 1
+            )
+        };
+        let pos = |c: &str| names.iter().position(|x| x == &c).unwrap_or(0);
+        let counts = stage::counts(r);
+        let total = counts.len();
+        let tt = format!("{t} dupsweep_t");
+        for (bi, &(rows, surv)) in counts.iter().enumerate() {
+            let k = bi + 1;
+            let mut b = String::new();
+            let _ = writeln!(b, "  -- batch {k} of {total}: {rows} rows");
+            b.push_str(NESTED_LOOPS);
+            let mut lost = format!(
+                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} s JOIN {STAGE} d ON d.{item} = s.{refc}\n    WHERE s.{chunk} = {k} AND s.{role} = 's'\n    AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {}\n      AND {})",
+                key("dupsweep_t", &|c| resolved("s", "d", c, pos(c))),
+                image("dupsweep_t", &names, &|c, i| resolved("s", "d", c, i))
+            );
+            if plan.after.is_some() {
+                let _ = write!(
+                    lost,
+                    "\n    AND NOT EXISTS (SELECT 1 FROM {STAGE} a JOIN {STAGE} ad ON ad.{item} = a.{refc} JOIN {tt} ON {}\n      WHERE a.{item} = s.{item} AND a.{role} = '{}' AND {})",
+                    key("dupsweep_t", &|c| resolved("a", "ad", c, pos(c))),
+                    Role::After.code(),
+                    image("dupsweep_t", &names, &|c, i| resolved("a", "ad", c, i))
+                );
+            }
+            let _ = writeln!(b, "{lost};");
+            let _ = writeln!(b, "  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {k}: % of the {surv} surviving rows no longer hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
+            let _ = writeln!(
+                b,
+                "  DELETE FROM {tt} USING {STAGE} d\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND {}\n    AND {};",
+                key("dupsweep_t", &|c| format!("d.{c}")),
+                image("dupsweep_t", &names, &|c, _| format!("d.{c}"))
+            );
+            let _ = writeln!(b, "  GET DIAGNOSTICS dupsweep_n = ROW_COUNT;");
+            let _ = writeln!(b, "  IF dupsweep_n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {k}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
+            let _ = writeln!(
+                b,
+                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} d JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND {};",
+                key("dupsweep_t", &|c| format!("d.{c}")),
+                image("dupsweep_t", &pk, &|c, _| format!("d.{c}"))
+            );
+            let _ = writeln!(b, "  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {k}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
+            put_block(sink, &b)?;
+        }
+        sink.put(&format!("DROP TABLE {STAGE};\n"))
     }
 }

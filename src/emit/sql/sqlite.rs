@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use super::stage::{self, Role};
 use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
@@ -116,6 +117,10 @@ impl Dialect for Sqlite {
         self.deletions(r, label, out)
     }
 
+    fn undo_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
+        self.staged_undo(r, label, out)
+    }
+
     fn open(&self, _tables: &[String], _names: &[&str], _utc: bool) -> String {
         format!(".bail on\nPRAGMA foreign_keys = ON;\n{GUARD_TABLE}BEGIN IMMEDIATE;\n")
     }
@@ -191,6 +196,9 @@ const GUARD_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS \"dupsweep_guard\" (\
 impl Sqlite {
     /// The deletion batches; the guards' step names start with `label`.
     fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        if stage::applies(r) {
+            return self.staged(r, label, sink);
+        }
         let plan = r.plan;
         let t = &r.table;
         // `rowid` has other names when a column took it; when columns took all three, the
@@ -271,5 +279,228 @@ impl Sqlite {
             out.clear();
         }
         Ok(())
+    }
+}
+
+/// The staging table of a table's set-based deletions ([`stage`]).
+const STAGE: &str = "temp.\"dupsweep_rows\"";
+
+impl Sqlite {
+    /// Creates the staging table (the table's columns `cols`, with their affinities) and loads
+    /// it; `survivors`: with the survivors' rows.
+    fn load_stage(
+        &self,
+        r: &Render<'_, '_>,
+        cols: &[usize],
+        survivors: bool,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let plan = r.plan;
+        let t = &r.table;
+        let n = stage::Names::new(&plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role, item, refc, mask) = (
+            q(&n.chunk),
+            q(&n.role),
+            q(&n.item),
+            q(&n.reference),
+            q(&n.mask),
+        );
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let mut out = String::new();
+        let _ = writeln!(out, "-- the rows to delete and their survivors, with the affinities of the table's columns\nDROP TABLE IF EXISTS {STAGE};");
+        let _ = writeln!(
+            out,
+            "CREATE TEMP TABLE \"dupsweep_rows\" AS SELECT 0 AS {chunk}, '' AS {role}, 0 AS {item}, 0 AS {refc}, '' AS {mask},\n    {} FROM {t} WHERE 0;",
+            names.join(", ")
+        );
+        sink.put(&out)?;
+        out.clear();
+        let limit = crate::config::defaults::BATCH_BYTES;
+        stage::rows(r, cols, survivors, &mut |s| {
+            out.push_str(if out.is_empty() {
+                "INSERT INTO temp.\"dupsweep_rows\" VALUES\n"
+            } else {
+                ",\n"
+            });
+            let _ = write!(out, "({}, '{}', {}, ", s.chunk, s.role.code(), s.item);
+            match s.reference {
+                Some(x) => {
+                    let _ = write!(out, "{x}, ");
+                }
+                None => out.push_str("NULL, "),
+            }
+            match &s.mask {
+                Some(m) => {
+                    let _ = write!(out, "'{m}'");
+                }
+                None => out.push_str("NULL"),
+            }
+            for (i, v) in s.values.iter().enumerate() {
+                out.push_str(", ");
+                match v {
+                    None => out.push_str("NULL"),
+                    Some(v) => self
+                        .push_literal(&mut out, *v)
+                        .map_err(|e| r.value_error(s.row, cols[i], e))?,
+                }
+            }
+            out.push(')');
+            if out.len() >= limit {
+                out.push_str(";\n");
+                sink.put(&out)?;
+                out.clear();
+            }
+            Ok(())
+        })?;
+        if !out.is_empty() {
+            out.push_str(";\n");
+        }
+        let _ = writeln!(
+            out,
+            "CREATE INDEX temp.\"dupsweep_rows_chunk\" ON \"dupsweep_rows\" ({chunk}, {role});\nCREATE INDEX temp.\"dupsweep_rows_item\" ON \"dupsweep_rows\" ({item});"
+        );
+        sink.put(&out)
+    }
+
+    /// Set-based deletions ([`stage`]): the staging table takes the affinities of the table's
+    /// columns (so that `15` is read as a number where the column's is), is filled by
+    /// multi-row `INSERT`s, and each batch's statements join it on the primary key. Values
+    /// compare with `IS … COLLATE BINARY`: by value, text byte for byte.
+    fn staged(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let plan = r.plan;
+        let t = &r.table;
+        let n = stage::Names::new(&plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role, item, refc, mask) = (
+            q(&n.chunk),
+            q(&n.role),
+            q(&n.item),
+            q(&n.reference),
+            q(&n.mask),
+        );
+        let cols = stage::columns(r);
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        self.load_stage(r, &cols, true, sink)?;
+        let mut out = String::new();
+        let key = |a: &str, b: &dyn Fn(&str) -> String| -> String {
+            pk.iter()
+                .map(|c| format!("{a}.{c} = {}", b(c)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let same = |a: &str, cs: &[&str], b: &dyn Fn(&str, usize) -> String| -> String {
+            cs.iter()
+                .enumerate()
+                .map(|(i, c)| format!("{a}.{c} IS {} COLLATE BINARY", b(c, i)))
+                .collect::<Vec<_>>()
+                .join("\n      AND ")
+        };
+        let pos = |c: &str| names.iter().position(|x| x == &c).unwrap_or(0);
+        let resolved = |own: &str, base: &str, c: &str, i: usize| {
+            format!(
+                "(CASE WHEN substr({own}.{mask}, {}, 1) = '1' THEN {base}.{c} ELSE {own}.{c} END)",
+                i + 1
+            )
+        };
+        let tt = format!("{t} AS dupsweep_t");
+        let pk_list = |a: &str| -> String {
+            let l: Vec<String> = pk.iter().map(|c| format!("{a}.{c}")).collect();
+            if l.len() == 1 {
+                l[0].clone()
+            } else {
+                format!("({})", l.join(", "))
+            }
+        };
+        let counts = stage::counts(r);
+        let total = counts.len();
+        for (bi, &(rows, _)) in counts.iter().enumerate() {
+            let k = bi + 1;
+            let _ = writeln!(out, "-- batch {k} of {total}: {rows} rows");
+            let mut cond = format!(
+                "s.{chunk} = {k} AND s.{role} = 's'\n    AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {}\n      AND {})",
+                key("dupsweep_t", &|c| resolved("s", "d", c, pos(c))),
+                same("dupsweep_t", &names, &|c, i| resolved("s", "d", c, i))
+            );
+            if plan.after.is_some() {
+                let _ = write!(
+                    cond,
+                    "\n    AND NOT EXISTS (SELECT 1 FROM {STAGE} a JOIN {STAGE} ad ON ad.{item} = a.{refc} JOIN {tt} ON {}\n      WHERE a.{item} = s.{item} AND a.{role} = '{}' AND {})",
+                    key("dupsweep_t", &|c| resolved("a", "ad", c, pos(c))),
+                    Role::After.code(),
+                    same("dupsweep_t", &names, &|c, i| resolved("a", "ad", c, i))
+                );
+            }
+            let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {k} survivors', count(*) = 0 FROM {STAGE} s JOIN {STAGE} d ON d.{item} = s.{refc}\n    WHERE {cond};");
+            let _ = writeln!(
+                out,
+                "DELETE FROM {t} WHERE {} IN (SELECT {} FROM {STAGE} d JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd'\n      AND {});",
+                pk_list(t),
+                pk.iter()
+                    .map(|c| format!("dupsweep_t.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                key("dupsweep_t", &|c| format!("d.{c}")),
+                same("dupsweep_t", &names, &|c, _| format!("d.{c}"))
+            );
+            let _ = writeln!(
+                out,
+                "INSERT INTO {GUARD} SELECT '{label}batch {k} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {STAGE} d JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND {}) = 0;",
+                key("dupsweep_t", &|c| format!("d.{c}")),
+                same("dupsweep_t", &pk, &|c, _| format!("d.{c}"))
+            );
+            sink.put(&out)?;
+            out.clear();
+        }
+        sink.put(&format!("DROP TABLE {STAGE};\n"))
+    }
+
+    /// The undo of set-based deletions: the removed rows, every column, staged; per batch
+    /// those whose primary key is free inserted back, then all of them checked.
+    fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let plan = r.plan;
+        let t = &r.table;
+        let n = stage::Names::new(&plan.values.names);
+        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, role) = (q(&n.chunk), q(&n.role));
+        let cols: Vec<usize> = (0..plan.values.names.len()).collect();
+        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        self.load_stage(r, &cols, false, sink)?;
+        let key = pk
+            .iter()
+            .map(|c| format!("dupsweep_t.{c} = d.{c}"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let same = names
+            .iter()
+            .map(|c| format!("dupsweep_t.{c} IS d.{c} COLLATE BINARY"))
+            .collect::<Vec<_>>()
+            .join("\n      AND ");
+        let list = names
+            .iter()
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut out = String::new();
+        let counts = stage::counts(r);
+        let total = counts.len();
+        for (bi, &(rows, _)) in counts.iter().enumerate() {
+            let k = bi + 1;
+            let _ = writeln!(out, "-- undo batch {k} of {total}: {rows} rows");
+            let _ = writeln!(
+                out,
+                "INSERT INTO {t} ({}) SELECT {list} FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND NOT EXISTS (SELECT 1 FROM {t} AS dupsweep_t WHERE {key});",
+                names.join(", ")
+            );
+            let _ = writeln!(
+                out,
+                "INSERT INTO {GUARD} SELECT '{label}undo batch {k}', count(*) = {rows} FROM {STAGE} d JOIN {t} AS dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd'\n      AND {same};"
+            );
+            sink.put(&out)?;
+            out.clear();
+        }
+        sink.put(&format!("DROP TABLE {STAGE};\n"))
     }
 }

@@ -24,6 +24,10 @@ fn table_steps(
         let step = format!("{label}undo re-pointing {}", i + 1);
         out.push_str(&super::dump::update_step(d, r, u, false, &step)?);
     }
+    if super::stage::applies(r) {
+        sink.put(&out)?;
+        return d.undo_batches(r, label, sink);
+    }
     let cols = r.column_list();
     let total = plan.batches.len();
     for (bi, batch) in plan.batches.iter().enumerate() {

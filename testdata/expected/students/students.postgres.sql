@@ -32,52 +32,69 @@ BEGIN
   END IF;
 END
 $dupsweep$;
-DO $dupsweep1$
+-- the dumped rows, typed as the table's columns
+CREATE TEMPORARY TABLE "dupsweep_rows" AS SELECT 0::int AS "dupsweep_chunk", ''::text AS "dupsweep_role", 0::bigint AS "dupsweep_item", 0::bigint AS "dupsweep_ref", ''::text AS "dupsweep_mask",
+    "id", "first_name", "last_name", "email", "birth_date", "grade", "balance", "active", "notes", "updated_at" FROM "students" WITH NO DATA;
+COPY pg_temp."dupsweep_rows" FROM stdin;
+1	d	1	\N	\N	10	Elif	Haddad	elif.haddad2@school.example	2014-01-28	10	461.05	1		2026-01-19 09:21:00
+1	d	2	\N	\N	32	Léa	Dupont	léa.dupont3@school.example	2009-05-14	11	167.50	0	tab\there	2026-06-18 09:30:00
+1	d	3	\N	\N	58	Amina	Jensen	amina.jensen56@school.example	2014-03-01	10	118.00	0		2026-03-18 07:24:00
+1	d	4	\N	\N	84	Liam	Haddad	liam.haddad81@school.example	2011-03-21	10	372.05	1	/* not a comment */ -- nor this	2026-01-25 08:43:00
+1	d	5	\N	\N	92	Liam	Okafor	liam.okafor53@school.example	2011-11-05	1	286.50	0		2026-04-18 05:18:00
+1	d	6	\N	\N	94	Liam	Haddad	liam.haddad81@school.example	2011-03-21	10	372.05	1	/* not a comment */ -- nor this	2026-10-11 12:00:00
+1	d	7	\N	\N	100	zoe	García	zoe.garcía54@school.example	2013-05-24	7	211.05	0	$dupsweep$ dollar $$ quoting	2026-02-16 02:38:00
+1	d	8	\N	\N	105	Yusuf	Smith	yusuf.smith97@school.example	2012-04-03	6	356.50	0		2026-05-15 00:13:00
+1	d	9	\N	\N	108	zoe	García	zoe.garcía54@school.example	2013-05-24	7	211.05	0	$dupsweep$ dollar $$ quoting	2026-02-16 02:38:00
+1	d	10	\N	\N	114	Omar	Haddad	omar.haddad105@school.example	2010-08-06	10	218.99	0	/* not a comment */ -- nor this	2026-02-21 03:43:00
+1	d	11	\N	\N	125	Priya	Haddad	priya.haddad58@school.example	2013-06-13	12	142.05	0		2026-04-26 01:11:00
+1	d	12	\N	\N	128	Elif	Ivanova	elif.ivanova55@school.example	2008-05-11	9	318.99	1	\N	2026-03-21 00:16:00
+1	d	13	\N	\N	130	Ngozi	Silva	ngozi.silva117@school.example	2009-03-20	9	4.99	0	/* not a comment */ -- nor this	2026-06-19 08:58:00
+1	d	14	\N	\N	136	Zoë	Ng	z.ng@school.example	2012-02-02	7	1.50	1		2026-01-01 00:00:00
+1	s	15	1	0111111111	2	\N	\N	\N	\N	\N	\N	\N	\N	\N
+1	s	16	2	0111111111	3	\N	\N	\N	\N	\N	\N	\N	\N	\N
+1	s	17	3	0111111110	61	\N	\N	\N	\N	\N	\N	\N	\N	2026-10-19 12:00:00
+1	s	18	4	0111111110	88	\N	\N	\N	\N	\N	\N	\N	\N	2026-10-11 12:00:00
+1	s	19	5	0111111111	55	\N	\N	\N	\N	\N	\N	\N	\N	\N
+1	s	20	7	0111111111	56	\N	\N	\N	\N	\N	\N	\N	\N	\N
+1	s	21	8	0111111111	104	\N	\N	\N	\N	\N	\N	\N	\N	\N
+1	s	22	10	0111111110	119	\N	\N	\N	\N	\N	\N	\N	\N	2026-10-15 12:00:00
+1	s	23	11	0111111111	60	\N	\N	\N	\N	\N	\N	\N	\N	\N
+1	s	24	12	0111111111	57	\N	\N	\N	\N	\N	\N	\N	\N	\N
+1	s	25	13	0111111111	127	\N	\N	\N	\N	\N	\N	\N	\N	\N
+1	s	26	14	0111111111	134	\N	\N	\N	\N	\N	\N	\N	\N	\N
+\.
+CREATE INDEX ON pg_temp."dupsweep_rows" ("dupsweep_chunk", "dupsweep_role");
+CREATE INDEX ON pg_temp."dupsweep_rows" ("dupsweep_item");
+ANALYZE pg_temp."dupsweep_rows";
+DO $dupsweep$
 #variable_conflict use_column
 DECLARE
   dupsweep_n bigint;
   dupsweep_ok boolean;
 BEGIN
   -- batch 1 of 1: 14 rows
-  SELECT count(*) INTO dupsweep_n FROM "students" WHERE
-    ("id" = '2' AND pg_temp.dupsweep_is("id", '2') AND pg_temp.dupsweep_is("first_name", 'Elif') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'elif.haddad2@school.example') AND pg_temp.dupsweep_is("birth_date", '2014-01-28') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '461.05') AND pg_temp.dupsweep_is("active", '1') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-01-19 09:21:00'))
-    OR ("id" = '3' AND pg_temp.dupsweep_is("id", '3') AND pg_temp.dupsweep_is("first_name", 'Léa') AND pg_temp.dupsweep_is("last_name", 'Dupont') AND pg_temp.dupsweep_is("email", 'léa.dupont3@school.example') AND pg_temp.dupsweep_is("birth_date", '2009-05-14') AND pg_temp.dupsweep_is("grade", '11') AND pg_temp.dupsweep_is("balance", '167.50') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", 'tab	here') AND pg_temp.dupsweep_is("updated_at", '2026-06-18 09:30:00'))
-    OR ("id" = '61' AND pg_temp.dupsweep_is("id", '61') AND pg_temp.dupsweep_is("first_name", 'Amina') AND pg_temp.dupsweep_is("last_name", 'Jensen') AND pg_temp.dupsweep_is("email", 'amina.jensen56@school.example') AND pg_temp.dupsweep_is("birth_date", '2014-03-01') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '118.00') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-10-19 12:00:00'))
-    OR ("id" = '88' AND pg_temp.dupsweep_is("id", '88') AND pg_temp.dupsweep_is("first_name", 'Liam') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'liam.haddad81@school.example') AND pg_temp.dupsweep_is("birth_date", '2011-03-21') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '372.05') AND pg_temp.dupsweep_is("active", '1') AND pg_temp.dupsweep_is("notes", '/* not a comment */ -- nor this') AND pg_temp.dupsweep_is("updated_at", '2026-10-11 12:00:00'))
-    OR ("id" = '55' AND pg_temp.dupsweep_is("id", '55') AND pg_temp.dupsweep_is("first_name", 'Liam') AND pg_temp.dupsweep_is("last_name", 'Okafor') AND pg_temp.dupsweep_is("email", 'liam.okafor53@school.example') AND pg_temp.dupsweep_is("birth_date", '2011-11-05') AND pg_temp.dupsweep_is("grade", '1') AND pg_temp.dupsweep_is("balance", '286.50') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-04-18 05:18:00'))
-    OR ("id" = '56' AND pg_temp.dupsweep_is("id", '56') AND pg_temp.dupsweep_is("first_name", 'zoe') AND pg_temp.dupsweep_is("last_name", 'García') AND pg_temp.dupsweep_is("email", 'zoe.garcía54@school.example') AND pg_temp.dupsweep_is("birth_date", '2013-05-24') AND pg_temp.dupsweep_is("grade", '7') AND pg_temp.dupsweep_is("balance", '211.05') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '$dupsweep$ dollar $$ quoting') AND pg_temp.dupsweep_is("updated_at", '2026-02-16 02:38:00'))
-    OR ("id" = '104' AND pg_temp.dupsweep_is("id", '104') AND pg_temp.dupsweep_is("first_name", 'Yusuf') AND pg_temp.dupsweep_is("last_name", 'Smith') AND pg_temp.dupsweep_is("email", 'yusuf.smith97@school.example') AND pg_temp.dupsweep_is("birth_date", '2012-04-03') AND pg_temp.dupsweep_is("grade", '6') AND pg_temp.dupsweep_is("balance", '356.50') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-05-15 00:13:00'))
-    OR ("id" = '119' AND pg_temp.dupsweep_is("id", '119') AND pg_temp.dupsweep_is("first_name", 'Omar') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'omar.haddad105@school.example') AND pg_temp.dupsweep_is("birth_date", '2010-08-06') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '218.99') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '/* not a comment */ -- nor this') AND pg_temp.dupsweep_is("updated_at", '2026-10-15 12:00:00'))
-    OR ("id" = '60' AND pg_temp.dupsweep_is("id", '60') AND pg_temp.dupsweep_is("first_name", 'Priya') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'priya.haddad58@school.example') AND pg_temp.dupsweep_is("birth_date", '2013-06-13') AND pg_temp.dupsweep_is("grade", '12') AND pg_temp.dupsweep_is("balance", '142.05') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-04-26 01:11:00'))
-    OR ("id" = '57' AND pg_temp.dupsweep_is("id", '57') AND pg_temp.dupsweep_is("first_name", 'Elif') AND pg_temp.dupsweep_is("last_name", 'Ivanova') AND pg_temp.dupsweep_is("email", 'elif.ivanova55@school.example') AND pg_temp.dupsweep_is("birth_date", '2008-05-11') AND pg_temp.dupsweep_is("grade", '9') AND pg_temp.dupsweep_is("balance", '318.99') AND pg_temp.dupsweep_is("active", '1') AND "notes" IS NULL AND pg_temp.dupsweep_is("updated_at", '2026-03-21 00:16:00'))
-    OR ("id" = '127' AND pg_temp.dupsweep_is("id", '127') AND pg_temp.dupsweep_is("first_name", 'Ngozi') AND pg_temp.dupsweep_is("last_name", 'Silva') AND pg_temp.dupsweep_is("email", 'ngozi.silva117@school.example') AND pg_temp.dupsweep_is("birth_date", '2009-03-20') AND pg_temp.dupsweep_is("grade", '9') AND pg_temp.dupsweep_is("balance", '4.99') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '/* not a comment */ -- nor this') AND pg_temp.dupsweep_is("updated_at", '2026-06-19 08:58:00'))
-    OR ("id" = '134' AND pg_temp.dupsweep_is("id", '134') AND pg_temp.dupsweep_is("first_name", 'Zoë') AND pg_temp.dupsweep_is("last_name", 'Ng') AND pg_temp.dupsweep_is("email", 'z.ng@school.example') AND pg_temp.dupsweep_is("birth_date", '2012-02-02') AND pg_temp.dupsweep_is("grade", '7') AND pg_temp.dupsweep_is("balance", '1.50') AND pg_temp.dupsweep_is("active", '1') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-01-01 00:00:00'));
-  IF dupsweep_n <> 12 THEN
-    RAISE EXCEPTION 'dupsweep: batch 1: % of the 12 surviving rows still hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;
+  SET LOCAL enable_hashjoin = off;
+  SET LOCAL enable_mergejoin = off;
+  SELECT count(*) INTO dupsweep_n FROM pg_temp."dupsweep_rows" s JOIN pg_temp."dupsweep_rows" d ON d."dupsweep_item" = s."dupsweep_ref"
+    WHERE s."dupsweep_chunk" = 1 AND s."dupsweep_role" = 's'
+    AND NOT EXISTS (SELECT 1 FROM "students" dupsweep_t WHERE dupsweep_t."id" = CASE WHEN pg_catalog.substr(s."dupsweep_mask", 1, 1) = '1' THEN d."id" ELSE s."id" END
+      AND pg_catalog.record_image_eq(ROW(dupsweep_t."id", dupsweep_t."first_name", dupsweep_t."last_name", dupsweep_t."email", dupsweep_t."birth_date", dupsweep_t."grade", dupsweep_t."balance", dupsweep_t."active", dupsweep_t."notes", dupsweep_t."updated_at"), ROW(CASE WHEN pg_catalog.substr(s."dupsweep_mask", 1, 1) = '1' THEN d."id" ELSE s."id" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 2, 1) = '1' THEN d."first_name" ELSE s."first_name" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 3, 1) = '1' THEN d."last_name" ELSE s."last_name" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 4, 1) = '1' THEN d."email" ELSE s."email" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 5, 1) = '1' THEN d."birth_date" ELSE s."birth_date" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 6, 1) = '1' THEN d."grade" ELSE s."grade" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 7, 1) = '1' THEN d."balance" ELSE s."balance" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 8, 1) = '1' THEN d."active" ELSE s."active" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 9, 1) = '1' THEN d."notes" ELSE s."notes" END, CASE WHEN pg_catalog.substr(s."dupsweep_mask", 10, 1) = '1' THEN d."updated_at" ELSE s."updated_at" END)));
+  IF dupsweep_n <> 0 THEN
+    RAISE EXCEPTION 'dupsweep: batch 1: % of the 12 surviving rows no longer hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;
   END IF;
-  DELETE FROM "students" WHERE "id" IN ('10', '32', '58', '84', '92', '94', '100', '105', '108', '114', '125', '128', '130', '136')
-    AND (("id" = '10' AND pg_temp.dupsweep_is("id", '10') AND pg_temp.dupsweep_is("first_name", 'Elif') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'elif.haddad2@school.example') AND pg_temp.dupsweep_is("birth_date", '2014-01-28') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '461.05') AND pg_temp.dupsweep_is("active", '1') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-01-19 09:21:00'))
-    OR ("id" = '32' AND pg_temp.dupsweep_is("id", '32') AND pg_temp.dupsweep_is("first_name", 'Léa') AND pg_temp.dupsweep_is("last_name", 'Dupont') AND pg_temp.dupsweep_is("email", 'léa.dupont3@school.example') AND pg_temp.dupsweep_is("birth_date", '2009-05-14') AND pg_temp.dupsweep_is("grade", '11') AND pg_temp.dupsweep_is("balance", '167.50') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", 'tab	here') AND pg_temp.dupsweep_is("updated_at", '2026-06-18 09:30:00'))
-    OR ("id" = '58' AND pg_temp.dupsweep_is("id", '58') AND pg_temp.dupsweep_is("first_name", 'Amina') AND pg_temp.dupsweep_is("last_name", 'Jensen') AND pg_temp.dupsweep_is("email", 'amina.jensen56@school.example') AND pg_temp.dupsweep_is("birth_date", '2014-03-01') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '118.00') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-03-18 07:24:00'))
-    OR ("id" = '84' AND pg_temp.dupsweep_is("id", '84') AND pg_temp.dupsweep_is("first_name", 'Liam') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'liam.haddad81@school.example') AND pg_temp.dupsweep_is("birth_date", '2011-03-21') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '372.05') AND pg_temp.dupsweep_is("active", '1') AND pg_temp.dupsweep_is("notes", '/* not a comment */ -- nor this') AND pg_temp.dupsweep_is("updated_at", '2026-01-25 08:43:00'))
-    OR ("id" = '92' AND pg_temp.dupsweep_is("id", '92') AND pg_temp.dupsweep_is("first_name", 'Liam') AND pg_temp.dupsweep_is("last_name", 'Okafor') AND pg_temp.dupsweep_is("email", 'liam.okafor53@school.example') AND pg_temp.dupsweep_is("birth_date", '2011-11-05') AND pg_temp.dupsweep_is("grade", '1') AND pg_temp.dupsweep_is("balance", '286.50') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-04-18 05:18:00'))
-    OR ("id" = '94' AND pg_temp.dupsweep_is("id", '94') AND pg_temp.dupsweep_is("first_name", 'Liam') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'liam.haddad81@school.example') AND pg_temp.dupsweep_is("birth_date", '2011-03-21') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '372.05') AND pg_temp.dupsweep_is("active", '1') AND pg_temp.dupsweep_is("notes", '/* not a comment */ -- nor this') AND pg_temp.dupsweep_is("updated_at", '2026-10-11 12:00:00'))
-    OR ("id" = '100' AND pg_temp.dupsweep_is("id", '100') AND pg_temp.dupsweep_is("first_name", 'zoe') AND pg_temp.dupsweep_is("last_name", 'García') AND pg_temp.dupsweep_is("email", 'zoe.garcía54@school.example') AND pg_temp.dupsweep_is("birth_date", '2013-05-24') AND pg_temp.dupsweep_is("grade", '7') AND pg_temp.dupsweep_is("balance", '211.05') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '$dupsweep$ dollar $$ quoting') AND pg_temp.dupsweep_is("updated_at", '2026-02-16 02:38:00'))
-    OR ("id" = '105' AND pg_temp.dupsweep_is("id", '105') AND pg_temp.dupsweep_is("first_name", 'Yusuf') AND pg_temp.dupsweep_is("last_name", 'Smith') AND pg_temp.dupsweep_is("email", 'yusuf.smith97@school.example') AND pg_temp.dupsweep_is("birth_date", '2012-04-03') AND pg_temp.dupsweep_is("grade", '6') AND pg_temp.dupsweep_is("balance", '356.50') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-05-15 00:13:00'))
-    OR ("id" = '108' AND pg_temp.dupsweep_is("id", '108') AND pg_temp.dupsweep_is("first_name", 'zoe') AND pg_temp.dupsweep_is("last_name", 'García') AND pg_temp.dupsweep_is("email", 'zoe.garcía54@school.example') AND pg_temp.dupsweep_is("birth_date", '2013-05-24') AND pg_temp.dupsweep_is("grade", '7') AND pg_temp.dupsweep_is("balance", '211.05') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '$dupsweep$ dollar $$ quoting') AND pg_temp.dupsweep_is("updated_at", '2026-02-16 02:38:00'))
-    OR ("id" = '114' AND pg_temp.dupsweep_is("id", '114') AND pg_temp.dupsweep_is("first_name", 'Omar') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'omar.haddad105@school.example') AND pg_temp.dupsweep_is("birth_date", '2010-08-06') AND pg_temp.dupsweep_is("grade", '10') AND pg_temp.dupsweep_is("balance", '218.99') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '/* not a comment */ -- nor this') AND pg_temp.dupsweep_is("updated_at", '2026-02-21 03:43:00'))
-    OR ("id" = '125' AND pg_temp.dupsweep_is("id", '125') AND pg_temp.dupsweep_is("first_name", 'Priya') AND pg_temp.dupsweep_is("last_name", 'Haddad') AND pg_temp.dupsweep_is("email", 'priya.haddad58@school.example') AND pg_temp.dupsweep_is("birth_date", '2013-06-13') AND pg_temp.dupsweep_is("grade", '12') AND pg_temp.dupsweep_is("balance", '142.05') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-04-26 01:11:00'))
-    OR ("id" = '128' AND pg_temp.dupsweep_is("id", '128') AND pg_temp.dupsweep_is("first_name", 'Elif') AND pg_temp.dupsweep_is("last_name", 'Ivanova') AND pg_temp.dupsweep_is("email", 'elif.ivanova55@school.example') AND pg_temp.dupsweep_is("birth_date", '2008-05-11') AND pg_temp.dupsweep_is("grade", '9') AND pg_temp.dupsweep_is("balance", '318.99') AND pg_temp.dupsweep_is("active", '1') AND "notes" IS NULL AND pg_temp.dupsweep_is("updated_at", '2026-03-21 00:16:00'))
-    OR ("id" = '130' AND pg_temp.dupsweep_is("id", '130') AND pg_temp.dupsweep_is("first_name", 'Ngozi') AND pg_temp.dupsweep_is("last_name", 'Silva') AND pg_temp.dupsweep_is("email", 'ngozi.silva117@school.example') AND pg_temp.dupsweep_is("birth_date", '2009-03-20') AND pg_temp.dupsweep_is("grade", '9') AND pg_temp.dupsweep_is("balance", '4.99') AND pg_temp.dupsweep_is("active", '0') AND pg_temp.dupsweep_is("notes", '/* not a comment */ -- nor this') AND pg_temp.dupsweep_is("updated_at", '2026-06-19 08:58:00'))
-    OR ("id" = '136' AND pg_temp.dupsweep_is("id", '136') AND pg_temp.dupsweep_is("first_name", 'Zoë') AND pg_temp.dupsweep_is("last_name", 'Ng') AND pg_temp.dupsweep_is("email", 'z.ng@school.example') AND pg_temp.dupsweep_is("birth_date", '2012-02-02') AND pg_temp.dupsweep_is("grade", '7') AND pg_temp.dupsweep_is("balance", '1.50') AND pg_temp.dupsweep_is("active", '1') AND pg_temp.dupsweep_is("notes", '') AND pg_temp.dupsweep_is("updated_at", '2026-01-01 00:00:00')));
+  DELETE FROM "students" dupsweep_t USING pg_temp."dupsweep_rows" d
+    WHERE d."dupsweep_chunk" = 1 AND d."dupsweep_role" = 'd' AND dupsweep_t."id" = d."id"
+    AND pg_catalog.record_image_eq(ROW(dupsweep_t."id", dupsweep_t."first_name", dupsweep_t."last_name", dupsweep_t."email", dupsweep_t."birth_date", dupsweep_t."grade", dupsweep_t."balance", dupsweep_t."active", dupsweep_t."notes", dupsweep_t."updated_at"), ROW(d."id", d."first_name", d."last_name", d."email", d."birth_date", d."grade", d."balance", d."active", d."notes", d."updated_at"));
   GET DIAGNOSTICS dupsweep_n = ROW_COUNT;
   IF dupsweep_n NOT IN (0, 14) THEN
     RAISE EXCEPTION 'dupsweep: batch 1: % rows matched, expected 14 (or 0 when already applied); the table changed since the dump, nothing was deleted', dupsweep_n;
   END IF;
-  SELECT count(*) INTO dupsweep_n FROM "students" WHERE "id" IN ('10', '32', '58', '84', '92', '94', '100', '105', '108', '114', '125', '128', '130', '136');
+  SELECT count(*) INTO dupsweep_n FROM pg_temp."dupsweep_rows" d JOIN "students" dupsweep_t ON dupsweep_t."id" = d."id"
+    WHERE d."dupsweep_chunk" = 1 AND d."dupsweep_role" = 'd' AND pg_catalog.record_image_eq(ROW(dupsweep_t."id"), ROW(d."id"));
   IF dupsweep_n <> 0 THEN
     RAISE EXCEPTION 'dupsweep: batch 1: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', dupsweep_n;
   END IF;
 END
-$dupsweep1$;
+$dupsweep$;
+DROP TABLE pg_temp."dupsweep_rows";
 COMMIT;
