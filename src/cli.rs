@@ -254,6 +254,12 @@ pub struct CleanArgs {
     /// Rows deleted per SQL statement [default: 1000]
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
+    /// When the change script commits: end (one transaction: every batch or none) or batch (after each batch, for a live system; rerun the script to resume) [default: end]
+    #[arg(long, value_name = "end|batch")]
+    pub commit: Option<String>,
+    /// Seconds to wait between two batches, with --commit batch (lets the server catch up) [default: 0]
+    #[arg(long, value_name = "SECONDS")]
+    pub pause: Option<f64>,
     /// Columns the SQL checks before deleting a row: all (every column unchanged since the dump) or key [default: all]
     #[arg(long, value_name = "all|key")]
     pub guard: Option<String>,

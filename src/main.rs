@@ -107,12 +107,15 @@ fn run(args: cli::Cli) -> ExitCode {
     let parsed: dupsweep::Result<(Command, Layer, bool)> = match args.command {
         cli::Cmd::Clean(a) => {
             let (dialect, out, batch_size, guard) = (a.dialect, a.out, a.batch_size, a.guard);
+            let (commit, pause) = (a.commit, a.pause);
             let prevent = a.prevent.then_some(true);
             a.detection.layer_with_file(Some(a.input.clone())).map(|l| {
                 let flags = Layer {
                     dialect,
                     out,
                     batch_size,
+                    commit,
+                    pause,
                     guard,
                     prevent,
                     ..Layer::default()

@@ -11,6 +11,8 @@ pub const BATCH_SIZE: usize = 1000;
 /// Largest SQL statement the batching aims for, in bytes (MySQL's `max_allowed_packet` is
 /// 4 MiB in old servers; 16 MiB in MariaDB and 64 MiB in MySQL 8 by default).
 pub const BATCH_BYTES: usize = 1 << 20;
+/// `--commit`: one transaction, committed at the end.
+pub const COMMIT: &str = "end";
 /// `--guard`: rows are deleted only if every column still holds its dumped value.
 pub const GUARD: &str = "all";
 /// `--threshold`: the match probability from which a fuzzy pair is a duplicate (README,

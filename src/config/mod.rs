@@ -30,6 +30,10 @@ pub struct Layer {
     pub delimiter: Option<String>,
     pub null: Option<Vec<String>>,
     pub batch_size: Option<usize>,
+    /// `end` (one transaction) or `batch` (each batch commits on its own).
+    pub commit: Option<String>,
+    /// Seconds between two batches' commits (`commit = "batch"`).
+    pub pause: Option<f64>,
     /// Fuzzy matching on top of exact duplicates.
     pub fuzzy: Option<bool>,
     pub threshold: Option<f64>,
@@ -68,6 +72,8 @@ impl Layer {
             delimiter: self.delimiter.or(under.delimiter),
             null: self.null.or(under.null),
             batch_size: self.batch_size.or(under.batch_size),
+            commit: self.commit.or(under.commit),
+            pause: self.pause.or(under.pause),
             fuzzy: self.fuzzy.or(under.fuzzy),
             threshold: self.threshold.or(under.threshold),
             review_threshold: self.review_threshold.or(under.review_threshold),
@@ -216,6 +222,10 @@ pub struct Job {
     pub null: Vec<String>,
     pub batch_size: usize,
     pub batch_bytes: usize,
+    /// When the change script commits (`--commit`).
+    pub commit: Commit,
+    /// Seconds between two batches (`--pause`, with `--commit batch`).
+    pub pause: f64,
     /// Present when fuzzy matching is on.
     pub fuzzy: Option<FuzzyOptions>,
     /// `eval`: the ground-truth entity column (never used for matching).
@@ -226,6 +236,16 @@ pub struct Job {
     pub engine: Engine,
     /// The memory the run may use, in bytes (`--memory-limit`).
     pub memory_limit: u64,
+}
+
+/// When a change script commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Commit {
+    /// Once, at the end: every batch or none.
+    End,
+    /// After each batch (a live system's locks last one batch); the script resumes when rerun.
+    Batch,
 }
 
 /// How a dump is read.
@@ -367,6 +387,25 @@ impl Layer {
         if batch_size == 0 {
             return Err(Error::usage("--batch-size must be at least 1"));
         }
+        let commit = match self.commit.as_deref().unwrap_or(defaults::COMMIT) {
+            "end" => Commit::End,
+            "batch" => Commit::Batch,
+            other => {
+                return Err(
+                    Error::usage(format!("--commit \"{other}\" is not a choice")).with_hint(
+                        "use end (one transaction) or batch (a commit after each batch)",
+                    ),
+                )
+            }
+        };
+        let pause = self.pause.unwrap_or(0.0);
+        if !(0.0..=86_400.0).contains(&pause) {
+            return Err(Error::usage("--pause must be between 0 and 86400 seconds"));
+        }
+        if pause > 0.0 && commit == Commit::End {
+            return Err(Error::usage("--pause needs --commit batch")
+                .with_hint("a pause inside one transaction would hold its locks longer"));
+        }
         let delimiter_byte = self.delimiter.as_deref().map(parse_delimiter).transpose()?;
         let null = self.null.unwrap_or_default();
         if let Some(t) = &self.table {
@@ -466,6 +505,8 @@ impl Layer {
             null,
             batch_size,
             batch_bytes: defaults::BATCH_BYTES,
+            commit,
+            pause,
         })
     }
 }
@@ -548,6 +589,12 @@ impl Job {
             }
         ));
         parts.push(format!("--batch-size {}", self.batch_size));
+        if self.commit == Commit::Batch {
+            parts.push("--commit batch".into());
+            if self.pause > 0.0 {
+                parts.push(format!("--pause {}", self.pause));
+            }
+        }
         for n in &self.null {
             parts.push(format!("--null {n:?}"));
         }

@@ -383,6 +383,18 @@ fn repointed_sheet(d: &TableDone, job: &crate::config::Job) -> Result<Sheet> {
 /// Runs a whole dump: `Command::Clean` writes every output, `Command::Scan` only reports.
 pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Result<DumpReport> {
     let start = Instant::now();
+    if let Some(t) = dump
+        .tables
+        .iter()
+        .find(|t| t.job.commit == crate::config::Commit::Batch)
+    {
+        return Err(Error::usage(format!(
+            "{}: table {}: commit = \"batch\" applies to one table's script (dupsweep clean); a whole dump's script re-points children and deletes parents in one transaction",
+            dump.config.display(),
+            t.name
+        ))
+        .with_hint("leave commit out of the dump's configuration"));
+    }
     let done = detect_dump(dump, progress)?;
     let command_name = match command {
         Command::Clean => "run",

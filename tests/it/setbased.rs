@@ -334,3 +334,102 @@ INSERT INTO marks VALUES (10, 1, 'maths', 15.00), (11, 3, 'physics', 12.50), (12
     assert!(err.contains("maybe") && err.contains("active"), "{err}");
     assert_eq!(state(), before);
 }
+
+fn chunk_columns(s: Server) -> Vec<(&'static str, &'static str)> {
+    match s {
+        Server::Mysql => vec![
+            ("id", "INT NOT NULL"),
+            ("name", "VARCHAR(40)"),
+            ("v", "INT"),
+        ],
+        _ => vec![("id", "INTEGER"), ("name", "TEXT"), ("v", "INTEGER")],
+    }
+}
+
+/// `--commit batch`: a stop in the third batch leaves the first two committed and the rest
+/// untouched; once the drifted row is put back, the same script resumes and finishes, and a
+/// third run changes nothing.
+fn chunked_script_resumes(server: Server) {
+    let Some(db) = Db::create(server) else { return };
+    let w = Workdir::new();
+    let mut csv = String::from("id,name,v\n");
+    for i in 1..=20 {
+        let base = if i > 10 { i - 10 } else { i };
+        csv.push_str(&format!("{i},name {base},{}\n", base * 7));
+    }
+    let csv = w.write("t.csv", csv.as_bytes());
+    let mut args = vec![
+        "clean",
+        csv.to_str().unwrap(),
+        "--pk",
+        "id",
+        "--keep",
+        "min:id",
+        "--batch-size",
+        "2",
+        "--commit",
+        "batch",
+        "--dialect",
+        server.dialect(),
+        "--out",
+        "out",
+    ];
+    if server != Server::Sqlite {
+        args.extend(["--pause", "0.01"]);
+    }
+    w.run(&args).ok();
+    let script = w.path(&format!("out/t.{}.sql", server.dialect()));
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert!(text.contains("Each batch commits on its own"), "{text}");
+    let cols = chunk_columns(server);
+    db.load("t", &cols, &["id"], &csv);
+    db.load("cleaned", &cols, &["id"], &w.path("out/t.cleaned.csv"));
+    let expected = db.dump("cleaned", &cols);
+    let ids = |db: &Db| -> Vec<u32> {
+        let out = db.exec("SELECT id FROM t ORDER BY id;");
+        out.split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect()
+    };
+    // the row with id 15 (third batch: 15 and 16) drifted since the dump
+    db.exec("UPDATE t SET v = 999 WHERE id = 15;");
+    let out = db.run_script(&script);
+    assert!(
+        !out.status.success(),
+        "the drifted batch must stop the script"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("changed since the dump"), "{err}");
+    let left = ids(&db);
+    assert_eq!(
+        left,
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17, 18, 19, 20],
+        "batches 1 and 2 committed, the rest untouched"
+    );
+    // put the row back: the same script resumes
+    db.exec("UPDATE t SET v = 35 WHERE id = 15;");
+    for round in ["resumed", "third"] {
+        let out = db.run_script(&script);
+        assert!(
+            out.status.success(),
+            "{round} run on {server:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(db.dump("t", &cols), expected, "{round} run on {server:?}");
+    }
+}
+
+#[test]
+fn a_chunked_postgres_script_resumes_after_a_stop() {
+    chunked_script_resumes(Server::Postgres);
+}
+
+#[test]
+fn a_chunked_mariadb_script_resumes_after_a_stop() {
+    chunked_script_resumes(Server::Mysql);
+}
+
+#[test]
+fn a_chunked_sqlite_script_resumes_after_a_stop() {
+    chunked_script_resumes(Server::Sqlite);
+}

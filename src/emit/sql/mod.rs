@@ -588,6 +588,9 @@ pub struct Plan<'a> {
     pub rows_to_delete: usize,
     pub groups: usize,
     pub options: String,
+    /// `--commit batch`: each batch commits on its own, with this pause (seconds) after it;
+    /// `None`: one transaction.
+    pub chunked: Option<f64>,
 }
 
 impl Plan<'_> {
@@ -635,22 +638,18 @@ pub fn plan<'a>(
     let key_idx = idx(key);
     let guard = guard_columns(table, job, key);
     let guard_list: std::sync::Arc<[usize]> = guard.clone().into();
-    let sizes = Sizes::new(values, &guard);
     let mut batches = Vec::new();
     if !pk.is_empty() {
+        // a batch's values travel as data, not in its statements: only its rows count
         let mut cur = PkBatch {
             rows: Vec::new(),
             survivors: Vec::new(),
             refs: Vec::new(),
         };
-        let mut bytes = 0;
         // the survivors already in the current batch
         let mut seen: std::collections::HashSet<RowId> = Default::default();
         for r in &resolution.removed {
-            let size = sizes.of(r.row) * 2;
-            if !cur.rows.is_empty()
-                && (cur.rows.len() >= job.batch_size || bytes + size > job.batch_bytes)
-            {
+            if cur.rows.len() >= job.batch_size {
                 batches.push(Batch::Pk(std::mem::replace(
                     &mut cur,
                     PkBatch {
@@ -659,17 +658,14 @@ pub fn plan<'a>(
                         refs: Vec::new(),
                     },
                 )));
-                bytes = 0;
                 seen.clear();
             }
-            bytes += size;
             cur.rows.push(RowMatch {
                 row: r.row,
                 columns: guard_list.clone(),
             });
             let s = r.survivor;
             if seen.insert(s) {
-                bytes += sizes.of(s);
                 cur.survivors.push(RowMatch {
                     row: s,
                     columns: guard_list.clone(),
@@ -681,6 +677,7 @@ pub fn plan<'a>(
             batches.push(Batch::Pk(cur));
         }
     } else {
+        let sizes = Sizes::new(values, &guard);
         let mut cur: Vec<KeylessGroup> = Vec::new();
         let (mut rows, mut bytes) = (0usize, 0usize);
         let all_key: std::sync::Arc<[usize]> = key_idx.clone().into();
@@ -767,6 +764,7 @@ pub fn plan<'a>(
         rows_to_delete: resolution.removed.len(),
         groups: matches.groups.len(),
         options: job.describe(),
+        chunked: (job.commit == crate::config::Commit::Batch).then_some(job.pause),
     })
 }
 
@@ -1376,7 +1374,7 @@ impl<'p, 'a> Render<'p, 'a> {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let lines = [
+        let mut lines = vec![
             format!(
                 "dupsweep {}: delete duplicate rows from table {}",
                 env!("CARGO_PKG_VERSION"),
@@ -1398,6 +1396,16 @@ impl<'p, 'a> Render<'p, 'a> {
                 .into(),
             format!("run: {run}"),
         ];
+        if let Some(pause) = p.chunked {
+            lines[6] =
+                "applied); any difference stops the script and rolls that batch back.".into();
+            lines.insert(7, "Each batch commits on its own (--commit batch): after a stop, the batches before it".into());
+            lines.insert(8, "stay applied; once the cause is dealt with, run the whole script again to resume (the".into());
+            lines.insert(
+                9,
+                format!("finished batches delete nothing more). Pause between batches: {pause} s."),
+            );
+        }
         let mut out = String::new();
         for l in lines {
             out.push_str("-- ");

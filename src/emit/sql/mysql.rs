@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::stage::{self, Role};
+use super::stage;
 use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
@@ -158,12 +158,31 @@ impl Dialect for MySql {
             return sink.put(&out);
         }
         out.push_str(&guard_table(&[&plan.table.name]));
-        out.push_str("START TRANSACTION;\n");
-        out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
-        sink.put(&out)?;
-        out.clear();
-        self.deletions(&r, "", sink)?;
-        out.push_str("COMMIT;\n");
+        let references = self.no_silent_references(&plan.table.name, &[], "");
+        match plan.chunked {
+            None => {
+                out.push_str("START TRANSACTION;\n");
+                out.push_str(&references);
+                sink.put(&out)?;
+                out.clear();
+                self.deletions(&r, "", None, sink)?;
+                out.push_str("COMMIT;\n");
+            }
+            Some(pause) => {
+                // each batch in a transaction of its own; the staged rows last for the session
+                sink.put(&out)?;
+                out.clear();
+                // each batch's checks write their labels again
+                let open = format!(
+                    "DELETE FROM {GUARD} WHERE `failure` LIKE 'ok: %';\nSTART TRANSACTION;\n{references}"
+                );
+                let mut close = "COMMIT;\n".to_owned();
+                if pause > 0.0 {
+                    let _ = writeln!(close, "DO SLEEP({pause});");
+                }
+                self.deletions(&r, "", Some((&open, &close)), sink)?;
+            }
+        }
         let _ = writeln!(out, "DROP TEMPORARY TABLE {GUARD};");
         sink.put(&out)
     }
@@ -173,7 +192,7 @@ impl Dialect for MySql {
     }
 
     fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
-        self.deletions(r, label, out)
+        self.deletions(r, label, None, out)
     }
 
     fn undo_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
@@ -311,9 +330,16 @@ fn guard_table(tables: &[&str]) -> String {
 
 impl MySql {
     /// The deletion batches; the guards' labels start with `label`.
-    fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+    /// `wrap`: what goes before and after each batch (`--commit batch`).
+    fn deletions(
+        &self,
+        r: &Render<'_, '_>,
+        label: &str,
+        wrap: Option<(&str, &str)>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
         if stage::applies(r) {
-            return self.staged(r, label, sink);
+            return self.staged(r, label, wrap, sink);
         }
         let plan = r.plan;
         let t = &r.table;
@@ -324,6 +350,7 @@ impl MySql {
             let local = plan.values.load_batch(batch)?;
             let r = &r.with_batch(local.as_ref());
             let n = bi + 1;
+            out.push_str(wrap.map_or("", |w| w.0));
             match batch {
                 Batch::Pk(batch) => {
                     let rows = batch.rows.len();
@@ -402,6 +429,7 @@ impl MySql {
                     }
                 }
             }
+            out.push_str(wrap.map_or("", |w| w.1));
             sink.put(&out)?;
             out.clear();
         }
@@ -442,19 +470,15 @@ fn push_staged(out: &mut String, v: Option<Val<'_>>) {
     out.push('\'');
 }
 
-/// The staged rows as the server first reads them (bytes, before the column types are known):
-/// the rows to delete, and the survivors with their re-pointed values.
+/// The staged rows as the server first reads them: bytes, before the column types are known.
 const RAW: &str = "`dupsweep_raw`";
-const RAW_SURVIVORS: &str = "`dupsweep_raw_s`";
-/// Typed as the table's columns: the rows to delete and the survivors (`ROWS`), and the
-/// survivors' re-pointed values (`AFTER`). MySQL cannot name one temporary table twice in a
-/// statement, so each check reads one of them.
+/// The staged rows typed as the table's columns, the survivors' masked values filled in.
 const ROWS: &str = "`dupsweep_rows`";
-const AFTER: &str = "`dupsweep_after`";
 
 impl MySql {
-    /// Creates the staging tables (the table's columns `cols`, typed at replay time) and loads
-    /// them; `survivors`: with the survivors' rows.
+    /// Creates the staging tables (the table's columns `cols`, typed at replay time; with
+    /// `survivors`, as many again for the survivors and, in whole dumps, for their re-pointed
+    /// values) and loads them.
     fn load_stage(
         &self,
         r: &Render<'_, '_>,
@@ -466,80 +490,89 @@ impl MySql {
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role, item, refc, mask) = (
-            q(&n.chunk),
-            q(&n.role),
-            q(&n.item),
-            q(&n.reference),
-            q(&n.mask),
-        );
-        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let fixed = format!("{chunk} INT NOT NULL DEFAULT 0, {role} CHAR(1) CHARACTER SET ascii NOT NULL DEFAULT '', {item} BIGINT NOT NULL DEFAULT 0, {refc} BIGINT NULL, {mask} VARBINARY(16383) NULL");
-        let raw_cols: Vec<String> = (0..cols.len())
+        let (chunk, smask, amask) = (q(&n.chunk), q(&n.smask), q(&n.amask));
+        let after = survivors && plan.after.is_some();
+        let groups = 1 + usize::from(survivors) + usize::from(after);
+        let width = cols.len();
+        // (defaults: a table created by CREATE … SELECT needs them, even with no row selected)
+        let fixed = format!("{chunk} INT NOT NULL DEFAULT 0, {smask} VARBINARY(16383) NULL, {amask} VARBINARY(16383) NULL");
+        let raw_cols: Vec<String> = (0..width * groups)
             .map(|i| format!("`v{i}` LONGBLOB NULL"))
             .collect();
         let mut out = String::new();
-        let _ = writeln!(out, "-- the rows to delete and their survivors");
+        let _ = writeln!(out, "-- the dumped rows");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE IF EXISTS {RAW}, {ROWS};");
         let _ = writeln!(
             out,
-            "DROP TEMPORARY TABLE IF EXISTS {RAW}, {RAW_SURVIVORS}, {ROWS}, {AFTER};"
+            "CREATE TEMPORARY TABLE {RAW} ({fixed}, {});",
+            raw_cols.join(", ")
         );
-        for raw in [RAW, RAW_SURVIVORS] {
-            let _ = writeln!(
-                out,
-                "CREATE TEMPORARY TABLE {raw} ({fixed}, {}, KEY ({item}));",
-                raw_cols.join(", ")
-            );
-        }
         sink.put(&out)?;
         out.clear();
-        // multi-row INSERTs of about `batch_bytes` each, into the table of the row's role
-        let mut pending: [String; 2] = [String::new(), String::new()];
+        // multi-row INSERTs of about 1 MiB each
         let limit = crate::config::defaults::BATCH_BYTES;
         stage::rows(r, cols, survivors, &mut |s| {
-            let which = usize::from(s.role != Role::Delete);
-            let buf = &mut pending[which];
-            buf.push_str(if buf.is_empty() { "" } else { ",\n" });
-            let _ = write!(buf, "({}, '{}', {}, ", s.chunk, s.role.code(), s.item);
-            match s.reference {
-                Some(x) => {
-                    let _ = write!(buf, "{x}, ");
+            out.push_str(if out.is_empty() {
+                "INSERT INTO `dupsweep_raw` VALUES\n("
+            } else {
+                ",\n("
+            });
+            let _ = write!(out, "{}", s.chunk);
+            let masks = [&s.survivor, &s.after];
+            for m in masks {
+                match m {
+                    Some(o) => {
+                        let _ = write!(out, ", '{}'", o.mask);
+                    }
+                    None => out.push_str(", NULL"),
                 }
-                None => buf.push_str("NULL, "),
-            }
-            match &s.mask {
-                Some(m) => {
-                    let _ = write!(buf, "'{m}'");
-                }
-                None => buf.push_str("NULL"),
             }
             for v in &s.values {
-                buf.push_str(", ");
-                push_staged(buf, *v);
+                out.push_str(", ");
+                push_staged(&mut out, *v);
             }
-            buf.push(')');
-            if buf.len() >= limit {
-                let table = if which == 0 { RAW } else { RAW_SURVIVORS };
-                sink.put(&format!("INSERT INTO {table} VALUES\n{buf};\n"))?;
-                buf.clear();
+            for (m, on) in masks.into_iter().zip([survivors, after]) {
+                if !on {
+                    continue;
+                }
+                for i in 0..width {
+                    out.push_str(", ");
+                    push_staged(&mut out, m.as_ref().and_then(|o| o.values[i]));
+                }
+            }
+            out.push(')');
+            if out.len() >= limit {
+                out.push_str(";\n");
+                sink.put(&out)?;
+                out.clear();
             }
             Ok(())
         })?;
-        for (which, table) in [RAW, RAW_SURVIVORS].into_iter().enumerate() {
-            if !pending[which].is_empty() {
-                let _ = writeln!(out, "INSERT INTO {table} VALUES\n{};", pending[which]);
+        if !out.is_empty() {
+            out.push_str(";\n");
+        }
+        // the typed table: the table's columns, nullable (through an outer join), empty
+        let mut select: Vec<String> = cols
+            .iter()
+            .map(|&c| format!("dupsweep_t.{}", r.col(c)))
+            .collect();
+        if survivors {
+            for (i, &c) in cols.iter().enumerate() {
+                select.push(format!("dupsweep_t.{} AS {}", r.col(c), q(&n.survivor(i))));
             }
         }
-        // the typed tables: the table's columns, nullable (through an outer join), empty
-        let select: Vec<String> = names.iter().map(|c| format!("dupsweep_t.{c}")).collect();
-        for typed in [ROWS, AFTER] {
-            let _ = writeln!(
-                out,
-                "CREATE TEMPORARY TABLE {typed} ({fixed}, KEY ({chunk}, {role}), KEY ({item}))\n  SELECT {} FROM (SELECT 1 AS `one`) dupsweep_one LEFT JOIN {t} dupsweep_t ON FALSE LIMIT 0;",
-                select.join(", ")
-            );
+        if after {
+            for (i, &c) in cols.iter().enumerate() {
+                select.push(format!("dupsweep_t.{} AS {}", r.col(c), q(&n.after(i))));
+            }
         }
-        // the statements that copy the bytes into them, each value read as its column's type
+        let _ = writeln!(
+            out,
+            "CREATE TEMPORARY TABLE {ROWS} ({fixed}, KEY ({chunk}))\n  SELECT {} FROM (SELECT 1 AS `one`) dupsweep_one LEFT JOIN {t} dupsweep_t ON FALSE LIMIT 0;",
+            select.join(", ")
+        );
+        // the statement that copies the bytes into it, each value read as its column's type
+        // (built from information_schema), a survivor's masked values taken from its row
         let columns = cols
             .iter()
             .enumerate()
@@ -553,112 +586,138 @@ impl MySql {
             .join(" UNION ALL ");
         // `src`: SQL that, given `m.i` (the staged column's position), writes the expression
         // that reads its bytes
-        let load = |name: &str, into: &str, src: &str, from: &str| -> String {
-            let typed = format!(
-                "CASE WHEN c.COLUMN_TYPE = 'tinyint(1)' THEN CONCAT('CASE WHEN ', {src}, ' IN (''t'', ''T'', ''true'', ''TRUE'', ''True'') THEN 1 WHEN ', {src}, ' IN (''f'', ''F'', ''false'', ''FALSE'', ''False'') THEN 0 ELSE ', {src}, ' END')\n    WHEN c.DATA_TYPE IN ('datetime', 'timestamp') THEN CONCAT('REPLACE(', {src}, ', ''T'', '' '')')\n    WHEN c.CHARACTER_SET_NAME IS NOT NULL THEN CONCAT('CONVERT(', {src}, ' USING utf8mb4)')\n    ELSE {src} END"
-            );
+        let typed = |src: &str| {
             format!(
-                "SET @dupsweep_sql = (SELECT CONCAT('INSERT INTO {into} SELECT x.{chunk}, x.{role}, x.{item}, x.{refc}, x.{mask}, ', GROUP_CONCAT({typed} ORDER BY m.i SEPARATOR ', '), ' {from}')\n  FROM information_schema.COLUMNS c JOIN ({columns}) m ON c.COLUMN_NAME = m.n\n  WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = _utf8mb4 X'{}');\nPREPARE {name} FROM @dupsweep_sql;\nEXECUTE {name};\nDEALLOCATE PREPARE {name};\n",
-                hex(&plan.table.name)
+                "GROUP_CONCAT(CASE WHEN c.COLUMN_TYPE = 'tinyint(1)' THEN CONCAT('CASE WHEN ', {src}, ' IN (''t'', ''T'', ''true'', ''TRUE'', ''True'') THEN 1 WHEN ', {src}, ' IN (''f'', ''F'', ''false'', ''FALSE'', ''False'') THEN 0 ELSE ', {src}, ' END')\n    WHEN c.DATA_TYPE IN ('datetime', 'timestamp') THEN CONCAT('REPLACE(', {src}, ', ''T'', '' '')')\n    WHEN c.CHARACTER_SET_NAME IS NOT NULL THEN CONCAT('CONVERT(', {src}, ' USING utf8mb4)')\n    ELSE {src} END ORDER BY m.i SEPARATOR ', ')"
             )
         };
-        let own = "CONCAT('x.`v', m.i, '`')";
-        let resolved = "CONCAT('IF(SUBSTRING(x.MASK, ', m.i + 1, ', 1) = ''1'', b.`v', m.i, '`, x.`v', m.i, '`)')"
-            .replace("MASK", &mask);
-        out.push_str(&load("dupsweep_load", ROWS, own, &format!("FROM {RAW} x")));
-        for (code, into) in [(Role::Survivor, ROWS), (Role::After, AFTER)] {
-            out.push_str(&load(
-                "dupsweep_load",
-                into,
-                &resolved,
-                &format!(
-                    "FROM {RAW_SURVIVORS} x JOIN {RAW} b ON b.{item} = x.{refc} WHERE x.{role} = ''{}''",
-                    code.code()
-                ),
-            ));
+        let own = "CONCAT('x.`v', m.i, '`')".to_owned();
+        let resolved = |mask: &str, group: usize| {
+            format!(
+                "CONCAT('IF(SUBSTRING(x.{}, ', m.i + 1, ', 1) = ''1'', x.`v', m.i, '`, x.`v', m.i + {}, '`)')",
+                mask,
+                width * group
+            )
+        };
+        let mut parts = vec![typed(&own)];
+        if survivors {
+            parts.push(typed(&resolved(&smask, 1)));
         }
-        let _ = writeln!(out, "DROP TEMPORARY TABLE {RAW}, {RAW_SURVIVORS};");
+        if after {
+            parts.push(typed(&resolved(&amask, 2)));
+        }
+        let _ = writeln!(
+            out,
+            "SET @dupsweep_sql = (SELECT CONCAT('INSERT INTO {ROWS} SELECT x.{chunk}, x.{smask}, x.{amask}, ', {}, ' FROM {RAW} x')\n  FROM information_schema.COLUMNS c JOIN ({columns}) m ON c.COLUMN_NAME = m.n\n  WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = _utf8mb4 X'{}');\nPREPARE dupsweep_load FROM @dupsweep_sql;\nEXECUTE dupsweep_load;\nDEALLOCATE PREPARE dupsweep_load;\nDROP TEMPORARY TABLE {RAW};",
+            parts.join(", ', ', "),
+            hex(&plan.table.name)
+        );
         sink.put(&out)
     }
 
     /// Set-based deletions ([`stage`]). The staged values are inserted as bytes, then copied
-    /// into tables typed as the table's columns by a statement built at replay time from
+    /// into a table typed as the table's columns by a statement built at replay time from
     /// `information_schema`: there, a `BOOLEAN` column reads `t`/`true`/`f`/`false`, a
     /// `DATETIME` or `TIMESTAMP` column a `T` between date and time, and text converts from
     /// UTF-8 into the column's character set; a value the column cannot hold stops the script
     /// (strict mode). A value then compares both in its type (`<=>`) and as its bytes, so that
     /// `15` is `15.00` in a `DECIMAL(6,2)` but no collation makes `Zoë` equal to `ZOË`.
-    fn staged(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+    fn staged(
+        &self,
+        r: &Render<'_, '_>,
+        label: &str,
+        wrap: Option<(&str, &str)>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role, item) = (q(&n.chunk), q(&n.role), q(&n.item));
+        let (chunk, smask, amask) = (q(&n.chunk), q(&n.smask), q(&n.amask));
         let cols = stage::columns(r);
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<usize> = plan
+            .pk
+            .iter()
+            .filter_map(|p| cols.iter().position(|c| c == p))
+            .collect();
         self.load_stage(r, &cols, true, sink)?;
         let mut out = String::new();
-        // (defaults: a table created by CREATE … SELECT needs them, even with no row selected)
-        let key = |a: &str, b: &str| -> String {
+        // the live row `dupsweep_t` against the staged values `other(i)`
+        let key = |other: &dyn Fn(usize) -> String| -> String {
             pk.iter()
-                .map(|c| format!("{a}.{c} = {b}.{c}"))
+                .map(|&i| format!("dupsweep_t.{} = d.{}", names[i], other(i)))
                 .collect::<Vec<_>>()
                 .join(" AND ")
         };
-        let same = |a: &str, b: &str, cs: &[&str]| -> String {
-            cs.iter()
-                .map(|c| format!("{a}.{c} <=> {b}.{c} AND CAST({a}.{c} AS BINARY) <=> CAST({b}.{c} AS BINARY)"))
+        let same = |other: &dyn Fn(usize) -> String, only: &[usize]| -> String {
+            only.iter()
+                .map(|&i| {
+                    let (c, o) = (names[i], other(i));
+                    format!("dupsweep_t.{c} <=> d.{o} AND CAST(dupsweep_t.{c} AS BINARY) <=> CAST(d.{o} AS BINARY)")
+                })
                 .collect::<Vec<_>>()
                 .join("\n      AND ")
         };
+        let every: Vec<usize> = (0..names.len()).collect();
+        let own = |i: usize| names[i].to_owned();
+        let survivor = |i: usize| q(&n.survivor(i));
+        let moved = |i: usize| q(&n.after(i));
         let tt = format!("{t} dupsweep_t");
         let counts = stage::counts(r);
         let total = counts.len();
         for (bi, &(rows, _)) in counts.iter().enumerate() {
             let k = bi + 1;
+            out.push_str(wrap.map_or("", |w| w.0));
             let _ = writeln!(out, "-- batch {k} of {total}: {rows} rows");
             let mut cond = format!(
-                "s.{chunk} = {k} AND s.{role} = 's'\n    AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {}\n      AND {})",
-                key("dupsweep_t", "s"),
-                same("dupsweep_t", "s", &names)
+                "d.{chunk} = {k} AND d.{smask} IS NOT NULL\n    AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {}\n      AND {})",
+                key(&survivor),
+                same(&survivor, &every)
             );
             if plan.after.is_some() {
                 let _ = write!(
                     cond,
-                    "\n    AND NOT EXISTS (SELECT 1 FROM {AFTER} a STRAIGHT_JOIN {tt} ON {} WHERE a.{item} = s.{item}\n      AND {})",
-                    key("dupsweep_t", "a"),
-                    same("dupsweep_t", "a", &names)
+                    "\n    AND (d.{amask} IS NULL OR NOT EXISTS (SELECT 1 FROM {tt} WHERE {}\n      AND {}))",
+                    key(&moved),
+                    same(&moved, &every)
                 );
             }
             out.push_str(&check(
                 "COUNT(*) = 0",
                 &format!("ok: {label}batch {k} survivors"),
-                &format!(" FROM {ROWS} s WHERE {cond}"),
+                &format!(" FROM {ROWS} d WHERE {cond}"),
             ));
             let _ = writeln!(
                 out,
-                "DELETE dupsweep_t FROM {ROWS} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd'\n      AND {};",
-                key("dupsweep_t", "d"),
-                same("dupsweep_t", "d", &names)
+                "DELETE dupsweep_t FROM {ROWS} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k}\n      AND {};",
+                key(&own),
+                same(&own, &every)
             );
             out.push_str("SET @dupsweep_deleted = ROW_COUNT();\n");
+            // all the batch's rows deleted: none is left; none deleted: none may be left
+            // holding other values (the batch's primary keys are distinct)
+            let left = format!(
+                "(SELECT COUNT(*) FROM {ROWS} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND {})",
+                key(&own),
+                pk.iter()
+                    .map(|&i| format!(
+                        "CAST(dupsweep_t.{c} AS BINARY) = CAST(d.{c} AS BINARY)",
+                        c = names[i]
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            );
             out.push_str(&check(
-                &format!("@dupsweep_deleted IN (0, {rows}) AND COUNT(*) = 0"),
+                &format!("@dupsweep_deleted = {rows} OR (@dupsweep_deleted = 0 AND {left} = 0)"),
                 &format!("ok: {label}batch {k} deleted"),
-                &format!(
-                    " FROM {ROWS} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND {}",
-                    key("dupsweep_t", "d"),
-                    pk.iter()
-                        .map(|c| format!("CAST(dupsweep_t.{c} AS BINARY) = CAST(d.{c} AS BINARY)"))
-                        .collect::<Vec<_>>()
-                        .join(" AND ")
-                ),
+                " FROM DUAL",
             ));
+            out.push_str(wrap.map_or("", |w| w.1));
             sink.put(&out)?;
             out.clear();
         }
-        let _ = writeln!(out, "DROP TEMPORARY TABLE {ROWS}, {AFTER};");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {ROWS};");
         sink.put(&out)
     }
 
@@ -668,8 +727,7 @@ impl MySql {
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
-        let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role) = (q(&n.chunk), q(&n.role));
+        let chunk = self.ident(&n.chunk).unwrap_or_default();
         let cols: Vec<usize> = (0..plan.values.names.len()).collect();
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
         let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
@@ -697,20 +755,20 @@ impl MySql {
             let _ = writeln!(out, "-- undo batch {k} of {total}: {rows} rows");
             let _ = writeln!(
                 out,
-                "INSERT INTO {t} ({}) SELECT {list} FROM {ROWS} d\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
+                "INSERT INTO {t} ({}) SELECT {list} FROM {ROWS} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
                 names.join(", ")
             );
             out.push_str(&check(
                 &format!("COUNT(*) = {rows}"),
                 &format!("ok: {label}undo batch {k}"),
                 &format!(
-                    " FROM {ROWS} d STRAIGHT_JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd'\n      AND {same}"
+                    " FROM {ROWS} d STRAIGHT_JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k}\n      AND {same}"
                 ),
             ));
             sink.put(&out)?;
             out.clear();
         }
-        let _ = writeln!(out, "DROP TEMPORARY TABLE {ROWS}, {AFTER};");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {ROWS};");
         sink.put(&out)
     }
 }

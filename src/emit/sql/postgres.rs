@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::stage::{self, Role};
+use super::stage;
 use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
@@ -110,18 +110,31 @@ impl Dialect for Postgres {
         let t = &r.table;
         let mut out = r.header(self.run_line());
         out.push_str(PRELUDE);
-        out.push_str(BEGIN);
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
-        } else {
-            let _ = writeln!(out, "LOCK TABLE {t} IN SHARE ROW EXCLUSIVE MODE;");
-            out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
-            sink.put(&out)?;
-            out.clear();
-            self.deletions(&r, "", sink)?;
+            return sink.put(&out);
         }
-        out.push_str("COMMIT;\n");
-        sink.put(&out)
+        let lock = format!("LOCK TABLE {t} IN SHARE ROW EXCLUSIVE MODE;\n");
+        let references = self.no_silent_references(&plan.table.name, &[], "");
+        let Some(pause) = plan.chunked else {
+            out.push_str("BEGIN;\n");
+            out.push_str(FUNCTION);
+            out.push_str(&lock);
+            out.push_str(&references);
+            sink.put(&out)?;
+            self.deletions(&r, "", None, sink)?;
+            return sink.put("COMMIT;\n");
+        };
+        // each batch in a transaction of its own; the function and the staged rows last for
+        // the session
+        out.push_str(FUNCTION);
+        sink.put(&out)?;
+        let open = format!("BEGIN;\n{lock}{references}");
+        let mut close = "COMMIT;\n".to_owned();
+        if pause > 0.0 {
+            let _ = writeln!(close, "SELECT pg_catalog.pg_sleep({pause});");
+        }
+        self.deletions(&r, "", Some((&open, &close)), sink)
     }
 
     fn run_line(&self) -> &'static str {
@@ -129,7 +142,7 @@ impl Dialect for Postgres {
     }
 
     fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
-        self.deletions(r, label, out)
+        self.deletions(r, label, None, out)
     }
 
     fn undo_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
@@ -140,7 +153,7 @@ impl Dialect for Postgres {
         let mut t: Vec<&str> = tables.iter().map(String::as_str).collect();
         t.sort_unstable();
         format!(
-            "{PRELUDE}{BEGIN}LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
+            "{PRELUDE}BEGIN;\n{FUNCTION}LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
             t.join(", ")
         )
     }
@@ -239,8 +252,8 @@ impl Postgres {
 /// for a query that runs in milliseconds).
 const PRELUDE: &str = "\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSET jit = off;\n";
 
-/// Opens the transaction and creates, inside it (a pooler keeps a transaction on one
-/// connection), the comparison every guard uses: `pg_temp.dupsweep_is(col, 'dumped')` is true
+/// Created inside the transaction (a pooler keeps a transaction on one connection; with
+/// `--commit batch`, before the first), the comparison every guard uses: `pg_temp.dupsweep_is(col, 'dumped')` is true
 /// when the column holds the dumped value itself, not only one equal to it. The literal takes
 /// the column's type (an untyped literal does, for a polymorphic argument), so `'17'` is an
 /// integer and `'15'` equals `15.00` in a `numeric(6,2)`; `to_jsonb` compares text byte for
@@ -249,7 +262,7 @@ const PRELUDE: &str = "\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\nSE
 /// different rows in the dump), and a `json` value (which `to_jsonb` normalises) compares as
 /// its text. PL/pgSQL, so that the planner does not inline it into every arm of a batch's
 /// guard (planning took ten times as long); it only runs for the row a primary key found.
-const BEGIN: &str = "BEGIN;\n\
+const FUNCTION: &str = "\
 CREATE OR REPLACE FUNCTION pg_temp.dupsweep_is(a anyelement, b anyelement) RETURNS boolean LANGUAGE plpgsql STABLE\n\
 AS $dupsweep_is$\n\
 BEGIN\n  \
@@ -257,6 +270,18 @@ RETURN pg_catalog.to_jsonb(a) = pg_catalog.to_jsonb(b) AND pg_catalog.left(a::te
 AND (pg_catalog.pg_typeof(a) <> 'json'::regtype OR a::text = b::text);\n\
 END\n\
 $dupsweep_is$;\n";
+
+/// [`put_block`], with `wrap`'s text before and after it (`--commit batch`: a transaction).
+fn put_wrapped(sink: &mut dyn Sink, b: &str, wrap: Option<(&str, &str)>) -> Result<()> {
+    if let Some((before, _)) = wrap {
+        sink.put(before)?;
+    }
+    put_block(sink, b)?;
+    if let Some((_, after)) = wrap {
+        sink.put(after)?;
+    }
+    Ok(())
+}
 
 /// A `DO` block around `b`, with a dollar-quote tag that `b` does not contain.
 fn block(b: &str) -> String {
@@ -283,9 +308,16 @@ fn put_block(sink: &mut dyn Sink, b: &str) -> Result<()> {
 
 impl Postgres {
     /// The deletion batches, one `DO` block each; messages start with `label`.
-    fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+    /// `wrap`: what goes before and after each batch's block (`--commit batch`).
+    fn deletions(
+        &self,
+        r: &Render<'_, '_>,
+        label: &str,
+        wrap: Option<(&str, &str)>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
         if stage::applies(r) {
-            return self.staged(r, label, sink);
+            return self.staged(r, label, wrap, sink);
         }
         let plan = r.plan;
         let t = &r.table;
@@ -364,7 +396,7 @@ impl Postgres {
                     }
                 }
             }
-            put_block(sink, &b)?;
+            put_wrapped(sink, &b, wrap)?;
         }
         Ok(())
     }
@@ -408,8 +440,9 @@ const NESTED_LOOPS: &str =
 const STAGE: &str = "pg_temp.\"dupsweep_rows\"";
 
 impl Postgres {
-    /// Creates the staging table (the table's columns `cols`, with their types) and loads it
-    /// from the script itself; `survivors`: with the survivors' rows.
+    /// Creates the staging table (the table's columns `cols`, with their types; with
+    /// `survivors`, as many again for the survivors and, in whole dumps, for their re-pointed
+    /// values) and loads it from the script itself.
     fn load_stage(
         &self,
         r: &Render<'_, '_>,
@@ -420,35 +453,63 @@ impl Postgres {
         let t = &r.table;
         let n = stage::Names::new(&r.plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role, item, refc, mask) = (
-            q(&n.chunk),
-            q(&n.role),
-            q(&n.item),
-            q(&n.reference),
-            q(&n.mask),
-        );
-        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let after = survivors && r.plan.after.is_some();
+        let mut list: Vec<String> = cols.iter().map(|&c| r.col(c).to_owned()).collect();
+        if survivors {
+            for (i, &c) in cols.iter().enumerate() {
+                list.push(format!("{} AS {}", r.col(c), q(&n.survivor(i))));
+            }
+        }
+        if after {
+            for (i, &c) in cols.iter().enumerate() {
+                list.push(format!("{} AS {}", r.col(c), q(&n.after(i))));
+            }
+        }
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "-- the dumped rows, typed as the table's columns\nCREATE TEMPORARY TABLE \"dupsweep_rows\" AS SELECT 0::int AS {chunk}, ''::text AS {role}, 0::bigint AS {item}, 0::bigint AS {refc}, ''::text AS {mask},\n    {} FROM {t} WITH NO DATA;",
-            names.join(", ")
+            "-- the dumped rows, typed as the table's columns\nCREATE TEMPORARY TABLE \"dupsweep_rows\" AS SELECT 0::int AS {}, ''::text AS {}, ''::text AS {},\n    {} FROM {t} WITH NO DATA;",
+            q(&n.chunk),
+            q(&n.smask),
+            q(&n.amask),
+            list.join(", ")
         );
         let _ = writeln!(out, "COPY {STAGE} FROM stdin;");
         sink.put(&out)?;
         out.clear();
-        stage::rows(r, cols, survivors, &mut |s| {
-            let _ = write!(out, "{}\t{}\t{}\t", s.chunk, s.role.code(), s.item);
-            match s.reference {
-                Some(x) => {
-                    let _ = write!(out, "{x}\t");
-                }
-                None => out.push_str("\\N\t"),
+        let nulls = |out: &mut String| {
+            for _ in cols {
+                out.push_str("\t\\N");
             }
-            out.push_str(s.mask.as_deref().unwrap_or("\\N"));
-            for (i, v) in s.values.iter().enumerate() {
+        };
+        stage::rows(r, cols, survivors, &mut |s| {
+            let _ = write!(out, "{}\t", s.chunk);
+            let masks = [&s.survivor, &s.after];
+            for m in masks {
+                out.push_str(m.as_ref().map_or("\\N", |o| o.mask.as_str()));
                 out.push('\t');
+            }
+            for (i, v) in s.values.iter().enumerate() {
+                if i > 0 {
+                    out.push('\t');
+                }
                 push_copy_field(&mut out, *v).map_err(|e| r.value_error(s.row, cols[i], e))?;
+            }
+            for (m, on) in masks.into_iter().zip([survivors, after]) {
+                if !on {
+                    continue;
+                }
+                match m {
+                    None => nulls(&mut out),
+                    Some(o) => {
+                        for (i, v) in o.values.iter().enumerate() {
+                            out.push('\t');
+                            let row = s.survivor_row.unwrap_or(s.row);
+                            push_copy_field(&mut out, *v)
+                                .map_err(|e| r.value_error(row, cols[i], e))?;
+                        }
+                    }
+                }
             }
             out.push('\n');
             if out.len() >= 1 << 16 {
@@ -458,9 +519,12 @@ impl Postgres {
             Ok(())
         })?;
         out.push_str("\\.\n");
+        // the planner needs the batch column's statistics to look the staged rows up by batch
+        // (the other columns' would take longer to gather than the deletion itself)
         let _ = writeln!(
             out,
-            "CREATE INDEX ON {STAGE} ({chunk}, {role});\nCREATE INDEX ON {STAGE} ({item});\nANALYZE {STAGE};"
+            "CREATE INDEX ON {STAGE} ({c});\nANALYZE {STAGE} ({c});",
+            c = q(&n.chunk)
         );
         sink.put(&out)
     }
@@ -471,8 +535,7 @@ impl Postgres {
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
-        let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role) = (q(&n.chunk), q(&n.role));
+        let chunk = self.ident(&n.chunk).unwrap_or_default();
         let cols: Vec<usize> = (0..plan.values.names.len()).collect();
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
         let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
@@ -498,13 +561,13 @@ impl Postgres {
             b.push_str(NESTED_LOOPS);
             let _ = writeln!(
                 b,
-                "  INSERT INTO {t} ({}) SELECT {} FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
+                "  INSERT INTO {t} ({}) SELECT {} FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
                 names.join(", "),
                 list("d")
             );
             let _ = writeln!(
                 b,
-                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} d JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND pg_catalog.record_image_eq(ROW({}), ROW({}));",
+                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} d JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND pg_catalog.record_image_eq(ROW({}), ROW({}));",
                 list("dupsweep_t"),
                 list("d")
             );
@@ -519,46 +582,71 @@ impl Postgres {
     /// are joins on the primary key. Values compare with `record_image_eq`, the binary image
     /// of the typed values: text byte for byte whatever the collation, `-0` apart from `0`,
     /// `json` as written, and numbers, dates and booleans as the column's type reads them.
-    fn staged(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+    fn staged(
+        &self,
+        r: &Render<'_, '_>,
+        label: &str,
+        wrap: Option<(&str, &str)>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role, item, refc, mask) = (
-            q(&n.chunk),
-            q(&n.role),
-            q(&n.item),
-            q(&n.reference),
-            q(&n.mask),
-        );
+        let (chunk, smask, amask) = (q(&n.chunk), q(&n.smask), q(&n.amask));
         let cols = stage::columns(r);
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<usize> = plan
+            .pk
+            .iter()
+            .filter_map(|p| cols.iter().position(|c| c == p))
+            .collect();
         self.load_stage(r, &cols, true, sink)?;
-        let key = |a: &str, b: &dyn Fn(&str) -> String| -> String {
-            pk.iter()
-                .map(|c| format!("{a}.{c} = {}", b(c)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
-        let image = |a: &str, cs: &[&str], b: &dyn Fn(&str, usize) -> String| -> String {
-            let left: Vec<String> = cs.iter().map(|c| format!("{a}.{c}")).collect();
-            let right: Vec<String> = cs.iter().enumerate().map(|(i, c)| b(c, i)).collect();
+        // a survivor's value of the `i`th staged column: the row's own where the mask says so
+        let resolved = |mask: &str, other: &dyn Fn(usize) -> String, i: usize| {
             format!(
-                "pg_catalog.record_image_eq(ROW({}), ROW({}))",
+                "CASE WHEN pg_catalog.substr(d.{mask}, {}, 1) = '1' THEN d.{} ELSE d.{} END",
+                i + 1,
+                names[i],
+                other(i)
+            )
+        };
+        let found = |mask: &str, other: &dyn Fn(usize) -> String| -> String {
+            let key: Vec<String> = pk
+                .iter()
+                .map(|&i| format!("dupsweep_t.{} = {}", names[i], resolved(mask, other, i)))
+                .collect();
+            let left: Vec<String> = names.iter().map(|c| format!("dupsweep_t.{c}")).collect();
+            let right: Vec<String> = (0..names.len()).map(|i| resolved(mask, other, i)).collect();
+            format!(
+                "SELECT 1 FROM {t} dupsweep_t WHERE {}\n      AND pg_catalog.record_image_eq(ROW({}), ROW({}))",
+                key.join(" AND "),
                 left.join(", "),
                 right.join(", ")
             )
         };
-        // a survivor's value of column `c` (staged as the `i`th): its own, or its group's
-        // deleted row's (`base`) where the mask says so
-        let resolved = |own: &str, base: &str, c: &str, i: usize| {
-            format!(
-                "CASE WHEN pg_catalog.substr({own}.{mask}, {}, 1) = '1' THEN {base}.{c} ELSE {own}.{c} END",
-                i + 1
+        let survivor = |i: usize| q(&n.survivor(i));
+        let moved = |i: usize| q(&n.after(i));
+        let key: Vec<String> = pk
+            .iter()
+            .map(|&i| format!("dupsweep_t.{} = d.{}", names[i], names[i]))
+            .collect();
+        let key = key.join(" AND ");
+        let all = |cs: &[&str]| -> (String, String) {
+            (
+                cs.iter()
+                    .map(|c| format!("dupsweep_t.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                cs.iter()
+                    .map(|c| format!("d.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             )
         };
-        let pos = |c: &str| names.iter().position(|x| x == &c).unwrap_or(0);
+        let (live, dumped) = all(&names);
+        let pk_names: Vec<&str> = pk.iter().map(|&i| names[i]).collect();
+        let (live_pk, dumped_pk) = all(&pk_names);
         let counts = stage::counts(r);
         let total = counts.len();
         let tt = format!("{t} dupsweep_t");
@@ -568,37 +656,32 @@ impl Postgres {
             let _ = writeln!(b, "  -- batch {k} of {total}: {rows} rows");
             b.push_str(NESTED_LOOPS);
             let mut lost = format!(
-                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} s JOIN {STAGE} d ON d.{item} = s.{refc}\n    WHERE s.{chunk} = {k} AND s.{role} = 's'\n    AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {}\n      AND {})",
-                key("dupsweep_t", &|c| resolved("s", "d", c, pos(c))),
-                image("dupsweep_t", &names, &|c, i| resolved("s", "d", c, i))
+                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND d.{smask} IS NOT NULL\n    AND NOT EXISTS ({})",
+                found(&smask, &survivor)
             );
             if plan.after.is_some() {
                 let _ = write!(
                     lost,
-                    "\n    AND NOT EXISTS (SELECT 1 FROM {STAGE} a JOIN {STAGE} ad ON ad.{item} = a.{refc} JOIN {tt} ON {}\n      WHERE a.{item} = s.{item} AND a.{role} = '{}' AND {})",
-                    key("dupsweep_t", &|c| resolved("a", "ad", c, pos(c))),
-                    Role::After.code(),
-                    image("dupsweep_t", &names, &|c, i| resolved("a", "ad", c, i))
+                    "\n    AND (d.{amask} IS NULL OR NOT EXISTS ({}))",
+                    found(&amask, &moved)
                 );
             }
             let _ = writeln!(b, "{lost};");
             let _ = writeln!(b, "  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {k}: % of the {surv} surviving rows no longer hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
             let _ = writeln!(
                 b,
-                "  DELETE FROM {tt} USING {STAGE} d\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND {}\n    AND {};",
-                key("dupsweep_t", &|c| format!("d.{c}")),
-                image("dupsweep_t", &names, &|c, _| format!("d.{c}"))
+                "  DELETE FROM {tt} USING {STAGE} d\n    WHERE d.{chunk} = {k} AND {key}\n    AND pg_catalog.record_image_eq(ROW({live}), ROW({dumped}));"
             );
             let _ = writeln!(b, "  GET DIAGNOSTICS dupsweep_n = ROW_COUNT;");
             let _ = writeln!(b, "  IF dupsweep_n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {k}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
+            // all the batch's rows deleted: none is left; none deleted: none may be left
+            // holding other values (the batch's primary keys are distinct)
             let _ = writeln!(
                 b,
-                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} d JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND {};",
-                key("dupsweep_t", &|c| format!("d.{c}")),
-                image("dupsweep_t", &pk, &|c, _| format!("d.{c}"))
+                "  IF dupsweep_n = 0 THEN\n    SELECT count(*) INTO dupsweep_n FROM {STAGE} d JOIN {tt} ON {key}\n      WHERE d.{chunk} = {k} AND pg_catalog.record_image_eq(ROW({live_pk}), ROW({dumped_pk}));"
             );
-            let _ = writeln!(b, "  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {k}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
-            put_block(sink, &b)?;
+            let _ = writeln!(b, "    IF dupsweep_n <> 0 THEN\n      RAISE EXCEPTION 'dupsweep: {label}batch {k}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', dupsweep_n;\n    END IF;\n  END IF;");
+            put_wrapped(sink, &b, wrap)?;
         }
         sink.put(&format!("DROP TABLE {STAGE};\n"))
     }

@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use super::stage::{self, Role};
-use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
+use super::stage;
+use super::{Batch, Dialect, Kind, Plan, Render, RowId, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
 
@@ -102,11 +102,19 @@ impl Dialect for Sqlite {
             return sink.put(&out);
         }
         out.push_str(GUARD_TABLE);
-        out.push_str("BEGIN IMMEDIATE;\n");
-        out.push_str(&self.no_silent_references(&plan.table.name, &[], ""));
+        let references = self.no_silent_references(&plan.table.name, &[], "");
+        if plan.chunked.is_none() {
+            out.push_str("BEGIN IMMEDIATE;\n");
+            out.push_str(&references);
+            sink.put(&out)?;
+            self.deletions(&r, "", None, sink)?;
+            return sink.put("COMMIT;\n");
+        }
+        // each batch in a transaction of its own, which other connections can write between;
+        // the sqlite3 shell has no pause, so --pause does not apply here
         sink.put(&out)?;
-        self.deletions(&r, "", sink)?;
-        sink.put("COMMIT;\n")
+        let open = format!("BEGIN IMMEDIATE;\n{references}");
+        self.deletions(&r, "", Some((&open, "COMMIT;\n")), sink)
     }
 
     fn run_line(&self) -> &'static str {
@@ -114,7 +122,7 @@ impl Dialect for Sqlite {
     }
 
     fn delete_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
-        self.deletions(r, label, out)
+        self.deletions(r, label, None, out)
     }
 
     fn undo_batches(&self, r: &Render<'_, '_>, label: &str, out: &mut dyn Sink) -> Result<()> {
@@ -195,9 +203,16 @@ const GUARD_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS \"dupsweep_guard\" (\
 
 impl Sqlite {
     /// The deletion batches; the guards' step names start with `label`.
-    fn deletions(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+    /// `wrap`: what goes before and after each batch (`--commit batch`).
+    fn deletions(
+        &self,
+        r: &Render<'_, '_>,
+        label: &str,
+        wrap: Option<(&str, &str)>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
         if stage::applies(r) {
-            return self.staged(r, label, sink);
+            return self.staged(r, label, wrap, sink);
         }
         let plan = r.plan;
         let t = &r.table;
@@ -214,6 +229,7 @@ impl Sqlite {
             let local = plan.values.load_batch(batch)?;
             let r = &r.with_batch(local.as_ref());
             let n = bi + 1;
+            out.push_str(wrap.map_or("", |w| w.0));
             match batch {
                 Batch::Pk(batch) => {
                     let rows = batch.rows.len();
@@ -275,6 +291,7 @@ impl Sqlite {
                     }
                 }
             }
+            out.push_str(wrap.map_or("", |w| w.1));
             sink.put(&out)?;
             out.clear();
         }
@@ -286,8 +303,9 @@ impl Sqlite {
 const STAGE: &str = "temp.\"dupsweep_rows\"";
 
 impl Sqlite {
-    /// Creates the staging table (the table's columns `cols`, with their affinities) and loads
-    /// it; `survivors`: with the survivors' rows.
+    /// Creates the staging table (the table's columns `cols`, with their affinities; with
+    /// `survivors`, as many again for the survivors and, in whole dumps, for their re-pointed
+    /// values) and loads it.
     fn load_stage(
         &self,
         r: &Render<'_, '_>,
@@ -299,50 +317,68 @@ impl Sqlite {
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role, item, refc, mask) = (
-            q(&n.chunk),
-            q(&n.role),
-            q(&n.item),
-            q(&n.reference),
-            q(&n.mask),
-        );
-        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
+        let after = survivors && plan.after.is_some();
+        let mut list: Vec<String> = cols.iter().map(|&c| r.col(c).to_owned()).collect();
+        if survivors {
+            for (i, &c) in cols.iter().enumerate() {
+                list.push(format!("{} AS {}", r.col(c), q(&n.survivor(i))));
+            }
+        }
+        if after {
+            for (i, &c) in cols.iter().enumerate() {
+                list.push(format!("{} AS {}", r.col(c), q(&n.after(i))));
+            }
+        }
         let mut out = String::new();
-        let _ = writeln!(out, "-- the rows to delete and their survivors, with the affinities of the table's columns\nDROP TABLE IF EXISTS {STAGE};");
+        let _ = writeln!(out, "-- the dumped rows, with the affinities of the table's columns\nDROP TABLE IF EXISTS {STAGE};");
         let _ = writeln!(
             out,
-            "CREATE TEMP TABLE \"dupsweep_rows\" AS SELECT 0 AS {chunk}, '' AS {role}, 0 AS {item}, 0 AS {refc}, '' AS {mask},\n    {} FROM {t} WHERE 0;",
-            names.join(", ")
+            "CREATE TEMP TABLE \"dupsweep_rows\" AS SELECT 0 AS {}, '' AS {}, '' AS {},\n    {} FROM {t} WHERE 0;",
+            q(&n.chunk),
+            q(&n.smask),
+            q(&n.amask),
+            list.join(", ")
         );
         sink.put(&out)?;
         out.clear();
         let limit = crate::config::defaults::BATCH_BYTES;
+        let value = |out: &mut String, v: Option<Val<'_>>, row: RowId, col: usize| -> Result<()> {
+            match v {
+                None => out.push_str("NULL"),
+                Some(v) => self
+                    .push_literal(out, v)
+                    .map_err(|e| r.value_error(row, col, e))?,
+            }
+            Ok(())
+        };
         stage::rows(r, cols, survivors, &mut |s| {
             out.push_str(if out.is_empty() {
-                "INSERT INTO temp.\"dupsweep_rows\" VALUES\n"
+                "INSERT INTO temp.\"dupsweep_rows\" VALUES\n("
             } else {
-                ",\n"
+                ",\n("
             });
-            let _ = write!(out, "({}, '{}', {}, ", s.chunk, s.role.code(), s.item);
-            match s.reference {
-                Some(x) => {
-                    let _ = write!(out, "{x}, ");
+            let _ = write!(out, "{}", s.chunk);
+            let masks = [&s.survivor, &s.after];
+            for m in masks {
+                match m {
+                    Some(o) => {
+                        let _ = write!(out, ", '{}'", o.mask);
+                    }
+                    None => out.push_str(", NULL"),
                 }
-                None => out.push_str("NULL, "),
-            }
-            match &s.mask {
-                Some(m) => {
-                    let _ = write!(out, "'{m}'");
-                }
-                None => out.push_str("NULL"),
             }
             for (i, v) in s.values.iter().enumerate() {
                 out.push_str(", ");
-                match v {
-                    None => out.push_str("NULL"),
-                    Some(v) => self
-                        .push_literal(&mut out, *v)
-                        .map_err(|e| r.value_error(s.row, cols[i], e))?,
+                value(&mut out, *v, s.row, cols[i])?;
+            }
+            for (m, on) in masks.into_iter().zip([survivors, after]) {
+                if !on {
+                    continue;
+                }
+                for (i, &c) in cols.iter().enumerate() {
+                    out.push_str(", ");
+                    let v = m.as_ref().and_then(|o| o.values[i]);
+                    value(&mut out, v, s.survivor_row.unwrap_or(s.row), c)?;
                 }
             }
             out.push(')');
@@ -358,7 +394,8 @@ impl Sqlite {
         }
         let _ = writeln!(
             out,
-            "CREATE INDEX temp.\"dupsweep_rows_chunk\" ON \"dupsweep_rows\" ({chunk}, {role});\nCREATE INDEX temp.\"dupsweep_rows_item\" ON \"dupsweep_rows\" ({item});"
+            "CREATE INDEX temp.\"dupsweep_rows_chunk\" ON \"dupsweep_rows\" ({});",
+            q(&n.chunk)
         );
         sink.put(&out)
     }
@@ -367,46 +404,73 @@ impl Sqlite {
     /// columns (so that `15` is read as a number where the column's is), is filled by
     /// multi-row `INSERT`s, and each batch's statements join it on the primary key. Values
     /// compare with `IS … COLLATE BINARY`: by value, text byte for byte.
-    fn staged(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+    fn staged(
+        &self,
+        r: &Render<'_, '_>,
+        label: &str,
+        wrap: Option<(&str, &str)>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role, item, refc, mask) = (
-            q(&n.chunk),
-            q(&n.role),
-            q(&n.item),
-            q(&n.reference),
-            q(&n.mask),
-        );
+        let (chunk, smask, amask) = (q(&n.chunk), q(&n.smask), q(&n.amask));
         let cols = stage::columns(r);
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
+        let pk: Vec<usize> = plan
+            .pk
+            .iter()
+            .filter_map(|p| cols.iter().position(|c| c == p))
+            .collect();
         self.load_stage(r, &cols, true, sink)?;
         let mut out = String::new();
-        let key = |a: &str, b: &dyn Fn(&str) -> String| -> String {
-            pk.iter()
-                .map(|c| format!("{a}.{c} = {}", b(c)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
+        // a survivor's value of the `i`th staged column: the row's own where the mask says so
+        let resolved = |mask: &str, other: &dyn Fn(usize) -> String, i: usize| {
+            format!(
+                "(CASE WHEN substr(d.{mask}, {}, 1) = '1' THEN d.{} ELSE d.{} END)",
+                i + 1,
+                names[i],
+                other(i)
+            )
         };
-        let same = |a: &str, cs: &[&str], b: &dyn Fn(&str, usize) -> String| -> String {
-            cs.iter()
-                .enumerate()
-                .map(|(i, c)| format!("{a}.{c} IS {} COLLATE BINARY", b(c, i)))
+        let found = |mask: &str, other: &dyn Fn(usize) -> String| -> String {
+            let key: Vec<String> = pk
+                .iter()
+                .map(|&i| format!("dupsweep_t.{} = {}", names[i], resolved(mask, other, i)))
+                .collect();
+            let same: Vec<String> = (0..names.len())
+                .map(|i| {
+                    format!(
+                        "dupsweep_t.{} IS {} COLLATE BINARY",
+                        names[i],
+                        resolved(mask, other, i)
+                    )
+                })
+                .collect();
+            format!(
+                "SELECT 1 FROM {t} AS dupsweep_t WHERE {}\n      AND {}",
+                key.join(" AND "),
+                same.join("\n      AND ")
+            )
+        };
+        let survivor = |i: usize| q(&n.survivor(i));
+        let moved = |i: usize| q(&n.after(i));
+        let key = pk
+            .iter()
+            .map(|&i| format!("dupsweep_t.{c} = d.{c}", c = names[i]))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let same = |only: &[usize]| -> String {
+            only.iter()
+                .map(|&i| format!("dupsweep_t.{c} IS d.{c} COLLATE BINARY", c = names[i]))
                 .collect::<Vec<_>>()
                 .join("\n      AND ")
         };
-        let pos = |c: &str| names.iter().position(|x| x == &c).unwrap_or(0);
-        let resolved = |own: &str, base: &str, c: &str, i: usize| {
-            format!(
-                "(CASE WHEN substr({own}.{mask}, {}, 1) = '1' THEN {base}.{c} ELSE {own}.{c} END)",
-                i + 1
-            )
-        };
+        let every: Vec<usize> = (0..names.len()).collect();
         let tt = format!("{t} AS dupsweep_t");
         let pk_list = |a: &str| -> String {
-            let l: Vec<String> = pk.iter().map(|c| format!("{a}.{c}")).collect();
+            let l: Vec<String> = pk.iter().map(|&i| format!("{a}.{}", names[i])).collect();
             if l.len() == 1 {
                 l[0].clone()
             } else {
@@ -417,39 +481,38 @@ impl Sqlite {
         let total = counts.len();
         for (bi, &(rows, _)) in counts.iter().enumerate() {
             let k = bi + 1;
+            out.push_str(wrap.map_or("", |w| w.0));
             let _ = writeln!(out, "-- batch {k} of {total}: {rows} rows");
             let mut cond = format!(
-                "s.{chunk} = {k} AND s.{role} = 's'\n    AND NOT EXISTS (SELECT 1 FROM {tt} WHERE {}\n      AND {})",
-                key("dupsweep_t", &|c| resolved("s", "d", c, pos(c))),
-                same("dupsweep_t", &names, &|c, i| resolved("s", "d", c, i))
+                "d.{chunk} = {k} AND d.{smask} IS NOT NULL\n    AND NOT EXISTS ({})",
+                found(&smask, &survivor)
             );
             if plan.after.is_some() {
                 let _ = write!(
                     cond,
-                    "\n    AND NOT EXISTS (SELECT 1 FROM {STAGE} a JOIN {STAGE} ad ON ad.{item} = a.{refc} JOIN {tt} ON {}\n      WHERE a.{item} = s.{item} AND a.{role} = '{}' AND {})",
-                    key("dupsweep_t", &|c| resolved("a", "ad", c, pos(c))),
-                    Role::After.code(),
-                    same("dupsweep_t", &names, &|c, i| resolved("a", "ad", c, i))
+                    "\n    AND (d.{amask} IS NULL OR NOT EXISTS ({}))",
+                    found(&amask, &moved)
                 );
             }
-            let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {k} survivors', count(*) = 0 FROM {STAGE} s JOIN {STAGE} d ON d.{item} = s.{refc}\n    WHERE {cond};");
+            let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {k} survivors', count(*) = 0 FROM {STAGE} d\n    WHERE {cond};");
             let _ = writeln!(
                 out,
-                "DELETE FROM {t} WHERE {} IN (SELECT {} FROM {STAGE} d JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd'\n      AND {});",
+                "DELETE FROM {t} WHERE {} IN (SELECT {} FROM {STAGE} d JOIN {tt} ON {key}\n    WHERE d.{chunk} = {k}\n      AND {});",
                 pk_list(t),
                 pk.iter()
-                    .map(|c| format!("dupsweep_t.{c}"))
+                    .map(|&i| format!("dupsweep_t.{}", names[i]))
                     .collect::<Vec<_>>()
                     .join(", "),
-                key("dupsweep_t", &|c| format!("d.{c}")),
-                same("dupsweep_t", &names, &|c, _| format!("d.{c}"))
+                same(&every)
             );
+            // all the batch's rows deleted: none is left; none deleted: none may be left
+            // holding other values (the batch's primary keys are distinct)
             let _ = writeln!(
                 out,
-                "INSERT INTO {GUARD} SELECT '{label}batch {k} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {STAGE} d JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND {}) = 0;",
-                key("dupsweep_t", &|c| format!("d.{c}")),
-                same("dupsweep_t", &pk, &|c, _| format!("d.{c}"))
+                "INSERT INTO {GUARD} SELECT '{label}batch {k} deleted', CASE changes() WHEN {rows} THEN 1 WHEN 0 THEN (SELECT count(*) FROM {STAGE} d JOIN {tt} ON {key}\n    WHERE d.{chunk} = {k} AND {}) = 0 ELSE 0 END;",
+                same(&pk)
             );
+            out.push_str(wrap.map_or("", |w| w.1));
             sink.put(&out)?;
             out.clear();
         }
@@ -462,8 +525,7 @@ impl Sqlite {
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
-        let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, role) = (q(&n.chunk), q(&n.role));
+        let chunk = self.ident(&n.chunk).unwrap_or_default();
         let cols: Vec<usize> = (0..plan.values.names.len()).collect();
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
         let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
@@ -491,12 +553,12 @@ impl Sqlite {
             let _ = writeln!(out, "-- undo batch {k} of {total}: {rows} rows");
             let _ = writeln!(
                 out,
-                "INSERT INTO {t} ({}) SELECT {list} FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND d.{role} = 'd' AND NOT EXISTS (SELECT 1 FROM {t} AS dupsweep_t WHERE {key});",
+                "INSERT INTO {t} ({}) SELECT {list} FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} AS dupsweep_t WHERE {key});",
                 names.join(", ")
             );
             let _ = writeln!(
                 out,
-                "INSERT INTO {GUARD} SELECT '{label}undo batch {k}', count(*) = {rows} FROM {STAGE} d JOIN {t} AS dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND d.{role} = 'd'\n      AND {same};"
+                "INSERT INTO {GUARD} SELECT '{label}undo batch {k}', count(*) = {rows} FROM {STAGE} d JOIN {t} AS dupsweep_t ON {key}\n    WHERE d.{chunk} = {k}\n      AND {same};"
             );
             sink.put(&out)?;
             out.clear();

@@ -7,61 +7,46 @@
 //! delete are deleted only where every guarded column still holds its dumped value, exactly as
 //! many as expected (or none, when the batch was already applied), and none is left behind.
 //!
-//! A survivor's row in the staging table holds only the values in which it differs from the
-//! first row of its group that the batch deletes (`reference`); `mask` says which columns come
-//! from there. Exact duplicates differ in their primary key only, so a survivor costs a few
-//! bytes, and the script stays about the size of the removed rows.
+//! A survivor travels in the staging row of the first row of its group that the batch deletes,
+//! as the values in which it differs from that row (a mask says which columns it shares).
+//! Exact duplicates differ in their primary key only, so a survivor costs a few bytes, and the
+//! script stays about the size of the removed rows.
 
 use super::{Batch, Render, RowId, Val};
 use crate::error::Result;
 
-/// What a staged row is to the batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// A row to delete.
-    Delete,
-    /// A survivor of a deleted row's group: it must still be there, with its dumped values.
-    Survivor,
-    /// Whole dumps: a survivor's re-pointed values (the survivor may hold these instead, when
-    /// the script already ran).
-    After,
+/// Values in which a survivor differs from the staged row that carries it.
+pub struct Other<'v> {
+    /// Per staged column `1` where the value is the carrying row's, else `0`.
+    pub mask: String,
+    /// Per staged column; `None` is NULL, or in a masked column the carrying row's value.
+    pub values: Vec<Option<Val<'v>>>,
 }
 
-impl Role {
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Delete => "d",
-            Role::Survivor => "s",
-            Role::After => "a",
-        }
-    }
-}
-
-/// One row of the staging table.
+/// One row of the staging table: a row to delete, and the survivor of its group when this
+/// is the batch's first row of that group.
 pub struct Staged<'v> {
     /// The batch (from 1).
     pub chunk: usize,
-    pub role: Role,
-    /// Numbers the rows to delete and the survivors; an [`Role::After`] row has its
-    /// survivor's.
-    pub item: u64,
-    /// Survivors: the item of the row to delete whose values fill the masked columns.
-    pub reference: Option<u64>,
-    /// Survivors: per staged column `1` where the value is the referenced row's, else `0`.
-    pub mask: Option<String>,
-    /// Per staged column; `None` is NULL, or in a masked column the referenced row's value.
+    /// Per staged column; `None` is NULL.
     pub values: Vec<Option<Val<'v>>>,
+    /// The survivor to check: its dumped values.
+    pub survivor: Option<Other<'v>>,
+    /// Whole dumps: the survivor's re-pointed values, where they differ from its dumped ones
+    /// (it may hold these instead, when the script already ran).
+    pub after: Option<Other<'v>>,
     /// The record, for errors about its values.
     pub row: RowId,
+    /// The survivor's record.
+    pub survivor_row: Option<RowId>,
 }
 
 /// The staging table's own columns: names that no column of the table has.
 pub struct Names {
+    prefix: String,
     pub chunk: String,
-    pub role: String,
-    pub item: String,
-    pub reference: String,
-    pub mask: String,
+    pub smask: String,
+    pub amask: String,
 }
 
 impl Names {
@@ -72,11 +57,20 @@ impl Names {
         }
         Names {
             chunk: format!("{p}chunk"),
-            role: format!("{p}role"),
-            item: format!("{p}item"),
-            reference: format!("{p}ref"),
-            mask: format!("{p}mask"),
+            smask: format!("{p}smask"),
+            amask: format!("{p}amask"),
+            prefix: p,
         }
+    }
+
+    /// The staged survivor's value of the `i`th staged column.
+    pub fn survivor(&self, i: usize) -> String {
+        format!("{}s{i}", self.prefix)
+    }
+
+    /// The staged re-pointed survivor's value of the `i`th staged column.
+    pub fn after(&self, i: usize) -> String {
+        format!("{}a{i}", self.prefix)
     }
 }
 
@@ -109,9 +103,24 @@ pub fn counts(r: &Render<'_, '_>) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Calls `f` with every staged row, batch by batch: a batch's rows to delete, then (when
-/// `survivors`) its survivors, each followed by its re-pointed values where they differ.
-/// `cols`: the staged columns.
+/// `full` as [`Other`] against the carrying row's values `base`.
+fn other<'v>(full: Vec<Option<Val<'v>>>, base: &[Option<Val<'v>>]) -> Other<'v> {
+    let mut mask = String::with_capacity(full.len());
+    let mut values = Vec::with_capacity(full.len());
+    for (v, b) in full.into_iter().zip(base) {
+        if v == *b {
+            mask.push('1');
+            values.push(None);
+        } else {
+            mask.push('0');
+            values.push(v);
+        }
+    }
+    Other { mask, values }
+}
+
+/// Calls `f` with every staged row, batch by batch; with `survivors`, each batch's first row of
+/// a group carries the group's survivor. `cols`: the staged columns.
 pub fn rows(
     r: &Render<'_, '_>,
     cols: &[usize],
@@ -119,66 +128,43 @@ pub fn rows(
     f: &mut dyn FnMut(&Staged<'_>) -> Result<()>,
 ) -> Result<()> {
     let plan = r.plan;
-    let mut item = 0u64;
     for (bi, batch) in plan.batches.iter().enumerate() {
         let Batch::Pk(b) = batch else { continue };
         // spilled values: this batch's rows read into memory, the rest left on disk
         let local = plan.values.load_batch(batch)?;
         let r = &r.with_batch(local.as_ref());
         let chunk = bi + 1;
-        let first = item + 1;
         let dumped = |c: usize, row: RowId| r.value(plan.values, c, row);
-        for m in &b.rows {
-            item += 1;
-            f(&Staged {
-                chunk,
-                role: Role::Delete,
-                item,
-                reference: None,
-                mask: None,
-                values: cols.iter().map(|&c| dumped(c, m.row)).collect(),
-                row: m.row,
-            })?;
-        }
-        if !survivors {
-            continue;
-        }
-        for (s, &at) in b.survivors.iter().zip(&b.refs) {
-            item += 1;
-            let reference = first + at as u64;
-            let base: Vec<Option<Val<'_>>> =
-                cols.iter().map(|&c| dumped(c, b.rows[at].row)).collect();
-            let own: Vec<Option<Val<'_>>> = cols.iter().map(|&c| dumped(c, s.row)).collect();
-            let mut variants = vec![(Role::Survivor, own)];
-            if let Some(after) = plan.after {
-                let moved: Vec<Option<Val<'_>>> =
-                    cols.iter().map(|&c| after.get(c, s.row)).collect();
-                if moved != variants[0].1 {
-                    variants.push((Role::After, moved));
-                }
+        // the row that carries each survivor
+        let mut carries: Vec<Option<usize>> = vec![None; b.rows.len()];
+        if survivors {
+            for (si, &at) in b.refs.iter().enumerate() {
+                carries[at] = Some(si);
             }
-            for (role, full) in variants {
-                let mut mask = String::with_capacity(cols.len());
-                let mut values = Vec::with_capacity(cols.len());
-                for (v, b) in full.into_iter().zip(&base) {
-                    if v == *b {
-                        mask.push('1');
-                        values.push(None);
-                    } else {
-                        mask.push('0');
-                        values.push(v);
+        }
+        for (m, carried) in b.rows.iter().zip(carries) {
+            let values: Vec<Option<Val<'_>>> = cols.iter().map(|&c| dumped(c, m.row)).collect();
+            let (mut survivor, mut after, mut survivor_row) = (None, None, None);
+            if let Some(si) = carried {
+                let s = b.survivors[si].row;
+                survivor_row = Some(s);
+                let own: Vec<Option<Val<'_>>> = cols.iter().map(|&c| dumped(c, s)).collect();
+                if let Some(a) = plan.after {
+                    let moved: Vec<Option<Val<'_>>> = cols.iter().map(|&c| a.get(c, s)).collect();
+                    if moved != own {
+                        after = Some(other(moved, &values));
                     }
                 }
-                f(&Staged {
-                    chunk,
-                    role,
-                    item,
-                    reference: Some(reference),
-                    mask: Some(mask),
-                    values,
-                    row: s.row,
-                })?;
+                survivor = Some(other(own, &values));
             }
+            f(&Staged {
+                chunk,
+                values,
+                survivor,
+                after,
+                row: m.row,
+                survivor_row,
+            })?;
         }
     }
     Ok(())
