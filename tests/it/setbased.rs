@@ -433,3 +433,32 @@ fn a_chunked_mariadb_script_resumes_after_a_stop() {
 fn a_chunked_sqlite_script_resumes_after_a_stop() {
     chunked_script_resumes(Server::Sqlite);
 }
+
+/// A whole dump's script re-points children before deleting parents: it cannot commit batch by
+/// batch, and says so instead of writing a script that would.
+#[test]
+fn a_whole_dump_refuses_commit_batch() {
+    let w = Workdir::new();
+    w.write("t.csv", b"id,v\n1,a\n2,a\n");
+    w.write(
+        "dupsweep.toml",
+        b"[tables.t]\nfile = \"t.csv\"\npk = [\"id\"]\ncommit = \"batch\"\n",
+    );
+    let run = w.run(&["run", "dupsweep.toml", "--out", "out"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("commit = \"batch\" applies to one table's script"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path("out").exists());
+    // and --pause without --commit batch is a usage error
+    let run = w.run(&["clean", "t.csv", "--pk", "id", "--pause", "1"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr().contains("--pause needs --commit batch"),
+        "{}",
+        run.stderr()
+    );
+}
