@@ -170,7 +170,8 @@ fn uses_the_primary_key(server: Server) {
         }
         Server::Mysql | Server::Sqlite => {
             let (prefix, statements) = first_batch(&script);
-            assert!(statements.len() >= 3, "{statements:?}");
+            // the deletion and the check of its result (and MySQL's row count between them)
+            assert!(statements.len() >= 2, "{statements:?}");
             let mut input = prefix.to_owned();
             let explain = if server == Server::Mysql {
                 "EXPLAIN"
@@ -384,7 +385,6 @@ fn chunked_script_resumes(server: Server) {
     let cols = chunk_columns(server);
     db.load("t", &cols, &["id"], &csv);
     db.load("cleaned", &cols, &["id"], &w.path("out/t.cleaned.csv"));
-    let expected = db.dump("cleaned", &cols);
     let ids = |db: &Db| -> Vec<u32> {
         let out = db.exec("SELECT id FROM t ORDER BY id;");
         out.split_whitespace()
@@ -406,8 +406,12 @@ fn chunked_script_resumes(server: Server) {
         [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17, 18, 19, 20],
         "batches 1 and 2 committed, the rest untouched"
     );
-    // put the row back: the same script resumes
+    // put the row back: the same script resumes, although the application has meanwhile
+    // edited a survivor of a batch that was already applied
     db.exec("UPDATE t SET v = 35 WHERE id = 15;");
+    db.exec("UPDATE t SET v = 1000 WHERE id = 1;");
+    db.exec("UPDATE cleaned SET v = 1000 WHERE id = 1;");
+    let expected = db.dump("cleaned", &cols);
     for round in ["resumed", "third"] {
         let out = db.run_script(&script);
         assert!(
@@ -461,4 +465,157 @@ fn a_whole_dump_refuses_commit_batch() {
         "{}",
         run.stderr()
     );
+}
+
+/// Regression: a whole dump whose parent table has nothing to delete wrote a staging table
+/// without columns (a syntax error on every server).
+#[test]
+fn a_whole_dump_with_a_table_without_duplicates_replays_everywhere() {
+    let w = Workdir::new();
+    w.write("p.csv", b"id,name\n1,a\n2,b\n");
+    w.write("c.csv", b"id,p_id,x\n1,1,q\n2,1,q\n3,2,r\n");
+    w.write(
+        "dupsweep.toml",
+        b"[defaults]\ndialect = [\"postgres\", \"mysql\", \"sqlite\"]\n\n[tables.p]\nfile = \"p.csv\"\npk = [\"id\"]\n\n[tables.c]\nfile = \"c.csv\"\npk = [\"id\"]\nforeign-keys = { p_id = \"p.id\" }\n",
+    );
+    w.run(&["run", "dupsweep.toml", "--out", "out"]).ok();
+    for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+        let Some(db) = Db::create(server) else {
+            continue;
+        };
+        let int = if server == Server::Mysql {
+            "INT NOT NULL"
+        } else {
+            "INTEGER"
+        };
+        let text = if server == Server::Mysql {
+            "VARCHAR(20)"
+        } else {
+            "TEXT"
+        };
+        db.load(
+            "p",
+            &[("id", int), ("name", text)],
+            &["id"],
+            &w.path("p.csv"),
+        );
+        db.load(
+            "c",
+            &[("id", int), ("p_id", int), ("x", text)],
+            &["id"],
+            &w.path("c.csv"),
+        );
+        let script = w.path(&format!("out/dump.{}.sql", server.dialect()));
+        for round in ["first", "second"] {
+            let out = db.run_script(&script);
+            assert!(
+                out.status.success(),
+                "{round} run on {server:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let ids = db.exec("SELECT id FROM c ORDER BY id;");
+            let ids: Vec<&str> = ids
+                .split_whitespace()
+                .filter(|x| x.parse::<u32>().is_ok())
+                .collect();
+            assert_eq!(ids, ["1", "3"], "{round} run on {server:?}");
+        }
+    }
+}
+
+/// Regression: a table named like the script's temporary table was hidden by it, and its undo
+/// restored nothing while reporting success.
+#[test]
+fn a_table_named_like_the_staging_table_replays_and_undoes_everywhere() {
+    let w = Workdir::new();
+    for name in ["dupsweep_rows", "dupsweep_raw"] {
+        let csv = w.write(&format!("{name}.csv"), b"id,v\n1,a\n2,a\n3,b\n");
+        w.run(&[
+            "clean",
+            csv.to_str().unwrap(),
+            "--pk",
+            "id",
+            "--dialect",
+            "postgres",
+            "--dialect",
+            "mysql",
+            "--dialect",
+            "sqlite",
+            "--out",
+            name,
+        ])
+        .ok();
+        for server in [Server::Sqlite, Server::Postgres, Server::Mysql] {
+            let Some(db) = Db::create(server) else {
+                continue;
+            };
+            let cols = chunk_columns(server);
+            let cols = [cols[0], ("v", cols[1].1)];
+            db.load(name, &cols, &["id"], &csv);
+            let before = db.dump(name, &cols);
+            let path = |s: &str| w.path(&format!("{name}/{name}.{}.{s}", server.dialect()));
+            let out = db.run_script(&path("sql"));
+            assert!(
+                out.status.success(),
+                "{name} on {server:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(
+                db.dump(name, &cols).lines().count(),
+                2,
+                "{name} on {server:?}"
+            );
+            let out = db.run_script(&path("undo.sql"));
+            assert!(
+                out.status.success(),
+                "{name} undo on {server:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(db.dump(name, &cols), before, "{name} undo on {server:?}");
+        }
+    }
+}
+
+/// Regression: MySQL row guards (tables without a primary key) compared a FLOAT column with the
+/// dumped text as a double (`0.1` never matched) and took `t` for `0` in a BOOLEAN column.
+#[test]
+fn mariadb_keyless_guards_compare_floats_and_booleans_exactly() {
+    let Some(db) = Db::create(Server::Mysql) else {
+        return;
+    };
+    let w = Workdir::new();
+    let csv = w.write("k.csv", b"f,d,b\n0.1,15,1\n0.1,15,1\n0.5,2.5,0\n");
+    w.run(&[
+        "clean",
+        csv.to_str().unwrap(),
+        "--dialect",
+        "mysql",
+        "--out",
+        "out",
+    ])
+    .ok();
+    let cols = [("f", "FLOAT"), ("d", "DECIMAL(6,2)"), ("b", "BOOLEAN")];
+    db.load("k", &cols, &[], &csv);
+    let out = db.run_script(&w.path("out/k.mysql.sql"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(db.dump("k", &cols).lines().count(), 2);
+    // a dumped `t` is not the live `0`
+    let csv = w.write("t.csv", b"v,b\nx,t\nx,t\n");
+    w.run(&[
+        "clean",
+        csv.to_str().unwrap(),
+        "--dialect",
+        "mysql",
+        "--out",
+        "t",
+    ])
+    .ok();
+    db.exec("CREATE TABLE t (v VARCHAR(5), b BOOLEAN); INSERT INTO t VALUES ('x', 0), ('x', 0);");
+    let out = db.run_script(&w.path("t/t.mysql.sql"));
+    assert!(!out.status.success(), "a dumped t matched a live 0");
+    assert!(db.exec("SELECT COUNT(*) FROM t;").contains('2'));
 }

@@ -50,6 +50,14 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// True when `t` is a plain decimal number (digits, one point, a sign, an exponent).
+fn is_number(t: &str) -> bool {
+    t.parse::<f64>().is_ok_and(f64::is_finite)
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        && t.bytes().any(|b| b.is_ascii_digit())
+}
+
 fn check(cond: &str, label: &str, from: &str) -> String {
     format!("INSERT INTO {GUARD} SELECT IF({cond}, '{label}', '{DRIFT}'){from};\n")
 }
@@ -128,21 +136,29 @@ impl Dialect for MySql {
                 kind: Kind::Text,
                 text,
             }) => {
-                // dumped text against a column of any type: in the column's type (`15` is
-                // `15.00` in a DECIMAL, a `T` may separate date and time), and a text
-                // column's bytes too, so that no collation makes `Zoë` equal to `ZOË` (a
-                // number, date or binary column's collation is `binary`)
-                out.push('(');
-                out.push_str(col);
-                out.push_str(" <=> _utf8mb4 X'");
-                push_hex(out, text.as_bytes());
-                out.push_str("' AND (COLLATION(");
-                out.push_str(col);
-                out.push_str(") = 'binary' OR CAST(CONVERT(");
+                // the column's text form byte for byte (so no collation makes `Zoë` equal
+                // to `ZOË`); or, for a number, in the column's type (`15` is `15.00` in a
+                // DECIMAL) where that is exact: a number or date column (collation
+                // `binary`) whose value and the dumped one have at most 15 digits, which
+                // MySQL's comparison of a number with a string (as doubles) tells apart
+                out.push_str("(CAST(CONVERT(");
                 out.push_str(col);
                 out.push_str(" USING utf8mb4) AS BINARY) = X'");
                 push_hex(out, text.as_bytes());
-                out.push_str("'))");
+                out.push('\'');
+                let digits = text.bytes().filter(u8::is_ascii_digit).count();
+                if is_number(text) && digits <= 15 {
+                    out.push_str(" OR (COLLATION(");
+                    out.push_str(col);
+                    out.push_str(") = 'binary' AND ");
+                    out.push_str(col);
+                    out.push_str(" <=> ");
+                    out.push_str(text);
+                    out.push_str(" AND LENGTH(REGEXP_REPLACE(CONVERT(");
+                    out.push_str(col);
+                    out.push_str(" USING utf8mb4), '[^0-9]', '')) <= 15)");
+                }
+                out.push(')');
             }
             Some(v) => out.push_str(&self.matches(col, Some(v))?),
         }
@@ -169,12 +185,14 @@ impl Dialect for MySql {
                 out.push_str("COMMIT;\n");
             }
             Some(pause) => {
-                // each batch in a transaction of its own; the staged rows last for the session
+                // each batch in a transaction of its own; the staged rows last for the session;
+                // the foreign keys checked once (the query reads information_schema)
+                out.push_str(&references);
                 sink.put(&out)?;
                 out.clear();
                 // each batch's checks write their labels again
                 let open = format!(
-                    "DELETE FROM {GUARD} WHERE `failure` LIKE 'ok: %';\nSTART TRANSACTION;\n{references}"
+                    "DELETE FROM {GUARD} WHERE `failure` LIKE 'ok: %';\nSTART TRANSACTION;\n"
                 );
                 let mut close = "COMMIT;\n".to_owned();
                 if pause > 0.0 {
@@ -214,7 +232,7 @@ impl Dialect for MySql {
         label: &str,
     ) -> String {
         let mut cond = format!(
-            "rc.CONSTRAINT_SCHEMA = DATABASE() AND rc.REFERENCED_TABLE_NAME = _utf8mb4 X'{}' AND rc.DELETE_RULE IN ('CASCADE', 'SET NULL', 'SET DEFAULT')",
+            "rc.CONSTRAINT_SCHEMA = DATABASE() AND k.TABLE_SCHEMA = DATABASE() AND rc.REFERENCED_TABLE_NAME = _utf8mb4 X'{}' AND rc.DELETE_RULE IN ('CASCADE', 'SET NULL', 'SET DEFAULT')",
             hex(table)
         );
         if !declared.is_empty() {
@@ -471,9 +489,13 @@ fn push_staged(out: &mut String, v: Option<Val<'_>>) {
 }
 
 /// The staged rows as the server first reads them: bytes, before the column types are known.
-const RAW: &str = "`dupsweep_raw`";
+fn raw_table(r: &Render<'_, '_>) -> String {
+    format!("`{}`", stage::table_name("dupsweep_raw", r))
+}
 /// The staged rows typed as the table's columns, the survivors' masked values filled in.
-const ROWS: &str = "`dupsweep_rows`";
+fn rows_table(r: &Render<'_, '_>) -> String {
+    format!("`{}`", stage::table_name("dupsweep_rows", r))
+}
 
 impl MySql {
     /// Creates the staging tables (the table's columns `cols`, typed at replay time; with
@@ -486,6 +508,8 @@ impl MySql {
         survivors: bool,
         sink: &mut dyn Sink,
     ) -> Result<()> {
+        let (raw, rows_t) = (raw_table(r), rows_table(r));
+        let _ = (&raw, &rows_t);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -501,10 +525,10 @@ impl MySql {
             .collect();
         let mut out = String::new();
         let _ = writeln!(out, "-- the dumped rows");
-        let _ = writeln!(out, "DROP TEMPORARY TABLE IF EXISTS {RAW}, {ROWS};");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE IF EXISTS {raw}, {rows_t};");
         let _ = writeln!(
             out,
-            "CREATE TEMPORARY TABLE {RAW} ({fixed}, {});",
+            "CREATE TEMPORARY TABLE {raw} ({fixed}, {});",
             raw_cols.join(", ")
         );
         sink.put(&out)?;
@@ -512,11 +536,11 @@ impl MySql {
         // multi-row INSERTs of about 1 MiB each
         let limit = crate::config::defaults::BATCH_BYTES;
         stage::rows(r, cols, survivors, &mut |s| {
-            out.push_str(if out.is_empty() {
-                "INSERT INTO `dupsweep_raw` VALUES\n("
+            if out.is_empty() {
+                let _ = write!(out, "INSERT INTO {raw} VALUES\n(");
             } else {
-                ",\n("
-            });
+                out.push_str(",\n(");
+            }
             let _ = write!(out, "{}", s.chunk);
             let masks = [&s.survivor, &s.after];
             for m in masks {
@@ -568,7 +592,7 @@ impl MySql {
         }
         let _ = writeln!(
             out,
-            "CREATE TEMPORARY TABLE {ROWS} ({fixed}, KEY ({chunk}))\n  SELECT {} FROM (SELECT 1 AS `one`) dupsweep_one LEFT JOIN {t} dupsweep_t ON FALSE LIMIT 0;",
+            "CREATE TEMPORARY TABLE {rows_t} ({fixed}, KEY ({chunk}))\n  SELECT {} FROM (SELECT 1 AS `one`) dupsweep_one LEFT JOIN {t} dupsweep_t ON FALSE LIMIT 0;",
             select.join(", ")
         );
         // the statement that copies the bytes into it, each value read as its column's type
@@ -588,7 +612,7 @@ impl MySql {
         // that reads its bytes
         let typed = |src: &str| {
             format!(
-                "GROUP_CONCAT(CASE WHEN c.COLUMN_TYPE = 'tinyint(1)' THEN CONCAT('CASE WHEN ', {src}, ' IN (''t'', ''T'', ''true'', ''TRUE'', ''True'') THEN 1 WHEN ', {src}, ' IN (''f'', ''F'', ''false'', ''FALSE'', ''False'') THEN 0 ELSE ', {src}, ' END')\n    WHEN c.DATA_TYPE IN ('datetime', 'timestamp') THEN CONCAT('REPLACE(', {src}, ', ''T'', '' '')')\n    WHEN c.CHARACTER_SET_NAME IS NOT NULL THEN CONCAT('CONVERT(', {src}, ' USING utf8mb4)')\n    ELSE {src} END ORDER BY m.i SEPARATOR ', ')"
+                "GROUP_CONCAT(CASE WHEN c.COLUMN_TYPE = 'tinyint(1)' THEN CONCAT('CASE WHEN ', {src}, ' IN (''t'', ''T'', ''true'', ''TRUE'', ''True'') THEN 1 WHEN ', {src}, ' IN (''f'', ''F'', ''false'', ''FALSE'', ''False'') THEN 0 ELSE ', {src}, ' END')\n    WHEN c.DATA_TYPE IN ('datetime', 'timestamp') THEN CONCAT('REPLACE(', {src}, ', ''T'', '' '')')\n    WHEN c.CHARACTER_SET_NAME IS NOT NULL OR c.DATA_TYPE = 'json' THEN CONCAT('CONVERT(', {src}, ' USING utf8mb4)')\n    ELSE {src} END ORDER BY m.i SEPARATOR ', ')"
             )
         };
         let own = "CONCAT('x.`v', m.i, '`')".to_owned();
@@ -608,7 +632,7 @@ impl MySql {
         }
         let _ = writeln!(
             out,
-            "SET @dupsweep_sql = (SELECT CONCAT('INSERT INTO {ROWS} SELECT x.{chunk}, x.{smask}, x.{amask}, ', {}, ' FROM {RAW} x')\n  FROM information_schema.COLUMNS c JOIN ({columns}) m ON c.COLUMN_NAME = m.n\n  WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = _utf8mb4 X'{}');\nPREPARE dupsweep_load FROM @dupsweep_sql;\nEXECUTE dupsweep_load;\nDEALLOCATE PREPARE dupsweep_load;\nDROP TEMPORARY TABLE {RAW};",
+            "SET @dupsweep_sql = (SELECT CONCAT('INSERT INTO {rows_t} SELECT x.{chunk}, x.{smask}, x.{amask}, ', {}, ' FROM {raw} x')\n  FROM information_schema.COLUMNS c JOIN ({columns}) m\n    ON LOWER(CONVERT(c.COLUMN_NAME USING utf8mb4)) COLLATE utf8mb4_bin = LOWER(m.n) COLLATE utf8mb4_bin\n  WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = _utf8mb4 X'{}');\nPREPARE dupsweep_load FROM @dupsweep_sql;\nEXECUTE dupsweep_load;\nDEALLOCATE PREPARE dupsweep_load;\nDROP TEMPORARY TABLE {raw};",
             parts.join(", ', ', "),
             hex(&plan.table.name)
         );
@@ -629,6 +653,8 @@ impl MySql {
         wrap: Option<(&str, &str)>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
+        let (raw, rows_t) = (raw_table(r), rows_table(r));
+        let _ = (&raw, &rows_t);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -683,22 +709,20 @@ impl MySql {
                     same(&moved, &every)
                 );
             }
-            out.push_str(&check(
-                "COUNT(*) = 0",
-                &format!("ok: {label}batch {k} survivors"),
-                &format!(" FROM {ROWS} d WHERE {cond}"),
-            ));
             let _ = writeln!(
                 out,
-                "DELETE dupsweep_t FROM {ROWS} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k}\n      AND {};",
+                "DELETE dupsweep_t FROM {rows_t} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k}\n      AND {};",
                 key(&own),
                 same(&own, &every)
             );
             out.push_str("SET @dupsweep_deleted = ROW_COUNT();\n");
-            // all the batch's rows deleted: none is left; none deleted: none may be left
-            // holding other values (the batch's primary keys are distinct)
+            // all the batch's rows deleted: their survivors must still be there (else the
+            // transaction is rolled back); none deleted (already applied): none may be left
+            // holding other values (the batch's primary keys are distinct); survivors edited
+            // since an earlier run of the batch do not stop a rerun
+            let lost = format!("(SELECT COUNT(*) FROM {rows_t} d WHERE {cond})");
             let left = format!(
-                "(SELECT COUNT(*) FROM {ROWS} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND {})",
+                "(SELECT COUNT(*) FROM {rows_t} d STRAIGHT_JOIN {tt} ON {}\n    WHERE d.{chunk} = {k} AND {})",
                 key(&own),
                 pk.iter()
                     .map(|&i| format!(
@@ -709,21 +733,23 @@ impl MySql {
                     .join(" AND ")
             );
             out.push_str(&check(
-                &format!("@dupsweep_deleted = {rows} OR (@dupsweep_deleted = 0 AND {left} = 0)"),
-                &format!("ok: {label}batch {k} deleted"),
+                &format!("CASE @dupsweep_deleted WHEN {rows} THEN {lost} = 0 WHEN 0 THEN {left} = 0 ELSE FALSE END"),
+                &format!("ok: {label}batch {k}"),
                 " FROM DUAL",
             ));
             out.push_str(wrap.map_or("", |w| w.1));
             sink.put(&out)?;
             out.clear();
         }
-        let _ = writeln!(out, "DROP TEMPORARY TABLE {ROWS};");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {rows_t};");
         sink.put(&out)
     }
 
     /// The undo of set-based deletions: the removed rows, every column, staged; per batch
     /// those whose primary key is free inserted back, then all of them checked.
     fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let (raw, rows_t) = (raw_table(r), rows_table(r));
+        let _ = (&raw, &rows_t);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -755,20 +781,20 @@ impl MySql {
             let _ = writeln!(out, "-- undo batch {k} of {total}: {rows} rows");
             let _ = writeln!(
                 out,
-                "INSERT INTO {t} ({}) SELECT {list} FROM {ROWS} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
+                "INSERT INTO {t} ({}) SELECT {list} FROM {rows_t} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
                 names.join(", ")
             );
             out.push_str(&check(
                 &format!("COUNT(*) = {rows}"),
                 &format!("ok: {label}undo batch {k}"),
                 &format!(
-                    " FROM {ROWS} d STRAIGHT_JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k}\n      AND {same}"
+                    " FROM {rows_t} d STRAIGHT_JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k}\n      AND {same}"
                 ),
             ));
             sink.put(&out)?;
             out.clear();
         }
-        let _ = writeln!(out, "DROP TEMPORARY TABLE {ROWS};");
+        let _ = writeln!(out, "DROP TEMPORARY TABLE {rows_t};");
         sink.put(&out)
     }
 }

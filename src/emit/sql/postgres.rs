@@ -436,8 +436,11 @@ fn push_copy_field(out: &mut String, v: Option<Val<'_>>) -> Result<(), String> {
 const NESTED_LOOPS: &str =
     "  SET LOCAL enable_hashjoin = off;\n  SET LOCAL enable_mergejoin = off;\n";
 
-/// The staging table of a table's set-based deletions ([`stage`]).
-const STAGE: &str = "pg_temp.\"dupsweep_rows\"";
+/// The staging table of a table's set-based deletions ([`stage`]), qualified, and its name.
+fn stage_table(r: &Render<'_, '_>) -> (String, String) {
+    let name = stage::table_name("dupsweep_rows", r);
+    (format!("pg_temp.\"{name}\""), format!("\"{name}\""))
+}
 
 impl Postgres {
     /// Creates the staging table (the table's columns `cols`, with their types; with
@@ -450,6 +453,8 @@ impl Postgres {
         survivors: bool,
         sink: &mut dyn Sink,
     ) -> Result<()> {
+        let (st, st_name) = stage_table(r);
+        let _ = &st_name;
         let t = &r.table;
         let n = stage::Names::new(&r.plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
@@ -468,13 +473,13 @@ impl Postgres {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "-- the dumped rows, typed as the table's columns\nCREATE TEMPORARY TABLE \"dupsweep_rows\" AS SELECT 0::int AS {}, ''::text AS {}, ''::text AS {},\n    {} FROM {t} WITH NO DATA;",
+            "-- the dumped rows, typed as the table's columns\nCREATE TEMPORARY TABLE {st_name} AS SELECT 0::int AS {}, ''::text AS {}, ''::text AS {},\n    {} FROM {t} WITH NO DATA;",
             q(&n.chunk),
             q(&n.smask),
             q(&n.amask),
             list.join(", ")
         );
-        let _ = writeln!(out, "COPY {STAGE} FROM stdin;");
+        let _ = writeln!(out, "COPY {st} FROM stdin;");
         sink.put(&out)?;
         out.clear();
         let nulls = |out: &mut String| {
@@ -523,7 +528,7 @@ impl Postgres {
         // (the other columns' would take longer to gather than the deletion itself)
         let _ = writeln!(
             out,
-            "CREATE INDEX ON {STAGE} ({c});\nANALYZE {STAGE} ({c});",
+            "CREATE INDEX ON {st} ({c});\nANALYZE {st} ({c});",
             c = q(&n.chunk)
         );
         sink.put(&out)
@@ -532,6 +537,8 @@ impl Postgres {
     /// The undo of set-based deletions: the removed rows, every column, staged; per batch
     /// those whose primary key is free inserted back, then all of them checked.
     fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let (st, st_name) = stage_table(r);
+        let _ = &st_name;
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -561,20 +568,20 @@ impl Postgres {
             b.push_str(NESTED_LOOPS);
             let _ = writeln!(
                 b,
-                "  INSERT INTO {t} ({}) SELECT {} FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
+                "  INSERT INTO {t} ({}) SELECT {} FROM {st} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
                 names.join(", "),
                 list("d")
             );
             let _ = writeln!(
                 b,
-                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} d JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND pg_catalog.record_image_eq(ROW({}), ROW({}));",
+                "  SELECT count(*) INTO dupsweep_n FROM {st} d JOIN {t} dupsweep_t ON {key}\n    WHERE d.{chunk} = {k} AND pg_catalog.record_image_eq(ROW({}), ROW({}));",
                 list("dupsweep_t"),
                 list("d")
             );
             let _ = writeln!(b, "  IF dupsweep_n <> {rows} THEN\n    RAISE EXCEPTION 'dupsweep: {label}undo batch {k}: % of the {rows} rows hold their dumped values; the table changed since the change script ran, nothing was changed', dupsweep_n;\n  END IF;");
             put_block(sink, &b)?;
         }
-        sink.put(&format!("DROP TABLE {STAGE};\n"))
+        sink.put(&format!("DROP TABLE {st};\n"))
     }
 
     /// Set-based deletions ([`stage`]): the staging table, typed as the table's columns,
@@ -589,6 +596,8 @@ impl Postgres {
         wrap: Option<(&str, &str)>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
+        let (st, st_name) = stage_table(r);
+        let _ = &st_name;
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -656,7 +665,7 @@ impl Postgres {
             let _ = writeln!(b, "  -- batch {k} of {total}: {rows} rows");
             b.push_str(NESTED_LOOPS);
             let mut lost = format!(
-                "  SELECT count(*) INTO dupsweep_n FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND d.{smask} IS NOT NULL\n    AND NOT EXISTS ({})",
+                "  SELECT count(*) INTO dupsweep_n FROM {st} d\n    WHERE d.{chunk} = {k} AND d.{smask} IS NOT NULL\n    AND NOT EXISTS ({})",
                 found(&smask, &survivor)
             );
             if plan.after.is_some() {
@@ -666,23 +675,25 @@ impl Postgres {
                     found(&amask, &moved)
                 );
             }
-            let _ = writeln!(b, "{lost};");
-            let _ = writeln!(b, "  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {k}: % of the {surv} surviving rows no longer hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
             let _ = writeln!(
                 b,
-                "  DELETE FROM {tt} USING {STAGE} d\n    WHERE d.{chunk} = {k} AND {key}\n    AND pg_catalog.record_image_eq(ROW({live}), ROW({dumped}));"
+                "  DELETE FROM {tt} USING {st} d\n    WHERE d.{chunk} = {k} AND {key}\n    AND pg_catalog.record_image_eq(ROW({live}), ROW({dumped}));"
             );
             let _ = writeln!(b, "  GET DIAGNOSTICS dupsweep_n = ROW_COUNT;");
             let _ = writeln!(b, "  IF dupsweep_n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {k}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
-            // all the batch's rows deleted: none is left; none deleted: none may be left
-            // holding other values (the batch's primary keys are distinct)
+            // all the batch's rows deleted: their survivors must still be there (else the
+            // exception rolls the deletion back); none deleted (already applied): none may be
+            // left holding other values (the batch's primary keys are distinct); survivors
+            // edited since an earlier run of the batch do not stop a rerun
+            let _ = writeln!(b, "  IF dupsweep_n = {rows} THEN\n  {}", lost.trim_start());
+            let _ = writeln!(b, ";\n    IF dupsweep_n <> 0 THEN\n      RAISE EXCEPTION 'dupsweep: {label}batch {k}: % of the {surv} surviving rows no longer hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;\n    END IF;");
             let _ = writeln!(
                 b,
-                "  IF dupsweep_n = 0 THEN\n    SELECT count(*) INTO dupsweep_n FROM {STAGE} d JOIN {tt} ON {key}\n      WHERE d.{chunk} = {k} AND pg_catalog.record_image_eq(ROW({live_pk}), ROW({dumped_pk}));"
+                "  ELSE\n    SELECT count(*) INTO dupsweep_n FROM {st} d JOIN {tt} ON {key}\n      WHERE d.{chunk} = {k} AND pg_catalog.record_image_eq(ROW({live_pk}), ROW({dumped_pk}));"
             );
             let _ = writeln!(b, "    IF dupsweep_n <> 0 THEN\n      RAISE EXCEPTION 'dupsweep: {label}batch {k}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', dupsweep_n;\n    END IF;\n  END IF;");
             put_wrapped(sink, &b, wrap)?;
         }
-        sink.put(&format!("DROP TABLE {STAGE};\n"))
+        sink.put(&format!("DROP TABLE {st};\n"))
     }
 }

@@ -299,8 +299,11 @@ impl Sqlite {
     }
 }
 
-/// The staging table of a table's set-based deletions ([`stage`]).
-const STAGE: &str = "temp.\"dupsweep_rows\"";
+/// The staging table of a table's set-based deletions ([`stage`]), qualified, and its name.
+fn stage_table(r: &Render<'_, '_>) -> (String, String) {
+    let name = stage::table_name("dupsweep_rows", r);
+    (format!("temp.\"{name}\""), format!("\"{name}\""))
+}
 
 impl Sqlite {
     /// Creates the staging table (the table's columns `cols`, with their affinities; with
@@ -313,6 +316,8 @@ impl Sqlite {
         survivors: bool,
         sink: &mut dyn Sink,
     ) -> Result<()> {
+        let (st, st_name) = stage_table(r);
+        let _ = &st_name;
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -330,10 +335,10 @@ impl Sqlite {
             }
         }
         let mut out = String::new();
-        let _ = writeln!(out, "-- the dumped rows, with the affinities of the table's columns\nDROP TABLE IF EXISTS {STAGE};");
+        let _ = writeln!(out, "-- the dumped rows, with the affinities of the table's columns\nDROP TABLE IF EXISTS {st};");
         let _ = writeln!(
             out,
-            "CREATE TEMP TABLE \"dupsweep_rows\" AS SELECT 0 AS {}, '' AS {}, '' AS {},\n    {} FROM {t} WHERE 0;",
+            "CREATE TEMP TABLE {st_name} AS SELECT 0 AS {}, '' AS {}, '' AS {},\n    {} FROM {t} WHERE 0;",
             q(&n.chunk),
             q(&n.smask),
             q(&n.amask),
@@ -352,11 +357,11 @@ impl Sqlite {
             Ok(())
         };
         stage::rows(r, cols, survivors, &mut |s| {
-            out.push_str(if out.is_empty() {
-                "INSERT INTO temp.\"dupsweep_rows\" VALUES\n("
+            if out.is_empty() {
+                let _ = write!(out, "INSERT INTO {st} VALUES\n(");
             } else {
-                ",\n("
-            });
+                out.push_str(",\n(");
+            }
             let _ = write!(out, "{}", s.chunk);
             let masks = [&s.survivor, &s.after];
             for m in masks {
@@ -394,7 +399,7 @@ impl Sqlite {
         }
         let _ = writeln!(
             out,
-            "CREATE INDEX temp.\"dupsweep_rows_chunk\" ON \"dupsweep_rows\" ({});",
+            "CREATE INDEX temp.\"dupsweep_rows_chunk\" ON {st_name} ({});",
             q(&n.chunk)
         );
         sink.put(&out)
@@ -411,6 +416,8 @@ impl Sqlite {
         wrap: Option<(&str, &str)>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
+        let (st, st_name) = stage_table(r);
+        let _ = &st_name;
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -494,10 +501,9 @@ impl Sqlite {
                     found(&amask, &moved)
                 );
             }
-            let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {k} survivors', count(*) = 0 FROM {STAGE} d\n    WHERE {cond};");
             let _ = writeln!(
                 out,
-                "DELETE FROM {t} WHERE {} IN (SELECT {} FROM {STAGE} d JOIN {tt} ON {key}\n    WHERE d.{chunk} = {k}\n      AND {});",
+                "DELETE FROM {t} WHERE {} IN (SELECT {} FROM {st} d JOIN {tt} ON {key}\n    WHERE d.{chunk} = {k}\n      AND {});",
                 pk_list(t),
                 pk.iter()
                     .map(|&i| format!("dupsweep_t.{}", names[i]))
@@ -505,23 +511,27 @@ impl Sqlite {
                     .join(", "),
                 same(&every)
             );
-            // all the batch's rows deleted: none is left; none deleted: none may be left
-            // holding other values (the batch's primary keys are distinct)
+            // all the batch's rows deleted: their survivors must still be there (else the
+            // transaction is rolled back); none deleted (already applied): none may be left
+            // holding other values (the batch's primary keys are distinct); survivors edited
+            // since an earlier run of the batch do not stop a rerun
             let _ = writeln!(
                 out,
-                "INSERT INTO {GUARD} SELECT '{label}batch {k} deleted', CASE changes() WHEN {rows} THEN 1 WHEN 0 THEN (SELECT count(*) FROM {STAGE} d JOIN {tt} ON {key}\n    WHERE d.{chunk} = {k} AND {}) = 0 ELSE 0 END;",
+                "INSERT INTO {GUARD} SELECT '{label}batch {k}', CASE changes() WHEN {rows} THEN (SELECT count(*) FROM {st} d\n    WHERE {cond}) = 0 WHEN 0 THEN (SELECT count(*) FROM {st} d JOIN {tt} ON {key}\n    WHERE d.{chunk} = {k} AND {}) = 0 ELSE 0 END;",
                 same(&pk)
             );
             out.push_str(wrap.map_or("", |w| w.1));
             sink.put(&out)?;
             out.clear();
         }
-        sink.put(&format!("DROP TABLE {STAGE};\n"))
+        sink.put(&format!("DROP TABLE {st};\n"))
     }
 
     /// The undo of set-based deletions: the removed rows, every column, staged; per batch
     /// those whose primary key is free inserted back, then all of them checked.
     fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
+        let (st, st_name) = stage_table(r);
+        let _ = &st_name;
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -553,16 +563,16 @@ impl Sqlite {
             let _ = writeln!(out, "-- undo batch {k} of {total}: {rows} rows");
             let _ = writeln!(
                 out,
-                "INSERT INTO {t} ({}) SELECT {list} FROM {STAGE} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} AS dupsweep_t WHERE {key});",
+                "INSERT INTO {t} ({}) SELECT {list} FROM {st} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} AS dupsweep_t WHERE {key});",
                 names.join(", ")
             );
             let _ = writeln!(
                 out,
-                "INSERT INTO {GUARD} SELECT '{label}undo batch {k}', count(*) = {rows} FROM {STAGE} d JOIN {t} AS dupsweep_t ON {key}\n    WHERE d.{chunk} = {k}\n      AND {same};"
+                "INSERT INTO {GUARD} SELECT '{label}undo batch {k}', count(*) = {rows} FROM {st} d JOIN {t} AS dupsweep_t ON {key}\n    WHERE d.{chunk} = {k}\n      AND {same};"
             );
             sink.put(&out)?;
             out.clear();
         }
-        sink.put(&format!("DROP TABLE {STAGE};\n"))
+        sink.put(&format!("DROP TABLE {st};\n"))
     }
 }

@@ -88,7 +88,24 @@ pub fn columns(r: &Render<'_, '_>) -> Vec<usize> {
 
 /// True when the plan deletes by primary key (its batches can be staged).
 pub fn applies(r: &Render<'_, '_>) -> bool {
-    !r.plan.pk.is_empty() && r.plan.batches.iter().all(|b| matches!(b, Batch::Pk(_)))
+    !r.plan.pk.is_empty()
+        && !r.plan.batches.is_empty()
+        && r.plan.batches.iter().all(|b| matches!(b, Batch::Pk(_)))
+}
+
+/// A temporary table's name, `base` or longer: never the table's own name, which the
+/// temporary table would otherwise hide in the script's statements.
+pub fn table_name(base: &str, r: &Render<'_, '_>) -> String {
+    let mut name = base.to_owned();
+    let taken = |n: &str| {
+        ["dupsweep_rows", "dupsweep_raw"]
+            .iter()
+            .any(|b| r.plan.table.name.to_lowercase() == format!("{b}{}", &n[base.len()..]))
+    };
+    while taken(&name) {
+        name.push('_');
+    }
+    name
 }
 
 /// Per batch: how many rows it deletes and how many survivors it checks.

@@ -62,13 +62,6 @@ BEGIN
   -- batch 1 of 1: 14 rows
   SET LOCAL enable_hashjoin = off;
   SET LOCAL enable_mergejoin = off;
-  SELECT count(*) INTO dupsweep_n FROM pg_temp."dupsweep_rows" d
-    WHERE d."dupsweep_chunk" = 1 AND d."dupsweep_smask" IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM "students" dupsweep_t WHERE dupsweep_t."id" = CASE WHEN pg_catalog.substr(d."dupsweep_smask", 1, 1) = '1' THEN d."id" ELSE d."dupsweep_s0" END
-      AND pg_catalog.record_image_eq(ROW(dupsweep_t."id", dupsweep_t."first_name", dupsweep_t."last_name", dupsweep_t."email", dupsweep_t."birth_date", dupsweep_t."grade", dupsweep_t."balance", dupsweep_t."active", dupsweep_t."notes", dupsweep_t."updated_at"), ROW(CASE WHEN pg_catalog.substr(d."dupsweep_smask", 1, 1) = '1' THEN d."id" ELSE d."dupsweep_s0" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 2, 1) = '1' THEN d."first_name" ELSE d."dupsweep_s1" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 3, 1) = '1' THEN d."last_name" ELSE d."dupsweep_s2" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 4, 1) = '1' THEN d."email" ELSE d."dupsweep_s3" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 5, 1) = '1' THEN d."birth_date" ELSE d."dupsweep_s4" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 6, 1) = '1' THEN d."grade" ELSE d."dupsweep_s5" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 7, 1) = '1' THEN d."balance" ELSE d."dupsweep_s6" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 8, 1) = '1' THEN d."active" ELSE d."dupsweep_s7" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 9, 1) = '1' THEN d."notes" ELSE d."dupsweep_s8" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 10, 1) = '1' THEN d."updated_at" ELSE d."dupsweep_s9" END)));
-  IF dupsweep_n <> 0 THEN
-    RAISE EXCEPTION 'dupsweep: batch 1: % of the 12 surviving rows no longer hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;
-  END IF;
   DELETE FROM "students" dupsweep_t USING pg_temp."dupsweep_rows" d
     WHERE d."dupsweep_chunk" = 1 AND dupsweep_t."id" = d."id"
     AND pg_catalog.record_image_eq(ROW(dupsweep_t."id", dupsweep_t."first_name", dupsweep_t."last_name", dupsweep_t."email", dupsweep_t."birth_date", dupsweep_t."grade", dupsweep_t."balance", dupsweep_t."active", dupsweep_t."notes", dupsweep_t."updated_at"), ROW(d."id", d."first_name", d."last_name", d."email", d."birth_date", d."grade", d."balance", d."active", d."notes", d."updated_at"));
@@ -76,7 +69,16 @@ BEGIN
   IF dupsweep_n NOT IN (0, 14) THEN
     RAISE EXCEPTION 'dupsweep: batch 1: % rows matched, expected 14 (or 0 when already applied); the table changed since the dump, nothing was deleted', dupsweep_n;
   END IF;
-  IF dupsweep_n = 0 THEN
+  IF dupsweep_n = 14 THEN
+  SELECT count(*) INTO dupsweep_n FROM pg_temp."dupsweep_rows" d
+    WHERE d."dupsweep_chunk" = 1 AND d."dupsweep_smask" IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM "students" dupsweep_t WHERE dupsweep_t."id" = CASE WHEN pg_catalog.substr(d."dupsweep_smask", 1, 1) = '1' THEN d."id" ELSE d."dupsweep_s0" END
+      AND pg_catalog.record_image_eq(ROW(dupsweep_t."id", dupsweep_t."first_name", dupsweep_t."last_name", dupsweep_t."email", dupsweep_t."birth_date", dupsweep_t."grade", dupsweep_t."balance", dupsweep_t."active", dupsweep_t."notes", dupsweep_t."updated_at"), ROW(CASE WHEN pg_catalog.substr(d."dupsweep_smask", 1, 1) = '1' THEN d."id" ELSE d."dupsweep_s0" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 2, 1) = '1' THEN d."first_name" ELSE d."dupsweep_s1" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 3, 1) = '1' THEN d."last_name" ELSE d."dupsweep_s2" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 4, 1) = '1' THEN d."email" ELSE d."dupsweep_s3" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 5, 1) = '1' THEN d."birth_date" ELSE d."dupsweep_s4" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 6, 1) = '1' THEN d."grade" ELSE d."dupsweep_s5" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 7, 1) = '1' THEN d."balance" ELSE d."dupsweep_s6" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 8, 1) = '1' THEN d."active" ELSE d."dupsweep_s7" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 9, 1) = '1' THEN d."notes" ELSE d."dupsweep_s8" END, CASE WHEN pg_catalog.substr(d."dupsweep_smask", 10, 1) = '1' THEN d."updated_at" ELSE d."dupsweep_s9" END)))
+;
+    IF dupsweep_n <> 0 THEN
+      RAISE EXCEPTION 'dupsweep: batch 1: % of the 12 surviving rows no longer hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;
+    END IF;
+  ELSE
     SELECT count(*) INTO dupsweep_n FROM pg_temp."dupsweep_rows" d JOIN "students" dupsweep_t ON dupsweep_t."id" = d."id"
       WHERE d."dupsweep_chunk" = 1 AND pg_catalog.record_image_eq(ROW(dupsweep_t."id"), ROW(d."id"));
     IF dupsweep_n <> 0 THEN

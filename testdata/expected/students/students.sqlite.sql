@@ -35,19 +35,6 @@ INSERT INTO temp."dupsweep_rows" VALUES
 (1, '0111111111', NULL, '136', 'Zoë', 'Ng', 'z.ng@school.example', '2012-02-02', '7', '1.50', '1', '', '2026-01-01 00:00:00', '134', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 CREATE INDEX temp."dupsweep_rows_chunk" ON "dupsweep_rows" ("dupsweep_chunk");
 -- batch 1 of 1: 14 rows
-INSERT INTO temp."dupsweep_guard" SELECT 'batch 1 survivors', count(*) = 0 FROM temp."dupsweep_rows" d
-    WHERE d."dupsweep_chunk" = 1 AND d."dupsweep_smask" IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM "students" AS dupsweep_t WHERE dupsweep_t."id" = (CASE WHEN substr(d."dupsweep_smask", 1, 1) = '1' THEN d."id" ELSE d."dupsweep_s0" END)
-      AND dupsweep_t."id" IS (CASE WHEN substr(d."dupsweep_smask", 1, 1) = '1' THEN d."id" ELSE d."dupsweep_s0" END) COLLATE BINARY
-      AND dupsweep_t."first_name" IS (CASE WHEN substr(d."dupsweep_smask", 2, 1) = '1' THEN d."first_name" ELSE d."dupsweep_s1" END) COLLATE BINARY
-      AND dupsweep_t."last_name" IS (CASE WHEN substr(d."dupsweep_smask", 3, 1) = '1' THEN d."last_name" ELSE d."dupsweep_s2" END) COLLATE BINARY
-      AND dupsweep_t."email" IS (CASE WHEN substr(d."dupsweep_smask", 4, 1) = '1' THEN d."email" ELSE d."dupsweep_s3" END) COLLATE BINARY
-      AND dupsweep_t."birth_date" IS (CASE WHEN substr(d."dupsweep_smask", 5, 1) = '1' THEN d."birth_date" ELSE d."dupsweep_s4" END) COLLATE BINARY
-      AND dupsweep_t."grade" IS (CASE WHEN substr(d."dupsweep_smask", 6, 1) = '1' THEN d."grade" ELSE d."dupsweep_s5" END) COLLATE BINARY
-      AND dupsweep_t."balance" IS (CASE WHEN substr(d."dupsweep_smask", 7, 1) = '1' THEN d."balance" ELSE d."dupsweep_s6" END) COLLATE BINARY
-      AND dupsweep_t."active" IS (CASE WHEN substr(d."dupsweep_smask", 8, 1) = '1' THEN d."active" ELSE d."dupsweep_s7" END) COLLATE BINARY
-      AND dupsweep_t."notes" IS (CASE WHEN substr(d."dupsweep_smask", 9, 1) = '1' THEN d."notes" ELSE d."dupsweep_s8" END) COLLATE BINARY
-      AND dupsweep_t."updated_at" IS (CASE WHEN substr(d."dupsweep_smask", 10, 1) = '1' THEN d."updated_at" ELSE d."dupsweep_s9" END) COLLATE BINARY);
 DELETE FROM "students" WHERE "students"."id" IN (SELECT dupsweep_t."id" FROM temp."dupsweep_rows" d JOIN "students" AS dupsweep_t ON dupsweep_t."id" = d."id"
     WHERE d."dupsweep_chunk" = 1
       AND dupsweep_t."id" IS d."id" COLLATE BINARY
@@ -60,7 +47,19 @@ DELETE FROM "students" WHERE "students"."id" IN (SELECT dupsweep_t."id" FROM tem
       AND dupsweep_t."active" IS d."active" COLLATE BINARY
       AND dupsweep_t."notes" IS d."notes" COLLATE BINARY
       AND dupsweep_t."updated_at" IS d."updated_at" COLLATE BINARY);
-INSERT INTO temp."dupsweep_guard" SELECT 'batch 1 deleted', CASE changes() WHEN 14 THEN 1 WHEN 0 THEN (SELECT count(*) FROM temp."dupsweep_rows" d JOIN "students" AS dupsweep_t ON dupsweep_t."id" = d."id"
+INSERT INTO temp."dupsweep_guard" SELECT 'batch 1', CASE changes() WHEN 14 THEN (SELECT count(*) FROM temp."dupsweep_rows" d
+    WHERE d."dupsweep_chunk" = 1 AND d."dupsweep_smask" IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM "students" AS dupsweep_t WHERE dupsweep_t."id" = (CASE WHEN substr(d."dupsweep_smask", 1, 1) = '1' THEN d."id" ELSE d."dupsweep_s0" END)
+      AND dupsweep_t."id" IS (CASE WHEN substr(d."dupsweep_smask", 1, 1) = '1' THEN d."id" ELSE d."dupsweep_s0" END) COLLATE BINARY
+      AND dupsweep_t."first_name" IS (CASE WHEN substr(d."dupsweep_smask", 2, 1) = '1' THEN d."first_name" ELSE d."dupsweep_s1" END) COLLATE BINARY
+      AND dupsweep_t."last_name" IS (CASE WHEN substr(d."dupsweep_smask", 3, 1) = '1' THEN d."last_name" ELSE d."dupsweep_s2" END) COLLATE BINARY
+      AND dupsweep_t."email" IS (CASE WHEN substr(d."dupsweep_smask", 4, 1) = '1' THEN d."email" ELSE d."dupsweep_s3" END) COLLATE BINARY
+      AND dupsweep_t."birth_date" IS (CASE WHEN substr(d."dupsweep_smask", 5, 1) = '1' THEN d."birth_date" ELSE d."dupsweep_s4" END) COLLATE BINARY
+      AND dupsweep_t."grade" IS (CASE WHEN substr(d."dupsweep_smask", 6, 1) = '1' THEN d."grade" ELSE d."dupsweep_s5" END) COLLATE BINARY
+      AND dupsweep_t."balance" IS (CASE WHEN substr(d."dupsweep_smask", 7, 1) = '1' THEN d."balance" ELSE d."dupsweep_s6" END) COLLATE BINARY
+      AND dupsweep_t."active" IS (CASE WHEN substr(d."dupsweep_smask", 8, 1) = '1' THEN d."active" ELSE d."dupsweep_s7" END) COLLATE BINARY
+      AND dupsweep_t."notes" IS (CASE WHEN substr(d."dupsweep_smask", 9, 1) = '1' THEN d."notes" ELSE d."dupsweep_s8" END) COLLATE BINARY
+      AND dupsweep_t."updated_at" IS (CASE WHEN substr(d."dupsweep_smask", 10, 1) = '1' THEN d."updated_at" ELSE d."dupsweep_s9" END) COLLATE BINARY)) = 0 WHEN 0 THEN (SELECT count(*) FROM temp."dupsweep_rows" d JOIN "students" AS dupsweep_t ON dupsweep_t."id" = d."id"
     WHERE d."dupsweep_chunk" = 1 AND dupsweep_t."id" IS d."id" COLLATE BINARY) = 0 ELSE 0 END;
 DROP TABLE temp."dupsweep_rows";
 COMMIT;
