@@ -544,21 +544,10 @@ impl Postgres {
         let n = stage::Names::new(&plan.values.names);
         let chunk = self.ident(&n.chunk).unwrap_or_default();
         let cols: Vec<usize> = (0..plan.values.names.len()).collect();
-        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
         self.load_stage(r, &cols, false, sink)?;
-        let key = pk
-            .iter()
-            .map(|c| format!("dupsweep_t.{c} = d.{c}"))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let list = |a: &str| -> String {
-            names
-                .iter()
-                .map(|c| format!("{a}.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let key = stage::key(r);
+        let list = |a: &str| stage::each(r, &cols, ", ", |c| format!("{a}.{c}"));
+        let names = stage::each(r, &cols, ", ", str::to_owned);
         let counts = stage::counts(r);
         let total = counts.len();
         for (bi, &(rows, _)) in counts.iter().enumerate() {
@@ -568,8 +557,7 @@ impl Postgres {
             b.push_str(NESTED_LOOPS);
             let _ = writeln!(
                 b,
-                "  INSERT INTO {t} ({}) SELECT {} FROM {st} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
-                names.join(", "),
+                "  INSERT INTO {t} ({names}) SELECT {} FROM {st} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} dupsweep_t WHERE {key});",
                 list("d")
             );
             let _ = writeln!(

@@ -537,24 +537,13 @@ impl Sqlite {
         let n = stage::Names::new(&plan.values.names);
         let chunk = self.ident(&n.chunk).unwrap_or_default();
         let cols: Vec<usize> = (0..plan.values.names.len()).collect();
-        let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let pk: Vec<&str> = plan.pk.iter().map(|&c| r.col(c)).collect();
         self.load_stage(r, &cols, false, sink)?;
-        let key = pk
-            .iter()
-            .map(|c| format!("dupsweep_t.{c} = d.{c}"))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let same = names
-            .iter()
-            .map(|c| format!("dupsweep_t.{c} IS d.{c} COLLATE BINARY"))
-            .collect::<Vec<_>>()
-            .join("\n      AND ");
-        let list = names
-            .iter()
-            .map(|c| format!("d.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let key = stage::key(r);
+        let same = stage::each(r, &cols, "\n      AND ", |c| {
+            format!("dupsweep_t.{c} IS d.{c} COLLATE BINARY")
+        });
+        let list = stage::each(r, &cols, ", ", |c| format!("d.{c}"));
+        let names = stage::each(r, &cols, ", ", str::to_owned);
         let mut out = String::new();
         let counts = stage::counts(r);
         let total = counts.len();
@@ -563,8 +552,7 @@ impl Sqlite {
             let _ = writeln!(out, "-- undo batch {k} of {total}: {rows} rows");
             let _ = writeln!(
                 out,
-                "INSERT INTO {t} ({}) SELECT {list} FROM {st} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} AS dupsweep_t WHERE {key});",
-                names.join(", ")
+                "INSERT INTO {t} ({names}) SELECT {list} FROM {st} d\n    WHERE d.{chunk} = {k} AND NOT EXISTS (SELECT 1 FROM {t} AS dupsweep_t WHERE {key});"
             );
             let _ = writeln!(
                 out,

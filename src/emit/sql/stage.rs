@@ -120,6 +120,22 @@ pub fn counts(r: &Render<'_, '_>) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// `f` of each of the columns `cols` (their quoted names), joined with `sep`.
+pub fn each(r: &Render<'_, '_>, cols: &[usize], sep: &str, f: impl Fn(&str) -> String) -> String {
+    cols.iter()
+        .map(|&c| f(r.col(c)))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// `dupsweep_t.pk = d.pk AND …`: the live row (`dupsweep_t`) of a staged one (`d`), found by
+/// its primary key.
+pub fn key(r: &Render<'_, '_>) -> String {
+    each(r, &r.plan.pk, " AND ", |c| {
+        format!("dupsweep_t.{c} = d.{c}")
+    })
+}
+
 /// `full` as [`Other`] against the carrying row's values `base`.
 fn other<'v>(full: Vec<Option<Val<'v>>>, base: &[Option<Val<'v>>]) -> Other<'v> {
     let mut mask = String::with_capacity(full.len());
