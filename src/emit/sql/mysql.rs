@@ -509,12 +509,9 @@ impl MySql {
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let (raw, rows_t) = (raw_table(r), rows_table(r));
-        let _ = (&raw, &rows_t);
         let plan = r.plan;
         let t = &r.table;
-        let n = stage::Names::new(&plan.values.names);
-        let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, smask, amask) = (q(&n.chunk), q(&n.smask), q(&n.amask));
+        let (chunk, smask, amask) = stage::Names::new(&plan.values.names).quoted(r);
         let after = survivors && plan.after.is_some();
         let groups = 1 + usize::from(survivors) + usize::from(after);
         let width = cols.len();
@@ -576,24 +573,10 @@ impl MySql {
             out.push_str(";\n");
         }
         // the typed table: the table's columns, nullable (through an outer join), empty
-        let mut select: Vec<String> = cols
-            .iter()
-            .map(|&c| format!("dupsweep_t.{}", r.col(c)))
-            .collect();
-        if survivors {
-            for (i, &c) in cols.iter().enumerate() {
-                select.push(format!("dupsweep_t.{} AS {}", r.col(c), q(&n.survivor(i))));
-            }
-        }
-        if after {
-            for (i, &c) in cols.iter().enumerate() {
-                select.push(format!("dupsweep_t.{} AS {}", r.col(c), q(&n.after(i))));
-            }
-        }
         let _ = writeln!(
             out,
             "CREATE TEMPORARY TABLE {rows_t} ({fixed}, KEY ({chunk}))\n  SELECT {} FROM (SELECT 1 AS `one`) dupsweep_one LEFT JOIN {t} dupsweep_t ON FALSE LIMIT 0;",
-            select.join(", ")
+            stage::select_list(r, cols, survivors, "dupsweep_t.")
         );
         // the statement that copies the bytes into it, each value read as its column's type
         // (built from information_schema), a survivor's masked values taken from its row
@@ -653,20 +636,15 @@ impl MySql {
         wrap: Option<(&str, &str)>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let (raw, rows_t) = (raw_table(r), rows_table(r));
-        let _ = (&raw, &rows_t);
+        let rows_t = rows_table(r);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, smask, amask) = (q(&n.chunk), q(&n.smask), q(&n.amask));
+        let (chunk, smask, amask) = n.quoted(r);
         let cols = stage::columns(r);
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let pk: Vec<usize> = plan
-            .pk
-            .iter()
-            .filter_map(|p| cols.iter().position(|c| c == p))
-            .collect();
+        let pk = stage::pk_positions(r, &cols);
         self.load_stage(r, &cols, true, sink)?;
         let mut out = String::new();
         // the live row `dupsweep_t` against the staged values `other(i)`
@@ -748,8 +726,7 @@ impl MySql {
     /// The undo of set-based deletions: the removed rows, every column, staged; per batch
     /// those whose primary key is free inserted back, then all of them checked.
     fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
-        let (raw, rows_t) = (raw_table(r), rows_table(r));
-        let _ = (&raw, &rows_t);
+        let rows_t = rows_table(r);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);

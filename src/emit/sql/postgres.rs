@@ -454,30 +454,14 @@ impl Postgres {
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let (st, st_name) = stage_table(r);
-        let _ = &st_name;
         let t = &r.table;
-        let n = stage::Names::new(&r.plan.values.names);
-        let q = |s: &str| self.ident(s).unwrap_or_default();
+        let (chunk, smask, amask) = stage::Names::new(&r.plan.values.names).quoted(r);
         let after = survivors && r.plan.after.is_some();
-        let mut list: Vec<String> = cols.iter().map(|&c| r.col(c).to_owned()).collect();
-        if survivors {
-            for (i, &c) in cols.iter().enumerate() {
-                list.push(format!("{} AS {}", r.col(c), q(&n.survivor(i))));
-            }
-        }
-        if after {
-            for (i, &c) in cols.iter().enumerate() {
-                list.push(format!("{} AS {}", r.col(c), q(&n.after(i))));
-            }
-        }
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "-- the dumped rows, typed as the table's columns\nCREATE TEMPORARY TABLE {st_name} AS SELECT 0::int AS {}, ''::text AS {}, ''::text AS {},\n    {} FROM {t} WITH NO DATA;",
-            q(&n.chunk),
-            q(&n.smask),
-            q(&n.amask),
-            list.join(", ")
+            "-- the dumped rows, typed as the table's columns\nCREATE TEMPORARY TABLE {st_name} AS SELECT 0::int AS {chunk}, ''::text AS {smask}, ''::text AS {amask},\n    {} FROM {t} WITH NO DATA;",
+            stage::select_list(r, cols, survivors, "")
         );
         let _ = writeln!(out, "COPY {st} FROM stdin;");
         sink.put(&out)?;
@@ -528,8 +512,7 @@ impl Postgres {
         // (the other columns' would take longer to gather than the deletion itself)
         let _ = writeln!(
             out,
-            "CREATE INDEX ON {st} ({c});\nANALYZE {st} ({c});",
-            c = q(&n.chunk)
+            "CREATE INDEX ON {st} ({chunk});\nANALYZE {st} ({chunk});"
         );
         sink.put(&out)
     }
@@ -537,8 +520,7 @@ impl Postgres {
     /// The undo of set-based deletions: the removed rows, every column, staged; per batch
     /// those whose primary key is free inserted back, then all of them checked.
     fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
-        let (st, st_name) = stage_table(r);
-        let _ = &st_name;
+        let (st, _) = stage_table(r);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
@@ -584,20 +566,15 @@ impl Postgres {
         wrap: Option<(&str, &str)>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let (st, st_name) = stage_table(r);
-        let _ = &st_name;
+        let (st, _) = stage_table(r);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, smask, amask) = (q(&n.chunk), q(&n.smask), q(&n.amask));
+        let (chunk, smask, amask) = n.quoted(r);
         let cols = stage::columns(r);
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let pk: Vec<usize> = plan
-            .pk
-            .iter()
-            .filter_map(|p| cols.iter().position(|c| c == p))
-            .collect();
+        let pk = stage::pk_positions(r, &cols);
         self.load_stage(r, &cols, true, sink)?;
         // a survivor's value of the `i`th staged column: the row's own where the mask says so
         let resolved = |mask: &str, other: &dyn Fn(usize) -> String, i: usize| {

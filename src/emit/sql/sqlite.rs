@@ -317,32 +317,15 @@ impl Sqlite {
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let (st, st_name) = stage_table(r);
-        let _ = &st_name;
-        let plan = r.plan;
         let t = &r.table;
-        let n = stage::Names::new(&plan.values.names);
-        let q = |s: &str| self.ident(s).unwrap_or_default();
-        let after = survivors && plan.after.is_some();
-        let mut list: Vec<String> = cols.iter().map(|&c| r.col(c).to_owned()).collect();
-        if survivors {
-            for (i, &c) in cols.iter().enumerate() {
-                list.push(format!("{} AS {}", r.col(c), q(&n.survivor(i))));
-            }
-        }
-        if after {
-            for (i, &c) in cols.iter().enumerate() {
-                list.push(format!("{} AS {}", r.col(c), q(&n.after(i))));
-            }
-        }
+        let (chunk, smask, amask) = stage::Names::new(&r.plan.values.names).quoted(r);
+        let after = survivors && r.plan.after.is_some();
         let mut out = String::new();
         let _ = writeln!(out, "-- the dumped rows, with the affinities of the table's columns\nDROP TABLE IF EXISTS {st};");
         let _ = writeln!(
             out,
-            "CREATE TEMP TABLE {st_name} AS SELECT 0 AS {}, '' AS {}, '' AS {},\n    {} FROM {t} WHERE 0;",
-            q(&n.chunk),
-            q(&n.smask),
-            q(&n.amask),
-            list.join(", ")
+            "CREATE TEMP TABLE {st_name} AS SELECT 0 AS {chunk}, '' AS {smask}, '' AS {amask},\n    {} FROM {t} WHERE 0;",
+            stage::select_list(r, cols, survivors, "")
         );
         sink.put(&out)?;
         out.clear();
@@ -399,8 +382,7 @@ impl Sqlite {
         }
         let _ = writeln!(
             out,
-            "CREATE INDEX temp.\"dupsweep_rows_chunk\" ON {st_name} ({});",
-            q(&n.chunk)
+            "CREATE INDEX temp.\"dupsweep_rows_chunk\" ON {st_name} ({chunk});"
         );
         sink.put(&out)
     }
@@ -416,20 +398,15 @@ impl Sqlite {
         wrap: Option<(&str, &str)>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let (st, st_name) = stage_table(r);
-        let _ = &st_name;
+        let (st, _) = stage_table(r);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);
         let q = |s: &str| self.ident(s).unwrap_or_default();
-        let (chunk, smask, amask) = (q(&n.chunk), q(&n.smask), q(&n.amask));
+        let (chunk, smask, amask) = n.quoted(r);
         let cols = stage::columns(r);
         let names: Vec<&str> = cols.iter().map(|&c| r.col(c)).collect();
-        let pk: Vec<usize> = plan
-            .pk
-            .iter()
-            .filter_map(|p| cols.iter().position(|c| c == p))
-            .collect();
+        let pk = stage::pk_positions(r, &cols);
         self.load_stage(r, &cols, true, sink)?;
         let mut out = String::new();
         // a survivor's value of the `i`th staged column: the row's own where the mask says so
@@ -530,8 +507,7 @@ impl Sqlite {
     /// The undo of set-based deletions: the removed rows, every column, staged; per batch
     /// those whose primary key is free inserted back, then all of them checked.
     fn staged_undo(&self, r: &Render<'_, '_>, label: &str, sink: &mut dyn Sink) -> Result<()> {
-        let (st, st_name) = stage_table(r);
-        let _ = &st_name;
+        let (st, _) = stage_table(r);
         let plan = r.plan;
         let t = &r.table;
         let n = stage::Names::new(&plan.values.names);

@@ -74,6 +74,47 @@ impl Names {
     }
 }
 
+impl Names {
+    /// The quoted names of the batch column and the two masks.
+    pub fn quoted(&self, r: &Render<'_, '_>) -> (String, String, String) {
+        let q = |s: &str| r.d.ident(s).unwrap_or_default();
+        (q(&self.chunk), q(&self.smask), q(&self.amask))
+    }
+}
+
+/// The staging table's copies of the table's columns `cols` (their names prefixed with
+/// `prefix`), then, with `survivors`, the survivors' copies and, in whole dumps, the
+/// re-pointed survivors': what it is created from.
+pub fn select_list(r: &Render<'_, '_>, cols: &[usize], survivors: bool, prefix: &str) -> String {
+    let n = Names::new(&r.plan.values.names);
+    let q = |s: &str| r.d.ident(s).unwrap_or_default();
+    let mut list: Vec<String> = cols
+        .iter()
+        .map(|&c| format!("{prefix}{}", r.col(c)))
+        .collect();
+    let mut copy = |name: &dyn Fn(usize) -> String| {
+        for (i, &c) in cols.iter().enumerate() {
+            list.push(format!("{prefix}{} AS {}", r.col(c), q(&name(i))));
+        }
+    };
+    if survivors {
+        copy(&|i| n.survivor(i));
+        if r.plan.after.is_some() {
+            copy(&|i| n.after(i));
+        }
+    }
+    list.join(", ")
+}
+
+/// Where the primary key's columns are among the staged columns `cols`.
+pub fn pk_positions(r: &Render<'_, '_>, cols: &[usize]) -> Vec<usize> {
+    r.plan
+        .pk
+        .iter()
+        .filter_map(|p| cols.iter().position(|c| c == p))
+        .collect()
+}
+
 /// The columns a plan's deletions compare (the guard columns; the primary key among them).
 pub fn columns(r: &Render<'_, '_>) -> Vec<usize> {
     r.plan
