@@ -353,6 +353,12 @@ pub fn column_roles(
     Ok(out)
 }
 
+/// Share of distinct values among the present ones (a value held by four records on average,
+/// copies included) from which a column alone identifies a record well enough to block on it:
+/// an ID-like number, a birth date in a file of a few thousand people. A date in a million
+/// people's file stays under it (a value per 30 records or more), so it adds no huge blocks.
+const STRONG_DISTINCT: f64 = 0.25;
+
 /// The blocking rules chosen from the roles when the user gives none.
 pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> Vec<String> {
     let find = |r: Role| roles.iter().find(|(_, x)| *x == r).map(|(c, _)| c.as_str());
@@ -401,6 +407,17 @@ pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> V
         }
     }
     if !rules.is_empty() {
+        // a strong identifier alone: a copy whose names were mistyped still agrees on it
+        if let Some(d) = date {
+            if distinct(d) >= STRONG_DISTINCT {
+                rules.push(format!("date({d})"));
+            }
+        }
+        for (c, r) in roles {
+            if *r == Role::Number && distinct(c) >= STRONG_DISTINCT {
+                rules.push(format!("digits({c})"));
+            }
+        }
         // long free text next to person columns: near-duplicate texts block together too
         for (c, r) in roles {
             if *r == Role::Text {
@@ -941,4 +958,58 @@ pub fn detect(
 
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles(list: &[(&str, Role)]) -> Vec<(String, Role)> {
+        list.iter().map(|(c, r)| (c.to_string(), *r)).collect()
+    }
+
+    #[test]
+    fn strong_identifiers_block_alone() {
+        let r = roles(&[
+            ("given_name", Role::FirstName),
+            ("surname", Role::LastName),
+            ("date_of_birth", Role::Date),
+            ("soc_sec_id", Role::Number),
+            ("street_number", Role::Number),
+        ]);
+        // a few thousand people: birth dates and the ID-like number are nearly unique
+        let small = |c: &str| match c {
+            "street_number" => 0.05,
+            _ => 0.45,
+        };
+        let rules = auto_rules(&r, &small);
+        assert!(
+            rules.contains(&"date(date_of_birth)".to_owned()),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&"digits(soc_sec_id)".to_owned()),
+            "{rules:?}"
+        );
+        assert!(
+            !rules.iter().any(|x| x == "digits(street_number)"),
+            "{rules:?}"
+        );
+        // a million people: a birth date is shared by dozens, so it never blocks alone
+        let big = |c: &str| match c {
+            "date_of_birth" => 0.03,
+            "street_number" => 0.001,
+            _ => 0.9,
+        };
+        let rules = auto_rules(&r, &big);
+        assert!(
+            !rules.iter().any(|x| x == "date(date_of_birth)"),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&"digits(soc_sec_id)".to_owned()),
+            "{rules:?}"
+        );
+        assert_eq!(rules[0], "metaphone(given_name|surname)");
+    }
 }
