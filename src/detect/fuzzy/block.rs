@@ -28,6 +28,9 @@ pub enum Func {
     Email,
     Phone,
     Digits,
+    /// An integer without its leading zeros (`03` and `3` agree): a year, month or day kept in
+    /// a column of its own.
+    Int,
     /// Postcode without spaces, upper case.
     Postcode,
     /// MinHash-LSH over the folded text's words, for long free text: records share a key
@@ -84,6 +87,7 @@ impl Func {
             "email" => Func::Email,
             "phone" => Func::Phone,
             "digits" => Func::Digits,
+            "int" => Func::Int,
             "postcode" => Func::Postcode,
             "minhash" => Func::MinHash,
             _ => {
@@ -108,6 +112,7 @@ impl Func {
             Func::Email => "email".into(),
             Func::Phone => "phone".into(),
             Func::Digits => "digits".into(),
+            Func::Int => "int".into(),
             Func::Postcode => "postcode".into(),
             Func::MinHash => "minhash".into(),
         }
@@ -133,6 +138,15 @@ impl Func {
             Func::Email => normalize::canonical_email(v),
             Func::Phone => normalize::canonical_phone(v),
             Func::Digits => normalize::digits(v),
+            Func::Int => {
+                let d = normalize::digits(v);
+                let t = d.trim_start_matches('0');
+                if t.is_empty() && !d.is_empty() {
+                    "0".to_owned()
+                } else {
+                    t.to_owned()
+                }
+            }
             Func::Postcode => normalize::fold(v)
                 .chars()
                 .filter(|c| *c != ' ')

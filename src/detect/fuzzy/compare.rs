@@ -232,6 +232,28 @@ pub fn prepare(role: Role, values: &[Option<&str>]) -> Prepared {
     }
 }
 
+/// A date split over three columns (year, month, day) as one prepared date; a record missing a
+/// part, or whose parts make no calendar date, has none.
+pub fn prepare_split_date(
+    year: &[Option<&str>],
+    month: &[Option<&str>],
+    day: &[Option<&str>],
+) -> Prepared {
+    Prepared::Date(
+        year.iter()
+            .zip(month)
+            .zip(day)
+            .map(|((y, m), d)| {
+                let (y, m, d) = ((*y)?.trim(), (*m)?.trim(), (*d)?.trim());
+                if y.len() != 4 {
+                    return None;
+                }
+                normalize::parse_date(&format!("{y}-{m}-{d}"))
+            })
+            .collect(),
+    )
+}
+
 /// A text's distinct words, sorted, joined by single spaces: the form [`sorted_overlap`] reads.
 fn sorted_words(text: &str) -> String {
     let mut w: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();

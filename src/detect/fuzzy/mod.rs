@@ -360,15 +360,28 @@ pub fn column_roles(
 const STRONG_DISTINCT: f64 = 0.25;
 
 /// The blocking rules chosen from the roles when the user gives none.
-pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> Vec<String> {
+/// `split_date`: the year, month and day columns of a date split over three, blocked on as one
+/// date (`int(by) & int(bm) & int(bd)`); `distinct` of the three joined by `+` is the share of
+/// distinct dates.
+pub fn auto_rules(
+    roles: &[(String, Role)],
+    split_date: Option<&[String; 3]>,
+    distinct: &dyn Fn(&str) -> f64,
+) -> Vec<String> {
     let find = |r: Role| roles.iter().find(|(_, x)| *x == r).map(|(c, _)| c.as_str());
+    let split = split_date.map(|[y, m, d]| {
+        (
+            format!("{y}+{m}+{d}"),
+            format!("int({y}) & int({m}) & int({d})"),
+        )
+    });
     let (first, last, full) = (
         find(Role::FirstName),
         find(Role::LastName),
         find(Role::FullName),
     );
     let (date, email, phone, post) = (
-        find(Role::Date),
+        find(Role::Date).or(split.as_ref().map(|(name, _)| name.as_str())),
         find(Role::Email),
         find(Role::Phone),
         find(Role::Postcode),
@@ -382,17 +395,23 @@ pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> V
     if let Some(n) = full {
         rules.push(format!("words({n})"));
     }
+    // a date's blocking key: the column's date, or the three parts of a split one
+    let date_key = |d: &str| match &split {
+        Some((name, key)) if name == d => key.clone(),
+        _ => format!("date({d})"),
+    };
     if let Some(d) = date {
+        let k = date_key(d);
         match (first, last, full) {
             (f, Some(l), _) => {
-                rules.push(format!("date({d}) & soundex({l})"));
+                rules.push(format!("{k} & soundex({l})"));
                 if let Some(f) = f {
-                    rules.push(format!("date({d}) & soundex({f})"));
+                    rules.push(format!("{k} & soundex({f})"));
                 }
             }
-            (Some(f), None, _) => rules.push(format!("date({d}) & soundex({f})")),
-            (None, None, Some(n)) => rules.push(format!("date({d}) & initial({n})")),
-            _ => rules.push(format!("date({d})")),
+            (Some(f), None, _) => rules.push(format!("{k} & soundex({f})")),
+            (None, None, Some(n)) => rules.push(format!("{k} & initial({n})")),
+            _ => rules.push(k),
         }
     }
     if let Some(e) = email {
@@ -409,8 +428,9 @@ pub fn auto_rules(roles: &[(String, Role)], distinct: &dyn Fn(&str) -> f64) -> V
     if !rules.is_empty() {
         // a strong identifier alone: a copy whose names were mistyped still agrees on it
         if let Some(d) = date {
-            if distinct(d) >= STRONG_DISTINCT {
-                rules.push(format!("date({d})"));
+            let k = date_key(d);
+            if distinct(d) >= STRONG_DISTINCT && !rules.contains(&k) {
+                rules.push(k);
             }
         }
         for (c, r) in roles {
@@ -517,6 +537,30 @@ pub fn detect(
     ];
     let place_cols: Vec<String> = place.iter().flatten().cloned().collect();
     let use_place = place_cols.len() >= 2;
+    // a date split over three columns (year, month, day) makes one date comparison
+    let split_date: Option<[String; 3]> = {
+        let step = (n / SAMPLE).max(1);
+        let mut parts: [Vec<String>; 3] = Default::default();
+        for (name, _) in &compared {
+            let ca = &all_text[col_of(name).unwrap_or(0)];
+            let sample: Vec<&str> = (0..n)
+                .step_by(step)
+                .filter_map(|i| ca.get(i))
+                .filter(|v| !v.trim().is_empty())
+                .collect();
+            match roles::date_part(name, &sample) {
+                Some(roles::DatePart::Year) => parts[0].push(name.clone()),
+                Some(roles::DatePart::Month) => parts[1].push(name.clone()),
+                Some(roles::DatePart::Day) => parts[2].push(name.clone()),
+                None => {}
+            }
+        }
+        parts.iter().all(|p| p.len() == 1).then(|| {
+            let [y, m, d] = parts;
+            [y[0].clone(), m[0].clone(), d[0].clone()]
+        })
+    };
+    let split_cols: Vec<String> = split_date.iter().flatten().cloned().collect();
     let values_of =
         |name: &str| -> Vec<Option<&str>> { all_text[col_of(name).unwrap_or(0)].iter().collect() };
     /// What to prepare for a comparison.
@@ -526,8 +570,14 @@ pub fn detect(
             Option<Vec<Option<&'v str>>>,
             Option<Vec<Option<&'v str>>>,
         ),
+        SplitDate(
+            Vec<Option<&'v str>>,
+            Vec<Option<&'v str>>,
+            Vec<Option<&'v str>>,
+        ),
         Column(Role, Vec<Option<&'v str>>),
     }
+    let mut split_done = false;
     let mut comparisons = Vec::new();
     let mut specs: Vec<Spec> = Vec::new();
     let mut place_done = false;
@@ -555,6 +605,25 @@ pub fn detect(
                 ci.as_deref().map(values_of),
             );
             specs.push(Spec::Place(sv, pv, cv));
+            continue;
+        }
+        if split_cols.contains(name) {
+            if split_done {
+                continue;
+            }
+            split_done = true;
+            let parts = split_date.clone().unwrap_or_default();
+            comparisons.push(Comparison {
+                column: parts.join("+"),
+                columns: parts.to_vec(),
+                column_index: table.column_index(name).unwrap_or(0),
+                role: Role::Date,
+                levels: compare::levels_for(Role::Date, false, false),
+                swap_with: None,
+                term_frequency: false,
+            });
+            let [y, m, d] = &parts;
+            specs.push(Spec::SplitDate(values_of(y), values_of(m), values_of(d)));
             continue;
         }
         let swap_with = if single_names {
@@ -588,6 +657,7 @@ pub fn detect(
             Spec::Place(sv, pv, cv) => {
                 compare::prepare_place(sv.as_deref(), pv.as_deref(), cv.as_deref(), n)
             }
+            Spec::SplitDate(y, m, d) => compare::prepare_split_date(&y, &m, &d),
             Spec::Column(role, values) => compare::prepare(role, &values),
         })
         .collect();
@@ -617,6 +687,27 @@ pub fn detect(
         .max_pairs
         .unwrap_or_else(|| (reps.len() as u64 * 20).max(1_000_000));
     let distinct = |c: &str| -> f64 {
+        if let Some(parts) = split_date.as_ref().filter(|p| p.join("+") == c) {
+            // the share of distinct dates among the records holding all three parts
+            let cols: Vec<_> = parts
+                .iter()
+                .map(|p| &all_text[col_of(p).unwrap_or(0)])
+                .collect();
+            let mut seen = std::collections::HashSet::new();
+            let mut present = 0usize;
+            for &r in &reps {
+                let v: Option<Vec<&str>> = cols.iter().map(|ca| ca.get(r)).collect();
+                if let Some(v) = v {
+                    present += 1;
+                    seen.insert(v);
+                }
+            }
+            return if present == 0 {
+                0.0
+            } else {
+                seen.len() as f64 / present as f64
+            };
+        }
         let ca = &all_text[col_of(c).unwrap_or(0)];
         let present = ca.len() - ca.null_count();
         if present == 0 {
@@ -628,7 +719,7 @@ pub fn detect(
     let texts: Vec<String> = if user_rules {
         opts.block.clone()
     } else {
-        let mut t = auto_rules(&compared, &distinct);
+        let mut t = auto_rules(&compared, split_date.as_ref(), &distinct);
         // a small table needs no blocking: every pair is compared
         let all = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
         if t.is_empty() && all <= limit {
@@ -982,7 +1073,7 @@ mod tests {
             "street_number" => 0.05,
             _ => 0.45,
         };
-        let rules = auto_rules(&r, &small);
+        let rules = auto_rules(&r, None, &small);
         assert!(
             rules.contains(&"date(date_of_birth)".to_owned()),
             "{rules:?}"
@@ -1001,7 +1092,7 @@ mod tests {
             "street_number" => 0.001,
             _ => 0.9,
         };
-        let rules = auto_rules(&r, &big);
+        let rules = auto_rules(&r, None, &big);
         assert!(
             !rules.iter().any(|x| x == "date(date_of_birth)"),
             "{rules:?}"
@@ -1011,5 +1102,29 @@ mod tests {
             "{rules:?}"
         );
         assert_eq!(rules[0], "metaphone(given_name|surname)");
+    }
+
+    #[test]
+    fn a_split_date_blocks_as_one_date() {
+        let r = roles(&[
+            ("fname_c1", Role::FirstName),
+            ("lname_c1", Role::LastName),
+            ("by", Role::Number),
+            ("bm", Role::Category),
+            ("bd", Role::Number),
+        ]);
+        let split = ["by".to_owned(), "bm".to_owned(), "bd".to_owned()];
+        let distinct = |c: &str| if c == "by+bm+bd" { 0.6 } else { 0.01 };
+        let rules = auto_rules(&r, Some(&split), &distinct);
+        assert!(
+            rules.contains(&"int(by) & int(bm) & int(bd) & soundex(lname_c1)".to_owned()),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&"int(by) & int(bm) & int(bd)".to_owned()),
+            "{rules:?}"
+        );
+        // the parts are not ID-like numbers of their own
+        assert!(!rules.iter().any(|x| x.starts_with("digits(")), "{rules:?}");
     }
 }

