@@ -185,7 +185,13 @@ impl Report {
             s.push_str(&format!("    roles: {}\n", roles.join(", ")));
             for b in &g.blocking {
                 match &b.dropped {
-                    None => s.push_str(&format!("    block: {} ({} pairs)\n", b.rule, b.pairs)),
+                    None => match &b.refined_from {
+                        None => s.push_str(&format!("    block: {} ({} pairs)\n", b.rule, b.pairs)),
+                        Some((first, would)) => s.push_str(&format!(
+                            "    block: {} ({} pairs; {} alone would compare {})\n",
+                            b.rule, b.pairs, first, would
+                        )),
+                    },
                     Some(why) => s.push_str(&format!("    block: {} not used: {}\n", b.rule, why)),
                 }
             }

@@ -758,7 +758,7 @@ pub fn suggest(job: &Job, given: &crate::Layer, progress: &dyn Progress) -> Resu
         safe(&file)
     ));
     out.push_str("# role: COLUMN=ROLE; roles: first-name, last-name, full-name, email, phone, date, postcode,\n#   address, city, number, category, text, string, identifier and timestamp (not compared)\n");
-    out.push_str("# block: rules, OR-ed; each joins FUNC(COLUMN) or FUNC(COL1|COL2) with &; FUNC: fold,\n#   soundex, metaphone, initial, prefixN, words, date, year, email, phone, digits, postcode,\n#   minhash (long free text)\n");
+    out.push_str("# block: rules, OR-ed; each joins FUNC(COLUMN) or FUNC(COL1|COL2) with &; FUNC: fold,\n#   soundex, metaphone, initial, prefixN, words, date, year, email, phone, digits, int,\n#   postcode, minhash (long free text)\n");
     out.push_str("# On this file:\n");
     for b in &r.blocking {
         match &b.dropped {

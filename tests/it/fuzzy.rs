@@ -650,3 +650,53 @@ fn names_in_other_namings_and_a_date_split_over_three_columns() {
     let (a, b) = (f1(with_date), f1(without.to_str().unwrap()));
     assert!(a > b + 0.05, "F1 {a} with the split date, {b} without");
 }
+
+#[test]
+fn an_automatic_rule_over_the_pair_limit_is_refined_before_it_is_dropped() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    let run = w
+        .run(&[
+            "eval",
+            &input,
+            "--pk",
+            "id",
+            "--truth",
+            "entity_id",
+            "--fuzzy",
+            "--max-pairs",
+            "150",
+        ])
+        .ok();
+    let out = run.stdout();
+    // its blocks split by the year of the birth date: under the limit, so it is kept
+    assert!(
+        out.contains("block: metaphone(first_name|last_name) & year(birth_date) (150 pairs; metaphone(first_name|last_name) alone would compare 179)"),
+        "{out}"
+    );
+    // a rule that no further key brings under the limit is still dropped, with its reason
+    assert!(
+        out.contains(
+            "block: phone(phone) not used: would compare 206 pairs, more than the limit of 150"
+        ),
+        "{out}"
+    );
+    // the refined rules keep most of the matches
+    let run = w
+        .run(&[
+            "eval",
+            &input,
+            "--pk",
+            "id",
+            "--truth",
+            "entity_id",
+            "--fuzzy",
+            "--max-pairs",
+            "150",
+            "--json",
+        ])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let f1 = v["f1"].as_f64().unwrap();
+    assert!(f1 >= 0.95, "F1 {f1} with refined rules: {v}");
+}

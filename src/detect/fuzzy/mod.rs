@@ -244,6 +244,10 @@ pub struct RuleReport {
     pub weights: Vec<(String, Vec<f64>)>,
     /// Why an automatically chosen rule was not used.
     pub dropped: Option<String>,
+    /// An automatically chosen rule over the pair limit whose blocks were split by a further
+    /// key: the rule as first chosen and the pairs it would have made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refined_from: Option<(String, u64)>,
 }
 
 /// A comparison with its fitted parameters, for the report.
@@ -358,6 +362,39 @@ pub fn column_roles(
 /// an ID-like number, a birth date in a file of a few thousand people. A date in a million
 /// people's file stays under it (a value per 30 records or more), so it adds no huge blocks.
 const STRONG_DISTINCT: f64 = 0.25;
+
+/// Keys that split the blocks of an automatic rule over the pair limit, most selective first:
+/// the year of the date, an initial of each name, the postcode, the city's sound; none on a
+/// column the rule already blocks on.
+fn refinements(
+    rule: &Rule,
+    roles: &[(String, Role)],
+    split_date: Option<&[String; 3]>,
+) -> Vec<String> {
+    let used = rule.columns();
+    let free = |c: &str| !used.contains(&c);
+    let mut out = Vec::new();
+    match split_date {
+        Some([y, ..]) if free(y) => out.push(format!("int({y})")),
+        _ => {}
+    }
+    let order = [
+        (Role::Date, "year"),
+        (Role::LastName, "initial"),
+        (Role::FirstName, "initial"),
+        (Role::FullName, "initial"),
+        (Role::Postcode, "postcode"),
+        (Role::City, "metaphone"),
+    ];
+    for (role, f) in order {
+        for (c, r) in roles {
+            if *r == role && free(c) {
+                out.push(format!("{f}({c})"));
+            }
+        }
+    }
+    out
+}
 
 /// The blocking rules chosen from the roles when the user gives none.
 /// `split_date`: the year, month and day columns of a date split over three, blocked on as one
@@ -744,6 +781,7 @@ pub fn detect(
             random_u: None,
             weights: Vec::new(),
             dropped: None,
+            refined_from: None,
         };
         if pairs > limit {
             let ex = example
@@ -765,6 +803,26 @@ pub fn detect(
                 .unwrap_or_default();
             if user_rules {
                 return Err(usage_explosion(&report.rule, pairs, largest, &ex, limit));
+            }
+            // an automatic rule is refined before it is given up: its oversized blocks split by
+            // a further key, the first that brings it under the limit
+            let refined = refinements(&rule, &compared, split_date.as_ref())
+                .into_iter()
+                .find_map(|extra| {
+                    let r = Rule::parse(&format!("{text} & {extra}"), key).ok()?;
+                    let k = r.keys(&reps, &raw);
+                    let (p, l, _) = block::count_pairs(&k);
+                    (p <= limit).then_some((r, k, p, l))
+                });
+            if let Some((r, k, p, l)) = refined {
+                report.refined_from = Some((report.rule.clone(), pairs));
+                report.rule = r.to_string();
+                report.pairs = p;
+                report.largest_block = l;
+                rules.push(r);
+                keys.push(k);
+                rule_reports.push(report);
+                continue;
             }
             report.dropped = Some(format!(
                 "would compare {pairs} pairs, more than the limit of {limit} (largest block: {largest} records with \"{ex}\")"
