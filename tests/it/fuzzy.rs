@@ -579,13 +579,12 @@ fn split_people(date: bool) -> Vec<u8> {
         if date {
             let p: Vec<&str> = r[birth].split('-').collect();
             let iso = p.len() == 3 && p[0].len() == 4;
-            for part in 0..3 {
-                out.push(if iso {
-                    p[part].trim_start_matches('0').to_owned()
-                } else {
-                    String::new()
-                });
-            }
+            let parts: [String; 3] = if iso {
+                [p[0], p[1], p[2]].map(|x| x.trim_start_matches('0').to_owned())
+            } else {
+                Default::default()
+            };
+            out.extend(parts);
         }
         out.extend([r[street].clone(), r[postcode].clone(), r[city].clone()]);
         w.write_record(&out).unwrap();
