@@ -627,7 +627,14 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
             })
     };
     let (ra, rb) = (find(a)?, find(b)?);
-    let (verdicts, session, prior, total, p) = f.engine.explain(ra, rb);
+    let crate::detect::fuzzy::Explained {
+        verdicts,
+        session,
+        prior,
+        total,
+        probability: p,
+        overruled,
+    } = f.engine.explain(ra, rb);
     let rules: Vec<&str> = f
         .report
         .blocking
@@ -662,12 +669,19 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
         "  {:<w1$}  {:>8}  level / values\n",
         "comparison", "weight"
     ));
-    match session.and_then(|s| rules.get(s)) {
-        Some(rule) => out.push_str(&format!(
+    match (session.and_then(|s| rules.get(s)), overruled) {
+        (Some(rule), _) => out.push_str(&format!(
             "  {:<w1$}  {:>8.2}  share of matches among the pairs of blocking rule {rule}\n",
             "prior", prior
         )),
-        None => out.push_str(&format!(
+        (None, Some((r, own))) => out.push_str(&format!(
+            "  {:<w1$}  {:>8.2}  two records drawn at random match: the model of all pairs, more cautious here than the model of blocking rule {} (total {:.2})\n",
+            "prior",
+            prior,
+            rules.get(r).copied().unwrap_or("?"),
+            own
+        )),
+        (None, None) => out.push_str(&format!(
             "  {:<w1$}  {:>8.2}  two records drawn at random match (no blocking rule pairs them)\n",
             "prior", prior
         )),

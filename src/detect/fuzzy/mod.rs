@@ -47,6 +47,19 @@ pub struct Engine {
     pub model: Model,
 }
 
+/// [`Engine::explain`]'s answer.
+pub struct Explained {
+    pub verdicts: Vec<Verdict>,
+    /// The blocking rule whose model scored the pair; `None`: the model of all pairs.
+    pub session: Option<usize>,
+    pub prior: f64,
+    pub total: f64,
+    pub probability: f64,
+    /// The rule that found the pair and the total its own model gives, when the model of all
+    /// pairs was the more cautious and scored it.
+    pub overruled: Option<(usize, f64)>,
+}
+
 /// One comparison's verdict on a pair.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
@@ -132,10 +145,32 @@ impl Engine {
         w
     }
 
+    /// The model that scores a pair whose first blocking rule is `rule`, and its total weight:
+    /// that rule's own model, or the model of all pairs where it is less sure. A rule's model
+    /// counts nothing for what the rule blocks on, partly pinned values included (records
+    /// sharing a first initial may still have different first names); the all-pairs model
+    /// counts everything but does not know what a rule's pairs share (a household's surname).
+    /// A pair is as sure as the more cautious of the two. A rule that blocks on no comparison
+    /// (a MinHash band) leaves nothing out: its model alone scores its pairs, knowing what
+    /// they share (their texts' near-equality is why they were paired).
+    fn decide(&self, levels: &[u8], a: usize, rule: Option<usize>) -> (Option<usize>, f64) {
+        let own = self.total(levels, a, rule);
+        let leaves_out =
+            |r: usize| (0..self.comparisons.len()).any(|c| self.model.blocked(Some(r), c));
+        if rule.is_some_and(leaves_out) {
+            let all = self.total(levels, a, None);
+            if all < own {
+                return (None, all);
+            }
+        }
+        (rule, own)
+    }
+
     /// The weight each comparison gives, at the pair's `levels`, to records `a` and `b`, under
-    /// the model of the rule that pairs them.
+    /// the model that scores them (see [`Engine::decide`]).
     pub fn weights(&self, levels: &[u8], a: RowId, b: RowId) -> Vec<f64> {
-        let s = self.session(a.index(), b.index());
+        let rule = self.session(a.index(), b.index());
+        let s = self.decide(levels, a.index(), rule).0;
         levels
             .iter()
             .enumerate()
@@ -157,16 +192,23 @@ impl Engine {
         let (a, b) = (a.index(), b.index());
         let mut l = vec![0u8; self.comparisons.len()];
         self.levels_into(a, b, &mut l);
-        score::probability(self.total(&l, a, self.session(a, b)))
+        score::probability(self.decide(&l, a, self.session(a, b)).1)
     }
 
-    /// Why two records match or not, comparison by comparison: (verdicts, the blocking rule
-    /// whose model scored the pair, prior weight, total weight, probability).
-    pub fn explain(&self, a: RowId, b: RowId) -> (Vec<Verdict>, Option<usize>, f64, f64, f64) {
+    /// Why two records match or not, comparison by comparison: the verdicts, the blocking rule
+    /// whose model scored the pair (`None`: the model of all pairs), its prior weight, the total
+    /// weight and probability, and, when the model of all pairs scored a pair that a rule
+    /// found, that rule and the total its own model gives.
+    pub fn explain(&self, a: RowId, b: RowId) -> Explained {
         let (a, b) = (a.index(), b.index());
-        let s = self.session(a, b);
         let mut l = vec![0u8; self.comparisons.len()];
         self.levels_into(a, b, &mut l);
+        let rule = self.session(a, b);
+        let (s, total) = self.decide(&l, a, rule);
+        let overruled = match (rule, s) {
+            (Some(r), None) => Some((r, self.total(&l, a, rule))),
+            _ => None,
+        };
         let (mut va, mut vb) = (
             vec![Val::Missing; self.comparisons.len()],
             vec![Val::Missing; self.comparisons.len()],
@@ -186,20 +228,24 @@ impl Engine {
                 blocked: self.model.blocked(s, c),
             })
             .collect();
-        let total = self.total(&l, a, s);
-        (
+        Explained {
             verdicts,
-            s,
-            self.model.prior_weight(s),
+            session: s,
+            prior: self.model.prior_weight(s),
             total,
-            score::probability(total),
-        )
+            probability: score::probability(total),
+            overruled,
+        }
     }
 
     /// `fuzzy:0.998(last_name,birth_date)`: the probability and the comparisons that count for
     /// the match (those with a positive weight, and the agreeing ones the blocking rule holds).
     pub fn reason(&self, a: RowId, b: RowId) -> (f64, String) {
-        let (verdicts, _, _, _, p) = self.explain(a, b);
+        let Explained {
+            verdicts,
+            probability: p,
+            ..
+        } = self.explain(a, b);
         let agree: Vec<&str> = verdicts
             .iter()
             .filter(|v| v.weight > 0.0 || (v.blocked && v.level != "null" && v.level != "else"))
@@ -356,6 +402,13 @@ pub fn column_roles(
     }
     Ok(out)
 }
+
+/// The chaining guard's floor: every member of a fuzzy group matches every other at least at
+/// this probability (or at the review threshold, when that is lower), and some member above the
+/// threshold. Large entities with varied records (a paper's conference and journal citations)
+/// need it well under the review threshold; scores are cautious already (see
+/// [`Engine::decide`]).
+const GROUP_FLOOR: f64 = 0.2;
 
 /// Share of distinct values among the present ones (a value held by four records on average,
 /// copies included) from which a column alone identifies a record well enough to block on it:
@@ -946,7 +999,7 @@ pub fn detect(
         .zip(pairs.par_iter().zip(masks.par_iter()))
         .map(|(l, (&(a, _), &mask))| {
             let s = (mask != 0).then_some(mask.trailing_zeros() as usize);
-            let w = engine.total(l, reps[a as usize], s);
+            let w = engine.decide(l, reps[a as usize], s).1;
             (w, score::probability(w))
         })
         .collect();
@@ -979,7 +1032,7 @@ pub fn detect(
         .collect();
     let bounds = cluster::Bounds {
         threshold: opts.threshold,
-        lower: opts.review_threshold,
+        lower: opts.review_threshold.min(GROUP_FLOOR),
         max_size: opts.max_group,
     };
     let rep_groups = cluster::cluster(reps.len(), &edges, bounds, &|a, b| {
