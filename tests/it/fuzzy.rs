@@ -654,20 +654,18 @@ fn names_in_other_namings_and_a_date_split_over_three_columns() {
 fn an_automatic_rule_over_the_pair_limit_is_refined_before_it_is_dropped() {
     let w = Workdir::new();
     let input = testdata(PEOPLE);
-    let run = w
-        .run(&[
-            "eval",
-            &input,
-            "--pk",
-            "id",
-            "--truth",
-            "entity_id",
-            "--fuzzy",
-            "--max-pairs",
-            "150",
-        ])
-        .ok();
-    let out = run.stdout();
+    let args = [
+        "eval",
+        &input,
+        "--pk",
+        "id",
+        "--truth",
+        "entity_id",
+        "--fuzzy",
+        "--max-pairs",
+        "150",
+    ];
+    let out = w.run(&args).ok().stdout();
     // its blocks split by the year of the birth date: under the limit, so it is kept
     assert!(
         out.contains("block: metaphone(first_name|last_name) & year(birth_date) (150 pairs; metaphone(first_name|last_name) alone would compare 179)"),
@@ -681,21 +679,8 @@ fn an_automatic_rule_over_the_pair_limit_is_refined_before_it_is_dropped() {
         "{out}"
     );
     // the refined rules keep most of the matches
-    let run = w
-        .run(&[
-            "eval",
-            &input,
-            "--pk",
-            "id",
-            "--truth",
-            "entity_id",
-            "--fuzzy",
-            "--max-pairs",
-            "150",
-            "--json",
-        ])
-        .ok();
-    let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let json = w.run(&[&args[..], &["--json"]].concat()).ok().stdout();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let f1 = v["f1"].as_f64().unwrap();
     assert!(f1 >= 0.95, "F1 {f1} with refined rules: {v}");
 }
