@@ -6,6 +6,12 @@
 #   scripts/eval_real.sh                 (every set below)
 #   SETS="febrl3 cora" scripts/eval_real.sh
 #   DUPSWEEP_BIN=path/to/dupsweep scripts/eval_real.sh   (default: cargo build --release)
+#   SPLINK=1 scripts/eval_real.sh        (also Splink 5.0.0 on DuckDB, configured by hand per kind
+#                                         of data: scripts/splink_real.py for the restaurants,
+#                                         citations and FEBRL, scripts/splink_run.py for people;
+#                                         in the venv ${DUPSWEEP_BENCH_VENV:-target/bench-venv},
+#                                         splink pip-installed on first use; F1, seconds and the
+#                                         time ratio Splink/dupsweep)
 #
 # The sets:
 #   fodors_zagat, cora   testdata/real/ (sources and licences in its README.md)
@@ -33,6 +39,12 @@ DATA="$ROOT/target/eval-data"
 OUT="$ROOT/target/bench-results"
 mkdir -p "$DATA" "$OUT"
 SETS="${SETS:-fodors_zagat cora febrl1 febrl2 febrl3 febrl4 people_20000 persons_split_20000 long_texts}"
+SPLINK="${SPLINK:-0}"
+VENV="${DUPSWEEP_BENCH_VENV:-target/bench-venv}"
+if [ "$SPLINK" = 1 ]; then
+    . scripts/bench_lib.sh
+    ensure_venv eval-real 'import sys, splink; sys.exit(splink.__version__ != "5.0.0")' "splink==5.0.0"
+fi
 
 if [ -n "${DUPSWEEP_BIN:-}" ]; then
     BIN=$(realpath "$DUPSWEEP_BIN")
@@ -125,8 +137,13 @@ REPORT="$OUT/eval-real-$STAMP.md"
     echo "dupsweep $("$BIN" --version | awk '{print $2}') ($BIN, repository at $(git rev-parse --short HEAD 2>/dev/null || echo '?')); $(date -u +%Y-%m-%d); $(nproc) cores"
     echo "Command: scripts/eval_real.sh (SETS=\"$SETS\"); each: dupsweep eval FILE --pk ID --truth entity_id --fuzzy"
     echo
-    echo "| set | rows | precision | recall | F1 | predicted pairs | true pairs | seconds |"
-    echo "|---|---|---|---|---|---|---|---|"
+    if [ "$SPLINK" = 1 ]; then
+        echo "| set | rows | precision | recall | F1 | predicted pairs | true pairs | seconds | Splink F1 | Splink seconds | Splink s ÷ dupsweep s |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    else
+        echo "| set | rows | precision | recall | F1 | predicted pairs | true pairs | seconds |"
+        echo "|---|---|---|---|---|---|---|---|"
+    fi
 } | tee "$REPORT"
 for s in $SETS; do
     pk=row_id
@@ -146,12 +163,32 @@ for s in $SETS; do
         echo "| $s | | failed (exit $rc): $(head -c 200 "$OUT/eval-real-$s.log" | tr '\n|' '  ') | | | | | |" | tee -a "$REPORT"
         continue
     fi
+    splink="-"
+    if [ "$SPLINK" = 1 ]; then
+        case "$s" in
+            fodors_zagat) kind=restaurants ;; cora) kind=citations ;; febrl*) kind=febrl ;;
+            people_*) kind=people ;; *) kind="" ;;
+        esac
+        if [ "$kind" = people ]; then
+            splink=$("$VENV/bin/python" scripts/splink_run.py "$file" --pk id --truth entity_id --json --quiet 2>"$OUT/eval-real-$s-splink.log" | tail -n1)
+        elif [ -n "$kind" ]; then
+            splink=$("$VENV/bin/python" scripts/splink_real.py "$kind" "$file" --pk "$pk" --json 2>"$OUT/eval-real-$s-splink.log" | tail -n1)
+        fi
+        [ -n "$splink" ] || splink="failed"
+    fi
     echo "$json" | python3 -c '
 import json, sys
 v = json.load(sys.stdin)
-s, secs = sys.argv[1], float(sys.argv[2])
-print("| %s | %d | %.4f | %.4f | %.4f | %d | %d | %.2f |" % (s, v["records"], v["precision"], v["recall"], v["f1"], v["predicted_pairs"], v["true_pairs"], secs))
-' "$s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" | tee -a "$REPORT"
+s, secs, splink = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+row = "| %s | %d | %.4f | %.4f | %.4f | %d | %d | %.2f |" % (s, v["records"], v["precision"], v["recall"], v["f1"], v["predicted_pairs"], v["true_pairs"], secs)
+if sys.argv[4] == "1":
+    try:
+        w = json.loads(splink)
+        row += " %.4f | %.2f | %.1f |" % (w["f1"], w["seconds"], w["seconds"] / secs)
+    except ValueError:
+        row += " %s | | |" % ("not configured" if splink == "-" else "failed")
+print(row)
+' "$s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$splink" "$SPLINK" | tee -a "$REPORT"
 done
 echo
 echo "eval-real: table written to $REPORT" >&2
