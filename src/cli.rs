@@ -225,6 +225,9 @@ pub struct FuzzyArgs {
     /// Pairs from this probability up to --threshold go to the review file, not deleted [default: 0.5]
     #[arg(long, value_name = "P", help_heading = "Fuzzy matching")]
     pub review_threshold: Option<f64>,
+    /// Every member of a fuzzy group matches every other at least at this probability, and some member above --threshold (the guard against chaining) [default: 0.2]
+    #[arg(long, value_name = "P", help_heading = "Fuzzy matching")]
+    pub group_floor: Option<f64>,
     /// A blocking rule replacing the automatic ones, e.g. 'soundex(last_name) & year(birth_date)'; may repeat
     #[arg(long, value_name = "RULE", help_heading = "Fuzzy matching")]
     pub block: Option<Vec<String>>,
@@ -306,6 +309,7 @@ impl Detection {
             fuzzy: self.fuzzy.fuzzy.then_some(true),
             threshold: self.fuzzy.threshold,
             review_threshold: self.fuzzy.review_threshold,
+            group_floor: self.fuzzy.group_floor,
             block: self.fuzzy.block,
             role: self.fuzzy.role,
             max_pairs: self.fuzzy.max_pairs,

@@ -20,5 +20,11 @@ pub const GUARD: &str = "all";
 pub const THRESHOLD: f64 = 0.95;
 /// `--review-threshold`: pairs from here up to the threshold go to the review file.
 pub const REVIEW_THRESHOLD: f64 = 0.5;
+/// `--group-floor`: every member of a fuzzy group matches every other at least at this
+/// probability (the chaining guard). Well under the review threshold, because entities with
+/// varied records (a paper's conference and journal citations) would otherwise be split apart;
+/// the scores it reads are cautious ones (the lower of a pair's rule's model and the model of
+/// all pairs).
+pub const GROUP_FLOOR: f64 = 0.2;
 /// `--max-group`: the largest group fuzzy matching forms.
 pub const MAX_GROUP: usize = 50;

@@ -38,6 +38,8 @@ pub struct Layer {
     pub fuzzy: Option<bool>,
     pub threshold: Option<f64>,
     pub review_threshold: Option<f64>,
+    /// The chaining guard's floor (fuzzy).
+    pub group_floor: Option<f64>,
     /// Blocking rules (fuzzy), replacing the automatic ones.
     pub block: Option<Vec<String>>,
     /// Column roles (fuzzy), `COLUMN=ROLE`, replacing the inferred ones.
@@ -77,6 +79,7 @@ impl Layer {
             fuzzy: self.fuzzy.or(under.fuzzy),
             threshold: self.threshold.or(under.threshold),
             review_threshold: self.review_threshold.or(under.review_threshold),
+            group_floor: self.group_floor.or(under.group_floor),
             block: self.block.or(under.block),
             role: self.role.or(under.role),
             max_pairs: self.max_pairs.or(under.max_pairs),
@@ -190,9 +193,10 @@ pub enum KeySpec {
 pub struct FuzzyOptions {
     /// Pairs at or above this match probability are duplicates.
     pub threshold: f64,
-    /// Pairs from here up to `threshold` go to the review file; every pair inside a group must
-    /// reach it (the chaining guard).
+    /// Pairs from here up to `threshold` go to the review file.
     pub review_threshold: f64,
+    /// Every pair inside a group must reach this probability (the chaining guard).
+    pub group_floor: f64,
     /// Blocking rules given by the user; empty: chosen from the column roles.
     pub block: Vec<String>,
     /// Roles given by the user, overriding the inferred ones.
@@ -417,6 +421,7 @@ impl Layer {
         }
         let fuzzy_flags = self.threshold.is_some()
             || self.review_threshold.is_some()
+            || self.group_floor.is_some()
             || self.block.is_some()
             || self.role.is_some()
             || self.max_pairs.is_some()
@@ -424,9 +429,11 @@ impl Layer {
         let fuzzy = if self.fuzzy.unwrap_or(false) {
             let threshold = self.threshold.unwrap_or(defaults::THRESHOLD);
             let review_threshold = self.review_threshold.unwrap_or(defaults::REVIEW_THRESHOLD);
+            let group_floor = self.group_floor.unwrap_or(defaults::GROUP_FLOOR);
             for (flag, v) in [
                 ("--threshold", threshold),
                 ("--review-threshold", review_threshold),
+                ("--group-floor", group_floor),
             ] {
                 if !(v > 0.0 && v < 1.0) {
                     return Err(Error::usage(format!(
@@ -439,6 +446,12 @@ impl Layer {
                     "--review-threshold ({review_threshold}) is above --threshold ({threshold})"
                 ))
                 .with_hint("pairs between the two go to the review file: the review threshold must be the lower one"));
+            }
+            if group_floor > threshold {
+                return Err(Error::usage(format!(
+                    "--group-floor ({group_floor}) is above --threshold ({threshold})"
+                ))
+                .with_hint("every member of a group matches every other at least at the floor, and some member above the threshold: the floor must be the lower one"));
             }
             let mut roles = Vec::new();
             for r in self.role.unwrap_or_default() {
@@ -465,6 +478,7 @@ impl Layer {
             Some(FuzzyOptions {
                 threshold,
                 review_threshold,
+                group_floor,
                 block: self.block.unwrap_or_default(),
                 roles,
                 max_pairs: self.max_pairs,
@@ -473,7 +487,7 @@ impl Layer {
         } else {
             if fuzzy_flags {
                 return Err(Error::usage(
-                    "--threshold, --review-threshold, --block, --role, --max-pairs and --max-group need --fuzzy",
+                    "--threshold, --review-threshold, --group-floor, --block, --role, --max-pairs and --max-group need --fuzzy",
                 ));
             }
             None
@@ -600,8 +614,8 @@ impl Job {
         }
         if let Some(f) = &self.fuzzy {
             parts.push(format!(
-                "--fuzzy --threshold {} --review-threshold {}",
-                f.threshold, f.review_threshold
+                "--fuzzy --threshold {} --review-threshold {} --group-floor {}",
+                f.threshold, f.review_threshold, f.group_floor
             ));
             for b in &f.block {
                 parts.push(format!("--block {b:?}"));

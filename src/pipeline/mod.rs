@@ -743,6 +743,7 @@ pub fn suggest(job: &Job, given: &crate::Layer, progress: &dyn Progress) -> Resu
         fuzzy: Some(true),
         threshold: Some(opts.threshold),
         review_threshold: Some(opts.review_threshold),
+        group_floor: Some(opts.group_floor),
         block: Some(used.iter().map(|b| b.rule.clone()).collect()),
         role: Some(
             r.roles

@@ -308,7 +308,10 @@ fn fuzzy_option_errors() {
     let w = Workdir::new();
     let input = testdata(PEOPLE);
     let cases: &[(&[&str], &str)] = &[
-        (&["--threshold", "0.9"], "error: --threshold, --review-threshold, --block, --role, --max-pairs and --max-group need --fuzzy"),
+        (&["--threshold", "0.9"], "error: --threshold, --review-threshold, --group-floor, --block, --role, --max-pairs and --max-group need --fuzzy"),
+        (&["--group-floor", "0.3"], "error: --threshold, --review-threshold, --group-floor, --block, --role, --max-pairs and --max-group need --fuzzy"),
+        (&["--fuzzy", "--group-floor", "0"], "error: --group-floor must be a probability between 0 and 1 (exclusive), not 0"),
+        (&["--fuzzy", "--threshold", "0.6", "--group-floor", "0.7"], "error: --group-floor (0.7) is above --threshold (0.6)"),
         (&["--fuzzy", "--threshold", "1.5"], "error: --threshold must be a probability between 0 and 1 (exclusive), not 1.5"),
         (&["--fuzzy", "--threshold", "0.6", "--review-threshold", "0.8"], "error: --review-threshold (0.8) is above --threshold (0.6)"),
         (&["--fuzzy", "--block", "soundex(surname)"], "error: blocking rule \"soundex(surname)\": column \"surname\" does not exist"),
@@ -683,4 +686,36 @@ fn an_automatic_rule_over_the_pair_limit_is_refined_before_it_is_dropped() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let f1 = v["f1"].as_f64().unwrap();
     assert!(f1 >= 0.95, "F1 {f1} with refined rules: {v}");
+}
+
+/// The published citations (large entities of varied records) hold together under the default
+/// group floor, and come apart when every pair of a group must reach 0.5.
+#[test]
+fn the_group_floor_decides_how_far_varied_entities_hold_together() {
+    let w = Workdir::new();
+    let input = testdata("real/cora.csv");
+    let f1 = |floor: &str| -> f64 {
+        let run = w
+            .run(&[
+                "eval",
+                &input,
+                "--pk",
+                "row_id",
+                "--truth",
+                "entity_id",
+                "--fuzzy",
+                "--group-floor",
+                floor,
+                "--json",
+            ])
+            .ok();
+        let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+        v["f1"].as_f64().unwrap()
+    };
+    let (default, strict) = (f1("0.2"), f1("0.5"));
+    assert!(default >= 0.8, "F1 {default} on the citations");
+    assert!(
+        strict < default - 0.03,
+        "F1 {strict} at floor 0.5, {default} at 0.2"
+    );
 }

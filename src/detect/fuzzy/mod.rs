@@ -327,6 +327,8 @@ pub struct FuzzyReport {
     pub expected_matching_pairs: f64,
     pub threshold: f64,
     pub review_threshold: f64,
+    /// The chaining guard's floor: every pair inside a group reaches it.
+    pub group_floor: f64,
     pub pairs_above_threshold: usize,
     pub review_pairs: usize,
     pub fuzzy_groups: usize,
@@ -402,13 +404,6 @@ pub fn column_roles(
     }
     Ok(out)
 }
-
-/// The chaining guard's floor: every member of a fuzzy group matches every other at least at
-/// this probability (or at the review threshold, when that is lower), and some member above the
-/// threshold. Large entities with varied records (a paper's conference and journal citations)
-/// need it well under the review threshold; scores are cautious already (see
-/// [`Engine::decide`]).
-const GROUP_FLOOR: f64 = 0.2;
 
 /// Share of distinct values among the present ones (a value held by four records on average,
 /// copies included) from which a column alone identifies a record well enough to block on it:
@@ -1032,7 +1027,7 @@ pub fn detect(
         .collect();
     let bounds = cluster::Bounds {
         threshold: opts.threshold,
-        lower: opts.review_threshold.min(GROUP_FLOOR),
+        lower: opts.group_floor,
         max_size: opts.max_group,
     };
     let rep_groups = cluster::cluster(reps.len(), &edges, bounds, &|a, b| {
@@ -1131,6 +1126,7 @@ pub fn detect(
         expected_matching_pairs: round6(engine.model.expected_matches),
         threshold: opts.threshold,
         review_threshold: opts.review_threshold,
+        group_floor: opts.group_floor,
         pairs_above_threshold: above,
         review_pairs: review.len(),
         fuzzy_groups: rep_groups.len(),
