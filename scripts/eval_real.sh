@@ -8,7 +8,8 @@
 #   DUPSWEEP_BIN=path/to/dupsweep scripts/eval_real.sh   (default: cargo build --release)
 #   SPLINK=1 scripts/eval_real.sh        (also Splink 5.0.0 on DuckDB, configured by hand per kind
 #                                         of data: scripts/splink_real.py for the restaurants,
-#                                         citations and FEBRL, scripts/splink_run.py for people;
+#                                         citations, FEBRL and split-date people,
+#                                         scripts/splink_run.py for people;
 #                                         in the venv ${DUPSWEEP_BENCH_VENV:-target/bench-venv},
 #                                         splink pip-installed on first use; F1, seconds and the
 #                                         time ratio Splink/dupsweep)
@@ -167,7 +168,7 @@ for s in $SETS; do
     if [ "$SPLINK" = 1 ]; then
         case "$s" in
             fodors_zagat) kind=restaurants ;; cora) kind=citations ;; febrl*) kind=febrl ;;
-            people_*) kind=people ;; *) kind="" ;;
+            people_*) kind=people ;; persons_split_*) kind=split-people ;; *) kind="" ;;
         esac
         if [ "$kind" = people ]; then
             splink=$("$VENV/bin/python" scripts/splink_run.py "$file" --pk id --truth entity_id --json --quiet 2>"$OUT/eval-real-$s-splink.log" | tail -n1)

@@ -21,6 +21,12 @@ KIND is the kind of data, and with it the settings a user who looked at the data
                Winkler, postcode exact, state exact; blocking on soc_sec_id, on the birth date,
                on given name + surname, and on postcode + the surname's first letter.
 
+  split-people fname_c1, lname_c1, by, bm, bd, street, postcode, city (eval_real.sh's
+               persons_split sets): the birth date put together from its three columns;
+               ForenameSurnameComparison, DateOfBirthComparison, street Jaro-Winkler 0.9/0.8,
+               PostcodeComparison, city exact (term frequencies); blocking on first name +
+               surname, surname + birth date, first name + birth date, postcode + first name.
+
 Training for every kind: the prior from deterministic rules with an assumed recall of 0.7, u by
 random sampling (1e7 pairs, seeded), m by expectation maximisation in two sessions chosen so
 that every comparison is trained once; then predictions at 0.5 and connected components at 0.95
@@ -42,7 +48,7 @@ import time
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="splink_real.py", description=__doc__.split("\n\n")[0])
-    ap.add_argument("kind", choices=["restaurants", "citations", "febrl"])
+    ap.add_argument("kind", choices=["restaurants", "citations", "febrl", "split-people"])
     ap.add_argument("file")
     ap.add_argument("--pk", default="row_id")
     ap.add_argument("--truth", default="entity_id")
@@ -109,6 +115,30 @@ def main(argv=None) -> int:
                     block_on("venue_first", "year")]
         prior_rules = [block_on("title_start", "year")]
         em_rules = [block_on("title_start"), block_on("author_first", "year")]
+    elif args.kind == "split-people":
+        con.execute(f"""
+            CREATE TABLE t AS
+            WITH p AS (SELECT "{args.pk}" AS id, {clean('fname_c1')} AS first_name,
+                {clean('lname_c1')} AS last_name,
+                strftime(try_strptime(concat_ws('-', "by", lpad("bm", 2, '0'), lpad("bd", 2, '0')),
+                                      '%Y-%m-%d'), '%Y-%m-%d') AS birth_date,
+                {clean('street')} AS street, upper(trim(postcode)) AS postcode,
+                {clean('city')} AS city FROM raw)
+            SELECT *, first_name || ' ' || last_name AS first_name_surname_concat FROM p
+        """)
+        comparisons = [
+            cl.ForenameSurnameComparison(
+                "first_name", "last_name",
+                forename_surname_concat_col_name="first_name_surname_concat"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+            cl.JaroWinklerAtThresholds("street", [0.9, 0.8]),
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+        ]
+        blocking = [block_on("first_name", "last_name"), block_on("last_name", "birth_date"),
+                    block_on("first_name", "birth_date"), block_on("postcode", "first_name")]
+        prior_rules = [block_on("first_name", "last_name", "birth_date")]
+        em_rules = [block_on("birth_date"), block_on("first_name", "last_name")]
     else:
         con.execute(f"""
             CREATE TABLE t AS SELECT "{args.pk}" AS id, {clean('given_name')} AS given_name,
