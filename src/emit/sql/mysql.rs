@@ -531,47 +531,10 @@ impl MySql {
         sink.put(&out)?;
         out.clear();
         // multi-row INSERTs of about 1 MiB each
-        let limit = crate::config::defaults::BATCH_BYTES;
-        stage::rows(r, cols, survivors, &mut |s| {
-            if out.is_empty() {
-                let _ = write!(out, "INSERT INTO {raw} VALUES\n(");
-            } else {
-                out.push_str(",\n(");
-            }
-            let _ = write!(out, "{}", s.chunk);
-            let masks = [&s.survivor, &s.after];
-            for m in masks {
-                match m {
-                    Some(o) => {
-                        let _ = write!(out, ", '{}'", o.mask);
-                    }
-                    None => out.push_str(", NULL"),
-                }
-            }
-            for v in &s.values {
-                out.push_str(", ");
-                push_staged(&mut out, *v);
-            }
-            for (m, on) in masks.into_iter().zip([survivors, after]) {
-                if !on {
-                    continue;
-                }
-                for i in 0..width {
-                    out.push_str(", ");
-                    push_staged(&mut out, m.as_ref().and_then(|o| o.values[i]));
-                }
-            }
-            out.push(')');
-            if out.len() >= limit {
-                out.push_str(";\n");
-                sink.put(&out)?;
-                out.clear();
-            }
+        stage::insert_rows(r, cols, survivors, &raw, &mut out, sink, &|out, v, _, _| {
+            push_staged(out, v);
             Ok(())
         })?;
-        if !out.is_empty() {
-            out.push_str(";\n");
-        }
         // the typed table: the table's columns, nullable (through an outer join), empty
         let _ = writeln!(
             out,

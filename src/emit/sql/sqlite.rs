@@ -319,7 +319,6 @@ impl Sqlite {
         let (st, st_name) = stage_table(r);
         let t = &r.table;
         let (chunk, smask, amask) = stage::Names::new(&r.plan.values.names).quoted(r);
-        let after = survivors && r.plan.after.is_some();
         let mut out = String::new();
         let _ = writeln!(out, "-- the dumped rows, with the affinities of the table's columns\nDROP TABLE IF EXISTS {st};");
         let _ = writeln!(
@@ -329,7 +328,6 @@ impl Sqlite {
         );
         sink.put(&out)?;
         out.clear();
-        let limit = crate::config::defaults::BATCH_BYTES;
         let value = |out: &mut String, v: Option<Val<'_>>, row: RowId, col: usize| -> Result<()> {
             match v {
                 None => out.push_str("NULL"),
@@ -339,47 +337,7 @@ impl Sqlite {
             }
             Ok(())
         };
-        stage::rows(r, cols, survivors, &mut |s| {
-            if out.is_empty() {
-                let _ = write!(out, "INSERT INTO {st} VALUES\n(");
-            } else {
-                out.push_str(",\n(");
-            }
-            let _ = write!(out, "{}", s.chunk);
-            let masks = [&s.survivor, &s.after];
-            for m in masks {
-                match m {
-                    Some(o) => {
-                        let _ = write!(out, ", '{}'", o.mask);
-                    }
-                    None => out.push_str(", NULL"),
-                }
-            }
-            for (i, v) in s.values.iter().enumerate() {
-                out.push_str(", ");
-                value(&mut out, *v, s.row, cols[i])?;
-            }
-            for (m, on) in masks.into_iter().zip([survivors, after]) {
-                if !on {
-                    continue;
-                }
-                for (i, &c) in cols.iter().enumerate() {
-                    out.push_str(", ");
-                    let v = m.as_ref().and_then(|o| o.values[i]);
-                    value(&mut out, v, s.survivor_row.unwrap_or(s.row), c)?;
-                }
-            }
-            out.push(')');
-            if out.len() >= limit {
-                out.push_str(";\n");
-                sink.put(&out)?;
-                out.clear();
-            }
-            Ok(())
-        })?;
-        if !out.is_empty() {
-            out.push_str(";\n");
-        }
+        stage::insert_rows(r, cols, survivors, &st, &mut out, sink, &value)?;
         let _ = writeln!(
             out,
             "CREATE INDEX temp.\"dupsweep_rows_chunk\" ON {st_name} ({chunk});"

@@ -12,7 +12,9 @@
 //! Exact duplicates differ in their primary key only, so a survivor costs a few bytes, and the
 //! script stays about the size of the removed rows.
 
-use super::{Batch, Render, RowId, Val};
+use std::fmt::Write as _;
+
+use super::{Batch, Render, RowId, Sink, Val};
 use crate::error::Result;
 
 /// Values in which a survivor differs from the staged row that carries it.
@@ -240,6 +242,66 @@ pub fn rows(
                 survivor_row,
             })?;
         }
+    }
+    Ok(())
+}
+
+/// Writes the staged rows ([`rows`]) as multi-row `INSERT INTO table VALUES …` statements of
+/// about [`crate::config::defaults::BATCH_BYTES`] each, through `out` into `sink`: each row's
+/// batch, its two masks (or NULL), its values, then with `survivors` its survivor's values and,
+/// in whole dumps, their re-pointed ones. `value` writes one value (`row`: the record it comes
+/// from, `col`: its table column, for errors). The last statement stays in `out`, terminated.
+pub fn insert_rows(
+    r: &Render<'_, '_>,
+    cols: &[usize],
+    survivors: bool,
+    table: &str,
+    out: &mut String,
+    sink: &mut dyn Sink,
+    value: &dyn Fn(&mut String, Option<Val<'_>>, RowId, usize) -> Result<()>,
+) -> Result<()> {
+    let after = survivors && r.plan.after.is_some();
+    let limit = crate::config::defaults::BATCH_BYTES;
+    rows(r, cols, survivors, &mut |s| {
+        if out.is_empty() {
+            let _ = write!(out, "INSERT INTO {table} VALUES\n(");
+        } else {
+            out.push_str(",\n(");
+        }
+        let _ = write!(out, "{}", s.chunk);
+        let masks = [&s.survivor, &s.after];
+        for m in masks {
+            match m {
+                Some(o) => {
+                    let _ = write!(out, ", '{}'", o.mask);
+                }
+                None => out.push_str(", NULL"),
+            }
+        }
+        for (i, v) in s.values.iter().enumerate() {
+            out.push_str(", ");
+            value(out, *v, s.row, cols[i])?;
+        }
+        for (m, on) in masks.into_iter().zip([survivors, after]) {
+            if !on {
+                continue;
+            }
+            for (i, &c) in cols.iter().enumerate() {
+                out.push_str(", ");
+                let v = m.as_ref().and_then(|o| o.values[i]);
+                value(out, v, s.survivor_row.unwrap_or(s.row), c)?;
+            }
+        }
+        out.push(')');
+        if out.len() >= limit {
+            out.push_str(";\n");
+            sink.put(out)?;
+            out.clear();
+        }
+        Ok(())
+    })?;
+    if !out.is_empty() {
+        out.push_str(";\n");
     }
     Ok(())
 }
