@@ -29,6 +29,24 @@ fn records(data: &[u8]) -> Vec<Vec<String>> {
     crate::util::records(data, b',')
 }
 
+/// `dupsweep eval INPUT --pk PK --truth entity_id --fuzzy EXTRA… --json`: its pairwise F1.
+fn eval_f1(w: &Workdir, input: &str, pk: &str, extra: &[&str]) -> f64 {
+    let mut args = vec![
+        "eval",
+        input,
+        "--pk",
+        pk,
+        "--truth",
+        "entity_id",
+        "--fuzzy",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let run = w.run(&args).ok();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    v["f1"].as_f64().unwrap()
+}
+
 #[test]
 fn fuzzy_clean_writes_every_output_and_loses_nothing() {
     let w = Workdir::new();
@@ -598,22 +616,7 @@ fn split_people(date: bool) -> Vec<u8> {
 #[test]
 fn names_in_other_namings_and_a_date_split_over_three_columns() {
     let w = Workdir::new();
-    let f1 = |file: &str| -> f64 {
-        let run = w
-            .run(&[
-                "eval",
-                file,
-                "--pk",
-                "recid",
-                "--truth",
-                "entity_id",
-                "--fuzzy",
-                "--json",
-            ])
-            .ok();
-        let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
-        v["f1"].as_f64().unwrap()
-    };
+    let f1 = |file: &str| eval_f1(&w, file, "recid", &[]);
     let with_date = w.write("split.csv", &split_people(true));
     let without = w.write("nodate.csv", &split_people(false));
     let with_date = with_date.to_str().unwrap();
@@ -682,10 +685,8 @@ fn an_automatic_rule_over_the_pair_limit_is_refined_before_it_is_dropped() {
         "{out}"
     );
     // the refined rules keep most of the matches
-    let json = w.run(&[&args[..], &["--json"]].concat()).ok().stdout();
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let f1 = v["f1"].as_f64().unwrap();
-    assert!(f1 >= 0.95, "F1 {f1} with refined rules: {v}");
+    let f1 = eval_f1(&w, &input, "id", &["--max-pairs", "150"]);
+    assert!(f1 >= 0.95, "F1 {f1} with refined rules");
 }
 
 /// The published citations (large entities of varied records) hold together under the default
@@ -694,24 +695,7 @@ fn an_automatic_rule_over_the_pair_limit_is_refined_before_it_is_dropped() {
 fn the_group_floor_decides_how_far_varied_entities_hold_together() {
     let w = Workdir::new();
     let input = testdata("real/cora.csv");
-    let f1 = |floor: &str| -> f64 {
-        let run = w
-            .run(&[
-                "eval",
-                &input,
-                "--pk",
-                "row_id",
-                "--truth",
-                "entity_id",
-                "--fuzzy",
-                "--group-floor",
-                floor,
-                "--json",
-            ])
-            .ok();
-        let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
-        v["f1"].as_f64().unwrap()
-    };
+    let f1 = |floor: &str| eval_f1(&w, &input, "row_id", &["--group-floor", floor]);
     let (default, strict) = (f1("0.2"), f1("0.5"));
     assert!(default >= 0.8, "F1 {default} on the citations");
     assert!(

@@ -262,6 +262,7 @@ const WORD_HEX: usize = 16;
 /// (a million random pairs of long texts are compared while `u` is estimated). Two different
 /// words share a hash with a chance of one in 2^64.
 fn sorted_words(text: &str) -> String {
+    use std::fmt::Write as _;
     use std::hash::{Hash, Hasher};
     let mut h: Vec<u64> = text
         .split(' ')
@@ -276,7 +277,7 @@ fn sorted_words(text: &str) -> String {
     h.dedup();
     let mut out = String::with_capacity(h.len() * WORD_HEX);
     for x in h {
-        out.push_str(&format!("{x:016x}"));
+        let _ = write!(out, "{x:016x}");
     }
     out
 }

@@ -155,9 +155,7 @@ impl Engine {
     /// they share (their texts' near-equality is why they were paired).
     fn decide(&self, levels: &[u8], a: usize, rule: Option<usize>) -> (Option<usize>, f64) {
         let own = self.total(levels, a, rule);
-        let leaves_out =
-            |r: usize| (0..self.comparisons.len()).any(|c| self.model.blocked(Some(r), c));
-        if rule.is_some_and(leaves_out) {
+        if rule.is_some_and(|r| self.model.leaves_out(r)) {
             let all = self.total(levels, a, None);
             if all < own {
                 return (None, all);
@@ -369,16 +367,24 @@ pub struct Fuzzy {
     pub exact_of: Vec<u32>,
 }
 
-/// The roles of the key columns: inferred, then overridden by `opts.roles`.
-pub fn column_roles(
-    table: &Table,
-    key: &[String],
-    opts: &FuzzyOptions,
-) -> Result<Vec<(String, Role)>> {
+/// The year, month and day columns of a date split over three.
+pub type SplitDate = [String; 3];
+
+/// What role inference found in the key columns.
+pub struct ColumnRoles {
+    pub roles: Vec<(String, Role)>,
+    pub split_date: Option<SplitDate>,
+}
+
+/// The roles of the key columns: inferred, then overridden by `opts.roles`; and the columns of
+/// a date split over three, when exactly one compared column holds each part (one date
+/// comparison and blocking key), all from one sample of each column.
+pub fn column_roles(table: &Table, key: &[String], opts: &FuzzyOptions) -> Result<ColumnRoles> {
     let cols = crate::detect::text_columns(table, key)?;
     let n = table.rows();
     let step = (n / SAMPLE).max(1);
     let mut out = Vec::new();
+    let mut parts: [Vec<String>; 3] = Default::default();
     for (name, ca) in key.iter().zip(&cols) {
         let sample: Vec<&str> = (0..n)
             .step_by(step)
@@ -389,8 +395,23 @@ pub fn column_roles(
         if let Some((_, r)) = opts.roles.iter().find(|(c, _)| c == name) {
             role = *r;
         }
+        if role.compared() {
+            let part = match roles::date_part(name, &sample) {
+                Some(roles::DatePart::Year) => Some(0),
+                Some(roles::DatePart::Month) => Some(1),
+                Some(roles::DatePart::Day) => Some(2),
+                None => None,
+            };
+            if let Some(p) = part {
+                parts[p].push(name.clone());
+            }
+        }
         out.push((name.clone(), role));
     }
+    let split_date = parts.iter().all(|p| p.len() == 1).then(|| {
+        let [y, m, d] = parts;
+        [y[0].clone(), m[0].clone(), d[0].clone()]
+    });
     for (c, _) in &opts.roles {
         if !key.contains(c) {
             return Err(Error::usage(format!(
@@ -402,7 +423,10 @@ pub fn column_roles(
             )));
         }
     }
-    Ok(out)
+    Ok(ColumnRoles {
+        roles: out,
+        split_date,
+    })
 }
 
 /// Share of distinct values among the present ones (a value held by four records on average,
@@ -568,7 +592,7 @@ pub fn detect(
     progress: &dyn Progress,
 ) -> Result<(Matches, Fuzzy)> {
     let n = table.rows();
-    let roles = column_roles(table, key, opts)?;
+    let ColumnRoles { roles, split_date } = column_roles(table, key, opts)?;
     let compared: Vec<(String, Role)> = roles
         .iter()
         .filter(|(_, r)| r.compared())
@@ -623,28 +647,6 @@ pub fn detect(
     let place_cols: Vec<String> = place.iter().flatten().cloned().collect();
     let use_place = place_cols.len() >= 2;
     // a date split over three columns (year, month, day) makes one date comparison
-    let split_date: Option<[String; 3]> = {
-        let step = (n / SAMPLE).max(1);
-        let mut parts: [Vec<String>; 3] = Default::default();
-        for (name, _) in &compared {
-            let ca = &all_text[col_of(name).unwrap_or(0)];
-            let sample: Vec<&str> = (0..n)
-                .step_by(step)
-                .filter_map(|i| ca.get(i))
-                .filter(|v| !v.trim().is_empty())
-                .collect();
-            match roles::date_part(name, &sample) {
-                Some(roles::DatePart::Year) => parts[0].push(name.clone()),
-                Some(roles::DatePart::Month) => parts[1].push(name.clone()),
-                Some(roles::DatePart::Day) => parts[2].push(name.clone()),
-                None => {}
-            }
-        }
-        parts.iter().all(|p| p.len() == 1).then(|| {
-            let [y, m, d] = parts;
-            [y[0].clone(), m[0].clone(), d[0].clone()]
-        })
-    };
     let split_cols: Vec<String> = split_date.iter().flatten().cloned().collect();
     let values_of =
         |name: &str| -> Vec<Option<&str>> { all_text[col_of(name).unwrap_or(0)].iter().collect() };

@@ -399,6 +399,12 @@ impl Model {
             None => self.u[c][1],
         }
     }
+    /// Whether session `s` blocks on some comparison (its model leaves that one out).
+    pub fn leaves_out(&self, s: usize) -> bool {
+        self.sessions
+            .get(s)
+            .is_some_and(|s| s.active.contains(&false))
+    }
     /// Whether session `s` blocks on comparison `c`.
     pub fn blocked(&self, s: Option<usize>, c: usize) -> bool {
         s.and_then(|s| self.sessions.get(s))

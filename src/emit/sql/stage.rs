@@ -246,6 +246,10 @@ pub fn rows(
     Ok(())
 }
 
+/// Writes one staged value as a literal: `row` is the record it comes from and `col` its table
+/// column, for errors.
+pub type WriteValue<'a> = dyn Fn(&mut String, Option<Val<'_>>, RowId, usize) -> Result<()> + 'a;
+
 /// Writes the staged rows ([`rows`]) as multi-row `INSERT INTO table VALUES …` statements of
 /// about [`crate::config::defaults::BATCH_BYTES`] each, through `out` into `sink`: each row's
 /// batch, its two masks (or NULL), its values, then with `survivors` its survivor's values and,
@@ -258,7 +262,7 @@ pub fn insert_rows(
     table: &str,
     out: &mut String,
     sink: &mut dyn Sink,
-    value: &dyn Fn(&mut String, Option<Val<'_>>, RowId, usize) -> Result<()>,
+    value: &WriteValue<'_>,
 ) -> Result<()> {
     let after = survivors && r.plan.after.is_some();
     let limit = crate::config::defaults::BATCH_BYTES;
