@@ -370,10 +370,8 @@ impl Sqlite {
         // a survivor's value of the `i`th staged column: the row's own where the mask says so
         let resolved = |mask: &str, other: &dyn Fn(usize) -> String, i: usize| {
             format!(
-                "(CASE WHEN substr(d.{mask}, {}, 1) = '1' THEN d.{} ELSE d.{} END)",
-                i + 1,
-                names[i],
-                other(i)
+                "({})",
+                stage::survivor_value("substr", mask, i, names[i], &other(i))
             )
         };
         let found = |mask: &str, other: &dyn Fn(usize) -> String| -> String {

@@ -309,3 +309,13 @@ pub fn insert_rows(
     }
     Ok(())
 }
+
+/// A survivor's value of the `i`th staged column, in the staging row `d` that carries it: the
+/// row's own value (`own`) where the mask column `mask` says so (`1`), else its column `other`.
+/// `substr`: the dialect's substring function.
+pub fn survivor_value(substr: &str, mask: &str, i: usize, own: &str, other: &str) -> String {
+    format!(
+        "CASE WHEN {substr}(d.{mask}, {}, 1) = '1' THEN d.{own} ELSE d.{other} END",
+        i + 1
+    )
+}
