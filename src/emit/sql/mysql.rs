@@ -531,10 +531,21 @@ impl MySql {
         sink.put(&out)?;
         out.clear();
         // multi-row INSERTs of about 1 MiB each
-        stage::insert_rows(r, cols, survivors, &raw, &mut out, sink, &|out, v, _, _| {
-            push_staged(out, v);
-            Ok(())
-        })?;
+        stage::insert_rows(
+            r,
+            cols,
+            survivors,
+            stage::InsertInto {
+                table: &raw,
+                max_rows: None,
+            },
+            &mut out,
+            sink,
+            &|out, v, _, _| {
+                push_staged(out, v);
+                Ok(())
+            },
+        )?;
         // the typed table: the table's columns, nullable (through an outer join), empty
         let _ = writeln!(
             out,

@@ -250,24 +250,36 @@ pub fn rows(
 /// column, for errors.
 pub type WriteValue<'a> = dyn Fn(&mut String, Option<Val<'_>>, RowId, usize) -> Result<()> + 'a;
 
+/// The staging table [`insert_rows`] fills, and the most rows it writes per statement where
+/// the dialect parses short statements faster than long ones (`None`: statements of about
+/// [`crate::config::defaults::BATCH_BYTES`]).
+#[derive(Clone, Copy)]
+pub struct InsertInto<'a> {
+    pub table: &'a str,
+    pub max_rows: Option<usize>,
+}
+
 /// Writes the staged rows ([`rows`]) as multi-row `INSERT INTO table VALUES …` statements of
-/// about [`crate::config::defaults::BATCH_BYTES`] each, through `out` into `sink`: each row's
-/// batch, its two masks (or NULL), its values, then with `survivors` its survivor's values and,
-/// in whole dumps, their re-pointed ones. `value` writes one value (`row`: the record it comes
+/// about [`crate::config::defaults::BATCH_BYTES`] each, or of at most `max_rows` rows where the
+/// dialect parses short statements faster, through `out` into `sink` in pieces of about that
+/// size: each row's batch, its two masks (or NULL), its values, then with `survivors` its
+/// survivor's values and, in whole dumps, their re-pointed ones. `value` writes one value (`row`: the record it comes
 /// from, `col`: its table column, for errors). The last statement stays in `out`, terminated.
 pub fn insert_rows(
     r: &Render<'_, '_>,
     cols: &[usize],
     survivors: bool,
-    table: &str,
+    InsertInto { table, max_rows }: InsertInto<'_>,
     out: &mut String,
     sink: &mut dyn Sink,
     value: &WriteValue<'_>,
 ) -> Result<()> {
     let after = survivors && r.plan.after.is_some();
     let limit = crate::config::defaults::BATCH_BYTES;
+    let max_rows = max_rows.unwrap_or(usize::MAX);
+    let mut in_statement = 0usize;
     rows(r, cols, survivors, &mut |s| {
-        if out.is_empty() {
+        if in_statement == 0 {
             let _ = write!(out, "INSERT INTO {table} VALUES\n(");
         } else {
             out.push_str(",\n(");
@@ -297,14 +309,18 @@ pub fn insert_rows(
             }
         }
         out.push(')');
-        if out.len() >= limit {
+        in_statement += 1;
+        if out.len() >= limit || in_statement >= max_rows {
             out.push_str(";\n");
-            sink.put(out)?;
-            out.clear();
+            in_statement = 0;
+            if out.len() >= limit {
+                sink.put(out)?;
+                out.clear();
+            }
         }
         Ok(())
     })?;
-    if !out.is_empty() {
+    if in_statement > 0 {
         out.push_str(";\n");
     }
     Ok(())
