@@ -709,8 +709,14 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
         f.report.threshold,
         f.report.review_threshold
     ));
+    // a pair no blocking rule makes is never scored by `clean`: whatever its probability here,
+    // it is neither joined nor listed for review (its records may still share a group through
+    // others)
+    let compared = session.is_some() || overruled.is_some();
     out.push_str(if same_group {
         "  verdict: duplicates (same group)\n"
+    } else if !compared {
+        "  verdict: not compared: no blocking rule pairs these records, so clean keeps both and does not list them for review (a --block rule on what they share would compare them)\n"
     } else if p >= f.report.review_threshold {
         "  verdict: not in one group (below the threshold, or split by the chaining guard): to review\n"
     } else {

@@ -294,6 +294,27 @@ fn explain_shows_each_comparison() {
     );
     assert!(out.contains("verdict: duplicates (same group)"), "{out}");
 
+    // two unrelated people that no blocking rule pairs: clean never scores them, and explain
+    // says so instead of giving a verdict clean did not reach
+    let run = w
+        .run(&[
+            "explain",
+            &input,
+            "--pk",
+            "id",
+            "--ignore",
+            "entity_id",
+            "1",
+            "2",
+        ])
+        .ok();
+    let out = run.stdout();
+    assert!(out.contains("(no blocking rule pairs them)"), "{out}");
+    assert!(
+        out.contains("verdict: not compared: no blocking rule pairs these records"),
+        "{out}"
+    );
+
     let bad = w.run(&["explain", &input, "--pk", "id", "1", "999999"]);
     assert_eq!(bad.code(), 2);
     assert!(
