@@ -11,8 +11,13 @@
 #                                         citations, FEBRL and split-date people,
 #                                         scripts/splink_run.py for people;
 #                                         in the venv ${DUPSWEEP_BENCH_VENV:-target/bench-venv},
-#                                         splink pip-installed on first use; F1, seconds and the
-#                                         time ratio Splink/dupsweep)
+#                                         splink pip-installed on first use; F1, seconds, peak
+#                                         memory and the time ratio Splink/dupsweep)
+#   GOLDENMATCH=1 scripts/eval_real.sh   (also GoldenMatch 3.22.0, zero configuration but for
+#                                         leaving the primary key out: scripts/goldenmatch_run.py,
+#                                         in the venv ${GOLDENMATCH_VENV:-target/goldenmatch-venv},
+#                                         pip-installed on first use; F1, seconds, peak memory)
+# Every tool runs as its own process under GNU time: its peak resident memory (MB) is reported.
 #
 # The sets:
 #   fodors_zagat, cora   testdata/real/ (sources and licences in its README.md)
@@ -41,10 +46,19 @@ OUT="$ROOT/target/bench-results"
 mkdir -p "$DATA" "$OUT"
 SETS="${SETS:-fodors_zagat cora febrl1 febrl2 febrl3 febrl4 people_20000 persons_split_20000 long_texts}"
 SPLINK="${SPLINK:-0}"
-VENV="${DUPSWEEP_BENCH_VENV:-target/bench-venv}"
+GOLDENMATCH="${GOLDENMATCH:-0}"
+. scripts/bench_lib.sh
+ensure_gnu_time eval-real
 if [ "$SPLINK" = 1 ]; then
-    . scripts/bench_lib.sh
+    VENV="${DUPSWEEP_BENCH_VENV:-target/bench-venv}"
     ensure_venv eval-real 'import sys, splink; sys.exit(splink.__version__ != "5.0.0")' "splink==5.0.0"
+    SPLINK_PY="$VENV/bin/python"
+fi
+if [ "$GOLDENMATCH" = 1 ]; then
+    # its own venv: its dependencies (duckdb, pyarrow, polars) need not agree with Splink's
+    VENV="${GOLDENMATCH_VENV:-target/goldenmatch-venv}"
+    ensure_venv eval-real 'import sys, goldenmatch; sys.exit(goldenmatch.__version__ != "3.22.0")' "goldenmatch==3.22.0" polars
+    GM_PY="$VENV/bin/python"
 fi
 
 if [ -n "${DUPSWEEP_BIN:-}" ]; then
@@ -138,13 +152,18 @@ REPORT="$OUT/eval-real-$STAMP.md"
     echo "dupsweep $("$BIN" --version | awk '{print $2}') ($BIN, repository at $(git rev-parse --short HEAD 2>/dev/null || echo '?')); $(date -u +%Y-%m-%d); $(nproc) cores"
     echo "Command: scripts/eval_real.sh (SETS=\"$SETS\"); each: dupsweep eval FILE --pk ID --truth entity_id --fuzzy"
     echo
+    head="| set | rows | precision | recall | F1 | predicted pairs | true pairs | seconds | MB |"
+    rule="|---|---|---|---|---|---|---|---|---|"
     if [ "$SPLINK" = 1 ]; then
-        echo "| set | rows | precision | recall | F1 | predicted pairs | true pairs | seconds | Splink F1 | Splink seconds | Splink s ÷ dupsweep s |"
-        echo "|---|---|---|---|---|---|---|---|---|---|---|"
-    else
-        echo "| set | rows | precision | recall | F1 | predicted pairs | true pairs | seconds |"
-        echo "|---|---|---|---|---|---|---|---|"
+        head="$head Splink F1 | Splink seconds | Splink MB | Splink s ÷ dupsweep s |"
+        rule="$rule---|---|---|---|"
     fi
+    if [ "$GOLDENMATCH" = 1 ]; then
+        head="$head GoldenMatch F1 | GoldenMatch seconds | GoldenMatch MB |"
+        rule="$rule---|---|---|"
+    fi
+    echo "$head"
+    echo "$rule"
 } | tee "$REPORT"
 for s in $SETS; do
     pk=row_id
@@ -156,40 +175,60 @@ for s in $SETS; do
         long_texts) file="$DATA/$s.csv"; long_texts ;;
         *) echo "eval-real: unknown set $s" >&2; continue ;;
     esac
+    mem=$(mktemp)
     t0=$(date +%s.%N)
-    json=$("$BIN" eval "$file" --pk "$pk" --truth entity_id --fuzzy --json 2>"$OUT/eval-real-$s.log")
+    json=$(/usr/bin/time -f %M -o "$mem" "$BIN" eval "$file" --pk "$pk" --truth entity_id --fuzzy --json 2>"$OUT/eval-real-$s.log")
     rc=$?
     t1=$(date +%s.%N)
+    kb=$(tail -n1 "$mem")
     if [ $rc -ne 0 ]; then
-        echo "| $s | | failed (exit $rc): $(head -c 200 "$OUT/eval-real-$s.log" | tr '\n|' '  ') | | | | | |" | tee -a "$REPORT"
+        echo "| $s | | failed (exit $rc): $(head -c 200 "$OUT/eval-real-$s.log" | tr '\n|' '  ') | | | | | | |" | tee -a "$REPORT"
+        rm -f "$mem"
         continue
     fi
     splink="-"
+    splink_kb=0
     if [ "$SPLINK" = 1 ]; then
         case "$s" in
             fodors_zagat) kind=restaurants ;; cora) kind=citations ;; febrl*) kind=febrl ;;
             people_*) kind=people ;; persons_split_*) kind=split-people ;; *) kind="" ;;
         esac
         if [ "$kind" = people ]; then
-            splink=$("$VENV/bin/python" scripts/splink_run.py "$file" --pk id --truth entity_id --json --quiet 2>"$OUT/eval-real-$s-splink.log" | tail -n1)
+            splink=$(/usr/bin/time -f %M -o "$mem" "$SPLINK_PY" scripts/splink_run.py "$file" --pk id --truth entity_id --json --quiet 2>"$OUT/eval-real-$s-splink.log" | tail -n1)
+            splink_kb=$(tail -n1 "$mem")
         elif [ -n "$kind" ]; then
-            splink=$("$VENV/bin/python" scripts/splink_real.py "$kind" "$file" --pk "$pk" --json 2>"$OUT/eval-real-$s-splink.log" | tail -n1)
+            splink=$(/usr/bin/time -f %M -o "$mem" "$SPLINK_PY" scripts/splink_real.py "$kind" "$file" --pk "$pk" --json 2>"$OUT/eval-real-$s-splink.log" | tail -n1)
+            splink_kb=$(tail -n1 "$mem")
         fi
         [ -n "$splink" ] || splink="failed"
     fi
+    gm="-"
+    gm_kb=0
+    if [ "$GOLDENMATCH" = 1 ]; then
+        gm=$(/usr/bin/time -f %M -o "$mem" "$GM_PY" scripts/goldenmatch_run.py "$file" --pk "$pk" --truth entity_id --json 2>"$OUT/eval-real-$s-goldenmatch.log" | tail -n1)
+        gm_kb=$(tail -n1 "$mem")
+        [ -n "$gm" ] || gm="failed"
+    fi
+    rm -f "$mem"
     echo "$json" | python3 -c '
 import json, sys
 v = json.load(sys.stdin)
-s, secs, splink = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-row = "| %s | %d | %.4f | %.4f | %.4f | %d | %d | %.2f |" % (s, v["records"], v["precision"], v["recall"], v["f1"], v["predicted_pairs"], v["true_pairs"], secs)
-if sys.argv[4] == "1":
+s, secs, kb = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+splink, splink_kb, gm, gm_kb = sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+row = "| %s | %d | %.4f | %.4f | %.4f | %d | %d | %.2f | %d |" % (s, v["records"], v["precision"], v["recall"], v["f1"], v["predicted_pairs"], v["true_pairs"], secs, kb // 1024)
+def other(out, kb, ratio):
     try:
-        w = json.loads(splink)
-        row += " %.4f | %.2f | %.1f |" % (w["f1"], w["seconds"], w["seconds"] / secs)
+        w = json.loads(out)
     except ValueError:
-        row += " %s | | |" % ("not configured" if splink == "-" else "failed")
+        return " %s |%s" % ("not configured" if out == "-" else "failed", " |" * (3 if ratio else 2))
+    cells = " %.4f | %.2f | %d |" % (w["f1"], w["seconds"], int(kb) // 1024)
+    return cells + (" %.1f |" % (w["seconds"] / secs) if ratio else "")
+if sys.argv[8] == "1":
+    row += other(splink, splink_kb, True)
+if sys.argv[9] == "1":
+    row += other(gm, gm_kb, False)
 print(row)
-' "$s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$splink" "$SPLINK" | tee -a "$REPORT"
+' "$s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$kb" "$splink" "$splink_kb" "$gm" "$gm_kb" "$SPLINK" "$GOLDENMATCH" | tee -a "$REPORT"
 done
 echo
 echo "eval-real: table written to $REPORT" >&2
