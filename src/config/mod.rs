@@ -195,7 +195,8 @@ pub struct FuzzyOptions {
     pub threshold: f64,
     /// Pairs from here up to `threshold` go to the review file.
     pub review_threshold: f64,
-    /// Every pair inside a group must reach this probability (the chaining guard).
+    /// Every pair inside a group must reach this probability, half of it for a copy of the
+    /// group's centre (the chaining guard).
     pub group_floor: f64,
     /// Blocking rules given by the user; empty: chosen from the column roles.
     pub block: Vec<String>,

@@ -1,7 +1,10 @@
 //! Clustering: connected components over the pairs above the threshold, then split so that no
-//! chain of weak links merges unrelated records. Within a group every member matches every other
-//! member at least at the lower bound (the review threshold), whatever member survives, and each
-//! member matches some other member above the threshold; groups are capped in size.
+//! chain of weak links merges unrelated records. A group grows from its centre (its
+//! strongest-linked member); within it every member matches every other member at least at the
+//! lower bound (the group floor), whatever member survives, or at half of it for a member that
+//! matches the centre above the threshold (two copies of one record, each with its own typos,
+//! match each other less than either matches the original); each member matches some other
+//! member above the threshold; groups are capped in size.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,7 +39,8 @@ impl Dsu {
 pub struct Bounds {
     /// Pairs at or above this probability link records.
     pub threshold: f64,
-    /// Every pair inside a group must reach this probability.
+    /// Every pair inside a group must reach this probability (half of it for a member that
+    /// matches the group's centre at the threshold).
     pub lower: f64,
     /// No group grows beyond this many records.
     pub max_size: usize,
@@ -123,7 +127,15 @@ pub fn cluster(
                 cand.dedup_by_key(|c| c.1);
                 let mut added = false;
                 for (_, y) in cand {
-                    if group.iter().all(|&g| pair_score(g, y) >= bounds.lower) {
+                    // every member at the floor; a copy of the centre (matched to it at the
+                    // threshold) at half the floor: two copies of one record, each with its own
+                    // typos, match each other less than either matches the original
+                    let floor = if pair_score(center, y) >= bounds.threshold {
+                        bounds.lower / 2.0
+                    } else {
+                        bounds.lower
+                    };
+                    if group.iter().all(|&g| pair_score(g, y) >= floor) {
                         group.push(y);
                         added = true;
                         break;
@@ -180,6 +192,25 @@ mod tests {
             assert!(grp.len() <= 2, "{g:?}");
         }
         assert!(g.len() >= 2);
+    }
+
+    #[test]
+    fn two_copies_of_one_record_join_it_though_they_match_each_other_less() {
+        // 0 is the original, 1 and 2 copies of it with different typos: 1~2 is under the floor
+        // (0.5) but over half of it
+        let pairs = [((0, 1), 0.99), ((0, 2), 0.98)];
+        let g = cluster(3, &pairs, B, &|_, _| 0.3);
+        assert_eq!(g, vec![vec![0, 1, 2]]);
+        // far under it, they do not
+        let g = cluster(3, &pairs, B, &|_, _| 0.1);
+        assert_eq!(g, vec![vec![0, 1]]);
+        // a member linked to another member but not to the centre needs the whole floor
+        let pairs = [((0, 1), 0.99), ((0, 2), 0.98), ((1, 3), 0.97)];
+        let g = cluster(4, &pairs, B, &|a, b| match (a, b) {
+            (1, 2) => 0.6,
+            _ => 0.3,
+        });
+        assert_eq!(g, vec![vec![0, 1, 2]]);
     }
 
     #[test]

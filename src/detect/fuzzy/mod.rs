@@ -325,7 +325,8 @@ pub struct FuzzyReport {
     pub expected_matching_pairs: f64,
     pub threshold: f64,
     pub review_threshold: f64,
-    /// The chaining guard's floor: every pair inside a group reaches it.
+    /// The chaining guard's floor: every pair inside a group reaches it (half of it for a copy
+    /// of the group's centre).
     pub group_floor: f64,
     pub pairs_above_threshold: usize,
     pub review_pairs: usize,
