@@ -11,12 +11,14 @@
 #                                         citations, FEBRL and split-date people,
 #                                         scripts/splink_run.py for people;
 #                                         in the venv ${DUPSWEEP_BENCH_VENV:-target/bench-venv},
-#                                         splink pip-installed on first use; F1, seconds, peak
-#                                         memory and the time ratio Splink/dupsweep)
+#                                         splink pip-installed on first use; precision, recall,
+#                                         F1, seconds, peak memory and the time ratio
+#                                         Splink/dupsweep)
 #   GOLDENMATCH=1 scripts/eval_real.sh   (also GoldenMatch 3.22.0, zero configuration but for
 #                                         leaving the primary key out: scripts/goldenmatch_run.py,
 #                                         in the venv ${GOLDENMATCH_VENV:-target/goldenmatch-venv},
-#                                         pip-installed on first use; F1, seconds, peak memory)
+#                                         pip-installed on first use; precision, recall, F1,
+#                                         seconds, peak memory)
 # Every tool runs as its own process under GNU time: its peak resident memory (MB) is reported.
 #
 # The sets:
@@ -155,12 +157,12 @@ REPORT="$OUT/eval-real-$STAMP.md"
     head="| set | rows | precision | recall | F1 | predicted pairs | true pairs | seconds | MB |"
     rule="|---|---|---|---|---|---|---|---|---|"
     if [ "$SPLINK" = 1 ]; then
-        head="$head Splink F1 | Splink seconds | Splink MB | Splink s ÷ dupsweep s |"
-        rule="$rule---|---|---|---|"
+        head="$head Splink precision | Splink recall | Splink F1 | Splink seconds | Splink MB | Splink s ÷ dupsweep s |"
+        rule="$rule---|---|---|---|---|---|"
     fi
     if [ "$GOLDENMATCH" = 1 ]; then
-        head="$head GoldenMatch F1 | GoldenMatch seconds | GoldenMatch MB |"
-        rule="$rule---|---|---|"
+        head="$head GoldenMatch precision | GoldenMatch recall | GoldenMatch F1 | GoldenMatch seconds | GoldenMatch MB |"
+        rule="$rule---|---|---|---|---|"
     fi
     echo "$head"
     echo "$rule"
@@ -220,8 +222,8 @@ def other(out, kb, ratio):
     try:
         w = json.loads(out)
     except ValueError:
-        return " %s |%s" % ("not configured" if out == "-" else "failed", " |" * (3 if ratio else 2))
-    cells = " %.4f | %.2f | %d |" % (w["f1"], w["seconds"], int(kb) // 1024)
+        return " %s |%s" % ("not configured" if out == "-" else "failed", " |" * (5 if ratio else 4))
+    cells = " %.4f | %.4f | %.4f | %.2f | %d |" % (w["precision"], w["recall"], w["f1"], w["seconds"], int(kb) // 1024)
     return cells + (" %.1f |" % (w["seconds"] / secs) if ratio else "")
 if sys.argv[8] == "1":
     row += other(splink, splink_kb, True)
