@@ -1,0 +1,166 @@
+//! Each command of the `dupsweep` binary: its arguments turned into a [`Layer`], the library
+//! call, and what it prints on standard output. Every one returns the exit code of a run that
+//! worked (`scan` says 1 when it found duplicates) or the error, which `main` logs and turns into
+//! the error's exit code, in one place.
+
+use dupsweep::progress::Progress;
+use dupsweep::{Command, Layer, Result};
+
+use crate::cli;
+
+/// The command's name, for the closing log line.
+pub fn name(command: &cli::Cmd) -> &'static str {
+    match command {
+        cli::Cmd::Clean(_) => "clean",
+        cli::Cmd::Scan(_) => "scan",
+        cli::Cmd::Eval(_) => "eval",
+        cli::Cmd::Explain(_) => "explain",
+        cli::Cmd::Suggest(_) => "suggest",
+        cli::Cmd::Run(_) => "run",
+        cli::Cmd::History(_) => "history",
+        cli::Cmd::Init(_) => "init",
+    }
+}
+
+/// Runs `command`: the exit code of a run that worked, or its error.
+pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
+    match command {
+        cli::Cmd::Clean(a) => {
+            let flags = Layer {
+                dialect: a.dialect,
+                out: a.out,
+                batch_size: a.batch_size,
+                commit: a.commit,
+                pause: a.pause,
+                guard: a.guard,
+                prevent: a.prevent.then_some(true),
+                ..Layer::default()
+            };
+            let layer = flags.over(a.detection.layer_with_file(Some(a.input))?);
+            table(Command::Clean, layer, false, progress)
+        }
+        cli::Cmd::Scan(a) => match (a.input, a.detection.config.clone()) {
+            (None, Some(config)) => {
+                let flags = a.detection.layer();
+                whole_dump(Command::Scan, &config, flags, a.json, progress)
+            }
+            (input, _) => {
+                let layer = a.detection.layer_with_file(input)?;
+                table(Command::Scan, layer, a.json, progress)
+            }
+        },
+        cli::Cmd::Eval(a) => {
+            let layer = Layer {
+                truth: Some(a.truth),
+                ..a.detection.layer_with_file(Some(a.input))?
+            };
+            table(Command::Eval, layer, a.json, progress)
+        }
+        cli::Cmd::Run(a) => {
+            let flags = Layer {
+                dialect: a.dialect,
+                out: a.out,
+                prevent: a.prevent.then_some(true),
+                memory_limit: a.memory_limit,
+                ..Layer::default()
+            };
+            whole_dump(Command::Clean, &a.config, flags, a.json, progress)
+        }
+        cli::Cmd::Explain(a) => {
+            let job = Layer {
+                fuzzy: Some(true),
+                ..a.detection.layer_with_file(Some(a.input))?
+            }
+            .resolve()?;
+            print!("{}", dupsweep::explain(&job, &a.a, &a.b, progress)?);
+            Ok(0)
+        }
+        cli::Cmd::Suggest(a) => {
+            let layer = Layer {
+                fuzzy: Some(true),
+                ..a.detection.layer_with_file(Some(a.input))?
+            };
+            let job = layer.clone().resolve()?;
+            let text = dupsweep::pipeline::suggest(&job, &layer, progress)?;
+            match &a.output {
+                Some(path) => {
+                    dupsweep::emit::files::write_atomic(path, text.as_bytes(), &[&job.input])?
+                }
+                None => print!("{text}"),
+            }
+            Ok(0)
+        }
+        cli::Cmd::Init(a) => {
+            let target = a.dir.join("dupsweep.toml");
+            if target.exists() && !a.force {
+                return Err(
+                    dupsweep::Error::usage(format!("{} exists already", target.display()))
+                        .with_hint("pass --force to replace it"),
+                );
+            }
+            let (text, summary) = dupsweep::pipeline::init::init(&a.dir, progress)?;
+            dupsweep::emit::files::write_atomic(&target, text.as_bytes(), &[])?;
+            print!("{summary}");
+            println!(
+                "wrote {} (review its guesses before running it)",
+                target.display()
+            );
+            Ok(0)
+        }
+        cli::Cmd::History(a) => {
+            let entries = dupsweep::emit::schedule::read(&a.dir)?;
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&entries).unwrap_or_default()
+                );
+            } else {
+                print!("{}", dupsweep::emit::schedule::render(&entries));
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// `clean`, `scan` and `eval` on one table: the report (or the evaluation) as text or JSON.
+fn table(command: Command, layer: Layer, json: bool, progress: &dyn Progress) -> Result<u8> {
+    let job = layer.resolve()?;
+    let outcome = dupsweep::run(command, &job, progress)?;
+    if let Some(ev) = &outcome.evaluation {
+        if json {
+            print!("{}", ev.to_json());
+        } else {
+            print!("{}", outcome.report.summary());
+            print!("{}", ev.summary());
+        }
+        return Ok(0);
+    }
+    if json {
+        print!("{}", outcome.report.to_json());
+    } else {
+        print!("{}", outcome.report.summary());
+    }
+    Ok(u8::from(
+        command == Command::Scan && outcome.has_duplicates(),
+    ))
+}
+
+/// `run` and `scan --config` on a whole dump.
+fn whole_dump(
+    command: Command,
+    config: &std::path::Path,
+    flags: Layer,
+    json: bool,
+    progress: &dyn Progress,
+) -> Result<u8> {
+    let dump = dupsweep::config::dump::read(config, flags)?;
+    let report = dupsweep::pipeline::dump::run_dump(command, &dump, progress)?;
+    if json {
+        print!("{}", report.to_json());
+    } else {
+        print!("{}", report.summary());
+    }
+    Ok(u8::from(
+        command == Command::Scan && report.has_duplicates(),
+    ))
+}
