@@ -195,6 +195,12 @@ impl Report {
                     Some(why) => s.push_str(&format!("    block: {} not used: {}\n", b.rule, why)),
                 }
             }
+            if let Some(r) = g.blocking_recall {
+                s.push_str(&format!(
+                    "    blocking recall: about {:.4} of the matching pairs are made by some rule (estimated from how often each rule makes the pairs the others make; an upper estimate)\n",
+                    r
+                ));
+            }
             s.push_str(&format!(
                 "    threshold {} (review from {}): {} pairs above, {} fuzzy groups, {} rows removed as fuzzy duplicates, {} {} to review\n",
                 g.threshold,

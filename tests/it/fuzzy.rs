@@ -340,6 +340,30 @@ fn scan_fuzzy_exits_one_when_it_finds_duplicates() {
     ]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(!w.path("dupsweep-out").exists());
+    // the summary estimates the blocking rules' recall, and the JSON has it with each rule's
+    assert!(
+        run.stdout()
+            .contains("blocking recall: about 0.9999 of the matching pairs are made by some rule"),
+        "{}",
+        run.stdout()
+    );
+    let json = w.run(&[
+        "scan",
+        &input,
+        "--pk",
+        "id",
+        "--ignore",
+        "entity_id",
+        "--fuzzy",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout()).unwrap();
+    let recall = v["fuzzy"]["blocking_recall"].as_f64().unwrap();
+    assert!(recall > 0.99 && recall <= 1.0, "{recall}");
+    for rule in v["fuzzy"]["blocking"].as_array().unwrap() {
+        let r = rule["recall"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&r), "{rule}");
+    }
 }
 
 #[test]

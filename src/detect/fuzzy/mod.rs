@@ -292,6 +292,9 @@ pub struct RuleReport {
     /// key: the rule as first chosen and the pairs it would have made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refined_from: Option<(String, u64)>,
+    /// Of the pairs above the threshold that the other rules make, the share this rule makes
+    /// too: its recall, as the other rules see it (`None`: no other rule found one).
+    pub recall: Option<f64>,
 }
 
 /// A comparison with its fitted parameters, for the report.
@@ -323,6 +326,9 @@ pub struct FuzzyReport {
     pub prior: f64,
     /// The expected number of matching pairs among the candidates.
     pub expected_matching_pairs: f64,
+    /// An estimate of the share of the matching pairs that some blocking rule makes
+    /// ([`blocking_recall`]); `None` with a single rule.
+    pub blocking_recall: Option<f64>,
     pub threshold: f64,
     pub review_threshold: f64,
     /// The chaining guard's floor: every pair inside a group reaches it (half of it for a copy
@@ -575,6 +581,42 @@ pub fn auto_rules(
         }
     }
     rules
+}
+
+/// How many of the matching pairs the blocking rules make, estimated from the pairs they make
+/// (capture–recapture): `masks` holds, for each pair above the threshold, the rules that make
+/// it (bit `r` for rule `r` of `rules`). A rule's recall is the share of the pairs that other
+/// rules make which it makes too; a matching pair is missed when every rule misses it, the rules
+/// taken as independent, so the estimate is `1 - Π (1 - recall)`. Rules that share a column
+/// miss the same pairs more often than independent ones would: the estimate is an upper one.
+/// `None` with fewer than two rules, or without a pair above the threshold.
+pub fn blocking_recall(
+    masks: impl Iterator<Item = u64>,
+    rules: usize,
+) -> (Option<f64>, Vec<Option<f64>>) {
+    let rules = rules.min(64);
+    let (mut others, mut both) = (vec![0u64; rules], vec![0u64; rules]);
+    for m in masks {
+        for r in 0..rules {
+            let bit = 1u64 << r;
+            if m & !bit != 0 {
+                others[r] += 1;
+                if m & bit != 0 {
+                    both[r] += 1;
+                }
+            }
+        }
+    }
+    let recall: Vec<Option<f64>> = others
+        .iter()
+        .zip(&both)
+        .map(|(&o, &b)| (o > 0).then(|| b as f64 / o as f64))
+        .collect();
+    if rules < 2 || recall.iter().all(Option::is_none) {
+        return (None, recall);
+    }
+    let missed: f64 = recall.iter().flatten().map(|r| 1.0 - r).product();
+    (Some(1.0 - missed), recall)
 }
 
 fn usage_explosion(rule: &str, pairs: u64, largest: usize, example: &str, limit: u64) -> Error {
@@ -833,6 +875,7 @@ pub fn detect(
             weights: Vec::new(),
             dropped: None,
             refined_from: None,
+            recall: None,
         };
         if pairs > limit {
             let ex = example
@@ -995,17 +1038,27 @@ pub fn detect(
 
     // score: only the pairs from the review threshold up are kept (their index and weight),
     // not a score for every candidate pair (at 1M people, 7.2M pairs: 115 MB at the run's peak)
-    let scored: Vec<(usize, f64)> = levels
+    let scored: Vec<(usize, f64, u64)> = levels
         .par_chunks(k.max(1))
         .zip(pairs.par_iter().zip(masks.par_iter()))
         .enumerate()
         .filter_map(|(i, (l, (&(a, _), &mask)))| {
             let s = (mask != 0).then_some(mask.trailing_zeros() as usize);
             let w = engine.decide(l, reps[a as usize], s).1;
-            (score::probability(w) >= opts.review_threshold).then_some((i, w))
+            (score::probability(w) >= opts.review_threshold).then_some((i, w, mask))
         })
         .collect();
     drop(masks);
+    let (recall, rule_recall) = blocking_recall(
+        scored
+            .iter()
+            .filter(|s| score::probability(s.1) >= opts.threshold)
+            .map(|s| s.2),
+        used.len(),
+    );
+    for (&i, r) in used.iter().zip(rule_recall) {
+        rule_reports[i].recall = r.map(round6);
+    }
     for (si, (s, &i)) in engine.model.sessions.iter().zip(&used).enumerate() {
         rule_reports[i].share_of_matches = Some(round6(s.lambda));
         rule_reports[i].em_iterations = Some(s.iterations);
@@ -1029,7 +1082,7 @@ pub fn detect(
     progress.start("clustering", None);
     let edges: Vec<((u32, u32), f64)> = scored
         .iter()
-        .map(|&(i, w)| (pairs[i], score::probability(w)))
+        .map(|&(i, w, _)| (pairs[i], score::probability(w)))
         .collect();
     let bounds = cluster::Bounds {
         threshold: opts.threshold,
@@ -1077,7 +1130,7 @@ pub fn detect(
     let mut kept_pairs = Vec::new();
     let mut review = Vec::new();
     let mut above = 0;
-    for &(i, w) in &scored {
+    for &(i, w, _) in &scored {
         let (a, b) = pairs[i];
         let p = score::probability(w);
         let l = &levels[i * k..(i + 1) * k];
@@ -1130,6 +1183,7 @@ pub fn detect(
         random_pairs,
         prior: engine.model.lambda,
         expected_matching_pairs: round6(engine.model.expected_matches),
+        blocking_recall: recall.map(round6),
         threshold: opts.threshold,
         review_threshold: opts.review_threshold,
         group_floor: opts.group_floor,
@@ -1170,6 +1224,26 @@ mod tests {
 
     fn roles(list: &[(&str, Role)]) -> Vec<(String, Role)> {
         list.iter().map(|(c, r)| (c.to_string(), *r)).collect()
+    }
+
+    #[test]
+    fn blocking_recall_from_the_rules_overlap() {
+        // rule 0 makes 9 of the 10 pairs rule 1 makes; rule 1 makes 9 of the 14 rule 0 makes:
+        // each misses a pair with 1/10 and 5/14, both with 1/10 * 5/14
+        let mut masks = vec![0b11u64; 9];
+        masks.push(0b10);
+        masks.extend([0b01; 5]);
+        let (all, each) = blocking_recall(masks.into_iter(), 2);
+        assert_eq!(each, vec![Some(0.9), Some(9.0 / 14.0)]);
+        let want = 1.0 - 0.1 * (5.0 / 14.0);
+        assert!((all.unwrap() - want).abs() < 1e-12, "{all:?}");
+        // one rule, or no pair: no estimate
+        assert_eq!(blocking_recall([1u64, 1].into_iter(), 1).0, None);
+        assert_eq!(blocking_recall(std::iter::empty(), 3).0, None);
+        // rules that never meet: each misses every pair the other finds
+        let (zero, each) = blocking_recall([0b01u64, 0b10].into_iter(), 2);
+        assert_eq!(zero, Some(0.0));
+        assert_eq!(each, vec![Some(0.0), Some(0.0)]);
     }
 
     #[test]
