@@ -264,19 +264,21 @@ fn explain_shows_each_comparison() {
         .iter()
         .find(|r| r[13].starts_with("fuzzy:"))
         .unwrap();
-    let run = w
-        .run(&[
+    let explain = |a: &str, b: &str| {
+        w.run(&[
             "explain",
             &input,
             "--pk",
             "id",
             "--ignore",
             "entity_id",
-            &r[11],
-            &r[0],
+            a,
+            b,
         ])
-        .ok();
-    let out = run.stdout();
+        .ok()
+        .stdout()
+    };
+    let out = explain(&r[11], &r[0]);
     for col in [
         "first_name",
         "last_name",
@@ -296,19 +298,7 @@ fn explain_shows_each_comparison() {
 
     // two unrelated people that no blocking rule pairs: clean never scores them, and explain
     // says so instead of giving a verdict clean did not reach
-    let run = w
-        .run(&[
-            "explain",
-            &input,
-            "--pk",
-            "id",
-            "--ignore",
-            "entity_id",
-            "1",
-            "2",
-        ])
-        .ok();
-    let out = run.stdout();
+    let out = explain("1", "2");
     assert!(out.contains("(no blocking rule pairs them)"), "{out}");
     assert!(
         out.contains("verdict: not compared: no blocking rule pairs these records"),
@@ -329,15 +319,20 @@ fn explain_shows_each_comparison() {
 fn scan_fuzzy_exits_one_when_it_finds_duplicates() {
     let w = Workdir::new();
     let input = testdata(PEOPLE);
-    let run = w.run(&[
-        "scan",
-        &input,
-        "--pk",
-        "id",
-        "--ignore",
-        "entity_id",
-        "--fuzzy",
-    ]);
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            &input,
+            "--pk",
+            "id",
+            "--ignore",
+            "entity_id",
+            "--fuzzy",
+        ];
+        args.extend(extra);
+        w.run(&args)
+    };
+    let run = scan(&[]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(!w.path("dupsweep-out").exists());
     // the summary estimates the blocking rules' recall, and the JSON has it with each rule's
@@ -347,16 +342,7 @@ fn scan_fuzzy_exits_one_when_it_finds_duplicates() {
         "{}",
         run.stdout()
     );
-    let json = w.run(&[
-        "scan",
-        &input,
-        "--pk",
-        "id",
-        "--ignore",
-        "entity_id",
-        "--fuzzy",
-        "--json",
-    ]);
+    let json = scan(&["--json"]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout()).unwrap();
     let recall = v["fuzzy"]["blocking_recall"].as_f64().unwrap();
     assert!(recall > 0.99 && recall <= 1.0, "{recall}");
