@@ -241,6 +241,12 @@ pub struct Job {
     pub engine: Engine,
     /// The memory the run may use, in bytes (`--memory-limit`).
     pub memory_limit: u64,
+    /// The Parquet streaming engine reads the grouped records into its lean table whatever the
+    /// limit (`DUPSWEEP_PARQUET_LEAN=1`, as `POLARS_FORCE_OOC` forces Polars' out-of-core path):
+    /// for the tests, which compare its outputs with the in-memory engine's on files too small
+    /// to need it, and for trying it. Never changes an output.
+    #[serde(skip)]
+    pub force_lean: bool,
 }
 
 /// When a change script commits.
@@ -501,6 +507,7 @@ impl Layer {
         Ok(Job {
             engine,
             memory_limit,
+            force_lean: std::env::var_os("DUPSWEEP_PARQUET_LEAN").is_some_and(|v| v == "1"),
             prevent: self.prevent.unwrap_or(false),
             fuzzy,
             truth: self.truth,

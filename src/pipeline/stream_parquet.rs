@@ -310,13 +310,6 @@ fn lean_write_need(rows: usize, removed: usize, per_record: u64) -> u64 {
     write_need(rows, per_record, 1).max(group * (per_record + 100) * 3)
 }
 
-/// `DUPSWEEP_PARQUET_LEAN=1` reads the grouped records into a lean table whatever the limit
-/// (as `POLARS_FORCE_OOC` forces Polars' out-of-core path): for the tests, which compare its
-/// outputs with the in-memory engine's on files too small to need it, and for trying it.
-fn lean_forced() -> bool {
-    std::env::var_os("DUPSWEEP_PARQUET_LEAN").is_some_and(|v| v == "1")
-}
-
 /// Reads the candidates (`cand`, in slices `wanted`) into a [`Lean`] table, their key hashes
 /// computed again as the first pass did (on columns `key`), or stops with an error when even
 /// that would not fit (with the files' writing, for records of `per_record` bytes in Polars).
@@ -606,7 +599,7 @@ pub fn detect_all(
         // over the limit even with one row group encoded at a time, they are read again into a
         // lean table
         let per_record = (held / numbers.len() as u64).max(file_per_row);
-        if held_need(held, index, rows, per_record, 1) > limit || lean_forced() {
+        if held_need(held, index, rows, per_record, 1) > limit || job.force_lean {
             over = true;
             return Err(Error::Internal("over the memory limit".into()));
         }
