@@ -130,12 +130,15 @@ impl Error {
             Error::Io { .. } | Error::Internal(_) => None,
         }
     }
-    /// The process exit code: 2 for usage, configuration and data errors (and bugs), 3 when
-    /// reading or writing a file failed (0 is success, 1 is "duplicates found" for `scan`).
+    /// The process exit code: 2 for usage, configuration and data errors, 3 when reading or
+    /// writing a file failed, 70 for a bug in dupsweep (`EX_SOFTWARE` of BSD's `sysexits.h`), so
+    /// that a scheduled run can tell its own mistakes from dupsweep's (0 is success, 1 is
+    /// "duplicates found" for `scan`).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Io { .. } => 3,
-            _ => 2,
+            Error::Internal(_) => 70,
+            Error::Usage { .. } | Error::Data { .. } => 2,
         }
     }
     /// The message as the command line prints it: `error: …` and an optional `hint: …` line.
@@ -156,4 +159,22 @@ pub fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
         .map(|s| format!("\"{}\"", s.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_has_its_exit_code() {
+        assert_eq!(Error::usage("x").exit_code(), 2);
+        assert_eq!(Error::data(Location::default(), "x").exit_code(), 2);
+        let io = std::io::Error::other("x");
+        assert_eq!(Error::io(Path::new("f"), "reading", io).exit_code(), 3);
+        let bug = Error::Internal("x".into());
+        assert_eq!(bug.exit_code(), 70);
+        assert!(bug
+            .render()
+            .starts_with("error: internal error (a bug in dupsweep"));
+    }
 }
