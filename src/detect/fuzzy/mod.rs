@@ -236,6 +236,52 @@ impl Engine {
         }
     }
 
+    /// Each comparison's levels with the model of all pairs' `m`, `u` and weight, for the report.
+    fn comparison_reports(&self) -> Vec<ComparisonReport> {
+        self.comparisons
+            .iter()
+            .enumerate()
+            .map(|(c, cmp)| ComparisonReport {
+                column: cmp.column.clone(),
+                role: cmp.role.name(),
+                levels: cmp
+                    .levels
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(l, name)| LevelReport {
+                        level: name,
+                        m: round6(self.model.m[c][l]),
+                        u: round6(self.model.u[c][l]),
+                        weight: round6(self.model.weight(None, c, l as u8)),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// What the model of blocking rule `si` (its session) learnt, into that rule's report: its
+    /// share of matches, EM iterations, whether it kept the random-pair `u`, and its weights
+    /// per comparison it does not block on.
+    fn report_session(&self, si: usize, report: &mut RuleReport) {
+        let s = &self.model.sessions[si];
+        report.share_of_matches = Some(round6(s.lambda));
+        report.em_iterations = Some(s.iterations);
+        report.random_u = Some(s.fallback);
+        report.weights = self
+            .comparisons
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| s.active[*c])
+            .map(|(c, cmp)| {
+                let w = (1..cmp.levels.len())
+                    .map(|l| round6(self.model.weight(Some(si), c, l as u8)))
+                    .collect();
+                (cmp.column.clone(), w)
+            })
+            .collect();
+    }
+
     /// `fuzzy:0.998(last_name,birth_date)`: the probability and the comparisons that count for
     /// the match (those with a positive weight, and the agreeing ones the blocking rule holds).
     pub fn reason(&self, a: RowId, b: RowId) -> (f64, String) {
@@ -619,6 +665,91 @@ pub fn blocking_recall(
     (Some(1.0 - missed), recall)
 }
 
+/// `u` from random pairs of representatives (every pair when there are few, else
+/// [`RANDOM_PAIRS`] drawn with a fixed seed), and how many were compared.
+fn random_u(engine: &Engine, reps: &[usize], sizes: &[usize]) -> (Vec<Vec<f64>>, u64) {
+    let total_pairs = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
+    let mut random: Vec<(usize, usize)> = Vec::new();
+    if total_pairs <= RANDOM_PAIRS {
+        for a in 0..reps.len() {
+            for b in a + 1..reps.len() {
+                random.push((reps[a], reps[b]));
+            }
+        }
+    } else {
+        let mut rng = SplitMix(0x5EED_D0B5);
+        while (random.len() as u64) < RANDOM_PAIRS {
+            let a = rng.below(reps.len() as u64) as usize;
+            let b = rng.below(reps.len() as u64) as usize;
+            if a != b {
+                random.push((reps[a.min(b)], reps[a.max(b)]));
+            }
+        }
+    }
+    let k = engine.comparisons.len();
+    let mut rlevels = vec![0u8; random.len() * k];
+    engine.levels_of_pairs(&mut rlevels, &random, |&p| p);
+    (score::estimate_u(&rlevels, k, sizes), random.len() as u64)
+}
+
+/// Per rule, the comparisons on a column it blocks on (which its own model leaves out). MinHash
+/// agreement says little about how close two texts are: the comparison on that column still
+/// counts within the rule's pairs.
+fn blocked_comparisons(rules: &[Rule], comparisons: &[Comparison]) -> Vec<Vec<bool>> {
+    rules
+        .iter()
+        .map(|r| {
+            let cols: Vec<&str> = r
+                .parts
+                .iter()
+                .filter(|p| p.func != block::Func::MinHash)
+                .flat_map(|p| p.columns.iter().map(|c| c.as_str()))
+                .collect();
+            comparisons
+                .iter()
+                .map(|c| c.columns.iter().any(|x| cols.contains(&x.as_str())))
+                .collect()
+        })
+        .collect()
+}
+
+/// The groups of records: each group of representatives with the exact copies of each joined
+/// in, and the exact groups no fuzzy group took, ordered by first member; and for each
+/// representative its group's index among `rep_groups` (`u32::MAX`: none).
+fn final_groups(
+    rep_groups: &[Vec<u32>],
+    reps: &[usize],
+    exact: &Matches,
+) -> (Vec<Group>, Vec<u32>) {
+    let exact_members: std::collections::HashMap<u32, &Group> =
+        exact.groups.iter().map(|g| (g.members[0].0, g)).collect();
+    let expand = |rep: usize| -> Vec<RowId> {
+        match exact_members.get(&(rep as u32)) {
+            Some(g) => g.members.clone(),
+            None => vec![RowId(rep as u32)],
+        }
+    };
+    let mut in_group = vec![u32::MAX; reps.len()];
+    let mut groups: Vec<Group> = Vec::new();
+    for (gi, g) in rep_groups.iter().enumerate() {
+        let mut members = Vec::new();
+        for &r in g {
+            in_group[r as usize] = gi as u32;
+            members.extend(expand(reps[r as usize]));
+        }
+        members.sort_unstable();
+        groups.push(Group { members });
+    }
+    for g in &exact.groups {
+        let rep = reps.binary_search(&g.members[0].index()).unwrap_or(0);
+        if in_group[rep] == u32::MAX {
+            groups.push(g.clone());
+        }
+    }
+    groups.sort_unstable_by_key(|g| g.id());
+    (groups, in_group)
+}
+
 fn usage_explosion(rule: &str, pairs: u64, largest: usize, example: &str, limit: u64) -> Error {
     Error::usage(format!(
         "blocking rule \"{rule}\" would compare {pairs} pairs (more than the limit of {limit}); its largest block holds {largest} records with the value \"{example}\""
@@ -980,54 +1111,14 @@ pub fn detect(
     clock.lap("compare");
     // u from random pairs
     let total_pairs = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
-    let mut random: Vec<(usize, usize)> = Vec::new();
-    if total_pairs <= RANDOM_PAIRS {
-        for a in 0..reps.len() {
-            for b in a + 1..reps.len() {
-                random.push((reps[a], reps[b]));
-            }
-        }
-    } else {
-        let mut rng = SplitMix(0x5EED_D0B5);
-        while (random.len() as u64) < RANDOM_PAIRS {
-            let a = rng.below(reps.len() as u64) as usize;
-            let b = rng.below(reps.len() as u64) as usize;
-            if a != b {
-                random.push((reps[a.min(b)], reps[a.max(b)]));
-            }
-        }
-    }
-    let mut rlevels = vec![0u8; random.len() * k];
-    engine_tmp.levels_of_pairs(&mut rlevels, &random, |&p| p);
     let sizes: Vec<usize> = engine_tmp
         .comparisons
         .iter()
         .map(|c| c.levels.len())
         .collect();
-    let u = score::estimate_u(&rlevels, k, &sizes);
-    drop(rlevels);
-    let random_pairs = random.len() as u64;
-    drop(random);
-
+    let (u, random_pairs) = random_u(&engine_tmp, &reps, &sizes);
     // m by EM, per blocking rule
-    let blocked: Vec<Vec<bool>> = rules
-        .iter()
-        .map(|r| {
-            // MinHash agreement says little about how close two texts are: the comparison on
-            // that column still counts within the rule's pairs
-            let cols: Vec<&str> = r
-                .parts
-                .iter()
-                .filter(|p| p.func != block::Func::MinHash)
-                .flat_map(|p| p.columns.iter().map(|c| c.as_str()))
-                .collect();
-            engine_tmp
-                .comparisons
-                .iter()
-                .map(|c| c.columns.iter().any(|x| cols.contains(&x.as_str())))
-                .collect()
-        })
-        .collect();
+    let blocked = blocked_comparisons(&rules, &engine_tmp.comparisons);
     clock.lap("random_pairs");
     let model = score::fit(&levels, &masks, &sizes, u, &blocked, total_pairs);
     clock.lap("fit");
@@ -1059,22 +1150,8 @@ pub fn detect(
     for (&i, r) in used.iter().zip(rule_recall) {
         rule_reports[i].recall = r.map(round6);
     }
-    for (si, (s, &i)) in engine.model.sessions.iter().zip(&used).enumerate() {
-        rule_reports[i].share_of_matches = Some(round6(s.lambda));
-        rule_reports[i].em_iterations = Some(s.iterations);
-        rule_reports[i].random_u = Some(s.fallback);
-        rule_reports[i].weights = engine
-            .comparisons
-            .iter()
-            .enumerate()
-            .filter(|(c, _)| s.active[*c])
-            .map(|(c, cmp)| {
-                let w = (1..cmp.levels.len())
-                    .map(|l| round6(engine.model.weight(Some(si), c, l as u8)))
-                    .collect();
-                (cmp.column.clone(), w)
-            })
-            .collect();
+    for (si, &i) in used.iter().enumerate().take(engine.model.sessions.len()) {
+        engine.report_session(si, &mut rule_reports[i]);
     }
 
     // cluster representatives
@@ -1097,53 +1174,22 @@ pub fn detect(
     });
     progress.finish();
 
-    // final groups: the exact groups of the representatives joined
-    let exact_members: std::collections::HashMap<u32, &Group> =
-        exact.groups.iter().map(|g| (g.members[0].0, g)).collect();
-    let expand = |rep: usize| -> Vec<RowId> {
-        match exact_members.get(&(rep as u32)) {
-            Some(g) => g.members.clone(),
-            None => vec![RowId(rep as u32)],
-        }
-    };
-    let mut in_group = vec![u32::MAX; reps.len()];
-    let mut groups: Vec<Group> = Vec::new();
-    let mut merged_reps = vec![false; reps.len()];
-    for (gi, g) in rep_groups.iter().enumerate() {
-        let mut members = Vec::new();
-        for &r in g {
-            in_group[r as usize] = gi as u32;
-            merged_reps[r as usize] = true;
-            members.extend(expand(reps[r as usize]));
-        }
-        members.sort_unstable();
-        groups.push(Group { members });
-    }
-    for g in &exact.groups {
-        let rep = reps.binary_search(&g.members[0].index()).unwrap_or(0);
-        if !merged_reps[rep] {
-            groups.push(g.clone());
-        }
-    }
-    groups.sort_unstable_by_key(|g| g.id());
-
+    let (groups, in_group) = final_groups(&rep_groups, &reps, &exact);
     let mut kept_pairs = Vec::new();
     let mut review = Vec::new();
     let mut above = 0;
     for &(i, w, _) in &scored {
         let (a, b) = pairs[i];
-        let p = score::probability(w);
-        let l = &levels[i * k..(i + 1) * k];
-        if p >= opts.threshold {
-            above += 1;
-        }
         let sp = ScoredPair {
             a: RowId(reps[a as usize] as u32),
             b: RowId(reps[b as usize] as u32),
-            probability: p,
+            probability: score::probability(w),
             weight: w,
-            levels: l.to_vec(),
+            levels: levels[i * k..(i + 1) * k].to_vec(),
         };
+        if sp.probability >= opts.threshold {
+            above += 1;
+        }
         let together =
             in_group[a as usize] != u32::MAX && in_group[a as usize] == in_group[b as usize];
         if !together {
@@ -1156,27 +1202,7 @@ pub fn detect(
     let report = FuzzyReport {
         timings_ms: clock.laps,
         roles: roles.iter().map(|(c, r)| (c.clone(), r.name())).collect(),
-        comparisons: engine
-            .comparisons
-            .iter()
-            .enumerate()
-            .map(|(c, cmp)| ComparisonReport {
-                column: cmp.column.clone(),
-                role: cmp.role.name(),
-                levels: cmp
-                    .levels
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .map(|(l, name)| LevelReport {
-                        level: name,
-                        m: round6(engine.model.m[c][l]),
-                        u: round6(engine.model.u[c][l]),
-                        weight: round6(engine.model.weight(None, c, l as u8)),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        comparisons: engine.comparison_reports(),
         blocking: rule_reports,
         records_compared: reps.len(),
         candidate_pairs: pairs.len() as u64,
