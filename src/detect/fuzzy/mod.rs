@@ -750,6 +750,85 @@ fn final_groups(
     (groups, in_group)
 }
 
+/// What turns a blocking rule's text into the rule used: the key columns, the representatives,
+/// their values, the pair limit, whether the rules are the user's, and the roles and split date
+/// that refinements come from.
+struct RuleChooser<'a, 't> {
+    key: &'a [String],
+    reps: &'a [usize],
+    raw: &'a (dyn Fn(&str, usize) -> Option<&'t str> + Sync),
+    limit: u64,
+    user_rules: bool,
+    roles: &'a [(String, Role)],
+    split_date: Option<&'a SplitDate>,
+}
+
+impl RuleChooser<'_, '_> {
+    /// The rule `text` with its keys, or `None` when an automatic rule is over the pair limit
+    /// and no refinement brings it under (its report says why); a user's rule over the limit is
+    /// an error.
+    fn choose(&self, text: &str) -> Result<(Option<(Rule, block::Keys)>, RuleReport)> {
+        let (reps, raw, limit) = (self.reps, self.raw, self.limit);
+        let rule = Rule::parse(text, self.key)?;
+        let k = rule.keys(reps, raw);
+        let (pairs, largest, example) = block::count_pairs(&k);
+        let mut report = RuleReport {
+            rule: rule.to_string(),
+            pairs,
+            largest_block: largest,
+            share_of_matches: None,
+            em_iterations: None,
+            random_u: None,
+            weights: Vec::new(),
+            dropped: None,
+            refined_from: None,
+            recall: None,
+        };
+        if pairs <= limit {
+            return Ok((Some((rule, k)), report));
+        }
+        let ex = example
+            .map(|i| {
+                rule.parts
+                    .iter()
+                    .map(|p| {
+                        p.columns
+                            .iter()
+                            .map(|c| raw(c, reps[i]).map(|v| p.func.apply(v)).unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" & ")
+            })
+            .unwrap_or_default();
+        if self.user_rules {
+            return Err(usage_explosion(&report.rule, pairs, largest, &ex, limit));
+        }
+        // an automatic rule is refined before it is given up: its oversized blocks split by a
+        // further key, the first that brings it under the limit
+        let refined = refinements(&rule, self.roles, self.split_date)
+            .into_iter()
+            .find_map(|extra| {
+                let r = Rule::parse(&format!("{text} & {extra}"), self.key).ok()?;
+                let k = r.keys(reps, raw);
+                let (p, l, _) = block::count_pairs(&k);
+                (p <= limit).then_some((r, k, p, l))
+            });
+        if let Some((r, k, p, l)) = refined {
+            report.refined_from = Some((report.rule.clone(), pairs));
+            report.rule = r.to_string();
+            report.pairs = p;
+            report.largest_block = l;
+            return Ok((Some((r, k)), report));
+        }
+        report.dropped = Some(format!(
+            "would compare {pairs} pairs, more than the limit of {limit} (largest block: {largest} records with \"{ex}\")"
+        ));
+        Ok((None, report))
+    }
+}
+
 fn usage_explosion(rule: &str, pairs: u64, largest: usize, example: &str, limit: u64) -> Error {
     Error::usage(format!(
         "blocking rule \"{rule}\" would compare {pairs} pairs (more than the limit of {limit}); its largest block holds {largest} records with the value \"{example}\""
@@ -992,71 +1071,21 @@ pub fn detect(
     let mut rules: Vec<Rule> = Vec::new();
     let mut keys: Vec<block::Keys> = Vec::new();
     let mut rule_reports = Vec::new();
+    let chooser = RuleChooser {
+        key,
+        reps: &reps,
+        raw: &raw,
+        limit,
+        user_rules,
+        roles: &compared,
+        split_date: split_date.as_ref(),
+    };
     for text in &texts {
-        let rule = Rule::parse(text, key)?;
-        let k = rule.keys(&reps, &raw);
-        let (pairs, largest, example) = block::count_pairs(&k);
-        let mut report = RuleReport {
-            rule: rule.to_string(),
-            pairs,
-            largest_block: largest,
-            share_of_matches: None,
-            em_iterations: None,
-            random_u: None,
-            weights: Vec::new(),
-            dropped: None,
-            refined_from: None,
-            recall: None,
-        };
-        if pairs > limit {
-            let ex = example
-                .map(|i| {
-                    rule.parts
-                        .iter()
-                        .map(|p| {
-                            p.columns
-                                .iter()
-                                .map(|c| {
-                                    raw(c, reps[i]).map(|v| p.func.apply(v)).unwrap_or_default()
-                                })
-                                .collect::<Vec<_>>()
-                                .join("|")
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" & ")
-                })
-                .unwrap_or_default();
-            if user_rules {
-                return Err(usage_explosion(&report.rule, pairs, largest, &ex, limit));
-            }
-            // an automatic rule is refined before it is given up: its oversized blocks split by
-            // a further key, the first that brings it under the limit
-            let refined = refinements(&rule, &compared, split_date.as_ref())
-                .into_iter()
-                .find_map(|extra| {
-                    let r = Rule::parse(&format!("{text} & {extra}"), key).ok()?;
-                    let k = r.keys(&reps, &raw);
-                    let (p, l, _) = block::count_pairs(&k);
-                    (p <= limit).then_some((r, k, p, l))
-                });
-            if let Some((r, k, p, l)) = refined {
-                report.refined_from = Some((report.rule.clone(), pairs));
-                report.rule = r.to_string();
-                report.pairs = p;
-                report.largest_block = l;
-                rules.push(r);
-                keys.push(k);
-                rule_reports.push(report);
-                continue;
-            }
-            report.dropped = Some(format!(
-                "would compare {pairs} pairs, more than the limit of {limit} (largest block: {largest} records with \"{ex}\")"
-            ));
-            rule_reports.push(report);
-            continue;
+        let (used, report) = chooser.choose(text)?;
+        if let Some((rule, k)) = used {
+            rules.push(rule);
+            keys.push(k);
         }
-        rules.push(rule);
-        keys.push(k);
         rule_reports.push(report);
     }
     if rules.is_empty() {
