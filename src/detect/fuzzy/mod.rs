@@ -829,6 +829,164 @@ impl RuleChooser<'_, '_> {
     }
 }
 
+/// What to prepare for a comparison: a place (street, postcode, city), a date split over
+/// three columns, or one column in its role.
+enum Spec<'v> {
+    Place(
+        Option<Vec<Option<&'v str>>>,
+        Option<Vec<Option<&'v str>>>,
+        Option<Vec<Option<&'v str>>>,
+    ),
+    SplitDate(
+        Vec<Option<&'v str>>,
+        Vec<Option<&'v str>>,
+        Vec<Option<&'v str>>,
+    ),
+    Column(Role, Vec<Option<&'v str>>),
+}
+
+/// The comparisons of the compared columns (`values_of` gives a column's values), their values
+/// prepared, and the term frequencies among the representatives `reps` of those whose exact
+/// agreement weighs by its rarity. Street, postcode and city make one place comparison when at
+/// least two of them exist; a date split over three columns makes one date comparison; a single
+/// first name and a single last name are compared with each other too (swapped names).
+fn prepare_comparisons<'v>(
+    table: &Table,
+    compared: &[(String, Role)],
+    split_date: Option<&SplitDate>,
+    values_of: &dyn Fn(&str) -> Vec<Option<&'v str>>,
+    reps: &[usize],
+) -> (Vec<Comparison>, Vec<Prepared>, Vec<Option<Vec<f32>>>) {
+    let first = compared.iter().position(|(_, r)| *r == Role::FirstName);
+    let last = compared.iter().position(|(_, r)| *r == Role::LastName);
+    let single_names = compared
+        .iter()
+        .filter(|(_, r)| *r == Role::FirstName)
+        .count()
+        == 1
+        && compared
+            .iter()
+            .filter(|(_, r)| *r == Role::LastName)
+            .count()
+            == 1;
+    // street, postcode and city make one place comparison when at least two of them exist
+    let place_of = |r: Role| {
+        let mut it = compared.iter().filter(|(_, x)| *x == r);
+        match (it.next(), it.next()) {
+            (Some((c, _)), None) => Some(c.clone()),
+            _ => None,
+        }
+    };
+    let place = [
+        place_of(Role::Address),
+        place_of(Role::Postcode),
+        place_of(Role::City),
+    ];
+    let place_cols: Vec<String> = place.iter().flatten().cloned().collect();
+    let use_place = place_cols.len() >= 2;
+    // a date split over three columns (year, month, day) makes one date comparison
+    let split_cols: Vec<String> = split_date.into_iter().flatten().cloned().collect();
+    let mut split_done = false;
+    let mut comparisons = Vec::new();
+    let mut specs: Vec<Spec> = Vec::new();
+    let mut place_done = false;
+    for (i, (name, role)) in compared.iter().enumerate() {
+        if use_place && place_cols.contains(name) {
+            if place_done {
+                continue;
+            }
+            place_done = true;
+            let mut ordered = place_cols.clone();
+            ordered.sort_by_key(|c| table.column_index(c));
+            comparisons.push(Comparison {
+                column: ordered.join("+"),
+                columns: ordered,
+                column_index: table.column_index(name).unwrap_or(0),
+                role: Role::Address,
+                levels: compare::levels_for(Role::Address, false, true),
+                swap_with: None,
+                term_frequency: false,
+            });
+            let [st, pc, ci] = &place;
+            let (sv, pv, cv) = (
+                st.as_deref().map(values_of),
+                pc.as_deref().map(values_of),
+                ci.as_deref().map(values_of),
+            );
+            specs.push(Spec::Place(sv, pv, cv));
+            continue;
+        }
+        if split_cols.contains(name) {
+            if split_done {
+                continue;
+            }
+            split_done = true;
+            let parts = split_date.cloned().unwrap_or_default();
+            comparisons.push(Comparison {
+                column: parts.join("+"),
+                columns: parts.to_vec(),
+                column_index: table.column_index(name).unwrap_or(0),
+                role: Role::Date,
+                levels: compare::levels_for(Role::Date, false, false),
+                swap_with: None,
+                term_frequency: false,
+            });
+            let [y, m, d] = &parts;
+            specs.push(Spec::SplitDate(values_of(y), values_of(m), values_of(d)));
+            continue;
+        }
+        let swap_with = if single_names {
+            if Some(i) == first {
+                last
+            } else if Some(i) == last {
+                first
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        comparisons.push(Comparison {
+            column: name.clone(),
+            columns: vec![name.clone()],
+            column_index: table.column_index(name).unwrap_or(0),
+            role: *role,
+            levels: compare::levels_for(*role, swap_with.is_some(), false),
+            swap_with,
+            term_frequency: matches!(
+                role,
+                Role::FirstName | Role::LastName | Role::FullName | Role::City | Role::Postcode
+            ),
+        });
+        specs.push(Spec::Column(*role, values_of(name)));
+    }
+    let prepared: Vec<Prepared> = specs
+        .into_par_iter()
+        .map(|spec| match spec {
+            Spec::Place(sv, pv, cv) => {
+                compare::prepare_place(sv.as_deref(), pv.as_deref(), cv.as_deref(), table.rows())
+            }
+            Spec::SplitDate(y, m, d) => compare::prepare_split_date(&y, &m, &d),
+            Spec::Column(role, values) => compare::prepare(role, &values),
+        })
+        .collect();
+    // swap partners are indices among the comparisons
+    let index_of = |name: &str| comparisons.iter().position(|c| c.column == name);
+    let partners: Vec<Option<usize>> = comparisons
+        .iter()
+        .map(|c| c.swap_with.and_then(|i| index_of(&compared[i].0)))
+        .collect();
+    for (c, p) in comparisons.iter_mut().zip(partners) {
+        c.swap_with = p;
+    }
+    let tf: Vec<Option<Vec<f32>>> = comparisons
+        .par_iter()
+        .zip(prepared.par_iter())
+        .map(|(c, p)| c.term_frequency.then(|| compare::term_frequencies(p, reps)))
+        .collect();
+    (comparisons, prepared, tf)
+}
+
 fn usage_explosion(rule: &str, pairs: u64, largest: usize, example: &str, limit: u64) -> Error {
     Error::usage(format!(
         "blocking rule \"{rule}\" would compare {pairs} pairs (more than the limit of {limit}); its largest block holds {largest} records with the value \"{example}\""
@@ -872,152 +1030,10 @@ pub fn detect(
     // comparisons and prepared values
     let mut clock = Clock::new();
     progress.start("preparing", None);
-    let first = compared.iter().position(|(_, r)| *r == Role::FirstName);
-    let last = compared.iter().position(|(_, r)| *r == Role::LastName);
-    let single_names = compared
-        .iter()
-        .filter(|(_, r)| *r == Role::FirstName)
-        .count()
-        == 1
-        && compared
-            .iter()
-            .filter(|(_, r)| *r == Role::LastName)
-            .count()
-            == 1;
-    // street, postcode and city make one place comparison when at least two of them exist
-    let place_of = |r: Role| {
-        let mut it = compared.iter().filter(|(_, x)| *x == r);
-        match (it.next(), it.next()) {
-            (Some((c, _)), None) => Some(c.clone()),
-            _ => None,
-        }
-    };
-    let place = [
-        place_of(Role::Address),
-        place_of(Role::Postcode),
-        place_of(Role::City),
-    ];
-    let place_cols: Vec<String> = place.iter().flatten().cloned().collect();
-    let use_place = place_cols.len() >= 2;
-    // a date split over three columns (year, month, day) makes one date comparison
-    let split_cols: Vec<String> = split_date.iter().flatten().cloned().collect();
     let values_of =
         |name: &str| -> Vec<Option<&str>> { all_text[col_of(name).unwrap_or(0)].iter().collect() };
-    /// What to prepare for a comparison.
-    enum Spec<'v> {
-        Place(
-            Option<Vec<Option<&'v str>>>,
-            Option<Vec<Option<&'v str>>>,
-            Option<Vec<Option<&'v str>>>,
-        ),
-        SplitDate(
-            Vec<Option<&'v str>>,
-            Vec<Option<&'v str>>,
-            Vec<Option<&'v str>>,
-        ),
-        Column(Role, Vec<Option<&'v str>>),
-    }
-    let mut split_done = false;
-    let mut comparisons = Vec::new();
-    let mut specs: Vec<Spec> = Vec::new();
-    let mut place_done = false;
-    for (i, (name, role)) in compared.iter().enumerate() {
-        if use_place && place_cols.contains(name) {
-            if place_done {
-                continue;
-            }
-            place_done = true;
-            let mut ordered = place_cols.clone();
-            ordered.sort_by_key(|c| table.column_index(c));
-            comparisons.push(Comparison {
-                column: ordered.join("+"),
-                columns: ordered,
-                column_index: table.column_index(name).unwrap_or(0),
-                role: Role::Address,
-                levels: compare::levels_for(Role::Address, false, true),
-                swap_with: None,
-                term_frequency: false,
-            });
-            let [st, pc, ci] = &place;
-            let (sv, pv, cv) = (
-                st.as_deref().map(values_of),
-                pc.as_deref().map(values_of),
-                ci.as_deref().map(values_of),
-            );
-            specs.push(Spec::Place(sv, pv, cv));
-            continue;
-        }
-        if split_cols.contains(name) {
-            if split_done {
-                continue;
-            }
-            split_done = true;
-            let parts = split_date.clone().unwrap_or_default();
-            comparisons.push(Comparison {
-                column: parts.join("+"),
-                columns: parts.to_vec(),
-                column_index: table.column_index(name).unwrap_or(0),
-                role: Role::Date,
-                levels: compare::levels_for(Role::Date, false, false),
-                swap_with: None,
-                term_frequency: false,
-            });
-            let [y, m, d] = &parts;
-            specs.push(Spec::SplitDate(values_of(y), values_of(m), values_of(d)));
-            continue;
-        }
-        let swap_with = if single_names {
-            if Some(i) == first {
-                last
-            } else if Some(i) == last {
-                first
-            } else {
-                None
-            }
-        } else {
-            None
-        };
-        comparisons.push(Comparison {
-            column: name.clone(),
-            columns: vec![name.clone()],
-            column_index: table.column_index(name).unwrap_or(0),
-            role: *role,
-            levels: compare::levels_for(*role, swap_with.is_some(), false),
-            swap_with,
-            term_frequency: matches!(
-                role,
-                Role::FirstName | Role::LastName | Role::FullName | Role::City | Role::Postcode
-            ),
-        });
-        specs.push(Spec::Column(*role, values_of(name)));
-    }
-    let prepared: Vec<Prepared> = specs
-        .into_par_iter()
-        .map(|spec| match spec {
-            Spec::Place(sv, pv, cv) => {
-                compare::prepare_place(sv.as_deref(), pv.as_deref(), cv.as_deref(), n)
-            }
-            Spec::SplitDate(y, m, d) => compare::prepare_split_date(&y, &m, &d),
-            Spec::Column(role, values) => compare::prepare(role, &values),
-        })
-        .collect();
-    // swap partners are indices among the comparisons
-    let index_of = |name: &str| comparisons.iter().position(|c| c.column == name);
-    let partners: Vec<Option<usize>> = comparisons
-        .iter()
-        .map(|c| c.swap_with.and_then(|i| index_of(&compared[i].0)))
-        .collect();
-    for (c, p) in comparisons.iter_mut().zip(partners) {
-        c.swap_with = p;
-    }
-    let tf: Vec<Option<Vec<f32>>> = comparisons
-        .par_iter()
-        .zip(prepared.par_iter())
-        .map(|(c, p)| {
-            c.term_frequency
-                .then(|| compare::term_frequencies(p, &reps))
-        })
-        .collect();
+    let (comparisons, prepared, tf) =
+        prepare_comparisons(table, &compared, split_date.as_ref(), &values_of, &reps);
     progress.finish();
     clock.lap("prepare");
 
