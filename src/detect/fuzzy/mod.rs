@@ -236,6 +236,30 @@ impl Engine {
         }
     }
 
+    /// The candidate `pairs` of representatives (`reps`) from probability `from` up, with their
+    /// index, weight and rules' mask, each scored by the model [`Engine::decide`] picks for its
+    /// first rule; the others are not kept (at 1M people, 7.2M pairs: 115 MB at the run's
+    /// peak).
+    fn score_pairs(
+        &self,
+        levels: &[u8],
+        pairs: &[(u32, u32)],
+        masks: &[u64],
+        reps: &[usize],
+        from: f64,
+    ) -> Vec<(usize, f64, u64)> {
+        levels
+            .par_chunks(self.comparisons.len().max(1))
+            .zip(pairs.par_iter().zip(masks.par_iter()))
+            .enumerate()
+            .filter_map(|(i, (l, (&(a, _), &mask)))| {
+                let s = (mask != 0).then_some(mask.trailing_zeros() as usize);
+                let w = self.decide(l, reps[a as usize], s).1;
+                (score::probability(w) >= from).then_some((i, w, mask))
+            })
+            .collect()
+    }
+
     /// Each comparison's levels with the model of all pairs' `m`, `u` and weight, for the report.
     fn comparison_reports(&self) -> Vec<ComparisonReport> {
         self.comparisons
@@ -987,6 +1011,76 @@ fn prepare_comparisons<'v>(
     (comparisons, prepared, tf)
 }
 
+/// The share of distinct values among the representatives `reps` holding one, in column `c` of
+/// `all_text` (`col_of` gives its index), or, when `c` names the split date (`y+m+d`), the
+/// share of distinct dates among those holding all three parts.
+fn distinct_share(
+    c: &str,
+    split_date: Option<&SplitDate>,
+    all_text: &[polars::prelude::StringChunked],
+    col_of: &dyn Fn(&str) -> Option<usize>,
+    reps: &[usize],
+) -> f64 {
+    if let Some(parts) = split_date.filter(|p| p.join("+") == c) {
+        let cols: Vec<_> = parts
+            .iter()
+            .map(|p| &all_text[col_of(p).unwrap_or(0)])
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut present = 0usize;
+        for &r in reps {
+            let v: Option<Vec<&str>> = cols.iter().map(|ca| ca.get(r)).collect();
+            if let Some(v) = v {
+                present += 1;
+                seen.insert(v);
+            }
+        }
+        return if present == 0 {
+            0.0
+        } else {
+            seen.len() as f64 / present as f64
+        };
+    }
+    let ca = &all_text[col_of(c).unwrap_or(0)];
+    let present = ca.len() - ca.null_count();
+    if present == 0 {
+        return 0.0;
+    }
+    ca.n_unique().unwrap_or(0) as f64 / present as f64
+}
+
+/// The scored pairs (`scored`: index among `pairs`, weight) as [`ScoredPair`]s of records, with
+/// their comparison levels (`k` per pair in `levels`); and those of them whose two records are
+/// not in one group (`in_group`, per representative), for review.
+fn kept_and_review(
+    scored: &[(usize, f64, u64)],
+    pairs: &[(u32, u32)],
+    levels: &[u8],
+    k: usize,
+    reps: &[usize],
+    in_group: &[u32],
+) -> (Vec<ScoredPair>, Vec<ScoredPair>) {
+    let mut kept = Vec::new();
+    let mut review = Vec::new();
+    for &(i, w, _) in scored {
+        let (a, b) = pairs[i];
+        let sp = ScoredPair {
+            a: RowId(reps[a as usize] as u32),
+            b: RowId(reps[b as usize] as u32),
+            probability: score::probability(w),
+            weight: w,
+            levels: levels[i * k..(i + 1) * k].to_vec(),
+        };
+        let together =
+            in_group[a as usize] != u32::MAX && in_group[a as usize] == in_group[b as usize];
+        if !together {
+            review.push(sp.clone());
+        }
+        kept.push(sp);
+    }
+    (kept, review)
+}
+
 fn usage_explosion(rule: &str, pairs: u64, largest: usize, example: &str, limit: u64) -> Error {
     Error::usage(format!(
         "blocking rule \"{rule}\" would compare {pairs} pairs (more than the limit of {limit}); its largest block holds {largest} records with the value \"{example}\""
@@ -1042,35 +1136,7 @@ pub fn detect(
     let limit = opts
         .max_pairs
         .unwrap_or_else(|| (reps.len() as u64 * 20).max(1_000_000));
-    let distinct = |c: &str| -> f64 {
-        if let Some(parts) = split_date.as_ref().filter(|p| p.join("+") == c) {
-            // the share of distinct dates among the records holding all three parts
-            let cols: Vec<_> = parts
-                .iter()
-                .map(|p| &all_text[col_of(p).unwrap_or(0)])
-                .collect();
-            let mut seen = std::collections::HashSet::new();
-            let mut present = 0usize;
-            for &r in &reps {
-                let v: Option<Vec<&str>> = cols.iter().map(|ca| ca.get(r)).collect();
-                if let Some(v) = v {
-                    present += 1;
-                    seen.insert(v);
-                }
-            }
-            return if present == 0 {
-                0.0
-            } else {
-                seen.len() as f64 / present as f64
-            };
-        }
-        let ca = &all_text[col_of(c).unwrap_or(0)];
-        let present = ca.len() - ca.null_count();
-        if present == 0 {
-            return 0.0;
-        }
-        ca.n_unique().unwrap_or(0) as f64 / present as f64
-    };
+    let distinct = |c: &str| distinct_share(c, split_date.as_ref(), &all_text, &col_of, &reps);
     let user_rules = !opts.block.is_empty();
     let texts: Vec<String> = if user_rules {
         opts.block.clone()
@@ -1172,18 +1238,8 @@ pub fn detect(
         ..engine_tmp
     };
 
-    // score: only the pairs from the review threshold up are kept (their index and weight),
-    // not a score for every candidate pair (at 1M people, 7.2M pairs: 115 MB at the run's peak)
-    let scored: Vec<(usize, f64, u64)> = levels
-        .par_chunks(k.max(1))
-        .zip(pairs.par_iter().zip(masks.par_iter()))
-        .enumerate()
-        .filter_map(|(i, (l, (&(a, _), &mask)))| {
-            let s = (mask != 0).then_some(mask.trailing_zeros() as usize);
-            let w = engine.decide(l, reps[a as usize], s).1;
-            (score::probability(w) >= opts.review_threshold).then_some((i, w, mask))
-        })
-        .collect();
+    // score: only the pairs from the review threshold up are kept
+    let scored = engine.score_pairs(&levels, &pairs, &masks, &reps, opts.review_threshold);
     drop(masks);
     let (recall, rule_recall) = blocking_recall(
         scored
@@ -1220,28 +1276,11 @@ pub fn detect(
     progress.finish();
 
     let (groups, in_group) = final_groups(&rep_groups, &reps, &exact);
-    let mut kept_pairs = Vec::new();
-    let mut review = Vec::new();
-    let mut above = 0;
-    for &(i, w, _) in &scored {
-        let (a, b) = pairs[i];
-        let sp = ScoredPair {
-            a: RowId(reps[a as usize] as u32),
-            b: RowId(reps[b as usize] as u32),
-            probability: score::probability(w),
-            weight: w,
-            levels: levels[i * k..(i + 1) * k].to_vec(),
-        };
-        if sp.probability >= opts.threshold {
-            above += 1;
-        }
-        let together =
-            in_group[a as usize] != u32::MAX && in_group[a as usize] == in_group[b as usize];
-        if !together {
-            review.push(sp.clone());
-        }
-        kept_pairs.push(sp);
-    }
+    let (kept_pairs, review) = kept_and_review(&scored, &pairs, &levels, k, &reps, &in_group);
+    let above = kept_pairs
+        .iter()
+        .filter(|p| p.probability >= opts.threshold)
+        .count();
 
     clock.lap("cluster");
     let report = FuzzyReport {
