@@ -1081,6 +1081,84 @@ fn kept_and_review(
     (kept, review)
 }
 
+/// The blocking rules chosen: those used with their keys, a report for every rule tried
+/// (dropped ones included), and the indices of the used ones among the reports.
+struct Blocking {
+    rules: Vec<Rule>,
+    keys: Vec<block::Keys>,
+    reports: Vec<RuleReport>,
+    used: Vec<usize>,
+}
+
+/// The user's blocking rules (`opts.block`), or rules chosen from the column roles (every pair
+/// of a small table), each checked against the pair limit ([`RuleChooser`]); an error when no
+/// rule is left.
+fn choose_rules(
+    key: &[String],
+    opts: &FuzzyOptions,
+    compared: &[(String, Role)],
+    split_date: Option<&SplitDate>,
+    all_text: &[polars::prelude::StringChunked],
+    col_of: &(dyn Fn(&str) -> Option<usize> + Sync),
+    reps: &[usize],
+) -> Result<Blocking> {
+    let limit = opts
+        .max_pairs
+        .unwrap_or_else(|| (reps.len() as u64 * 20).max(1_000_000));
+    let distinct = |c: &str| distinct_share(c, split_date, all_text, col_of, reps);
+    let user_rules = !opts.block.is_empty();
+    let texts: Vec<String> = if user_rules {
+        opts.block.clone()
+    } else {
+        let mut t = auto_rules(compared, split_date, &distinct);
+        // a small table needs no blocking: every pair is compared
+        let all = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
+        if t.is_empty() && all <= limit {
+            t.push("all".to_owned());
+        }
+        t
+    };
+    let raw = |c: &str, r: usize| -> Option<&str> { col_of(c).and_then(|i| all_text[i].get(r)) };
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut keys: Vec<block::Keys> = Vec::new();
+    let mut rule_reports = Vec::new();
+    let chooser = RuleChooser {
+        key,
+        reps,
+        raw: &raw,
+        limit,
+        user_rules,
+        roles: compared,
+        split_date,
+    };
+    for text in &texts {
+        let (used, report) = chooser.choose(text)?;
+        if let Some((rule, k)) = used {
+            rules.push(rule);
+            keys.push(k);
+        }
+        rule_reports.push(report);
+    }
+    if rules.is_empty() {
+        return Err(Error::usage(
+            "fuzzy matching has no usable blocking rule: every candidate rule would compare too many pairs, or no column suits one",
+        )
+        .with_hint("name a rule with --block (e.g. --block 'soundex(last_name) & year(birth_date)')"));
+    }
+    let used: Vec<usize> = rule_reports
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.dropped.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    Ok(Blocking {
+        rules,
+        keys,
+        reports: rule_reports,
+        used,
+    })
+}
+
 fn usage_explosion(rule: &str, pairs: u64, largest: usize, example: &str, limit: u64) -> Error {
     Error::usage(format!(
         "blocking rule \"{rule}\" would compare {pairs} pairs (more than the limit of {limit}); its largest block holds {largest} records with the value \"{example}\""
@@ -1133,56 +1211,21 @@ pub fn detect(
 
     // blocking
     progress.start("blocking", None);
-    let limit = opts
-        .max_pairs
-        .unwrap_or_else(|| (reps.len() as u64 * 20).max(1_000_000));
-    let distinct = |c: &str| distinct_share(c, split_date.as_ref(), &all_text, &col_of, &reps);
-    let user_rules = !opts.block.is_empty();
-    let texts: Vec<String> = if user_rules {
-        opts.block.clone()
-    } else {
-        let mut t = auto_rules(&compared, split_date.as_ref(), &distinct);
-        // a small table needs no blocking: every pair is compared
-        let all = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
-        if t.is_empty() && all <= limit {
-            t.push("all".to_owned());
-        }
-        t
-    };
-    let raw = |c: &str, r: usize| -> Option<&str> { col_of(c).and_then(|i| all_text[i].get(r)) };
-    let mut rules: Vec<Rule> = Vec::new();
-    let mut keys: Vec<block::Keys> = Vec::new();
-    let mut rule_reports = Vec::new();
-    let chooser = RuleChooser {
+    let Blocking {
+        rules,
+        keys,
+        reports: mut rule_reports,
+        used,
+    } = choose_rules(
         key,
-        reps: &reps,
-        raw: &raw,
-        limit,
-        user_rules,
-        roles: &compared,
-        split_date: split_date.as_ref(),
-    };
-    for text in &texts {
-        let (used, report) = chooser.choose(text)?;
-        if let Some((rule, k)) = used {
-            rules.push(rule);
-            keys.push(k);
-        }
-        rule_reports.push(report);
-    }
-    if rules.is_empty() {
-        return Err(Error::usage(
-            "fuzzy matching has no usable blocking rule: every candidate rule would compare too many pairs, or no column suits one",
-        )
-        .with_hint("name a rule with --block (e.g. --block 'soundex(last_name) & year(birth_date)')"));
-    }
+        opts,
+        &compared,
+        split_date.as_ref(),
+        &all_text,
+        &col_of,
+        &reps,
+    )?;
     let (pairs, masks) = block::candidate_pairs(&keys);
-    let used: Vec<usize> = rule_reports
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.dropped.is_none())
-        .map(|(i, _)| i)
-        .collect();
     progress.finish();
 
     // compare
