@@ -236,6 +236,43 @@ impl Engine {
         }
     }
 
+    /// An engine whose model is not fitted yet: the comparisons read the values `prepared`,
+    /// packed (the per-column vectors go); `rep_of` maps each record to its representative's
+    /// index among `reps` through `exact_of` (its exact group's first record).
+    fn unfitted(
+        comparisons: Vec<Comparison>,
+        prepared: Vec<Prepared>,
+        tf: Vec<Option<Vec<f32>>>,
+        keys: Vec<block::Keys>,
+        reps: &[usize],
+        exact_of: &[u32],
+    ) -> Engine {
+        let n = exact_of.len();
+        let mut rep_of = vec![0u32; n];
+        for (i, &r) in reps.iter().enumerate() {
+            rep_of[r] = i as u32;
+        }
+        for i in 0..n {
+            rep_of[i] = rep_of[exact_of[i] as usize];
+        }
+        let packed = Packed::new(&prepared, n);
+        drop(prepared);
+        Engine {
+            comparisons,
+            packed,
+            tf,
+            keys,
+            rep_of,
+            model: Model {
+                lambda: 0.5,
+                expected_matches: 0.0,
+                m: Vec::new(),
+                u: Vec::new(),
+                sessions: Vec::new(),
+            },
+        }
+    }
+
     /// The candidate `pairs` of representatives (`reps`) from probability `from` up, with their
     /// index, weight and rules' mask, each scored by the model [`Engine::decide`] picks for its
     /// first rule; the others are not kept (at 1M people, 7.2M pairs: 115 MB at the run's
@@ -1230,30 +1267,7 @@ pub fn detect(
 
     // compare
     let k = comparisons.len();
-    let mut rep_of = vec![0u32; n];
-    for (i, &r) in reps.iter().enumerate() {
-        rep_of[r] = i as u32;
-    }
-    for i in 0..n {
-        rep_of[i] = rep_of[exact_of[i] as usize];
-    }
-    // the comparisons read the values packed; the per-column vectors go
-    let packed = Packed::new(&prepared, n);
-    drop(prepared);
-    let engine_tmp = Engine {
-        comparisons,
-        packed,
-        tf,
-        keys,
-        rep_of,
-        model: Model {
-            lambda: 0.5,
-            expected_matches: 0.0,
-            m: Vec::new(),
-            u: Vec::new(),
-            sessions: Vec::new(),
-        },
-    };
+    let engine_tmp = Engine::unfitted(comparisons, prepared, tf, keys, &reps, &exact_of);
     clock.lap("block");
     progress.start("comparing", Some(pairs.len() as u64));
     let mut levels = vec![0u8; pairs.len() * k];
