@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{Matches, Table};
+use crate::model::{pairs_among, Matches, Table};
 
 /// Cluster-level figures.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -40,10 +40,6 @@ pub struct Evaluation {
     pub clusters: ClusterEval,
 }
 
-fn pairs(n: u64) -> u64 {
-    n * n.saturating_sub(1) / 2
-}
-
 fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 {
         1.0
@@ -60,20 +56,20 @@ pub fn evaluate(table: &Table, matches: &Matches, truth: &str) -> Result<Evaluat
     for id in ids.iter().flatten() {
         *sizes.entry(id).or_default() += 1;
     }
-    let true_pairs: u64 = sizes.values().map(|&n| pairs(n)).sum();
+    let true_pairs: u64 = sizes.values().map(|&n| pairs_among(n)).sum();
     let true_groups = sizes.values().filter(|&&n| n >= 2).count();
     let mut predicted_pairs = 0;
     let mut tp = 0;
     let mut exact_groups = 0;
     for g in &matches.groups {
-        predicted_pairs += pairs(g.members.len() as u64);
+        predicted_pairs += pairs_among(g.members.len() as u64);
         let mut inside: HashMap<&str, u64> = HashMap::new();
         for m in &g.members {
             if let Some(id) = ids[m.index()] {
                 *inside.entry(id).or_default() += 1;
             }
         }
-        tp += inside.values().map(|&n| pairs(n)).sum::<u64>();
+        tp += inside.values().map(|&n| pairs_among(n)).sum::<u64>();
         if inside.len() == 1 {
             let (id, n) = inside
                 .iter()

@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use polars::prelude::DataFrame;
 
+/// How many pairs `n` records make: `n (n - 1) / 2`.
+pub fn pairs_among(n: u64) -> u64 {
+    n * n.saturating_sub(1) / 2
+}
+
 /// The stable number of a record: its 0-based position among the data records of the input
 /// (header excluded). It is shown to users 1-based, as "record N".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -286,26 +286,40 @@ fn sorted_words(text: &str) -> String {
 /// merge of fixed-width words.
 fn sorted_overlap(a: &str, b: &str) -> f64 {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (na, nb) = (a.len() / WORD_HEX, b.len() / WORD_HEX);
-    if na == 0 && nb == 0 {
-        return 1.0;
-    }
     let word = |s: &[u8], i: usize| -> u128 {
         let mut w = [0u8; WORD_HEX];
         w.copy_from_slice(&s[i * WORD_HEX..(i + 1) * WORD_HEX]);
         u128::from_be_bytes(w)
     };
+    sorted_jaccard(
+        a.len() / WORD_HEX,
+        b.len() / WORD_HEX,
+        |i| word(a, i),
+        |j| word(b, j),
+    )
+}
+
+/// The Jaccard index of two sorted sequences without repeats, of `na` and `nb` items read by
+/// `a` and `b`: their shared items (one merge) over all their items; 1 for two empty ones.
+fn sorted_jaccard<T: Ord>(
+    na: usize,
+    nb: usize,
+    a: impl Fn(usize) -> T,
+    b: impl Fn(usize) -> T,
+) -> f64 {
+    if na == 0 && nb == 0 {
+        return 1.0;
+    }
     let (mut i, mut j, mut common) = (0, 0, 0usize);
     while i < na && j < nb {
-        let (x, y) = (word(a, i), word(b, j));
-        if x < y {
-            i += 1;
-        } else if x > y {
-            j += 1;
-        } else {
-            common += 1;
-            i += 1;
-            j += 1;
+        match a(i).cmp(&b(j)) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
         }
     }
     common as f64 / (na + nb - common) as f64
@@ -684,22 +698,7 @@ fn word_overlap_any(a: &str, b: &str) -> f64 {
         w
     }
     let (wa, wb) = (distinct(a), distinct(b));
-    if wa.is_empty() && wb.is_empty() {
-        return 1.0;
-    }
-    let (mut i, mut j, mut common) = (0, 0, 0usize);
-    while i < wa.len() && j < wb.len() {
-        match wa[i].cmp(wb[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    common as f64 / (wa.len() + wb.len() - common) as f64
+    sorted_jaccard(wa.len(), wb.len(), |i| wa[i], |j| wb[j])
 }
 
 /// A lower bound of the edit distance between two ASCII texts, Damerau-Levenshtein's too: how

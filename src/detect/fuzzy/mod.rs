@@ -25,7 +25,7 @@ use self::roles::Role;
 use self::score::{Model, SplitMix};
 use crate::config::FuzzyOptions;
 use crate::error::{Error, Location, Result};
-use crate::model::{Group, Matches, RowId, Table};
+use crate::model::{pairs_among, Group, Matches, RowId, Table};
 use crate::progress::Progress;
 
 /// How many random pairs estimate `u`.
@@ -729,9 +729,8 @@ pub fn blocking_recall(
 /// `u` from random pairs of representatives (every pair when there are few, else
 /// [`RANDOM_PAIRS`] drawn with a fixed seed), and how many were compared.
 fn random_u(engine: &Engine, reps: &[usize], sizes: &[usize]) -> (Vec<Vec<f64>>, u64) {
-    let total_pairs = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
     let mut random: Vec<(usize, usize)> = Vec::new();
-    if total_pairs <= RANDOM_PAIRS {
+    if pairs_among(reps.len() as u64) <= RANDOM_PAIRS {
         for a in 0..reps.len() {
             for b in a + 1..reps.len() {
                 random.push((reps[a], reps[b]));
@@ -1149,8 +1148,7 @@ fn choose_rules(
     } else {
         let mut t = auto_rules(compared, split_date, &distinct);
         // a small table needs no blocking: every pair is compared
-        let all = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
-        if t.is_empty() && all <= limit {
+        if t.is_empty() && pairs_among(reps.len() as u64) <= limit {
             t.push("all".to_owned());
         }
         t
@@ -1278,7 +1276,7 @@ pub fn detect(
 
     clock.lap("compare");
     // u from random pairs
-    let total_pairs = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
+    let total_pairs = pairs_among(reps.len() as u64);
     let sizes: Vec<usize> = engine_tmp
         .comparisons
         .iter()
