@@ -157,6 +157,11 @@ pub struct EvalArgs {
     /// Print the figures as JSON
     #[arg(long)]
     pub json: bool,
+    /// List the pairs counted wrong in this CSV file: true pairs left in different groups
+    /// ("missed") and pairs grouped across entities ("wrong"), each with the blocking rule that
+    /// compares it, its match probability and why
+    #[arg(long, value_name = "FILE")]
+    pub misses: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

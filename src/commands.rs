@@ -3,6 +3,7 @@
 //! worked (`scan` says 1 when it found duplicates) or the error, which `main` logs and turns into
 //! the error's exit code, in one place.
 
+use dupsweep::config::Job;
 use dupsweep::progress::Progress;
 use dupsweep::{Command, Layer, Result};
 
@@ -37,7 +38,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 ..Layer::default()
             };
             let layer = flags.over(a.detection.layer_with_file(Some(a.input))?);
-            table(Command::Clean, layer, false, progress)
+            table(Command::Clean, layer.resolve()?, false, progress)
         }
         cli::Cmd::Scan(a) => match (a.input, a.detection.config.clone()) {
             (None, Some(config)) => {
@@ -46,7 +47,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
             }
             (input, _) => {
                 let layer = a.detection.layer_with_file(input)?;
-                table(Command::Scan, layer, a.json, progress)
+                table(Command::Scan, layer.resolve()?, a.json, progress)
             }
         },
         cli::Cmd::Eval(a) => {
@@ -54,7 +55,11 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 truth: Some(a.truth),
                 ..a.detection.layer_with_file(Some(a.input))?
             };
-            table(Command::Eval, layer, a.json, progress)
+            let job = Job {
+                misses: a.misses,
+                ..layer.resolve()?
+            };
+            table(Command::Eval, job, a.json, progress)
         }
         cli::Cmd::Run(a) => {
             let flags = Layer {
@@ -123,8 +128,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
 }
 
 /// `clean`, `scan` and `eval` on one table: the report (or the evaluation) as text or JSON.
-fn table(command: Command, layer: Layer, json: bool, progress: &dyn Progress) -> Result<u8> {
-    let job = layer.resolve()?;
+fn table(command: Command, job: Job, json: bool, progress: &dyn Progress) -> Result<u8> {
     let outcome = dupsweep::run(command, &job, progress)?;
     if let Some(ev) = &outcome.evaluation {
         if json {

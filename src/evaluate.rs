@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{pairs_among, Matches, Table};
+use crate::model::{pairs_among, Matches, RowId, Table};
 
 /// Cluster-level figures.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -38,6 +38,18 @@ pub struct Evaluation {
     /// Pairs in both.
     pub true_positive_pairs: u64,
     pub clusters: ClusterEval,
+    /// With `--misses`: the pairs counted wrong per reason, in the order they are listed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub misses: Vec<MissCount>,
+}
+
+/// How many pairs counted wrong have one reason.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MissCount {
+    /// "missed" or "wrong".
+    pub kind: &'static str,
+    pub reason: &'static str,
+    pub pairs: u64,
 }
 
 fn ratio(a: u64, b: u64) -> f64 {
@@ -104,11 +116,22 @@ pub fn evaluate(table: &Table, matches: &Matches, truth: &str) -> Result<Evaluat
             precision: ratio(exact_groups as u64, matches.groups.len() as u64),
             recall: ratio(exact_groups as u64, true_groups as u64),
         },
+        misses: Vec::new(),
     })
 }
 
 impl Evaluation {
     pub fn summary(&self) -> String {
+        let mut s = self.figures();
+        if !self.misses.is_empty() {
+            s.push_str("  pairs counted wrong, by reason:\n");
+            for m in &self.misses {
+                s.push_str(&format!("    {} {}: {}\n", m.pairs, m.kind, m.reason));
+            }
+        }
+        s
+    }
+    fn figures(&self) -> String {
         format!(
             "{} records, truth column \"{}\"\n  pairwise: precision {:.4}, recall {:.4}, F1 {:.4} ({} predicted pairs, {} true pairs, {} correct)\n  groups: {} predicted, {} true, {} exactly right (precision {:.4}, recall {:.4})\n",
             self.records,
@@ -131,4 +154,87 @@ impl Evaluation {
         s.push('\n');
         s
     }
+}
+
+/// At most this many pairs of each kind are listed by `eval --misses` (a truth column that
+/// makes one huge entity would otherwise list billions).
+pub const MISSES_LISTED: usize = 1_000_000;
+
+/// A pair `eval` counts wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Miss {
+    /// True: the records are one entity but not in one group; false: they are grouped but are
+    /// different entities.
+    pub missed: bool,
+    pub a: RowId,
+    pub b: RowId,
+}
+
+/// The pairs counted wrong, in record order: first the missed ones (records of one entity in
+/// different groups, or not grouped at all), then the wrong ones (records of different entities,
+/// or without an entity, in one group); at most [`MISSES_LISTED`] of each, and whether some were
+/// left out.
+pub fn misses(table: &Table, matches: &Matches, truth: &str) -> Result<(Vec<Miss>, bool)> {
+    let col = crate::detect::text_columns(table, &[truth.to_owned()])?;
+    let ids: Vec<Option<&str>> = col[0].iter().collect();
+    let mut group_of: Vec<Option<u32>> = vec![None; table.rows()];
+    for (g, grp) in matches.groups.iter().enumerate() {
+        for m in &grp.members {
+            group_of[m.index()] = Some(g as u32);
+        }
+    }
+    let mut entities: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(id) = id {
+            entities.entry(id).or_default().push(i as u32);
+        }
+    }
+    let mut left_out = false;
+    let mut missed = Vec::new();
+    // in the order of each entity's first record, so that a capped list is the same every run
+    let mut entities: Vec<Vec<u32>> = entities.into_values().filter(|r| r.len() >= 2).collect();
+    entities.sort_unstable_by_key(|r| r[0]);
+    'entities: for rows in &entities {
+        for (x, &a) in rows.iter().enumerate() {
+            for &b in &rows[x + 1..] {
+                let together =
+                    group_of[a as usize].is_some() && group_of[a as usize] == group_of[b as usize];
+                if !together {
+                    if missed.len() == MISSES_LISTED {
+                        left_out = true;
+                        break 'entities;
+                    }
+                    missed.push(Miss {
+                        missed: true,
+                        a: RowId(a),
+                        b: RowId(b),
+                    });
+                }
+            }
+        }
+    }
+    missed.sort_by_key(|m| (m.a, m.b));
+    let mut wrong = Vec::new();
+    'groups: for g in &matches.groups {
+        for (x, &a) in g.members.iter().enumerate() {
+            for &b in &g.members[x + 1..] {
+                let (ia, ib) = (ids[a.index()], ids[b.index()]);
+                if ia.is_none() || ia != ib {
+                    if wrong.len() == MISSES_LISTED {
+                        left_out = true;
+                        break 'groups;
+                    }
+                    let (a, b) = if a < b { (a, b) } else { (b, a) };
+                    wrong.push(Miss {
+                        missed: false,
+                        a,
+                        b,
+                    });
+                }
+            }
+        }
+    }
+    wrong.sort_by_key(|m| (m.a, m.b));
+    missed.extend(wrong);
+    Ok((missed, left_out))
 }

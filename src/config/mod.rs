@@ -247,6 +247,9 @@ pub struct Job {
     /// to need it, and for trying it. Never changes an output.
     #[serde(skip)]
     pub force_lean: bool,
+    /// `eval --misses`: where the pairs it counts wrong are listed (a command-line option only).
+    #[serde(skip)]
+    pub misses: Option<PathBuf>,
 }
 
 /// When a change script commits.
@@ -508,6 +511,7 @@ impl Layer {
             engine,
             memory_limit,
             force_lean: std::env::var_os("DUPSWEEP_PARQUET_LEAN").is_some_and(|v| v == "1"),
+            misses: None,
             prevent: self.prevent.unwrap_or(false),
             fuzzy,
             truth: self.truth,

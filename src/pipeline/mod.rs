@@ -225,6 +225,119 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
 /// Writes a table's cleaned and removed files (and the sheets) into the outputs.
 type TableWriter<'a> = dyn Fn(&mut Outputs, &Detected) -> Result<Written> + Sync + 'a;
 
+/// `eval --misses`: the pairs counted wrong, as CSV at `path` (the records by primary key, or
+/// record number without one; their entities; the blocking rule that compares them; their
+/// match probability; why), and how many have each reason.
+fn write_misses(
+    path: &std::path::Path,
+    job: &Job,
+    d: &Detected,
+    truth: &str,
+) -> Result<Vec<crate::evaluate::MissCount>> {
+    use crate::evaluate::{MissCount, MISSES_LISTED};
+    let (list, left_out) = crate::evaluate::misses(&d.table, &d.matches, truth)?;
+    let label = crate::emit::tables::survivor_texts(&d.table, &job.pk)?;
+    let ids = detect::text_columns(&d.table, &[truth.to_owned()])?;
+    let rules: Vec<&str> = d.fuzzy.as_ref().map_or_else(Vec::new, |f| {
+        f.report
+            .blocking
+            .iter()
+            .filter(|r| r.dropped.is_none())
+            .map(|r| r.rule.as_str())
+            .collect()
+    });
+    let record = if job.pk.is_empty() {
+        "record".to_owned()
+    } else {
+        job.pk.join(",")
+    };
+    let mut out = String::new();
+    let mut line = |fields: &[&str]| {
+        let f: Vec<String> = fields
+            .iter()
+            .map(|v| crate::emit::tables::csv_field(v, b',', &[]))
+            .collect();
+        out.push_str(&f.join(","));
+        out.push('\n');
+    };
+    line(&[
+        "kind",
+        &format!("{record}_a"),
+        &format!("{record}_b"),
+        &format!("{truth}_a"),
+        &format!("{truth}_b"),
+        "blocking_rule",
+        "probability",
+        "reason",
+    ]);
+    let mut counts: Vec<MissCount> = Vec::new();
+    for m in &list {
+        let (rule, p, reason) = match &d.fuzzy {
+            Some(f) => {
+                let rule = f.engine.compared_by(m.a, m.b);
+                let p = f.engine.probability(m.a, m.b);
+                let exact = f.exact_of[m.a.index()] == f.exact_of[m.b.index()];
+                let (t, rt) = (f.report.threshold, f.report.review_threshold);
+                let reason = match (m.missed, rule) {
+                    (true, None) => "not compared: no blocking rule pairs them",
+                    (true, Some(_)) if p < rt => "below the review threshold",
+                    (true, Some(_)) if p < t => "in the review band",
+                    (true, Some(_)) => "above the threshold, kept apart by the chaining guard",
+                    (false, _) if exact => "equal on every key column",
+                    (false, Some(_)) if p >= t => "matched directly",
+                    (false, _) => "grouped through other records",
+                };
+                (
+                    rule.and_then(|r| rules.get(r)).copied().unwrap_or(""),
+                    crate::detect::fuzzy::format_probability(p),
+                    reason,
+                )
+            }
+            None => (
+                "",
+                String::new(),
+                if m.missed {
+                    "different key values"
+                } else {
+                    "equal on every key column"
+                },
+            ),
+        };
+        let kind = if m.missed { "missed" } else { "wrong" };
+        match counts
+            .iter_mut()
+            .find(|c| c.kind == kind && c.reason == reason)
+        {
+            Some(c) => c.pairs += 1,
+            None => counts.push(MissCount {
+                kind,
+                reason,
+                pairs: 1,
+            }),
+        }
+        let entity = |r: RowId| ids[0].get(r.index()).unwrap_or("").to_owned();
+        line(&[
+            kind,
+            &label(m.a),
+            &label(m.b),
+            &entity(m.a),
+            &entity(m.b),
+            rule,
+            &p,
+            reason,
+        ]);
+    }
+    if left_out {
+        counts.push(MissCount {
+            kind: "note",
+            reason: "more pairs of one kind than the file lists",
+            pairs: MISSES_LISTED as u64,
+        });
+    }
+    crate::emit::files::write_atomic(path, out.as_bytes(), &[&job.input])?;
+    Ok(counts)
+}
+
 /// The report, and with [`Command::Clean`] every output: the table files (`write_tables`)
 /// while the scripts are rendered on the other core.
 fn finish(
@@ -260,7 +373,13 @@ fn finish(
     }
     if command != Command::Clean {
         let evaluation = match (command, &job.truth) {
-            (Command::Eval, Some(truth)) => Some(crate::evaluate::evaluate(table, matches, truth)?),
+            (Command::Eval, Some(truth)) => {
+                let mut ev = crate::evaluate::evaluate(table, matches, truth)?;
+                if let Some(path) = &job.misses {
+                    ev.misses = write_misses(path, job, d, truth)?;
+                }
+                Some(ev)
+            }
             (Command::Eval, None) => {
                 return Err(crate::error::Error::usage(
                     "eval needs --truth COLUMN, the ground-truth entity id",

@@ -254,6 +254,101 @@ fn eval_reports_pairwise_quality_against_the_truth() {
 }
 
 #[test]
+fn eval_lists_the_pairs_it_counts_wrong() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    let args = [
+        "eval",
+        &input,
+        "--pk",
+        "id",
+        "--truth",
+        "entity_id",
+        "--fuzzy",
+        "--json",
+        "--misses",
+        "misses.csv",
+        // a threshold above some true pairs' probability, so that both kinds are listed
+        "--threshold",
+        "0.999",
+    ];
+    let run = w.run(&args).ok();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let data = std::fs::read(w.path("misses.csv")).unwrap();
+    let rows = records(&data);
+    assert_eq!(
+        rows[0],
+        [
+            "kind",
+            "id_a",
+            "id_b",
+            "entity_id_a",
+            "entity_id_b",
+            "blocking_rule",
+            "probability",
+            "reason"
+        ]
+    );
+    // one line per pair counted wrong: the true pairs not found, the predicted pairs not true
+    let missed = rows.iter().filter(|r| r[0] == "missed").count() as u64;
+    let wrong = rows.iter().filter(|r| r[0] == "wrong").count() as u64;
+    let (tp, tru, pred) = (
+        v["true_positive_pairs"].as_u64().unwrap(),
+        v["true_pairs"].as_u64().unwrap(),
+        v["predicted_pairs"].as_u64().unwrap(),
+    );
+    assert_eq!(missed, tru - tp, "{v}");
+    assert_eq!(wrong, pred - tp, "{v}");
+    assert!(missed > 0 && wrong > 0, "{v}");
+    // the counts per reason add up, and each line agrees with what explain says of its pair
+    let counted: u64 = v["misses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["pairs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, missed + wrong, "{v}");
+    for r in rows.iter().skip(1) {
+        if r[0] == "missed" {
+            assert_eq!(r[3], r[4], "{r:?}");
+        } else {
+            assert_ne!(r[3], r[4], "{r:?}");
+        }
+        let ex = w
+            .run(&[
+                "explain",
+                &input,
+                &r[1],
+                &r[2],
+                "--pk",
+                "id",
+                "--ignore",
+                "entity_id",
+                "--threshold",
+                "0.999",
+            ])
+            .ok()
+            .stdout();
+        let verdict = match r[7].as_str() {
+            "not compared: no blocking rule pairs them" => "verdict: not compared",
+            "below the review threshold" => "verdict: not duplicates",
+            "in the review band" | "above the threshold, kept apart by the chaining guard" => {
+                "verdict: not in one group"
+            }
+            _ => "verdict: duplicates (same group)",
+        };
+        assert!(ex.contains(verdict), "{r:?}\n{ex}");
+        assert!(
+            ex.contains(&format!("match probability {} ", r[6])),
+            "{r:?}\n{ex}"
+        );
+    }
+    // the same run twice writes the same file
+    w.run(&args).ok();
+    assert_eq!(std::fs::read(w.path("misses.csv")).unwrap(), data);
+}
+
+#[test]
 fn explain_shows_each_comparison() {
     let w = Workdir::new();
     let input = testdata(PEOPLE);

@@ -123,6 +123,12 @@ impl Engine {
             });
     }
 
+    /// The first of the rules in use that pairs records `a` and `b` (`None`: `clean` never
+    /// compares them).
+    pub fn compared_by(&self, a: RowId, b: RowId) -> Option<usize> {
+        self.session(a.index(), b.index())
+    }
+
     /// The first blocking rule that pairs records `a` and `b`, whose session scores them.
     fn session(&self, a: usize, b: usize) -> Option<usize> {
         let (ra, rb) = (self.rep_of[a] as usize, self.rep_of[b] as usize);
