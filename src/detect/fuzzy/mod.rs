@@ -833,7 +833,12 @@ impl RuleChooser<'_, '_> {
     /// The rule `text` with its keys, or `None` when an automatic rule is over the pair limit
     /// and no refinement brings it under (its report says why); a user's rule over the limit is
     /// an error.
-    fn choose(&self, text: &str) -> Result<(Option<(Rule, block::Keys)>, RuleReport)> {
+    /// The rule used comes with the rule its own model is of: itself, or for a refined rule
+    /// the rule as first chosen (splitting its oversized blocks bounds the pairs; what the
+    /// split pins only in part, a birth date's year, stays in the model, learnt among the
+    /// rule's pairs, so that the model does not lose evidence as the table grows).
+    #[allow(clippy::type_complexity)]
+    fn choose(&self, text: &str) -> Result<(Option<(Rule, Rule, block::Keys)>, RuleReport)> {
         let (reps, raw, limit) = (self.reps, self.raw, self.limit);
         let rule = Rule::parse(text, self.key)?;
         let k = rule.keys(reps, raw);
@@ -851,7 +856,7 @@ impl RuleChooser<'_, '_> {
             recall: None,
         };
         if pairs <= limit {
-            return Ok((Some((rule, k)), report));
+            return Ok((Some((rule.clone(), rule, k)), report));
         }
         let ex = example
             .map(|i| {
@@ -886,7 +891,7 @@ impl RuleChooser<'_, '_> {
             report.rule = r.to_string();
             report.pairs = p;
             report.largest_block = l;
-            return Ok((Some((r, k)), report));
+            return Ok((Some((r, rule, k)), report));
         }
         report.dropped = Some(format!(
             "would compare {pairs} pairs, more than the limit of {limit} (largest block: {largest} records with \"{ex}\")"
@@ -1127,6 +1132,8 @@ fn kept_and_review(
 /// (dropped ones included), and the indices of the used ones among the reports.
 struct Blocking {
     rules: Vec<Rule>,
+    /// Per rule used, the rule its own model is of (see [`RuleChooser::choose`]).
+    modelled: Vec<Rule>,
     keys: Vec<block::Keys>,
     reports: Vec<RuleReport>,
     used: Vec<usize>,
@@ -1161,6 +1168,7 @@ fn choose_rules(
     };
     let raw = |c: &str, r: usize| -> Option<&str> { col_of(c).and_then(|i| all_text[i].get(r)) };
     let mut rules: Vec<Rule> = Vec::new();
+    let mut modelled: Vec<Rule> = Vec::new();
     let mut keys: Vec<block::Keys> = Vec::new();
     let mut rule_reports = Vec::new();
     let chooser = RuleChooser {
@@ -1174,8 +1182,9 @@ fn choose_rules(
     };
     for text in &texts {
         let (used, report) = chooser.choose(text)?;
-        if let Some((rule, k)) = used {
+        if let Some((rule, of, k)) = used {
             rules.push(rule);
+            modelled.push(of);
             keys.push(k);
         }
         rule_reports.push(report);
@@ -1194,6 +1203,7 @@ fn choose_rules(
         .collect();
     Ok(Blocking {
         rules,
+        modelled,
         keys,
         reports: rule_reports,
         used,
@@ -1254,6 +1264,7 @@ pub fn detect(
     progress.start("blocking", None);
     let Blocking {
         rules,
+        modelled,
         keys,
         reports: mut rule_reports,
         used,
@@ -1291,8 +1302,9 @@ pub fn detect(
     let (u, random_pairs) = random_u(&engine_tmp, &reps, &sizes);
     // m by EM, per blocking rule
     let blocked = blocked_comparisons(&rules, &engine_tmp.comparisons);
+    let modelled = blocked_comparisons(&modelled, &engine_tmp.comparisons);
     clock.lap("random_pairs");
-    let model = score::fit(&levels, &masks, &sizes, u, &blocked, total_pairs);
+    let model = score::fit(&levels, &masks, &sizes, u, &blocked, &modelled, total_pairs);
     clock.lap("fit");
     let engine = Engine {
         model,

@@ -202,11 +202,10 @@ fn distance(a: &[f64], b: &[f64]) -> f64 {
 /// Fits one rule's session: λ and u by EM with m fixed (see [`Session`]).
 fn session(
     r: usize,
-    blocked: &[bool],
+    (blocked, modelled): (&[bool], &[bool]),
     pats: &BTreeMap<Vec<u8>, f64>,
     lambda: f64,
-    m: &[Vec<f64>],
-    u: &[Vec<f64>],
+    (m, u): (&[Vec<f64>], &[Vec<f64>]),
     sizes: &[usize],
 ) -> Session {
     let mut s = Session {
@@ -233,19 +232,26 @@ fn session(
         // evidence, and the sharper m pulls the matches apart; the share of matches starts
         // where the first pass (u from random pairs) left it
         s.u = marginals(pats, sizes);
+        // with u learnt among the rule's pairs, what a refinement pins in part (a birth
+        // date's year) is modelled too: u there is that of records sharing the part
+        s.active = modelled.iter().map(|x| !x).collect();
     }
     s.iterations = em(pats, &mut s, false, free, true);
     // A rule whose pairs are nearly all matches leaves u unidentifiable: EM then drifts u
-    // towards m (the classes become one), or never converges. Such a rule keeps u from
-    // random pairs.
+    // towards m (the classes become one), never converges, or makes the few non-matches a
+    // class of whatever pattern m finds rare (at 1M people, among the pairs sharing an
+    // e-mail, 99.7% matches: a "non-match" class of 2.6% that agreed on the birth date as
+    // often as the matches, weighing an exact date -0.5 and two swapped names -12). Such a
+    // rule keeps u from random pairs.
     let active: Vec<usize> = (0..s.active.len()).filter(|&c| s.active[c]).collect();
     let apart = active
         .iter()
         .map(|&c| distance(&s.u[c], &s.m[c]))
         .sum::<f64>()
         / active.len().max(1) as f64;
-    if free && (s.iterations >= MAX_ITERATIONS || apart < 0.3) {
+    if free && (s.iterations >= MAX_ITERATIONS || apart < 0.3 || s.lambda > NEARLY_ALL) {
         s.u = u.to_vec();
+        s.active = blocked.iter().map(|x| !x).collect();
         s.lambda = lambda;
         s.fallback = true;
         s.iterations = em(pats, &mut s, false, false, true);
@@ -290,12 +296,17 @@ pub struct Model {
     pub sessions: Vec<Session>,
 }
 
+/// A rule's share of matches above which its non-matches are too few to learn their u from.
+const NEARLY_ALL: f64 = 0.95;
+
 /// Below this many pairs a rule's session keeps the global u and the averaged m.
 const MIN_SESSION_PAIRS: f64 = 200.0;
 
 /// Fits the model. `levels`: the candidate pairs' level rows; `masks`: per pair, the rules that
-/// found it; `blocked[r][c]`: rule `r` blocks on comparison `c`'s column; `all_pairs`: how many
-/// pairs of records there are in all.
+/// found it; `blocked[r][c]`: rule `r` blocks on comparison `c`'s column; `modelled[r][c]`: the
+/// rule its own model is of, as first chosen before a refinement split its blocks, does (u
+/// learnt among the rule's pairs models the rest); `all_pairs`: how many pairs of records there
+/// are in all.
 ///
 /// First, per rule, m of the comparisons it does not block on by EM with u fixed (random pairs);
 /// their average is the global m. Then per rule its own session (m fixed, u and λ free). The expected
@@ -308,6 +319,7 @@ pub fn fit(
     sizes: &[usize],
     u: Vec<Vec<f64>>,
     blocked: &[Vec<bool>],
+    modelled: &[Vec<bool>],
     all_pairs: u64,
 ) -> Model {
     let k = sizes.len();
@@ -359,7 +371,7 @@ pub fn fit(
         .enumerate()
         .map(|(r, b)| {
             let (pats, lambda) = &pats_per_rule[r];
-            session(r, b, pats, *lambda, &m, &u, sizes)
+            session(r, (b, &modelled[r]), pats, *lambda, (&m, &u), sizes)
         })
         .collect();
     let mut expected = 0.0;
@@ -455,7 +467,8 @@ mod tests {
             ]);
         }
         let u = estimate_u(&random, 2, &sizes);
-        let model = fit(&levels, &masks, &sizes, u, &[vec![false, false]], 10_000);
+        let none = [vec![false, false]];
+        let model = fit(&levels, &masks, &sizes, u, &none, &none, 10_000);
         assert!(
             (model.expected_matches - 100.0).abs() < 30.0,
             "{}",
