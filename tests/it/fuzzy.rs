@@ -29,8 +29,8 @@ fn records(data: &[u8]) -> Vec<Vec<String>> {
     crate::util::records(data, b',')
 }
 
-/// `dupsweep eval INPUT --pk PK --truth entity_id --fuzzy EXTRA… --json`: its pairwise F1.
-fn eval_f1(w: &Workdir, input: &str, pk: &str, extra: &[&str]) -> f64 {
+/// `dupsweep eval INPUT --pk PK --truth entity_id --fuzzy --json EXTRA…`.
+fn eval_args<'a>(input: &'a str, pk: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "eval",
         input,
@@ -42,7 +42,12 @@ fn eval_f1(w: &Workdir, input: &str, pk: &str, extra: &[&str]) -> f64 {
         "--json",
     ];
     args.extend_from_slice(extra);
-    let run = w.run(&args).ok();
+    args
+}
+
+/// `dupsweep eval INPUT --pk PK --truth entity_id --fuzzy EXTRA… --json`: its pairwise F1.
+fn eval_f1(w: &Workdir, input: &str, pk: &str, extra: &[&str]) -> f64 {
+    let run = w.run(&eval_args(input, pk, extra)).ok();
     let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     v["f1"].as_f64().unwrap()
 }
@@ -257,21 +262,12 @@ fn eval_reports_pairwise_quality_against_the_truth() {
 fn eval_lists_the_pairs_it_counts_wrong() {
     let w = Workdir::new();
     let input = testdata(PEOPLE);
-    let args = [
-        "eval",
+    // a threshold above some true pairs' probability, so that both kinds are listed
+    let args = eval_args(
         &input,
-        "--pk",
         "id",
-        "--truth",
-        "entity_id",
-        "--fuzzy",
-        "--json",
-        "--misses",
-        "misses.csv",
-        // a threshold above some true pairs' probability, so that both kinds are listed
-        "--threshold",
-        "0.999",
-    ];
+        &["--misses", "misses.csv", "--threshold", "0.999"],
+    );
     let run = w.run(&args).ok();
     let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     let data = std::fs::read(w.path("misses.csv")).unwrap();
