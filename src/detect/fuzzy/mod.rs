@@ -153,9 +153,9 @@ impl Engine {
 
     /// The model that scores a pair whose first blocking rule is `rule`, and its total weight:
     /// that rule's own model, or the model of all pairs where it is less sure. A rule's model
-    /// counts nothing for what the rule blocks on, partly pinned values included (records
-    /// sharing a first initial may still have different first names); the all-pairs model
-    /// counts everything but does not know what a rule's pairs share (a household's surname).
+    /// counts nothing for what the rule pins whole, and weighs what it pins in part (a first
+    /// initial) as its own pairs do; the all-pairs model counts everything but does not know
+    /// what a rule's pairs share (a household's surname).
     /// A pair is as sure as the more cautious of the two. A rule that blocks on no comparison
     /// (a MinHash band) leaves nothing out: its model alone scores its pairs, knowing what
     /// they share (their texts' near-equality is why they were paired).
@@ -758,6 +758,31 @@ fn random_u(engine: &Engine, reps: &[usize], sizes: &[usize]) -> (Vec<Vec<f64>>,
     (score::estimate_u(&rlevels, k, sizes), random.len() as u64)
 }
 
+/// Per rule, the comparisons whose every column it pins whole, by a part that keeps a value's
+/// identity (folded text, its sound, its words, a date, an e-mail, a phone, digits, an
+/// integer, a postcode): its pairs agree there, or nearly, so a model learnt among its pairs
+/// leaves them out. What a rule pins only in part (a first initial or prefix, a birth date's
+/// year, one column of an address) still tells its pairs apart, and is modelled there. A
+/// MinHash band pins nothing.
+fn pinned_comparisons(rules: &[Rule], comparisons: &[Comparison]) -> Vec<Vec<bool>> {
+    use block::Func;
+    rules
+        .iter()
+        .map(|r| {
+            let cols: Vec<&str> = r
+                .parts
+                .iter()
+                .filter(|p| !matches!(p.func, Func::Prefix(_) | Func::Year | Func::MinHash))
+                .flat_map(|p| p.columns.iter().map(|c| c.as_str()))
+                .collect();
+            comparisons
+                .iter()
+                .map(|c| c.columns.iter().all(|x| cols.contains(&x.as_str())))
+                .collect()
+        })
+        .collect()
+}
+
 /// Per rule, the comparisons on a column it blocks on (which its own model leaves out). MinHash
 /// agreement says little about how close two texts are: the comparison on that column still
 /// counts within the rule's pairs.
@@ -833,12 +858,7 @@ impl RuleChooser<'_, '_> {
     /// The rule `text` with its keys, or `None` when an automatic rule is over the pair limit
     /// and no refinement brings it under (its report says why); a user's rule over the limit is
     /// an error.
-    /// The rule used comes with the rule its own model is of: itself, or for a refined rule
-    /// the rule as first chosen (splitting its oversized blocks bounds the pairs; what the
-    /// split pins only in part, a birth date's year, stays in the model, learnt among the
-    /// rule's pairs, so that the model does not lose evidence as the table grows).
-    #[allow(clippy::type_complexity)]
-    fn choose(&self, text: &str) -> Result<(Option<(Rule, Rule, block::Keys)>, RuleReport)> {
+    fn choose(&self, text: &str) -> Result<(Option<(Rule, block::Keys)>, RuleReport)> {
         let (reps, raw, limit) = (self.reps, self.raw, self.limit);
         let rule = Rule::parse(text, self.key)?;
         let k = rule.keys(reps, raw);
@@ -856,7 +876,7 @@ impl RuleChooser<'_, '_> {
             recall: None,
         };
         if pairs <= limit {
-            return Ok((Some((rule.clone(), rule, k)), report));
+            return Ok((Some((rule, k)), report));
         }
         let ex = example
             .map(|i| {
@@ -891,7 +911,7 @@ impl RuleChooser<'_, '_> {
             report.rule = r.to_string();
             report.pairs = p;
             report.largest_block = l;
-            return Ok((Some((r, rule, k)), report));
+            return Ok((Some((r, k)), report));
         }
         report.dropped = Some(format!(
             "would compare {pairs} pairs, more than the limit of {limit} (largest block: {largest} records with \"{ex}\")"
@@ -1132,8 +1152,6 @@ fn kept_and_review(
 /// (dropped ones included), and the indices of the used ones among the reports.
 struct Blocking {
     rules: Vec<Rule>,
-    /// Per rule used, the rule its own model is of (see [`RuleChooser::choose`]).
-    modelled: Vec<Rule>,
     keys: Vec<block::Keys>,
     reports: Vec<RuleReport>,
     used: Vec<usize>,
@@ -1168,7 +1186,6 @@ fn choose_rules(
     };
     let raw = |c: &str, r: usize| -> Option<&str> { col_of(c).and_then(|i| all_text[i].get(r)) };
     let mut rules: Vec<Rule> = Vec::new();
-    let mut modelled: Vec<Rule> = Vec::new();
     let mut keys: Vec<block::Keys> = Vec::new();
     let mut rule_reports = Vec::new();
     let chooser = RuleChooser {
@@ -1182,9 +1199,8 @@ fn choose_rules(
     };
     for text in &texts {
         let (used, report) = chooser.choose(text)?;
-        if let Some((rule, of, k)) = used {
+        if let Some((rule, k)) = used {
             rules.push(rule);
-            modelled.push(of);
             keys.push(k);
         }
         rule_reports.push(report);
@@ -1203,7 +1219,6 @@ fn choose_rules(
         .collect();
     Ok(Blocking {
         rules,
-        modelled,
         keys,
         reports: rule_reports,
         used,
@@ -1264,7 +1279,6 @@ pub fn detect(
     progress.start("blocking", None);
     let Blocking {
         rules,
-        modelled,
         keys,
         reports: mut rule_reports,
         used,
@@ -1302,9 +1316,9 @@ pub fn detect(
     let (u, random_pairs) = random_u(&engine_tmp, &reps, &sizes);
     // m by EM, per blocking rule
     let blocked = blocked_comparisons(&rules, &engine_tmp.comparisons);
-    let modelled = blocked_comparisons(&modelled, &engine_tmp.comparisons);
+    let pinned = pinned_comparisons(&rules, &engine_tmp.comparisons);
     clock.lap("random_pairs");
-    let model = score::fit(&levels, &masks, &sizes, u, &blocked, &modelled, total_pairs);
+    let model = score::fit(&levels, &masks, &sizes, u, &blocked, &pinned, total_pairs);
     clock.lap("fit");
     let engine = Engine {
         model,
@@ -1496,5 +1510,50 @@ mod tests {
         );
         // the parts are not ID-like numbers of their own
         assert!(!rules.iter().any(|x| x.starts_with("digits(")), "{rules:?}");
+    }
+
+    #[test]
+    fn a_rule_pins_whole_what_keeps_a_values_identity() {
+        let comparison = |cols: &[&str], role: Role| Comparison {
+            column: cols.join("+"),
+            columns: cols.iter().map(|c| c.to_string()).collect(),
+            column_index: 0,
+            role,
+            levels: compare::levels_for(role, false, cols.len() > 1),
+            swap_with: None,
+            term_frequency: false,
+        };
+        let comparisons = [
+            comparison(&["first_name"], Role::FirstName),
+            comparison(&["last_name"], Role::LastName),
+            comparison(&["birth_date"], Role::Date),
+            comparison(&["street", "city", "postcode"], Role::Address),
+            comparison(&["notes"], Role::Text),
+        ];
+        let key: Vec<String> = ["first_name", "last_name", "birth_date", "street", "city"]
+            .iter()
+            .chain(&["postcode", "notes"])
+            .map(|c| c.to_string())
+            .collect();
+        let pinned = |rule: &str| {
+            let r = Rule::parse(rule, &key).unwrap();
+            pinned_comparisons(&[r], &comparisons).remove(0)
+        };
+        // a sound and a whole date pin their columns; an initial does not pin the first name,
+        // nor a postcode the address it is a part of
+        assert_eq!(
+            pinned("date(birth_date) & soundex(last_name)"),
+            [false, true, true, false, false]
+        );
+        assert_eq!(
+            pinned("postcode(postcode) & initial(first_name)"),
+            [false, false, false, false, false]
+        );
+        // a year pins part of a date; a MinHash band pins nothing
+        assert_eq!(
+            pinned("metaphone(first_name|last_name) & year(birth_date)"),
+            [true, true, false, false, false]
+        );
+        assert_eq!(pinned("minhash(notes)"), [false; 5]);
     }
 }

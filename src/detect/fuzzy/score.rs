@@ -135,32 +135,44 @@ fn em(
             change = (new_lambda - s.lambda).abs();
             s.lambda = new_lambda;
         }
-        for (update, acc, target) in [(update_m, &acc_m, &mut s.m), (update_u, &acc_u, &mut s.u)] {
-            if !update {
-                continue;
-            }
-            for (c, a) in acc.iter().enumerate() {
-                if !s.active[c] {
-                    continue;
-                }
-                let n = (a.len() - 1) as f64;
-                let sum: f64 = a[1..].iter().sum();
-                if sum <= 0.0 {
-                    continue;
-                }
-                for l in 1..a.len() {
-                    // a small pseudo-count keeps unseen levels possible
-                    let v = ((a[l] + 0.01) / (sum + 0.01 * n)).max(FLOOR);
-                    change = change.max((v - target[c][l]).abs());
-                    target[c][l] = v;
-                }
-            }
-        }
+        // m of every active comparison when asked, else only of those pinned in part
+        let m_of = |c: usize| update_m || s.m_free[c];
+        let u_of = |_: usize| update_u;
+        change = change.max(refit(&acc_m, &mut s.m, &s.active, &m_of));
+        change = change.max(refit(&acc_u, &mut s.u, &s.active, &u_of));
         if change < 1e-6 {
             break;
         }
     }
     it
+}
+
+/// EM's M-step for one class: the level distribution of each active comparison `c` with
+/// `update(c)`, from the expected counts `acc`. Returns the largest change.
+fn refit(
+    acc: &[Vec<f64>],
+    target: &mut [Vec<f64>],
+    active: &[bool],
+    update: &dyn Fn(usize) -> bool,
+) -> f64 {
+    let mut change = 0.0f64;
+    for (c, a) in acc.iter().enumerate() {
+        if !active[c] || !update(c) {
+            continue;
+        }
+        let n = (a.len() - 1) as f64;
+        let sum: f64 = a[1..].iter().sum();
+        if sum <= 0.0 {
+            continue;
+        }
+        for l in 1..a.len() {
+            // a small pseudo-count keeps unseen levels possible
+            let v = ((a[l] + 0.01) / (sum + 0.01 * n)).max(FLOOR);
+            change = change.max((v - target[c][l]).abs());
+            target[c][l] = v;
+        }
+    }
+    change
 }
 
 /// Per comparison, the frequency of each level among the pairs (with a small pseudo-count).
@@ -199,10 +211,11 @@ fn distance(a: &[f64], b: &[f64]) -> f64 {
         / 2.0
 }
 
-/// Fits one rule's session: λ and u by EM with m fixed (see [`Session`]).
+/// Fits one rule's session: λ and u by EM with m fixed, but for what the rule pins in part (see
+/// [`Session`]).
 fn session(
     r: usize,
-    (blocked, modelled): (&[bool], &[bool]),
+    (blocked, pinned): (&[bool], &[bool]),
     pats: &BTreeMap<Vec<u8>, f64>,
     lambda: f64,
     (m, u): (&[Vec<f64>], &[Vec<f64>]),
@@ -210,6 +223,7 @@ fn session(
 ) -> Session {
     let mut s = Session {
         rule: r,
+        blocks: blocked.contains(&true),
         active: blocked.iter().map(|x| !x).collect(),
         m: m.to_vec(),
         u: u.to_vec(),
@@ -217,6 +231,7 @@ fn session(
         pairs: pats.values().sum::<f64>() as u64,
         iterations: 0,
         fallback: false,
+        m_free: vec![false; m.len()],
     };
     if !s.active.iter().any(|a| *a) || pats.is_empty() {
         s.lambda = 1.0 - 1e-6;
@@ -232,9 +247,11 @@ fn session(
         // evidence, and the sharper m pulls the matches apart; the share of matches starts
         // where the first pass (u from random pairs) left it
         s.u = marginals(pats, sizes);
-        // with u learnt among the rule's pairs, what a refinement pins in part (a birth
-        // date's year) is modelled too: u there is that of records sharing the part
-        s.active = modelled.iter().map(|x| !x).collect();
+        // with u learnt among the rule's pairs, what the rule pins only in part (a first
+        // initial, a birth date's year, one column of an address) is modelled too, m and u
+        // both learnt there: those of records sharing the part
+        s.active = pinned.iter().map(|x| !x).collect();
+        s.m_free = blocked.iter().zip(pinned).map(|(b, p)| *b && !p).collect();
     }
     s.iterations = em(pats, &mut s, false, free, true);
     // A rule whose pairs are nearly all matches leaves u unidentifiable: EM then drifts u
@@ -251,6 +268,8 @@ fn session(
         / active.len().max(1) as f64;
     if free && (s.iterations >= MAX_ITERATIONS || apart < 0.3 || s.lambda > NEARLY_ALL) {
         s.u = u.to_vec();
+        s.m = m.to_vec();
+        s.m_free = vec![false; m.len()];
         s.active = blocked.iter().map(|x| !x).collect();
         s.lambda = lambda;
         s.fallback = true;
@@ -268,7 +287,10 @@ fn session(
 #[derive(Debug, Clone, Serialize)]
 pub struct Session {
     pub rule: usize,
-    /// The comparisons that count: those the rule does not block on.
+    /// Whether the rule blocks on some comparison's column (a MinHash band blocks on none).
+    pub blocks: bool,
+    /// The comparisons that count: with u learnt among the rule's pairs, those the rule does
+    /// not pin whole; else those it does not block on.
     pub active: Vec<bool>,
     pub m: Vec<Vec<f64>>,
     pub u: Vec<Vec<f64>>,
@@ -278,6 +300,11 @@ pub struct Session {
     pub iterations: usize,
     /// The rule's own u could not be learnt: it uses u from random pairs.
     pub fallback: bool,
+    /// The comparisons whose m is learnt among the rule's pairs too: those it pins in part
+    /// (matches sharing a first initial agree on the first name more often than matches at
+    /// large).
+    #[serde(skip)]
+    pub m_free: Vec<bool>,
 }
 
 /// The fitted model.
@@ -303,10 +330,10 @@ const NEARLY_ALL: f64 = 0.95;
 const MIN_SESSION_PAIRS: f64 = 200.0;
 
 /// Fits the model. `levels`: the candidate pairs' level rows; `masks`: per pair, the rules that
-/// found it; `blocked[r][c]`: rule `r` blocks on comparison `c`'s column; `modelled[r][c]`: the
-/// rule its own model is of, as first chosen before a refinement split its blocks, does (u
-/// learnt among the rule's pairs models the rest); `all_pairs`: how many pairs of records there
-/// are in all.
+/// found it; `blocked[r][c]`: rule `r` blocks on comparison `c`'s column; `pinned[r][c]`: it
+/// pins that comparison's every column whole (a model with u learnt among the rule's pairs
+/// leaves out only those, and learns m of the others it blocks on); `all_pairs`: how many pairs
+/// of records there are in all.
 ///
 /// First, per rule, m of the comparisons it does not block on by EM with u fixed (random pairs);
 /// their average is the global m. Then per rule its own session (m fixed, u and λ free). The expected
@@ -319,7 +346,7 @@ pub fn fit(
     sizes: &[usize],
     u: Vec<Vec<f64>>,
     blocked: &[Vec<bool>],
-    modelled: &[Vec<bool>],
+    pinned: &[Vec<bool>],
     all_pairs: u64,
 ) -> Model {
     let k = sizes.len();
@@ -333,6 +360,7 @@ pub fn fit(
         let pats = patterns(levels, k, &|i| masks[i] & bit != 0);
         let mut s = Session {
             rule: r,
+            blocks: b.contains(&true),
             active,
             m: init.clone(),
             u: u.clone(),
@@ -340,6 +368,7 @@ pub fn fit(
             pairs: pats.values().sum::<f64>() as u64,
             iterations: 0,
             fallback: false,
+            m_free: vec![false; k],
         };
         if !pats.is_empty() && s.active.iter().any(|a| *a) {
             em(&pats, &mut s, true, false, true);
@@ -371,7 +400,7 @@ pub fn fit(
         .enumerate()
         .map(|(r, b)| {
             let (pats, lambda) = &pats_per_rule[r];
-            session(r, (b, &modelled[r]), pats, *lambda, (&m, &u), sizes)
+            session(r, (b, &pinned[r]), pats, *lambda, (&m, &u), sizes)
         })
         .collect();
     let mut expected = 0.0;
@@ -411,11 +440,10 @@ impl Model {
             None => self.u[c][1],
         }
     }
-    /// Whether session `s` blocks on some comparison (its model leaves that one out).
+    /// Whether session `s`'s rule blocks on some comparison (what its pairs share there, its
+    /// model does not weigh as the model of all pairs does).
     pub fn leaves_out(&self, s: usize) -> bool {
-        self.sessions
-            .get(s)
-            .is_some_and(|s| s.active.contains(&false))
+        self.sessions.get(s).is_some_and(|s| s.blocks)
     }
     /// Whether session `s` blocks on comparison `c`.
     pub fn blocked(&self, s: Option<usize>, c: usize) -> bool {
@@ -486,6 +514,74 @@ mod tests {
             "{}",
             model.sessions[0].lambda
         );
+    }
+
+    /// A rule blocking on comparison 0 of three ([null, exact, else] each): its pairs' levels
+    /// (`n` pairs of each pattern), u from random pairs agreeing now and then.
+    fn rule_model(pairs: &[([u8; 3], usize)], pinned: bool) -> Model {
+        let sizes = [3usize, 3, 3];
+        let mut levels = Vec::new();
+        for (pat, n) in pairs {
+            for _ in 0..*n {
+                levels.extend(pat);
+            }
+        }
+        let masks = vec![1u64; levels.len() / 3];
+        let mut random = Vec::new();
+        for i in 0..10_000 {
+            random.extend([
+                if i % 100 == 0 { 1u8 } else { 2 },
+                if i % 50 == 0 { 1 } else { 2 },
+                if i % 40 == 0 { 1 } else { 2 },
+            ]);
+        }
+        let u = estimate_u(&random, 3, &sizes);
+        let blocked = [vec![true, false, false]];
+        let pinned = [vec![pinned, false, false]];
+        fit(&levels, &masks, &sizes, u, &blocked, &pinned, 1_000_000)
+    }
+
+    #[test]
+    fn a_rule_of_nearly_all_matches_keeps_u_from_random_pairs() {
+        // 98.5% of the rule's pairs agree on everything: too few non-matches to learn from
+        let model = rule_model(&[([1, 1, 1], 985), ([1, 2, 2], 15)], true);
+        let s = &model.sessions[0];
+        assert!(s.fallback, "{s:?}");
+        assert_eq!(s.active, [false, true, true]);
+        for (c, l) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
+            assert_eq!(model.weight(Some(0), c, l), model.weight(None, c, l));
+        }
+        // agreeing is evidence, disagreeing against
+        assert!(model.weight(Some(0), 1, 1) > 3.0);
+        assert!(model.weight(Some(0), 1, 2) < 0.0);
+    }
+
+    #[test]
+    fn a_rule_learns_what_it_pins_in_part() {
+        // half the rule's pairs are matches; comparison 0 is a first name of which the rule
+        // pins the initial: its pairs still differ there, non-matches mostly, matches one in
+        // five (a nickname)
+        let pairs = [
+            ([1, 1, 1], 400),
+            ([2, 1, 1], 100),
+            ([2, 2, 2], 450),
+            ([1, 2, 2], 50),
+        ];
+        let model = rule_model(&pairs, false);
+        let s = &model.sessions[0];
+        assert!(!s.fallback, "{s:?}");
+        assert!((s.lambda - 0.5).abs() < 0.1, "{}", s.lambda);
+        assert_eq!(s.active, [true, true, true]);
+        assert_eq!(s.m_free, [true, false, false]);
+        // its m and u learnt among the rule's pairs: agreeing is evidence, disagreeing against
+        assert!((s.m[0][1] - 0.8).abs() < 0.05, "{:?}", s.m[0]);
+        assert!((s.u[0][1] - 0.1).abs() < 0.05, "{:?}", s.u[0]);
+        let w = |c, l| model.weight(Some(0), c, l);
+        assert!(w(0, 1) > 2.0 && w(0, 2) < -2.0, "{} {}", w(0, 1), w(0, 2));
+        // pinned whole, it is left out of the rule's model
+        let model = rule_model(&pairs, true);
+        assert_eq!(model.sessions[0].active, [false, true, true]);
+        assert_eq!(model.weight(Some(0), 0, 1), 0.0);
     }
 
     #[test]
