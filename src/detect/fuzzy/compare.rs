@@ -844,7 +844,13 @@ impl Comparison {
                 if x == y {
                     return 1;
                 }
-                if self.swap_with.is_some() && (swap.1 == Some(x) || swap.0 == Some(y)) {
+                // a swap: one record's value is the other's other name, and the two records'
+                // other names differ (two records sharing a surname, one of whose first name
+                // is that surname, "Thomas Thomas", have not swapped anything)
+                if self.swap_with.is_some()
+                    && swap.0 != swap.1
+                    && (swap.1 == Some(x) || swap.0 == Some(y))
+                {
                     return 2;
                 }
                 let swap = swapped_level;
@@ -1013,6 +1019,33 @@ mod tests {
         );
         assert_eq!(cmp(Role::Postcode, "SW1A 1AA", "sw1a 2bb"), "same district");
         assert_eq!(cmp(Role::Number, "100", "100.5"), "within 1%");
+    }
+
+    #[test]
+    fn swapped_names_are_a_swap_only_when_the_other_names_differ() {
+        // first names compared, each record's surname the value a swap would hold
+        let level = |(f1, l1): (&str, &str), (f2, l2): (&str, &str)| {
+            let p = vec![
+                prepare(Role::FirstName, &[Some(f1), Some(f2)]),
+                prepare(Role::LastName, &[Some(l1), Some(l2)]),
+            ];
+            let c = Comparison {
+                levels: levels_for(Role::FirstName, true, false),
+                swap_with: Some(1),
+                ..plain(Role::FirstName)
+            };
+            c.levels[c.level(&p, 0, 0, 1) as usize]
+        };
+        let swapped = "swapped with the other name";
+        assert_eq!(level(("John", "Smith"), ("Smith", "John")), swapped);
+        // a surname changed too: the first name is still where the surname was
+        assert_eq!(
+            level(("Patricia", "Thompson"), ("Stephenson", "Patricia")),
+            swapped
+        );
+        // two people of one surname, one of whose first name is that surname
+        assert_eq!(level(("Jennifer", "Thomas"), ("Thomas", "Thomas")), "else");
+        assert_eq!(level(("James", "James"), ("Margaret", "James")), "else");
     }
 
     proptest::proptest! {
