@@ -733,13 +733,24 @@ pub fn blocking_recall(
 }
 
 /// `u` from random pairs of representatives (every pair when there are few, else
-/// [`RANDOM_PAIRS`] drawn with a fixed seed), and how many were compared.
-fn random_u(engine: &Engine, reps: &[usize], sizes: &[usize]) -> (Vec<Vec<f64>>, u64) {
+/// [`RANDOM_PAIRS`] drawn with a fixed seed), and how many were compared. When every pair is
+/// compared, the candidate pairs (`candidates`, sorted, smaller index first, whose levels are
+/// `candidate_levels`) are not compared twice.
+fn random_u(
+    engine: &Engine,
+    reps: &[usize],
+    sizes: &[usize],
+    (candidates, candidate_levels): (&[(u32, u32)], &[u8]),
+) -> (Vec<Vec<f64>>, u64) {
     let mut random: Vec<(usize, usize)> = Vec::new();
-    if pairs_among(reps.len() as u64) <= RANDOM_PAIRS {
+    let every_pair = pairs_among(reps.len() as u64) <= RANDOM_PAIRS;
+    if every_pair {
+        let mut known = candidates.iter().peekable();
         for a in 0..reps.len() {
             for b in a + 1..reps.len() {
-                random.push((reps[a], reps[b]));
+                if known.next_if_eq(&&(a as u32, b as u32)).is_none() {
+                    random.push((reps[a], reps[b]));
+                }
             }
         }
     } else {
@@ -755,7 +766,15 @@ fn random_u(engine: &Engine, reps: &[usize], sizes: &[usize]) -> (Vec<Vec<f64>>,
     let k = engine.comparisons.len();
     let mut rlevels = vec![0u8; random.len() * k];
     engine.levels_of_pairs(&mut rlevels, &random, |&p| p);
-    (score::estimate_u(&rlevels, k, sizes), random.len() as u64)
+    if every_pair {
+        let u = score::estimate_u(&[&rlevels, candidate_levels], k, sizes);
+        (u, (random.len() + candidates.len()) as u64)
+    } else {
+        (
+            score::estimate_u(&[&rlevels], k, sizes),
+            random.len() as u64,
+        )
+    }
 }
 
 /// Per rule, the comparisons whose every column it pins whole, by a part that keeps a value's
@@ -1313,7 +1332,7 @@ pub fn detect(
         .iter()
         .map(|c| c.levels.len())
         .collect();
-    let (u, random_pairs) = random_u(&engine_tmp, &reps, &sizes);
+    let (u, random_pairs) = random_u(&engine_tmp, &reps, &sizes, (&pairs, &levels));
     // m by EM, per blocking rule
     let blocked = blocked_comparisons(&rules, &engine_tmp.comparisons);
     let pinned = pinned_comparisons(&rules, &engine_tmp.comparisons);

@@ -28,10 +28,11 @@ const FLOOR: f64 = 1e-6;
 /// EM stops after this many iterations if it has not converged.
 const MAX_ITERATIONS: usize = 200;
 
-/// Estimates `u` from level vectors of random pairs (`levels`: one row of `k` levels per pair).
-pub fn estimate_u(levels: &[u8], k: usize, sizes: &[usize]) -> Vec<Vec<f64>> {
+/// Estimates `u` from level vectors of random pairs (`levels`: parts of one row of `k` levels
+/// per pair).
+pub fn estimate_u(levels: &[&[u8]], k: usize, sizes: &[usize]) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = sizes.iter().map(|&n| vec![0.0; n]).collect();
-    for row in levels.chunks_exact(k) {
+    for row in levels.iter().flat_map(|l| l.chunks_exact(k)) {
         for (c, &l) in row.iter().enumerate() {
             counts[c][l as usize] += 1.0;
         }
@@ -494,7 +495,7 @@ mod tests {
                 if i % 40 == 0 { 1 } else { 2 },
             ]);
         }
-        let u = estimate_u(&random, 2, &sizes);
+        let u = estimate_u(&[&random], 2, &sizes);
         let none = [vec![false, false]];
         let model = fit(&levels, &masks, &sizes, u, &none, &none, 10_000);
         assert!(
@@ -535,7 +536,7 @@ mod tests {
                 if i % 40 == 0 { 1 } else { 2 },
             ]);
         }
-        let u = estimate_u(&random, 3, &sizes);
+        let u = estimate_u(&[&random], 3, &sizes);
         let blocked = [vec![true, false, false]];
         let pinned = [vec![pinned, false, false]];
         fit(&levels, &masks, &sizes, u, &blocked, &pinned, 1_000_000)
