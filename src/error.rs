@@ -77,6 +77,12 @@ pub enum Error {
         hint: Option<String>,
     },
     #[error("{location}: {message}")]
+    Config {
+        location: Box<Location>,
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("{location}: {message}")]
     Data {
         location: Box<Location>,
         message: String,
@@ -102,6 +108,14 @@ impl Error {
             hint: None,
         }
     }
+    /// A configuration file is wrong: `location` names it, and the line and column when known.
+    pub fn config(location: Location, message: impl Into<String>) -> Self {
+        Error::Config {
+            location: Box::new(location),
+            message: message.into(),
+            hint: None,
+        }
+    }
     pub fn data(location: Location, message: impl Into<String>) -> Self {
         Error::Data {
             location: Box::new(location),
@@ -119,14 +133,18 @@ impl Error {
     /// Adds (or replaces) the `hint:` line shown under the message.
     pub fn with_hint(mut self, text: impl Into<String>) -> Self {
         match &mut self {
-            Error::Usage { hint, .. } | Error::Data { hint, .. } => *hint = Some(text.into()),
+            Error::Usage { hint, .. } | Error::Config { hint, .. } | Error::Data { hint, .. } => {
+                *hint = Some(text.into())
+            }
             Error::Io { .. } | Error::Internal(_) => {}
         }
         self
     }
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::Usage { hint, .. } | Error::Data { hint, .. } => hint.as_deref(),
+            Error::Usage { hint, .. } | Error::Config { hint, .. } | Error::Data { hint, .. } => {
+                hint.as_deref()
+            }
             Error::Io { .. } | Error::Internal(_) => None,
         }
     }
@@ -138,7 +156,7 @@ impl Error {
         match self {
             Error::Io { .. } => 3,
             Error::Internal(_) => 70,
-            Error::Usage { .. } | Error::Data { .. } => 2,
+            Error::Usage { .. } | Error::Config { .. } | Error::Data { .. } => 2,
         }
     }
     /// The message as the command line prints it: `error: …` and an optional `hint: …` line.
@@ -168,6 +186,9 @@ mod tests {
     #[test]
     fn each_kind_has_its_exit_code() {
         assert_eq!(Error::usage("x").exit_code(), 2);
+        let config = Error::config(Location::file(Path::new("d.toml")).line(3), "x");
+        assert_eq!(config.exit_code(), 2);
+        assert_eq!(config.render(), "error: d.toml:3: x");
         assert_eq!(Error::data(Location::default(), "x").exit_code(), 2);
         let io = std::io::Error::other("x");
         assert_eq!(Error::io(Path::new("f"), "reading", io).exit_code(), 3);

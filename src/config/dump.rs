@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{DialectName, Job, Layer};
-use crate::error::{quoted_list, Error, Result};
+use crate::error::{quoted_list, Error, Location, Result};
 
 /// The file as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -108,23 +108,23 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
     };
     if file.tables.is_empty() {
         return Err(
-            Error::usage(format!("{}: the dump names no table", config.display()))
+            Error::config(Location::file(config), "the dump names no table")
                 .with_hint("add a [tables.NAME] section with file = \"NAME.csv\" per table"),
         );
     }
     let here = |what: &str, name: &str| {
-        Error::usage(format!(
-            "{}: [tables.{name}] sets {what}, which is one setting for the whole dump",
-            config.display()
-        ))
+        Error::config(
+            Location::file(config),
+            format!("[tables.{name}] sets {what}, which is one setting for the whole dump"),
+        )
         .with_hint(format!("set {what} in [defaults] or on the command line"))
     };
     for name in ["input", "table", "truth"] {
         if file.defaults_has(name) {
-            return Err(Error::usage(format!(
-                "{}: [defaults] cannot set {name}: it belongs to one table",
-                config.display()
-            )));
+            return Err(Error::config(
+                Location::file(config),
+                format!("[defaults] cannot set {name}: it belongs to one table"),
+            ));
         }
     }
     let out = flags
@@ -135,10 +135,10 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
     let mut tables = Vec::new();
     for (name, section) in &file.tables {
         if name.is_empty() || name.contains('\0') || name.contains('.') {
-            return Err(Error::usage(format!(
-                "{}: \"{name}\" cannot be a table name (empty, or with a dot or a NUL byte)",
-                config.display()
-            )));
+            return Err(Error::config(
+                Location::file(config),
+                format!("\"{name}\" cannot be a table name (empty, or with a dot or a NUL byte)"),
+            ));
         }
         if section.out.is_some() {
             return Err(here("out", name));
@@ -153,16 +153,16 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
             return Err(here("memory-limit", name));
         }
         if section.table.is_some() {
-            return Err(Error::usage(format!(
-                "{}: [tables.{name}] sets table: the section's name is the table's name",
-                config.display()
-            )));
+            return Err(Error::config(
+                Location::file(config),
+                format!("[tables.{name}] sets table: the section's name is the table's name"),
+            ));
         }
         let Some(input) = &section.input else {
-            return Err(Error::usage(format!(
-                "{}: [tables.{name}] names no file",
-                config.display()
-            ))
+            return Err(Error::config(
+                Location::file(config),
+                format!("[tables.{name}] names no file"),
+            )
             .with_hint(format!(
                 "add file = \"{name}.csv\" (relative to the configuration file)"
             )));
@@ -179,9 +179,8 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
         }
         .over(layer);
         if layer.engine.is_some() {
-            return Err(Error::usage(format!(
-                "{}: [tables.{name}]: engine applies to one table's clean and scan; a whole dump is read in memory",
-                config.display()
+            return Err(Error::config(Location::file(config), format!(
+                "[tables.{name}]: engine applies to one table's clean and scan; a whole dump is read in memory"
             ))
             .with_hint("leave it out of the dump's configuration"));
         }
@@ -189,10 +188,12 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
         let mut foreign_keys = Vec::new();
         for (column, target) in fks {
             let Some((table, references)) = target.split_once('.') else {
-                return Err(Error::usage(format!(
-                    "{}: [tables.{name}] foreign key {column} = \"{target}\" is not \"TABLE.COLUMN\"",
-                    config.display()
-                )));
+                return Err(Error::config(
+                    Location::file(config),
+                    format!(
+                    "[tables.{name}] foreign key {column} = \"{target}\" is not \"TABLE.COLUMN\""
+                ),
+                ));
             };
             foreign_keys.push(ForeignKey {
                 column,
@@ -210,9 +211,8 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
     for t in &tables {
         for fk in &t.foreign_keys {
             if !names.contains(&fk.table.as_str()) {
-                return Err(Error::usage(format!(
-                    "{}: [tables.{}] foreign key {} references table \"{}\", which the dump does not name",
-                    config.display(),
+                return Err(Error::config(Location::file(config), format!(
+                    "[tables.{}] foreign key {} references table \"{}\", which the dump does not name",
                     t.name,
                     fk.column,
                     fk.table
@@ -220,9 +220,8 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
                 .with_hint(format!("the tables are {}", quoted_list(&names))));
             }
             if fk.table == t.name {
-                return Err(Error::usage(format!(
-                    "{}: [tables.{}] foreign key {} references its own table; self-references are not supported yet",
-                    config.display(),
+                return Err(Error::config(Location::file(config), format!(
+                    "[tables.{}] foreign key {} references its own table; self-references are not supported yet",
                     t.name,
                     fk.column
                 )));
@@ -296,9 +295,8 @@ fn parents_first(tables: &[TableJob], config: &Path) -> Result<Vec<String>> {
                         let mut cycle: Vec<&str> = path[i..].to_vec();
                         cycle.reverse();
                         cycle.push(cycle[0]);
-                        return Err(Error::usage(format!(
-                            "{}: the foreign keys form a cycle: {}",
-                            config.display(),
+                        return Err(Error::config(Location::file(config), format!(
+                            "the foreign keys form a cycle: {}",
                             cycle.join(" → ")
                         ))
                         .with_hint("dupsweep processes parents before children; remove one foreign key of the cycle from the configuration"));

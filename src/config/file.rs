@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::Layer;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 
 /// Reads a configuration file.
 pub fn read(path: &Path) -> Result<Layer> {
@@ -42,11 +42,10 @@ pub fn parse_as<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Resu
                 (line, col)
             })
             .unwrap_or((1, 1));
-        Error::usage(format!(
-            "{}:{line}:{col}: {}",
-            path.display(),
-            e.message().trim()
-        ))
+        Error::config(
+            Location::file(path).line(line as u64).column(col - 1, None),
+            e.message().trim(),
+        )
         .with_hint("the keys are the long option names (pk, key, ignore, keep, dialect, fuzzy, threshold, review-threshold, block, role, …); see `dupsweep suggest`")
     })
 }
