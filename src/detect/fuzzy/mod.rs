@@ -1251,16 +1251,8 @@ fn usage_explosion(rule: &str, pairs: u64, largest: usize, example: &str, limit:
     .with_hint("block on more columns (join expressions with &), on a more distinctive column, or raise --max-pairs")
 }
 
-/// Finds fuzzy groups on top of the exact `matches`.
-pub fn detect(
-    table: &Table,
-    key: &[String],
-    exact: Matches,
-    opts: &FuzzyOptions,
-    progress: &dyn Progress,
-) -> Result<(Matches, Fuzzy)> {
-    let n = table.rows();
-    let ColumnRoles { roles, split_date } = column_roles(table, key, opts)?;
+/// The columns whose roles are compared; an error when there is none.
+fn compared_columns(roles: &[(String, Role)]) -> Result<Vec<(String, Role)>> {
     let compared: Vec<(String, Role)> = roles
         .iter()
         .filter(|(_, r)| r.compared())
@@ -1272,10 +1264,12 @@ pub fn detect(
         )
         .with_hint("set a column's role with --role COLUMN=ROLE (e.g. --role name=full-name)"));
     }
-    let all_text = crate::detect::text_columns(table, key)?;
-    let col_of = |name: &str| key.iter().position(|k| k == name);
+    Ok(compared)
+}
 
-    // exact groups collapse to their first record
+/// Per record, the first record of its exact group (itself when it has no exact copy), and the
+/// representatives: the records that are their group's first (exact copies are compared once).
+fn representatives(n: usize, exact: &Matches) -> (Vec<u32>, Vec<usize>) {
     let mut exact_of: Vec<u32> = (0..n as u32).collect();
     for g in &exact.groups {
         for m in &g.members {
@@ -1283,6 +1277,105 @@ pub fn detect(
         }
     }
     let reps: Vec<usize> = (0..n).filter(|&i| exact_of[i] as usize == i).collect();
+    (exact_of, reps)
+}
+
+impl Engine {
+    /// The engine with its model fitted, and how many random pairs estimated `u`: `u` from
+    /// random pairs of representatives, then m by EM per blocking rule (`rules`) over the
+    /// candidate pairs (their levels and rules' masks), then each rule's own model.
+    fn fitted(
+        self,
+        reps: &[usize],
+        rules: &[Rule],
+        (pairs, levels, masks): (&[(u32, u32)], &[u8], &[u64]),
+        clock: &mut Clock,
+    ) -> (Engine, u64) {
+        let sizes: Vec<usize> = self.comparisons.iter().map(|c| c.levels.len()).collect();
+        let (u, random_pairs) = random_u(&self, reps, &sizes, (pairs, levels));
+        let blocked = blocked_comparisons(rules, &self.comparisons);
+        let pinned = pinned_comparisons(rules, &self.comparisons);
+        clock.lap("random_pairs");
+        let total_pairs = pairs_among(reps.len() as u64);
+        let model = score::fit(levels, masks, &sizes, u, &blocked, &pinned, total_pairs);
+        clock.lap("fit");
+        (Engine { model, ..self }, random_pairs)
+    }
+
+    /// Fills the reports of the rules in use (`used`: their indices among `reports`): each
+    /// one's recall, as the others see it, and its own model; returns the estimated recall of
+    /// all rules together, from the `scored` pairs at or above `threshold`.
+    fn report_rules(
+        &self,
+        scored: &[(usize, f64, u64)],
+        threshold: f64,
+        used: &[usize],
+        reports: &mut [RuleReport],
+    ) -> Option<f64> {
+        let (recall, rule_recall) = blocking_recall(
+            scored
+                .iter()
+                .filter(|s| score::probability(s.1) >= threshold)
+                .map(|s| s.2),
+            used.len(),
+        );
+        for (&i, r) in used.iter().zip(rule_recall) {
+            reports[i].recall = r.map(round6);
+        }
+        for (si, &i) in used.iter().enumerate().take(self.model.sessions.len()) {
+            self.report_session(si, &mut reports[i]);
+        }
+        recall
+    }
+
+    /// The groups of representatives (indices into `reps`): the `scored` candidate `pairs`
+    /// clustered with the chaining guard, which asks the engine for any other pair's
+    /// probability.
+    fn cluster(
+        &self,
+        reps: &[usize],
+        pairs: &[(u32, u32)],
+        scored: &[(usize, f64, u64)],
+        opts: &FuzzyOptions,
+    ) -> Vec<Vec<u32>> {
+        let edges: Vec<((u32, u32), f64)> = scored
+            .iter()
+            .map(|&(i, w, _)| (pairs[i], score::probability(w)))
+            .collect();
+        let bounds = cluster::Bounds {
+            threshold: opts.threshold,
+            lower: opts.group_floor,
+            max_size: opts.max_group,
+        };
+        cluster::cluster(reps.len(), &edges, bounds, &|a, b| {
+            self.probability(
+                RowId(reps[a as usize] as u32),
+                RowId(reps[b as usize] as u32),
+            )
+        })
+    }
+}
+
+/// Finds fuzzy groups on top of the exact `matches`.
+pub fn detect(
+    table: &Table,
+    key: &[String],
+    exact: Matches,
+    opts: &FuzzyOptions,
+    progress: &dyn Progress,
+) -> Result<(Matches, Fuzzy)> {
+    let n = table.rows();
+    let ColumnRoles { roles, split_date } = column_roles(table, key, opts)?;
+    let compared = compared_columns(&roles)?;
+    if n > u32::MAX as usize {
+        return Err(Error::data(
+            Location::file(&table.source.path),
+            "too many records for fuzzy matching",
+        ));
+    }
+    let all_text = crate::detect::text_columns(table, key)?;
+    let col_of = |name: &str| key.iter().position(|k| k == name);
+    let (exact_of, reps) = representatives(n, &exact);
 
     // comparisons and prepared values
     let mut clock = Clock::new();
@@ -1325,60 +1418,18 @@ pub fn detect(
     progress.finish();
 
     clock.lap("compare");
-    // u from random pairs
-    let total_pairs = pairs_among(reps.len() as u64);
-    let sizes: Vec<usize> = engine_tmp
-        .comparisons
-        .iter()
-        .map(|c| c.levels.len())
-        .collect();
-    let (u, random_pairs) = random_u(&engine_tmp, &reps, &sizes, (&pairs, &levels));
-    // m by EM, per blocking rule
-    let blocked = blocked_comparisons(&rules, &engine_tmp.comparisons);
-    let pinned = pinned_comparisons(&rules, &engine_tmp.comparisons);
-    clock.lap("random_pairs");
-    let model = score::fit(&levels, &masks, &sizes, u, &blocked, &pinned, total_pairs);
-    clock.lap("fit");
-    let engine = Engine {
-        model,
-        ..engine_tmp
-    };
+    let (engine, random_pairs) =
+        engine_tmp.fitted(&reps, &rules, (&pairs, &levels, &masks), &mut clock);
 
     // score: only the pairs from the review threshold up are kept
     let scored = engine.score_pairs(&levels, &pairs, &masks, &reps, opts.review_threshold);
     drop(masks);
-    let (recall, rule_recall) = blocking_recall(
-        scored
-            .iter()
-            .filter(|s| score::probability(s.1) >= opts.threshold)
-            .map(|s| s.2),
-        used.len(),
-    );
-    for (&i, r) in used.iter().zip(rule_recall) {
-        rule_reports[i].recall = r.map(round6);
-    }
-    for (si, &i) in used.iter().enumerate().take(engine.model.sessions.len()) {
-        engine.report_session(si, &mut rule_reports[i]);
-    }
+    let recall = engine.report_rules(&scored, opts.threshold, &used, &mut rule_reports);
 
     // cluster representatives
     clock.lap("score");
     progress.start("clustering", None);
-    let edges: Vec<((u32, u32), f64)> = scored
-        .iter()
-        .map(|&(i, w, _)| (pairs[i], score::probability(w)))
-        .collect();
-    let bounds = cluster::Bounds {
-        threshold: opts.threshold,
-        lower: opts.group_floor,
-        max_size: opts.max_group,
-    };
-    let rep_groups = cluster::cluster(reps.len(), &edges, bounds, &|a, b| {
-        engine.probability(
-            RowId(reps[a as usize] as u32),
-            RowId(reps[b as usize] as u32),
-        )
-    });
+    let rep_groups = engine.cluster(&reps, &pairs, &scored, opts);
     progress.finish();
 
     let (groups, in_group) = final_groups(&rep_groups, &reps, &exact);
@@ -1412,12 +1463,6 @@ pub fn detect(
         groups,
         repeats_per_column: exact.repeats_per_column,
     };
-    if table.rows() > u32::MAX as usize {
-        return Err(Error::data(
-            Location::file(&table.source.path),
-            "too many records for fuzzy matching",
-        ));
-    }
     Ok((
         matches,
         Fuzzy {
