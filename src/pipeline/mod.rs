@@ -238,14 +238,10 @@ fn write_misses(
     let (list, left_out) = crate::evaluate::misses(&d.table, &d.matches, truth)?;
     let label = crate::emit::tables::survivor_texts(&d.table, &job.pk)?;
     let ids = detect::text_columns(&d.table, &[truth.to_owned()])?;
-    let rules: Vec<&str> = d.fuzzy.as_ref().map_or_else(Vec::new, |f| {
-        f.report
-            .blocking
-            .iter()
-            .filter(|r| r.dropped.is_none())
-            .map(|r| r.rule.as_str())
-            .collect()
-    });
+    let rules: Vec<&str> = d
+        .fuzzy
+        .as_ref()
+        .map_or_else(Vec::new, |f| f.report.rules_in_use());
     let record = if job.pk.is_empty() {
         "record".to_owned()
     } else {
@@ -705,6 +701,42 @@ pub(crate) fn write_table_files(
     Ok(outputs)
 }
 
+/// The record `v` names: its primary key (comma-separated for a composite key) or, without
+/// `pk`, its record number (from 1).
+fn find_record(table: &Table, pk: &[String], v: &str) -> Result<RowId> {
+    if pk.is_empty() {
+        let n: u64 = v.trim().parse().map_err(|_| {
+            crate::error::Error::usage(format!(
+                "\"{v}\" is not a record number (without --pk, records are named by their number, from 1)"
+            ))
+        })?;
+        if n == 0 || n > table.rows() as u64 {
+            return Err(crate::error::Error::usage(format!(
+                "record {n} does not exist: the input has {} records",
+                table.rows()
+            )));
+        }
+        return Ok(RowId((n - 1) as u32));
+    }
+    let parts: Vec<&str> = v.split(',').collect();
+    let cols = detect::text_columns(table, pk)?;
+    if parts.len() != cols.len() {
+        return Err(crate::error::Error::usage(format!(
+            "\"{v}\" does not name a record: the primary key has {} column(s)",
+            cols.len()
+        )));
+    }
+    (0..table.rows())
+        .find(|&i| cols.iter().zip(&parts).all(|(c, p)| c.get(i) == Some(*p)))
+        .map(|i| RowId(i as u32))
+        .ok_or_else(|| {
+            crate::error::Error::usage(format!(
+                "no record has primary key {} = \"{v}\"",
+                pk.join(",")
+            ))
+        })
+}
+
 /// Why two records match or not (`dupsweep explain`): `a` and `b` are primary-key values
 /// (comma-separated for a composite key) or, without `--pk`, record numbers.
 pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<String> {
@@ -712,40 +744,10 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
     let Some(f) = &d.fuzzy else {
         return Err(crate::error::Error::usage("explain needs fuzzy matching"));
     };
-    let find = |v: &str| -> Result<RowId> {
-        if job.pk.is_empty() {
-            let n: u64 = v.trim().parse().map_err(|_| {
-                crate::error::Error::usage(format!(
-                    "\"{v}\" is not a record number (without --pk, records are named by their number, from 1)"
-                ))
-            })?;
-            if n == 0 || n > d.table.rows() as u64 {
-                return Err(crate::error::Error::usage(format!(
-                    "record {n} does not exist: the input has {} records",
-                    d.table.rows()
-                )));
-            }
-            return Ok(RowId((n - 1) as u32));
-        }
-        let parts: Vec<&str> = v.split(',').collect();
-        let cols = detect::text_columns(&d.table, &job.pk)?;
-        if parts.len() != cols.len() {
-            return Err(crate::error::Error::usage(format!(
-                "\"{v}\" does not name a record: the primary key has {} column(s)",
-                cols.len()
-            )));
-        }
-        (0..d.table.rows())
-            .find(|&i| cols.iter().zip(&parts).all(|(c, p)| c.get(i) == Some(*p)))
-            .map(|i| RowId(i as u32))
-            .ok_or_else(|| {
-                crate::error::Error::usage(format!(
-                    "no record has primary key {} = \"{v}\"",
-                    job.pk.join(",")
-                ))
-            })
-    };
-    let (ra, rb) = (find(a)?, find(b)?);
+    let (ra, rb) = (
+        find_record(&d.table, &job.pk, a)?,
+        find_record(&d.table, &job.pk, b)?,
+    );
     let crate::detect::fuzzy::Explained {
         verdicts,
         session,
@@ -754,13 +756,7 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
         probability: p,
         overruled,
     } = f.engine.explain(ra, rb);
-    let rules: Vec<&str> = f
-        .report
-        .blocking
-        .iter()
-        .filter(|r| r.dropped.is_none())
-        .map(|r| r.rule.as_str())
-        .collect();
+    let rules = f.report.rules_in_use();
     let mut out = format!(
         "records {} and {} ({}: {} and {})\n",
         ra.number(),

@@ -52,6 +52,23 @@ pub struct Comparison {
     pub term_frequency: bool,
 }
 
+impl Comparison {
+    /// One comparison over several columns read as one value: a place (street, postcode,
+    /// city; role `Address`) or a date split over year, month and day (role `Date`). It is
+    /// shown under `column_index`, the first of them the file holds.
+    pub fn combined(columns: Vec<String>, column_index: usize, role: Role) -> Comparison {
+        Comparison {
+            column: columns.join("+"),
+            columns,
+            column_index,
+            role,
+            levels: levels_for(role, false, role == Role::Address),
+            swap_with: None,
+            term_frequency: false,
+        }
+    }
+}
+
 /// Level labels per role: index 0 is "null", the last is "else".
 pub fn levels_for(role: Role, swap: bool, place: bool) -> Vec<Label> {
     let mut l: Vec<Label> = match role {

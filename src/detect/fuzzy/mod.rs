@@ -487,6 +487,17 @@ pub struct Fuzzy {
     pub exact_of: Vec<u32>,
 }
 
+impl FuzzyReport {
+    /// The blocking rules in use (not dropped), in the order the engine numbers them.
+    pub fn rules_in_use(&self) -> Vec<&str> {
+        self.blocking
+            .iter()
+            .filter(|r| r.dropped.is_none())
+            .map(|r| r.rule.as_str())
+            .collect()
+    }
+}
+
 /// The year, month and day columns of a date split over three.
 pub type SplitDate = [String; 3];
 
@@ -967,18 +978,7 @@ fn prepare_comparisons<'v>(
     values_of: &dyn Fn(&str) -> Vec<Option<&'v str>>,
     reps: &[usize],
 ) -> (Vec<Comparison>, Vec<Prepared>, Vec<Option<Vec<f32>>>) {
-    let first = compared.iter().position(|(_, r)| *r == Role::FirstName);
-    let last = compared.iter().position(|(_, r)| *r == Role::LastName);
-    let single_names = compared
-        .iter()
-        .filter(|(_, r)| *r == Role::FirstName)
-        .count()
-        == 1
-        && compared
-            .iter()
-            .filter(|(_, r)| *r == Role::LastName)
-            .count()
-            == 1;
+    let swaps = swap_partners(compared);
     // street, postcode and city make one place comparison when at least two of them exist
     let place_of = |r: Role| {
         let mut it = compared.iter().filter(|(_, x)| *x == r);
@@ -1008,15 +1008,8 @@ fn prepare_comparisons<'v>(
             place_done = true;
             let mut ordered = place_cols.clone();
             ordered.sort_by_key(|c| table.column_index(c));
-            comparisons.push(Comparison {
-                column: ordered.join("+"),
-                columns: ordered,
-                column_index: table.column_index(name).unwrap_or(0),
-                role: Role::Address,
-                levels: compare::levels_for(Role::Address, false, true),
-                swap_with: None,
-                term_frequency: false,
-            });
+            let at = table.column_index(name).unwrap_or(0);
+            comparisons.push(Comparison::combined(ordered, at, Role::Address));
             let [st, pc, ci] = &place;
             let (sv, pv, cv) = (
                 st.as_deref().map(values_of),
@@ -1032,30 +1025,13 @@ fn prepare_comparisons<'v>(
             }
             split_done = true;
             let parts = split_date.cloned().unwrap_or_default();
-            comparisons.push(Comparison {
-                column: parts.join("+"),
-                columns: parts.to_vec(),
-                column_index: table.column_index(name).unwrap_or(0),
-                role: Role::Date,
-                levels: compare::levels_for(Role::Date, false, false),
-                swap_with: None,
-                term_frequency: false,
-            });
+            let at = table.column_index(name).unwrap_or(0);
+            comparisons.push(Comparison::combined(parts.to_vec(), at, Role::Date));
             let [y, m, d] = &parts;
             specs.push(Spec::SplitDate(values_of(y), values_of(m), values_of(d)));
             continue;
         }
-        let swap_with = if single_names {
-            if Some(i) == first {
-                last
-            } else if Some(i) == last {
-                first
-            } else {
-                None
-            }
-        } else {
-            None
-        };
+        let swap_with = swaps[i];
         comparisons.push(Comparison {
             column: name.clone(),
             columns: vec![name.clone()],
@@ -1095,6 +1071,24 @@ fn prepare_comparisons<'v>(
         .map(|(c, p)| c.term_frequency.then(|| compare::term_frequencies(p, reps)))
         .collect();
     (comparisons, prepared, tf)
+}
+
+/// Per compared column, the column a swapped entry would hold its value in: a single first
+/// name and a single last name are each other's.
+fn swap_partners(compared: &[(String, Role)]) -> Vec<Option<usize>> {
+    let only = |role: Role| {
+        let mut it = (0..compared.len()).filter(|&i| compared[i].1 == role);
+        match (it.next(), it.next()) {
+            (Some(i), None) => Some(i),
+            _ => None,
+        }
+    };
+    let mut partners = vec![None; compared.len()];
+    if let (Some(first), Some(last)) = (only(Role::FirstName), only(Role::LastName)) {
+        partners[first] = Some(last);
+        partners[last] = Some(first);
+    }
+    partners
 }
 
 /// The share of distinct values among the representatives `reps` holding one, in column `c` of
