@@ -796,39 +796,45 @@ fn random_u(
 /// MinHash band pins nothing.
 fn pinned_comparisons(rules: &[Rule], comparisons: &[Comparison]) -> Vec<Vec<bool>> {
     use block::Func;
-    rules
-        .iter()
-        .map(|r| {
-            let cols: Vec<&str> = r
-                .parts
-                .iter()
-                .filter(|p| !matches!(p.func, Func::Prefix(_) | Func::Year | Func::MinHash))
-                .flat_map(|p| p.columns.iter().map(|c| c.as_str()))
-                .collect();
-            comparisons
-                .iter()
-                .map(|c| c.columns.iter().all(|x| cols.contains(&x.as_str())))
-                .collect()
-        })
-        .collect()
+    let whole = |f: &Func| !matches!(f, Func::Prefix(_) | Func::Year | Func::MinHash);
+    on_columns_of_parts(rules, comparisons, &whole, true)
 }
 
 /// Per rule, the comparisons on a column it blocks on (which its own model leaves out). MinHash
 /// agreement says little about how close two texts are: the comparison on that column still
 /// counts within the rule's pairs.
 fn blocked_comparisons(rules: &[Rule], comparisons: &[Comparison]) -> Vec<Vec<bool>> {
+    let blocks = |f: &block::Func| *f != block::Func::MinHash;
+    on_columns_of_parts(rules, comparisons, &blocks, false)
+}
+
+/// Per rule, per comparison: whether the columns of the rule's parts whose function passes
+/// `part` hold every column of the comparison (`every`), or one of them.
+fn on_columns_of_parts(
+    rules: &[Rule],
+    comparisons: &[Comparison],
+    part: &dyn Fn(&block::Func) -> bool,
+    every: bool,
+) -> Vec<Vec<bool>> {
     rules
         .iter()
         .map(|r| {
             let cols: Vec<&str> = r
                 .parts
                 .iter()
-                .filter(|p| p.func != block::Func::MinHash)
+                .filter(|p| part(&p.func))
                 .flat_map(|p| p.columns.iter().map(|c| c.as_str()))
                 .collect();
             comparisons
                 .iter()
-                .map(|c| c.columns.iter().any(|x| cols.contains(&x.as_str())))
+                .map(|c| {
+                    let mut on = c.columns.iter().map(|x| cols.contains(&x.as_str()));
+                    if every {
+                        on.all(|b| b)
+                    } else {
+                        on.any(|b| b)
+                    }
+                })
                 .collect()
         })
         .collect()
