@@ -351,8 +351,88 @@ fn clean_names(list: Vec<String>) -> Vec<String> {
 }
 
 impl Layer {
+    /// The fuzzy-matching options, checked; `None` without `fuzzy` (and then an error if any
+    /// fuzzy option is set).
+    fn fuzzy_options(&self) -> Result<Option<FuzzyOptions>> {
+        let fuzzy_flags = self.threshold.is_some()
+            || self.review_threshold.is_some()
+            || self.group_floor.is_some()
+            || self.block.is_some()
+            || self.role.is_some()
+            || self.max_pairs.is_some()
+            || self.max_group.is_some();
+        if self.fuzzy.unwrap_or(false) {
+            let threshold = self.threshold.unwrap_or(defaults::THRESHOLD);
+            let review_threshold = self.review_threshold.unwrap_or(defaults::REVIEW_THRESHOLD);
+            let group_floor = self.group_floor.unwrap_or(defaults::GROUP_FLOOR);
+            for (flag, v) in [
+                ("--threshold", threshold),
+                ("--review-threshold", review_threshold),
+                ("--group-floor", group_floor),
+            ] {
+                if !(v > 0.0 && v < 1.0) {
+                    return Err(Error::usage(format!(
+                        "{flag} must be a probability between 0 and 1 (exclusive), not {v}"
+                    )));
+                }
+            }
+            if review_threshold > threshold {
+                return Err(Error::usage(format!(
+                    "--review-threshold ({review_threshold}) is above --threshold ({threshold})"
+                ))
+                .with_hint("pairs between the two go to the review file: the review threshold must be the lower one"));
+            }
+            if group_floor > threshold {
+                return Err(Error::usage(format!(
+                    "--group-floor ({group_floor}) is above --threshold ({threshold})"
+                ))
+                .with_hint("every member of a group matches every other at least at the floor, and some member above the threshold: the floor must be the lower one"));
+            }
+            let mut roles = Vec::new();
+            for r in self.role.iter().flatten() {
+                let Some((col, role)) = r.split_once('=') else {
+                    return Err(Error::usage(format!("--role \"{r}\" is not COLUMN=ROLE")));
+                };
+                let Some(role) = crate::detect::fuzzy::roles::Role::parse(role.trim()) else {
+                    let names: Vec<&str> = crate::detect::fuzzy::roles::Role::ALL
+                        .iter()
+                        .map(|r| r.name())
+                        .collect();
+                    return Err(Error::usage(format!(
+                        "--role \"{r}\": \"{}\" is not a role",
+                        role.trim()
+                    ))
+                    .with_hint(format!("the roles are {}", names.join(", "))));
+                };
+                roles.push((col.trim().to_owned(), role));
+            }
+            let max_group = self.max_group.unwrap_or(defaults::MAX_GROUP);
+            if max_group < 2 {
+                return Err(Error::usage("--max-group must be at least 2"));
+            }
+            Ok(Some(FuzzyOptions {
+                threshold,
+                review_threshold,
+                group_floor,
+                block: self.block.clone().unwrap_or_default(),
+                roles,
+                max_pairs: self.max_pairs,
+                max_group,
+            }))
+        } else {
+            if fuzzy_flags {
+                return Err(Error::usage(
+                    "--threshold, --review-threshold, --group-floor, --block, --role, --max-pairs and --max-group need --fuzzy",
+                ));
+            }
+            Ok(None)
+        }
+    }
+
     /// Merges over the defaults and checks the settings as a whole.
     pub fn resolve(self) -> Result<Job> {
+        // checked here, reported in its turn below
+        let fuzzy = self.fuzzy_options();
         let input = self
             .input
             .ok_or_else(|| Error::usage("no input file given"))?;
@@ -429,79 +509,7 @@ impl Layer {
                 ));
             }
         }
-        let fuzzy_flags = self.threshold.is_some()
-            || self.review_threshold.is_some()
-            || self.group_floor.is_some()
-            || self.block.is_some()
-            || self.role.is_some()
-            || self.max_pairs.is_some()
-            || self.max_group.is_some();
-        let fuzzy = if self.fuzzy.unwrap_or(false) {
-            let threshold = self.threshold.unwrap_or(defaults::THRESHOLD);
-            let review_threshold = self.review_threshold.unwrap_or(defaults::REVIEW_THRESHOLD);
-            let group_floor = self.group_floor.unwrap_or(defaults::GROUP_FLOOR);
-            for (flag, v) in [
-                ("--threshold", threshold),
-                ("--review-threshold", review_threshold),
-                ("--group-floor", group_floor),
-            ] {
-                if !(v > 0.0 && v < 1.0) {
-                    return Err(Error::usage(format!(
-                        "{flag} must be a probability between 0 and 1 (exclusive), not {v}"
-                    )));
-                }
-            }
-            if review_threshold > threshold {
-                return Err(Error::usage(format!(
-                    "--review-threshold ({review_threshold}) is above --threshold ({threshold})"
-                ))
-                .with_hint("pairs between the two go to the review file: the review threshold must be the lower one"));
-            }
-            if group_floor > threshold {
-                return Err(Error::usage(format!(
-                    "--group-floor ({group_floor}) is above --threshold ({threshold})"
-                ))
-                .with_hint("every member of a group matches every other at least at the floor, and some member above the threshold: the floor must be the lower one"));
-            }
-            let mut roles = Vec::new();
-            for r in self.role.unwrap_or_default() {
-                let Some((col, role)) = r.split_once('=') else {
-                    return Err(Error::usage(format!("--role \"{r}\" is not COLUMN=ROLE")));
-                };
-                let Some(role) = crate::detect::fuzzy::roles::Role::parse(role.trim()) else {
-                    let names: Vec<&str> = crate::detect::fuzzy::roles::Role::ALL
-                        .iter()
-                        .map(|r| r.name())
-                        .collect();
-                    return Err(Error::usage(format!(
-                        "--role \"{r}\": \"{}\" is not a role",
-                        role.trim()
-                    ))
-                    .with_hint(format!("the roles are {}", names.join(", "))));
-                };
-                roles.push((col.trim().to_owned(), role));
-            }
-            let max_group = self.max_group.unwrap_or(defaults::MAX_GROUP);
-            if max_group < 2 {
-                return Err(Error::usage("--max-group must be at least 2"));
-            }
-            Some(FuzzyOptions {
-                threshold,
-                review_threshold,
-                group_floor,
-                block: self.block.unwrap_or_default(),
-                roles,
-                max_pairs: self.max_pairs,
-                max_group,
-            })
-        } else {
-            if fuzzy_flags {
-                return Err(Error::usage(
-                    "--threshold, --review-threshold, --group-floor, --block, --role, --max-pairs and --max-group need --fuzzy",
-                ));
-            }
-            None
-        };
+        let fuzzy = fuzzy?;
         let engine = Engine::parse(self.engine.as_deref().unwrap_or("auto"))?;
         let memory_limit = match &self.memory_limit {
             Some(s) => parse_size(s)?,
