@@ -334,19 +334,9 @@ fn write_misses(
     Ok(counts)
 }
 
-/// The report, and with [`Command::Clean`] every output: the table files (`write_tables`)
-/// while the scripts are rendered on the other core.
-fn finish(
-    command: Command,
-    job: &Job,
-    detected: Detected,
-    start: Instant,
-    progress: &dyn Progress,
-    write_tables: &TableWriter<'_>,
-) -> Result<Outcome> {
-    let d = &detected;
+/// The report of a table's run (`command`), before its outputs are written.
+fn table_report(command: Command, job: &Job, d: &Detected) -> Report {
     let (table, matches, fuzzy, resolution) = (&d.table, &d.matches, &d.fuzzy, &d.resolution);
-
     let name = match command {
         Command::Clean => "clean",
         Command::Scan => "scan",
@@ -367,33 +357,40 @@ fn finish(
                 .count(),
         });
     }
-    if command != Command::Clean {
-        let evaluation = match (command, &job.truth) {
-            (Command::Eval, Some(truth)) => {
-                let mut ev = crate::evaluate::evaluate(table, matches, truth)?;
-                if let Some(path) = &job.misses {
-                    ev.misses = write_misses(path, job, d, truth)?;
-                }
-                Some(ev)
-            }
-            (Command::Eval, None) => {
-                return Err(crate::error::Error::usage(
-                    "eval needs --truth COLUMN, the ground-truth entity id",
-                ))
-            }
-            _ => None,
-        };
-        report.timings.total_ms = ms(start);
-        return Ok(Outcome { report, evaluation });
-    }
+    report
+}
 
-    let t = Instant::now();
-    let _lock = crate::emit::schedule::RunLock::acquire(&job.out, &[&job.input])?;
-    progress.start("writing", None);
-    // The scripts read only the grouped records, a record at a time: a table of them alone (the
-    // streaming engine's already is one), its values copied row by row; its own columns are then
-    // dropped (but for the primary key, which the streaming engine's removed file names).
-    let mut detected = detected;
+/// With [`Command::Eval`], the figures against the truth column (and the `--misses` file).
+fn evaluation(
+    command: Command,
+    job: &Job,
+    d: &Detected,
+) -> Result<Option<crate::evaluate::Evaluation>> {
+    match (command, &job.truth) {
+        (Command::Eval, Some(truth)) => {
+            let mut ev = crate::evaluate::evaluate(&d.table, &d.matches, truth)?;
+            if let Some(path) = &job.misses {
+                ev.misses = write_misses(path, job, d, truth)?;
+            }
+            Ok(Some(ev))
+        }
+        (Command::Eval, None) => Err(crate::error::Error::usage(
+            "eval needs --truth COLUMN, the ground-truth entity id",
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// What the scripts read: the grouped records alone, a record at a time. A table of them (the
+/// streaming engine's already is one) with its groups and survivors renumbered, when the
+/// detected table holds other records too, and their values copied row by row; the tables'
+/// own columns are then dropped (but for the primary key, which the streaming engine's removed
+/// file names).
+#[allow(clippy::type_complexity)]
+fn script_values(
+    detected: &mut Detected,
+    job: &Job,
+) -> Result<(Option<(Table, Matches, Resolution)>, sql::Values)> {
     let mut grouped = grouped_only(&detected.table, &detected.matches, &detected.resolution)?;
     let internal = |e: polars::prelude::PolarsError| crate::error::Error::Internal(e.to_string());
     let values = match &mut grouped {
@@ -417,6 +414,31 @@ fn finish(
             v
         }
     };
+    Ok((grouped, values))
+}
+
+/// The report, and with [`Command::Clean`] every output: the table files (`write_tables`)
+/// while the scripts are rendered on the other core.
+fn finish(
+    command: Command,
+    job: &Job,
+    detected: Detected,
+    start: Instant,
+    progress: &dyn Progress,
+    write_tables: &TableWriter<'_>,
+) -> Result<Outcome> {
+    let mut report = table_report(command, job, &detected);
+    if command != Command::Clean {
+        let evaluation = evaluation(command, job, &detected)?;
+        report.timings.total_ms = ms(start);
+        return Ok(Outcome { report, evaluation });
+    }
+
+    let t = Instant::now();
+    let _lock = crate::emit::schedule::RunLock::acquire(&job.out, &[&job.input])?;
+    progress.start("writing", None);
+    let mut detected = detected;
+    let (grouped, values) = script_values(&mut detected, job)?;
     crate::emit::files::release_freed_memory();
     let d = &detected;
     let (table, key, matches, fuzzy, resolution) =
