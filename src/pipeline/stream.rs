@@ -660,25 +660,18 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     crate::detect::check_primary_key(&table, &job.pk)?;
     let read_ms = start.elapsed().as_millis() as u64;
 
-    let t = Instant::now();
-    let key_idx: Vec<usize> = key.iter().filter_map(|k| table.column_index(k)).collect();
-    let groups = verified_groups(&same_hash, &table, &values, &key_idx)?;
-    drop(same_hash);
-    let matches = counted_matches(&key, distinct, rows, groups);
-    let detect_ms = t.elapsed().as_millis() as u64;
-
-    let t = Instant::now();
-    let missing = (job.keep == crate::config::KeepRule::MostComplete)
-        .then(|| missing_counts(&table, &values));
-    let resolution = crate::survive::resolve_with(
+    let Grouped {
+        matches,
+        resolution,
+        detect_ms,
+        survive_ms,
+    } = group_and_survive(
+        job,
         &table,
-        &matches,
-        &job.keep,
-        None,
+        (&key, distinct, rows),
+        Some((&values, same_hash)),
         Some(tracker.kind()),
-        missing,
     )?;
-    let survive_ms = t.elapsed().as_millis() as u64;
     Ok((
         Detected {
             table,
@@ -698,6 +691,54 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             stamp: read,
         },
     ))
+}
+
+/// The streaming engines' groups and survivors, and the time each took.
+pub(super) struct Grouped {
+    pub matches: Matches,
+    pub resolution: crate::model::Resolution,
+    pub detect_ms: u64,
+    pub survive_ms: u64,
+}
+
+/// The groups of the streamed `table` (the grouped records): from the records whose key hashes
+/// repeat (`hashed`: the values row by row and the repeats, by hash), verified on their values,
+/// or else by Polars on the table; counted with the `key`'s per-column `distinct` values among
+/// all `rows`; then each group's survivor (`kind`: how the keep column's text orders, when the
+/// engine tracked it; `most-complete` counts the missing values in the row store).
+pub(super) fn group_and_survive(
+    job: &Job,
+    table: &Table,
+    (key, distinct, rows): (&[String], Vec<u64>, usize),
+    hashed: Option<(&crate::emit::sql::Values, Vec<(u64, u32)>)>,
+    kind: Option<crate::survive::TextKind>,
+) -> Result<Grouped> {
+    let t = Instant::now();
+    let groups = match &hashed {
+        Some((values, same_hash)) => {
+            let key_idx: Vec<usize> = key.iter().filter_map(|k| table.column_index(k)).collect();
+            verified_groups(same_hash, table, values, &key_idx)?
+        }
+        None => crate::detect::exact::groups(table, key)?,
+    };
+    let matches = counted_matches(key, distinct, rows, groups);
+    let detect_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let missing = match (&hashed, &job.keep) {
+        (Some((values, _)), crate::config::KeepRule::MostComplete) => {
+            Some(missing_counts(table, values))
+        }
+        _ => None,
+    };
+    drop(hashed);
+    let resolution = crate::survive::resolve_with(table, &matches, &job.keep, None, kind, missing)?;
+    Ok(Grouped {
+        matches,
+        resolution,
+        detect_ms,
+        survive_ms: t.elapsed().as_millis() as u64,
+    })
 }
 
 /// Per record of `table` (grouped records only), how many of its values are missing (NULL, or

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use polars::prelude::*;
 
-use super::stream::{counted_matches, Counters};
+use super::stream::{group_and_survive, Counters, Grouped};
 use super::{Command, Detected, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
@@ -668,36 +668,22 @@ pub fn detect_all(
     crate::detect::check_primary_key(&table, &job.pk)?;
     let read_ms = start.elapsed().as_millis() as u64;
 
-    let t = Instant::now();
-    let (groups, lean_values) = match lean {
-        // the repeated hashes, verified on the values in the temporary file
-        Some((values, same_hash)) => {
-            let key_idx: Vec<usize> = key.iter().filter_map(|k| table.column_index(k)).collect();
-            let groups = super::stream::verified_groups(&same_hash, &table, &values, &key_idx)?;
-            (groups, Some(values))
-        }
-        None => (crate::detect::exact::groups(&table, &key)?, None),
+    let (lean_values, same_hash) = match lean {
+        Some((values, same_hash)) => (Some(values), Some(same_hash)),
+        None => (None, None),
     };
-    let matches = counted_matches(&key, distinct, rows, groups);
-    let detect_ms = t.elapsed().as_millis() as u64;
-
-    let t = Instant::now();
-    // most-complete counts the missing values, which the lean table does not hold
-    let missing = match (&lean_values, &job.keep) {
-        (Some(values), crate::config::KeepRule::MostComplete) => {
-            Some(super::stream::missing_counts(&table, values))
-        }
-        _ => None,
-    };
-    let resolution = crate::survive::resolve_with(
+    let Grouped {
+        matches,
+        resolution,
+        detect_ms,
+        survive_ms,
+    } = group_and_survive(
+        job,
         &table,
-        &matches,
-        &job.keep,
-        None,
+        (&key, distinct, rows),
+        lean_values.as_ref().zip(same_hash),
         keep_text.map(|_| tracker.kind()),
-        missing,
     )?;
-    let survive_ms = t.elapsed().as_millis() as u64;
     crate::emit::files::release_freed_memory();
     // the removed file, encoded now: a few times smaller than its records (a lean table does
     // not hold them: they are read again after the cleaned file is written)
