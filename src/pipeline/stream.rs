@@ -363,6 +363,35 @@ impl Scan<'_> {
     }
 }
 
+/// Per record (of `rows`), whether it is a candidate: its key hash (in `keys`) seen twice, its
+/// primary-key hash seen twice (`pk_repeats`: the primary key's columns, when the first pass
+/// found fewer distinct primary-key hashes than records: the records are found by reading the
+/// file again, so that the check names them or finds that the values differ), or the first
+/// NULL primary key; and the repeated key hashes, by hash: the groups to be (the values decide).
+#[allow(clippy::type_complexity)]
+fn candidates(
+    path: &Path,
+    job: &Job,
+    (keys, rows): (hashed::KeyIndex, usize),
+    pk_repeats: Option<&[usize]>,
+    first_null_pk: Option<u32>,
+) -> Result<(Vec<bool>, Vec<(u64, u32)>)> {
+    let mut cand = vec![false; rows];
+    let mut same_hash: Vec<(u64, u32)> = Vec::new();
+    keys.repeated(|h, r| {
+        cand[r as usize] = true;
+        same_hash.push((h, r));
+    })?;
+    if let Some(pk_idx) = pk_repeats {
+        let pks = pk_hashes(path, job, pk_idx, (job.memory_limit / 8) as usize)?;
+        pks.repeated(|_, r| cand[r as usize] = true)?;
+    }
+    if let Some(r) = first_null_pk {
+        cand[r as usize] = true;
+    }
+    Ok((cand, same_hash))
+}
+
 /// Every record's primary-key hash, read again (only when the first pass found fewer distinct
 /// primary-key hashes than records).
 fn pk_hashes(path: &Path, job: &Job, pk_idx: &[usize], budget: usize) -> Result<hashed::KeyIndex> {
@@ -523,23 +552,14 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
     let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
 
-    // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
-    let mut cand = vec![false; rows];
-    // the key hashes that repeat, by hash: the groups to be (the values decide)
-    let mut same_hash: Vec<(u64, u32)> = Vec::new();
-    keys.repeated(|h, r| {
-        cand[r as usize] = true;
-        same_hash.push((h, r));
-    })?;
-    if !pk_idx.is_empty() && pk_distinct.first().copied().unwrap_or(0) < rows as u64 {
-        // a primary-key value repeats (or two share a hash): find the records, so that the
-        // check below names them (or finds that the values differ)
-        let pks = pk_hashes(path, job, &pk_idx, (limit / 8) as usize)?;
-        pks.repeated(|_, r| cand[r as usize] = true)?;
-    }
-    if let Some(r) = first_null_pk {
-        cand[r as usize] = true;
-    }
+    let pk_repeats = !pk_idx.is_empty() && pk_distinct.first().copied().unwrap_or(0) < rows as u64;
+    let (cand, same_hash) = candidates(
+        path,
+        job,
+        (keys, rows),
+        pk_repeats.then_some(&pk_idx[..]),
+        first_null_pk,
+    )?;
     let wanted: u64 = layout
         .lens
         .iter()
