@@ -388,73 +388,17 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         .iter()
         .find(|t| t.job.commit == crate::config::Commit::Batch)
     {
-        return Err(Error::usage(format!(
-            "{}: table {}: commit = \"batch\" applies to one table's script (dupsweep clean); a whole dump's script re-points children and deletes parents in one transaction",
-            dump.config.display(),
-            t.name
-        ))
+        return Err(Error::config(
+            Location::file(&dump.config),
+            format!(
+                "table {}: commit = \"batch\" applies to one table's script (dupsweep clean); a whole dump's script re-points children and deletes parents in one transaction",
+                t.name
+            ),
+        )
         .with_hint("leave commit out of the dump's configuration"));
     }
     let done = detect_dump(dump, progress)?;
-    let command_name = match command {
-        Command::Clean => "run",
-        _ => "scan",
-    };
-    let mut report = DumpReport {
-        dupsweep_version: env!("CARGO_PKG_VERSION"),
-        command: command_name,
-        config: dump.config.display().to_string(),
-        tables: Vec::new(),
-        totals: DumpTotals {
-            tables: done.len(),
-            rows: 0,
-            groups: 0,
-            rows_removed: 0,
-            rows_repointed: 0,
-        },
-        outputs: Vec::new(),
-        total_ms: 0,
-    };
-    for (tj, d) in dump.tables.iter().zip(&done) {
-        let r = Report::new(command_name, &tj.job, &d.dumped, &d.matches, &d.resolution);
-        let repointed: Vec<RepointReport> = tj
-            .foreign_keys
-            .iter()
-            .enumerate()
-            .map(|(i, fk)| {
-                let col = d.dumped.column_index(&fk.column);
-                RepointReport {
-                    unmatched_values: d.unmatched.get(i).copied().unwrap_or(0),
-                    column: fk.column.clone(),
-                    references: format!("{}.{}", fk.table, fk.references),
-                    rows: d
-                        .changes
-                        .iter()
-                        .filter(|c| Some(c.column) == col && d.resolution.kept[c.row.index()])
-                        .count(),
-                }
-            })
-            .collect();
-        let mut rows: Vec<usize> = d
-            .changes
-            .iter()
-            .filter(|c| d.resolution.kept[c.row.index()])
-            .map(|c| c.row.index())
-            .collect();
-        rows.dedup();
-        report.totals.rows += r.input.rows;
-        report.totals.groups += r.groups;
-        report.totals.rows_removed += r.rows_removed;
-        report.totals.rows_repointed += rows.len();
-        report.tables.push(DumpTableReport {
-            name: tj.name.clone(),
-            foreign_keys: tj.foreign_keys.clone(),
-            rows_repointed: rows.len(),
-            repointed,
-            rows_removed_after_repointing: d.removed_after_repointing,
-            report: r,
-        });
-    }
+    let mut report = dump_report(command, dump, &done);
     if command != Command::Clean {
         report.total_ms = ms(start);
         return Ok(report);
@@ -478,28 +422,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
             }
         })
         .collect::<Result<_>>()?;
-    let mut plans = Vec::new();
-    for (i, (tj, d)) in dump.tables.iter().zip(&done).enumerate() {
-        let mut plan = sql::plan(
-            &d.dumped,
-            &values[i],
-            &tj.job,
-            &d.key,
-            &d.resolution,
-            &d.matches,
-        )?;
-        if let Some(after) = &afters[i] {
-            plan = plan.with_updates(after, &d.changes, &d.resolution.kept, &tj.job, &d.key);
-        }
-        plan.children = dump
-            .children_of(&tj.name)
-            .map(|(child, fk)| ChildRef {
-                table: child.name.clone(),
-                column: fk.column.clone(),
-            })
-            .collect();
-        plans.push(plan);
-    }
+    let plans = dump_plans(dump, &done, &values, &afters)?;
     let header = dump_header(dump, &done, &report);
     let keyed: Vec<sql::prevent::Keyed> = done
         .iter()
@@ -584,6 +507,104 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
     )?;
     progress.finish();
     Ok(report)
+}
+
+/// The report of a whole dump's run, before its outputs are written: per table its own report
+/// and what re-pointing changed, and the totals.
+fn dump_report(command: Command, dump: &Dump, done: &[TableDone]) -> DumpReport {
+    let command_name = match command {
+        Command::Clean => "run",
+        _ => "scan",
+    };
+    let mut report = DumpReport {
+        dupsweep_version: env!("CARGO_PKG_VERSION"),
+        command: command_name,
+        config: dump.config.display().to_string(),
+        tables: Vec::new(),
+        totals: DumpTotals {
+            tables: done.len(),
+            rows: 0,
+            groups: 0,
+            rows_removed: 0,
+            rows_repointed: 0,
+        },
+        outputs: Vec::new(),
+        total_ms: 0,
+    };
+    for (tj, d) in dump.tables.iter().zip(done) {
+        let r = Report::new(command_name, &tj.job, &d.dumped, &d.matches, &d.resolution);
+        let repointed: Vec<RepointReport> = tj
+            .foreign_keys
+            .iter()
+            .enumerate()
+            .map(|(i, fk)| {
+                let col = d.dumped.column_index(&fk.column);
+                RepointReport {
+                    unmatched_values: d.unmatched.get(i).copied().unwrap_or(0),
+                    column: fk.column.clone(),
+                    references: format!("{}.{}", fk.table, fk.references),
+                    rows: d
+                        .changes
+                        .iter()
+                        .filter(|c| Some(c.column) == col && d.resolution.kept[c.row.index()])
+                        .count(),
+                }
+            })
+            .collect();
+        let mut rows: Vec<usize> = d
+            .changes
+            .iter()
+            .filter(|c| d.resolution.kept[c.row.index()])
+            .map(|c| c.row.index())
+            .collect();
+        rows.dedup();
+        report.totals.rows += r.input.rows;
+        report.totals.groups += r.groups;
+        report.totals.rows_removed += r.rows_removed;
+        report.totals.rows_repointed += rows.len();
+        report.tables.push(DumpTableReport {
+            name: tj.name.clone(),
+            foreign_keys: tj.foreign_keys.clone(),
+            rows_repointed: rows.len(),
+            repointed,
+            rows_removed_after_repointing: d.removed_after_repointing,
+            report: r,
+        });
+    }
+    report
+}
+
+/// Each table's plan: its deletions, the updates that re-point its foreign keys (`afters`: the
+/// table's values after re-pointing, when it changed), and the tables that reference it.
+fn dump_plans<'a>(
+    dump: &Dump,
+    done: &'a [TableDone],
+    values: &'a [Values],
+    afters: &'a [Option<Values>],
+) -> Result<Vec<sql::Plan<'a>>> {
+    let mut plans = Vec::new();
+    for (i, (tj, d)) in dump.tables.iter().zip(done).enumerate() {
+        let mut plan = sql::plan(
+            &d.dumped,
+            &values[i],
+            &tj.job,
+            &d.key,
+            &d.resolution,
+            &d.matches,
+        )?;
+        if let Some(after) = &afters[i] {
+            plan = plan.with_updates(after, &d.changes, &d.resolution.kept, &tj.job, &d.key);
+        }
+        plan.children = dump
+            .children_of(&tj.name)
+            .map(|(child, fk)| ChildRef {
+                table: child.name.clone(),
+                column: fk.column.clone(),
+            })
+            .collect();
+        plans.push(plan);
+    }
+    Ok(plans)
 }
 
 /// The comment block a dump's scripts start with.
