@@ -559,21 +559,7 @@ pub fn detect_all(
     })?;
     if npk > 0 && pk_distinct.first().copied().unwrap_or(0) < rows as u64 {
         let pk_cols: Vec<usize> = job.pk.iter().filter_map(pos).collect();
-        let mut pks = hashed::KeyIndex::new((limit / 8) as usize);
-        pks.reserve(rows);
-        let mut h: Vec<Vec<u64>> = vec![Vec::new(); npk];
-        let mut row = vec![0u64; npk];
-        for &(offset, len) in &slices {
-            let df = file.read((offset, len), Some(pk_cols.clone()))?;
-            for (k, col) in df.columns().iter().enumerate() {
-                hash_values(col, &mut h[k])?;
-            }
-            for i in 0..len {
-                h.iter().enumerate().for_each(|(k, h)| row[k] = h[i]);
-                pks.push(hashed::combine(&row), (offset + i) as u32)?;
-            }
-        }
-        pks.repeated(|_, r| cand[r as usize] = true)?;
+        mark_repeated_pks(&file, &slices, &pk_cols, limit, &mut cand)?;
     }
     if let Some(r) = first_null_pk {
         cand[r] = true;
@@ -719,6 +705,35 @@ pub fn detect_all(
             two_at_once,
         },
     ))
+}
+
+/// Marks in `cand` the records whose primary-key hash (over the columns `pk_cols`) repeats,
+/// reading those columns again slice by slice: when the first pass found fewer distinct
+/// primary-key hashes than records, so that the check names the records (or finds that the
+/// values differ).
+fn mark_repeated_pks(
+    file: &ParquetFile,
+    slices: &[(usize, usize)],
+    pk_cols: &[usize],
+    limit: u64,
+    cand: &mut [bool],
+) -> Result<()> {
+    let npk = pk_cols.len();
+    let mut pks = hashed::KeyIndex::new((limit / 8) as usize);
+    pks.reserve(cand.len());
+    let mut h: Vec<Vec<u64>> = vec![Vec::new(); npk];
+    let mut row = vec![0u64; npk];
+    for &(offset, len) in slices {
+        let df = file.read((offset, len), Some(pk_cols.to_vec()))?;
+        for (k, col) in df.columns().iter().enumerate() {
+            hash_values(col, &mut h[k])?;
+        }
+        for i in 0..len {
+            h.iter().enumerate().for_each(|(k, h)| row[k] = h[i]);
+            pks.push(hashed::combine(&row), (offset + i) as u32)?;
+        }
+    }
+    pks.repeated(|_, r| cand[r as usize] = true)
 }
 
 /// The cleaned file, a slice at a time from a last pass over the input, and the removed file.
