@@ -680,31 +680,17 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     crate::detect::check_primary_key(&table, &job.pk)?;
     let read_ms = start.elapsed().as_millis() as u64;
 
-    let Grouped {
-        matches,
-        resolution,
-        detect_ms,
-        survive_ms,
-    } = group_and_survive(
-        job,
-        &table,
-        (&key, distinct, rows),
-        Some((&values, same_hash)),
-        Some(tracker.kind()),
-    )?;
+    let found = Read {
+        key,
+        distinct,
+        rows,
+        read_ms,
+        long,
+    };
+    let hashed = Some((values, same_hash));
+    let detected = grouped_detected(job, table, found, hashed, Some(tracker.kind()))?;
     Ok((
-        Detected {
-            table,
-            key,
-            matches,
-            fuzzy: None,
-            resolution,
-            read_ms,
-            detect_ms,
-            survive_ms,
-            long: Some(long),
-            values: Some(values),
-        },
+        detected,
         Streamed {
             head,
             layout,
@@ -713,51 +699,68 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     ))
 }
 
-/// The streaming engines' groups and survivors, and the time each took.
-pub(super) struct Grouped {
-    pub matches: Matches,
-    pub resolution: crate::model::Resolution,
-    pub detect_ms: u64,
-    pub survive_ms: u64,
+/// What a streaming engine's reading found besides the grouped records' table: the key
+/// columns, their distinct values (per column, among all records), the number of records, the
+/// time reading took, and per key column whether a value is over 512 bytes.
+pub(super) struct Read {
+    pub key: Vec<String>,
+    pub distinct: Vec<u64>,
+    pub rows: usize,
+    pub read_ms: u64,
+    pub long: Vec<bool>,
 }
 
-/// The groups of the streamed `table` (the grouped records): from the records whose key hashes
-/// repeat (`hashed`: the values row by row and the repeats, by hash), verified on their values,
-/// or else by Polars on the table; counted with the `key`'s per-column `distinct` values among
-/// all `rows`; then each group's survivor (`kind`: how the keep column's text orders, when the
-/// engine tracked it; `most-complete` counts the missing values in the row store).
-pub(super) fn group_and_survive(
+/// A streaming engine's result: the groups of the streamed `table` (the grouped records), from
+/// the records whose key hashes repeat (`hashed`: the values row by row and the repeats, by
+/// hash), verified on their values, or else by Polars on the table; then each group's survivor
+/// (`kind`: how the keep column's text orders, when the engine tracked it; `most-complete`
+/// counts the missing values in the row store, which the scripts then read).
+pub(super) fn grouped_detected(
     job: &Job,
-    table: &Table,
-    (key, distinct, rows): (&[String], Vec<u64>, usize),
-    hashed: Option<(&crate::emit::sql::Values, Vec<(u64, u32)>)>,
+    table: Table,
+    read: Read,
+    hashed: Option<(crate::emit::sql::Values, Vec<(u64, u32)>)>,
     kind: Option<crate::survive::TextKind>,
-) -> Result<Grouped> {
+) -> Result<Detected> {
+    let Read {
+        key,
+        distinct,
+        rows,
+        read_ms,
+        long,
+    } = read;
     let t = Instant::now();
-    let groups = match &hashed {
-        Some((values, same_hash)) => {
+    let (values, same_hash) = hashed.unzip();
+    let groups = match (&values, same_hash) {
+        (Some(values), Some(same_hash)) => {
             let key_idx: Vec<usize> = key.iter().filter_map(|k| table.column_index(k)).collect();
-            verified_groups(same_hash, table, values, &key_idx)?
+            verified_groups(&same_hash, &table, values, &key_idx)?
         }
-        None => crate::detect::exact::groups(table, key)?,
+        _ => crate::detect::exact::groups(&table, &key)?,
     };
-    let matches = counted_matches(key, distinct, rows, groups);
+    let matches = counted_matches(&key, distinct, rows, groups);
     let detect_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();
-    let missing = match (&hashed, &job.keep) {
-        (Some((values, _)), crate::config::KeepRule::MostComplete) => {
-            Some(missing_counts(table, values))
+    let missing = match (&values, &job.keep) {
+        (Some(values), crate::config::KeepRule::MostComplete) => {
+            Some(missing_counts(&table, values))
         }
         _ => None,
     };
-    drop(hashed);
-    let resolution = crate::survive::resolve_with(table, &matches, &job.keep, None, kind, missing)?;
-    Ok(Grouped {
+    let resolution =
+        crate::survive::resolve_with(&table, &matches, &job.keep, None, kind, missing)?;
+    Ok(Detected {
+        table,
+        key,
         matches,
+        fuzzy: None,
         resolution,
+        read_ms,
         detect_ms,
         survive_ms: t.elapsed().as_millis() as u64,
+        long: Some(long),
+        values,
     })
 }
 

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use polars::prelude::*;
 
-use super::stream::{group_and_survive, Counters, Grouped};
+use super::stream::{grouped_detected, Counters, Read};
 use super::{Command, Detected, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
@@ -654,50 +654,32 @@ pub fn detect_all(
     crate::detect::check_primary_key(&table, &job.pk)?;
     let read_ms = start.elapsed().as_millis() as u64;
 
-    let (lean_values, same_hash) = match lean {
-        Some((values, same_hash)) => (Some(values), Some(same_hash)),
-        None => (None, None),
+    let found = Read {
+        key,
+        distinct,
+        rows,
+        read_ms,
+        long,
     };
-    let Grouped {
-        matches,
-        resolution,
-        detect_ms,
-        survive_ms,
-    } = group_and_survive(
-        job,
-        &table,
-        (&key, distinct, rows),
-        lean_values.as_ref().zip(same_hash),
-        keep_text.map(|_| tracker.kind()),
-    )?;
+    let kind = keep_text.map(|_| tracker.kind());
+    // a lean table's values for the scripts (else the scripts copy them from the table)
+    let detected = grouped_detected(job, table, found, lean, kind)?;
     crate::emit::files::release_freed_memory();
     // the removed file, encoded now: a few times smaller than its records (a lean table does
     // not hold them: they are read again after the cleaned file is written)
     let removed = match command {
-        Command::Clean if lean_values.is_none() => {
-            let survivor = tables::survivor_texts(&table, &job.pk)?;
-            let mut df = tables::removed_frame(&table, &resolution, &*survivor)?;
+        Command::Clean if detected.values.is_none() => {
+            let (table, resolution) = (&detected.table, &detected.resolution);
+            let survivor = tables::survivor_texts(table, &job.pk)?;
+            let mut df = tables::removed_frame(table, resolution, &*survivor)?;
             let mut bytes = Vec::new();
             tables::write_parquet(&mut bytes, &mut df)?;
             Some(bytes)
         }
         _ => None,
     };
-    // a lean table's values for the scripts (else the scripts copy them from the table)
-    let values = lean_values;
     Ok((
-        Detected {
-            table,
-            key,
-            matches,
-            fuzzy: None,
-            resolution,
-            read_ms,
-            detect_ms,
-            survive_ms,
-            long: Some(long),
-            values,
-        },
+        detected,
         Streamed {
             file,
             removed,
