@@ -270,18 +270,19 @@ fn write_misses(
     for m in &list {
         let (rule, p, reason) = match &d.fuzzy {
             Some(f) => {
-                let rule = f.engine.compared_by(m.a, m.b);
-                let p = f.engine.probability(m.a, m.b);
+                use crate::detect::fuzzy::Standing;
+                let (standing, rule, p) = f.standing(m.a, m.b, !m.missed);
                 let exact = f.exact_of[m.a.index()] == f.exact_of[m.b.index()];
-                let (t, rt) = (f.report.threshold, f.report.review_threshold);
-                let reason = match (m.missed, rule) {
-                    (true, None) => "not compared: no blocking rule pairs them",
-                    (true, Some(_)) if p < rt => "below the review threshold",
-                    (true, Some(_)) if p < t => "in the review band",
-                    (true, Some(_)) => "above the threshold, kept apart by the chaining guard",
-                    (false, _) if exact => "equal on every key column",
-                    (false, Some(_)) if p >= t => "matched directly",
-                    (false, _) => "grouped through other records",
+                let reason = match standing {
+                    Standing::NotCompared => "not compared: no blocking rule pairs them",
+                    Standing::Below => "below the review threshold",
+                    Standing::Review => "in the review band",
+                    Standing::KeptApart => "above the threshold, kept apart by the chaining guard",
+                    Standing::SameGroup if exact => "equal on every key column",
+                    Standing::SameGroup if rule.is_some() && p >= f.report.threshold => {
+                        "matched directly"
+                    }
+                    Standing::SameGroup => "grouped through other records",
                 };
                 (
                     rule.and_then(|r| rules.get(r)).copied().unwrap_or(""),
@@ -849,15 +850,12 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
     // a pair no blocking rule makes is never scored by `clean`: whatever its probability here,
     // it is neither joined nor listed for review (its records may still share a group through
     // others)
-    let compared = session.is_some() || overruled.is_some();
-    out.push_str(if same_group {
-        "  verdict: duplicates (same group)\n"
-    } else if !compared {
-        "  verdict: not compared: no blocking rule pairs these records, so clean keeps both and does not list them for review (a --block rule on what they share would compare them)\n"
-    } else if p >= f.report.review_threshold {
-        "  verdict: not in one group (below the threshold, or split by the chaining guard): to review\n"
-    } else {
-        "  verdict: not duplicates\n"
+    use crate::detect::fuzzy::Standing;
+    out.push_str(match f.standing(ra, rb, same_group).0 {
+        Standing::SameGroup => "  verdict: duplicates (same group)\n",
+        Standing::NotCompared => "  verdict: not compared: no blocking rule pairs these records, so clean keeps both and does not list them for review (a --block rule on what they share would compare them)\n",
+        Standing::Review | Standing::KeptApart => "  verdict: not in one group (below the threshold, or split by the chaining guard): to review\n",
+        Standing::Below => "  verdict: not duplicates\n",
     });
     Ok(out)
 }

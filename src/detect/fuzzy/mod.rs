@@ -123,12 +123,6 @@ impl Engine {
             });
     }
 
-    /// The first of the rules in use that pairs records `a` and `b` (`None`: `clean` never
-    /// compares them).
-    pub fn compared_by(&self, a: RowId, b: RowId) -> Option<usize> {
-        self.session(a.index(), b.index())
-    }
-
     /// The first blocking rule that pairs records `a` and `b`, whose session scores them.
     fn session(&self, a: usize, b: usize) -> Option<usize> {
         let (ra, rb) = (self.rep_of[a] as usize, self.rep_of[b] as usize);
@@ -193,10 +187,17 @@ impl Engine {
 
     /// The match probability of two records.
     pub fn probability(&self, a: RowId, b: RowId) -> f64 {
+        self.judged(a, b).1
+    }
+
+    /// The first of the rules in use that pairs records `a` and `b` (`None`: `clean` never
+    /// compares them), and their match probability.
+    pub fn judged(&self, a: RowId, b: RowId) -> (Option<usize>, f64) {
         let (a, b) = (a.index(), b.index());
         let mut l = vec![0u8; self.comparisons.len()];
         self.levels_into(a, b, &mut l);
-        score::probability(self.decide(&l, a, self.session(a, b)).1)
+        let rule = self.session(a, b);
+        (rule, score::probability(self.decide(&l, a, rule).1))
     }
 
     /// Why two records match or not, comparison by comparison: the verdicts, the blocking rule
@@ -485,6 +486,40 @@ pub struct Fuzzy {
     pub review: Vec<ScoredPair>,
     /// Per record: the first record of its exact group (itself when it has no exact copy).
     pub exact_of: Vec<u32>,
+}
+
+/// Where two records stand after `clean`: in one group, or apart and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    SameGroup,
+    /// No blocking rule pairs them: never scored, neither joined nor listed for review.
+    NotCompared,
+    /// Scored under the review threshold.
+    Below,
+    /// Scored in the review band, under the threshold.
+    Review,
+    /// Scored above the threshold, but the chaining guard (or `--max-group`) kept them apart.
+    KeptApart,
+}
+
+impl Fuzzy {
+    /// Where records `a` and `b` stand (`same_group`: whether `clean` grouped them), with the
+    /// first rule that pairs them and their match probability.
+    pub fn standing(&self, a: RowId, b: RowId, same_group: bool) -> (Standing, Option<usize>, f64) {
+        let (rule, p) = self.engine.judged(a, b);
+        let standing = if same_group {
+            Standing::SameGroup
+        } else if rule.is_none() {
+            Standing::NotCompared
+        } else if p < self.report.review_threshold {
+            Standing::Below
+        } else if p < self.report.threshold {
+            Standing::Review
+        } else {
+            Standing::KeptApart
+        };
+        (standing, rule, p)
+    }
 }
 
 impl FuzzyReport {
