@@ -429,7 +429,7 @@ fn scan_fuzzy_exits_one_when_it_finds_duplicates() {
     // the summary estimates the blocking rules' recall, and the JSON has it with each rule's
     assert!(
         run.stdout()
-            .contains("blocking recall: about 0.9999 of the matching pairs are made by some rule"),
+            .contains("blocking recall: about 1.0000 of the matching pairs are made by some rule"),
         "{}",
         run.stdout()
     );

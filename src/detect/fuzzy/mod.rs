@@ -699,6 +699,10 @@ pub fn auto_rules(
         if let Some(x) = first.or(full).or(last) {
             rules.push(format!("postcode({z}) & initial({x})"));
         }
+        // a copy at one address whose first name is missing or another: by the surname's sound
+        if let (Some(l), Some(_)) = (last, first.or(full)) {
+            rules.push(format!("postcode({z}) & soundex({l})"));
+        }
     }
     if !rules.is_empty() {
         // a strong identifier alone: a copy whose names were mistyped still agrees on it
@@ -841,6 +845,24 @@ fn pinned_comparisons(rules: &[Rule], comparisons: &[Comparison]) -> Vec<Vec<boo
 fn blocked_comparisons(rules: &[Rule], comparisons: &[Comparison]) -> Vec<Vec<bool>> {
     let blocks = |f: &block::Func| *f != block::Func::MinHash;
     on_columns_of_parts(rules, comparisons, &blocks, false)
+}
+
+/// Per rule: whether the m it learns counts in the m of all rules. A rule keyed on a place and a
+/// surname pairs the members of each household by construction: against u from random pairs
+/// (where sharing an address and a surname is rare) they look like matches, and the m learnt
+/// from them would make disagreeing on a first name or a birth date weak evidence everywhere.
+/// Such a rule still finds its pairs and scores them with its own model (its u learnt among
+/// them, where households are common).
+fn teaches_m(blocked: &[Vec<bool>], comparisons: &[Comparison]) -> Vec<bool> {
+    let on = |b: &[bool], roles: &[Role]| {
+        b.iter()
+            .zip(comparisons)
+            .any(|(x, c)| *x && roles.contains(&c.role))
+    };
+    blocked
+        .iter()
+        .map(|b| !(on(b, &[Role::Address, Role::Postcode, Role::City]) && on(b, &[Role::LastName])))
+        .collect()
 }
 
 /// Per rule, per comparison: whether the columns of the rule's parts whose function passes
@@ -1332,7 +1354,13 @@ impl Engine {
         let pinned = pinned_comparisons(rules, &self.comparisons);
         clock.lap("random_pairs");
         let total_pairs = pairs_among(reps.len() as u64);
-        let model = score::fit(levels, masks, &sizes, u, &blocked, &pinned, total_pairs);
+        let teaches = teaches_m(&blocked, &self.comparisons);
+        let shapes = score::RuleShapes {
+            blocked: &blocked,
+            pinned: &pinned,
+            teaches: &teaches,
+        };
+        let model = score::fit(levels, masks, &sizes, u, shapes, total_pairs);
         clock.lap("fit");
         (Engine { model, ..self }, random_pairs)
     }
@@ -1654,5 +1682,45 @@ mod tests {
             [true, true, false, false, false]
         );
         assert_eq!(pinned("minhash(notes)"), [false; 5]);
+        // a rule on a place and a surname pairs households: its m does not count
+        let rules: Vec<Rule> = [
+            "metaphone(first_name|last_name)",
+            "postcode(postcode) & initial(first_name)",
+            "postcode(postcode) & soundex(last_name)",
+            "date(birth_date) & soundex(last_name)",
+        ]
+        .iter()
+        .map(|r| Rule::parse(r, &key).unwrap())
+        .collect();
+        let blocked = blocked_comparisons(&rules, &comparisons);
+        assert_eq!(teaches_m(&blocked, &comparisons), [true, true, false, true]);
+    }
+
+    #[test]
+    fn a_postcode_and_surname_rule_comes_with_names_and_a_postcode() {
+        let r = roles(&[
+            ("given_name", Role::FirstName),
+            ("surname", Role::LastName),
+            ("postcode", Role::Postcode),
+        ]);
+        let rules = auto_rules(&r, None, &|_| 0.5);
+        assert!(
+            rules.contains(&"postcode(postcode) & soundex(surname)".to_owned()),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&"postcode(postcode) & initial(given_name)".to_owned()),
+            "{rules:?}"
+        );
+        // a surname alone is what the other rule keys on already
+        let r = roles(&[("surname", Role::LastName), ("postcode", Role::Postcode)]);
+        let rules = auto_rules(&r, None, &|_| 0.5);
+        assert_eq!(
+            rules,
+            [
+                "metaphone(surname)",
+                "postcode(postcode) & initial(surname)"
+            ]
+        );
     }
 }

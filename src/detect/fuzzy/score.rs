@@ -202,6 +202,37 @@ fn patterns_with_rule(
     p
 }
 
+/// How many of its likely matches a rule must have seen a comparison's values in for the m it
+/// learns there to count: with none, m stays where EM started it.
+const MIN_SEEN: f64 = 5.0;
+
+/// Per comparison, the expected number of matches among `pats` with a value on both sides.
+fn match_mass(pats: &BTreeMap<Vec<u8>, f64>, s: &Session) -> Vec<f64> {
+    let mut seen = vec![0.0; s.active.len()];
+    for (pat, &n) in pats {
+        let (lm, lu) = log_likelihoods(pat, s);
+        let p = n / (1.0 + (lu - lm).exp());
+        for (c, &l) in pat.iter().enumerate() {
+            if l != 0 {
+                seen[c] += p;
+            }
+        }
+    }
+    seen
+}
+
+/// The mean of the level distributions the rules learnt (`None` without any).
+fn mean_m(learnt: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let first = learnt.first()?;
+    let mut m = vec![0.0; first.len()];
+    for x in learnt {
+        for (a, b) in m.iter_mut().zip(x) {
+            *a += b / learnt.len() as f64;
+        }
+    }
+    Some(m)
+}
+
 /// Total variation distance between two level distributions (level 0 left out).
 fn distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
@@ -330,14 +361,24 @@ const NEARLY_ALL: f64 = 0.95;
 /// Below this many pairs a rule's session keeps the global u and the averaged m.
 const MIN_SESSION_PAIRS: f64 = 200.0;
 
+/// What the model needs to know of the blocking rules, per rule `r`.
+pub struct RuleShapes<'a> {
+    /// `blocked[r][c]`: rule `r` blocks on comparison `c`'s column.
+    pub blocked: &'a [Vec<bool>],
+    /// `pinned[r][c]`: it pins that comparison's every column whole (a model with u learnt among
+    /// the rule's pairs leaves out only those, and learns m of the others it blocks on).
+    pub pinned: &'a [Vec<bool>],
+    /// `teaches[r]`: the m rule `r` learns counts in the global m.
+    pub teaches: &'a [bool],
+}
+
 /// Fits the model. `levels`: the candidate pairs' level rows; `masks`: per pair, the rules that
-/// found it; `blocked[r][c]`: rule `r` blocks on comparison `c`'s column; `pinned[r][c]`: it
-/// pins that comparison's every column whole (a model with u learnt among the rule's pairs
-/// leaves out only those, and learns m of the others it blocks on); `all_pairs`: how many pairs
-/// of records there are in all.
+/// found it; `rules`: what each rule blocks on; `all_pairs`: how many pairs of records there are
+/// in all.
 ///
 /// First, per rule, m of the comparisons it does not block on by EM with u fixed (random pairs);
-/// their average is the global m. Then per rule its own session (m fixed, u and λ free). The expected
+/// the average over the rules that teach m and saw the comparison's values in [`MIN_SEEN`] of
+/// their likely matches is the global m. Then per rule its own session (m fixed, u and λ free). The expected
 /// number of matching candidate pairs, each pair under the session of the first rule that found
 /// it, divided by `all_pairs` is the prior λ of the global model, which scores pairs that no rule
 /// finds.
@@ -346,14 +387,18 @@ pub fn fit(
     masks: &[u64],
     sizes: &[usize],
     u: Vec<Vec<f64>>,
-    blocked: &[Vec<bool>],
-    pinned: &[Vec<bool>],
+    rules: RuleShapes,
     all_pairs: u64,
 ) -> Model {
+    let RuleShapes {
+        blocked,
+        pinned,
+        teaches,
+    } = rules;
     let k = sizes.len();
     let init = initial_m(sizes);
-    let mut sums: Vec<Vec<f64>> = sizes.iter().map(|&n| vec![0.0; n]).collect();
-    let mut counted = vec![0usize; k];
+    // per comparison, the m each rule that models it learnt
+    let mut learnt: Vec<Vec<Vec<f64>>> = vec![Vec::new(); k];
     let mut pats_per_rule = Vec::new();
     for (r, b) in blocked.iter().enumerate() {
         let active: Vec<bool> = b.iter().map(|x| !x).collect();
@@ -373,25 +418,17 @@ pub fn fit(
         };
         if !pats.is_empty() && s.active.iter().any(|a| *a) {
             em(&pats, &mut s, true, false, true);
+            let seen = match_mass(&pats, &s);
             for c in 0..k {
-                if s.active[c] {
-                    counted[c] += 1;
-                    for (sum, m) in sums[c].iter_mut().zip(&s.m[c]).skip(1) {
-                        *sum += m;
-                    }
+                if s.active[c] && seen[c] >= MIN_SEEN && teaches[r] {
+                    learnt[c].push(s.m[c].clone());
                 }
             }
         }
         pats_per_rule.push((pats, s.lambda));
     }
     let m: Vec<Vec<f64>> = (0..k)
-        .map(|c| {
-            if counted[c] == 0 {
-                init[c].clone()
-            } else {
-                sums[c].iter().map(|s| s / counted[c] as f64).collect()
-            }
-        })
+        .map(|c| mean_m(&learnt[c]).unwrap_or_else(|| init[c].clone()))
         .collect();
     // each rule's own session, m fixed; the expected number of matching candidate pairs, each
     // pair under the session of the first rule that found it
@@ -497,7 +534,12 @@ mod tests {
         }
         let u = estimate_u(&[&random], 2, &sizes);
         let none = [vec![false, false]];
-        let model = fit(&levels, &masks, &sizes, u, &none, &none, 10_000);
+        let rules = RuleShapes {
+            blocked: &none,
+            pinned: &none,
+            teaches: &[true],
+        };
+        let model = fit(&levels, &masks, &sizes, u, rules, 10_000);
         assert!(
             (model.expected_matches - 100.0).abs() < 30.0,
             "{}",
@@ -539,7 +581,12 @@ mod tests {
         let u = estimate_u(&[&random], 3, &sizes);
         let blocked = [vec![true, false, false]];
         let pinned = [vec![pinned, false, false]];
-        fit(&levels, &masks, &sizes, u, &blocked, &pinned, 1_000_000)
+        let rules = RuleShapes {
+            blocked: &blocked,
+            pinned: &pinned,
+            teaches: &[true],
+        };
+        fit(&levels, &masks, &sizes, u, rules, 1_000_000)
     }
 
     #[test]
@@ -583,6 +630,49 @@ mod tests {
         let model = rule_model(&pairs, true);
         assert_eq!(model.sessions[0].active, [false, true, true]);
         assert_eq!(model.weight(Some(0), 0, 1), 0.0);
+    }
+
+    #[test]
+    fn m_comes_from_the_rules_that_saw_the_values_and_teach() {
+        // two comparisons ([null, exact, else]); rule 0 blocks on comparison 0, rule 1 on
+        // comparison 1; rule 1's pairs have no value of comparison 0 (null on one side)
+        let sizes = [3usize, 3];
+        let (mut levels, mut masks) = (Vec::new(), Vec::new());
+        for i in 0..1000 {
+            // rule 0: a fifth matches, agreeing on comparison 1 nine times in ten
+            levels.extend([1u8, if i < 180 || i % 50 == 0 { 1 } else { 2 }]);
+            masks.push(0b01);
+        }
+        for i in 0..1000 {
+            levels.extend([0u8, if i < 300 { 1 } else { 2 }]);
+            masks.push(0b10);
+        }
+        let mut random = Vec::new();
+        for i in 0..10_000 {
+            random.extend([
+                if i % 50 == 0 { 1u8 } else { 2 },
+                if i % 50 == 0 { 1 } else { 2 },
+            ]);
+        }
+        let u = estimate_u(&[&random], 2, &sizes);
+        let blocked = [vec![true, false], vec![false, true]];
+        let fit_with = |teaches: &[bool]| {
+            let rules = RuleShapes {
+                blocked: &blocked,
+                pinned: &blocked,
+                teaches,
+            };
+            fit(&levels, &masks, &sizes, u.clone(), rules, 1_000_000)
+        };
+        let model = fit_with(&[true, true]);
+        // comparison 0: only rule 1 models it, and it never saw a value: m stays where EM starts
+        assert_eq!(model.m[0], initial_m(&sizes)[0]);
+        // comparison 1: learnt by rule 0 alone
+        let first_pass = model.m[1].clone();
+        assert!(first_pass[1] > 0.8, "{first_pass:?}");
+        // a rule that does not teach leaves m to the others (here, to where EM starts)
+        let model = fit_with(&[false, true]);
+        assert_eq!(model.m[1], initial_m(&sizes)[1]);
     }
 
     #[test]
