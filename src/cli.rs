@@ -230,7 +230,7 @@ pub struct FuzzyArgs {
     /// Pairs from this probability up to --threshold go to the review file, not deleted [default: 0.5]
     #[arg(long, value_name = "P", help_heading = "Fuzzy matching")]
     pub review_threshold: Option<f64>,
-    /// Every member of a fuzzy group matches every other at least at this probability (half of it for a copy of the group's best-linked record), and some member above --threshold (the guard against chaining) [default: 0.2]
+    /// Every member of a fuzzy group matches every other at least at this probability (half of it for a copy of the group's best-linked record, a quarter for such a copy sure with all of the group but one), and some member above --threshold (the guard against chaining) [default: 0.2]
     #[arg(long, value_name = "P", help_heading = "Fuzzy matching")]
     pub group_floor: Option<f64>,
     /// A blocking rule replacing the automatic ones, e.g. 'soundex(last_name) & year(birth_date)'; may repeat

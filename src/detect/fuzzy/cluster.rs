@@ -3,8 +3,10 @@
 //! strongest-linked member); within it every member matches every other member at least at the
 //! lower bound (the group floor), whatever member survives, or at half of it for a member that
 //! matches the centre above the threshold (two copies of one record, each with its own typos,
-//! match each other less than either matches the original); each member matches some other
-//! member above the threshold; groups are capped in size.
+//! match each other less than either matches the original), at a quarter of it for such a copy
+//! that matches every member of a group of three or more but one above the threshold (one
+//! outlying copy does not keep it out of a large entity); each member matches some other member above the threshold;
+//! groups are capped in size.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,7 +42,8 @@ pub struct Bounds {
     /// Pairs at or above this probability link records.
     pub threshold: f64,
     /// Every pair inside a group must reach this probability (half of it for a member that
-    /// matches the group's centre at the threshold).
+    /// matches the group's centre at the threshold, a quarter if it also matches every member of
+    /// a group of three or more but one at the threshold).
     pub lower: f64,
     /// No group grows beyond this many records.
     pub max_size: usize,
@@ -129,13 +132,34 @@ pub fn cluster(
                 for (_, y) in cand {
                     // every member at the floor; a copy of the centre (matched to it at the
                     // threshold) at half the floor: two copies of one record, each with its own
-                    // typos, match each other less than either matches the original
-                    let floor = if pair_score(center, y) >= bounds.threshold {
-                        bounds.lower / 2.0
+                    // typos, match each other less than either matches the original; at a
+                    // quarter when it is sure with every member of a group of three or more but
+                    // one
+                    let copy = pair_score(center, y) >= bounds.threshold;
+                    let least = if copy {
+                        bounds.lower / 4.0
                     } else {
                         bounds.lower
                     };
-                    if group.iter().all(|&g| pair_score(g, y) >= floor) {
+                    // the scores with the group, until one is under any floor it could have
+                    let mut scores = Vec::with_capacity(group.len());
+                    for &g in &group {
+                        let p = pair_score(g, y);
+                        if p < least {
+                            break;
+                        }
+                        scores.push(p);
+                    }
+                    if scores.len() < group.len() {
+                        continue;
+                    }
+                    let sure = scores.iter().filter(|&&p| p >= bounds.threshold).count();
+                    let floor = match (copy, sure + 1 == group.len() && group.len() >= 3) {
+                        (true, true) => bounds.lower / 4.0,
+                        (true, false) => bounds.lower / 2.0,
+                        (false, _) => bounds.lower,
+                    };
+                    if scores.iter().all(|&p| p >= floor) {
                         group.push(y);
                         added = true;
                         break;
@@ -211,6 +235,37 @@ mod tests {
             _ => 0.3,
         });
         assert_eq!(g, vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn a_copy_sure_with_all_of_a_group_but_one_needs_a_quarter_of_the_floor() {
+        // 0 is the original, 1, 2 and 3 copies of it, each sure with the others; 4 is a copy
+        // sure with 0, 1 and 2 but matching 3 at 0.15 (under half the floor, over a quarter)
+        let mut pairs = Vec::new();
+        for a in 0..4u32 {
+            for b in a + 1..5 {
+                if (a, b) != (3, 4) {
+                    pairs.push(((a, b), 0.99));
+                }
+            }
+        }
+        let g = cluster(5, &pairs, B, &|_, _| 0.15);
+        assert_eq!(g, vec![vec![0, 1, 2, 3, 4]]);
+        // under a quarter of the floor it stays out
+        let g = cluster(5, &pairs, B, &|_, _| 0.1);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].len(), 4, "{g:?}");
+        // sure with the centre and one other member of four, it needs half the floor
+        let pairs: Vec<((u32, u32), f64)> = pairs
+            .into_iter()
+            .filter(|&((a, b), _)| b != 4 || a < 2)
+            .collect();
+        let g = cluster(5, &pairs, B, &|_, _| 0.15);
+        assert_eq!(g, vec![vec![0, 1, 2, 3]]);
+        // in a group of two, a copy needs half the floor still
+        let pairs = [((0, 1), 0.99), ((0, 2), 0.98)];
+        let g = cluster(3, &pairs, B, &|_, _| 0.15);
+        assert_eq!(g, vec![vec![0, 1]]);
     }
 
     #[test]
