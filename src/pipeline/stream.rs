@@ -415,17 +415,13 @@ fn pk_hashes(path: &Path, job: &Job, pk_idx: &[usize], budget: usize) -> Result<
     Ok(out)
 }
 
-/// Reads the dump in two passes, finds the groups and picks the survivors: the same
-/// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
-pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
-    let start = Instant::now();
-    let path = job.input.as_path();
-    let before = stamp(path);
-    let mut s = CsvStream::open(path, &job.csv, true)?;
-    let columns = s.head.columns.clone();
-    // the in-memory engine checks the options' columns after reading the file: so does this
-    // one (a malformed record is reported first)
-    let key = job.key_columns(path, &columns);
+/// Per column, what it is to the first pass; the key columns' and the primary key's indices
+/// (none when the options name a column the file lacks: that error comes after the read).
+fn first_pass_roles(
+    job: &Job,
+    columns: &[String],
+    key: &Result<Vec<String>>,
+) -> (Vec<Role>, Vec<usize>, Vec<usize>) {
     let idx = |names: &[String]| -> Vec<usize> {
         names
             .iter()
@@ -433,7 +429,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             .collect()
     };
     let mut roles = vec![Role::default(); columns.len()];
-    let (key_idx, pk_idx) = match &key {
+    let (key_idx, pk_idx) = match key {
         Ok(k) => (idx(k), idx(&job.pk)),
         Err(_) => (Vec::new(), Vec::new()),
     };
@@ -443,19 +439,43 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     for (p, &c) in pk_idx.iter().enumerate() {
         roles[c].pk = Some(p);
     }
-    if let (Some(c), Ok(_)) = (job.keep.column(), &key) {
+    if let (Some(c), Ok(_)) = (job.keep.column(), key) {
         if let Some(i) = columns.iter().position(|n| n == c) {
             roles[i].keep = true;
         }
     }
+    (roles, key_idx, pk_idx)
+}
 
-    let limit = job.memory_limit;
-    let mut counters = Counters::per_thread(key_idx.len(), limit);
+/// What the first pass learns of the whole file.
+struct FirstPass {
+    /// Per thread, the distinct values of the key columns and of the primary key.
+    counters: [Counters; 2],
+    /// Every record's key hash.
+    keys: hashed::KeyIndex,
+    first_null_pk: Option<u32>,
+    tracker: KindTracker,
+    /// Per key column: a value over 512 bytes was seen.
+    long: Vec<bool>,
+    /// Every record's span and line.
+    layout: Layout,
+}
+
+/// The first pass: every record of stream `s` checked and its key hashed (on both cores, merged
+/// in file order), its span recorded; within `limit`.
+fn first_pass(
+    s: &mut CsvStream,
+    scan: &Scan<'_>,
+    limit: u64,
+    progress: &dyn Progress,
+) -> Result<FirstPass> {
+    let path = scan.path;
+    let mut counters = Counters::per_thread(scan.nkeys, limit);
     // the key hashes: an eighth of the limit, then spilled
     let mut keys = hashed::KeyIndex::new((limit / 8) as usize);
     let mut first_null_pk: Option<u32> = None;
     let mut tracker = KindTracker::default();
-    let mut long = vec![false; key_idx.len()];
+    let mut long = vec![false; scan.nkeys];
     let mut layout = Layout::new(s.head.header.len() as u64);
     let total = std::fs::metadata(path).map(|m| m.len()).ok();
     if total.is_some_and(|t| t > limit / 2) {
@@ -466,14 +486,6 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     progress.start("reading", if plain { total } else { None });
     let mut shown = 0u64;
     let max_rows = limit / BYTES_PER_RECORD;
-    let scan = Scan {
-        path,
-        columns: &columns,
-        opts: &job.csv,
-        roles: &roles,
-        nkeys: key_idx.len(),
-        npk: pk_idx.len(),
-    };
     let mut each = |b: &Block<'_>| -> Result<()> {
         // the records' checks and hashes on both cores, then merged in file order
         let n = b.records.len();
@@ -537,6 +549,201 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         }
     }
     progress.finish();
+    Ok(FirstPass {
+        counters,
+        keys,
+        first_null_pk,
+        tracker,
+        long,
+        layout,
+    })
+}
+
+/// Whether the `cand`idate records' values go to a temporary file in the second pass (their
+/// values are held twice, by Polars and by the SQL being written, with their per-value overhead;
+/// the per-record index stays), with their number and bytes; an error when even that is over
+/// the limit. `in_frame`: the columns Polars gets.
+fn second_pass_plan(
+    job: &Job,
+    layout: &Layout,
+    cand: &[bool],
+    (rows, columns): (usize, usize),
+    in_frame: &[bool],
+) -> Result<(usize, u64, bool)> {
+    let limit = job.memory_limit;
+    let wanted: u64 = layout
+        .lens
+        .iter()
+        .zip(cand)
+        .filter(|(_, c)| **c)
+        .map(|(l, _)| u64::from(*l))
+        .sum();
+    let n = cand.iter().filter(|c| **c).count();
+    // (per record of the dump: its length, whether it is grouped, and its row among the
+    // grouped while the groups are verified; per grouped record, its hash and number)
+    let held = wanted * 3 + rows as u64 * 9 + n as u64 * 16;
+    let spill = held > limit;
+    if spill {
+        let framed = in_frame.iter().filter(|f| **f).count();
+        let need = spilled_need(rows, n, columns, framed, wanted, job.pk.is_empty());
+        if need > limit {
+            return Err(Error::usage(format!(
+                "{n} of the {rows} records are in duplicate groups ({} of the file): holding them needs about {} even with their values in a temporary file, over --memory-limit {}",
+                size_text(wanted),
+                size_text(need),
+                size_text(limit)
+            ))
+            .with_hint("raise --memory-limit"));
+        }
+    }
+    Ok((n, wanted, spill))
+}
+
+/// The candidate records, read back in the second pass.
+struct Grouped {
+    /// The columns Polars gets.
+    frame: Vec<Column>,
+    /// Every column's values, row by row, for the scripts.
+    store: crate::emit::sql::Rows,
+    /// Per record, its row in the dump and its line.
+    numbers: Vec<u32>,
+    lines: Vec<u64>,
+}
+
+/// The second pass: the `cand`idate records' values, `plan` as [`second_pass_plan`] made it.
+fn second_pass(
+    job: &Job,
+    (columns, in_frame): (&[String], &[bool]),
+    (layout, cand): (&Layout, &[bool]),
+    delimiter: u8,
+    (n, wanted, spill): (usize, u64, bool),
+) -> Result<Grouped> {
+    let path = job.input.as_path();
+    let mut win = Window::open(path)?;
+    let mut builders: Vec<StringChunkedBuilder> = columns
+        .iter()
+        .zip(in_frame)
+        .filter(|(_, f)| **f)
+        .map(|(c, _)| StringChunkedBuilder::new(c.as_str().into(), n))
+        .collect();
+    let mut store = if spill {
+        crate::emit::sql::Rows::spilled(columns.len(), n)?
+    } else {
+        crate::emit::sql::Rows::new(columns.len(), n, wanted as usize)
+    };
+    let mut numbers = Vec::with_capacity(n);
+    let mut lines = Vec::with_capacity(n);
+    let mut fields = Vec::with_capacity(columns.len());
+    for (row, start, next) in layout.spans() {
+        if !cand[row as usize] {
+            continue;
+        }
+        let line = layout.line_of(row);
+        let data = win.range(start, next)?;
+        let mut tok = Tokenizer::at(data, delimiter, 0, line);
+        let rec = match tok.next_record(&mut fields) {
+            Ok(Some(rec)) if fields.len() == columns.len() => rec,
+            _ => return Err(unchanged_error(path)),
+        };
+        let number = u64::from(row) + 1;
+        let mut b = 0;
+        for (i, f) in fields.iter().enumerate() {
+            let v = field_value(path, columns, &job.csv, data, &rec, number, i, f)?;
+            store.push(v.as_deref());
+            if in_frame[i] {
+                match v {
+                    Some(v) => builders[b].append_value(&*v),
+                    None => builders[b].append_null(),
+                }
+                b += 1;
+            }
+        }
+        store.end_row();
+        numbers.push(row);
+        lines.push(line);
+    }
+    let frame = builders
+        .into_iter()
+        .map(|b| b.finish().into_series().into_column())
+        .collect();
+    Ok(Grouped {
+        frame,
+        store,
+        numbers,
+        lines,
+    })
+}
+
+/// The table of the `grouped` records of a CSV file of `rows` records (its `head`, its SHA-256
+/// and size), and their values for the scripts.
+fn grouped_table(
+    job: &Job,
+    head: &Head,
+    columns: Vec<String>,
+    (sha256, bytes): (String, u64),
+    grouped: Grouped,
+    rows: usize,
+) -> Result<(Table, crate::emit::sql::Values)> {
+    let path = job.input.as_path();
+    let Grouped {
+        frame,
+        store,
+        numbers,
+        lines,
+    } = grouped;
+    let df = DataFrame::new(numbers.len(), frame).map_err(|e| Error::Internal(e.to_string()))?;
+    let table = Table {
+        name: job
+            .table
+            .clone()
+            .unwrap_or_else(|| crate::ingest::table_name_from_path(path)),
+        source: Source {
+            path: path.to_path_buf(),
+            format: Format::Csv {
+                delimiter: head.delimiter,
+                compression: head.compression,
+                bom: head.bom,
+            },
+            sha256,
+            bytes,
+        },
+        columns,
+        df,
+        raw: Some(RawCsv::lines_only(head.header.clone(), lines, head.newline)),
+        subset: Some(Subset { numbers, rows }),
+    };
+    let values = crate::emit::sql::Values::text_rows(table.columns.clone(), store)?;
+    Ok((table, values))
+}
+
+/// Reads the dump in two passes, finds the groups and picks the survivors: the same
+/// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
+pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
+    let start = Instant::now();
+    let path = job.input.as_path();
+    let before = stamp(path);
+    let mut s = CsvStream::open(path, &job.csv, true)?;
+    let columns = s.head.columns.clone();
+    // the in-memory engine checks the options' columns after reading the file: so does this
+    // one (a malformed record is reported first)
+    let key = job.key_columns(path, &columns);
+    let (roles, key_idx, pk_idx) = first_pass_roles(job, &columns, &key);
+    let scan = Scan {
+        path,
+        columns: &columns,
+        opts: &job.csv,
+        roles: &roles,
+        nkeys: key_idx.len(),
+        npk: pk_idx.len(),
+    };
+    let FirstPass {
+        counters,
+        keys,
+        first_null_pk,
+        tracker,
+        long,
+        layout,
+    } = first_pass(&mut s, &scan, job.memory_limit, progress)?;
     let rows = s.record_count() as usize;
     let head = s.head.clone();
     let (sha256, bytes, content) = s
@@ -560,123 +767,32 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         pk_repeats.then_some(&pk_idx[..]),
         first_null_pk,
     )?;
-    let wanted: u64 = layout
-        .lens
-        .iter()
-        .zip(&cand)
-        .filter(|(_, c)| **c)
-        .map(|(l, _)| u64::from(*l))
-        .sum();
-    let n = cand.iter().filter(|c| **c).count();
     // Polars gets only the columns its steps read: the primary key (its check) and the keep
     // rule's column; the key columns are compared in the row store below
     let in_frame: Vec<bool> = columns
         .iter()
         .map(|c| job.pk.contains(c) || job.keep.column() == Some(c.as_str()))
         .collect();
-    // the candidates' values are held twice (Polars, and the SQL being written) with their
-    // per-value overhead; the per-record index stays. Over the limit, their values go to a
-    // temporary file instead, and only their offsets and frame columns stay.
-    // (per record of the dump: its length, whether it is grouped, and its row among the
-    // grouped while the groups are verified; per grouped record, its hash and number)
-    let held = wanted * 3 + rows as u64 * 9 + n as u64 * 16;
-    let spill = held > limit;
-    if spill {
-        let framed = in_frame.iter().filter(|f| **f).count();
-        let need = spilled_need(rows, n, columns.len(), framed, wanted, job.pk.is_empty());
-        if need > limit {
-            return Err(Error::usage(format!(
-                "{n} of the {rows} records are in duplicate groups ({} of the file): holding them needs about {} even with their values in a temporary file, over --memory-limit {}",
-                size_text(wanted),
-                size_text(need),
-                size_text(limit)
-            ))
-            .with_hint("raise --memory-limit"));
-        }
-    }
+    let plan = second_pass_plan(job, &layout, &cand, (rows, columns.len()), &in_frame)?;
 
     // the first pass's counters and hashes are gone: hand their memory back before the second
     crate::emit::files::release_freed_memory();
-    if spill {
+    if plan.2 {
         crate::emit::files::return_freed_memory_early();
     }
 
-    // second pass: the candidates' values
     progress.start("reading the grouped rows", None);
-    let mut win = Window::open(path)?;
-    let mut builders: Vec<StringChunkedBuilder> = columns
-        .iter()
-        .zip(&in_frame)
-        .filter(|(_, f)| **f)
-        .map(|(c, _)| StringChunkedBuilder::new(c.as_str().into(), n))
-        .collect();
-    // the same values row by row, for the scripts
-    let mut rows_store = if spill {
-        crate::emit::sql::Rows::spilled(columns.len(), n)?
-    } else {
-        crate::emit::sql::Rows::new(columns.len(), n, wanted as usize)
-    };
-    let mut numbers = Vec::with_capacity(n);
-    let mut lines = Vec::with_capacity(n);
-    let mut fields = Vec::with_capacity(columns.len());
-    for (row, start, next) in layout.spans() {
-        if !cand[row as usize] {
-            continue;
-        }
-        let line = layout.line_of(row);
-        let data = win.range(start, next)?;
-        let mut tok = Tokenizer::at(data, head.delimiter, 0, line);
-        let rec = match tok.next_record(&mut fields) {
-            Ok(Some(rec)) if fields.len() == columns.len() => rec,
-            _ => return Err(unchanged_error(path)),
-        };
-        let number = u64::from(row) + 1;
-        let mut b = 0;
-        for (i, f) in fields.iter().enumerate() {
-            let v = field_value(path, &columns, &job.csv, data, &rec, number, i, f)?;
-            rows_store.push(v.as_deref());
-            if in_frame[i] {
-                match v {
-                    Some(v) => builders[b].append_value(&*v),
-                    None => builders[b].append_null(),
-                }
-                b += 1;
-            }
-        }
-        rows_store.end_row();
-        numbers.push(row);
-        lines.push(line);
-    }
-    drop(win);
+    let grouped = second_pass(
+        job,
+        (&columns, &in_frame),
+        (&layout, &cand),
+        head.delimiter,
+        plan,
+    )?;
     drop(cand);
     unchanged(path, before)?;
     progress.finish();
-    let cols: Vec<Column> = builders
-        .into_iter()
-        .map(|b| b.finish().into_series().into_column())
-        .collect();
-    let df = DataFrame::new(numbers.len(), cols).map_err(|e| Error::Internal(e.to_string()))?;
-    let table = Table {
-        name: job
-            .table
-            .clone()
-            .unwrap_or_else(|| crate::ingest::table_name_from_path(path)),
-        source: Source {
-            path: path.to_path_buf(),
-            format: Format::Csv {
-                delimiter: head.delimiter,
-                compression: head.compression,
-                bom: head.bom,
-            },
-            sha256,
-            bytes,
-        },
-        columns,
-        df,
-        raw: Some(RawCsv::lines_only(head.header.clone(), lines, head.newline)),
-        subset: Some(Subset { numbers, rows }),
-    };
-    let values = crate::emit::sql::Values::text_rows(table.columns.clone(), rows_store)?;
+    let (table, values) = grouped_table(job, &head, columns, (sha256, bytes), grouped, rows)?;
     crate::detect::check_primary_key(&table, &job.pk)?;
     let read_ms = start.elapsed().as_millis() as u64;
 

@@ -443,23 +443,15 @@ fn sha256(path: &Path) -> Result<(String, u128)> {
     Ok((crate::ingest::hex(&h.finalize()), x.digest128()))
 }
 
-/// Reads the dump in two passes, finds the groups and picks the survivors: the same
-/// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
-pub fn detect_all(
-    command: Command,
+/// Per column, what it is to the first pass; the key columns' values whose kind the keep rule
+/// decides over the whole column (a `min:`/`max:` column of text), and the columns read in the
+/// first pass.
+fn first_pass_roles(
     job: &Job,
-    progress: &dyn Progress,
-) -> Result<(Detected, Streamed)> {
-    let start = Instant::now();
-    let path = job.input.as_path();
-    let before = super::stream::stamp(path);
-    let sha = std::thread::spawn({
-        let path = path.to_path_buf();
-        move || sha256(&path)
-    });
-    let file = ParquetFile::open(path)?;
-    let columns: Vec<String> = file.schema.iter_names().map(|c| c.to_string()).collect();
-    let key = job.key_columns(path, &columns)?;
+    file: &ParquetFile,
+    columns: &[String],
+    key: &[String],
+) -> (Vec<Role>, Option<usize>, Vec<usize>) {
     let pos = |n: &String| columns.iter().position(|c| c == n);
     let mut roles = vec![Role::default(); columns.len()];
     for (k, c) in key.iter().enumerate() {
@@ -487,39 +479,48 @@ pub fn detect_all(
     let read: Vec<usize> = (0..columns.len())
         .filter(|&i| roles[i].key.is_some() || roles[i].pk.is_some() || roles[i].keep_text)
         .collect();
-    let read_roles: Vec<Role> = read.iter().map(|&i| roles[i]).collect();
-    let (nkeys, npk) = (key.len(), job.pk.len());
+    (roles, keep_text, read)
+}
 
-    let limit = job.memory_limit;
-    let rows = file.rows;
-    if rows as u64 > limit / BYTES_PER_RECORD {
-        return Err(Error::data(
-            Location::file(path),
-            format!(
-                "{rows} records are more than the streaming engine can index within --memory-limit {} ({BYTES_PER_RECORD} bytes per record)",
-                super::stream::size_text(limit)
-            ),
-        )
-        .with_hint("raise --memory-limit"));
-    }
+/// What the first pass learns of the whole file.
+struct FirstPass {
+    /// Per thread, the distinct values of the key columns and of the primary key.
+    counters: [Counters; 2],
+    /// Every record's key hash.
+    keys: hashed::KeyIndex,
+    first_null_pk: Option<usize>,
+    tracker: KindTracker,
+    /// Per key column: a value over 512 bytes was seen.
+    long: Vec<bool>,
+}
+
+/// The first pass over `file`'s `slices`: the columns `read` (their `roles`), each slice's rows
+/// hashed on both cores; within `limit`.
+fn first_pass(
+    file: &ParquetFile,
+    slices: &[(usize, usize)],
+    (read, roles): (&[usize], &[Role]),
+    (nkeys, npk): (usize, usize),
+    limit: u64,
+    progress: &dyn Progress,
+) -> Result<FirstPass> {
     let mut counters = Counters::per_thread(nkeys, limit);
     let mut keys = hashed::KeyIndex::new((limit / 8) as usize);
-    keys.reserve(rows);
+    keys.reserve(file.rows);
     let mut first_null_pk: Option<usize> = None;
     let mut tracker = KindTracker::default();
     let mut long = vec![false; nkeys];
-    let slices = file.slices();
-    progress.start("reading", Some(rows as u64));
-    file.each_slice(&slices, Some(read.clone()), |(offset, len), df| {
+    progress.start("reading", Some(file.rows as u64));
+    file.each_slice(slices, Some(read.to_vec()), |(offset, len), df| {
         let [ca, cb] = &mut counters;
         let half = len / 2;
         let (a, b) = rayon::join(
-            || part(&df.slice(0, half), offset, &read_roles, nkeys, npk, ca),
+            || part(&df.slice(0, half), offset, roles, nkeys, npk, ca),
             || {
                 part(
                     &df.slice(half as i64, len - half),
                     offset + half,
-                    &read_roles,
+                    roles,
                     nkeys,
                     npk,
                     cb,
@@ -541,13 +542,26 @@ pub fn detect_all(
         Ok(())
     })?;
     progress.finish();
-    let [a, b] = counters;
-    let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
-    let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
+    Ok(FirstPass {
+        counters,
+        keys,
+        first_null_pk,
+        tracker,
+        long,
+    })
+}
 
-    // candidates: a key hash or a primary-key hash seen twice, and the first NULL primary key
-    let mut cand = vec![false; rows];
-    // the distinct key hashes that repeat: at most one group each
+/// The candidate records: a key hash seen twice, a primary-key hash seen twice (`pk_cols`, when
+/// the first pass found the primary key's values repeat), and the first NULL primary key; and
+/// how many distinct key hashes repeat (at most one group each).
+fn candidates(
+    (file, slices): (&ParquetFile, &[(usize, usize)]),
+    keys: hashed::KeyIndex,
+    pk_cols: Option<&[usize]>,
+    first_null_pk: Option<usize>,
+    limit: u64,
+) -> Result<(Vec<bool>, usize)> {
+    let mut cand = vec![false; file.rows];
     let mut runs = 0usize;
     let mut last = None;
     keys.repeated(|h, r| {
@@ -557,16 +571,36 @@ pub fn detect_all(
             last = Some(h);
         }
     })?;
-    if npk > 0 && pk_distinct.first().copied().unwrap_or(0) < rows as u64 {
-        let pk_cols: Vec<usize> = job.pk.iter().filter_map(pos).collect();
-        mark_repeated_pks(&file, &slices, &pk_cols, limit, &mut cand)?;
+    if let Some(pk_cols) = pk_cols {
+        mark_repeated_pks(file, slices, pk_cols, limit, &mut cand)?;
     }
     if let Some(r) = first_null_pk {
         cand[r] = true;
     }
+    Ok((cand, runs))
+}
 
-    // second pass: the candidates, every column
-    progress.start("reading the grouped rows", None);
+/// The candidates read back in the second pass: their record numbers and table, or a lean
+/// table's (with its values for the scripts and its repeated key hashes); whether the cleaned
+/// file's row groups can be encoded two at a time.
+struct SecondPass {
+    numbers: Vec<u32>,
+    frame: DataFrame,
+    lean: Option<(crate::emit::sql::Values, Vec<(u64, u32)>)>,
+    two_at_once: bool,
+}
+
+/// The second pass: the `cand`idate records, every column, from the slices that hold some; over
+/// the limit, read again into a lean table ([`lean_candidates`]; `runs`: the repeated key
+/// hashes, at most one group each).
+fn second_pass(
+    job: &Job,
+    file: &ParquetFile,
+    (slices, cand): (&[(usize, usize)], Vec<bool>),
+    (columns, key): (&[String], &[String]),
+    runs: usize,
+) -> Result<SecondPass> {
+    let (path, limit, rows) = (job.input.as_path(), job.memory_limit, file.rows);
     let mut numbers: Vec<u32> = Vec::new();
     let mut parts: Vec<DataFrame> = Vec::new();
     let mut held = 0u64;
@@ -599,7 +633,7 @@ pub fn detect_all(
             // their size per record, as far as they were read
             let per_record = (held / numbers.len().max(1) as u64).max(file_per_row);
             let l = lean_candidates(
-                path, &file, &wanted, &cand, &columns, &key, job, per_record, runs,
+                path, file, &wanted, &cand, columns, key, job, per_record, runs,
             )?;
             Some(l)
         }
@@ -617,14 +651,115 @@ pub fn detect_all(
         crate::emit::files::return_freed_memory_early();
     }
     drop(cand);
-    progress.finish();
-    let (numbers, df, lean) = match lean {
-        Some(l) => (l.numbers, l.frame, Some((l.values, l.same_hash))),
+    Ok(match lean {
+        Some(l) => SecondPass {
+            numbers: l.numbers,
+            frame: l.frame,
+            lean: Some((l.values, l.same_hash)),
+            two_at_once,
+        },
         None => {
             let empty = || file.read((0, 0), None);
-            (numbers, stacked(parts, empty)?, None)
+            SecondPass {
+                numbers,
+                frame: stacked(parts, empty)?,
+                lean: None,
+                two_at_once,
+            }
         }
-    };
+    })
+}
+
+/// The removed file of a `clean`, encoded as Parquet now: a few times smaller than its records
+/// (a lean table does not hold them: they are read again after the cleaned file is written).
+fn removed_now(command: Command, job: &Job, detected: &Detected) -> Result<Option<Vec<u8>>> {
+    Ok(match command {
+        Command::Clean if detected.values.is_none() => {
+            let (table, resolution) = (&detected.table, &detected.resolution);
+            let survivor = tables::survivor_texts(table, &job.pk)?;
+            let mut df = tables::removed_frame(table, resolution, &*survivor)?;
+            let mut bytes = Vec::new();
+            tables::write_parquet(&mut bytes, &mut df)?;
+            Some(bytes)
+        }
+        _ => None,
+    })
+}
+
+/// Reads the dump in two passes, finds the groups and picks the survivors: the same
+/// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
+pub fn detect_all(
+    command: Command,
+    job: &Job,
+    progress: &dyn Progress,
+) -> Result<(Detected, Streamed)> {
+    let start = Instant::now();
+    let path = job.input.as_path();
+    let before = super::stream::stamp(path);
+    let sha = std::thread::spawn({
+        let path = path.to_path_buf();
+        move || sha256(&path)
+    });
+    let file = ParquetFile::open(path)?;
+    let columns: Vec<String> = file.schema.iter_names().map(|c| c.to_string()).collect();
+    let key = job.key_columns(path, &columns)?;
+    let (roles, keep_text, read) = first_pass_roles(job, &file, &columns, &key);
+    let read_roles: Vec<Role> = read.iter().map(|&i| roles[i]).collect();
+    let (nkeys, npk) = (key.len(), job.pk.len());
+
+    let limit = job.memory_limit;
+    let rows = file.rows;
+    if rows as u64 > limit / BYTES_PER_RECORD {
+        return Err(Error::data(
+            Location::file(path),
+            format!(
+                "{rows} records are more than the streaming engine can index within --memory-limit {} ({BYTES_PER_RECORD} bytes per record)",
+                super::stream::size_text(limit)
+            ),
+        )
+        .with_hint("raise --memory-limit"));
+    }
+    let slices = file.slices();
+    let FirstPass {
+        counters,
+        keys,
+        first_null_pk,
+        tracker,
+        long,
+    } = first_pass(
+        &file,
+        &slices,
+        (&read, &read_roles),
+        (nkeys, npk),
+        limit,
+        progress,
+    )?;
+    let [a, b] = counters;
+    let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
+    let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
+
+    let pk_repeats = npk > 0 && pk_distinct.first().copied().unwrap_or(0) < rows as u64;
+    let pk_cols: Vec<usize> = job
+        .pk
+        .iter()
+        .filter_map(|n| columns.iter().position(|c| c == n))
+        .collect();
+    let (cand, runs) = candidates(
+        (&file, &slices),
+        keys,
+        pk_repeats.then_some(&pk_cols[..]),
+        first_null_pk,
+        limit,
+    )?;
+
+    progress.start("reading the grouped rows", None);
+    let SecondPass {
+        numbers,
+        frame: df,
+        lean,
+        two_at_once,
+    } = second_pass(job, &file, (&slices, cand), (&columns, &key), runs)?;
+    progress.finish();
     crate::emit::files::release_freed_memory();
     super::stream::unchanged(path, before)?;
     let (sha256, content) = sha
@@ -665,19 +800,7 @@ pub fn detect_all(
     // a lean table's values for the scripts (else the scripts copy them from the table)
     let detected = grouped_detected(job, table, found, lean, kind)?;
     crate::emit::files::release_freed_memory();
-    // the removed file, encoded now: a few times smaller than its records (a lean table does
-    // not hold them: they are read again after the cleaned file is written)
-    let removed = match command {
-        Command::Clean if detected.values.is_none() => {
-            let (table, resolution) = (&detected.table, &detected.resolution);
-            let survivor = tables::survivor_texts(table, &job.pk)?;
-            let mut df = tables::removed_frame(table, resolution, &*survivor)?;
-            let mut bytes = Vec::new();
-            tables::write_parquet(&mut bytes, &mut df)?;
-            Some(bytes)
-        }
-        _ => None,
-    };
+    let removed = removed_now(command, job, &detected)?;
     Ok((
         detected,
         Streamed {

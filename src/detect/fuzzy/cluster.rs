@@ -49,6 +49,35 @@ pub struct Bounds {
     pub max_size: usize,
 }
 
+/// Whether record `y` may join `group` (its first member the centre): every member at the
+/// floor; a copy of the centre (matched to it at the threshold) at half the floor, as two copies
+/// of one record, each with its own typos, match each other less than either matches the
+/// original; at a quarter when it is sure with every member of a group of three or more but one.
+fn joins(group: &[u32], y: u32, bounds: Bounds, pair_score: &dyn Fn(u32, u32) -> f64) -> bool {
+    let copy = pair_score(group[0], y) >= bounds.threshold;
+    let least = if copy {
+        bounds.lower / 4.0
+    } else {
+        bounds.lower
+    };
+    // the scores with the group, until one is under any floor it could have
+    let mut scores = Vec::with_capacity(group.len());
+    for &g in group {
+        let p = pair_score(g, y);
+        if p < least {
+            return false;
+        }
+        scores.push(p);
+    }
+    let sure = scores.iter().filter(|&&p| p >= bounds.threshold).count();
+    let floor = match (copy, sure + 1 == group.len() && group.len() >= 3) {
+        (true, true) => bounds.lower / 4.0,
+        (true, false) => bounds.lower / 2.0,
+        (false, _) => bounds.lower,
+    };
+    scores.iter().all(|&p| p >= floor)
+}
+
 /// Groups of two or more record indices (sorted, groups ordered by their first member).
 /// `pairs`: scored candidate pairs; `score(a, b)` scores any pair on demand.
 pub fn cluster(
@@ -130,36 +159,7 @@ pub fn cluster(
                 cand.dedup_by_key(|c| c.1);
                 let mut added = false;
                 for (_, y) in cand {
-                    // every member at the floor; a copy of the centre (matched to it at the
-                    // threshold) at half the floor: two copies of one record, each with its own
-                    // typos, match each other less than either matches the original; at a
-                    // quarter when it is sure with every member of a group of three or more but
-                    // one
-                    let copy = pair_score(center, y) >= bounds.threshold;
-                    let least = if copy {
-                        bounds.lower / 4.0
-                    } else {
-                        bounds.lower
-                    };
-                    // the scores with the group, until one is under any floor it could have
-                    let mut scores = Vec::with_capacity(group.len());
-                    for &g in &group {
-                        let p = pair_score(g, y);
-                        if p < least {
-                            break;
-                        }
-                        scores.push(p);
-                    }
-                    if scores.len() < group.len() {
-                        continue;
-                    }
-                    let sure = scores.iter().filter(|&&p| p >= bounds.threshold).count();
-                    let floor = match (copy, sure + 1 == group.len() && group.len() >= 3) {
-                        (true, true) => bounds.lower / 4.0,
-                        (true, false) => bounds.lower / 2.0,
-                        (false, _) => bounds.lower,
-                    };
-                    if scores.iter().all(|&p| p >= floor) {
+                    if joins(&group, y, bounds, &pair_score) {
                         group.push(y);
                         added = true;
                         break;
