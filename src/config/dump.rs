@@ -95,120 +95,110 @@ pub fn is_dump(text: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Resolves a dump file read from `config`, with `flags` over every table's settings.
-pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
-    let base = config
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let folder = match &file.folder {
-        Some(f) => base.join(f),
-        None => base.clone(),
-    };
-    if file.tables.is_empty() {
-        return Err(
-            Error::config(Location::file(config), "the dump names no table")
-                .with_hint("add a [tables.NAME] section with file = \"NAME.csv\" per table"),
-        );
-    }
-    let here = |what: &str, name: &str| {
+/// Where a dump's table sections are read from and written to: the configuration file, the
+/// tables' folder, the output folder.
+#[derive(Clone, Copy)]
+struct Paths<'a> {
+    config: &'a Path,
+    folder: &'a Path,
+    out: &'a Path,
+}
+
+/// One `[tables.NAME]` section resolved: its settings over the dump's `defaults`, with `flags`
+/// over both, and its foreign keys.
+fn table_job(
+    name: &str,
+    section: &Layer,
+    defaults: &Layer,
+    at: Paths<'_>,
+    flags: &Layer,
+) -> Result<TableJob> {
+    let config = at.config;
+    let here = |what: &str| {
         Error::config(
             Location::file(config),
             format!("[tables.{name}] sets {what}, which is one setting for the whole dump"),
         )
         .with_hint(format!("set {what} in [defaults] or on the command line"))
     };
-    for name in ["input", "table", "truth"] {
-        if file.defaults_has(name) {
-            return Err(Error::config(
-                Location::file(config),
-                format!("[defaults] cannot set {name}: it belongs to one table"),
-            ));
-        }
+    if name.is_empty() || name.contains('\0') || name.contains('.') {
+        return Err(Error::config(
+            Location::file(config),
+            format!("\"{name}\" cannot be a table name (empty, or with a dot or a NUL byte)"),
+        ));
     }
-    let out = flags
-        .out
-        .clone()
-        .or_else(|| file.defaults.out.as_ref().map(|o| base.join(o)))
-        .unwrap_or_else(|| PathBuf::from(super::defaults::OUT_DIR));
-    let mut tables = Vec::new();
-    for (name, section) in &file.tables {
-        if name.is_empty() || name.contains('\0') || name.contains('.') {
+    if section.out.is_some() {
+        return Err(here("out"));
+    }
+    if section.dialect.is_some() {
+        return Err(here("dialect"));
+    }
+    if section.prevent.is_some() {
+        return Err(here("prevent"));
+    }
+    if section.memory_limit.is_some() {
+        return Err(here("memory-limit"));
+    }
+    if section.table.is_some() {
+        return Err(Error::config(
+            Location::file(config),
+            format!("[tables.{name}] sets table: the section's name is the table's name"),
+        ));
+    }
+    let Some(input) = &section.input else {
+        return Err(Error::config(
+            Location::file(config),
+            format!("[tables.{name}] names no file"),
+        )
+        .with_hint(format!(
+            "add file = \"{name}.csv\" (relative to the configuration file)"
+        )));
+    };
+    let mut layer = section.clone().over(defaults.clone());
+    let fks = layer.foreign_keys.take().unwrap_or_default();
+    layer.input = Some(at.folder.join(input));
+    layer.table = Some(name.to_owned());
+    layer.out = Some(at.out.to_path_buf());
+    let layer = Layer {
+        input: None,
+        table: None,
+        ..flags.clone()
+    }
+    .over(layer);
+    if layer.engine.is_some() {
+        return Err(Error::config(Location::file(config), format!(
+            "[tables.{name}]: engine applies to one table's clean and scan; a whole dump is read in memory"
+        ))
+        .with_hint("leave it out of the dump's configuration"));
+    }
+    let job = layer.resolve()?;
+    let mut foreign_keys = Vec::new();
+    for (column, target) in fks {
+        let Some((table, references)) = target.split_once('.') else {
             return Err(Error::config(
                 Location::file(config),
-                format!("\"{name}\" cannot be a table name (empty, or with a dot or a NUL byte)"),
-            ));
-        }
-        if section.out.is_some() {
-            return Err(here("out", name));
-        }
-        if section.dialect.is_some() {
-            return Err(here("dialect", name));
-        }
-        if section.prevent.is_some() {
-            return Err(here("prevent", name));
-        }
-        if section.memory_limit.is_some() {
-            return Err(here("memory-limit", name));
-        }
-        if section.table.is_some() {
-            return Err(Error::config(
-                Location::file(config),
-                format!("[tables.{name}] sets table: the section's name is the table's name"),
-            ));
-        }
-        let Some(input) = &section.input else {
-            return Err(Error::config(
-                Location::file(config),
-                format!("[tables.{name}] names no file"),
-            )
-            .with_hint(format!(
-                "add file = \"{name}.csv\" (relative to the configuration file)"
-            )));
-        };
-        let mut layer = section.clone().over(file.defaults.clone());
-        let fks = layer.foreign_keys.take().unwrap_or_default();
-        layer.input = Some(folder.join(input));
-        layer.table = Some(name.clone());
-        layer.out = Some(out.clone());
-        let layer = Layer {
-            input: None,
-            table: None,
-            ..flags.clone()
-        }
-        .over(layer);
-        if layer.engine.is_some() {
-            return Err(Error::config(Location::file(config), format!(
-                "[tables.{name}]: engine applies to one table's clean and scan; a whole dump is read in memory"
-            ))
-            .with_hint("leave it out of the dump's configuration"));
-        }
-        let job = layer.resolve()?;
-        let mut foreign_keys = Vec::new();
-        for (column, target) in fks {
-            let Some((table, references)) = target.split_once('.') else {
-                return Err(Error::config(
-                    Location::file(config),
-                    format!(
+                format!(
                     "[tables.{name}] foreign key {column} = \"{target}\" is not \"TABLE.COLUMN\""
                 ),
-                ));
-            };
-            foreign_keys.push(ForeignKey {
-                column,
-                table: table.trim().to_owned(),
-                references: references.trim().to_owned(),
-            });
-        }
-        tables.push(TableJob {
-            name: name.clone(),
-            job,
-            foreign_keys,
+            ));
+        };
+        foreign_keys.push(ForeignKey {
+            column,
+            table: table.trim().to_owned(),
+            references: references.trim().to_owned(),
         });
     }
+    Ok(TableJob {
+        name: name.to_owned(),
+        job,
+        foreign_keys,
+    })
+}
+
+/// Every foreign key references another table the dump names.
+fn check_foreign_keys(tables: &[TableJob], config: &Path) -> Result<()> {
     let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-    for t in &tables {
+    for t in tables {
         for fk in &t.foreign_keys {
             if !names.contains(&fk.table.as_str()) {
                 return Err(Error::config(Location::file(config), format!(
@@ -228,6 +218,49 @@ pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
             }
         }
     }
+    Ok(())
+}
+
+/// Resolves a dump file read from `config`, with `flags` over every table's settings.
+pub fn resolve(file: DumpFile, config: &Path, flags: Layer) -> Result<Dump> {
+    let base = config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let folder = match &file.folder {
+        Some(f) => base.join(f),
+        None => base.clone(),
+    };
+    if file.tables.is_empty() {
+        return Err(
+            Error::config(Location::file(config), "the dump names no table")
+                .with_hint("add a [tables.NAME] section with file = \"NAME.csv\" per table"),
+        );
+    }
+    for name in ["input", "table", "truth"] {
+        if file.defaults_has(name) {
+            return Err(Error::config(
+                Location::file(config),
+                format!("[defaults] cannot set {name}: it belongs to one table"),
+            ));
+        }
+    }
+    let out = flags
+        .out
+        .clone()
+        .or_else(|| file.defaults.out.as_ref().map(|o| base.join(o)))
+        .unwrap_or_else(|| PathBuf::from(super::defaults::OUT_DIR));
+    let mut tables = Vec::new();
+    for (name, section) in &file.tables {
+        let at = Paths {
+            config,
+            folder: &folder,
+            out: &out,
+        };
+        tables.push(table_job(name, section, &file.defaults, at, &flags)?);
+    }
+    check_foreign_keys(&tables, config)?;
     let order = parents_first(&tables, config)?;
     let mut by_name: BTreeMap<String, TableJob> =
         tables.into_iter().map(|t| (t.name.clone(), t)).collect();

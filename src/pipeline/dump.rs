@@ -408,50 +408,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
     let _lock = crate::emit::schedule::RunLock::acquire(&dump.out, &inputs)?;
     progress.start("writing", None);
     // Everything that can fail on the data is done before the first file is written.
-    let values: Vec<Values> = done
-        .iter()
-        .map(|d| Values::from_table(&d.dumped))
-        .collect::<Result<_>>()?;
-    let afters: Vec<Option<Values>> = done
-        .iter()
-        .map(|d| {
-            if d.changes.is_empty() {
-                Ok(None)
-            } else {
-                Values::from_table(&d.work).map(Some)
-            }
-        })
-        .collect::<Result<_>>()?;
-    let plans = dump_plans(dump, &done, &values, &afters)?;
-    let header = dump_header(dump, &done, &report);
-    let keyed: Vec<sql::prevent::Keyed> = done
-        .iter()
-        .map(|t| sql::prevent::Keyed {
-            table: &t.dumped,
-            key: &t.key,
-            fuzzy: t.fuzzy.is_some(),
-            long: None,
-        })
-        .collect();
-    let what = format!("the dump described by {}", dump.config.display());
-    let mut scripts = Vec::new();
-    for &dn in &dump.dialects {
-        let d = sql::dialect(dn);
-        let name = |suffix: &str| format!("dump.{}.{suffix}", dn.name());
-        scripts.push((name("sql"), "sql", sql::dump::script(&*d, &plans, &header)?));
-        scripts.push((
-            name("undo.sql"),
-            "undo",
-            sql::undo::dump_script(&*d, &plans, &header)?,
-        ));
-        if dump.prevent {
-            scripts.push((
-                name("prevent.sql"),
-                "prevent",
-                sql::prevent::script(&*d, &keyed, &what)?,
-            ));
-        }
-    }
+    let scripts = dump_scripts(dump, &done, &report)?;
 
     let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
     // the dump's tables' outputs and its own scripts (dump.*.sql) replace an older run's
@@ -507,6 +464,60 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
     )?;
     progress.finish();
     Ok(report)
+}
+
+/// The dump's scripts (file name, kind, text) in each dialect: the deletions with the
+/// re-pointing, their undo, and the prevention script when asked.
+fn dump_scripts(
+    dump: &Dump,
+    done: &[TableDone],
+    report: &DumpReport,
+) -> Result<Vec<(String, &'static str, String)>> {
+    let values: Vec<Values> = done
+        .iter()
+        .map(|d| Values::from_table(&d.dumped))
+        .collect::<Result<_>>()?;
+    let afters: Vec<Option<Values>> = done
+        .iter()
+        .map(|d| {
+            if d.changes.is_empty() {
+                Ok(None)
+            } else {
+                Values::from_table(&d.work).map(Some)
+            }
+        })
+        .collect::<Result<_>>()?;
+    let plans = dump_plans(dump, done, &values, &afters)?;
+    let header = dump_header(dump, done, report);
+    let keyed: Vec<sql::prevent::Keyed> = done
+        .iter()
+        .map(|t| sql::prevent::Keyed {
+            table: &t.dumped,
+            key: &t.key,
+            fuzzy: t.fuzzy.is_some(),
+            long: None,
+        })
+        .collect();
+    let what = format!("the dump described by {}", dump.config.display());
+    let mut scripts = Vec::new();
+    for &dn in &dump.dialects {
+        let d = sql::dialect(dn);
+        let name = |suffix: &str| format!("dump.{}.{suffix}", dn.name());
+        scripts.push((name("sql"), "sql", sql::dump::script(&*d, &plans, &header)?));
+        scripts.push((
+            name("undo.sql"),
+            "undo",
+            sql::undo::dump_script(&*d, &plans, &header)?,
+        ));
+        if dump.prevent {
+            scripts.push((
+                name("prevent.sql"),
+                "prevent",
+                sql::prevent::script(&*d, &keyed, &what)?,
+            ));
+        }
+    }
+    Ok(scripts)
 }
 
 /// The report of a whole dump's run, before its outputs are written: per table its own report

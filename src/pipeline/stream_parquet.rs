@@ -670,6 +670,34 @@ fn second_pass(
     })
 }
 
+/// The table of the grouped records `df` of the Parquet file (`subset`: their numbers), whose
+/// SHA-256 is `sha256`.
+fn grouped_table(
+    job: &Job,
+    columns: Vec<String>,
+    sha256: String,
+    df: DataFrame,
+    subset: Subset,
+) -> Table {
+    let path = job.input.as_path();
+    Table {
+        name: job
+            .table
+            .clone()
+            .unwrap_or_else(|| crate::ingest::table_name_from_path(path)),
+        source: Source {
+            path: path.to_path_buf(),
+            format: Format::Parquet,
+            sha256,
+            bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        },
+        columns,
+        df,
+        raw: None,
+        subset: Some(subset),
+    }
+}
+
 /// The removed file of a `clean`, encoded as Parquet now: a few times smaller than its records
 /// (a lean table does not hold them: they are read again after the cleaned file is written).
 fn removed_now(command: Command, job: &Job, detected: &Detected) -> Result<Option<Vec<u8>>> {
@@ -770,22 +798,7 @@ pub fn detect_all(
         content: Some(content),
         ..b
     });
-    let table = Table {
-        name: job
-            .table
-            .clone()
-            .unwrap_or_else(|| crate::ingest::table_name_from_path(path)),
-        source: Source {
-            path: path.to_path_buf(),
-            format: Format::Parquet,
-            sha256,
-            bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-        },
-        columns,
-        df,
-        raw: None,
-        subset: Some(Subset { numbers, rows }),
-    };
+    let table = grouped_table(job, columns, sha256, df, Subset { numbers, rows });
     crate::detect::check_primary_key(&table, &job.pk)?;
     let read_ms = start.elapsed().as_millis() as u64;
 

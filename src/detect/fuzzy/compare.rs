@@ -785,7 +785,6 @@ impl Comparison {
             return 0;
         }
         let last = (self.levels.len() - 1) as u8;
-        let swapped_level = self.swap_with.is_some() as u8;
         match (x, y) {
             (
                 Val::Place {
@@ -800,154 +799,179 @@ impl Comparison {
                     district: db,
                     city: cb,
                 },
-            ) => {
-                // None: not comparable (missing on a side); Some(equal?)
-                let same = |x: Option<&str>, y: Option<&str>| match (x, y) {
-                    (Some(x), Some(y)) => Some(x == y),
-                    _ => None,
-                };
-                let (st, pc, di, ci) = (same(sa, sb), same(pa, pb), same(da, db), same(ca, cb));
-                if st.is_none() && pc.is_none() && ci.is_none() {
-                    return 0;
-                }
-                let street_close = st == Some(true)
-                    || matches!((sa, sb), (Some(x), Some(y)) if word_overlap(x, y) >= 0.7);
-                if st == Some(true) && pc == Some(true) {
-                    1
-                } else if street_close || pc == Some(true) {
-                    2
-                } else if di == Some(true) {
-                    3
-                } else if ci == Some(true) {
-                    4
-                } else {
-                    last
-                }
-            }
-            (Val::Date(x), Val::Date(y)) => {
-                let (x, y) = (x.unwrap_or(Date::MIN), y.unwrap_or(Date::MIN));
-                if x == y {
-                    return 1;
-                }
-                let swapped = x.year == y.year && x.month == y.day && x.day == y.month;
-                if swapped || one_typo(x, y) {
-                    return 2;
-                }
-                let gap = (x.days() - y.days()).abs();
-                if gap <= 31 {
-                    3
-                } else if gap <= 366 {
-                    4
-                } else {
-                    last
-                }
-            }
-            (Val::Number(x), Val::Number(y)) => {
-                let (x, y) = (x.unwrap_or(0.0), y.unwrap_or(0.0));
-                if x == y {
-                    return 1;
-                }
-                let rel = (x - y).abs() / x.abs().max(y.abs());
-                if rel <= 0.01 {
-                    2
-                } else if rel <= 0.1 {
-                    3
-                } else {
-                    last
-                }
-            }
+            ) => place_level([sa, pa, da, ca], [sb, pb, db, cb], last),
+            (Val::Date(x), Val::Date(y)) => date_level(x, y, last),
+            (Val::Number(x), Val::Number(y)) => number_level(x, y, last),
             (Val::Text { value: x, code: cx }, Val::Text { value: y, code: cy }) => {
-                let (x, y) = (x.unwrap_or(""), y.unwrap_or(""));
-                if x == y {
-                    return 1;
+                self.text_level((x.unwrap_or(""), cx), (y.unwrap_or(""), cy), swap, last)
+            }
+            _ => last,
+        }
+    }
+
+    /// [`Comparison::level_of`] two texts (with their codes: a sound, a canonical form, sorted
+    /// words), neither missing.
+    #[inline(always)]
+    fn text_level(
+        &self,
+        (x, cx): (&str, Option<&str>),
+        (y, cy): (&str, Option<&str>),
+        swap: (Option<&str>, Option<&str>),
+        last: u8,
+    ) -> u8 {
+        if x == y {
+            return 1;
+        }
+        // a swap: one record's value is the other's other name, and the two records'
+        // other names differ (two records sharing a surname, one of whose first name
+        // is that surname, "Thomas Thomas", have not swapped anything)
+        if self.swap_with.is_some() && swap.0 != swap.1 && (swap.1 == Some(x) || swap.0 == Some(y))
+        {
+            return 2;
+        }
+        let swap = self.swap_with.is_some() as u8;
+        match self.role {
+            Role::FirstName | Role::LastName | Role::String => {
+                let jw = jaro_winkler(x, y);
+                if jw >= 0.92 {
+                    2 + swap
+                } else if jw >= 0.80 || (cx.is_some() && cx == cy) {
+                    3 + swap
+                } else {
+                    last
                 }
-                // a swap: one record's value is the other's other name, and the two records'
-                // other names differ (two records sharing a surname, one of whose first name
-                // is that surname, "Thomas Thomas", have not swapped anything)
-                if self.swap_with.is_some()
-                    && swap.0 != swap.1
-                    && (swap.1 == Some(x) || swap.0 == Some(y))
-                {
+            }
+            Role::FullName => {
+                if normalize::tokens(x) == normalize::tokens(y) || (cx.is_some() && cx == cy) {
                     return 2;
                 }
-                let swap = swapped_level;
-                match self.role {
-                    Role::FirstName | Role::LastName | Role::String => {
-                        let jw = jaro_winkler(x, y);
-                        if jw >= 0.92 {
-                            2 + swap
-                        } else if jw >= 0.80 || (cx.is_some() && cx == cy) {
-                            3 + swap
-                        } else {
-                            last
-                        }
-                    }
-                    Role::FullName => {
-                        if normalize::tokens(x) == normalize::tokens(y)
-                            || (cx.is_some() && cx == cy)
-                        {
-                            return 2;
-                        }
-                        let jw = jaro_winkler(cx.unwrap_or(x), cy.unwrap_or(y));
-                        if jw >= 0.92 {
-                            3
-                        } else if jw >= 0.80 || word_overlap(x, y) >= 0.5 {
-                            4
-                        } else {
-                            last
-                        }
-                    }
-                    Role::Email => {
-                        if cx.is_some() && cx == cy {
-                            2
-                        } else if x.len().abs_diff(y.len()) <= 2
-                            && letters_apart(x, y) <= 2
-                            && damerau_levenshtein(x, y) <= 2
-                        {
-                            3
-                        } else {
-                            last
-                        }
-                    }
-                    Role::Phone => {
-                        if within_one_edit(x, y) {
-                            2
-                        } else {
-                            last
-                        }
-                    }
-                    Role::Postcode => {
-                        if cx.is_some() && cx == cy {
-                            2
-                        } else {
-                            last
-                        }
-                    }
-                    Role::City => {
-                        if jaro_winkler(x, y) >= 0.9 {
-                            2
-                        } else {
-                            last
-                        }
-                    }
-                    Role::Address | Role::Text => {
-                        let o = match (cx, cy) {
-                            (Some(a), Some(b)) if self.role == Role::Text => sorted_overlap(a, b),
-                            _ => word_overlap(x, y),
-                        };
-                        if o >= 0.7 {
-                            2
-                        } else if o >= 0.4 {
-                            3
-                        } else {
-                            last
-                        }
-                    }
-                    _ => last,
+                let jw = jaro_winkler(cx.unwrap_or(x), cy.unwrap_or(y));
+                if jw >= 0.92 {
+                    3
+                } else if jw >= 0.80 || word_overlap(x, y) >= 0.5 {
+                    4
+                } else {
+                    last
+                }
+            }
+            Role::Email => {
+                if cx.is_some() && cx == cy {
+                    2
+                } else if x.len().abs_diff(y.len()) <= 2
+                    && letters_apart(x, y) <= 2
+                    && damerau_levenshtein(x, y) <= 2
+                {
+                    3
+                } else {
+                    last
+                }
+            }
+            Role::Phone => {
+                if within_one_edit(x, y) {
+                    2
+                } else {
+                    last
+                }
+            }
+            Role::Postcode => {
+                if cx.is_some() && cx == cy {
+                    2
+                } else {
+                    last
+                }
+            }
+            Role::City => {
+                if jaro_winkler(x, y) >= 0.9 {
+                    2
+                } else {
+                    last
+                }
+            }
+            Role::Address | Role::Text => {
+                let o = match (cx, cy) {
+                    (Some(a), Some(b)) if self.role == Role::Text => sorted_overlap(a, b),
+                    _ => word_overlap(x, y),
+                };
+                if o >= 0.7 {
+                    2
+                } else if o >= 0.4 {
+                    3
+                } else {
+                    last
                 }
             }
             _ => last,
         }
+    }
+}
+
+/// The level of two places (street, postcode, postcode district, city; each missing or not):
+/// same street and postcode, same street (or close) or postcode, same district, same city, else;
+/// 0 when neither street, postcode nor city can be compared.
+#[inline(always)]
+fn place_level(a: [Option<&str>; 4], b: [Option<&str>; 4], last: u8) -> u8 {
+    let [sa, pa, da, ca] = a;
+    let [sb, pb, db, cb] = b;
+    // None: not comparable (missing on a side); Some(equal?)
+    let same = |x: Option<&str>, y: Option<&str>| match (x, y) {
+        (Some(x), Some(y)) => Some(x == y),
+        _ => None,
+    };
+    let (st, pc, di, ci) = (same(sa, sb), same(pa, pb), same(da, db), same(ca, cb));
+    if st.is_none() && pc.is_none() && ci.is_none() {
+        return 0;
+    }
+    let street_close =
+        st == Some(true) || matches!((sa, sb), (Some(x), Some(y)) if word_overlap(x, y) >= 0.7);
+    if st == Some(true) && pc == Some(true) {
+        1
+    } else if street_close || pc == Some(true) {
+        2
+    } else if di == Some(true) {
+        3
+    } else if ci == Some(true) {
+        4
+    } else {
+        last
+    }
+}
+
+/// The level of two dates: exact, day and month swapped or one typo, within 31 days, within a
+/// year, else.
+#[inline(always)]
+fn date_level(x: Option<Date>, y: Option<Date>, last: u8) -> u8 {
+    let (x, y) = (x.unwrap_or(Date::MIN), y.unwrap_or(Date::MIN));
+    if x == y {
+        return 1;
+    }
+    let swapped = x.year == y.year && x.month == y.day && x.day == y.month;
+    if swapped || one_typo(x, y) {
+        return 2;
+    }
+    let gap = (x.days() - y.days()).abs();
+    if gap <= 31 {
+        3
+    } else if gap <= 366 {
+        4
+    } else {
+        last
+    }
+}
+
+/// The level of two numbers: exact, within 1 %, within 10 %, else.
+#[inline(always)]
+fn number_level(x: Option<f64>, y: Option<f64>, last: u8) -> u8 {
+    let (x, y) = (x.unwrap_or(0.0), y.unwrap_or(0.0));
+    if x == y {
+        return 1;
+    }
+    let rel = (x - y).abs() / x.abs().max(y.abs());
+    if rel <= 0.01 {
+        2
+    } else if rel <= 0.1 {
+        3
+    } else {
+        last
     }
 }
 

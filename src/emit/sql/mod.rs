@@ -638,119 +638,11 @@ pub fn plan<'a>(
     let key_idx = idx(key);
     let guard = guard_columns(table, job, key);
     let guard_list: std::sync::Arc<[usize]> = guard.clone().into();
-    let mut batches = Vec::new();
-    if !pk.is_empty() {
-        // a batch's values travel as data, not in its statements: only its rows count
-        let mut cur = PkBatch {
-            rows: Vec::new(),
-            survivors: Vec::new(),
-            refs: Vec::new(),
-        };
-        // the survivors already in the current batch
-        let mut seen: std::collections::HashSet<RowId> = Default::default();
-        for r in &resolution.removed {
-            if cur.rows.len() >= job.batch_size {
-                batches.push(Batch::Pk(std::mem::replace(
-                    &mut cur,
-                    PkBatch {
-                        rows: Vec::new(),
-                        survivors: Vec::new(),
-                        refs: Vec::new(),
-                    },
-                )));
-                seen.clear();
-            }
-            cur.rows.push(RowMatch {
-                row: r.row,
-                columns: guard_list.clone(),
-            });
-            let s = r.survivor;
-            if seen.insert(s) {
-                cur.survivors.push(RowMatch {
-                    row: s,
-                    columns: guard_list.clone(),
-                });
-                cur.refs.push(cur.rows.len() - 1);
-            }
-        }
-        if !cur.rows.is_empty() {
-            batches.push(Batch::Pk(cur));
-        }
+    let batches = if pk.is_empty() {
+        keyless_batches(values, job, (&key_idx, &guard), resolution, matches)?
     } else {
-        let sizes = Sizes::new(values, &guard);
-        let mut cur: Vec<KeylessGroup> = Vec::new();
-        let (mut rows, mut bytes) = (0usize, 0usize);
-        let all_key: std::sync::Arc<[usize]> = key_idx.clone().into();
-        // spilled values: a few thousand groups' records read into memory at a time
-        const GROUPS: usize = 4096;
-        let mut loaded = None;
-        for (gi, (g, &s)) in matches.groups.iter().zip(&resolution.survivors).enumerate() {
-            if gi % GROUPS == 0 && values.is_spilled() {
-                let next = &matches.groups[gi..(gi + GROUPS).min(matches.groups.len())];
-                loaded = values.load(
-                    next.iter()
-                        .flat_map(|g| g.members.iter().map(|m| m.0))
-                        .collect(),
-                )?;
-            }
-            let get = |c: usize, r: RowId| match loaded.as_ref().and_then(|l| l.get(c, r)) {
-                Some(v) => v,
-                None => values.get(c, r),
-            };
-            // distinct value sets among the group's rows, on the guard columns
-            let mut copies: Vec<Copies> = Vec::new();
-            for &m in &g.members {
-                let same = |c: &Copies| guard.iter().all(|&col| get(col, c.row) == get(col, m));
-                let pos = copies.iter().position(same);
-                let i = match pos {
-                    Some(i) => i,
-                    None => {
-                        copies.push(Copies {
-                            row: m,
-                            fresh: 0,
-                            applied: 0,
-                        });
-                        copies.len() - 1
-                    }
-                };
-                copies[i].fresh += 1;
-                if m == s {
-                    copies[i].applied += 1;
-                }
-            }
-            let removed = g.members.len() - 1;
-            let size: usize = copies.iter().map(|c| sizes.of(c.row)).sum::<usize>() * 4;
-            if !cur.is_empty()
-                && (rows + removed > job.batch_size || bytes + size > job.batch_bytes)
-            {
-                batches.push(Batch::Keyless(std::mem::take(&mut cur)));
-                rows = 0;
-                bytes = 0;
-            }
-            rows += removed;
-            bytes += size;
-            // the key columns all members share (all of them for an exact group; a fuzzy
-            // group's members may differ anywhere)
-            let shared: Vec<usize> = key_idx
-                .iter()
-                .copied()
-                .filter(|&c| g.members.iter().all(|&m| get(c, m) == get(c, g.id())))
-                .collect();
-            cur.push(KeylessGroup {
-                id: g.id(),
-                key: if shared == key_idx {
-                    all_key.clone()
-                } else {
-                    shared.into()
-                },
-                guard: guard_list.clone(),
-                copies,
-            });
-        }
-        if !cur.is_empty() {
-            batches.push(Batch::Keyless(cur));
-        }
-    }
+        pk_batches(resolution, job.batch_size, &guard_list)
+    };
     Ok(Plan {
         table,
         values,
@@ -766,6 +658,148 @@ pub fn plan<'a>(
         options: job.describe(),
         chunked: (job.commit == crate::config::Commit::Batch).then_some(job.pause),
     })
+}
+
+/// The batches of a table with a primary key, `batch_size` removed rows each, with the
+/// survivors they name: a batch's values travel as data, not in its statements, so only its
+/// rows count.
+fn pk_batches(
+    resolution: &Resolution,
+    batch_size: usize,
+    guard_list: &std::sync::Arc<[usize]>,
+) -> Vec<Batch> {
+    let mut batches = Vec::new();
+    let mut cur = PkBatch {
+        rows: Vec::new(),
+        survivors: Vec::new(),
+        refs: Vec::new(),
+    };
+    // the survivors already in the current batch
+    let mut seen: std::collections::HashSet<RowId> = Default::default();
+    for r in &resolution.removed {
+        if cur.rows.len() >= batch_size {
+            batches.push(Batch::Pk(std::mem::replace(
+                &mut cur,
+                PkBatch {
+                    rows: Vec::new(),
+                    survivors: Vec::new(),
+                    refs: Vec::new(),
+                },
+            )));
+            seen.clear();
+        }
+        cur.rows.push(RowMatch {
+            row: r.row,
+            columns: guard_list.clone(),
+        });
+        let s = r.survivor;
+        if seen.insert(s) {
+            cur.survivors.push(RowMatch {
+                row: s,
+                columns: guard_list.clone(),
+            });
+            cur.refs.push(cur.rows.len() - 1);
+        }
+    }
+    if !cur.rows.is_empty() {
+        batches.push(Batch::Pk(cur));
+    }
+    batches
+}
+
+/// The distinct value sets among group `g`'s rows on the `guard` columns, with how many rows
+/// hold each and whether survivor `s` is one of them.
+fn copies_of<'v>(
+    g: &crate::model::Group,
+    s: RowId,
+    guard: &[usize],
+    get: &dyn Fn(usize, RowId) -> Option<Val<'v>>,
+) -> Vec<Copies> {
+    let mut copies: Vec<Copies> = Vec::new();
+    for &m in &g.members {
+        let same = |c: &Copies| guard.iter().all(|&col| get(col, c.row) == get(col, m));
+        let i = match copies.iter().position(same) {
+            Some(i) => i,
+            None => {
+                copies.push(Copies {
+                    row: m,
+                    fresh: 0,
+                    applied: 0,
+                });
+                copies.len() - 1
+            }
+        };
+        copies[i].fresh += 1;
+        if m == s {
+            copies[i].applied += 1;
+        }
+    }
+    copies
+}
+
+/// The batches of a table without a primary key: whole groups, each with its distinct value
+/// sets, within `--batch-size` removed rows and `--batch-bytes`.
+fn keyless_batches(
+    values: &Values,
+    job: &Job,
+    (key_idx, guard): (&[usize], &[usize]),
+    resolution: &Resolution,
+    matches: &crate::model::Matches,
+) -> Result<Vec<Batch>> {
+    let mut batches = Vec::new();
+    let guard_list: std::sync::Arc<[usize]> = guard.to_vec().into();
+    let sizes = Sizes::new(values, guard);
+    let mut cur: Vec<KeylessGroup> = Vec::new();
+    let (mut rows, mut bytes) = (0usize, 0usize);
+    let all_key: std::sync::Arc<[usize]> = key_idx.to_vec().into();
+    // spilled values: a few thousand groups' records read into memory at a time
+    const GROUPS: usize = 4096;
+    let mut loaded = None;
+    for (gi, (g, &s)) in matches.groups.iter().zip(&resolution.survivors).enumerate() {
+        if gi % GROUPS == 0 && values.is_spilled() {
+            let next = &matches.groups[gi..(gi + GROUPS).min(matches.groups.len())];
+            loaded = values.load(
+                next.iter()
+                    .flat_map(|g| g.members.iter().map(|m| m.0))
+                    .collect(),
+            )?;
+        }
+        let get = |c: usize, r: RowId| match loaded.as_ref().and_then(|l| l.get(c, r)) {
+            Some(v) => v,
+            None => values.get(c, r),
+        };
+        let copies = copies_of(g, s, guard, &get);
+        let removed = g.members.len() - 1;
+        let size: usize = copies.iter().map(|c| sizes.of(c.row)).sum::<usize>() * 4;
+        if !cur.is_empty() && (rows + removed > job.batch_size || bytes + size > job.batch_bytes) {
+            batches.push(Batch::Keyless(std::mem::take(&mut cur)));
+            rows = 0;
+            bytes = 0;
+        }
+        rows += removed;
+        bytes += size;
+        // the key columns all members share (all of them for an exact group; a fuzzy
+        // group's members may differ anywhere)
+        let shared: Vec<usize> = key_idx
+            .iter()
+            .copied()
+            .filter(|&c| g.members.iter().all(|&m| get(c, m) == get(c, g.id())))
+            .collect();
+        cur.push(KeylessGroup {
+            id: g.id(),
+            key: if shared == key_idx {
+                all_key.clone()
+            } else {
+                shared.into()
+            },
+            guard: guard_list.clone(),
+            copies,
+        });
+    }
+    if !cur.is_empty() {
+        batches.push(Batch::Keyless(cur));
+    }
+    Ok(batches)
 }
 
 /// The columns a row must still hold its dumped values in to be deleted (`--guard`). Without
