@@ -1,10 +1,12 @@
 //! The only sequencer: ingest → detect → survive → emit. Each stage gets what the previous one
 //! produced and the resolved [`Job`]; nothing here prints.
 
+pub mod choose;
 pub mod dump;
 pub mod init;
 pub mod stream;
 pub mod stream_parquet;
+pub mod streaming;
 
 use std::time::Instant;
 
@@ -111,7 +113,7 @@ const READ_PER_FILE_BYTE: u64 = 3;
 /// been written then.
 pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<()> {
     use crate::error::{Error, Location};
-    use stream::size_text;
+    use streaming::size_text;
     let limit = job.memory_limit;
     let (need, what) = match table {
         None => {
@@ -187,8 +189,8 @@ fn ms(since: Instant) -> u64 {
 
 pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outcome> {
     let start = Instant::now();
-    match stream::chosen(command, job)? {
-        stream::Chosen::Csv => {
+    match choose::chosen(command, job)? {
+        choose::Chosen::Csv => {
             let (detected, layout) = stream::detect_all(job, progress)?;
             if command != Command::Clean {
                 layout.input_unchanged(&job.input)?;
@@ -197,7 +199,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
                 stream::write_table_files(outs, job, d, &layout)
             });
         }
-        stream::Chosen::Parquet => {
+        choose::Chosen::Parquet => {
             let (detected, streamed) = stream_parquet::detect_all(command, job, progress)?;
             if command != Command::Clean {
                 streamed.input_unchanged(&job.input)?;
@@ -206,7 +208,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
                 stream_parquet::write_table_files(outs, job, d, &streamed)
             });
         }
-        stream::Chosen::Memory => {}
+        choose::Chosen::Memory => {}
     }
     let detected = detect_all(job, progress)?;
     finish(command, job, detected, start, progress, &|outs, d| {

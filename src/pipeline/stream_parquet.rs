@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use polars::prelude::*;
 
-use super::stream::{grouped_detected, Counters, Read};
+use super::streaming::{grouped_detected, Counters, Read};
 use super::{Command, Detected, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
@@ -344,20 +344,20 @@ fn lean_candidates(
     {
         return Err(Error::usage(format!(
             "the records in duplicate groups do not fit in memory within --memory-limit {}, and column \"{name}\" (of type {dt}) cannot be held as text in a temporary file",
-            super::stream::size_text(limit)
+            super::streaming::size_text(limit)
         ))
         .with_hint("raise --memory-limit"));
     }
     let need = BASE
-        + super::stream::spilled_need(0, n, columns.len(), framed.len(), 0, job.pk.is_empty())
+        + super::streaming::spilled_need(0, n, columns.len(), framed.len(), 0, job.pk.is_empty())
         + rows as u64 * BYTES_PER_RECORD
         + n as u64 * 16
         + lean_write_need(rows, removed, per_record);
     if need > limit {
         return Err(Error::usage(format!(
             "{n} of the {rows} records are in duplicate groups: holding them needs about {} even with their values in a temporary file, over --memory-limit {}",
-            super::stream::size_text(need),
-            super::stream::size_text(limit)
+            super::streaming::size_text(need),
+            super::streaming::size_text(limit)
         ))
         .with_hint("raise --memory-limit"));
     }
@@ -409,7 +409,7 @@ pub struct Streamed {
     /// The removed file (with [`Command::Clean`], unless the grouped records are in a lean
     /// table: then it is written from a last read).
     removed: Option<Vec<u8>>,
-    stamp: Option<super::stream::Stamp>,
+    stamp: Option<super::streaming::Stamp>,
     /// Encode the cleaned file's row groups two at a time (else one: memory is short).
     two_at_once: bool,
 }
@@ -417,7 +417,7 @@ pub struct Streamed {
 impl Streamed {
     /// See [`super::stream::Streamed::input_unchanged`].
     pub(super) fn input_unchanged(&self, path: &Path) -> Result<()> {
-        super::stream::unchanged(path, self.stamp)
+        super::streaming::unchanged(path, self.stamp)
     }
 }
 
@@ -723,7 +723,7 @@ pub fn detect_all(
 ) -> Result<(Detected, Streamed)> {
     let start = Instant::now();
     let path = job.input.as_path();
-    let before = super::stream::stamp(path);
+    let before = super::streaming::stamp(path);
     let sha = std::thread::spawn({
         let path = path.to_path_buf();
         move || sha256(&path)
@@ -742,7 +742,7 @@ pub fn detect_all(
             Location::file(path),
             format!(
                 "{rows} records are more than the streaming engine can index within --memory-limit {} ({BYTES_PER_RECORD} bytes per record)",
-                super::stream::size_text(limit)
+                super::streaming::size_text(limit)
             ),
         )
         .with_hint("raise --memory-limit"));
@@ -789,12 +789,12 @@ pub fn detect_all(
     } = second_pass(job, &file, (&slices, cand), (&columns, &key), runs)?;
     progress.finish();
     crate::emit::files::release_freed_memory();
-    super::stream::unchanged(path, before)?;
+    super::streaming::unchanged(path, before)?;
     let (sha256, content) = sha
         .join()
         .map_err(|_| Error::Internal("the SHA-256 thread failed".into()))??;
     // checked by content after the last read
-    let read = before.map(|b| super::stream::Stamp {
+    let read = before.map(|b| super::streaming::Stamp {
         content: Some(content),
         ..b
     });
@@ -880,7 +880,7 @@ pub fn write_table_files(
                 out.push(df.filter(&mask).map_err(internal)?)
             })?;
         out.finish()?;
-        super::stream::unchanged(&job.input, s.stamp)
+        super::streaming::unchanged(&job.input, s.stamp)
     })?;
     let name = Outputs::file_name(&table.name, "removed.parquet");
     let removed_path = outs.write(&name, |w| match s.removed.as_deref() {
@@ -922,7 +922,7 @@ pub fn write_table_files(
                 ));
             }
             out.finish()?;
-            super::stream::unchanged(&job.input, s.stamp)
+            super::streaming::unchanged(&job.input, s.stamp)
         }
     })?;
     Ok(vec![
