@@ -203,7 +203,7 @@ fn patterns_with_rule(
 }
 
 /// How many of its likely matches a rule must have seen a comparison's values in for the m it
-/// learns there to count: with none, m stays where EM started it.
+/// learns there to count (a rule that saw none keeps the m EM starts from).
 const MIN_SEEN: f64 = 5.0;
 
 /// Per comparison, the expected number of matches among `pats` with a value on both sides.
@@ -378,10 +378,10 @@ pub struct RuleShapes<'a> {
 ///
 /// First, per rule, m of the comparisons it does not block on by EM with u fixed (random pairs);
 /// the average over the rules that teach m and saw the comparison's values in [`MIN_SEEN`] of
-/// their likely matches is the global m. Then per rule its own session (m fixed, u and λ free). The expected
-/// number of matching candidate pairs, each pair under the session of the first rule that found
-/// it, divided by `all_pairs` is the prior λ of the global model, which scores pairs that no rule
-/// finds.
+/// their likely matches is the global m. Then per rule its own session (m fixed, u and λ free).
+/// The expected number of matching candidate pairs, each pair under the session of the first
+/// rule that found it, divided by `all_pairs` is the prior λ of the global model, which scores
+/// pairs that no rule finds.
 pub fn fit(
     levels: &[u8],
     masks: &[u64],
