@@ -68,7 +68,7 @@ impl fmt::Display for Location {
 
 /// Every error dupsweep reports. `Usage` and `Config`: the command line or its options are wrong;
 /// `Data`: the input is not what it must be; `Io`: reading or writing a file failed;
-/// `Internal`: a bug in dupsweep.
+/// `Internal` and `Polars`: a bug in dupsweep.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{message}")]
@@ -97,6 +97,10 @@ pub enum Error {
     },
     #[error("internal error (a bug in dupsweep, please report it): {0}")]
     Internal(String),
+    /// A Polars operation failed where dupsweep expects none to (a bug in dupsweep), the
+    /// error kept as Polars gave it.
+    #[error("internal error (a bug in dupsweep, please report it): {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -136,7 +140,7 @@ impl Error {
             Error::Usage { hint, .. } | Error::Config { hint, .. } | Error::Data { hint, .. } => {
                 *hint = Some(text.into())
             }
-            Error::Io { .. } | Error::Internal(_) => {}
+            Error::Io { .. } | Error::Internal(_) | Error::Polars(_) => {}
         }
         self
     }
@@ -145,7 +149,7 @@ impl Error {
             Error::Usage { hint, .. } | Error::Config { hint, .. } | Error::Data { hint, .. } => {
                 hint.as_deref()
             }
-            Error::Io { .. } | Error::Internal(_) => None,
+            Error::Io { .. } | Error::Internal(_) | Error::Polars(_) => None,
         }
     }
     /// The process exit code: 2 for usage, configuration and data errors, 3 when reading or
@@ -155,7 +159,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Io { .. } => 3,
-            Error::Internal(_) => 70,
+            Error::Internal(_) | Error::Polars(_) => 70,
             Error::Usage { .. } | Error::Config { .. } | Error::Data { .. } => 2,
         }
     }
@@ -197,5 +201,13 @@ mod tests {
         assert!(bug
             .render()
             .starts_with("error: internal error (a bug in dupsweep"));
+        // a Polars error is kept as Polars gave it, reported as the bug it is
+        let polars = Error::from(polars::prelude::PolarsError::ComputeError("y".into()));
+        assert_eq!(polars.exit_code(), 70);
+        assert_eq!(polars.hint(), None);
+        assert!(polars
+            .render()
+            .starts_with("error: internal error (a bug in dupsweep, please report it): "));
+        assert!(std::error::Error::source(&polars).is_some());
     }
 }

@@ -17,10 +17,7 @@ pub fn text_columns(table: &Table, names: &[String]) -> Result<Vec<StringChunked
     names
         .iter()
         .map(|n| {
-            let col = table
-                .df
-                .column(n)
-                .map_err(|e| Error::Internal(e.to_string()))?;
+            let col = table.df.column(n).map_err(Error::Polars)?;
             let cast = crate::ingest::parquet::column_text(col).map_err(|e| {
                 Error::data(
                     Location::file(&table.source.path),

@@ -205,7 +205,7 @@ pub fn score_text(r: &crate::model::Removal) -> String {
 }
 
 fn polars(e: PolarsError) -> Error {
-    Error::Internal(e.to_string())
+    Error::Polars(e)
 }
 
 pub fn cleaned_frame(table: &Table, res: &Resolution) -> Result<DataFrame> {

@@ -102,7 +102,7 @@ pub fn read(
         .into_iter()
         .map(|b| b.finish().into_series().into_column())
         .collect();
-    let df = DataFrame::new(height, cols).map_err(|e| Error::Internal(e.to_string()))?;
+    let df = DataFrame::new(height, cols).map_err(Error::Polars)?;
     let source = Source {
         format: Format::Csv {
             delimiter,

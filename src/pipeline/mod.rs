@@ -395,7 +395,7 @@ fn script_values(
     job: &Job,
 ) -> Result<(Option<(Table, Matches, Resolution)>, sql::Values)> {
     let mut grouped = grouped_only(&detected.table, &detected.matches, &detected.resolution)?;
-    let internal = |e: polars::prelude::PolarsError| crate::error::Error::Internal(e.to_string());
+    let internal = crate::error::Error::Polars;
     let values = match &mut grouped {
         Some((t, _, _)) => {
             let v = sql::Values::rows_of(t)?;
@@ -560,10 +560,7 @@ fn grouped_only(
         "rows".into(),
         members.iter().map(|&m| m as IdxSize).collect(),
     );
-    let df = table
-        .df
-        .take(&idx)
-        .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+    let df = table.df.take(&idx).map_err(crate::error::Error::Polars)?;
     let raw = table.raw.as_ref().map(|raw| {
         crate::model::RawCsv::lines_only(
             raw.data[..raw.header_end].to_vec(),

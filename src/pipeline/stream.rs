@@ -577,7 +577,7 @@ fn grouped_table(
         numbers,
         lines,
     } = grouped;
-    let df = DataFrame::new(numbers.len(), frame).map_err(|e| Error::Internal(e.to_string()))?;
+    let df = DataFrame::new(numbers.len(), frame).map_err(Error::Polars)?;
     let table = Table {
         name: job
             .table

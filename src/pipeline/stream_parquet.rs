@@ -91,7 +91,7 @@ fn hashable_type(dt: &DataType) -> bool {
 /// Each value's hash: equal values (as Polars' group-by compares them) hash alike.
 /// Returns the longest text's length in bytes (0 for other types), for the prevention DDL.
 fn hash_values(col: &Column, out: &mut Vec<u64>) -> Result<usize> {
-    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let internal = Error::Polars;
     let s = col.as_materialized_series().to_physical_repr();
     out.clear();
     macro_rules! ints {
@@ -235,7 +235,7 @@ fn part(
 /// `df` with its text and binary values copied into buffers of their own: rows taken from a
 /// slice otherwise keep the whole slice's values alive.
 fn compact(df: DataFrame) -> Result<DataFrame> {
-    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let internal = Error::Polars;
     let cols = df
         .columns()
         .iter()
@@ -270,7 +270,7 @@ fn candidates_of(
         .collect();
     numbers.extend(idx.iter().map(|&i| (offset + i as usize) as u32));
     df.take(&IdxCa::from_vec("rows".into(), idx))
-        .map_err(|e| Error::Internal(e.to_string()))
+        .map_err(Error::Polars)
 }
 
 /// `parts` one under another (`empty()`'s columns when there are none), in one chunk.
@@ -281,8 +281,7 @@ fn stacked(parts: Vec<DataFrame>, empty: impl FnOnce() -> Result<DataFrame>) -> 
         None => return empty(),
     };
     for p in it {
-        df.vstack_mut_owned(p)
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        df.vstack_mut_owned(p).map_err(Error::Polars)?;
     }
     df.rechunk_mut_par();
     Ok(df)
@@ -326,7 +325,7 @@ fn lean_candidates(
     groups: usize,
 ) -> Result<Lean> {
     use crate::emit::sql::{Rows, Values};
-    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let internal = Error::Polars;
     let (rows, limit) = (cand.len(), job.memory_limit);
     let n = cand.iter().filter(|c| **c).count();
     // at most one record of each group of repeated key hashes stays
@@ -867,7 +866,7 @@ pub fn write_table_files(
     for r in &res.removed {
         gone[table.dumped(r.row).index()] = true;
     }
-    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let internal = Error::Polars;
     let name = Outputs::file_name(&table.name, "cleaned.parquet");
     let cleaned = outs.write(&name, |w| {
         let mut out = tables::ParquetOut::new(w, &s.file.schema)?;

@@ -167,12 +167,9 @@ fn text_order_keys(ca: &StringChunked) -> Vec<Option<Ord0>> {
 }
 
 fn order_keys(table: &Table, column: &str, kind: Option<TextKind>) -> Result<Vec<Option<Ord0>>> {
-    let col = table
-        .df
-        .column(column)
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let col = table.df.column(column).map_err(Error::Polars)?;
     let dt = col.dtype().clone();
-    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let internal = Error::Polars;
     if dt == DataType::String {
         let ca = col.str().map_err(internal)?;
         return Ok(match kind {
@@ -211,7 +208,7 @@ fn missing_counts(table: &Table) -> Result<Vec<u32>> {
     let mut counts = vec![0u32; table.rows()];
     for col in table.df.columns() {
         if col.dtype() == &DataType::String {
-            let ca = col.str().map_err(|e| Error::Internal(e.to_string()))?;
+            let ca = col.str().map_err(Error::Polars)?;
             for (i, v) in ca.iter().enumerate() {
                 if v.is_none_or(str::is_empty) {
                     counts[i] += 1;

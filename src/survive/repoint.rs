@@ -67,7 +67,7 @@ pub fn repoint(table: &mut Table, column: &str, map: &SurvivorMap) -> Result<Vec
     if changes.is_empty() {
         return Ok(changes);
     }
-    let internal = |e: PolarsError| Error::Internal(e.to_string());
+    let internal = Error::Polars;
     let dtype = table.df.column(column).map_err(internal)?.dtype().clone();
     let series = rewritten
         .with_name(column.into())

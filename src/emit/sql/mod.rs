@@ -279,7 +279,7 @@ impl Values {
         path: &Path,
         df: &DataFrame,
     ) -> Result<(Vec<Kind>, Vec<StringChunked>)> {
-        let internal = |e: PolarsError| Error::Internal(e.to_string());
+        let internal = Error::Polars;
         let mut kinds = Vec::new();
         let mut text = Vec::new();
         for (name, col) in names.iter().zip(df.columns()) {
