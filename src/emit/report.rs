@@ -43,6 +43,20 @@ pub struct OutputReport {
     pub rows: Option<usize>,
 }
 
+impl OutputReport {
+    /// The report's list of outputs from (kind, path, rows) as the writers return them.
+    pub fn list(written: Vec<(&str, std::path::PathBuf, Option<usize>)>) -> Vec<OutputReport> {
+        written
+            .into_iter()
+            .map(|(kind, path, rows)| OutputReport {
+                kind: kind.to_owned(),
+                path: path.display().to_string(),
+                rows,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timings {
     pub read_ms: u64,

@@ -438,14 +438,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         written.push((kind, outs.write_text(&name, &text)?, None));
     }
     written.push(("report", dump.out.join("report.json"), None));
-    report.outputs = written
-        .into_iter()
-        .map(|(kind, path, rows)| OutputReport {
-            kind: kind.to_owned(),
-            path: path.display().to_string(),
-            rows,
-        })
-        .collect();
+    report.outputs = OutputReport::list(written);
     report.total_ms = ms(start);
     outs.write_text("report.json", &report.to_json())?;
     outs.commit()?;

@@ -505,14 +505,7 @@ fn finish(
 
     let report_path = job.out.join("report.json");
     outputs.push(("report", report_path, None));
-    report.outputs = outputs
-        .into_iter()
-        .map(|(kind, path, rows)| OutputReport {
-            kind: kind.to_owned(),
-            path: path.display().to_string(),
-            rows,
-        })
-        .collect();
+    report.outputs = OutputReport::list(outputs);
     report.timings.write_ms = ms(t);
     report.timings.total_ms = ms(start);
     outs.write_text("report.json", &report.to_json())?;

@@ -622,14 +622,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         nkeys: key_idx.len(),
         npk: pk_idx.len(),
     };
-    let FirstPass {
-        counters,
-        keys,
-        first_null_pk,
-        tracker,
-        long,
-        layout,
-    } = first_pass(&mut s, &scan, job.memory_limit, progress)?;
+    let first = first_pass(&mut s, &scan, job.memory_limit, progress)?;
     let rows = s.record_count() as usize;
     let head = s.head.clone();
     let (sha256, bytes, content) = s
@@ -641,7 +634,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         ..b
     });
     let key = key?;
-    let [a, b] = counters;
+    let [a, b] = first.counters;
     let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
     let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
 
@@ -649,9 +642,9 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let (cand, same_hash) = candidates(
         path,
         job,
-        (keys, rows),
+        (first.keys, rows),
         pk_repeats.then_some(&pk_idx[..]),
-        first_null_pk,
+        first.first_null_pk,
     )?;
     // Polars gets only the columns its steps read: the primary key (its check) and the keep
     // rule's column; the key columns are compared in the row store below
@@ -659,7 +652,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         .iter()
         .map(|c| job.pk.contains(c) || job.keep.column() == Some(c.as_str()))
         .collect();
-    let plan = second_pass_plan(job, &layout, &cand, (rows, columns.len()), &in_frame)?;
+    let plan = second_pass_plan(job, &first.layout, &cand, (rows, columns.len()), &in_frame)?;
 
     // the first pass's counters and hashes are gone: hand their memory back before the second
     crate::emit::files::release_freed_memory();
@@ -671,7 +664,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let grouped = second_pass(
         job,
         (&columns, &in_frame),
-        (&layout, &cand),
+        (&first.layout, &cand),
         head.delimiter,
         plan,
     )?;
@@ -679,23 +672,20 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     unchanged(path, before)?;
     progress.finish();
     let (table, values) = grouped_table(job, &head, columns, (sha256, bytes), grouped, rows)?;
-    crate::detect::check_primary_key(&table, &job.pk)?;
-    let read_ms = start.elapsed().as_millis() as u64;
-
     let found = Read {
         key,
         distinct,
         rows,
-        read_ms,
-        long,
+        start,
+        long: first.long,
     };
     let hashed = Some((values, same_hash));
-    let detected = grouped_detected(job, table, found, hashed, Some(tracker.kind()))?;
+    let detected = grouped_detected(job, table, found, hashed, Some(first.tracker.kind()))?;
     Ok((
         detected,
         Streamed {
             head,
-            layout,
+            layout: first.layout,
             stamp: read,
         },
     ))

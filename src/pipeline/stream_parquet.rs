@@ -747,13 +747,7 @@ pub fn detect_all(
         .with_hint("raise --memory-limit"));
     }
     let slices = file.slices();
-    let FirstPass {
-        counters,
-        keys,
-        first_null_pk,
-        tracker,
-        long,
-    } = first_pass(
+    let first = first_pass(
         &file,
         &slices,
         (&read, &read_roles),
@@ -761,7 +755,7 @@ pub fn detect_all(
         limit,
         progress,
     )?;
-    let [a, b] = counters;
+    let [a, b] = first.counters;
     let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
     let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
 
@@ -773,9 +767,9 @@ pub fn detect_all(
         .collect();
     let (cand, runs) = candidates(
         (&file, &slices),
-        keys,
+        first.keys,
         pk_repeats.then_some(&pk_cols[..]),
-        first_null_pk,
+        first.first_null_pk,
         limit,
     )?;
 
@@ -798,17 +792,14 @@ pub fn detect_all(
         ..b
     });
     let table = grouped_table(job, columns, sha256, df, Subset { numbers, rows });
-    crate::detect::check_primary_key(&table, &job.pk)?;
-    let read_ms = start.elapsed().as_millis() as u64;
-
     let found = Read {
         key,
         distinct,
         rows,
-        read_ms,
-        long,
+        start,
+        long: first.long,
     };
-    let kind = keep_text.map(|_| tracker.kind());
+    let kind = keep_text.map(|_| first.tracker.kind());
     // a lean table's values for the scripts (else the scripts copy them from the table)
     let detected = grouped_detected(job, table, found, lean, kind)?;
     crate::emit::files::release_freed_memory();

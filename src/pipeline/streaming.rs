@@ -76,17 +76,18 @@ impl Counters {
 }
 
 /// What a streaming engine's reading found besides the grouped records' table: the key
-/// columns, their distinct values (per column, among all records), the number of records, the
-/// time reading took, and per key column whether a value is over 512 bytes.
+/// columns, their distinct values (per column, among all records), the number of records, when
+/// reading started, and per key column whether a value is over 512 bytes.
 pub(super) struct Read {
     pub key: Vec<String>,
     pub distinct: Vec<u64>,
     pub rows: usize,
-    pub read_ms: u64,
+    pub start: Instant,
     pub long: Vec<bool>,
 }
 
-/// A streaming engine's result: the groups of the streamed `table` (the grouped records), from
+/// A streaming engine's result: the streamed `table` (the grouped records) with its primary key
+/// checked (the end of the reading), then its groups, from
 /// the records whose key hashes repeat (`hashed`: the values row by row and the repeats, by
 /// hash), verified on their values, or else by Polars on the table; then each group's survivor
 /// (`kind`: how the keep column's text orders, when the engine tracked it; `most-complete`
@@ -102,9 +103,11 @@ pub(super) fn grouped_detected(
         key,
         distinct,
         rows,
-        read_ms,
+        start,
         long,
     } = read;
+    crate::detect::check_primary_key(&table, &job.pk)?;
+    let read_ms = start.elapsed().as_millis() as u64;
     let t = Instant::now();
     let (values, same_hash) = hashed.unzip();
     let groups = match (&values, same_hash) {

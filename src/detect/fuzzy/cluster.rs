@@ -60,22 +60,23 @@ fn joins(group: &[u32], y: u32, bounds: Bounds, pair_score: &dyn Fn(u32, u32) ->
     } else {
         bounds.lower
     };
-    // the scores with the group, until one is under any floor it could have
-    let mut scores = Vec::with_capacity(group.len());
+    // the lowest score with the group and how many are sure, until one is under any floor it
+    // could have
+    let (mut lowest, mut sure) = (f64::INFINITY, 0);
     for &g in group {
         let p = pair_score(g, y);
         if p < least {
             return false;
         }
-        scores.push(p);
+        lowest = lowest.min(p);
+        sure += usize::from(p >= bounds.threshold);
     }
-    let sure = scores.iter().filter(|&&p| p >= bounds.threshold).count();
     let floor = match (copy, sure + 1 == group.len() && group.len() >= 3) {
         (true, true) => bounds.lower / 4.0,
         (true, false) => bounds.lower / 2.0,
         (false, _) => bounds.lower,
     };
-    scores.iter().all(|&p| p >= floor)
+    lowest >= floor
 }
 
 /// Groups of two or more record indices (sorted, groups ordered by their first member).
