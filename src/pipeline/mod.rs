@@ -99,9 +99,14 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
 
 /// The in-memory engine's peak per byte of its table (Polars' estimate of the frame), rounded
 /// up from `/usr/bin/time` runs on the bench dumps: exact duplicates in 1M students, 550 MB for
-/// an 87 MB frame; fuzzy matching of 100k people, 147 MB for 9.4 MB.
+/// an 87 MB frame.
 const PEAK_PER_TABLE_BYTE: u64 = 7;
-const FUZZY_PEAK_PER_TABLE_BYTE: u64 = 17;
+/// Fuzzy matching's peak: a fixed part and a part per byte of the table, rounded up from
+/// `eval --fuzzy` runs on generated people (`/usr/bin/time`): 135 MB for a 9 MiB table (100k),
+/// 880 MB for 92 MiB (1M), 7.0 GB for 920 MiB (10M). The share per byte falls as the table
+/// grows (threads and buffers are a fixed cost), so the estimate is high at 10M (8.1 GiB).
+const FUZZY_PEAK_FIXED: u64 = 64 << 20;
+const FUZZY_PEAK_PER_TABLE_BYTE: u64 = 9;
 /// Reading a file in memory holds its bytes and then its table beside them (1M students: 341 MB
 /// for a 99 MB file). A compressed file's decompressed bytes are not counted before reading: its
 /// table is, once read.
@@ -123,9 +128,11 @@ pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>
         }
         Some(t) => {
             let size = t.df.estimated_size() as u64;
-            let per = match job.fuzzy {
-                Some(_) => FUZZY_PEAK_PER_TABLE_BYTE,
-                None => PEAK_PER_TABLE_BYTE,
+            let need = match job.fuzzy {
+                Some(_) => {
+                    FUZZY_PEAK_FIXED.saturating_add(size.saturating_mul(FUZZY_PEAK_PER_TABLE_BYTE))
+                }
+                None => size.saturating_mul(PEAK_PER_TABLE_BYTE),
             };
             let what = format!(
                 "its {} records ({} as a table){}",
@@ -137,7 +144,7 @@ pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>
                     " need"
                 }
             );
-            (size.saturating_mul(per), what)
+            (need, what)
         }
     };
     let held = dump.unwrap_or(0);

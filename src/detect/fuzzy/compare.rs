@@ -19,19 +19,69 @@ pub enum Prepared {
     /// Normalised text; `code` is a secondary form (phonetic code, postcode district,
     /// e-mail local part, text without spaces) where the comparison uses one.
     Text {
-        value: Vec<Option<Box<str>>>,
-        code: Vec<Option<Box<str>>>,
+        value: Texts,
+        code: Texts,
     },
     Date(Vec<Option<Date>>),
     Number(Vec<Option<f64>>),
     /// An address spread over columns (street, postcode, city): one comparison, because they
     /// move together (counting each would count one move three times).
     Place {
-        street: Vec<Option<Box<str>>>,
-        postcode: Vec<Option<Box<str>>>,
-        district: Vec<Option<Box<str>>>,
-        city: Vec<Option<Box<str>>>,
+        street: Texts,
+        postcode: Texts,
+        district: Texts,
+        city: Texts,
     },
+}
+
+/// A column's prepared texts end to end in one buffer; an empty slot is `None` (a prepared text
+/// is never empty). One allocation per column, where a boxed string per value cost 16 bytes of
+/// slot and a heap chunk of at least 32 each: on 1M people about half a gigabyte, and a heap
+/// left fragmented once they were packed and freed.
+#[derive(Debug, Default, Clone)]
+pub struct Texts {
+    bytes: String,
+    ends: Vec<u64>,
+}
+
+impl Texts {
+    fn with_capacity(n: usize) -> Texts {
+        Texts {
+            bytes: String::new(),
+            ends: Vec::with_capacity(n),
+        }
+    }
+    /// Appends a value (`None` or an empty text: none).
+    fn push(&mut self, t: Option<&str>) {
+        if let Some(t) = t {
+            self.bytes.push_str(t);
+        }
+        self.ends.push(self.bytes.len() as u64);
+    }
+    fn done(mut self) -> Texts {
+        self.bytes.shrink_to_fit();
+        self
+    }
+    /// Value `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends[i] as usize;
+        (end > start).then(|| &self.bytes[start..end])
+    }
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<Option<S>> for Texts {
+    fn from_iter<I: IntoIterator<Item = Option<S>>>(iter: I) -> Texts {
+        let iter = iter.into_iter();
+        let mut t = Texts::with_capacity(iter.size_hint().0);
+        for v in iter {
+            t.push(v.as_ref().map(AsRef::as_ref));
+        }
+        t.done()
+    }
 }
 
 /// One comparison: a column, its role and its levels.
@@ -136,10 +186,6 @@ pub fn levels_for(role: Role, swap: bool, place: bool) -> Vec<Label> {
     l
 }
 
-fn boxed(s: String) -> Option<Box<str>> {
-    (!s.is_empty()).then(|| s.into_boxed_str())
-}
-
 /// UK-style postcode district (`SW1A 1AA` → `SW1A`), else all but the last two characters.
 fn district(p: &str) -> String {
     if p.len() >= 5 && p.is_ascii() {
@@ -158,13 +204,12 @@ pub fn prepare_place(
     city: Option<&[Option<&str>]>,
     n: usize,
 ) -> Prepared {
-    let fold_all =
-        |v: Option<&[Option<&str>]>, f: &dyn Fn(&str) -> String| -> Vec<Option<Box<str>>> {
-            match v {
-                None => vec![None; n],
-                Some(v) => v.iter().map(|x| x.and_then(|x| boxed(f(x)))).collect(),
-            }
-        };
+    let fold_all = |v: Option<&[Option<&str>]>, f: &dyn Fn(&str) -> String| -> Texts {
+        match v {
+            None => (0..n).map(|_| None::<&str>).collect(),
+            Some(v) => v.iter().map(|x| x.map(f)).collect(),
+        }
+    };
     let pc = |x: &str| {
         normalize::fold(x)
             .chars()
@@ -173,9 +218,8 @@ pub fn prepare_place(
             .to_uppercase()
     };
     let postcode_v = fold_all(postcode, &pc);
-    let district = postcode_v
-        .iter()
-        .map(|p| p.as_deref().and_then(|p| boxed(district(p))))
+    let district = (0..postcode_v.len())
+        .map(|i| postcode_v.get(i).map(district))
         .collect();
     Prepared::Place {
         street: fold_all(street, &normalize::fold),
@@ -188,19 +232,24 @@ pub fn prepare_place(
 /// Prepares a column's values (NULL as `None`) for a role.
 pub fn prepare(role: Role, values: &[Option<&str>]) -> Prepared {
     let text = |f: &dyn Fn(&str) -> (String, String)| {
-        let (value, code) = values
-            .iter()
-            .map(|v| match v {
-                None => (None, None),
-                Some(v) => {
-                    let (a, b) = f(v);
-                    let a = boxed(a);
-                    let b = if a.is_some() { boxed(b) } else { None };
-                    (a, b)
+        let mut value = Texts::with_capacity(values.len());
+        let mut code = Texts::with_capacity(values.len());
+        for v in values {
+            match v.map(f) {
+                Some((a, b)) if !a.is_empty() => {
+                    value.push(Some(&a));
+                    code.push(Some(&b));
                 }
-            })
-            .unzip();
-        Prepared::Text { value, code }
+                _ => {
+                    value.push(None);
+                    code.push(None);
+                }
+            }
+        }
+        Prepared::Text {
+            value: value.done(),
+            code: code.done(),
+        }
     };
     match role {
         Role::Date => Prepared::Date(
@@ -407,6 +456,28 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// How many bytes [`Val::encode`] writes.
+    fn encoded_len(&self) -> usize {
+        fn text(t: Option<&str>) -> usize {
+            match t {
+                None => 1,
+                Some(t) if t.len() < 254 => 1 + t.len(),
+                Some(t) => 9 + t.len(),
+            }
+        }
+        1 + match *self {
+            Val::Missing => 0,
+            Val::Text { value, code } => text(value) + text(code),
+            Val::Date(_) | Val::Number(_) => 9,
+            Val::Place {
+                street,
+                postcode,
+                district,
+                city,
+            } => text(street) + text(postcode) + text(district) + text(city),
+        }
+    }
+
     fn encode(&self, out: &mut Vec<u8>) {
         fn text(out: &mut Vec<u8>, t: Option<&str>) {
             match t {
@@ -533,19 +604,25 @@ pub struct Packed {
 
 impl Packed {
     pub fn new(prepared: &[Prepared], rows: usize) -> Packed {
-        let mut p = Packed {
-            starts: Vec::with_capacity(rows + 1),
-            data: Vec::new(),
-        };
+        // the sizes first, so that the buffer is allocated once, at its size (grown by
+        // doubling it was up to twice that, at the run's peak)
+        let mut starts = Vec::with_capacity(rows + 1);
+        let mut total = 0u64;
         for i in 0..rows {
-            p.starts.push(p.data.len() as u64);
+            starts.push(total);
             for c in prepared {
-                c.val(i).encode(&mut p.data);
+                total += c.val(i).encoded_len() as u64;
             }
         }
-        p.starts.push(p.data.len() as u64);
-        p.data.shrink_to_fit();
-        p
+        starts.push(total);
+        let mut data = Vec::with_capacity(total as usize);
+        for i in 0..rows {
+            for c in prepared {
+                c.val(i).encode(&mut data);
+            }
+        }
+        debug_assert_eq!(data.len() as u64, total);
+        Packed { starts, data }
     }
 
     /// Brings record `i`'s values into the cache (see [`Packed::values`]).
@@ -577,8 +654,8 @@ impl Prepared {
     pub fn val(&self, i: usize) -> Val<'_> {
         match self {
             Prepared::Text { value, code } => Val::Text {
-                value: value[i].as_deref(),
-                code: code[i].as_deref(),
+                value: value.get(i),
+                code: code.get(i),
             },
             Prepared::Date(d) => Val::Date(d[i]),
             Prepared::Number(n) => Val::Number(n[i]),
@@ -588,10 +665,10 @@ impl Prepared {
                 district,
                 city,
             } => Val::Place {
-                street: street[i].as_deref(),
-                postcode: postcode[i].as_deref(),
-                district: district[i].as_deref(),
-                city: city[i].as_deref(),
+                street: street.get(i),
+                postcode: postcode.get(i),
+                district: district.get(i),
+                city: city.get(i),
             },
         }
     }
@@ -603,21 +680,21 @@ impl Prepared {
                 postcode,
                 city,
                 ..
-            } => street[i].is_none() && postcode[i].is_none() && city[i].is_none(),
-            Prepared::Text { value, .. } => value[i].is_none(),
+            } => street.get(i).is_none() && postcode.get(i).is_none() && city.get(i).is_none(),
+            Prepared::Text { value, .. } => value.get(i).is_none(),
             Prepared::Date(d) => d[i].is_none(),
             Prepared::Number(n) => n[i].is_none(),
         }
     }
     pub fn text(&self, i: usize) -> Option<&str> {
         match self {
-            Prepared::Text { value, .. } => value[i].as_deref(),
+            Prepared::Text { value, .. } => value.get(i),
             _ => None,
         }
     }
     pub fn code(&self, i: usize) -> Option<&str> {
         match self {
-            Prepared::Text { code, .. } => code[i].as_deref(),
+            Prepared::Text { code, .. } => code.get(i),
             _ => None,
         }
     }
@@ -628,7 +705,7 @@ impl Prepared {
     /// A hashable form of the value for term frequencies (text and dates).
     fn tf_key(&self, i: usize) -> Option<TfKey<'_>> {
         match self {
-            Prepared::Text { value, .. } => value[i].as_deref().map(TfKey::Text),
+            Prepared::Text { value, .. } => value.get(i).map(TfKey::Text),
             Prepared::Date(d) => d[i].map(TfKey::Date),
             _ => self.show(i).map(TfKey::Shown),
         }
@@ -1188,6 +1265,35 @@ mod tests {
         assert!(one_typo(d("2011-09-08"), d("2101-09-08")));
         assert!(!one_typo(d("2011-09-08"), d("2012-10-08")));
         assert!(!one_typo(d("2011-09-08"), d("2011-09-08")));
+    }
+
+    #[test]
+    fn texts_keep_each_value_and_none_in_one_buffer() {
+        let t: Texts = [Some("ab"), None, Some(""), Some("é x"), Some("c")]
+            .into_iter()
+            .collect();
+        assert_eq!(t.len(), 5);
+        let got: Vec<Option<&str>> = (0..t.len()).map(|i| t.get(i)).collect();
+        // an empty text is none, as a prepared text never is empty
+        assert_eq!(got, [Some("ab"), None, None, Some("é x"), Some("c")]);
+        assert_eq!(t.bytes.len(), 7);
+    }
+
+    #[test]
+    fn packed_sizes_are_what_is_written() {
+        let long = "w ".repeat(200);
+        let texts = [Some("ann"), None, Some(long.as_str()), Some("1980-02-03")];
+        let mut prepared: Vec<Prepared> = Role::ALL.iter().map(|&r| prepare(r, &texts)).collect();
+        prepared.push(prepare_place(Some(&texts), None, Some(&texts), texts.len()));
+        for i in 0..texts.len() {
+            for p in &prepared {
+                let mut out = Vec::new();
+                p.val(i).encode(&mut out);
+                assert_eq!(out.len(), p.val(i).encoded_len());
+            }
+        }
+        let packed = Packed::new(&prepared, texts.len());
+        assert_eq!(packed.data.len() as u64, *packed.starts.last().unwrap());
     }
 
     #[test]

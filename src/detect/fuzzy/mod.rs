@@ -243,12 +243,12 @@ impl Engine {
         }
     }
 
-    /// An engine whose model is not fitted yet: the comparisons read the values `prepared`,
-    /// packed (the per-column vectors go); `rep_of` maps each record to its representative's
-    /// index among `reps` through `exact_of` (its exact group's first record).
+    /// An engine whose model is not fitted yet: the comparisons read the `packed` values;
+    /// `rep_of` maps each record to its representative's index among `reps` through `exact_of`
+    /// (its exact group's first record).
     fn unfitted(
         comparisons: Vec<Comparison>,
-        prepared: Vec<Prepared>,
+        packed: Packed,
         tf: Vec<Option<Vec<f32>>>,
         keys: Vec<block::Keys>,
         reps: &[usize],
@@ -262,8 +262,6 @@ impl Engine {
         for i in 0..n {
             rep_of[i] = rep_of[exact_of[i] as usize];
         }
-        let packed = Packed::new(&prepared, n);
-        drop(prepared);
         Engine {
             comparisons,
             packed,
@@ -1014,19 +1012,12 @@ impl RuleChooser<'_, '_> {
 }
 
 /// What to prepare for a comparison: a place (street, postcode, city), a date split over
-/// three columns, or one column in its role.
-enum Spec<'v> {
-    Place(
-        Option<Vec<Option<&'v str>>>,
-        Option<Vec<Option<&'v str>>>,
-        Option<Vec<Option<&'v str>>>,
-    ),
-    SplitDate(
-        Vec<Option<&'v str>>,
-        Vec<Option<&'v str>>,
-        Vec<Option<&'v str>>,
-    ),
-    Column(Role, Vec<Option<&'v str>>),
+/// three columns, or one column in its role (by column name: each is read when it is prepared,
+/// so that only the columns being prepared are held as slices at once).
+enum Spec<'c> {
+    Place(Option<&'c str>, Option<&'c str>, Option<&'c str>),
+    SplitDate(&'c str, &'c str, &'c str),
+    Column(Role, &'c str),
 }
 
 /// The comparisons of the compared columns (`values_of` gives a column's values), their values
@@ -1038,9 +1029,9 @@ fn prepare_comparisons<'v>(
     table: &Table,
     compared: &[(String, Role)],
     split_date: Option<&SplitDate>,
-    values_of: &dyn Fn(&str) -> Vec<Option<&'v str>>,
+    values_of: &(dyn Fn(&str) -> Vec<Option<&'v str>> + Sync),
     reps: &[usize],
-) -> (Vec<Comparison>, Vec<Prepared>, Vec<Option<Vec<f32>>>) {
+) -> (Vec<Comparison>, Packed, Vec<Option<Vec<f32>>>) {
     let swaps = swap_partners(compared);
     // street, postcode and city make one place comparison when at least two of them exist
     let place_of = |r: Role| {
@@ -1074,12 +1065,7 @@ fn prepare_comparisons<'v>(
             let at = table.column_index(name).unwrap_or(0);
             comparisons.push(Comparison::combined(ordered, at, Role::Address));
             let [st, pc, ci] = &place;
-            let (sv, pv, cv) = (
-                st.as_deref().map(values_of),
-                pc.as_deref().map(values_of),
-                ci.as_deref().map(values_of),
-            );
-            specs.push(Spec::Place(sv, pv, cv));
+            specs.push(Spec::Place(st.as_deref(), pc.as_deref(), ci.as_deref()));
             continue;
         }
         if split_cols.contains(name) {
@@ -1087,11 +1073,11 @@ fn prepare_comparisons<'v>(
                 continue;
             }
             split_done = true;
-            let parts = split_date.cloned().unwrap_or_default();
+            let Some(parts) = split_date else { continue };
             let at = table.column_index(name).unwrap_or(0);
             comparisons.push(Comparison::combined(parts.to_vec(), at, Role::Date));
-            let [y, m, d] = &parts;
-            specs.push(Spec::SplitDate(values_of(y), values_of(m), values_of(d)));
+            let [y, m, d] = parts;
+            specs.push(Spec::SplitDate(y, m, d));
             continue;
         }
         let swap_with = swaps[i];
@@ -1107,16 +1093,19 @@ fn prepare_comparisons<'v>(
                 Role::FirstName | Role::LastName | Role::FullName | Role::City | Role::Postcode
             ),
         });
-        specs.push(Spec::Column(*role, values_of(name)));
+        specs.push(Spec::Column(*role, name));
     }
     let prepared: Vec<Prepared> = specs
         .into_par_iter()
         .map(|spec| match spec {
-            Spec::Place(sv, pv, cv) => {
+            Spec::Place(st, pc, ci) => {
+                let [sv, pv, cv] = [st, pc, ci].map(|c| c.map(values_of));
                 compare::prepare_place(sv.as_deref(), pv.as_deref(), cv.as_deref(), table.rows())
             }
-            Spec::SplitDate(y, m, d) => compare::prepare_split_date(&y, &m, &d),
-            Spec::Column(role, values) => compare::prepare(role, &values),
+            Spec::SplitDate(y, m, d) => {
+                compare::prepare_split_date(&values_of(y), &values_of(m), &values_of(d))
+            }
+            Spec::Column(role, name) => compare::prepare(role, &values_of(name)),
         })
         .collect();
     // swap partners are indices among the comparisons
@@ -1133,7 +1122,9 @@ fn prepare_comparisons<'v>(
         .zip(prepared.par_iter())
         .map(|(c, p)| c.term_frequency.then(|| compare::term_frequencies(p, reps)))
         .collect();
-    (comparisons, prepared, tf)
+    // packed now, so that the per-column vectors are gone before blocking starts
+    let packed = Packed::new(&prepared, table.rows());
+    (comparisons, packed, tf)
 }
 
 /// Per compared column, the column a swapped entry would hold its value in: a single first
@@ -1445,7 +1436,7 @@ pub fn detect(
     progress.start("preparing", None);
     let values_of =
         |name: &str| -> Vec<Option<&str>> { all_text[col_of(name).unwrap_or(0)].iter().collect() };
-    let (comparisons, prepared, tf) =
+    let (comparisons, packed, tf) =
         prepare_comparisons(table, &compared, split_date.as_ref(), &values_of, &reps);
     progress.finish();
     clock.lap("prepare");
@@ -1471,7 +1462,7 @@ pub fn detect(
 
     // compare
     let k = comparisons.len();
-    let engine_tmp = Engine::unfitted(comparisons, prepared, tf, keys, &reps, &exact_of);
+    let engine_tmp = Engine::unfitted(comparisons, packed, tf, keys, &reps, &exact_of);
     clock.lap("block");
     progress.start("comparing", Some(pairs.len() as u64));
     let mut levels = vec![0u8; pairs.len() * k];
