@@ -8,11 +8,13 @@
 //!                    compare → score (EM) → cluster              (guarded, batched); report.json
 //! ```
 //! Every record carries a [`model::RowId`] from ingest to emit; [`pipeline::run`] is the only
-//! place that knows the order of the stages.
+//! place that knows the order of the stages; an [`engine`] is where a table's records come from
+//! (in memory, or streamed from a CSV or Parquet file).
 
 pub mod config;
 pub mod detect;
 pub mod emit;
+pub mod engine;
 pub mod error;
 pub mod evaluate;
 pub mod ingest;

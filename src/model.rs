@@ -211,3 +211,14 @@ impl Resolution {
         self.kept.iter().filter(|k| **k).count()
     }
 }
+
+/// What to do with the duplicates found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Write the cleaned and removed files, the SQL scripts and the report.
+    Clean,
+    /// Report only; write nothing.
+    Scan,
+    /// Compare the groups found with a ground-truth column; write nothing.
+    Eval,
+}

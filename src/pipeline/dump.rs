@@ -10,13 +10,14 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{ms, write_table_files, Command};
+use super::{ms, Command};
 use crate::config::dump::{Dump, ForeignKey, TableJob};
 use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::Outputs;
 use crate::emit::report::{OutputReport, Report};
 use crate::emit::sql::{self, ChildRef, Values};
 use crate::emit::tables::{self, Sheet, SheetCol};
+use crate::engine::memory::{fits_in_memory, write_sheet, write_table_files};
 use crate::error::{quoted_list, Error, Location, Result};
 use crate::model::{Format, Matches, Resolution, Table};
 use crate::progress::Progress;
@@ -231,9 +232,9 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
     let mut held = 0u64;
     for tj in &dump.tables {
         let job = &tj.job;
-        super::fits_in_memory(job, None, Some(held))?;
+        fits_in_memory(job, None, Some(held))?;
         let dumped = ingest::read(&job.input, Some(&tj.name), &job.csv, progress)?;
-        super::fits_in_memory(job, Some(&dumped), Some(held))?;
+        fits_in_memory(job, Some(&dumped), Some(held))?;
         // kept until the end: the table and its re-pointed copy (the peak is this table's only)
         held += 2 * dumped.df.estimated_size() as u64;
         let key = job.key_columns(&job.input, &dumped.columns)?;
@@ -430,7 +431,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         if d.changes.iter().any(|c| d.resolution.kept[c.row.index()]) {
             let sheet = repointed_sheet(d, &tj.job)?;
             let rows = sheet.rows();
-            let p = super::write_sheet(&mut outs, &d.dumped, "repointed", &sheet, &tj.job.null)?;
+            let p = write_sheet(&mut outs, &d.dumped, "repointed", &sheet, &tj.job.null)?;
             written.push(("repointed", p, Some(rows)));
         }
     }

@@ -1,187 +1,34 @@
 //! The only sequencer: ingest → detect → survive → emit. Each stage gets what the previous one
-//! produced and the resolved [`Job`]; nothing here prints.
+//! produced and the resolved [`Job`]; nothing here prints. The first three are an engine's
+//! ([`crate::engine`]); the report, the scripts and the commit of the outputs are the same
+//! for every engine ([`finish`]), and a whole dump ([`dump`]) runs the in-memory engine's
+//! steps table by table.
 
-pub mod choose;
 pub mod dump;
 pub mod init;
-pub mod stream;
-pub mod stream_parquet;
-pub mod streaming;
+
+pub use crate::engine::Detected;
+pub use crate::model::Command;
 
 use std::time::Instant;
 
 use polars::prelude::{DataFrame, IdxCa, IdxSize};
 
 use crate::config::Job;
-use crate::detect::fuzzy::Fuzzy;
-use crate::emit::files::{io_err, Outputs};
+use crate::emit::files::Outputs;
 use crate::emit::report::{FuzzySection, OutputReport, Report};
-use crate::emit::{self, sql, tables};
+use crate::emit::sql;
+use crate::engine::Written;
 use crate::error::Result;
-use crate::model::{Format, Matches, Resolution, RowId, Table};
+use crate::model::{Matches, Resolution, RowId, Table};
 use crate::progress::Progress;
-use crate::{detect, ingest, survive};
-
-/// What to do with the duplicates found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// Write the cleaned and removed files, the SQL scripts and the report.
-    Clean,
-    /// Report only; write nothing.
-    Scan,
-    /// Compare the groups found with a ground-truth column; write nothing.
-    Eval,
-}
+use crate::{detect, engine};
 
 /// The result of a run.
 pub struct Outcome {
     pub report: Report,
     /// With [`Command::Eval`].
     pub evaluation: Option<crate::evaluate::Evaluation>,
-}
-
-/// What detection and survivor choice produced, before anything is written.
-pub struct Detected {
-    pub table: Table,
-    pub key: Vec<String>,
-    pub matches: Matches,
-    pub fuzzy: Option<Fuzzy>,
-    pub resolution: Resolution,
-    pub read_ms: u64,
-    pub detect_ms: u64,
-    pub survive_ms: u64,
-    /// Streaming: per key column, whether a value is over 512 bytes (the table holds only the
-    /// grouped records).
-    pub long: Option<Vec<bool>>,
-    /// Streaming: the grouped records' values row by row, filled as they were read (CSV, and
-    /// a Parquet engine's lean table); else the scripts copy them from the table.
-    pub values: Option<sql::Values>,
-}
-
-/// Reads the input, finds the groups (exact, then fuzzy when asked) and picks the survivors.
-pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
-    let start = Instant::now();
-    fits_in_memory(job, None, None)?;
-    let table = ingest::read(&job.input, job.table.as_deref(), &job.csv, progress)?;
-    let key = job.key_columns(&job.input, &table.columns)?;
-    fits_in_memory(job, Some(&table), None)?;
-    detect::check_primary_key(&table, &job.pk)?;
-    let read_ms = ms(start);
-
-    let t = Instant::now();
-    progress.start("detecting", None);
-    let mut matches = detect::exact::detect(&table, &key)?;
-    progress.finish();
-    let mut fuzzy = None;
-    if let Some(opts) = &job.fuzzy {
-        let (m, f) = detect::fuzzy::detect(&table, &key, matches, opts, progress)?;
-        matches = m;
-        fuzzy = Some(f);
-    }
-    let detect_ms = ms(t);
-
-    let t = Instant::now();
-    let resolution = survive::resolve(&table, &matches, &job.keep, fuzzy.as_ref())?;
-    let survive_ms = ms(t);
-    Ok(Detected {
-        table,
-        key,
-        matches,
-        fuzzy,
-        resolution,
-        read_ms,
-        detect_ms,
-        survive_ms,
-        long: None,
-        values: None,
-    })
-}
-
-/// The in-memory engine's peak per byte of its table (Polars' estimate of the frame), rounded
-/// up from `/usr/bin/time` runs on the bench dumps: exact duplicates in 1M students, 550 MB for
-/// an 87 MB frame.
-const PEAK_PER_TABLE_BYTE: u64 = 7;
-/// Fuzzy matching's peak: a fixed part and a part per byte of the table, rounded up from
-/// `eval --fuzzy` runs on generated people (`/usr/bin/time`): 135 MB for a 9 MiB table (100k),
-/// 880 MB for 92 MiB (1M), 7.0 GB for 920 MiB (10M). The share per byte falls as the table
-/// grows (threads and buffers are a fixed cost), so the estimate is high at 10M (8.1 GiB).
-const FUZZY_PEAK_FIXED: u64 = 64 << 20;
-const FUZZY_PEAK_PER_TABLE_BYTE: u64 = 9;
-/// Reading a file in memory holds its bytes and then its table beside them (1M students: 341 MB
-/// for a 99 MB file). A compressed file's decompressed bytes are not counted before reading: its
-/// table is, once read.
-const READ_PER_FILE_BYTE: u64 = 3;
-
-/// Whether the in-memory engine stays within `--memory-limit`: before reading (`None`, from the
-/// file's size) and once the table is read (from its size); in a whole dump, beside what the
-/// tables read before it hold (`dump`). An error says how much it would need, and nothing has
-/// been written then.
-pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<()> {
-    use crate::error::{Error, Location};
-    use streaming::size_text;
-    let limit = job.memory_limit;
-    let (need, what) = match table {
-        None => {
-            let bytes = std::fs::metadata(&job.input).map_or(0, |m| m.len());
-            let need = bytes.saturating_mul(READ_PER_FILE_BYTE);
-            (need, format!("reading its {} file needs", size_text(bytes)))
-        }
-        Some(t) => {
-            let size = t.df.estimated_size() as u64;
-            let need = match job.fuzzy {
-                Some(_) => {
-                    FUZZY_PEAK_FIXED.saturating_add(size.saturating_mul(FUZZY_PEAK_PER_TABLE_BYTE))
-                }
-                None => size.saturating_mul(PEAK_PER_TABLE_BYTE),
-            };
-            let what = format!(
-                "its {} records ({} as a table){}",
-                t.df.height(),
-                size_text(size),
-                if job.fuzzy.is_some() {
-                    " and their fuzzy matching need"
-                } else {
-                    " need"
-                }
-            );
-            (need, what)
-        }
-    };
-    let held = dump.unwrap_or(0);
-    if held.saturating_add(need) <= limit {
-        return Ok(());
-    }
-    let before = match held {
-        0 => String::new(),
-        _ => format!(
-            " ({} with what the tables read before it hold)",
-            size_text(held.saturating_add(need))
-        ),
-    };
-    let why = if dump.is_some() {
-        "a whole dump is read in memory"
-    } else if job.fuzzy.is_some() {
-        "fuzzy matching reads the whole table in memory"
-    } else if job.engine == crate::config::Engine::Memory {
-        "--engine memory reads the whole table"
-    } else if job.truth.is_some() {
-        "eval reads the whole table in memory"
-    } else {
-        "this file is read in memory (the streaming engine cannot hash its key columns' types)"
-    };
-    let mut hint = "raise --memory-limit".to_string();
-    if dump.is_none() && job.fuzzy.is_none() && job.engine == crate::config::Engine::Memory {
-        hint.push_str(", or leave --engine out: exact duplicates in a CSV or Parquet file are streamed with far less");
-    }
-    Err(Error::data(
-        Location::file(&job.input),
-        format!(
-            "{why}: {what} about {}{before}, over --memory-limit {}",
-            size_text(need),
-            size_text(limit)
-        ),
-    )
-    .with_hint(hint))
 }
 
 impl Outcome {
@@ -194,40 +41,19 @@ fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
+/// Runs `command` on one table: the engine [`engine::choose`] picks reads it and finds its
+/// groups and survivors, then [`finish`] reports and, for `clean`, writes every output (the
+/// engine writes the table files).
 pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outcome> {
     let start = Instant::now();
-    match choose::chosen(command, job)? {
-        choose::Chosen::Csv => {
-            let (detected, layout) = stream::detect_all(job, progress)?;
-            if command != Command::Clean {
-                layout.input_unchanged(&job.input)?;
-            }
-            return finish(command, job, detected, start, progress, &|outs, d| {
-                stream::write_table_files(outs, job, d, &layout)
-            });
-        }
-        choose::Chosen::Parquet => {
-            let (detected, streamed) = stream_parquet::detect_all(command, job, progress)?;
-            if command != Command::Clean {
-                streamed.input_unchanged(&job.input)?;
-            }
-            return finish(command, job, detected, start, progress, &|outs, d| {
-                stream_parquet::write_table_files(outs, job, d, &streamed)
-            });
-        }
-        choose::Chosen::Memory => {}
+    let mut engine = engine::choose(command, job)?;
+    let detected = engine.detect(command, job, progress)?;
+    if command != Command::Clean {
+        engine.input_unchanged(job)?;
     }
-    let detected = detect_all(job, progress)?;
+    let engine = &*engine;
     finish(command, job, detected, start, progress, &|outs, d| {
-        write_table_files(
-            outs,
-            job,
-            &d.table,
-            &d.table,
-            &d.resolution,
-            d.fuzzy.as_ref(),
-            &Default::default(),
-        )
+        engine.write_table_files(outs, job, d)
     })
 }
 
@@ -630,99 +456,6 @@ pub(crate) fn history_table(r: &Report) -> crate::emit::schedule::HistoryTable {
     }
 }
 
-/// Writes a sheet (pairs, review, repointed) as `T.<kind>.csv` for a CSV input (its delimiter
-/// and line ends) or `T.<kind>.parquet`.
-pub(crate) fn write_sheet(
-    outs: &mut Outputs,
-    table: &Table,
-    kind: &str,
-    sheet: &tables::Sheet,
-    nulls: &[String],
-) -> Result<std::path::PathBuf> {
-    match (&table.source.format, &table.raw) {
-        (Format::Csv { delimiter, .. }, Some(raw)) => {
-            let name = Outputs::file_name(&table.name, &format!("{kind}.csv"));
-            let path = outs.dir().join(&name);
-            outs.write(&name, |w| {
-                sheet
-                    .write_csv(w, *delimiter, raw.newline, nulls)
-                    .map_err(io_err(&path))
-            })
-        }
-        _ => {
-            let mut df = sheet.frame()?;
-            let name = Outputs::file_name(&table.name, &format!("{kind}.parquet"));
-            outs.write(&name, |w| tables::write_parquet(w, &mut df))
-        }
-    }
-}
-
-/// What was written: (kind, path, rows).
-pub(crate) type Written = Vec<(&'static str, std::path::PathBuf, Option<usize>)>;
-
-/// Writes a table's cleaned and removed files (and the fuzzy pairs and review files) in the
-/// input's format. `dumped` is the table as read; `work` the same after re-pointing (whole
-/// dumps; else the same table), whose values the cleaned file holds. `rewritten`: the CSV
-/// records written anew, by index.
-pub(crate) fn write_table_files(
-    outs: &mut Outputs,
-    job: &Job,
-    dumped: &Table,
-    work: &Table,
-    resolution: &Resolution,
-    fuzzy: Option<&Fuzzy>,
-    rewritten: &std::collections::BTreeMap<usize, String>,
-) -> Result<Written> {
-    let table = dumped;
-    let survivor = tables::survivor_texts(table, &job.pk)?;
-    let mut outputs = Vec::new();
-    let kept = resolution.kept_rows();
-    let removed = resolution.removed.len();
-    match (&table.source.format, &table.raw) {
-        (Format::Csv { delimiter, bom, .. }, Some(raw)) => {
-            let name = Outputs::file_name(&table.name, "cleaned.csv");
-            let p = outs.write(&name, |w| {
-                tables::write_cleaned_csv_with(w, raw, resolution, rewritten)
-                    .map_err(io_err(&job.out))
-            })?;
-            outputs.push(("cleaned", p, Some(kept)));
-            let name = Outputs::file_name(&table.name, "removed.csv");
-            let p = outs.write(&name, |w| {
-                tables::write_removed_csv(
-                    w, raw, *bom, *delimiter, resolution, &*survivor, &job.null,
-                )
-                .map_err(io_err(&job.out))
-            })?;
-            outputs.push(("removed", p, Some(removed)));
-        }
-        _ => {
-            let mut cleaned = tables::cleaned_frame(work, resolution)?;
-            let name = Outputs::file_name(&table.name, "cleaned.parquet");
-            let p = outs.write(&name, |w| tables::write_parquet(w, &mut cleaned))?;
-            outputs.push(("cleaned", p, Some(kept)));
-            let mut rem = tables::removed_frame(table, resolution, &*survivor)?;
-            let name = Outputs::file_name(&table.name, "removed.parquet");
-            let p = outs.write(&name, |w| tables::write_parquet(w, &mut rem))?;
-            outputs.push(("removed", p, Some(removed)));
-        }
-    }
-
-    if let Some(f) = fuzzy {
-        let pairs = emit::fuzzy::pairs_sheet(f, &*survivor);
-        let review = emit::fuzzy::review_sheet(table, f, &*survivor)?;
-        for (kind, sheet) in [("pairs", pairs), ("review", review)] {
-            let rows = sheet.rows();
-            outputs.push((
-                kind,
-                write_sheet(outs, table, kind, &sheet, &job.null)?,
-                Some(rows),
-            ));
-        }
-    }
-
-    Ok(outputs)
-}
-
 /// The record `v` names: its primary key (comma-separated for a composite key) or, without
 /// `pk`, its record number (from 1).
 fn find_record(table: &Table, pk: &[String], v: &str) -> Result<RowId> {
@@ -762,7 +495,7 @@ fn find_record(table: &Table, pk: &[String], v: &str) -> Result<RowId> {
 /// Why two records match or not (`dupsweep explain`): `a` and `b` are primary-key values
 /// (comma-separated for a composite key) or, without `--pk`, record numbers.
 pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<String> {
-    let d = detect_all(job, progress)?;
+    let d = engine::memory::detect_all(job, progress)?;
     let Some(f) = &d.fuzzy else {
         return Err(crate::error::Error::usage("explain needs fuzzy matching"));
     };
@@ -863,7 +596,7 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
 /// (`dupsweep suggest`): the options given, the column roles and the blocking rules chosen
 /// (with the pairs each makes on this file), the thresholds.
 pub fn suggest(job: &Job, given: &crate::Layer, progress: &dyn Progress) -> Result<String> {
-    let d = detect_all(job, progress)?;
+    let d = engine::memory::detect_all(job, progress)?;
     let (Some(f), Some(opts)) = (&d.fuzzy, &job.fuzzy) else {
         return Err(crate::error::Error::Internal(
             "suggest ran without fuzzy matching".into(),

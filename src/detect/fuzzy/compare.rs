@@ -71,6 +71,9 @@ impl Texts {
     pub fn len(&self) -> usize {
         self.ends.len()
     }
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
 }
 
 impl<S: AsRef<str>> FromIterator<Option<S>> for Texts {

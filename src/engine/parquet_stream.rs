@@ -25,14 +25,14 @@ use std::time::Instant;
 use polars::prelude::*;
 
 use super::streaming::{grouped_detected, Counters, Read};
-use super::{Command, Detected, Written};
+use super::{Detected, Engine, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
 use crate::emit::files::Outputs;
 use crate::emit::tables;
 use crate::error::{Error, Location, Result};
 use crate::ingest::parquet::ParquetFile;
-use crate::model::{Format, Source, Subset, Table};
+use crate::model::{Command, Format, Source, Subset, Table};
 use crate::progress::Progress;
 use crate::survive::KindTracker;
 
@@ -414,7 +414,7 @@ pub struct Streamed {
 }
 
 impl Streamed {
-    /// See [`super::stream::Streamed::input_unchanged`].
+    /// See [`super::csv_stream::Streamed::input_unchanged`].
     pub(super) fn input_unchanged(&self, path: &Path) -> Result<()> {
         super::streaming::unchanged(path, self.stamp)
     }
@@ -714,7 +714,7 @@ fn removed_now(command: Command, job: &Job, detected: &Detected) -> Result<Optio
 }
 
 /// Reads the dump in two passes, finds the groups and picks the survivors: the same
-/// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
+/// [`Detected`] as [`super::memory::detect_all`], over a table of the candidate records only.
 pub fn detect_all(
     command: Command,
     job: &Job,
@@ -813,6 +813,37 @@ pub fn detect_all(
             two_at_once,
         },
     ))
+}
+
+/// The Parquet streaming engine: what its passes leave for the last one, which writes the files.
+#[derive(Default)]
+pub struct StreamingParquet {
+    streamed: Option<Streamed>,
+}
+
+impl StreamingParquet {
+    fn streamed(&self) -> Result<&Streamed> {
+        self.streamed.as_ref().ok_or_else(|| {
+            Error::Internal("the Parquet engine was asked to write before reading".into())
+        })
+    }
+}
+
+impl Engine for StreamingParquet {
+    fn name(&self) -> &'static str {
+        "stream"
+    }
+    fn detect(&mut self, command: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
+        let (detected, streamed) = detect_all(command, job, progress)?;
+        self.streamed = Some(streamed);
+        Ok(detected)
+    }
+    fn input_unchanged(&self, job: &Job) -> Result<()> {
+        self.streamed()?.input_unchanged(&job.input)
+    }
+    fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
+        write_table_files(outs, job, d, self.streamed()?)
+    }
 }
 
 /// Marks in `cand` the records whose primary-key hash (over the columns `pk_cols`) repeats,

@@ -1,4 +1,4 @@
-//! What both streaming engines ([`super::stream`] for CSV, [`super::stream_parquet`] for
+//! What both streaming engines ([`super::csv_stream`] for CSV, [`super::parquet_stream`] for
 //! Parquet) share: the input's stamp (it must not change while it is read), the first pass's
 //! distinct-value counters, and the end of the road: the grouped records verified on their
 //! values, counted, and their survivors picked ([`grouped_detected`]).

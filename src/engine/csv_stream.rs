@@ -24,7 +24,7 @@ use polars::prelude::*;
 use super::streaming::{
     grouped_detected, size_text, spilled_need, stamp, unchanged, Counters, Read, Stamp,
 };
-use super::{Detected, Written};
+use super::{Detected, Engine, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
 use crate::emit::files::{io_err, Outputs};
@@ -33,7 +33,7 @@ use crate::error::{Error, Location, Result};
 use crate::ingest::csv::field_value;
 use crate::ingest::stream::{Block, CsvStream, Head, Window};
 use crate::ingest::tokenizer::{unescape, Tokenizer};
-use crate::model::{Format, RawCsv, Source, Subset, Table};
+use crate::model::{Command, Format, RawCsv, Source, Subset, Table};
 use crate::progress::Progress;
 use crate::survive::KindTracker;
 
@@ -603,7 +603,7 @@ fn grouped_table(
 }
 
 /// Reads the dump in two passes, finds the groups and picks the survivors: the same
-/// [`Detected`] as [`super::detect_all`], over a table of the candidate records only.
+/// [`Detected`] as [`super::memory::detect_all`], over a table of the candidate records only.
 pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
     let start = Instant::now();
     let path = job.input.as_path();
@@ -689,6 +689,37 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             stamp: read,
         },
     ))
+}
+
+/// The CSV streaming engine: what its passes leave for the last one, which writes the files.
+#[derive(Default)]
+pub struct StreamingCsv {
+    streamed: Option<Streamed>,
+}
+
+impl StreamingCsv {
+    fn streamed(&self) -> Result<&Streamed> {
+        self.streamed.as_ref().ok_or_else(|| {
+            Error::Internal("the CSV engine was asked to write before reading".into())
+        })
+    }
+}
+
+impl Engine for StreamingCsv {
+    fn name(&self) -> &'static str {
+        "stream"
+    }
+    fn detect(&mut self, _: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
+        let (detected, streamed) = detect_all(job, progress)?;
+        self.streamed = Some(streamed);
+        Ok(detected)
+    }
+    fn input_unchanged(&self, job: &Job) -> Result<()> {
+        self.streamed()?.input_unchanged(&job.input)
+    }
+    fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
+        write_table_files(outs, job, d, self.streamed()?)
+    }
 }
 
 fn unchanged_error(path: &Path) -> Error {

@@ -1,0 +1,265 @@
+//! The in-memory engine: the whole table is read (CSV or Parquet, [`crate::ingest::read`]),
+//! its groups found (exact, then fuzzy when asked) and its survivors picked; its table files
+//! are written from the table held. It serves every job: fuzzy matching, `eval`, whole dumps,
+//! and exact duplicates the streaming engines do not take. It does not spill: it checks
+//! `--memory-limit` before reading and once the table is read ([`fits_in_memory`]).
+
+use std::time::Instant;
+
+use super::{Detected, Engine, Written};
+use crate::config::Job;
+use crate::detect::fuzzy::Fuzzy;
+use crate::emit::files::{io_err, Outputs};
+use crate::emit::{self, tables};
+use crate::error::Result;
+use crate::model::{Command, Format, Resolution, Table};
+use crate::progress::Progress;
+use crate::{detect, ingest, survive};
+
+/// The in-memory engine.
+#[derive(Debug, Default)]
+pub struct Memory;
+
+impl Engine for Memory {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+    fn detect(&mut self, _: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
+        detect_all(job, progress)
+    }
+    fn input_unchanged(&self, _: &Job) -> Result<()> {
+        // the whole file was read once, its SHA-256 taken from those bytes
+        Ok(())
+    }
+    fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
+        write_table_files(
+            outs,
+            job,
+            &d.table,
+            &d.table,
+            &d.resolution,
+            d.fuzzy.as_ref(),
+            &Default::default(),
+        )
+    }
+}
+
+fn ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+/// Reads the input, finds the groups (exact, then fuzzy when asked) and picks the survivors.
+pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
+    let start = Instant::now();
+    fits_in_memory(job, None, None)?;
+    let table = ingest::read(&job.input, job.table.as_deref(), &job.csv, progress)?;
+    let key = job.key_columns(&job.input, &table.columns)?;
+    fits_in_memory(job, Some(&table), None)?;
+    detect::check_primary_key(&table, &job.pk)?;
+    let read_ms = ms(start);
+
+    let t = Instant::now();
+    progress.start("detecting", None);
+    let mut matches = detect::exact::detect(&table, &key)?;
+    progress.finish();
+    let mut fuzzy = None;
+    if let Some(opts) = &job.fuzzy {
+        let (m, f) = detect::fuzzy::detect(&table, &key, matches, opts, progress)?;
+        matches = m;
+        fuzzy = Some(f);
+    }
+    let detect_ms = ms(t);
+
+    let t = Instant::now();
+    let resolution = survive::resolve(&table, &matches, &job.keep, fuzzy.as_ref())?;
+    let survive_ms = ms(t);
+    Ok(Detected {
+        table,
+        key,
+        matches,
+        fuzzy,
+        resolution,
+        read_ms,
+        detect_ms,
+        survive_ms,
+        long: None,
+        values: None,
+    })
+}
+
+/// The in-memory engine's peak per byte of its table (Polars' estimate of the frame), rounded
+/// up from `/usr/bin/time` runs on the bench dumps: exact duplicates in 1M students, 550 MB for
+/// an 87 MB frame.
+const PEAK_PER_TABLE_BYTE: u64 = 7;
+/// Fuzzy matching's peak: a fixed part and a part per byte of the table, rounded up from
+/// `eval --fuzzy` runs on generated people (`/usr/bin/time`): 135 MB for a 9 MiB table (100k),
+/// 880 MB for 92 MiB (1M), 7.0 GB for 920 MiB (10M). The share per byte falls as the table
+/// grows (threads and buffers are a fixed cost), so the estimate is high at 10M (8.3 GiB).
+const FUZZY_PEAK_FIXED: u64 = 50 << 20;
+const FUZZY_PEAK_PER_TABLE_BYTE: u64 = 9;
+/// Reading a file in memory holds its bytes and then its table beside them (1M students: 341 MB
+/// for a 99 MB file). A compressed file's decompressed bytes are not counted before reading: its
+/// table is, once read.
+const READ_PER_FILE_BYTE: u64 = 3;
+
+/// Whether the in-memory engine stays within `--memory-limit`: before reading (`None`, from the
+/// file's size) and once the table is read (from its size); in a whole dump, beside what the
+/// tables read before it hold (`dump`). An error says how much it would need, and nothing has
+/// been written then.
+pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<()> {
+    use super::streaming::size_text;
+    use crate::error::{Error, Location};
+    let limit = job.memory_limit;
+    let (need, what) = match table {
+        None => {
+            let bytes = std::fs::metadata(&job.input).map_or(0, |m| m.len());
+            let need = bytes.saturating_mul(READ_PER_FILE_BYTE);
+            (need, format!("reading its {} file needs", size_text(bytes)))
+        }
+        Some(t) => {
+            let size = t.df.estimated_size() as u64;
+            let need = match job.fuzzy {
+                Some(_) => {
+                    FUZZY_PEAK_FIXED.saturating_add(size.saturating_mul(FUZZY_PEAK_PER_TABLE_BYTE))
+                }
+                None => size.saturating_mul(PEAK_PER_TABLE_BYTE),
+            };
+            let what = format!(
+                "its {} records ({} as a table){}",
+                t.df.height(),
+                size_text(size),
+                if job.fuzzy.is_some() {
+                    " and their fuzzy matching need"
+                } else {
+                    " need"
+                }
+            );
+            (need, what)
+        }
+    };
+    let held = dump.unwrap_or(0);
+    if held.saturating_add(need) <= limit {
+        return Ok(());
+    }
+    let before = match held {
+        0 => String::new(),
+        _ => format!(
+            " ({} with what the tables read before it hold)",
+            size_text(held.saturating_add(need))
+        ),
+    };
+    let why = if dump.is_some() {
+        "a whole dump is read in memory"
+    } else if job.fuzzy.is_some() {
+        "fuzzy matching reads the whole table in memory"
+    } else if job.engine == crate::config::Engine::Memory {
+        "--engine memory reads the whole table"
+    } else if job.truth.is_some() {
+        "eval reads the whole table in memory"
+    } else {
+        "this file is read in memory (the streaming engine cannot hash its key columns' types)"
+    };
+    let mut hint = "raise --memory-limit".to_string();
+    if dump.is_none() && job.fuzzy.is_none() && job.engine == crate::config::Engine::Memory {
+        hint.push_str(", or leave --engine out: exact duplicates in a CSV or Parquet file are streamed with far less");
+    }
+    Err(Error::data(
+        Location::file(&job.input),
+        format!(
+            "{why}: {what} about {}{before}, over --memory-limit {}",
+            size_text(need),
+            size_text(limit)
+        ),
+    )
+    .with_hint(hint))
+}
+
+/// Writes a sheet (pairs, review, repointed) as `T.<kind>.csv` for a CSV input (its delimiter
+/// and line ends) or `T.<kind>.parquet`.
+pub(crate) fn write_sheet(
+    outs: &mut Outputs,
+    table: &Table,
+    kind: &str,
+    sheet: &tables::Sheet,
+    nulls: &[String],
+) -> Result<std::path::PathBuf> {
+    match (&table.source.format, &table.raw) {
+        (Format::Csv { delimiter, .. }, Some(raw)) => {
+            let name = Outputs::file_name(&table.name, &format!("{kind}.csv"));
+            let path = outs.dir().join(&name);
+            outs.write(&name, |w| {
+                sheet
+                    .write_csv(w, *delimiter, raw.newline, nulls)
+                    .map_err(io_err(&path))
+            })
+        }
+        _ => {
+            let mut df = sheet.frame()?;
+            let name = Outputs::file_name(&table.name, &format!("{kind}.parquet"));
+            outs.write(&name, |w| tables::write_parquet(w, &mut df))
+        }
+    }
+}
+
+/// Writes a table's cleaned and removed files (and the fuzzy pairs and review files) in the
+/// input's format. `dumped` is the table as read; `work` the same after re-pointing (whole
+/// dumps; else the same table), whose values the cleaned file holds. `rewritten`: the CSV
+/// records written anew, by index.
+pub(crate) fn write_table_files(
+    outs: &mut Outputs,
+    job: &Job,
+    dumped: &Table,
+    work: &Table,
+    resolution: &Resolution,
+    fuzzy: Option<&Fuzzy>,
+    rewritten: &std::collections::BTreeMap<usize, String>,
+) -> Result<Written> {
+    let table = dumped;
+    let survivor = tables::survivor_texts(table, &job.pk)?;
+    let mut outputs = Vec::new();
+    let kept = resolution.kept_rows();
+    let removed = resolution.removed.len();
+    match (&table.source.format, &table.raw) {
+        (Format::Csv { delimiter, bom, .. }, Some(raw)) => {
+            let name = Outputs::file_name(&table.name, "cleaned.csv");
+            let p = outs.write(&name, |w| {
+                tables::write_cleaned_csv_with(w, raw, resolution, rewritten)
+                    .map_err(io_err(&job.out))
+            })?;
+            outputs.push(("cleaned", p, Some(kept)));
+            let name = Outputs::file_name(&table.name, "removed.csv");
+            let p = outs.write(&name, |w| {
+                tables::write_removed_csv(
+                    w, raw, *bom, *delimiter, resolution, &*survivor, &job.null,
+                )
+                .map_err(io_err(&job.out))
+            })?;
+            outputs.push(("removed", p, Some(removed)));
+        }
+        _ => {
+            let mut cleaned = tables::cleaned_frame(work, resolution)?;
+            let name = Outputs::file_name(&table.name, "cleaned.parquet");
+            let p = outs.write(&name, |w| tables::write_parquet(w, &mut cleaned))?;
+            outputs.push(("cleaned", p, Some(kept)));
+            let mut rem = tables::removed_frame(table, resolution, &*survivor)?;
+            let name = Outputs::file_name(&table.name, "removed.parquet");
+            let p = outs.write(&name, |w| tables::write_parquet(w, &mut rem))?;
+            outputs.push(("removed", p, Some(removed)));
+        }
+    }
+
+    if let Some(f) = fuzzy {
+        let pairs = emit::fuzzy::pairs_sheet(f, &*survivor);
+        let review = emit::fuzzy::review_sheet(table, f, &*survivor)?;
+        for (kind, sheet) in [("pairs", pairs), ("review", review)] {
+            let rows = sheet.rows();
+            outputs.push((
+                kind,
+                write_sheet(outs, table, kind, &sheet, &job.null)?,
+                Some(rows),
+            ));
+        }
+    }
+
+    Ok(outputs)
+}

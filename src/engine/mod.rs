@@ -1,0 +1,108 @@
+//! Engines: where a table's records come from. An engine reads the input, finds its groups
+//! (exact, then fuzzy when asked) and picks their survivors into a [`Detected`], and writes the
+//! table's cleaned and removed files at the end; everything else (the report, the SQL scripts,
+//! the atomic commit of the outputs) is the sequencer's ([`crate::pipeline`]), the same for
+//! every engine.
+//!
+//! - [`memory`]: the whole table in memory; every job.
+//! - [`csv_stream`]: exact duplicates in a CSV file without holding it.
+//! - [`parquet_stream`]: exact duplicates in a Parquet file without holding it.
+//!
+//! A new engine is a module here implementing [`Engine`] and a line in [`choose`].
+
+pub mod csv_stream;
+pub mod memory;
+pub mod parquet_stream;
+pub mod streaming;
+
+use std::path::Path;
+
+use crate::config::{self, Job};
+use crate::detect::fuzzy::Fuzzy;
+use crate::emit::files::Outputs;
+use crate::emit::sql;
+use crate::error::{Error, Result};
+use crate::model::{Command, Matches, Resolution, Table};
+use crate::progress::Progress;
+
+/// What detection and survivor choice produced, before anything is written.
+pub struct Detected {
+    pub table: Table,
+    pub key: Vec<String>,
+    pub matches: Matches,
+    pub fuzzy: Option<Fuzzy>,
+    pub resolution: Resolution,
+    pub read_ms: u64,
+    pub detect_ms: u64,
+    pub survive_ms: u64,
+    /// Streaming: per key column, whether a value is over 512 bytes (the table holds only the
+    /// grouped records).
+    pub long: Option<Vec<bool>>,
+    /// Streaming: the grouped records' values row by row, filled as they were read (CSV, and
+    /// a Parquet engine's lean table); else the scripts copy them from the table.
+    pub values: Option<sql::Values>,
+}
+
+/// What was written: (kind, path, rows).
+pub(crate) type Written = Vec<(&'static str, std::path::PathBuf, Option<usize>)>;
+
+/// A source of records for the sequencer: one table, from its input to its table files.
+pub trait Engine: Sync {
+    /// Its name, as `--engine` would say it.
+    fn name(&self) -> &'static str;
+    /// Reads the input, finds the groups and picks the survivors.
+    fn detect(&mut self, command: Command, job: &Job, progress: &dyn Progress) -> Result<Detected>;
+    /// Fails when the input changed since [`Engine::detect`] read it. A run that writes the
+    /// table files checks it while writing them (their last read); one that writes nothing
+    /// (scan, eval) calls this.
+    fn input_unchanged(&self, job: &Job) -> Result<()>;
+    /// Writes the table's cleaned and removed files (and the fuzzy pairs and review sheets)
+    /// into `outs`, in the input's format.
+    fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written>;
+}
+
+/// Which engine reads the dump: a streaming one for exact duplicates (clean, scan) in a CSV
+/// file, or in a Parquet file whose key columns are of plain types, unless `--engine memory`.
+pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
+    if job.engine == config::Engine::Memory {
+        return Ok(Box::new(memory::Memory));
+    }
+    let exact = command != Command::Eval && job.fuzzy.is_none() && !job.input.is_dir();
+    let fits = if !exact {
+        None
+    } else if is_parquet(&job.input) {
+        match parquet_stream::hashable(&job.input, job) {
+            Ok(true) => {
+                Some(Box::new(parquet_stream::StreamingParquet::default()) as Box<dyn Engine>)
+            }
+            Ok(false) => None,
+            Err(e) if job.engine == config::Engine::Stream => return Err(e),
+            // the in-memory engine reports it as it always has
+            Err(_) => None,
+        }
+    } else {
+        Some(Box::new(csv_stream::StreamingCsv::default()) as Box<dyn Engine>)
+    };
+    match fits {
+        Some(c) => Ok(c),
+        None if job.engine == config::Engine::Stream => Err(Error::usage(
+            "--engine stream finds exact duplicates (clean, scan) in a CSV file, or in a Parquet file whose key columns hold text, numbers, dates or booleans; fuzzy matching, eval and other Parquet keys are read in memory",
+        )
+        .with_hint("leave --engine out (auto) or use --engine memory")),
+        None => Ok(Box::new(memory::Memory)),
+    }
+}
+
+/// True when the file ends and starts with Parquet's magic bytes.
+fn is_parquet(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = [0u8; 4];
+    let mut tail = [0u8; 4];
+    f.read_exact(&mut head).is_ok()
+        && f.seek(SeekFrom::End(-4)).is_ok()
+        && f.read_exact(&mut tail).is_ok()
+        && crate::ingest::sniff::is_parquet(&[&head[..], &tail[..]].concat())
+}
