@@ -233,7 +233,7 @@ impl Outputs {
 
     /// Moves every written file into place, as one generation (see the module's notes): the
     /// temporary files are kept (and synced into the folder), a journal names their moves, and
-    /// [`apply`] makes them. A failure before the journal exists removes the kept files.
+    /// `apply` makes them. A failure before the journal exists removes the kept files.
     pub fn commit(mut self) -> Result<()> {
         let mut pending = std::mem::take(&mut self.pending);
         // report.json last: it is there only when every file it lists is

@@ -2,7 +2,7 @@
 //! its groups found (exact, then fuzzy when asked) and its survivors picked; its table files
 //! are written from the table held. It serves every job: fuzzy matching, `eval`, whole dumps,
 //! and exact duplicates the streaming engines do not take. It does not spill: it checks
-//! `--memory-limit` before reading and once the table is read ([`fits_in_memory`]).
+//! `--memory-limit` before reading and once the table is read (`fits_in_memory`).
 
 use std::time::Instant;
 

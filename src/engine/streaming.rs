@@ -1,7 +1,7 @@
 //! What both streaming engines ([`super::csv_stream`] for CSV, [`super::parquet_stream`] for
 //! Parquet) share: the input's stamp (it must not change while it is read), the first pass's
 //! distinct-value counters, and the end of the road: the grouped records verified on their
-//! values, counted, and their survivors picked ([`grouped_detected`]).
+//! values, counted, and their survivors picked (`grouped_detected`).
 
 use std::path::Path;
 use std::time::Instant;

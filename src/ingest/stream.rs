@@ -1,6 +1,6 @@
 //! Reads a CSV dump as a stream of blocks, never holding the whole file: a reader thread reads
 //! the file (hashing it with SHA-256 on the way) and decompresses it; the caller gets its
-//! complete records block by block ([`CsvStream::records`]), or, on a later pass, byte ranges
+//! complete records block by block (`CsvStream::records`), or, on a later pass, byte ranges
 //! it already knows the position of ([`Window`]). The same tokenizer and the same checks as the
 //! in-memory reader ([`super::csv`]), so both read a file alike and fail on it alike.
 

@@ -1,7 +1,7 @@
 //! The only sequencer: ingest → detect → survive → emit. Each stage gets what the previous one
 //! produced and the resolved [`Job`]; nothing here prints. The first three are an engine's
 //! ([`crate::engine`]); the report, the scripts and the commit of the outputs are the same
-//! for every engine ([`finish`]), and a whole dump ([`dump`]) runs the in-memory engine's
+//! for every engine (`finish`), and a whole dump ([`dump`]) runs the in-memory engine's
 //! steps table by table.
 
 pub mod dump;
@@ -42,7 +42,7 @@ fn ms(since: Instant) -> u64 {
 }
 
 /// Runs `command` on one table: the engine [`engine::choose`] picks reads it and finds its
-/// groups and survivors, then [`finish`] reports and, for `clean`, writes every output (the
+/// groups and survivors, then `finish` reports and, for `clean`, writes every output (the
 /// engine writes the table files).
 pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outcome> {
     let start = Instant::now();

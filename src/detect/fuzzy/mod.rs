@@ -165,7 +165,7 @@ impl Engine {
     }
 
     /// The weight each comparison gives, at the pair's `levels`, to records `a` and `b`, under
-    /// the model that scores them (see [`Engine::decide`]).
+    /// the model that scores them (see `Engine::decide`).
     pub fn weights(&self, levels: &[u8], a: RowId, b: RowId) -> Vec<f64> {
         let rule = self.session(a.index(), b.index());
         let s = self.decide(levels, a.index(), rule).0;

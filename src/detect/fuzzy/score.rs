@@ -377,7 +377,7 @@ pub struct RuleShapes<'a> {
 /// in all.
 ///
 /// First, per rule, m of the comparisons it does not block on by EM with u fixed (random pairs);
-/// the average over the rules that teach m and saw the comparison's values in [`MIN_SEEN`] of
+/// the average over the rules that teach m and saw the comparison's values in `MIN_SEEN` of
 /// their likely matches is the global m. Then per rule its own session (m fixed, u and λ free).
 /// The expected number of matching candidate pairs, each pair under the session of the first
 /// rule that found it, divided by `all_pairs` is the prior λ of the global model, which scores
