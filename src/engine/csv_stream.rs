@@ -22,9 +22,9 @@ use std::time::Instant;
 use polars::prelude::*;
 
 use super::streaming::{
-    grouped_detected, size_text, spilled_need, stamp, unchanged, Counters, Read, Stamp,
+    grouped_detected, size_text, spilled_need, stamp, unchanged, Counters, Passes, Read, Stamp,
 };
-use super::{Detected, Engine, Written};
+use super::{Detected, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
 use crate::emit::files::{io_err, Outputs};
@@ -115,11 +115,15 @@ pub struct Streamed {
     stamp: Option<Stamp>,
 }
 
-impl Streamed {
-    /// [`unchanged`] for a run that reads the input no more (`scan`): its report's SHA-256
-    /// describes the file the counts come from.
-    pub(super) fn input_unchanged(&self, path: &Path) -> Result<()> {
-        unchanged(path, self.stamp)
+impl Passes for Streamed {
+    fn read(_: Command, job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
+        detect_all(job, progress)
+    }
+    fn stamp(&self) -> Option<Stamp> {
+        self.stamp
+    }
+    fn write(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
+        write_table_files(outs, job, d, self)
     }
 }
 
@@ -689,37 +693,6 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
             stamp: read,
         },
     ))
-}
-
-/// The CSV streaming engine: what its passes leave for the last one, which writes the files.
-#[derive(Default)]
-pub struct StreamingCsv {
-    streamed: Option<Streamed>,
-}
-
-impl StreamingCsv {
-    fn streamed(&self) -> Result<&Streamed> {
-        self.streamed.as_ref().ok_or_else(|| {
-            Error::Internal("the CSV engine was asked to write before reading".into())
-        })
-    }
-}
-
-impl Engine for StreamingCsv {
-    fn name(&self) -> &'static str {
-        "stream"
-    }
-    fn detect(&mut self, _: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
-        let (detected, streamed) = detect_all(job, progress)?;
-        self.streamed = Some(streamed);
-        Ok(detected)
-    }
-    fn input_unchanged(&self, job: &Job) -> Result<()> {
-        self.streamed()?.input_unchanged(&job.input)
-    }
-    fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
-        write_table_files(outs, job, d, self.streamed()?)
-    }
 }
 
 fn unchanged_error(path: &Path) -> Error {

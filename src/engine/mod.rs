@@ -72,16 +72,17 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
         None
     } else if is_parquet(&job.input) {
         match parquet_stream::hashable(&job.input, job) {
-            Ok(true) => {
-                Some(Box::new(parquet_stream::StreamingParquet::default()) as Box<dyn Engine>)
-            }
+            Ok(true) => Some(
+                Box::new(streaming::Streaming::<parquet_stream::Streamed>::default())
+                    as Box<dyn Engine>,
+            ),
             Ok(false) => None,
             Err(e) if job.engine == config::Engine::Stream => return Err(e),
             // the in-memory engine reports it as it always has
             Err(_) => None,
         }
     } else {
-        Some(Box::new(csv_stream::StreamingCsv::default()) as Box<dyn Engine>)
+        Some(Box::new(streaming::Streaming::<csv_stream::Streamed>::default()) as Box<dyn Engine>)
     };
     match fits {
         Some(c) => Ok(c),

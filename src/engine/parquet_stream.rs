@@ -24,8 +24,8 @@ use std::time::Instant;
 
 use polars::prelude::*;
 
-use super::streaming::{grouped_detected, Counters, Read};
-use super::{Detected, Engine, Written};
+use super::streaming::{grouped_detected, Counters, Passes, Read};
+use super::{Detected, Written};
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
 use crate::emit::files::Outputs;
@@ -413,10 +413,15 @@ pub struct Streamed {
     two_at_once: bool,
 }
 
-impl Streamed {
-    /// See [`super::csv_stream::Streamed::input_unchanged`].
-    pub(super) fn input_unchanged(&self, path: &Path) -> Result<()> {
-        super::streaming::unchanged(path, self.stamp)
+impl Passes for Streamed {
+    fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
+        detect_all(command, job, progress)
+    }
+    fn stamp(&self) -> Option<super::streaming::Stamp> {
+        self.stamp
+    }
+    fn write(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
+        write_table_files(outs, job, d, self)
     }
 }
 
@@ -813,37 +818,6 @@ pub fn detect_all(
             two_at_once,
         },
     ))
-}
-
-/// The Parquet streaming engine: what its passes leave for the last one, which writes the files.
-#[derive(Default)]
-pub struct StreamingParquet {
-    streamed: Option<Streamed>,
-}
-
-impl StreamingParquet {
-    fn streamed(&self) -> Result<&Streamed> {
-        self.streamed.as_ref().ok_or_else(|| {
-            Error::Internal("the Parquet engine was asked to write before reading".into())
-        })
-    }
-}
-
-impl Engine for StreamingParquet {
-    fn name(&self) -> &'static str {
-        "stream"
-    }
-    fn detect(&mut self, command: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
-        let (detected, streamed) = detect_all(command, job, progress)?;
-        self.streamed = Some(streamed);
-        Ok(detected)
-    }
-    fn input_unchanged(&self, job: &Job) -> Result<()> {
-        self.streamed()?.input_unchanged(&job.input)
-    }
-    fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
-        write_table_files(outs, job, d, self.streamed()?)
-    }
 }
 
 /// Marks in `cand` the records whose primary-key hash (over the columns `pk_cols`) repeats,

@@ -6,19 +6,71 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::Detected;
+use super::{Detected, Engine, Written};
 use crate::config::Job;
 use crate::detect::hashed::DistinctCounter;
+use crate::emit::files::Outputs;
 use crate::error::{Error, Location, Result};
+use crate::model::Command;
 use crate::model::{Matches, Table};
+use crate::progress::Progress;
 
 /// What an input was when a run read it first: its size and modification time, then (once
 /// the first pass has read it all) the hash of its content ([`crate::ingest::content_hash`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Stamp {
+pub struct Stamp {
     pub(super) len: u64,
     pub(super) modified: std::time::SystemTime,
     pub(super) content: Option<u128>,
+}
+
+/// A streaming engine's passes: the first ones read the input and find the groups, and what
+/// they leave serves the last one, which writes the table files.
+pub trait Passes: Sized + Sync {
+    /// The first passes: the groups found and what the last pass needs.
+    fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Detected, Self)>;
+    /// The input when the first pass began, and its content's hash.
+    fn stamp(&self) -> Option<Stamp>;
+    /// The last pass: the table files.
+    fn write(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written>;
+}
+
+/// A streaming engine: [`Passes`] `P`, once they have read the input.
+pub struct Streaming<P> {
+    passes: Option<P>,
+}
+
+impl<P> Default for Streaming<P> {
+    fn default() -> Self {
+        Streaming { passes: None }
+    }
+}
+
+impl<P: Passes> Streaming<P> {
+    fn passes(&self) -> Result<&P> {
+        self.passes.as_ref().ok_or_else(|| {
+            Error::Internal("a streaming engine was asked for its files before reading".into())
+        })
+    }
+}
+
+impl<P: Passes> Engine for Streaming<P> {
+    fn name(&self) -> &'static str {
+        "stream"
+    }
+    fn detect(&mut self, command: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
+        let (detected, passes) = P::read(command, job, progress)?;
+        self.passes = Some(passes);
+        Ok(detected)
+    }
+    /// `unchanged` for a run that reads the input no more (scan, eval): its report's SHA-256
+    /// describes the file the counts come from.
+    fn input_unchanged(&self, job: &Job) -> Result<()> {
+        unchanged(&job.input, self.passes()?.stamp())
+    }
+    fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
+        self.passes()?.write(outs, job, d)
+    }
 }
 
 pub(super) fn stamp(path: &Path) -> Option<Stamp> {
