@@ -23,6 +23,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod progress;
 pub mod survive;
+pub mod values;
 
 pub use config::{Job, Layer};
 pub use error::{Error, Result};

@@ -494,7 +494,7 @@ struct Grouped {
     /// The columns Polars gets.
     frame: Vec<Column>,
     /// Every column's values, row by row, for the scripts.
-    store: crate::emit::sql::Rows,
+    store: crate::values::Rows,
     /// Per record, its row in the dump and its line.
     numbers: Vec<u32>,
     lines: Vec<u64>,
@@ -517,9 +517,9 @@ fn second_pass(
         .map(|(c, _)| StringChunkedBuilder::new(c.as_str().into(), n))
         .collect();
     let mut store = if spill {
-        crate::emit::sql::Rows::spilled(columns.len(), n)?
+        crate::values::Rows::spilled(columns.len(), n)?
     } else {
-        crate::emit::sql::Rows::new(columns.len(), n, wanted as usize)
+        crate::values::Rows::new(columns.len(), n, wanted as usize)
     };
     let mut numbers = Vec::with_capacity(n);
     let mut lines = Vec::with_capacity(n);
@@ -573,7 +573,7 @@ fn grouped_table(
     (sha256, bytes): (String, u64),
     grouped: Grouped,
     rows: usize,
-) -> Result<(Table, crate::emit::sql::Values)> {
+) -> Result<(Table, crate::values::Values)> {
     let path = job.input.as_path();
     let Grouped {
         frame,
@@ -602,7 +602,7 @@ fn grouped_table(
         raw: Some(RawCsv::lines_only(head.header.clone(), lines, head.newline)),
         subset: Some(Subset { numbers, rows }),
     };
-    let values = crate::emit::sql::Values::text_rows(table.columns.clone(), store)?;
+    let values = crate::values::Values::text_rows(table.columns.clone(), store)?;
     Ok((table, values))
 }
 

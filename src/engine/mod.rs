@@ -20,7 +20,6 @@ use std::path::Path;
 use crate::config::{self, Job};
 use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::Outputs;
-use crate::emit::sql;
 use crate::error::{Error, Result};
 use crate::model::{Command, Matches, Resolution, Table};
 use crate::progress::Progress;
@@ -40,7 +39,7 @@ pub struct Detected {
     pub long: Option<Vec<bool>>,
     /// Streaming: the grouped records' values row by row, filled as they were read (CSV, and
     /// a Parquet engine's lean table); else the scripts copy them from the table.
-    pub values: Option<sql::Values>,
+    pub values: Option<crate::values::Values>,
 }
 
 /// What was written: (kind, path, rows).

@@ -294,7 +294,7 @@ fn stacked(parts: Vec<DataFrame>, empty: impl FnOnce() -> Result<DataFrame>) -> 
 struct Lean {
     numbers: Vec<u32>,
     frame: DataFrame,
-    values: crate::emit::sql::Values,
+    values: crate::values::Values,
     /// The candidates' key hashes that repeat (hash, record), a hash's records one after
     /// another.
     same_hash: Vec<(u64, u32)>,
@@ -324,7 +324,7 @@ fn lean_candidates(
     per_record: u64,
     groups: usize,
 ) -> Result<Lean> {
-    use crate::emit::sql::{Rows, Values};
+    use crate::values::{Rows, Values};
     let internal = Error::Polars;
     let (rows, limit) = (cand.len(), job.memory_limit);
     let n = cand.iter().filter(|c| **c).count();
@@ -590,7 +590,7 @@ fn candidates(
 struct SecondPass {
     numbers: Vec<u32>,
     frame: DataFrame,
-    lean: Option<(crate::emit::sql::Values, Vec<(u64, u32)>)>,
+    lean: Option<(crate::values::Values, Vec<(u64, u32)>)>,
     two_at_once: bool,
 }
 

@@ -148,7 +148,7 @@ pub(super) fn grouped_detected(
     job: &Job,
     table: Table,
     read: Read,
-    hashed: Option<(crate::emit::sql::Values, Vec<(u64, u32)>)>,
+    hashed: Option<(crate::values::Values, Vec<(u64, u32)>)>,
     kind: Option<crate::survive::TextKind>,
 ) -> Result<Detected> {
     let Read {
@@ -198,7 +198,7 @@ pub(super) fn grouped_detected(
 /// Per record of `table` (grouped records only), how many of its values are missing (NULL, or
 /// empty text), read from `values`: what `most-complete` compares when the table does not hold
 /// every column.
-pub(super) fn missing_counts(table: &Table, values: &crate::emit::sql::Values) -> Vec<u32> {
+pub(super) fn missing_counts(table: &Table, values: &crate::values::Values) -> Vec<u32> {
     (0..table.rows())
         .map(|r| {
             (0..table.columns.len())
@@ -250,9 +250,9 @@ pub(super) fn counted_matches(
 
 /// Two key values equal as Polars' group-by compares them: floats by value (`-0.0` equal to
 /// `0.0`, every NaN equal to every other), the rest (and NULL) by their text.
-fn same_value(a: Option<crate::emit::sql::Val<'_>>, b: Option<crate::emit::sql::Val<'_>>) -> bool {
+fn same_value(a: Option<crate::values::Val<'_>>, b: Option<crate::values::Val<'_>>) -> bool {
     match (a, b) {
-        (Some(x), Some(y)) if x.kind == crate::emit::sql::Kind::Float && x.text != y.text => {
+        (Some(x), Some(y)) if x.kind == crate::values::Kind::Float && x.text != y.text => {
             match (x.text.parse::<f64>(), y.text.parse::<f64>()) {
                 (Ok(x), Ok(y)) => x == y || (x.is_nan() && y.is_nan()),
                 _ => false,
@@ -269,7 +269,7 @@ fn same_value(a: Option<crate::emit::sql::Val<'_>>, b: Option<crate::emit::sql::
 pub(super) fn verified_groups(
     same_hash: &[(u64, u32)],
     table: &Table,
-    values: &crate::emit::sql::Values,
+    values: &crate::values::Values,
     key: &[usize],
 ) -> Result<Vec<crate::model::Group>> {
     use crate::model::{Group, RowId};
@@ -431,17 +431,16 @@ mod tests {
         // held in memory, and spilled to a temporary file (read back a piece at a time)
         for spill in [false, true] {
             let mut rows = if spill {
-                crate::emit::sql::Rows::spilled(2, 4).unwrap()
+                crate::values::Rows::spilled(2, 4).unwrap()
             } else {
-                crate::emit::sql::Rows::new(2, 4, 16)
+                crate::values::Rows::new(2, 4, 16)
             };
             for (a, b) in values {
                 rows.push(a);
                 rows.push(b);
                 rows.end_row();
             }
-            let v =
-                crate::emit::sql::Values::text_rows(vec!["a".into(), "b".into()], rows).unwrap();
+            let v = crate::values::Values::text_rows(vec!["a".into(), "b".into()], rows).unwrap();
             assert_eq!(v.is_spilled(), spill);
             let t = table(vec![3, 5, 8, 9], 10);
             let same_hash = [(7, 9), (7, 3), (7, 8), (7, 5)];

@@ -15,13 +15,14 @@ use crate::config::dump::{Dump, ForeignKey, TableJob};
 use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::Outputs;
 use crate::emit::report::{OutputReport, Report};
-use crate::emit::sql::{self, ChildRef, Values};
+use crate::emit::sql::{self, ChildRef};
 use crate::emit::tables::{self, Sheet, SheetCol};
 use crate::engine::memory::{fits_in_memory, write_sheet, write_table_files};
 use crate::error::{quoted_list, Error, Location, Result};
 use crate::model::{Format, Matches, Resolution, Table};
 use crate::progress::Progress;
 use crate::survive::repoint::{self, Change, SurvivorMap};
+use crate::values::Values;
 use crate::{detect, ingest, survive};
 
 /// One table after detection.

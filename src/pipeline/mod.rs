@@ -226,19 +226,19 @@ fn evaluation(
 fn script_values(
     detected: &mut Detected,
     job: &Job,
-) -> Result<(Option<(Table, Matches, Resolution)>, sql::Values)> {
+) -> Result<(Option<(Table, Matches, Resolution)>, crate::values::Values)> {
     let mut grouped = grouped_only(&detected.table, &detected.matches, &detected.resolution)?;
     let internal = crate::error::Error::Polars;
     let values = match &mut grouped {
         Some((t, _, _)) => {
-            let v = sql::Values::rows_of(t)?;
+            let v = crate::values::Values::rows_of(t)?;
             t.df = DataFrame::new(t.df.height(), vec![]).map_err(internal)?;
             v
         }
         None => {
             let v = match detected.values.take() {
                 Some(v) => v,
-                None => sql::Values::rows_of(&detected.table)?,
+                None => crate::values::Values::rows_of(&detected.table)?,
             };
             let t = &mut detected.table;
             t.df = if job.pk.is_empty() {
