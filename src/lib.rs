@@ -11,6 +11,7 @@
 //! place that knows the order of the stages; an [`engine`] is where a table's records come from
 //! (in memory, or streamed from a CSV or Parquet file).
 
+pub mod budget;
 pub mod config;
 pub mod detect;
 pub mod emit;

@@ -653,29 +653,3 @@ pub fn write_atomic(path: &Path, data: &[u8], protect: &[&Path]) -> Result<()> {
         .map_err(|e| Error::io(&target, "cannot move the finished file into place", e.error))?;
     Ok(())
 }
-
-/// From now on, gives freed memory back to the system as soon as 1 MiB of it is free at the
-/// top of a heap, and serves every allocation over 128 KiB with its own mapping (glibc would
-/// otherwise raise that threshold after large frees, up to 32 MiB, and keep such blocks once
-/// freed). For runs that `--memory-limit` constrains: on the 10M-row dump with 10% duplicates
-/// under a 479 MiB limit, the peak went from 455-494 MiB to 379 MiB in alternating runs, at
-/// a cost in time within this host's noise (8.2-8.6 s against 8.9-9.0 s).
-pub fn return_freed_memory_early() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes the allocator's thresholds
-    unsafe {
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 20);
-        // back to its default, in case large frees already raised it
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
-    }
-}
-
-/// Gives the memory freed so far back to the system (glibc keeps freed memory for reuse, and
-/// what the detection freed would otherwise count in the writing's peak).
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free pages of the allocator's own heaps
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}

@@ -22,9 +22,10 @@ use std::time::Instant;
 use polars::prelude::*;
 
 use super::streaming::{
-    grouped_detected, size_text, spilled_need, stamp, unchanged, Counters, Passes, Read, Stamp,
+    grouped_detected, spilled_need, stamp, unchanged, Counters, Passes, Read, Stamp,
 };
 use super::{Detected, Written};
+use crate::budget::size_text;
 use crate::config::Job;
 use crate::detect::hashed::{self, DistinctCounter};
 use crate::emit::files::{io_err, Outputs};
@@ -273,7 +274,12 @@ fn candidates(
         same_hash.push((h, r));
     })?;
     if let Some(pk_idx) = pk_repeats {
-        let pks = pk_hashes(path, job, pk_idx, (job.memory_limit / 8) as usize)?;
+        let pks = pk_hashes(
+            path,
+            job,
+            pk_idx,
+            crate::budget::key_index(job.memory_limit),
+        )?;
         pks.repeated(|_, r| cand[r as usize] = true)?;
     }
     if let Some(r) = first_null_pk {
@@ -362,15 +368,15 @@ fn first_pass(
     let path = scan.path;
     let mut counters = Counters::per_thread(scan.nkeys, limit);
     // the key hashes: an eighth of the limit, then spilled
-    let mut keys = hashed::KeyIndex::new((limit / 8) as usize);
+    let mut keys = hashed::KeyIndex::new(crate::budget::key_index(limit));
     let mut first_null_pk: Option<u32> = None;
     let mut tracker = KindTracker::default();
     let mut long = vec![false; scan.nkeys];
     let mut layout = Layout::new(s.head.header.len() as u64);
     let total = std::fs::metadata(path).map(|m| m.len()).ok();
-    if total.is_some_and(|t| t > limit / 2) {
+    if crate::budget::large_for(total, limit) {
         // a file large for the limit: freed memory goes back at once, for a few % more time
-        crate::emit::files::return_freed_memory_early();
+        crate::budget::return_freed_memory_early();
     }
     let plain = s.head.compression == crate::model::Compression::None;
     progress.start("reading", if plain { total } else { None });
@@ -659,9 +665,9 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     let plan = second_pass_plan(job, &first.layout, &cand, (rows, columns.len()), &in_frame)?;
 
     // the first pass's counters and hashes are gone: hand their memory back before the second
-    crate::emit::files::release_freed_memory();
+    crate::budget::release_freed_memory();
     if plan.2 {
-        crate::emit::files::return_freed_memory_early();
+        crate::budget::return_freed_memory_early();
     }
 
     progress.start("reading the grouped rows", None);

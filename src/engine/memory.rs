@@ -2,11 +2,12 @@
 //! its groups found (exact, then fuzzy when asked) and its survivors picked; its table files
 //! are written from the table held. It serves every job: fuzzy matching, `eval`, whole dumps,
 //! and exact duplicates the streaming engines do not take. It does not spill: it checks
-//! `--memory-limit` before reading and once the table is read (`fits_in_memory`).
+//! `--memory-limit` before reading and once the table is read (`budget::fits_in_memory`).
 
 use std::time::Instant;
 
 use super::{Detected, Engine, Written};
+use crate::budget::fits_in_memory;
 use crate::config::Job;
 use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::{io_err, Outputs};
@@ -85,93 +86,6 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
         long: None,
         values: None,
     })
-}
-
-/// The in-memory engine's peak per byte of its table (Polars' estimate of the frame), rounded
-/// up from `/usr/bin/time` runs on the bench dumps: exact duplicates in 1M students, 550 MB for
-/// an 87 MB frame.
-const PEAK_PER_TABLE_BYTE: u64 = 7;
-/// Fuzzy matching's peak: a fixed part and a part per byte of the table, rounded up from
-/// `eval --fuzzy` runs on generated people (`/usr/bin/time`): 135 MB for a 9 MiB table (100k),
-/// 880 MB for 92 MiB (1M), 7.0 GB for 920 MiB (10M). The share per byte falls as the table
-/// grows (threads and buffers are a fixed cost), so the estimate is high at 10M (8.3 GiB).
-const FUZZY_PEAK_FIXED: u64 = 50 << 20;
-const FUZZY_PEAK_PER_TABLE_BYTE: u64 = 9;
-/// Reading a file in memory holds its bytes and then its table beside them (1M students: 341 MB
-/// for a 99 MB file). A compressed file's decompressed bytes are not counted before reading: its
-/// table is, once read.
-const READ_PER_FILE_BYTE: u64 = 3;
-
-/// Whether the in-memory engine stays within `--memory-limit`: before reading (`None`, from the
-/// file's size) and once the table is read (from its size); in a whole dump, beside what the
-/// tables read before it hold (`dump`). An error says how much it would need, and nothing has
-/// been written then.
-pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<()> {
-    use super::streaming::size_text;
-    use crate::error::{Error, Location};
-    let limit = job.memory_limit;
-    let (need, what) = match table {
-        None => {
-            let bytes = std::fs::metadata(&job.input).map_or(0, |m| m.len());
-            let need = bytes.saturating_mul(READ_PER_FILE_BYTE);
-            (need, format!("reading its {} file needs", size_text(bytes)))
-        }
-        Some(t) => {
-            let size = t.df.estimated_size() as u64;
-            let need = match job.fuzzy {
-                Some(_) => {
-                    FUZZY_PEAK_FIXED.saturating_add(size.saturating_mul(FUZZY_PEAK_PER_TABLE_BYTE))
-                }
-                None => size.saturating_mul(PEAK_PER_TABLE_BYTE),
-            };
-            let what = format!(
-                "its {} records ({} as a table){}",
-                t.df.height(),
-                size_text(size),
-                if job.fuzzy.is_some() {
-                    " and their fuzzy matching need"
-                } else {
-                    " need"
-                }
-            );
-            (need, what)
-        }
-    };
-    let held = dump.unwrap_or(0);
-    if held.saturating_add(need) <= limit {
-        return Ok(());
-    }
-    let before = match held {
-        0 => String::new(),
-        _ => format!(
-            " ({} with what the tables read before it hold)",
-            size_text(held.saturating_add(need))
-        ),
-    };
-    let why = if dump.is_some() {
-        "a whole dump is read in memory"
-    } else if job.fuzzy.is_some() {
-        "fuzzy matching reads the whole table in memory"
-    } else if job.engine == crate::config::Engine::Memory {
-        "--engine memory reads the whole table"
-    } else if job.truth.is_some() {
-        "eval reads the whole table in memory"
-    } else {
-        "this file is read in memory (the streaming engine cannot hash its key columns' types)"
-    };
-    let mut hint = "raise --memory-limit".to_string();
-    if dump.is_none() && job.fuzzy.is_none() && job.engine == crate::config::Engine::Memory {
-        hint.push_str(", or leave --engine out: exact duplicates in a CSV or Parquet file are streamed with far less");
-    }
-    Err(Error::data(
-        Location::file(&job.input),
-        format!(
-            "{why}: {what} about {}{before}, over --memory-limit {}",
-            size_text(need),
-            size_text(limit)
-        ),
-    )
-    .with_hint(hint))
 }
 
 /// Writes a sheet (pairs, review, repointed) as `T.<kind>.csv` for a CSV input (its delimiter

@@ -343,7 +343,7 @@ fn lean_candidates(
     {
         return Err(Error::usage(format!(
             "the records in duplicate groups do not fit in memory within --memory-limit {}, and column \"{name}\" (of type {dt}) cannot be held as text in a temporary file",
-            super::streaming::size_text(limit)
+            crate::budget::size_text(limit)
         ))
         .with_hint("raise --memory-limit"));
     }
@@ -355,8 +355,8 @@ fn lean_candidates(
     if need > limit {
         return Err(Error::usage(format!(
             "{n} of the {rows} records are in duplicate groups: holding them needs about {} even with their values in a temporary file, over --memory-limit {}",
-            super::streaming::size_text(need),
-            super::streaming::size_text(limit)
+            crate::budget::size_text(need),
+            crate::budget::size_text(limit)
         ))
         .with_hint("raise --memory-limit"));
     }
@@ -509,7 +509,7 @@ fn first_pass(
     progress: &dyn Progress,
 ) -> Result<FirstPass> {
     let mut counters = Counters::per_thread(nkeys, limit);
-    let mut keys = hashed::KeyIndex::new((limit / 8) as usize);
+    let mut keys = hashed::KeyIndex::new(crate::budget::key_index(limit));
     keys.reserve(file.rows);
     let mut first_null_pk: Option<usize> = None;
     let mut tracker = KindTracker::default();
@@ -633,7 +633,7 @@ fn second_pass(
     let lean = match read {
         Err(_) if over => {
             drop(std::mem::take(&mut parts));
-            crate::emit::files::release_freed_memory();
+            crate::budget::release_freed_memory();
             // their size per record, as far as they were read
             let per_record = (held / numbers.len().max(1) as u64).max(file_per_row);
             let l = lean_candidates(
@@ -652,7 +652,7 @@ fn second_pass(
     let per_record = (held / numbers.len().max(1) as u64).max(file_per_row);
     let two_at_once = lean.is_none() && held_need(held, index, rows, per_record, 2) <= limit;
     if !two_at_once {
-        crate::emit::files::return_freed_memory_early();
+        crate::budget::return_freed_memory_early();
     }
     drop(cand);
     Ok(match lean {
@@ -746,7 +746,7 @@ pub fn detect_all(
             Location::file(path),
             format!(
                 "{rows} records are more than the streaming engine can index within --memory-limit {} ({BYTES_PER_RECORD} bytes per record)",
-                super::streaming::size_text(limit)
+                crate::budget::size_text(limit)
             ),
         )
         .with_hint("raise --memory-limit"));
@@ -786,7 +786,7 @@ pub fn detect_all(
         two_at_once,
     } = second_pass(job, &file, (&slices, cand), (&columns, &key), runs)?;
     progress.finish();
-    crate::emit::files::release_freed_memory();
+    crate::budget::release_freed_memory();
     super::streaming::unchanged(path, before)?;
     let (sha256, content) = sha
         .join()
@@ -807,7 +807,7 @@ pub fn detect_all(
     let kind = keep_text.map(|_| first.tracker.kind());
     // a lean table's values for the scripts (else the scripts copy them from the table)
     let detected = grouped_detected(job, table, found, lean, kind)?;
-    crate::emit::files::release_freed_memory();
+    crate::budget::release_freed_memory();
     let removed = removed_now(command, job, &detected)?;
     Ok((
         detected,
@@ -832,7 +832,7 @@ fn mark_repeated_pks(
     cand: &mut [bool],
 ) -> Result<()> {
     let npk = pk_cols.len();
-    let mut pks = hashed::KeyIndex::new((limit / 8) as usize);
+    let mut pks = hashed::KeyIndex::new(crate::budget::key_index(limit));
     pks.reserve(cand.len());
     let mut h: Vec<Vec<u64>> = vec![Vec::new(); npk];
     let mut row = vec![0u64; npk];

@@ -119,7 +119,7 @@ impl Counters {
     /// One per thread of the first pass, for `keys` key columns: their hashes take a sixteenth
     /// of `limit` (at most 128 MiB) each before they spill to a temporary file.
     pub fn per_thread(keys: usize, limit: u64) -> [Counters; 2] {
-        let budget = (limit / 16).min(128 << 20) as usize;
+        let budget = crate::budget::distinct_counter(limit);
         [(); 2].map(|_| Counters {
             values: DistinctCounter::new(keys, budget),
             pk: DistinctCounter::new(1, budget),
@@ -352,17 +352,6 @@ pub(super) fn verified_groups(
     // by first member, held beside each group (not read through its members: a cache miss each)
     groups.sort_unstable_by_key(|g| g.0);
     Ok(groups.into_iter().map(|g| g.1).collect())
-}
-
-/// A size for messages: `1.5 GiB`, `300 MiB`, `100 KiB`.
-pub fn size_text(b: u64) -> String {
-    if b >= 1 << 30 {
-        format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30))
-    } else if b >= 1 << 20 {
-        format!("{} MiB", b.div_ceil(1 << 20))
-    } else {
-        format!("{} KiB", b.div_ceil(1 << 10))
-    }
 }
 
 #[cfg(test)]

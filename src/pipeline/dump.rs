@@ -11,13 +11,14 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::{ms, Command};
+use crate::budget::fits_in_memory;
 use crate::config::dump::{Dump, ForeignKey, TableJob};
 use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::Outputs;
 use crate::emit::report::{OutputReport, Report};
 use crate::emit::sql::{self, ChildRef};
 use crate::emit::tables::{self, Sheet, SheetCol};
-use crate::engine::memory::{fits_in_memory, write_sheet, write_table_files};
+use crate::engine::memory::{write_sheet, write_table_files};
 use crate::error::{quoted_list, Error, Location, Result};
 use crate::model::{Format, Matches, Resolution, Table};
 use crate::progress::Progress;

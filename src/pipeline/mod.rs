@@ -275,7 +275,7 @@ fn finish(
     progress.start("writing", None);
     let mut detected = detected;
     let (grouped, values) = script_values(&mut detected, job)?;
-    crate::emit::files::release_freed_memory();
+    crate::budget::release_freed_memory();
     let d = &detected;
     let (table, key, matches, fuzzy, resolution) =
         (&d.table, &d.key, &d.matches, &d.fuzzy, &d.resolution);
