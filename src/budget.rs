@@ -1,7 +1,7 @@
 //! The memory budget: how `--memory-limit` is shared between the parts of a run that hold
 //! data, what the in-memory engine checks before it holds a table (`fits_in_memory`), and the
 //! allocator's tuning, so that memory freed by one step does not count in the next one's peak.
-//! The streaming engines spill past their shares ([`crate::emit::spill`] for row values,
+//! The streaming engines spill past their shares ([`crate::spill`] for row values,
 //! [`crate::detect::hashed`] for key hashes); how much their grouped records need is worked
 //! out by each engine from its own record sizes.
 

@@ -23,6 +23,7 @@ pub mod model;
 pub mod normalize;
 pub mod pipeline;
 pub mod progress;
+pub mod spill;
 pub mod survive;
 pub mod values;
 

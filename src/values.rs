@@ -63,9 +63,9 @@ pub struct Rows {
     /// Values pushed into the row being filled.
     filled: usize,
     /// Spilling: the file the text before `text` was written to ([`Rows::spilled`]).
-    spill: Option<crate::emit::spill::SpillFile>,
+    spill: Option<crate::spill::SpillFile>,
     /// Spilled and finished: the whole text ([`Rows::finish`]).
-    mapped: Option<crate::emit::spill::Mapped>,
+    mapped: Option<crate::spill::Mapped>,
 }
 
 const NULL_BIT: u32 = 1 << 31;
@@ -90,7 +90,7 @@ impl Rows {
             ncols,
             meta: Vec::with_capacity(rows * (ncols + 2)),
             text: String::with_capacity(SPILL_CHUNK + (SPILL_CHUNK >> 2)),
-            spill: Some(crate::emit::spill::SpillFile::new()?),
+            spill: Some(crate::spill::SpillFile::new()?),
             ..Rows::default()
         })
     }

@@ -188,27 +188,7 @@ pub enum KeySpec {
     AllExcept(Vec<String>),
 }
 
-/// Fuzzy matching settings, resolved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FuzzyOptions {
-    /// Pairs at or above this match probability are duplicates.
-    pub threshold: f64,
-    /// Pairs from here up to `threshold` go to the review file.
-    pub review_threshold: f64,
-    /// Every pair inside a group must reach this probability, half of it for a copy of the
-    /// group's centre (the chaining guard).
-    pub group_floor: f64,
-    /// Blocking rules given by the user; empty: chosen from the column roles.
-    pub block: Vec<String>,
-    /// Roles given by the user, overriding the inferred ones.
-    #[serde(skip)]
-    pub roles: Vec<(String, crate::detect::fuzzy::roles::Role)>,
-    /// Refuse a blocking rule that makes more candidate pairs than this (default: 20 per record,
-    /// at least a million).
-    pub max_pairs: Option<u64>,
-    /// Largest group fuzzy matching forms.
-    pub max_group: usize,
-}
+pub use crate::detect::fuzzy::FuzzyOptions;
 
 /// A fully resolved job: everything a run needs, nothing optional.
 #[derive(Debug, Clone, Serialize)]

@@ -5,6 +5,5 @@ pub mod files;
 pub mod fuzzy;
 pub mod report;
 pub mod schedule;
-pub mod spill;
 pub mod sql;
 pub mod tables;

@@ -23,7 +23,6 @@ use self::block::Rule;
 use self::compare::{Comparison, Packed, Prepared, Val};
 use self::roles::Role;
 use self::score::{Model, SplitMix};
-use crate::config::FuzzyOptions;
 use crate::error::{Error, Location, Result};
 use crate::model::{pairs_among, Group, Matches, RowId, Table};
 use crate::progress::Progress;
@@ -32,6 +31,28 @@ use crate::progress::Progress;
 const RANDOM_PAIRS: u64 = 1_000_000;
 /// How many values role inference looks at per column.
 const SAMPLE: usize = 20_000;
+
+/// Fuzzy matching settings, resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FuzzyOptions {
+    /// Pairs at or above this match probability are duplicates.
+    pub threshold: f64,
+    /// Pairs from here up to `threshold` go to the review file.
+    pub review_threshold: f64,
+    /// Every pair inside a group must reach this probability, half of it for a copy of the
+    /// group's centre (the chaining guard).
+    pub group_floor: f64,
+    /// Blocking rules given by the user; empty: chosen from the column roles.
+    pub block: Vec<String>,
+    /// Roles given by the user, overriding the inferred ones.
+    #[serde(skip)]
+    pub roles: Vec<(String, Role)>,
+    /// Refuse a blocking rule that makes more candidate pairs than this (default: 20 per record,
+    /// at least a million).
+    pub max_pairs: Option<u64>,
+    /// Largest group fuzzy matching forms.
+    pub max_group: usize,
+}
 
 /// The trained matcher: prepared values of every record, comparisons, blocking keys, fitted
 /// model. It scores any pair of records, for clustering, survivors' reasons and `explain`.
