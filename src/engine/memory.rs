@@ -13,7 +13,7 @@ use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::{io_err, Outputs};
 use crate::emit::{self, tables};
 use crate::error::Result;
-use crate::model::{Command, Format, Resolution, Table};
+use crate::model::{Command, Format, Matches, Resolution, Table};
 use crate::progress::Progress;
 use crate::{detect, ingest, survive};
 
@@ -60,15 +60,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
     let read_ms = ms(start);
 
     let t = Instant::now();
-    progress.start("detecting", None);
-    let mut matches = detect::exact::detect(&table, &key)?;
-    progress.finish();
-    let mut fuzzy = None;
-    if let Some(opts) = &job.fuzzy {
-        let (m, f) = detect::fuzzy::detect(&table, &key, matches, opts, progress)?;
-        matches = m;
-        fuzzy = Some(f);
-    }
+    let (matches, fuzzy) = find_groups(&table, &key, job, "detecting", progress)?;
     let detect_ms = ms(t);
 
     let t = Instant::now();
@@ -86,6 +78,27 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
         long: None,
         values: None,
     })
+}
+
+/// The groups of `table` on the `key` columns: exact, then fuzzy when the job asks for it
+/// (`step`: what the progress shows meanwhile). A whole dump finds each table's groups so too.
+pub(crate) fn find_groups(
+    table: &Table,
+    key: &[String],
+    job: &Job,
+    step: &str,
+    progress: &dyn Progress,
+) -> Result<(Matches, Option<Fuzzy>)> {
+    progress.start(step, None);
+    let matches = detect::exact::detect(table, key)?;
+    progress.finish();
+    match &job.fuzzy {
+        Some(opts) => {
+            let (matches, fuzzy) = detect::fuzzy::detect(table, key, matches, opts, progress)?;
+            Ok((matches, Some(fuzzy)))
+        }
+        None => Ok((matches, None)),
+    }
 }
 
 /// Writes a sheet (pairs, review, repointed) as `T.<kind>.csv` for a CSV input (its delimiter

@@ -18,7 +18,7 @@ use crate::emit::files::Outputs;
 use crate::emit::report::{OutputReport, Report};
 use crate::emit::sql::{self, ChildRef};
 use crate::emit::tables::{self, Sheet, SheetCol};
-use crate::engine::memory::{write_sheet, write_table_files};
+use crate::engine::memory::{find_groups, write_sheet, write_table_files};
 use crate::error::{quoted_list, Error, Location, Result};
 use crate::model::{Format, Matches, Resolution, Table};
 use crate::progress::Progress;
@@ -268,15 +268,8 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
         }
         changes.sort_by_key(|c| (c.row, c.column));
 
-        progress.start(&format!("detecting ({})", tj.name), None);
-        let mut matches = detect::exact::detect(&work, &key)?;
-        progress.finish();
-        let mut fuzzy = None;
-        if let Some(opts) = &job.fuzzy {
-            let (m, f) = detect::fuzzy::detect(&work, &key, matches, opts, progress)?;
-            matches = m;
-            fuzzy = Some(f);
-        }
+        let step = format!("detecting ({})", tj.name);
+        let (matches, fuzzy) = find_groups(&work, &key, job, &step, progress)?;
         let mut resolution = survive::resolve(&work, &matches, &job.keep, fuzzy.as_ref())?;
 
         // removed rows that were no duplicates in the dump: say so in their reason

@@ -18,7 +18,6 @@ use crate::config::Job;
 use crate::emit::files::Outputs;
 use crate::emit::report::{FuzzySection, OutputReport, Report};
 use crate::emit::sql;
-use crate::engine::Written;
 use crate::error::Result;
 use crate::model::{Matches, Resolution, RowId, Table};
 use crate::progress::Progress;
@@ -51,14 +50,8 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     if command != Command::Clean {
         engine.input_unchanged(job)?;
     }
-    let engine = &*engine;
-    finish(command, job, detected, start, progress, &|outs, d| {
-        engine.write_table_files(outs, job, d)
-    })
+    finish(command, job, detected, start, progress, &*engine)
 }
-
-/// Writes a table's cleaned and removed files (and the sheets) into the outputs.
-type TableWriter<'a> = dyn Fn(&mut Outputs, &Detected) -> Result<Written> + Sync + 'a;
 
 /// `eval --misses`: the pairs counted wrong, as CSV at `path` (the records by primary key, or
 /// record number without one; their entities; the blocking rule that compares them; their
@@ -253,7 +246,7 @@ fn script_values(
     Ok((grouped, values))
 }
 
-/// The report, and with [`Command::Clean`] every output: the table files (`write_tables`)
+/// The report, and with [`Command::Clean`] every output: the table files (the `engine`'s)
 /// while the scripts are rendered on the other core.
 fn finish(
     command: Command,
@@ -261,7 +254,7 @@ fn finish(
     detected: Detected,
     start: Instant,
     progress: &dyn Progress,
-    write_tables: &TableWriter<'_>,
+    engine: &dyn engine::Engine,
 ) -> Result<Outcome> {
     let mut report = table_report(command, job, &detected);
     if command != Command::Clean {
@@ -330,7 +323,9 @@ fn finish(
             })
             .collect()
     };
-    let (scripts, written) = rayon::join(render, || write_tables(&mut outs, &detected));
+    let (scripts, written) = rayon::join(render, || {
+        engine.write_table_files(&mut outs, job, &detected)
+    });
     let mut outputs = written?;
     for (kind, file) in scripts? {
         outputs.push((kind, outs.add(file), None));

@@ -5,8 +5,8 @@
 //! matches the centre above the threshold (two copies of one record, each with its own typos,
 //! match each other less than either matches the original), at a quarter of it for such a copy
 //! that matches every member of a group of three or more but one above the threshold (one
-//! outlying copy does not keep it out of a large entity); each member matches some other member above the threshold;
-//! groups are capped in size.
+//! outlying copy does not keep it out of a large entity); each member matches some other
+//! member above the threshold; groups are capped in size.
 
 use std::collections::{BTreeMap, HashMap};
 
