@@ -38,6 +38,11 @@ cargo build --locked --examples
 set +e
 cargo test --locked --all-targets "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# the library's documented example (`--all-targets` does not run doc tests)
+if [ "$status" -eq 0 ]; then
+  cargo test --locked --doc "$@" 2>&1 | tee -a "$log"
+  status=${PIPESTATUS[0]}
+fi
 set -e
 passed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')

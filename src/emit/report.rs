@@ -73,6 +73,8 @@ pub struct Timings {
 pub struct Report {
     pub dupsweep_version: &'static str,
     pub command: &'static str,
+    /// The engine that read the table (`stream` or `memory`).
+    pub engine: &'static str,
     pub input: InputReport,
     pub options: OptionsReport,
     pub groups: usize,
@@ -119,6 +121,7 @@ impl Report {
         Report {
             dupsweep_version: env!("CARGO_PKG_VERSION"),
             command,
+            engine: "memory",
             input: InputReport {
                 path: table.source.path.display().to_string(),
                 format: table.source.format.name(),

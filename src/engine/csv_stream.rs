@@ -22,12 +22,12 @@ use std::time::Instant;
 use polars::prelude::*;
 
 use super::streaming::{
-    grouped_detected, spilled_need, stamp, unchanged, Counters, Passes, Read, Stamp,
+    grouped_detected, spilled_need, stamp, unchanged, Counters, Found, Passes, Read, Stamp,
 };
 use super::{Detected, Written};
 use crate::budget::size_text;
 use crate::config::Job;
-use crate::detect::hashed::{self, DistinctCounter};
+use crate::detect::hashed;
 use crate::emit::files::{io_err, Outputs};
 use crate::emit::tables;
 use crate::error::{Error, Location, Result};
@@ -117,7 +117,7 @@ pub struct Streamed {
 }
 
 impl Passes for Streamed {
-    fn read(_: Command, job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
+    fn read(_: Command, job: &Job, progress: &dyn Progress) -> Result<(Found, Streamed)> {
         detect_all(job, progress)
     }
     fn stamp(&self) -> Option<Stamp> {
@@ -156,7 +156,7 @@ struct Part {
     /// Per key column: a value over 512 bytes was seen.
     long: Vec<bool>,
     tracker: KindTracker,
-    first_null_pk: Option<u32>,
+    first_null_pk: Option<usize>,
     /// The first bad record's error: the records before it are in the vectors.
     error: Option<Error>,
 }
@@ -232,7 +232,7 @@ impl Scan<'_> {
                 if let Some(k) = role.pk {
                     pk_h[k] = h;
                     if v.is_none() && p.first_null_pk.is_none() {
-                        p.first_null_pk = Some((number - 1) as u32);
+                        p.first_null_pk = Some((number - 1) as usize);
                     }
                 }
             }
@@ -265,7 +265,7 @@ fn candidates(
     job: &Job,
     (keys, rows): (hashed::KeyIndex, usize),
     pk_repeats: Option<&[usize]>,
-    first_null_pk: Option<u32>,
+    first_null_pk: Option<usize>,
 ) -> Result<(Vec<bool>, Vec<(u64, u32)>)> {
     let mut cand = vec![false; rows];
     let mut same_hash: Vec<(u64, u32)> = Vec::new();
@@ -283,7 +283,7 @@ fn candidates(
         pks.repeated(|_, r| cand[r as usize] = true)?;
     }
     if let Some(r) = first_null_pk {
-        cand[r as usize] = true;
+        cand[r] = true;
     }
     Ok((cand, same_hash))
 }
@@ -343,19 +343,8 @@ fn first_pass_roles(
     (roles, key_idx, pk_idx)
 }
 
-/// What the first pass learns of the whole file.
-struct FirstPass {
-    /// Per thread, the distinct values of the key columns and of the primary key.
-    counters: [Counters; 2],
-    /// Every record's key hash.
-    keys: hashed::KeyIndex,
-    first_null_pk: Option<u32>,
-    tracker: KindTracker,
-    /// Per key column: a value over 512 bytes was seen.
-    long: Vec<bool>,
-    /// Every record's span and line.
-    layout: Layout,
-}
+/// What the first pass learns of the whole file, with every record's span and line.
+type FirstPass = super::streaming::FirstPass<Layout>;
 
 /// The first pass: every record of stream `s` checked and its key hashed (on both cores, merged
 /// in file order), its span recorded; within `limit`.
@@ -369,7 +358,7 @@ fn first_pass(
     let mut counters = Counters::per_thread(scan.nkeys, limit);
     // the key hashes: an eighth of the limit, then spilled
     let mut keys = hashed::KeyIndex::new(crate::budget::key_index(limit));
-    let mut first_null_pk: Option<u32> = None;
+    let mut first_null_pk: Option<usize> = None;
     let mut tracker = KindTracker::default();
     let mut long = vec![false; scan.nkeys];
     let mut layout = Layout::new(s.head.header.len() as u64);
@@ -614,7 +603,7 @@ fn grouped_table(
 
 /// Reads the dump in two passes, finds the groups and picks the survivors: the same
 /// [`Detected`] as [`super::memory::detect_all`], over a table of the candidate records only.
-pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
+pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Found, Streamed)> {
     let start = Instant::now();
     let path = job.input.as_path();
     let before = stamp(path);
@@ -644,11 +633,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         ..b
     });
     let key = key?;
-    let [a, b] = first.counters;
-    let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
-    let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
-
-    let pk_repeats = !pk_idx.is_empty() && pk_distinct.first().copied().unwrap_or(0) < rows as u64;
+    let (distinct, pk_repeats) = Counters::finish(first.counters, !pk_idx.is_empty(), rows)?;
     let (cand, same_hash) = candidates(
         path,
         job,
@@ -682,7 +667,7 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
     unchanged(path, before)?;
     progress.finish();
     let (table, values) = grouped_table(job, &head, columns, (sha256, bytes), grouped, rows)?;
-    let found = Read {
+    let seen = Read {
         key,
         distinct,
         rows,
@@ -690,9 +675,9 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<(Detected, Strea
         long: first.long,
     };
     let hashed = Some((values, same_hash));
-    let detected = grouped_detected(job, table, found, hashed, Some(first.tracker.kind()))?;
+    let found = grouped_detected(job, table, seen, hashed, Some(first.tracker.kind()))?;
     Ok((
-        detected,
+        found,
         Streamed {
             head,
             layout: first.layout,

@@ -75,8 +75,6 @@ pub fn detect_all(job: &Job, progress: &dyn Progress) -> Result<Detected> {
         read_ms,
         detect_ms,
         survive_ms,
-        long: None,
-        values: None,
     })
 }
 

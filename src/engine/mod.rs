@@ -34,12 +34,6 @@ pub struct Detected {
     pub read_ms: u64,
     pub detect_ms: u64,
     pub survive_ms: u64,
-    /// Streaming: per key column, whether a value is over 512 bytes (the table holds only the
-    /// grouped records).
-    pub long: Option<Vec<bool>>,
-    /// Streaming: the grouped records' values row by row, filled as they were read (CSV, and
-    /// a Parquet engine's lean table); else the scripts copy them from the table.
-    pub values: Option<crate::values::Values>,
 }
 
 /// What was written: (kind, path, rows).
@@ -58,6 +52,16 @@ pub trait Engine: Sync {
     /// Writes the table's cleaned and removed files (and the fuzzy pairs and review sheets)
     /// into `outs`, in the input's format.
     fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written>;
+    /// The grouped records' values row by row, when the engine filled them while reading (the
+    /// scripts then read them instead of copying them from the table); handed over once.
+    fn take_values(&mut self) -> Option<crate::values::Values> {
+        None
+    }
+    /// Per key column, whether a value is over 512 bytes, when the engine worked it out over
+    /// records its table does not hold (else the prevention script looks at the table).
+    fn long_keys(&self) -> Option<&[bool]> {
+        None
+    }
 }
 
 /// Which engine reads the dump: a streaming one for exact duplicates (clean, scan) in a CSV

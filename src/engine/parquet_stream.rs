@@ -24,10 +24,10 @@ use std::time::Instant;
 
 use polars::prelude::*;
 
-use super::streaming::{grouped_detected, Counters, Passes, Read};
+use super::streaming::{grouped_detected, Counters, Found, Passes, Read};
 use super::{Detected, Written};
 use crate::config::Job;
-use crate::detect::hashed::{self, DistinctCounter};
+use crate::detect::hashed;
 use crate::emit::files::Outputs;
 use crate::emit::tables;
 use crate::error::{Error, Location, Result};
@@ -414,7 +414,7 @@ pub struct Streamed {
 }
 
 impl Passes for Streamed {
-    fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Detected, Streamed)> {
+    fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Found, Streamed)> {
         detect_all(command, job, progress)
     }
     fn stamp(&self) -> Option<super::streaming::Stamp> {
@@ -487,16 +487,7 @@ fn first_pass_roles(
 }
 
 /// What the first pass learns of the whole file.
-struct FirstPass {
-    /// Per thread, the distinct values of the key columns and of the primary key.
-    counters: [Counters; 2],
-    /// Every record's key hash.
-    keys: hashed::KeyIndex,
-    first_null_pk: Option<usize>,
-    tracker: KindTracker,
-    /// Per key column: a value over 512 bytes was seen.
-    long: Vec<bool>,
-}
+type FirstPass = super::streaming::FirstPass<()>;
 
 /// The first pass over `file`'s `slices`: the columns `read` (their `roles`), each slice's rows
 /// hashed on both cores; within `limit`.
@@ -552,6 +543,7 @@ fn first_pass(
         first_null_pk,
         tracker,
         long,
+        layout: (),
     })
 }
 
@@ -704,9 +696,10 @@ fn grouped_table(
 
 /// The removed file of a `clean`, encoded as Parquet now: a few times smaller than its records
 /// (a lean table does not hold them: they are read again after the cleaned file is written).
-fn removed_now(command: Command, job: &Job, detected: &Detected) -> Result<Option<Vec<u8>>> {
+fn removed_now(command: Command, job: &Job, found: &Found) -> Result<Option<Vec<u8>>> {
+    let detected = &found.detected;
     Ok(match command {
-        Command::Clean if detected.values.is_none() => {
+        Command::Clean if found.values.is_none() => {
             let (table, resolution) = (&detected.table, &detected.resolution);
             let survivor = tables::survivor_texts(table, &job.pk)?;
             let mut df = tables::removed_frame(table, resolution, &*survivor)?;
@@ -724,7 +717,7 @@ pub fn detect_all(
     command: Command,
     job: &Job,
     progress: &dyn Progress,
-) -> Result<(Detected, Streamed)> {
+) -> Result<(Found, Streamed)> {
     let start = Instant::now();
     let path = job.input.as_path();
     let before = super::streaming::stamp(path);
@@ -760,11 +753,7 @@ pub fn detect_all(
         limit,
         progress,
     )?;
-    let [a, b] = first.counters;
-    let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
-    let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
-
-    let pk_repeats = npk > 0 && pk_distinct.first().copied().unwrap_or(0) < rows as u64;
+    let (distinct, pk_repeats) = Counters::finish(first.counters, npk > 0, rows)?;
     let pk_cols: Vec<usize> = job
         .pk
         .iter()
@@ -797,7 +786,7 @@ pub fn detect_all(
         ..b
     });
     let table = grouped_table(job, columns, sha256, df, Subset { numbers, rows });
-    let found = Read {
+    let seen = Read {
         key,
         distinct,
         rows,
@@ -806,11 +795,11 @@ pub fn detect_all(
     };
     let kind = keep_text.map(|_| first.tracker.kind());
     // a lean table's values for the scripts (else the scripts copy them from the table)
-    let detected = grouped_detected(job, table, found, lean, kind)?;
+    let found = grouped_detected(job, table, seen, lean, kind)?;
     crate::budget::release_freed_memory();
-    let removed = removed_now(command, job, &detected)?;
+    let removed = removed_now(command, job, &found)?;
     Ok((
-        detected,
+        found,
         Streamed {
             file,
             removed,

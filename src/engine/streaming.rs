@@ -28,22 +28,38 @@ pub struct Stamp {
 /// they leave serves the last one, which writes the table files.
 pub trait Passes: Sized + Sync {
     /// The first passes: the groups found and what the last pass needs.
-    fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Detected, Self)>;
+    fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Found, Self)>;
     /// The input when the first pass began, and its content's hash.
     fn stamp(&self) -> Option<Stamp>;
     /// The last pass: the table files.
     fn write(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written>;
 }
 
-/// A streaming engine: [`Passes`] `P`, once they have read the input.
+/// A streaming engine: [`Passes`] `P`, once they have read the input, and what the reading
+/// found besides the table.
 pub struct Streaming<P> {
     passes: Option<P>,
+    values: Option<crate::values::Values>,
+    long: Vec<bool>,
 }
 
 impl<P> Default for Streaming<P> {
     fn default() -> Self {
-        Streaming { passes: None }
+        Streaming {
+            passes: None,
+            values: None,
+            long: Vec::new(),
+        }
     }
+}
+
+/// What a streaming engine's reading found: the groups and survivors, the grouped records'
+/// values row by row when it filled them while reading (CSV, and a Parquet engine's lean
+/// table), and per key column whether a value is over 512 bytes.
+pub struct Found {
+    pub detected: Detected,
+    pub values: Option<crate::values::Values>,
+    pub long: Vec<bool>,
 }
 
 impl<P: Passes> Streaming<P> {
@@ -59,9 +75,11 @@ impl<P: Passes> Engine for Streaming<P> {
         "stream"
     }
     fn detect(&mut self, command: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
-        let (detected, passes) = P::read(command, job, progress)?;
+        let (found, passes) = P::read(command, job, progress)?;
         self.passes = Some(passes);
-        Ok(detected)
+        self.values = found.values;
+        self.long = found.long;
+        Ok(found.detected)
     }
     /// `unchanged` for a run that reads the input no more (scan, eval): its report's SHA-256
     /// describes the file the counts come from.
@@ -70,6 +88,12 @@ impl<P: Passes> Engine for Streaming<P> {
     }
     fn write_table_files(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
         self.passes()?.write(outs, job, d)
+    }
+    fn take_values(&mut self) -> Option<crate::values::Values> {
+        self.values.take()
+    }
+    fn long_keys(&self) -> Option<&[bool]> {
+        self.passes.as_ref().map(|_| &self.long[..])
     }
 }
 
@@ -125,6 +149,32 @@ impl Counters {
             pk: DistinctCounter::new(1, budget),
         })
     }
+
+    /// The two threads' counts merged: the distinct values of each key column, and whether
+    /// the primary key (`has_pk`) holds fewer distinct values than the `rows` records.
+    pub fn finish(counters: [Counters; 2], has_pk: bool, rows: usize) -> Result<(Vec<u64>, bool)> {
+        let [a, b] = counters;
+        let distinct = DistinctCounter::finish_all(vec![a.values, b.values])?;
+        let pk_distinct = DistinctCounter::finish_all(vec![a.pk, b.pk])?;
+        let pk_repeats = has_pk && pk_distinct.first().copied().unwrap_or(0) < rows as u64;
+        Ok((distinct, pk_repeats))
+    }
+}
+
+/// What a streaming engine's first pass learns of the whole file; `L`: what the engine keeps
+/// of its records' places (the CSV engine: every record's span and line).
+pub(super) struct FirstPass<L> {
+    /// Per thread, the distinct values of the key columns and of the primary key.
+    pub counters: [Counters; 2],
+    /// Every record's key hash.
+    pub keys: crate::detect::hashed::KeyIndex,
+    /// The first record whose primary key is NULL.
+    pub first_null_pk: Option<usize>,
+    /// How the keep column's text orders.
+    pub tracker: crate::survive::KindTracker,
+    /// Per key column: a value over 512 bytes was seen.
+    pub long: Vec<bool>,
+    pub layout: L,
 }
 
 /// What a streaming engine's reading found besides the grouped records' table: the key
@@ -150,7 +200,7 @@ pub(super) fn grouped_detected(
     read: Read,
     hashed: Option<(crate::values::Values, Vec<(u64, u32)>)>,
     kind: Option<crate::survive::TextKind>,
-) -> Result<Detected> {
+) -> Result<Found> {
     let Read {
         key,
         distinct,
@@ -181,7 +231,7 @@ pub(super) fn grouped_detected(
     };
     let resolution =
         crate::survive::resolve_with(&table, &matches, &job.keep, None, kind, missing)?;
-    Ok(Detected {
+    let detected = Detected {
         table,
         key,
         matches,
@@ -190,8 +240,11 @@ pub(super) fn grouped_detected(
         read_ms,
         detect_ms,
         survive_ms: t.elapsed().as_millis() as u64,
-        long: Some(long),
+    };
+    Ok(Found {
+        detected,
         values,
+        long,
     })
 }
 

@@ -19,6 +19,7 @@ use crate::emit::report::{OutputReport, Report};
 use crate::emit::sql::{self, ChildRef};
 use crate::emit::tables::{self, Sheet, SheetCol};
 use crate::engine::memory::{find_groups, write_sheet, write_table_files};
+use crate::engine::Written;
 use crate::error::{quoted_list, Error, Location, Result};
 use crate::model::{Format, Matches, Resolution, Table};
 use crate::progress::Progress;
@@ -401,21 +402,35 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
     }
 
     let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
-    let _lock = crate::emit::schedule::RunLock::acquire(&dump.out, &inputs)?;
-    progress.start("writing", None);
-    // Everything that can fail on the data is done before the first file is written.
-    let scripts = dump_scripts(dump, &done, &report)?;
-
-    let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
+    let header = dump_header(dump, &done, &report);
     // the dump's tables' outputs and its own scripts (dump.*.sql) replace an older run's
     let mut owned: Vec<&str> = done.iter().map(|d| d.dumped.name.as_str()).collect();
     owned.push("dump");
-    let mut outs = Outputs::new(&dump.out, &inputs).owning(&owned);
+    super::write_outputs(
+        (&dump.out, &inputs, &owned),
+        "run",
+        (start, progress),
+        &mut report,
+        |outs| dump_outputs(outs, dump, &done, &header),
+    )?;
+    Ok(report)
+}
+
+/// A whole dump's outputs into `outs`: every table's files (with the re-pointed values of its
+/// kept rows) and the dump's scripts. Everything that can fail on the data (the scripts) is
+/// done before the first file is written.
+fn dump_outputs(
+    outs: &mut Outputs,
+    dump: &Dump,
+    done: &[TableDone],
+    header: &str,
+) -> Result<Written> {
+    let scripts = dump_scripts(dump, done, header)?;
     let mut written = Vec::new();
-    for (tj, d) in dump.tables.iter().zip(&done) {
+    for (tj, d) in dump.tables.iter().zip(done) {
         let rewritten = rewritten_records(d, &tj.job)?;
         written.extend(write_table_files(
-            &mut outs,
+            outs,
             &tj.job,
             &d.dumped,
             &d.work,
@@ -426,41 +441,38 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         if d.changes.iter().any(|c| d.resolution.kept[c.row.index()]) {
             let sheet = repointed_sheet(d, &tj.job)?;
             let rows = sheet.rows();
-            let p = write_sheet(&mut outs, &d.dumped, "repointed", &sheet, &tj.job.null)?;
+            let p = write_sheet(outs, &d.dumped, "repointed", &sheet, &tj.job.null)?;
             written.push(("repointed", p, Some(rows)));
         }
     }
     for (name, kind, text) in scripts {
         written.push((kind, outs.write_text(&name, &text)?, None));
     }
-    written.push(("report", dump.out.join("report.json"), None));
-    report.outputs = OutputReport::list(written);
-    report.total_ms = ms(start);
-    outs.write_text("report.json", &report.to_json())?;
-    outs.commit()?;
-    crate::emit::schedule::append(
-        &dump.out,
-        &crate::emit::schedule::HistoryEntry {
-            time: crate::emit::schedule::now(),
-            dupsweep_version: env!("CARGO_PKG_VERSION").into(),
-            command: "run".into(),
-            tables: report
-                .tables
-                .iter()
-                .map(|t| super::history_table(&t.report))
-                .collect(),
-        },
-    )?;
-    progress.finish();
-    Ok(report)
+    Ok(written)
 }
 
-/// The dump's scripts (file name, kind, text) in each dialect: the deletions with the
-/// re-pointing, their undo, and the prevention script when asked.
+impl super::RunReport for DumpReport {
+    fn close(&mut self, outputs: Vec<OutputReport>, _write_ms: u64, total_ms: u64) {
+        self.outputs = outputs;
+        self.total_ms = total_ms;
+    }
+    fn to_json(&self) -> String {
+        DumpReport::to_json(self)
+    }
+    fn history(&self) -> Vec<crate::emit::schedule::HistoryTable> {
+        self.tables
+            .iter()
+            .map(|t| super::history_table(&t.report))
+            .collect()
+    }
+}
+
+/// The dump's scripts (file name, kind, text) in each dialect, each starting with `header`: the
+/// deletions with the re-pointing, their undo, and the prevention script when asked.
 fn dump_scripts(
     dump: &Dump,
     done: &[TableDone],
-    report: &DumpReport,
+    header: &str,
 ) -> Result<Vec<(String, &'static str, String)>> {
     let values: Vec<Values> = done
         .iter()
@@ -477,7 +489,6 @@ fn dump_scripts(
         })
         .collect::<Result<_>>()?;
     let plans = dump_plans(dump, done, &values, &afters)?;
-    let header = dump_header(dump, done, report);
     let keyed: Vec<sql::prevent::Keyed> = done
         .iter()
         .map(|t| sql::prevent::Keyed {
@@ -492,11 +503,11 @@ fn dump_scripts(
     for &dn in &dump.dialects {
         let d = sql::dialect(dn);
         let name = |suffix: &str| format!("dump.{}.{suffix}", dn.name());
-        scripts.push((name("sql"), "sql", sql::dump::script(&*d, &plans, &header)?));
+        scripts.push((name("sql"), "sql", sql::dump::script(&*d, &plans, header)?));
         scripts.push((
             name("undo.sql"),
             "undo",
-            sql::undo::dump_script(&*d, &plans, &header)?,
+            sql::undo::dump_script(&*d, &plans, header)?,
         ));
         if dump.prevent {
             scripts.push((

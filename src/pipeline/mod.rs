@@ -18,6 +18,7 @@ use crate::config::Job;
 use crate::emit::files::Outputs;
 use crate::emit::report::{FuzzySection, OutputReport, Report};
 use crate::emit::sql;
+use crate::engine::Written;
 use crate::error::Result;
 use crate::model::{Matches, Resolution, RowId, Table};
 use crate::progress::Progress;
@@ -50,7 +51,7 @@ pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outco
     if command != Command::Clean {
         engine.input_unchanged(job)?;
     }
-    finish(command, job, detected, start, progress, &*engine)
+    finish(command, job, detected, start, progress, &mut *engine)
 }
 
 /// `eval --misses`: the pairs counted wrong, as CSV at `path` (the records by primary key, or
@@ -163,8 +164,8 @@ fn write_misses(
     Ok(counts)
 }
 
-/// The report of a table's run (`command`), before its outputs are written.
-fn table_report(command: Command, job: &Job, d: &Detected) -> Report {
+/// The report of a table's run (`command`) by `engine`, before its outputs are written.
+fn table_report(command: Command, job: &Job, d: &Detected, engine: &dyn engine::Engine) -> Report {
     let (table, matches, fuzzy, resolution) = (&d.table, &d.matches, &d.fuzzy, &d.resolution);
     let name = match command {
         Command::Clean => "clean",
@@ -172,6 +173,7 @@ fn table_report(command: Command, job: &Job, d: &Detected) -> Report {
         Command::Eval => "eval",
     };
     let mut report = Report::new(name, job, table, matches, resolution);
+    report.engine = engine.name();
     report.timings.read_ms = d.read_ms;
     report.timings.detect_ms = d.detect_ms;
     report.timings.survive_ms = d.survive_ms;
@@ -212,12 +214,13 @@ fn evaluation(
 
 /// What the scripts read: the grouped records alone, a record at a time. A table of them (the
 /// streaming engine's already is one) with its groups and survivors renumbered, when the
-/// detected table holds other records too, and their values copied row by row; the tables'
-/// own columns are then dropped (but for the primary key, which the streaming engine's removed
-/// file names).
+/// detected table holds other records too, and their values copied row by row (or the ones the
+/// engine `filled` while reading); the tables' own columns are then dropped (but for the
+/// primary key, which the streaming engine's removed file names).
 #[allow(clippy::type_complexity)]
 fn script_values(
     detected: &mut Detected,
+    filled: Option<crate::values::Values>,
     job: &Job,
 ) -> Result<(Option<(Table, Matches, Resolution)>, crate::values::Values)> {
     let mut grouped = grouped_only(&detected.table, &detected.matches, &detected.resolution)?;
@@ -229,7 +232,7 @@ fn script_values(
             v
         }
         None => {
-            let v = match detected.values.take() {
+            let v = match filled {
                 Some(v) => v,
                 None => crate::values::Values::rows_of(&detected.table)?,
             };
@@ -254,20 +257,39 @@ fn finish(
     detected: Detected,
     start: Instant,
     progress: &dyn Progress,
-    engine: &dyn engine::Engine,
+    engine: &mut dyn engine::Engine,
 ) -> Result<Outcome> {
-    let mut report = table_report(command, job, &detected);
+    let mut report = table_report(command, job, &detected, engine);
     if command != Command::Clean {
         let evaluation = evaluation(command, job, &detected)?;
         report.timings.total_ms = ms(start);
         return Ok(Outcome { report, evaluation });
     }
 
-    let t = Instant::now();
-    let _lock = crate::emit::schedule::RunLock::acquire(&job.out, &[&job.input])?;
-    progress.start("writing", None);
-    let mut detected = detected;
-    let (grouped, values) = script_values(&mut detected, job)?;
+    let name = detected.table.name.clone();
+    let values = engine.take_values();
+    write_outputs(
+        (&job.out, &[&job.input], &[&name]),
+        "clean",
+        (start, progress),
+        &mut report,
+        |outs| table_outputs(outs, job, (detected, values), engine),
+    )?;
+    Ok(Outcome {
+        report,
+        evaluation: None,
+    })
+}
+
+/// A table's outputs into `outs`: its table files (the `engine`'s), written while the scripts
+/// are rendered on the other core (from the `values` the engine filled while reading, if any).
+fn table_outputs(
+    outs: &mut Outputs,
+    job: &Job,
+    (mut detected, values): (Detected, Option<crate::values::Values>),
+    engine: &dyn engine::Engine,
+) -> Result<Written> {
+    let (grouped, values) = script_values(&mut detected, values, job)?;
     crate::budget::release_freed_memory();
     let d = &detected;
     let (table, key, matches, fuzzy, resolution) =
@@ -280,7 +302,6 @@ fn finish(
     // The scripts (change, undo, prevention, per dialect) are rendered on the other core while
     // the table files are written; a failure in either leaves nothing (the outputs are only
     // renamed into place once everything succeeded).
-    let mut outs = Outputs::new(&job.out, &[&job.input]).owning(&[&table.name]);
     let mut jobs = Vec::new();
     for &d in &job.dialects {
         let mut kinds = vec![("sql", "sql"), ("undo", "undo.sql")];
@@ -311,7 +332,7 @@ fn finish(
                                     table,
                                     key,
                                     fuzzy: fuzzy.is_some(),
-                                    long: d_long(&detected),
+                                    long: engine.long_keys(),
                                 }],
                                 &format!("table {}", table.name),
                             )?;
@@ -323,35 +344,68 @@ fn finish(
             })
             .collect()
     };
-    let (scripts, written) = rayon::join(render, || {
-        engine.write_table_files(&mut outs, job, &detected)
-    });
+    let (scripts, written) = rayon::join(render, || engine.write_table_files(outs, job, &detected));
     let mut outputs = written?;
     for (kind, file) in scripts? {
         outputs.push((kind, outs.add(file), None));
     }
+    Ok(outputs)
+}
 
-    let report_path = job.out.join("report.json");
-    outputs.push(("report", report_path, None));
-    report.outputs = OutputReport::list(outputs);
-    report.timings.write_ms = ms(t);
-    report.timings.total_ms = ms(start);
+/// What a run that writes reports at its end: the files it wrote, its timings, and its tables'
+/// lines in `history.jsonl`.
+pub(crate) trait RunReport {
+    /// Records the outputs written and the time spent writing them and in total.
+    fn close(&mut self, outputs: Vec<OutputReport>, write_ms: u64, total_ms: u64);
+    fn to_json(&self) -> String;
+    fn history(&self) -> Vec<crate::emit::schedule::HistoryTable>;
+}
+
+impl RunReport for Report {
+    fn close(&mut self, outputs: Vec<OutputReport>, write_ms: u64, total_ms: u64) {
+        self.outputs = outputs;
+        self.timings.write_ms = write_ms;
+        self.timings.total_ms = total_ms;
+    }
+    fn to_json(&self) -> String {
+        Report::to_json(self)
+    }
+    fn history(&self) -> Vec<crate::emit::schedule::HistoryTable> {
+        vec![history_table(self)]
+    }
+}
+
+/// The one end of every run that writes (a table's `clean`, a whole dump's `run`): under the
+/// output folder's lock, `write` stages the run's files (the tables it `owned` replace an
+/// older run's), then `report.json` lists them; all are moved into place together, and the run
+/// gets its line in `history.jsonl`. A failure anywhere leaves the folder as it was.
+fn write_outputs(
+    (out, inputs, owned): (&std::path::Path, &[&std::path::Path], &[&str]),
+    command: &str,
+    (start, progress): (Instant, &dyn Progress),
+    report: &mut impl RunReport,
+    write: impl FnOnce(&mut Outputs) -> Result<Written>,
+) -> Result<()> {
+    let t = Instant::now();
+    let _lock = crate::emit::schedule::RunLock::acquire(out, inputs)?;
+    progress.start("writing", None);
+    let mut outs = Outputs::new(out, inputs).owning(owned);
+    let mut written = write(&mut outs)?;
+    written.push(("report", out.join("report.json"), None));
+    report.close(OutputReport::list(written), ms(t), ms(start));
     outs.write_text("report.json", &report.to_json())?;
     outs.commit()?;
     crate::emit::schedule::append(
-        &job.out,
+        out,
         &crate::emit::schedule::HistoryEntry {
             time: crate::emit::schedule::now(),
             dupsweep_version: env!("CARGO_PKG_VERSION").into(),
-            command: "clean".into(),
-            tables: vec![history_table(&report)],
+            command: command.into(),
+            tables: report.history(),
         },
     )?;
     progress.finish();
-    Ok(Outcome {
-        report,
-        evaluation: None,
-    })
+    Ok(())
 }
 
 /// The records of `table` that are in a group, as a table of their own ([`Table::subset`]),
@@ -432,11 +486,6 @@ fn grouped_only(
             .collect(),
     };
     Ok(Some((sub, m, r)))
-}
-
-/// The key columns' long-value flags worked out while streaming (else `None`: from the table).
-fn d_long(d: &Detected) -> Option<&[bool]> {
-    d.long.as_deref()
 }
 
 /// A table's line in `history.jsonl`.

@@ -21,7 +21,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::replay::{Db, Server};
-use crate::util::{files, report_without_timings, Workdir};
+use crate::util::{files, report_of_any_engine, Workdir};
 
 /// SplitMix64: small, seeded, the same on every machine.
 struct Rng(u64);
@@ -1051,7 +1051,7 @@ fn clean(case: &Case, w: &Workdir, o: &Oracle) -> Check {
             .filter(|(n, _)| n != "history.jsonl")
             .map(|(n, b)| {
                 if n == "report.json" {
-                    (n, report_without_timings(&b).to_string().into_bytes())
+                    (n, report_of_any_engine(&b).to_string().into_bytes())
                 } else {
                     (n, b)
                 }

@@ -103,6 +103,21 @@ pub fn report_without_timings(json: &[u8]) -> serde_json::Value {
     v
 }
 
+/// A `report.json` to compare between engines: without its timings, and without the name of
+/// the engine that ran (one the report may name: `stream` or `memory`).
+pub fn report_of_any_engine(json: &[u8]) -> serde_json::Value {
+    let mut v = report_without_timings(json);
+    let engine = v.as_object_mut().unwrap().remove("engine");
+    assert!(
+        matches!(
+            engine.as_ref().and_then(|e| e.as_str()),
+            Some("stream" | "memory")
+        ),
+        "report.json names no engine: {engine:?}"
+    );
+    v
+}
+
 /// The records of a CSV file (header included), its byte order mark dropped.
 pub fn records(data: &[u8], delimiter: u8) -> Vec<Vec<String>> {
     let data = data
