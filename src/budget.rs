@@ -41,12 +41,20 @@ pub fn size_text(b: u64) -> String {
 /// up from `/usr/bin/time` runs on the bench dumps: exact duplicates in 1M students, 550 MB for
 /// an 87 MB frame.
 const PEAK_PER_TABLE_BYTE: u64 = 7;
-/// Fuzzy matching's peak: a fixed part and a part per byte of the table, rounded up from
-/// `eval --fuzzy` runs on generated people (`/usr/bin/time`): 132 MiB for a 9 MiB table (100k),
-/// 858 MiB for 92 MiB (1M), 6.7 GiB for 939 MiB (10M). The share per byte falls as the table
-/// grows (threads and buffers are a fixed cost), so the estimate is high at 10M (8.3 GiB).
-const FUZZY_PEAK_FIXED: u64 = 56 << 20;
-const FUZZY_PEAK_PER_TABLE_BYTE: u64 = 9;
+/// Fuzzy matching's peak, from `eval --fuzzy` runs on generated people (`/usr/bin/time`, MiB):
+/// 57 for a 1.8 MiB table (20k), 139 for 9 MiB (100k), 755 for 92 MiB (1M), 5,823 for 939 MiB
+/// (10M). The share per byte falls as the table grows (threads and buffers are a fixed cost), so
+/// the estimate is the lower of two lines, each above every run where it is the lower: a small
+/// fixed part and 9 times the table (small tables; 141 MiB at 100k), and a larger fixed part
+/// and 6 times the table (from about 60 MiB of table on: 792 MiB at 1M, 5,874 MiB at 10M).
+const FUZZY_PEAK_SMALL: (u64, u64) = (60 << 20, 9);
+const FUZZY_PEAK_LARGE: (u64, u64) = (240 << 20, 6);
+
+/// Fuzzy matching's estimated peak for a table of `size` bytes (see [`FUZZY_PEAK_SMALL`]).
+fn fuzzy_peak(size: u64) -> u64 {
+    let line = |(fixed, per_byte): (u64, u64)| fixed.saturating_add(size.saturating_mul(per_byte));
+    line(FUZZY_PEAK_SMALL).min(line(FUZZY_PEAK_LARGE))
+}
 /// Reading a file in memory holds its bytes and then its table beside them (1M students: 341 MB
 /// for a 99 MB file). A compressed file's decompressed bytes are not counted before reading: its
 /// table is, once read.
@@ -67,9 +75,7 @@ pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>
         Some(t) => {
             let size = t.df.estimated_size() as u64;
             let need = match job.fuzzy {
-                Some(_) => {
-                    FUZZY_PEAK_FIXED.saturating_add(size.saturating_mul(FUZZY_PEAK_PER_TABLE_BYTE))
-                }
+                Some(_) => fuzzy_peak(size),
                 None => size.saturating_mul(PEAK_PER_TABLE_BYTE),
             };
             let what = format!(
@@ -145,5 +151,26 @@ pub fn release_freed_memory() {
     // SAFETY: malloc_trim only releases free pages of the allocator's own heaps
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fuzzy_estimate_is_above_every_run_it_was_drawn_from() {
+        // (table, measured peak) in MiB: generated people at 20k, 100k, 1M and 10M records
+        for (table, peak) in [(1.8, 57.0), (9.0, 139.0), (92.0, 755.0), (939.0, 5823.0)] {
+            let estimate = fuzzy_peak((table * f64::from(1u32 << 20)) as u64) >> 20;
+            assert!(estimate as f64 >= peak, "{table} MiB: {estimate} MiB");
+            // and not far above it where the tables are large
+            if table > 50.0 {
+                assert!(
+                    (estimate as f64) < peak * 1.1,
+                    "{table} MiB: {estimate} MiB"
+                );
+            }
+        }
     }
 }

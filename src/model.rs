@@ -73,13 +73,18 @@ pub struct Source {
     pub bytes: u64,
 }
 
-/// The byte-exact text of a CSV input, kept so that outputs copy records as they were written.
+/// Where a CSV input's records are in its byte-exact text, kept so that outputs copy records
+/// as they were written. The records' bytes themselves are held only for an input that cannot
+/// be read twice (a pipe); a file's are read again when its tables are written, and the file
+/// is checked then against the SHA-256 it had when it was read (`emit::tables`).
 #[derive(Debug, Clone)]
 pub struct RawCsv {
-    /// The decompressed file, byte order mark included.
-    pub data: Vec<u8>,
-    /// Where the data records start: `data[..header_end]` is the BOM, header and its line end.
-    pub header_end: usize,
+    /// The decompressed bytes before the first record: byte order mark, header, line end.
+    pub head: Vec<u8>,
+    /// The whole decompressed file, when it cannot be read again.
+    pub data: Option<Vec<u8>>,
+    /// The length of the decompressed file.
+    pub len: usize,
     /// Per record: the byte range of the record without its line end.
     pub records: Vec<(usize, usize)>,
     /// Per record: where the next record (or the end of the data) starts.
@@ -96,8 +101,9 @@ impl RawCsv {
     /// messages.
     pub fn lines_only(head: Vec<u8>, lines: Vec<u64>, newline: &'static str) -> RawCsv {
         RawCsv {
-            header_end: head.len(),
-            data: head,
+            len: head.len(),
+            head,
+            data: None,
             records: Vec::new(),
             record_next: Vec::new(),
             lines,

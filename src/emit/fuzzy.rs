@@ -28,17 +28,23 @@ pub fn pairs_sheet(fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String) -> Sheet {
         SheetCol::Float(p.iter().map(|x| x.probability).collect()),
         SheetCol::Float(p.iter().map(|x| x.weight).collect()),
     ];
-    // per pair, every comparison's weight under the model that scored it
-    let weights: Vec<Vec<f64>> = p.iter().map(|x| e.weights(&x.levels, x.a, x.b)).collect();
-    for (c, cmp) in e.comparisons.iter().enumerate() {
+    // per pair, every comparison's weight under the model that scored it, a column at a time
+    // (a vector per pair cost more than the weights it held)
+    let k = e.comparisons.len();
+    let mut weights: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(p.len())).collect();
+    for x in p {
+        for (c, w) in e.weights(&x.levels, x.a, x.b).into_iter().enumerate() {
+            weights[c].push(w);
+        }
+    }
+    for ((c, cmp), w) in e.comparisons.iter().enumerate().zip(weights) {
         names.push(format!("{}_level", cmp.column));
-        cols.push(SheetCol::Text(
-            p.iter()
-                .map(|x| Some(cmp.levels[x.levels[c] as usize].to_owned()))
-                .collect(),
+        // the level's name, shared: a copy per cell was most of the sheet's memory
+        cols.push(SheetCol::Label(
+            p.iter().map(|x| cmp.levels[x.levels[c] as usize]).collect(),
         ));
         names.push(format!("{}_weight", cmp.column));
-        cols.push(SheetCol::Float(weights.iter().map(|w| w[c]).collect()));
+        cols.push(SheetCol::Float(w));
     }
     Sheet { names, cols }
 }

@@ -70,35 +70,103 @@ pub fn header_line(head: &[u8], bom: bool) -> &[u8] {
     &head[start..end]
 }
 
-pub fn write_cleaned_csv(w: &mut dyn Write, raw: &RawCsv, res: &Resolution) -> std::io::Result<()> {
-    write_cleaned_csv_with(w, raw, res, &Default::default())
+/// Where a CSV table's records' bytes are read from while its files are written: the
+/// decompressed file, when it is held, or the file read again, which must then hash as it did
+/// when it was read.
+enum RecordBytes<'a> {
+    Held(&'a [u8]),
+    File(crate::ingest::stream::Window, &'a crate::model::Source),
 }
 
-/// The cleaned CSV, with some records written anew (`rewritten`: record index → the record's
-/// text without its line end; whole dumps, for re-pointed foreign keys). The others are copied.
-pub fn write_cleaned_csv_with(
-    w: &mut dyn Write,
-    raw: &RawCsv,
+impl RecordBytes<'_> {
+    /// The bytes `start..end` (ranges asked in file order).
+    fn range(&mut self, start: usize, end: usize) -> Result<&[u8]> {
+        match self {
+            RecordBytes::Held(data) => Ok(&data[start..end]),
+            RecordBytes::File(win, _) => win.range(start as u64, end as u64),
+        }
+    }
+
+    /// Reads a file to its end and checks that it is the one read before.
+    fn finish(self) -> Result<()> {
+        let RecordBytes::File(win, source) = self else {
+            return Ok(());
+        };
+        match win.finish()? {
+            Some((sha256, _, _)) if sha256 == source.sha256 => Ok(()),
+            _ => Err(Error::data(
+                crate::error::Location::file(&source.path),
+                "the file changed since dupsweep read it (its records were read again to be copied)",
+            )
+            .with_hint("run again on a copy that nothing writes to")),
+        }
+    }
+}
+
+/// The cleaned and removed CSV files of `table` (as read: its `raw` records), in one pass over
+/// its records: the kept ones copied as they are (or, in `rewritten`, written anew from their
+/// values: whole dumps re-point foreign keys; the key is the record's index), the removed ones
+/// with their group, survivor, score and reason. `werr` names a failed write.
+#[allow(clippy::too_many_arguments)]
+pub fn write_csv_tables(
+    (wc, wr): (&mut dyn Write, &mut dyn Write),
+    (table, raw): (&Table, &RawCsv),
     res: &Resolution,
     rewritten: &std::collections::BTreeMap<usize, String>,
-) -> std::io::Result<()> {
-    w.write_all(&raw.data[..raw.header_end])?;
-    if raw.header_end == raw.data.len() && !raw.records.is_empty() {
-        w.write_all(raw.newline.as_bytes())?;
+    survivor: &dyn Fn(crate::model::RowId) -> String,
+    nulls: &[String],
+    werr: &dyn Fn(std::io::Error) -> Error,
+) -> Result<()> {
+    let crate::model::Format::Csv { delimiter, bom, .. } = table.source.format else {
+        return Err(Error::Internal("CSV files asked of a Parquet table".into()));
+    };
+    if res.removed.windows(2).any(|w| w[0].row >= w[1].row) {
+        return Err(Error::Internal(
+            "the removed rows are not in record order".into(),
+        ));
     }
+    let nl = raw.newline.as_bytes();
+    wc.write_all(&raw.head).map_err(werr)?;
+    if raw.head.len() == raw.len && !raw.records.is_empty() {
+        wc.write_all(nl).map_err(werr)?;
+    }
+    write_removed_header(&mut *wr, &raw.head, bom, delimiter, nl).map_err(werr)?;
+    let mut bytes = match &raw.data {
+        Some(data) => RecordBytes::Held(data),
+        None => RecordBytes::File(
+            crate::ingest::stream::Window::open_hashed(&table.source.path)?,
+            &table.source,
+        ),
+    };
+    let mut gone = res.removed.iter().peekable();
     for (i, &(start, end)) in raw.records.iter().enumerate() {
+        let record = bytes.range(start, raw.record_next[i])?;
+        let len = end - start;
         if res.kept[i] {
             match rewritten.get(&i) {
                 Some(text) => {
-                    w.write_all(text.as_bytes())?;
+                    wc.write_all(text.as_bytes()).map_err(werr)?;
                     // the record's own line end
-                    w.write_all(&raw.data[end..raw.record_next[i]])?;
+                    wc.write_all(&record[len..]).map_err(werr)?;
                 }
-                None => w.write_all(&raw.data[start..raw.record_next[i]])?,
+                None => wc.write_all(record).map_err(werr)?,
             }
         }
+        while let Some(r) = gone.next_if(|r| r.row.index() == i) {
+            write_removed_record(
+                &mut *wr,
+                &record[..len],
+                r.group.number(),
+                &survivor(r.survivor),
+                r,
+                delimiter,
+                nulls,
+                nl,
+            )
+            .map_err(werr)?;
+        }
     }
-    Ok(())
+    bytes.finish()
 }
 
 /// A record written anew from the table's values: NULL as an unquoted empty field (or the
@@ -117,34 +185,6 @@ pub fn encode_record(
         })
         .collect::<Vec<_>>()
         .join(&d)
-}
-
-pub fn write_removed_csv(
-    w: &mut dyn Write,
-    raw: &RawCsv,
-    bom: bool,
-    delimiter: u8,
-    res: &Resolution,
-    survivor: &dyn Fn(crate::model::RowId) -> String,
-    nulls: &[String],
-) -> std::io::Result<()> {
-    let nl = raw.newline.as_bytes();
-    write_removed_header(w, &raw.data[..raw.header_end], bom, delimiter, nl)?;
-    for r in &res.removed {
-        let (start, end) = raw.records[r.row.index()];
-        let group = r.group.number();
-        write_removed_record(
-            w,
-            &raw.data[start..end],
-            group,
-            &survivor(r.survivor),
-            r,
-            delimiter,
-            nulls,
-            nl,
-        )?;
-    }
-    Ok(())
 }
 
 /// The removed file's header: the input's (`head`: its bytes before the first record, byte
@@ -354,6 +394,8 @@ pub struct Sheet {
 
 pub enum SheetCol {
     Text(Vec<Option<String>>),
+    /// Text from a fixed set of names (never NULL), written as [`SheetCol::Text`] would be.
+    Label(Vec<&'static str>),
     Float(Vec<f64>),
     Int(Vec<u64>),
 }
@@ -362,6 +404,7 @@ impl SheetCol {
     fn len(&self) -> usize {
         match self {
             SheetCol::Text(v) => v.len(),
+            SheetCol::Label(v) => v.len(),
             SheetCol::Float(v) => v.len(),
             SheetCol::Int(v) => v.len(),
         }
@@ -401,6 +444,9 @@ impl Sheet {
                             w.write_all(csv_field(s, delimiter, nulls).as_bytes())?;
                         }
                     }
+                    SheetCol::Label(v) => {
+                        w.write_all(csv_field(v[r], delimiter, nulls).as_bytes())?
+                    }
                     SheetCol::Float(v) => w.write_all(float_text(v[r]).as_bytes())?,
                     SheetCol::Int(v) => w.write_all(v[r].to_string().as_bytes())?,
                 }
@@ -417,6 +463,10 @@ impl Sheet {
             .zip(&self.cols)
             .map(|(n, c)| match c {
                 SheetCol::Text(v) => Column::new(n.as_str().into(), v.clone()),
+                SheetCol::Label(v) => Column::new(
+                    n.as_str().into(),
+                    v.iter().map(|s| Some(*s)).collect::<Vec<Option<&str>>>(),
+                ),
                 SheetCol::Float(v) => Column::new(n.as_str().into(), v.clone()),
                 SheetCol::Int(v) => Column::new(n.as_str().into(), v.clone()),
             })
@@ -439,6 +489,58 @@ pub fn float_text(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_read_again_are_the_ones_held_and_a_changed_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        // CRLF, a blank line between records, a quoted line break, no line end at the end
+        let text = "id,name\r\n1,a\r\n\r\n2,\"b\r\nc\"\r\n3,a\r\n4,a";
+        std::fs::write(&path, text).unwrap();
+        let job = crate::Layer {
+            input: Some(path.clone()),
+            pk: Some(vec!["id".into()]),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let d = crate::engine::memory::detect_all(&job, &crate::progress::Silent).unwrap();
+        let raw = d.table.raw.as_ref().unwrap();
+        assert!(
+            raw.data.is_none(),
+            "a file's bytes are read again, not held"
+        );
+        let write = |raw: &RawCsv| -> Result<(String, String)> {
+            let (mut c, mut r) = (Vec::new(), Vec::new());
+            let survivor = |row: crate::model::RowId| row.number().to_string();
+            let werr = |e| Error::io(&path, "cannot write", e);
+            write_csv_tables(
+                (&mut c, &mut r),
+                (&d.table, raw),
+                &d.resolution,
+                &Default::default(),
+                &survivor,
+                &[],
+                &werr,
+            )?;
+            Ok((String::from_utf8(c).unwrap(), String::from_utf8(r).unwrap()))
+        };
+        let (cleaned, removed) = write(raw).unwrap();
+        // (a blank line is no record: the cleaned file leaves it out)
+        assert_eq!(cleaned, "id,name\r\n1,a\r\n2,\"b\r\nc\"\r\n");
+        assert!(
+            removed.contains("\r\n3,a,") && removed.contains("\r\n4,a,"),
+            "{removed}"
+        );
+        // the same bytes from the file held in memory (a pipe's)
+        let mut held = raw.clone();
+        held.data = Some(text.as_bytes().to_vec());
+        assert_eq!(write(&held).unwrap(), (cleaned, removed));
+        // the file changed since it was read (same length): nothing is copied from it
+        std::fs::write(&path, text.replace('b', "x")).unwrap();
+        let err = write(raw).unwrap_err().render();
+        assert!(err.contains("changed since dupsweep read it"), "{err}");
+    }
 
     #[test]
     fn a_parquet_file_written_in_pieces_is_the_one_written_at_once() {

@@ -12,7 +12,7 @@ use crate::config::Job;
 use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::{io_err, Outputs};
 use crate::emit::{self, tables};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Command, Format, Matches, Resolution, Table};
 use crate::progress::Progress;
 use crate::{detect, ingest, survive};
@@ -145,21 +145,26 @@ pub(crate) fn write_table_files(
     let kept = resolution.kept_rows();
     let removed = resolution.removed.len();
     match (&table.source.format, &table.raw) {
-        (Format::Csv { delimiter, bom, .. }, Some(raw)) => {
-            let name = Outputs::file_name(&table.name, "cleaned.csv");
-            let p = outs.write(&name, |w| {
-                tables::write_cleaned_csv_with(w, raw, resolution, rewritten)
-                    .map_err(io_err(&job.out))
-            })?;
-            outputs.push(("cleaned", p, Some(kept)));
-            let name = Outputs::file_name(&table.name, "removed.csv");
-            let p = outs.write(&name, |w| {
-                tables::write_removed_csv(
-                    w, raw, *bom, *delimiter, resolution, &*survivor, &job.null,
+        (Format::Csv { .. }, Some(raw)) => {
+            let cleaned = Outputs::file_name(&table.name, "cleaned.csv");
+            let removed_name = Outputs::file_name(&table.name, "removed.csv");
+            let werr = io_err(&job.out);
+            let paths = outs.write_many(&[&cleaned, &removed_name], |w| {
+                let (wc, wr) = w.split_at_mut(1);
+                tables::write_csv_tables(
+                    (&mut wc[0], &mut wr[0]),
+                    (table, raw),
+                    resolution,
+                    rewritten,
+                    &*survivor,
+                    &job.null,
+                    &werr,
                 )
-                .map_err(io_err(&job.out))
             })?;
-            outputs.push(("removed", p, Some(removed)));
+            let [c, r] = <[std::path::PathBuf; 2]>::try_from(paths)
+                .map_err(|_| Error::Internal("two files asked, another number written".into()))?;
+            outputs.push(("cleaned", c, Some(kept)));
+            outputs.push(("removed", r, Some(removed)));
         }
         _ => {
             let mut cleaned = tables::cleaned_frame(work, resolution)?;

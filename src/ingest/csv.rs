@@ -62,13 +62,16 @@ pub fn read(
     let (columns, header_end, newline) = header(path, &data, delimiter, &mut tok, &mut fields)?;
     let ncols = columns.len();
 
+    // Sized from the lines left (at least the records: a record spans one line or more), so
+    // that no column grows by doubling: at the read's peak that was up to twice its size.
+    let rows = line_count(&data[header_end.min(data.len())..]);
     let mut builders: Vec<StringChunkedBuilder> = columns
         .iter()
-        .map(|c| StringChunkedBuilder::new(c.as_str().into(), 1024))
+        .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
         .collect();
-    let mut records = Vec::new();
-    let mut record_next = Vec::new();
-    let mut lines = Vec::new();
+    let mut records = Vec::with_capacity(rows);
+    let mut record_next = Vec::with_capacity(rows);
+    let mut lines = Vec::with_capacity(rows);
     let total = data.len() as u64;
     progress.start("reading", Some(total));
     let mut last_tick = 0usize;
@@ -103,6 +106,13 @@ pub fn read(
         .map(|b| b.finish().into_series().into_column())
         .collect();
     let df = DataFrame::new(height, cols).map_err(Error::Polars)?;
+    records.shrink_to_fit();
+    record_next.shrink_to_fit();
+    lines.shrink_to_fit();
+    // a file's records are read again when the tables are written; a pipe's are held
+    let len = data.len();
+    let head = data[..header_end].to_vec();
+    let data = (!is_file(path)).then_some(data);
     let source = Source {
         format: Format::Csv {
             delimiter,
@@ -117,8 +127,9 @@ pub fn read(
         columns,
         df,
         raw: Some(RawCsv {
+            head,
             data,
-            header_end,
+            len,
             records,
             record_next,
             lines,
@@ -126,6 +137,17 @@ pub fn read(
         }),
         subset: None,
     })
+}
+
+/// The lines in `data` (its line feeds, and a last line without one).
+fn line_count(data: &[u8]) -> usize {
+    let n = memchr::memchr_iter(b'\n', data).count();
+    n + usize::from(data.last().is_some_and(|&b| b != b'\n'))
+}
+
+/// True when `path` is a regular file, which can be read again (not a pipe or a device).
+fn is_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// Checks the start of a CSV file (not UTF-16, not empty) and works out its byte order mark,

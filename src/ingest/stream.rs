@@ -30,7 +30,8 @@ type Message = std::result::Result<Vec<u8>, Error>;
 
 /// The reader thread's result: the file's SHA-256 (lowercase hex), size and content hash
 /// ([`super::content_hash`]) as stored.
-type Digest256 = Option<(String, u64, u128)>;
+/// The SHA-256 of a file as stored (hex), its length, and its xxh3 hash (`None`: not hashed).
+pub type Digest256 = Option<(String, u64, u128)>;
 
 /// The file's bytes as stored, hashed as they pass.
 struct Tee<R> {
@@ -411,7 +412,17 @@ pub struct Window {
 
 impl Window {
     pub fn open(path: &Path) -> Result<Window> {
-        let (rx, handle) = spawn(path, false)?;
+        Window::open_with(path, false)
+    }
+
+    /// A window whose [`Window::finish`] gives the file's hashes, to check that it is still
+    /// the file read before.
+    pub fn open_hashed(path: &Path) -> Result<Window> {
+        Window::open_with(path, true)
+    }
+
+    fn open_with(path: &Path, hash: bool) -> Result<Window> {
+        let (rx, handle) = spawn(path, hash)?;
         Ok(Window {
             path: path.to_path_buf(),
             feed: Feed {
@@ -479,8 +490,9 @@ impl Window {
         Ok(Ok(()))
     }
 
-    /// Reads to the end (so the reader thread stops).
-    pub fn finish(mut self) -> Result<()> {
-        self.feed.digest().map(|_| ())
+    /// Reads to the end (so the reader thread stops); the file's hashes when it was opened
+    /// with [`Window::open_hashed`].
+    pub fn finish(mut self) -> Result<Digest256> {
+        self.feed.digest()
     }
 }

@@ -270,8 +270,12 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
         changes.sort_by_key(|c| (c.row, c.column));
 
         let step = format!("detecting ({})", tj.name);
-        let (matches, fuzzy) = find_groups(&work, &key, job, &step, progress)?;
+        let (matches, mut fuzzy) = find_groups(&work, &key, job, &step, progress)?;
         let mut resolution = survive::resolve(&work, &matches, &job.keep, fuzzy.as_ref())?;
+        // no pair of this table is compared again: its matcher's values go before the next
+        if let Some(f) = fuzzy.as_mut() {
+            f.engine.release_values();
+        }
 
         // removed rows that were no duplicates in the dump: say so in their reason
         let mut removed_after_repointing = 0;

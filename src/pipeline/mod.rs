@@ -254,7 +254,7 @@ fn script_values(
 fn finish(
     command: Command,
     job: &Job,
-    detected: Detected,
+    mut detected: Detected,
     start: Instant,
     progress: &dyn Progress,
     engine: &mut dyn engine::Engine,
@@ -268,6 +268,10 @@ fn finish(
 
     let name = detected.table.name.clone();
     let values = engine.take_values();
+    // the survivors are chosen: no pair is compared again, and the outputs need the memory
+    if let Some(f) = detected.fuzzy.as_mut() {
+        f.engine.release_values();
+    }
     write_outputs(
         (&job.out, &[&job.input], &[&name]),
         "clean",
@@ -438,7 +442,7 @@ fn grouped_only(
     let df = table.df.take(&idx).map_err(crate::error::Error::Polars)?;
     let raw = table.raw.as_ref().map(|raw| {
         crate::model::RawCsv::lines_only(
-            raw.data[..raw.header_end].to_vec(),
+            raw.head.clone(),
             members.iter().map(|&m| raw.lines[m as usize]).collect(),
             raw.newline,
         )

@@ -631,14 +631,23 @@ impl Packed {
     /// Brings record `i`'s values into the cache (see [`Packed::values`]).
     #[inline]
     pub fn touch(&self, i: usize) {
+        if i + 1 >= self.starts.len() {
+            return;
+        }
         let (a, b) = (self.starts[i] as usize, self.starts[i + 1] as usize);
         if b > a {
             std::hint::black_box((self.data[a], self.data[b - 1]));
         }
     }
 
-    /// Record `i`'s values, one per comparison, into `out`.
+    /// Record `i`'s values, one per comparison, into `out` (all missing once released: see
+    /// [`super::Engine::release_values`]).
     pub fn values<'a>(&'a self, i: usize, out: &mut [Val<'a>]) {
+        if i + 1 >= self.starts.len() {
+            debug_assert!(false, "record {i}'s prepared values were released");
+            out.fill(Val::Missing);
+            return;
+        }
         let mut b = &self.data[self.starts[i] as usize..self.starts[i + 1] as usize];
         for o in out {
             if b.is_empty() {

@@ -144,6 +144,14 @@ impl Engine {
             });
     }
 
+    /// Frees every record's prepared values (the largest part of the matcher) once no pair
+    /// will be compared again: `clean` after the survivors are chosen, whose outputs read only
+    /// the scored pairs' levels. Comparing records afterwards is a bug (debug builds stop; a
+    /// release build finds every value missing).
+    pub fn release_values(&mut self) {
+        self.packed = Packed::default();
+    }
+
     /// The first blocking rule that pairs records `a` and `b`, whose session scores them.
     fn session(&self, a: usize, b: usize) -> Option<usize> {
         let (ra, rb) = (self.rep_of[a] as usize, self.rep_of[b] as usize);
