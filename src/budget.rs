@@ -78,6 +78,14 @@ pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>
                 Some(_) => fuzzy_peak(size),
                 None => size.saturating_mul(PEAK_PER_TABLE_BYTE),
             };
+            // an input read once (a pipe) keeps its bytes to the end, which the runs the
+            // factors come from did not
+            let held = t
+                .raw
+                .as_ref()
+                .and_then(|r| r.data.as_ref())
+                .map_or(0, |d| d.len());
+            let need = need.saturating_add(held as u64);
             let what = format!(
                 "its {} records ({} as a table){}",
                 t.df.height(),

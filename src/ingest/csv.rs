@@ -62,9 +62,9 @@ pub fn read(
     let (columns, header_end, newline) = header(path, &data, delimiter, &mut tok, &mut fields)?;
     let ncols = columns.len();
 
-    // Sized from the lines left (at least the records: a record spans one line or more), so
-    // that no column grows by doubling: at the read's peak that was up to twice its size.
-    let rows = line_count(&data[header_end.min(data.len())..]);
+    // Sized from the records' line ends, so that no column grows by doubling: at the read's
+    // peak that was up to twice its size.
+    let rows = record_count_hint(&data[header_end.min(data.len())..]);
     let mut builders: Vec<StringChunkedBuilder> = columns
         .iter()
         .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
@@ -139,9 +139,21 @@ pub fn read(
     })
 }
 
-/// The lines in `data` (its line feeds, and a last line without one).
-fn line_count(data: &[u8]) -> usize {
-    let n = memchr::memchr_iter(b'\n', data).count();
+/// About how many records `data` holds, to size the columns: its line feeds outside quoted
+/// fields (by the parity of the quotes before them: a doubled quote inside a field counts
+/// twice), and a last line without one. Blank lines make it a little high; a stray quote in an
+/// unquoted field can make it low or high, never above the line count. Only a size hint:
+/// the columns still grow past it.
+fn record_count_hint(data: &[u8]) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for i in memchr::memchr2_iter(b'"', b'\n', data) {
+        if data[i] == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            n += 1;
+        }
+    }
     n + usize::from(data.last().is_some_and(|&b| b != b'\n'))
 }
 
@@ -365,5 +377,21 @@ pub fn describe_byte(b: u8) -> String {
         b' ' => "space".into(),
         0x21..=0x7e => format!("'{}'", b as char),
         _ => format!("byte 0x{b:02X}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::record_count_hint;
+
+    #[test]
+    fn the_record_count_hint_skips_line_ends_inside_quotes() {
+        assert_eq!(record_count_hint(b""), 0);
+        assert_eq!(record_count_hint(b"1,a\n2,b\n"), 2);
+        assert_eq!(record_count_hint(b"1,a\r\n2,b"), 2);
+        // a quoted field over three lines, a doubled quote inside it
+        assert_eq!(record_count_hint(b"1,\"x\ny \"\"z\"\"\nw\"\n2,b\n"), 2);
+        // a blank line counts (a size hint may be a little high)
+        assert_eq!(record_count_hint(b"1,a\n\n2,b\n"), 3);
     }
 }
