@@ -83,11 +83,10 @@ pub struct RawCsv {
     pub head: Vec<u8>,
     /// The whole decompressed file, when it cannot be read again.
     pub data: Option<Vec<u8>>,
-    /// The length of the decompressed file.
-    pub len: usize,
-    /// Per record: the byte range of the record without its line end.
-    pub records: Vec<(usize, usize)>,
-    /// Per record: where the next record (or the end of the data) starts.
+    /// Per record: where it starts.
+    pub starts: Vec<usize>,
+    /// Per record: where its line end ends (the next record's start, unless a blank line comes
+    /// between; the end of the data for a last record without one).
     pub record_next: Vec<usize>,
     /// Per record: the 1-based line on which it starts.
     pub lines: Vec<u64>,
@@ -101,10 +100,9 @@ impl RawCsv {
     /// messages.
     pub fn lines_only(head: Vec<u8>, lines: Vec<u64>, newline: &'static str) -> RawCsv {
         RawCsv {
-            len: head.len(),
             head,
             data: None,
-            records: Vec::new(),
+            starts: Vec::new(),
             record_next: Vec::new(),
             lines,
             newline,

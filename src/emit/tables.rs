@@ -6,7 +6,8 @@ use std::io::Write;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::model::{RawCsv, Resolution, Table};
+use crate::ingest::stream::Window;
+use crate::model::{Resolution, Table};
 
 /// The extra columns of the removed file.
 pub const GROUP: &str = "dupsweep_group";
@@ -71,102 +72,133 @@ pub fn header_line(head: &[u8], bom: bool) -> &[u8] {
 }
 
 /// Where a CSV table's records' bytes are read from while its files are written: the
-/// decompressed file, when it is held, or the file read again, which must then hash as it did
-/// when it was read.
-enum RecordBytes<'a> {
+/// decompressed file, when it is held, or the file read again.
+pub enum RecordBytes<'a> {
     Held(&'a [u8]),
-    File(crate::ingest::stream::Window, &'a crate::model::Source),
+    File(Window),
 }
 
 impl RecordBytes<'_> {
     /// The bytes `start..end` (ranges asked in file order).
-    fn range(&mut self, start: usize, end: usize) -> Result<&[u8]> {
+    fn range(&mut self, start: u64, end: u64) -> Result<&[u8]> {
         match self {
-            RecordBytes::Held(data) => Ok(&data[start..end]),
-            RecordBytes::File(win, _) => win.range(start as u64, end as u64),
+            RecordBytes::Held(data) => Ok(&data[start as usize..end as usize]),
+            RecordBytes::File(win) => win.range(start, end),
         }
     }
 
-    /// Reads a file to its end and checks that it is the one read before.
-    fn finish(self) -> Result<()> {
-        let RecordBytes::File(win, source) = self else {
-            return Ok(());
-        };
-        match win.finish()? {
-            Some((sha256, _, _)) if sha256 == source.sha256 => Ok(()),
-            _ => Err(Error::data(
-                crate::error::Location::file(&source.path),
-                "the file changed since dupsweep read it (its records were read again to be copied)",
-            )
-            .with_hint("run again on a copy that nothing writes to")),
+    /// Writes the bytes `start..end` to `w` (a file's without holding them all).
+    fn copy(&mut self, start: u64, end: u64, w: &mut dyn Write) -> Result<std::io::Result<()>> {
+        match self {
+            RecordBytes::Held(data) => Ok(w.write_all(&data[start as usize..end as usize])),
+            RecordBytes::File(win) => win.copy(start, end, w),
+        }
+    }
+
+    /// Reads a file to its end: its hashes, when its window was opened to hash it.
+    pub fn finish(self) -> Result<crate::ingest::stream::Digest256> {
+        match self {
+            RecordBytes::Held(_) => Ok(None),
+            RecordBytes::File(win) => win.finish(),
         }
     }
 }
 
-/// The cleaned and removed CSV files of `table` (as read: its `raw` records), in one pass over
-/// its records: the kept ones copied as they are (or, in `rewritten`, written anew from their
-/// values: whole dumps re-point foreign keys; the key is the record's index), the removed ones
-/// with their group, survivor, score and reason. `werr` names a failed write.
+/// The start of a CSV input, as its cleaned and removed files repeat it: its bytes before the
+/// first record (byte order mark, header, line end), whether it has a byte order mark, its
+/// delimiter and line end, and the NULL markers (`--null`).
+pub struct CsvHead<'a> {
+    pub head: &'a [u8],
+    pub bom: bool,
+    pub delimiter: u8,
+    pub newline: &'a str,
+    pub nulls: &'a [String],
+}
+
+/// The cleaned and removed CSV files of `table`, in one pass over its records (`spans`: each
+/// record's number among the dumped records, its start and the next record's start, in file
+/// order; their bytes from `bytes`): the kept ones copied as they are, runs of them at once
+/// (or, in `rewritten`, by record number, written anew from their values: whole dumps re-point
+/// foreign keys), the removed ones with their group, survivor, score and reason. The same for
+/// every engine: `table` holds every record or only the grouped ones ([`Table::dumped`]).
+/// `werr` names a failed write.
 #[allow(clippy::too_many_arguments)]
 pub fn write_csv_tables(
     (wc, wr): (&mut dyn Write, &mut dyn Write),
-    (table, raw): (&Table, &RawCsv),
-    res: &Resolution,
+    csv: &CsvHead<'_>,
+    (bytes, spans): (
+        &mut RecordBytes<'_>,
+        &mut dyn Iterator<Item = (usize, u64, u64)>,
+    ),
+    (table, res): (&Table, &Resolution),
     rewritten: &std::collections::BTreeMap<usize, String>,
     survivor: &dyn Fn(crate::model::RowId) -> String,
-    nulls: &[String],
     werr: &dyn Fn(std::io::Error) -> Error,
 ) -> Result<()> {
-    let crate::model::Format::Csv { delimiter, bom, .. } = table.source.format else {
-        return Err(Error::Internal("CSV files asked of a Parquet table".into()));
-    };
     if res.removed.windows(2).any(|w| w[0].row >= w[1].row) {
         return Err(Error::Internal(
             "the removed rows are not in record order".into(),
         ));
     }
-    let nl = raw.newline.as_bytes();
-    wc.write_all(&raw.head).map_err(werr)?;
-    if raw.head.len() == raw.len && !raw.records.is_empty() {
-        wc.write_all(nl).map_err(werr)?;
-    }
-    write_removed_header(&mut *wr, &raw.head, bom, delimiter, nl).map_err(werr)?;
-    let mut bytes = match &raw.data {
-        Some(data) => RecordBytes::Held(data),
-        None => RecordBytes::File(
-            crate::ingest::stream::Window::open_hashed(&table.source.path)?,
-            &table.source,
-        ),
-    };
+    let nl = csv.newline.as_bytes();
+    wc.write_all(csv.head).map_err(werr)?;
+    write_removed_header(&mut *wr, csv.head, csv.bom, csv.delimiter, nl).map_err(werr)?;
     let mut gone = res.removed.iter().peekable();
-    for (i, &(start, end)) in raw.records.iter().enumerate() {
-        let record = bytes.range(start, raw.record_next[i])?;
-        let len = end - start;
-        if res.kept[i] {
-            match rewritten.get(&i) {
-                Some(text) => {
-                    wc.write_all(text.as_bytes()).map_err(werr)?;
-                    // the record's own line end
-                    wc.write_all(&record[len..]).map_err(werr)?;
+    // kept records not yet copied, one after the other: (start, end)
+    let mut run: Option<(u64, u64)> = None;
+    for (record, start, next) in spans {
+        let removed = gone.next_if(|r| table.dumped(r.row).index() == record);
+        let anew = match removed {
+            Some(_) => None,
+            None => rewritten.get(&record),
+        };
+        if removed.is_none() && anew.is_none() {
+            run = match run {
+                Some((a, b)) if b == start => Some((a, next)),
+                Some((a, b)) => {
+                    bytes.copy(a, b, &mut *wc)?.map_err(werr)?;
+                    Some((start, next))
                 }
-                None => wc.write_all(record).map_err(werr)?,
-            }
+                None => Some((start, next)),
+            };
+            continue;
         }
-        while let Some(r) = gone.next_if(|r| r.row.index() == i) {
-            write_removed_record(
+        if let Some((a, b)) = run.take() {
+            bytes.copy(a, b, &mut *wc)?.map_err(werr)?;
+        }
+        let bytes = bytes.range(start, next)?;
+        let fields = trim_line_end(bytes);
+        match (removed, anew) {
+            (Some(r), _) => write_removed_record(
                 &mut *wr,
-                &record[..len],
-                r.group.number(),
+                fields,
+                table.number_of(r.group),
                 &survivor(r.survivor),
                 r,
-                delimiter,
-                nulls,
+                csv.delimiter,
+                csv.nulls,
                 nl,
             )
-            .map_err(werr)?;
+            .map_err(werr)?,
+            (None, Some(text)) => {
+                wc.write_all(text.as_bytes()).map_err(werr)?;
+                // the record's own line end
+                wc.write_all(&bytes[fields.len()..]).map_err(werr)?;
+            }
+            (None, None) => {}
         }
     }
-    bytes.finish()
+    if let Some((a, b)) = run.take() {
+        bytes.copy(a, b, &mut *wc)?.map_err(werr)?;
+    }
+    Ok(())
+}
+
+/// A record's bytes without its line end (`\n`, `\r\n`, or a `\r` ending the file), as the
+/// tokenizer ends a record.
+pub fn trim_line_end(b: &[u8]) -> &[u8] {
+    let b = b.strip_suffix(b"\n").unwrap_or(b);
+    b.strip_suffix(b"\r").unwrap_or(b)
 }
 
 /// A record written anew from the table's values: NULL as an unquoted empty field (or the
@@ -489,58 +521,6 @@ pub fn float_text(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn records_read_again_are_the_ones_held_and_a_changed_file_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.csv");
-        // CRLF, a blank line between records, a quoted line break, no line end at the end
-        let text = "id,name\r\n1,a\r\n\r\n2,\"b\r\nc\"\r\n3,a\r\n4,a";
-        std::fs::write(&path, text).unwrap();
-        let job = crate::Layer {
-            input: Some(path.clone()),
-            pk: Some(vec!["id".into()]),
-            ..Default::default()
-        }
-        .resolve()
-        .unwrap();
-        let d = crate::engine::memory::detect_all(&job, &crate::progress::Silent).unwrap();
-        let raw = d.table.raw.as_ref().unwrap();
-        assert!(
-            raw.data.is_none(),
-            "a file's bytes are read again, not held"
-        );
-        let write = |raw: &RawCsv| -> Result<(String, String)> {
-            let (mut c, mut r) = (Vec::new(), Vec::new());
-            let survivor = |row: crate::model::RowId| row.number().to_string();
-            let werr = |e| Error::io(&path, "cannot write", e);
-            write_csv_tables(
-                (&mut c, &mut r),
-                (&d.table, raw),
-                &d.resolution,
-                &Default::default(),
-                &survivor,
-                &[],
-                &werr,
-            )?;
-            Ok((String::from_utf8(c).unwrap(), String::from_utf8(r).unwrap()))
-        };
-        let (cleaned, removed) = write(raw).unwrap();
-        // (a blank line is no record: the cleaned file leaves it out)
-        assert_eq!(cleaned, "id,name\r\n1,a\r\n2,\"b\r\nc\"\r\n");
-        assert!(
-            removed.contains("\r\n3,a,") && removed.contains("\r\n4,a,"),
-            "{removed}"
-        );
-        // the same bytes from the file held in memory (a pipe's)
-        let mut held = raw.clone();
-        held.data = Some(text.as_bytes().to_vec());
-        assert_eq!(write(&held).unwrap(), (cleaned, removed));
-        // the file changed since it was read (same length): nothing is copied from it
-        std::fs::write(&path, text.replace('b', "x")).unwrap();
-        let err = write(raw).unwrap_err().render();
-        assert!(err.contains("changed since dupsweep read it"), "{err}");
-    }
 
     #[test]
     fn a_parquet_file_written_in_pieces_is_the_one_written_at_once() {

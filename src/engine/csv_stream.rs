@@ -711,53 +711,26 @@ pub fn write_table_files(
     let head = &s.head;
     let paths = outs.write_many(&[&cleaned, &removed], |w| {
         let (wc, wr) = w.split_at_mut(1);
-        let (wc, wr) = (&mut wc[0], &mut wr[0]);
         let werr = io_err(&out_dir);
-        use std::io::Write;
-        wc.write_all(&head.header).map_err(&werr)?;
-        let nl = head.newline.as_bytes();
-        tables::write_removed_header(&mut *wr, &head.header, head.bom, head.delimiter, nl)
-            .map_err(&werr)?;
-
-        let mut win = Window::open(&job.input)?;
-        let mut gone = res.removed.iter().peekable();
-        let mut run: Option<(u64, u64)> = None;
-        for (row, start, next) in s.layout.spans() {
-            let r = match gone.peek() {
-                Some(r) if table.dumped(r.row).0 == row => *r,
-                _ => {
-                    run = match run {
-                        Some((a, b)) if b == start => Some((a, next)),
-                        Some((a, b)) => {
-                            win.copy(a, b, &mut *wc)?.map_err(&werr)?;
-                            Some((start, next))
-                        }
-                        None => Some((start, next)),
-                    };
-                    continue;
-                }
-            };
-            gone.next();
-            if let Some((a, b)) = run.take() {
-                win.copy(a, b, &mut *wc)?.map_err(&werr)?;
-            }
-            let bytes = win.range(start, next)?;
-            tables::write_removed_record(
-                &mut *wr,
-                trim_line_end(bytes),
-                table.number_of(r.group),
-                &survivor(r.survivor),
-                r,
-                head.delimiter,
-                &job.null,
-                nl,
-            )
-            .map_err(&werr)?;
-        }
-        if let Some((a, b)) = run.take() {
-            win.copy(a, b, &mut *wc)?.map_err(&werr)?;
-        }
-        win.finish()?;
+        let csv = tables::CsvHead {
+            head: &head.header,
+            bom: head.bom,
+            delimiter: head.delimiter,
+            newline: head.newline,
+            nulls: &job.null,
+        };
+        let mut bytes = tables::RecordBytes::File(Window::open(&job.input)?);
+        let mut spans = s.layout.spans().map(|(row, a, b)| (row as usize, a, b));
+        tables::write_csv_tables(
+            (&mut wc[0], &mut wr[0]),
+            &csv,
+            (&mut bytes, &mut spans),
+            (table, res),
+            &Default::default(),
+            &*survivor,
+            &werr,
+        )?;
+        bytes.finish()?;
         unchanged(&job.input, s.stamp)
     })?;
     let removed_rows = res.removed.len();
@@ -769,13 +742,6 @@ pub fn write_table_files(
         ),
         ("removed", paths[1].clone(), Some(removed_rows)),
     ])
-}
-
-/// A record's bytes without its line end (`\n`, `\r\n`, or a `\r` ending the file), as the
-/// tokenizer ends a record.
-fn trim_line_end(b: &[u8]) -> &[u8] {
-    let b = b.strip_suffix(b"\n").unwrap_or(b);
-    b.strip_suffix(b"\r").unwrap_or(b)
 }
 
 #[cfg(test)]

@@ -126,6 +126,59 @@ pub(crate) fn write_sheet(
     }
 }
 
+/// The cleaned and removed CSV files of `table` as read (`raw`: where its records are), with
+/// `rewritten` records (by index) written anew: the records read again from the file, which
+/// must hash as it did when it was read (else an error, and nothing is written), or from the
+/// bytes held for an input that cannot be read twice.
+pub(crate) fn write_csv_files(
+    (wc, wr): (&mut dyn std::io::Write, &mut dyn std::io::Write),
+    (table, raw): (&Table, &crate::model::RawCsv),
+    (resolution, rewritten): (&Resolution, &std::collections::BTreeMap<usize, String>),
+    (survivor, nulls): (&dyn Fn(crate::model::RowId) -> String, &[String]),
+    werr: &dyn Fn(std::io::Error) -> Error,
+) -> Result<()> {
+    let Format::Csv { delimiter, bom, .. } = table.source.format else {
+        return Err(Error::Internal("CSV files asked of a Parquet table".into()));
+    };
+    let mut bytes = match &raw.data {
+        Some(data) => tables::RecordBytes::Held(data),
+        None => tables::RecordBytes::File(crate::ingest::stream::Window::open_hashed(
+            &table.source.path,
+        )?),
+    };
+    let csv = tables::CsvHead {
+        head: &raw.head,
+        bom,
+        delimiter,
+        newline: raw.newline,
+        nulls,
+    };
+    let mut spans = raw
+        .starts
+        .iter()
+        .zip(&raw.record_next)
+        .enumerate()
+        .map(|(i, (&start, &next))| (i, start as u64, next as u64));
+    tables::write_csv_tables(
+        (wc, wr),
+        &csv,
+        (&mut bytes, &mut spans),
+        (table, resolution),
+        rewritten,
+        survivor,
+        werr,
+    )?;
+    match bytes.finish()? {
+        _ if raw.data.is_some() => Ok(()),
+        Some((sha256, _, _)) if sha256 == table.source.sha256 => Ok(()),
+        _ => Err(Error::data(
+            crate::error::Location::file(&table.source.path),
+            "the file changed since dupsweep read it (its records were read again to be copied)",
+        )
+        .with_hint("run again on a copy that nothing writes to")),
+    }
+}
+
 /// Writes a table's cleaned and removed files (and the fuzzy pairs and review files) in the
 /// input's format. `dumped` is the table as read; `work` the same after re-pointing (whole
 /// dumps; else the same table), whose values the cleaned file holds. `rewritten`: the CSV
@@ -151,13 +204,11 @@ pub(crate) fn write_table_files(
             let werr = io_err(&job.out);
             let paths = outs.write_many(&[&cleaned, &removed_name], |w| {
                 let (wc, wr) = w.split_at_mut(1);
-                tables::write_csv_tables(
+                write_csv_files(
                     (&mut wc[0], &mut wr[0]),
                     (table, raw),
-                    resolution,
-                    rewritten,
-                    &*survivor,
-                    &job.null,
+                    (resolution, rewritten),
+                    (&*survivor, &job.null),
                     &werr,
                 )
             })?;
@@ -192,4 +243,59 @@ pub(crate) fn write_table_files(
     }
 
     Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_read_again_are_the_ones_held_and_a_changed_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        // CRLF, a blank line between records, a quoted line break, no line end at the end
+        let text = "id,name\r\n1,a\r\n\r\n2,\"b\r\nc\"\r\n3,a\r\n4,a";
+        std::fs::write(&path, text).unwrap();
+        let job = crate::Layer {
+            input: Some(path.clone()),
+            pk: Some(vec!["id".into()]),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let d = detect_all(&job, &crate::progress::Silent).unwrap();
+        let raw = d.table.raw.as_ref().unwrap();
+        assert!(
+            raw.data.is_none(),
+            "a file's bytes are read again, not held"
+        );
+        let write = |raw: &crate::model::RawCsv| -> Result<(String, String)> {
+            let (mut c, mut r) = (Vec::new(), Vec::new());
+            let survivor = |row: crate::model::RowId| row.number().to_string();
+            let werr = |e| Error::io(&path, "cannot write", e);
+            write_csv_files(
+                (&mut c, &mut r),
+                (&d.table, raw),
+                (&d.resolution, &Default::default()),
+                (&survivor, &[]),
+                &werr,
+            )?;
+            Ok((String::from_utf8(c).unwrap(), String::from_utf8(r).unwrap()))
+        };
+        let (cleaned, removed) = write(raw).unwrap();
+        // (a blank line is no record: the cleaned file leaves it out)
+        assert_eq!(cleaned, "id,name\r\n1,a\r\n2,\"b\r\nc\"\r\n");
+        assert!(
+            removed.contains("\r\n3,a,") && removed.contains("\r\n4,a,"),
+            "{removed}"
+        );
+        // the same bytes from the file held in memory (a pipe's)
+        let mut held = raw.clone();
+        held.data = Some(text.as_bytes().to_vec());
+        assert_eq!(write(&held).unwrap(), (cleaned, removed));
+        // the file changed since it was read (same length): nothing is copied from it
+        std::fs::write(&path, text.replace('b', "x")).unwrap();
+        let err = write(raw).unwrap_err().render();
+        assert!(err.contains("changed since dupsweep read it"), "{err}");
+    }
 }

@@ -69,7 +69,7 @@ pub fn read(
         .iter()
         .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
         .collect();
-    let mut records = Vec::with_capacity(rows);
+    let mut starts = Vec::with_capacity(rows);
     let mut record_next = Vec::with_capacity(rows);
     let mut lines = Vec::with_capacity(rows);
     let total = data.len() as u64;
@@ -82,7 +82,7 @@ pub fn read(
         if is_blank(&fields, ncols) {
             continue; // a blank line between records is not a record
         }
-        let record_no = records.len() as u64 + 1;
+        let record_no = starts.len() as u64 + 1;
         check_record(path, &rec, fields.len(), ncols, record_no)?;
         for (i, f) in fields.iter().enumerate() {
             match field_value(path, &columns, opts, &data, &rec, record_no, i, f)? {
@@ -90,7 +90,7 @@ pub fn read(
                 None => builders[i].append_null(),
             }
         }
-        records.push((rec.start, rec.end));
+        starts.push(rec.start);
         record_next.push(rec.next);
         lines.push(rec.line);
         if rec.next - last_tick > 1 << 20 {
@@ -100,17 +100,16 @@ pub fn read(
     }
     progress.finish();
 
-    let height = records.len();
+    let height = starts.len();
     let cols: Vec<Column> = builders
         .into_iter()
         .map(|b| b.finish().into_series().into_column())
         .collect();
     let df = DataFrame::new(height, cols).map_err(Error::Polars)?;
-    records.shrink_to_fit();
+    starts.shrink_to_fit();
     record_next.shrink_to_fit();
     lines.shrink_to_fit();
     // a file's records are read again when the tables are written; a pipe's are held
-    let len = data.len();
     let head = data[..header_end].to_vec();
     let data = (!is_file(path)).then_some(data);
     let source = Source {
@@ -129,8 +128,7 @@ pub fn read(
         raw: Some(RawCsv {
             head,
             data,
-            len,
-            records,
+            starts,
             record_next,
             lines,
             newline,
