@@ -8,7 +8,44 @@
 //! outlying copy does not keep it out of a large entity); each member matches some other
 //! member above the threshold; groups are capped in size.
 
-use std::collections::{BTreeMap, HashMap};
+/// Each record's links above the threshold (`(other record, probability)`, in the order of the
+/// pairs), side by side: a map of vectors held a vector header and an allocation per record.
+struct Links {
+    /// The linked records, sorted.
+    nodes: Vec<u32>,
+    /// `edges[offsets[i]..offsets[i + 1]]` are `nodes[i]`'s links.
+    offsets: Vec<usize>,
+    edges: Vec<(u32, f64)>,
+}
+
+impl Links {
+    fn new(mut ends: Vec<(u32, u32, f64)>) -> Links {
+        // stable: each record's links stay in the order of the pairs
+        ends.sort_by_key(|e| e.0);
+        let mut nodes = Vec::new();
+        let mut offsets = Vec::new();
+        for (i, e) in ends.iter().enumerate() {
+            if nodes.last() != Some(&e.0) {
+                nodes.push(e.0);
+                offsets.push(i);
+            }
+        }
+        offsets.push(ends.len());
+        let edges = ends.into_iter().map(|(_, y, p)| (y, p)).collect();
+        Links {
+            nodes,
+            offsets,
+            edges,
+        }
+    }
+
+    fn of(&self, x: u32) -> &[(u32, f64)] {
+        match self.nodes.binary_search(&x) {
+            Ok(i) => &self.edges[self.offsets[i]..self.offsets[i + 1]],
+            Err(_) => &[],
+        }
+    }
+}
 
 /// Union–find over record indices.
 struct Dsu(Vec<u32>);
@@ -88,34 +125,43 @@ pub fn cluster(
     score: &dyn Fn(u32, u32) -> f64,
 ) -> Vec<Vec<u32>> {
     let mut dsu = Dsu((0..n as u32).collect());
-    let mut known: HashMap<(u32, u32), f64> = HashMap::new();
-    let mut strong: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
+    // the scores known from the pairs, by pair (sorted; the last one of a pair given twice)
+    let mut known: Vec<((u32, u32), f64)> = Vec::new();
+    let mut ends: Vec<(u32, u32, f64)> = Vec::new();
     for &((a, b), p) in pairs {
         if p >= bounds.lower {
-            known.insert((a, b), p);
+            known.push(((a, b), p));
         }
         if p >= bounds.threshold {
             dsu.union(a, b);
-            strong.entry(a).or_default().push((b, p));
-            strong.entry(b).or_default().push((a, p));
+            ends.push((a, b, p));
+            ends.push((b, a, p));
         }
     }
-    let mut components: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    let mut linked: Vec<u32> = strong.keys().copied().collect();
+    known.sort_by_key(|k| k.0);
+    known.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 = later.1;
+        }
+        same
+    });
+    let strong = Links::new(ends);
+    // the components of the linked records: (root, record), by root, then record
+    let mut linked: Vec<(u32, u32)> = strong.nodes.iter().map(|&x| (dsu.find(x), x)).collect();
     linked.sort_unstable();
-    for x in linked {
-        let root = dsu.find(x);
-        components.entry(root).or_default().push(x);
-    }
+    drop(dsu);
+    let components = linked.chunk_by(|a, b| a.0 == b.0);
     let pair_score = |a: u32, b: u32| -> f64 {
         let key = if a < b { (a, b) } else { (b, a) };
-        known
-            .get(&key)
-            .copied()
-            .unwrap_or_else(|| score(key.0, key.1))
+        match known.binary_search_by_key(&key, |k| k.0) {
+            Ok(i) => known[i].1,
+            Err(_) => score(key.0, key.1),
+        }
     };
     let mut groups = Vec::new();
-    for (_, members) in components {
+    for component in components {
+        let members: Vec<u32> = component.iter().map(|&(_, x)| x).collect();
         if members.len() == 2 {
             groups.push(members);
             continue;
@@ -128,14 +174,11 @@ pub fn cluster(
             let mut best = 0.0;
             for &x in &remaining {
                 let s: f64 = strong
-                    .get(&x)
-                    .map(|v| {
-                        v.iter()
-                            .filter(|(y, _)| in_rem(*y, &remaining))
-                            .map(|(_, p)| p)
-                            .sum()
-                    })
-                    .unwrap_or(0.0);
+                    .of(x)
+                    .iter()
+                    .filter(|(y, _)| in_rem(*y, &remaining))
+                    .map(|(_, p)| p)
+                    .sum();
                 if s > best {
                     best = s;
                     center = Some(x);
@@ -150,7 +193,7 @@ pub fn cluster(
                 // candidates linked strongly to the group, strongest first
                 let mut cand: Vec<(f64, u32)> = Vec::new();
                 for &g in &group {
-                    for &(y, p) in strong.get(&g).map(|v| v.as_slice()).unwrap_or(&[]) {
+                    for &(y, p) in strong.of(g) {
                         if in_rem(y, &remaining) && !group.contains(&y) {
                             cand.push((p, y));
                         }

@@ -1213,8 +1213,8 @@ fn distinct_share(
 }
 
 /// The scored pairs (`scored`: index among `pairs`, weight) as [`ScoredPair`]s of records, with
-/// their comparison levels (`k` per pair in `levels`); and those of them whose two records are
-/// not in one group (`in_group`, per representative), for review.
+/// their comparison levels (`k` per scored pair in `levels`, in `scored`'s order); and those of
+/// them whose two records are not in one group (`in_group`, per representative), for review.
 fn kept_and_review(
     scored: &[(usize, f64, u64)],
     pairs: &[(u32, u32)],
@@ -1225,14 +1225,14 @@ fn kept_and_review(
 ) -> (Vec<ScoredPair>, Vec<ScoredPair>) {
     let mut kept = Vec::new();
     let mut review = Vec::new();
-    for &(i, w, _) in scored {
+    for (j, &(i, w, _)) in scored.iter().enumerate() {
         let (a, b) = pairs[i];
         let sp = ScoredPair {
             a: RowId(reps[a as usize] as u32),
             b: RowId(reps[b as usize] as u32),
             probability: score::probability(w),
             weight: w,
-            levels: levels[i * k..(i + 1) * k].to_vec(),
+            levels: levels[j * k..(j + 1) * k].to_vec(),
         };
         let together =
             in_group[a as usize] != u32::MAX && in_group[a as usize] == in_group[b as usize];
@@ -1507,6 +1507,12 @@ pub fn detect(
     // score: only the pairs from the review threshold up are kept
     let scored = engine.score_pairs(&levels, &pairs, &masks, &reps, opts.review_threshold);
     drop(masks);
+    // from here on only the scored pairs' levels are read: the others go before clustering
+    let levels: Vec<u8> = scored
+        .iter()
+        .flat_map(|&(i, _, _)| &levels[i * k..(i + 1) * k])
+        .copied()
+        .collect();
     let recall = engine.report_rules(&scored, opts.threshold, &used, &mut rule_reports);
 
     // cluster representatives
