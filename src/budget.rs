@@ -43,7 +43,7 @@ pub fn size_text(b: u64) -> String {
 const PEAK_PER_TABLE_BYTE: u64 = 7;
 /// Fuzzy matching's peak, from `eval --fuzzy` runs on generated people (`/usr/bin/time`, MiB):
 /// 57 for a 1.8 MiB table (20k), 139 for 9 MiB (100k), 755 for 92 MiB (1M), 5,823 for 939 MiB
-/// (10M; 5,426 since clustering holds less, and `clean` 5,521). The share per byte falls as the table grows (threads and buffers are a fixed cost), so
+/// (10M; 5,385 since clustering and preparation hold less, and `clean` 5,255). The share per byte falls as the table grows (threads and buffers are a fixed cost), so
 /// the estimate is the lower of two lines, each above every run where it is the lower: a small
 /// fixed part and 9 times the table (small tables; 141 MiB at 100k), and a larger fixed part
 /// and 6 times the table (from about 60 MiB of table on: 792 MiB at 1M, 5,874 MiB at 10M).

@@ -312,6 +312,28 @@ impl Values {
         Values::rows_into(table, Rows::new(table.columns.len(), table.rows(), 0))
     }
 
+    /// [`Values::rows_of`] for some records of `table` (`members`, in order): taken from the
+    /// table a slice at a time, never as a table of their own.
+    pub fn rows_of_members(table: &Table, members: &[u32]) -> Result<Values> {
+        const SLICE: usize = 1 << 16;
+        let mut store = Rows::new(table.columns.len(), members.len(), 0);
+        let (names, path) = (&table.columns, &table.source.path);
+        let mut kinds = Values::texts(names, path, &table.df.slice(0, 0))?.0;
+        for chunk in members.chunks(SLICE) {
+            let idx = IdxCa::from_vec("rows".into(), chunk.iter().map(|&m| m as IdxSize).collect());
+            let df = table.df.take(&idx).map_err(Error::Polars)?;
+            kinds = Values::push_rows(&mut store, names, path, &df)?;
+        }
+        if table.columns.is_empty() {
+            (0..members.len()).for_each(|_| store.end_row());
+        }
+        Ok(Values {
+            names: table.columns.clone(),
+            kinds,
+            store: Store::Rows(store.finish()?),
+        })
+    }
+
     fn rows_into(table: &Table, mut store: Rows) -> Result<Values> {
         const SLICE: usize = 1 << 16;
         let rows = table.rows();

@@ -12,7 +12,7 @@ pub use crate::model::Command;
 
 use std::time::Instant;
 
-use polars::prelude::{DataFrame, IdxCa, IdxSize};
+use polars::prelude::DataFrame;
 
 use crate::config::Job;
 use crate::emit::files::Outputs;
@@ -223,13 +223,12 @@ fn script_values(
     filled: Option<crate::values::Values>,
     job: &Job,
 ) -> Result<(Option<(Table, Matches, Resolution)>, crate::values::Values)> {
-    let mut grouped = grouped_only(&detected.table, &detected.matches, &detected.resolution)?;
+    let grouped = grouped_only(&detected.table, &detected.matches, &detected.resolution)?;
     let internal = crate::error::Error::Polars;
-    let values = match &mut grouped {
+    let values = match &grouped {
         Some((t, _, _)) => {
-            let v = crate::values::Values::rows_of(t)?;
-            t.df = DataFrame::new(t.df.height(), vec![]).map_err(internal)?;
-            v
+            let members = t.subset.as_ref().map_or(&[][..], |s| &s.numbers[..]);
+            crate::values::Values::rows_of_members(&detected.table, members)?
         }
         None => {
             let v = match filled {
@@ -414,7 +413,8 @@ fn write_outputs(
 
 /// The records of `table` that are in a group, as a table of their own ([`Table::subset`]),
 /// with the groups and the survivors renumbered to its rows; `None` when `table` already holds
-/// only those.
+/// only those. The table holds no column (its values are read from `table` by record number,
+/// [`crate::values::Values::rows_of_members`]): taken whole, they were a run's peak.
 fn grouped_only(
     table: &Table,
     matches: &Matches,
@@ -435,11 +435,7 @@ fn grouped_only(
         slot[m as usize] = i as u32;
     }
     let to = |r: RowId| RowId(slot[r.index()]);
-    let idx = IdxCa::from_vec(
-        "rows".into(),
-        members.iter().map(|&m| m as IdxSize).collect(),
-    );
-    let df = table.df.take(&idx).map_err(crate::error::Error::Polars)?;
+    let df = DataFrame::new(members.len(), vec![]).map_err(crate::error::Error::Polars)?;
     let raw = table.raw.as_ref().map(|raw| {
         crate::model::RawCsv::lines_only(
             raw.head.clone(),

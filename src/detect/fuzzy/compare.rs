@@ -598,57 +598,96 @@ fn utf8(b: &[u8]) -> &str {
 
 /// Every record's prepared values, all comparisons side by side: comparing a pair reads a
 /// record's values from one or two cache lines, where the per-column vectors cost a cache miss
-/// (or two: the value's slot, then its text) per comparison.
+/// (or two: the value's slot, then its text) per comparison. Held in chunks of
+/// [`Packed::CHUNK`] records, so that records can be prepared and packed a slice at a time
+/// (each chunk allocated once, at its size) and a chunk's offsets fit 32 bits.
 #[derive(Debug, Default)]
 pub struct Packed {
-    starts: Vec<u64>,
+    chunks: Vec<PackedChunk>,
+}
+
+#[derive(Debug)]
+struct PackedChunk {
+    /// Per record, where its values start in `data`; and the end.
+    starts: Vec<u32>,
     data: Vec<u8>,
 }
 
 impl Packed {
+    /// Records per chunk.
+    pub const CHUNK: usize = 1 << 16;
+
     pub fn new(prepared: &[Prepared], rows: usize) -> Packed {
-        // the sizes first, so that the buffer is allocated once, at its size (grown by
-        // doubling it was up to twice that, at the run's peak)
-        let mut starts = Vec::with_capacity(rows + 1);
-        let mut total = 0u64;
-        for i in 0..rows {
+        let mut p = Packed::default();
+        p.push(prepared, rows);
+        p
+    }
+
+    /// How many records it holds.
+    pub fn rows(&self) -> usize {
+        self.chunks.iter().map(|c| c.starts.len() - 1).sum()
+    }
+
+    /// Appends `rows` records: `prepared` holds their values (record `i` of them is
+    /// `prepared[c].val(i)`). Every push but the last must hold a whole number of chunks.
+    pub fn push(&mut self, prepared: &[Prepared], rows: usize) {
+        debug_assert!(self
+            .chunks
+            .last()
+            .is_none_or(|c| c.starts.len() - 1 == Self::CHUNK));
+        for first in (0..rows).step_by(Self::CHUNK) {
+            let last = rows.min(first + Self::CHUNK);
+            // the sizes first, so that the chunk is allocated once, at its size (grown by
+            // doubling it was up to twice that)
+            let mut starts = Vec::with_capacity(last - first + 1);
+            let mut total = 0usize;
+            for i in first..last {
+                starts.push(total as u32);
+                for c in prepared {
+                    total += c.val(i).encoded_len();
+                }
+            }
+            // a chunk's values are well under 4 GiB: at most 65,536 records of 64 KiB each
+            let total = u32::try_from(total).unwrap_or(u32::MAX);
             starts.push(total);
-            for c in prepared {
-                total += c.val(i).encoded_len() as u64;
+            let mut data = Vec::with_capacity(total as usize);
+            for i in first..last {
+                for c in prepared {
+                    c.val(i).encode(&mut data);
+                }
             }
+            debug_assert_eq!(data.len(), total as usize);
+            self.chunks.push(PackedChunk { starts, data });
         }
-        starts.push(total);
-        let mut data = Vec::with_capacity(total as usize);
-        for i in 0..rows {
-            for c in prepared {
-                c.val(i).encode(&mut data);
-            }
-        }
-        debug_assert_eq!(data.len() as u64, total);
-        Packed { starts, data }
+    }
+
+    /// Record `i`'s encoded values (`None` once released: see
+    /// [`super::Engine::release_values`]).
+    #[inline]
+    fn record(&self, i: usize) -> Option<&[u8]> {
+        let c = self.chunks.get(i / Self::CHUNK)?;
+        let j = i % Self::CHUNK;
+        Some(&c.data[c.starts[j] as usize..c.starts[j + 1] as usize])
     }
 
     /// Brings record `i`'s values into the cache (see [`Packed::values`]).
     #[inline]
     pub fn touch(&self, i: usize) {
-        if i + 1 >= self.starts.len() {
-            return;
-        }
-        let (a, b) = (self.starts[i] as usize, self.starts[i + 1] as usize);
-        if b > a {
-            std::hint::black_box((self.data[a], self.data[b - 1]));
+        if let Some(b) = self.record(i) {
+            if let (Some(first), Some(last)) = (b.first(), b.last()) {
+                std::hint::black_box((first, last));
+            }
         }
     }
 
     /// Record `i`'s values, one per comparison, into `out` (all missing once released: see
     /// [`super::Engine::release_values`]).
     pub fn values<'a>(&'a self, i: usize, out: &mut [Val<'a>]) {
-        if i + 1 >= self.starts.len() {
+        let Some(mut b) = self.record(i) else {
             debug_assert!(false, "record {i}'s prepared values were released");
             out.fill(Val::Missing);
             return;
-        }
-        let mut b = &self.data[self.starts[i] as usize..self.starts[i + 1] as usize];
+        };
         for o in out {
             if b.is_empty() {
                 *o = Val::Missing;
@@ -658,6 +697,23 @@ impl Packed {
             *o = v;
             b = rest;
         }
+    }
+
+    /// Record `i`'s value for comparison `c`.
+    fn value(&self, i: usize, c: usize) -> Val<'_> {
+        let Some(mut b) = self.record(i) else {
+            return Val::Missing;
+        };
+        for _ in 0..c {
+            if b.is_empty() {
+                return Val::Missing;
+            }
+            b = Val::decode(b).1;
+        }
+        if b.is_empty() {
+            return Val::Missing;
+        }
+        Val::decode(b).0
     }
 }
 
@@ -732,7 +788,8 @@ enum TfKey<'a> {
     Shown(String),
 }
 
-/// Per record: the share of non-NULL records holding the same prepared value.
+/// Per record: the share of non-NULL records holding the same prepared value (the reference
+/// for [`term_frequencies_packed`], which the matcher uses).
 pub fn term_frequencies(p: &Prepared, rows: &[usize]) -> Vec<f32> {
     let n = p_len(p);
     let mut counts: HashMap<TfKey<'_>, u32> = HashMap::new();
@@ -749,6 +806,37 @@ pub fn term_frequencies(p: &Prepared, rows: &[usize]) -> Vec<f32> {
     }
     for (i, t) in tf.iter_mut().enumerate() {
         if let Some(k) = p.tf_key(i) {
+            *t = counts.get(&k).copied().unwrap_or(1) as f32 / present as f32;
+        }
+    }
+    tf
+}
+
+/// [`term_frequencies`] of comparison `c` from the packed values: the same shares.
+pub fn term_frequencies_packed(packed: &Packed, c: usize, rows: &[usize]) -> Vec<f32> {
+    let n = packed.rows();
+    let key = |i: usize| -> Option<TfKey<'_>> {
+        match packed.value(i, c) {
+            Val::Missing => None,
+            Val::Text { value, .. } => value.map(TfKey::Text),
+            Val::Date(d) => d.map(TfKey::Date),
+            v => v.show().map(TfKey::Shown),
+        }
+    };
+    let mut counts: HashMap<TfKey<'_>, u32> = HashMap::new();
+    let mut present = 0u32;
+    for &i in rows {
+        if let Some(k) = key(i) {
+            *counts.entry(k).or_default() += 1;
+            present += 1;
+        }
+    }
+    let mut tf = vec![0f32; n];
+    if present == 0 {
+        return tf;
+    }
+    for (i, t) in tf.iter_mut().enumerate() {
+        if let Some(k) = key(i) {
             *t = counts.get(&k).copied().unwrap_or(1) as f32 / present as f32;
         }
     }
@@ -1305,7 +1393,60 @@ mod tests {
             }
         }
         let packed = Packed::new(&prepared, texts.len());
-        assert_eq!(packed.data.len() as u64, *packed.starts.last().unwrap());
+        let c = &packed.chunks[0];
+        assert_eq!(c.data.len(), *c.starts.last().unwrap() as usize);
+        // term frequencies read from the packed values are the prepared columns' own
+        let rows: Vec<usize> = (0..texts.len()).collect();
+        for (c, p) in prepared.iter().enumerate() {
+            assert_eq!(
+                term_frequencies_packed(&packed, c, &rows),
+                term_frequencies(p, &rows)
+            );
+        }
+    }
+
+    #[test]
+    fn records_packed_a_slice_at_a_time_read_back_across_chunks() {
+        let n = Packed::CHUNK + 1000;
+        let names: Vec<String> = (0..n).map(|i| format!("name{}", i % 7)).collect();
+        let texts: Vec<Option<&str>> = (0..n)
+            .map(|i| (i % 5 != 0).then(|| names[i].as_str()))
+            .collect();
+        let whole = [
+            prepare(Role::FirstName, &texts),
+            prepare(Role::Date, &texts),
+        ];
+        let one = Packed::new(&whole, n);
+        // the first chunk, then the rest, each prepared on its own
+        let mut sliced = Packed::default();
+        for range in [0..Packed::CHUNK, Packed::CHUNK..n] {
+            let part = [
+                prepare(Role::FirstName, &texts[range.clone()]),
+                prepare(Role::Date, &texts[range.clone()]),
+            ];
+            sliced.push(&part, range.len());
+        }
+        assert_eq!((one.rows(), sliced.rows()), (n, n));
+        let (mut a, mut b) = (vec![Val::Missing; 2], vec![Val::Missing; 2]);
+        for i in [
+            0,
+            1,
+            Packed::CHUNK - 1,
+            Packed::CHUNK,
+            Packed::CHUNK + 1,
+            n - 1,
+        ] {
+            one.values(i, &mut a);
+            sliced.values(i, &mut b);
+            assert_eq!(a[0].show(), whole[0].show(i), "{i}");
+            assert_eq!(b[0].show(), whole[0].show(i), "{i}");
+            assert_eq!(a[1].show(), b[1].show(), "{i}");
+        }
+        let rows: Vec<usize> = (0..n).step_by(3).collect();
+        assert_eq!(
+            term_frequencies_packed(&sliced, 0, &rows),
+            term_frequencies(&whole[0], &rows)
+        );
     }
 
     #[test]

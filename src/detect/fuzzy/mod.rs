@@ -1043,22 +1043,25 @@ impl RuleChooser<'_, '_> {
 /// What to prepare for a comparison: a place (street, postcode, city), a date split over
 /// three columns, or one column in its role (by column name: each is read when it is prepared,
 /// so that only the columns being prepared are held as slices at once).
+#[derive(Clone, Copy)]
 enum Spec<'c> {
     Place(Option<&'c str>, Option<&'c str>, Option<&'c str>),
     SplitDate(&'c str, &'c str, &'c str),
     Column(Role, &'c str),
 }
 
-/// The comparisons of the compared columns (`values_of` gives a column's values), their values
+/// The comparisons of the compared columns (`values_of` gives a column's values, of some
+/// records), their values
 /// prepared, and the term frequencies among the representatives `reps` of those whose exact
 /// agreement weighs by its rarity. Street, postcode and city make one place comparison when at
 /// least two of them exist; a date split over three columns makes one date comparison; a single
 /// first name and a single last name are compared with each other too (swapped names).
+#[allow(clippy::type_complexity)]
 fn prepare_comparisons<'v>(
     table: &Table,
     compared: &[(String, Role)],
     split_date: Option<&SplitDate>,
-    values_of: &(dyn Fn(&str) -> Vec<Option<&'v str>> + Sync),
+    values_of: &(dyn Fn(&str, std::ops::Range<usize>) -> Vec<Option<&'v str>> + Sync),
     reps: &[usize],
 ) -> (Vec<Comparison>, Packed, Vec<Option<Vec<f32>>>) {
     let swaps = swap_partners(compared);
@@ -1124,19 +1127,28 @@ fn prepare_comparisons<'v>(
         });
         specs.push(Spec::Column(*role, name));
     }
-    let prepared: Vec<Prepared> = specs
-        .into_par_iter()
-        .map(|spec| match spec {
-            Spec::Place(st, pc, ci) => {
-                let [sv, pv, cv] = [st, pc, ci].map(|c| c.map(values_of));
-                compare::prepare_place(sv.as_deref(), pv.as_deref(), cv.as_deref(), table.rows())
-            }
-            Spec::SplitDate(y, m, d) => {
-                compare::prepare_split_date(&values_of(y), &values_of(m), &values_of(d))
-            }
-            Spec::Column(role, name) => compare::prepare(role, &values_of(name)),
-        })
-        .collect();
+    // Prepared and packed a slice of records at a time: the prepared columns of every record
+    // and the packed buffer side by side were the fuzzy run's peak.
+    let n = table.rows();
+    let mut packed = Packed::default();
+    const SLICE: usize = 4 * Packed::CHUNK;
+    for first in (0..n).step_by(SLICE) {
+        let range = first..n.min(first + SLICE);
+        let len = range.len();
+        let of = |name: &str| values_of(name, range.clone());
+        let prepared: Vec<Prepared> = specs
+            .par_iter()
+            .map(|&spec| match spec {
+                Spec::Place(st, pc, ci) => {
+                    let [sv, pv, cv] = [st, pc, ci].map(|c| c.map(of));
+                    compare::prepare_place(sv.as_deref(), pv.as_deref(), cv.as_deref(), len)
+                }
+                Spec::SplitDate(y, m, d) => compare::prepare_split_date(&of(y), &of(m), &of(d)),
+                Spec::Column(role, name) => compare::prepare(role, &of(name)),
+            })
+            .collect();
+        packed.push(&prepared, len);
+    }
     // swap partners are indices among the comparisons
     let index_of = |name: &str| comparisons.iter().position(|c| c.column == name);
     let partners: Vec<Option<usize>> = comparisons
@@ -1148,11 +1160,12 @@ fn prepare_comparisons<'v>(
     }
     let tf: Vec<Option<Vec<f32>>> = comparisons
         .par_iter()
-        .zip(prepared.par_iter())
-        .map(|(c, p)| c.term_frequency.then(|| compare::term_frequencies(p, reps)))
+        .enumerate()
+        .map(|(c, cmp)| {
+            cmp.term_frequency
+                .then(|| compare::term_frequencies_packed(&packed, c, reps))
+        })
         .collect();
-    // packed now, so that the per-column vectors are gone before blocking starts
-    let packed = Packed::new(&prepared, table.rows());
     (comparisons, packed, tf)
 }
 
@@ -1463,8 +1476,10 @@ pub fn detect(
     // comparisons and prepared values
     let mut clock = Clock::new();
     progress.start("preparing", None);
-    let values_of =
-        |name: &str| -> Vec<Option<&str>> { all_text[col_of(name).unwrap_or(0)].iter().collect() };
+    let values_of = |name: &str, rows: std::ops::Range<usize>| -> Vec<Option<&str>> {
+        let column = &all_text[col_of(name).unwrap_or(0)];
+        rows.map(|i| column.get(i)).collect()
+    };
     let (comparisons, packed, tf) =
         prepare_comparisons(table, &compared, split_date.as_ref(), &values_of, &reps);
     progress.finish();
