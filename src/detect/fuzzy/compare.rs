@@ -791,39 +791,22 @@ enum TfKey<'a> {
 /// Per record: the share of non-NULL records holding the same prepared value (the reference
 /// for [`term_frequencies_packed`], which the matcher uses).
 pub fn term_frequencies(p: &Prepared, rows: &[usize]) -> Vec<f32> {
-    let n = p_len(p);
-    let mut counts: HashMap<TfKey<'_>, u32> = HashMap::new();
-    let mut present = 0u32;
-    for &i in rows {
-        if let Some(k) = p.tf_key(i) {
-            *counts.entry(k).or_default() += 1;
-            present += 1;
-        }
-    }
-    let mut tf = vec![0f32; n];
-    if present == 0 {
-        return tf;
-    }
-    for (i, t) in tf.iter_mut().enumerate() {
-        if let Some(k) = p.tf_key(i) {
-            *t = counts.get(&k).copied().unwrap_or(1) as f32 / present as f32;
-        }
-    }
-    tf
+    shares(p_len(p), rows, |i| p.tf_key(i))
 }
 
 /// [`term_frequencies`] of comparison `c` from the packed values: the same shares.
 pub fn term_frequencies_packed(packed: &Packed, c: usize, rows: &[usize]) -> Vec<f32> {
-    let n = packed.rows();
-    let key = |i: usize| -> Option<TfKey<'_>> {
-        match packed.value(i, c) {
-            Val::Missing => None,
-            Val::Text { value, .. } => value.map(TfKey::Text),
-            Val::Date(d) => d.map(TfKey::Date),
-            v => v.show().map(TfKey::Shown),
-        }
-    };
-    let mut counts: HashMap<TfKey<'_>, u32> = HashMap::new();
+    shares(packed.rows(), rows, |i| match packed.value(i, c) {
+        Val::Missing => None,
+        Val::Text { value, .. } => value.map(TfKey::Text),
+        Val::Date(d) => d.map(TfKey::Date),
+        v => v.show().map(TfKey::Shown),
+    })
+}
+
+/// Per record of `n`: the share of the `rows` with a value (`key`) that hold its value.
+fn shares<'a>(n: usize, rows: &[usize], key: impl Fn(usize) -> Option<TfKey<'a>>) -> Vec<f32> {
+    let mut counts: HashMap<TfKey<'a>, u32> = HashMap::new();
     let mut present = 0u32;
     for &i in rows {
         if let Some(k) = key(i) {
