@@ -234,6 +234,9 @@ impl Loaded {
     }
 }
 
+/// Rows turned into text at a time by [`Values::rows_of`]: the columns are never all held twice.
+const ROW_SLICE: usize = 1 << 16;
+
 impl Values {
     pub fn from_table(table: &Table) -> Result<Values> {
         let (kinds, text) = Values::texts(&table.columns, &table.source.path, &table.df)?;
@@ -309,38 +312,35 @@ impl Values {
     /// table's own columns are no longer needed. The columns are turned into text a slice of
     /// rows at a time, so that they are never all held twice.
     pub fn rows_of(table: &Table) -> Result<Values> {
-        Values::rows_into(table, Rows::new(table.columns.len(), table.rows(), 0))
+        let rows = table.rows();
+        let slices = (0..rows)
+            .step_by(ROW_SLICE)
+            .map(|at| Ok(table.df.slice(at as i64, ROW_SLICE)));
+        Values::rows_from(table, rows, slices)
     }
 
     /// [`Values::rows_of`] for some records of `table` (`members`, in order): taken from the
     /// table a slice at a time, never as a table of their own.
     pub fn rows_of_members(table: &Table, members: &[u32]) -> Result<Values> {
-        const SLICE: usize = 1 << 16;
-        let mut store = Rows::new(table.columns.len(), members.len(), 0);
-        let (names, path) = (&table.columns, &table.source.path);
-        let mut kinds = Values::texts(names, path, &table.df.slice(0, 0))?.0;
-        for chunk in members.chunks(SLICE) {
+        let slices = members.chunks(ROW_SLICE).map(|chunk| {
             let idx = IdxCa::from_vec("rows".into(), chunk.iter().map(|&m| m as IdxSize).collect());
-            let df = table.df.take(&idx).map_err(Error::Polars)?;
-            kinds = Values::push_rows(&mut store, names, path, &df)?;
-        }
-        if table.columns.is_empty() {
-            (0..members.len()).for_each(|_| store.end_row());
-        }
-        Ok(Values {
-            names: table.columns.clone(),
-            kinds,
-            store: Store::Rows(store.finish()?),
-        })
+            table.df.take(&idx).map_err(Error::Polars)
+        });
+        Values::rows_from(table, members.len(), slices)
     }
 
-    fn rows_into(table: &Table, mut store: Rows) -> Result<Values> {
-        const SLICE: usize = 1 << 16;
-        let rows = table.rows();
+    /// The `rows` rows of `table`'s columns in `slices` (frames of those columns, in order),
+    /// copied row by row.
+    fn rows_from(
+        table: &Table,
+        rows: usize,
+        slices: impl Iterator<Item = Result<DataFrame>>,
+    ) -> Result<Values> {
+        let mut store = Rows::new(table.columns.len(), rows, 0);
         let (names, path) = (&table.columns, &table.source.path);
         let mut kinds = Values::texts(names, path, &table.df.slice(0, 0))?.0;
-        for at in (0..rows).step_by(SLICE) {
-            kinds = Values::push_rows(&mut store, names, path, &table.df.slice(at as i64, SLICE))?;
+        for df in slices {
+            kinds = Values::push_rows(&mut store, names, path, &df?)?;
         }
         if table.columns.is_empty() {
             (0..rows).for_each(|_| store.end_row());

@@ -600,7 +600,7 @@ fn utf8(b: &[u8]) -> &str {
 /// record's values from one or two cache lines, where the per-column vectors cost a cache miss
 /// (or two: the value's slot, then its text) per comparison. Held in chunks of
 /// [`Packed::CHUNK`] records, so that records can be prepared and packed a slice at a time
-/// (each chunk allocated once, at its size) and a chunk's offsets fit 32 bits.
+/// (each chunk allocated once, at its size).
 #[derive(Debug, Default)]
 pub struct Packed {
     chunks: Vec<PackedChunk>,
@@ -609,7 +609,7 @@ pub struct Packed {
 #[derive(Debug)]
 struct PackedChunk {
     /// Per record, where its values start in `data`; and the end.
-    starts: Vec<u32>,
+    starts: Vec<u64>,
     data: Vec<u8>,
 }
 
@@ -642,21 +642,19 @@ impl Packed {
             let mut starts = Vec::with_capacity(last - first + 1);
             let mut total = 0usize;
             for i in first..last {
-                starts.push(total as u32);
+                starts.push(total as u64);
                 for c in prepared {
                     total += c.val(i).encoded_len();
                 }
             }
-            // a chunk's values are well under 4 GiB: at most 65,536 records of 64 KiB each
-            let total = u32::try_from(total).unwrap_or(u32::MAX);
-            starts.push(total);
-            let mut data = Vec::with_capacity(total as usize);
+            starts.push(total as u64);
+            let mut data = Vec::with_capacity(total);
             for i in first..last {
                 for c in prepared {
                     c.val(i).encode(&mut data);
                 }
             }
-            debug_assert_eq!(data.len(), total as usize);
+            debug_assert_eq!(data.len(), total);
             self.chunks.push(PackedChunk { starts, data });
         }
     }
@@ -1377,7 +1375,7 @@ mod tests {
         }
         let packed = Packed::new(&prepared, texts.len());
         let c = &packed.chunks[0];
-        assert_eq!(c.data.len(), *c.starts.last().unwrap() as usize);
+        assert_eq!(c.data.len() as u64, *c.starts.last().unwrap());
         // term frequencies read from the packed values are the prepared columns' own
         let rows: Vec<usize> = (0..texts.len()).collect();
         for (c, p) in prepared.iter().enumerate() {
