@@ -78,10 +78,6 @@ impl Layout {
         self.expect_line = line + 1;
     }
 
-    pub fn rows(&self) -> usize {
-        self.lens.len()
-    }
-
     /// Every record: (row, start, next record's start), in file order.
     pub fn spans(&self) -> impl Iterator<Item = (u32, u64, u64)> + '_ {
         let mut at = self.header_end;
@@ -733,15 +729,9 @@ pub fn write_table_files(
         bytes.finish()?;
         unchanged(&job.input, s.stamp)
     })?;
-    let removed_rows = res.removed.len();
-    Ok(vec![
-        (
-            "cleaned",
-            paths[0].clone(),
-            Some(table.dumped_rows() - removed_rows),
-        ),
-        ("removed", paths[1].clone(), Some(removed_rows)),
-    ])
+    let [c, r] = <[std::path::PathBuf; 2]>::try_from(paths)
+        .map_err(|_| Error::Internal("two files asked, another number written".into()))?;
+    Ok(super::table_files_written(d, c, r))
 }
 
 #[cfg(test)]

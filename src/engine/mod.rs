@@ -15,7 +15,7 @@ pub mod memory;
 pub mod parquet_stream;
 pub mod streaming;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::{self, Job};
 use crate::detect::fuzzy::Fuzzy;
@@ -37,7 +37,17 @@ pub struct Detected {
 }
 
 /// What was written: (kind, path, rows).
-pub(crate) type Written = Vec<(&'static str, std::path::PathBuf, Option<usize>)>;
+pub(crate) type Written = Vec<(&'static str, PathBuf, Option<usize>)>;
+
+/// What writing a table's cleaned and removed files (at `cleaned` and `removed`) wrote.
+pub(crate) fn table_files_written(d: &Detected, cleaned: PathBuf, removed: PathBuf) -> Written {
+    let removed_rows = d.resolution.removed.len();
+    let kept = d.table.dumped_rows() - removed_rows;
+    vec![
+        ("cleaned", cleaned, Some(kept)),
+        ("removed", removed, Some(removed_rows)),
+    ]
+}
 
 /// A source of records for the sequencer: one table, from its input to its table files.
 pub trait Engine: Sync {

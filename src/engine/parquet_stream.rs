@@ -909,12 +909,5 @@ pub fn write_table_files(
             super::streaming::unchanged(&job.input, s.stamp)
         }
     })?;
-    Ok(vec![
-        (
-            "cleaned",
-            cleaned,
-            Some(table.dumped_rows() - res.removed.len()),
-        ),
-        ("removed", removed_path, Some(res.removed.len())),
-    ])
+    Ok(super::table_files_written(d, cleaned, removed_path))
 }

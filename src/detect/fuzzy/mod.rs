@@ -1452,6 +1452,25 @@ impl Engine {
     }
 }
 
+/// Every candidate pair's level on every comparison, side by side (pairs of representatives).
+fn compare_pairs(engine: &Engine, pairs: &[(u32, u32)], reps: &[usize]) -> Vec<u8> {
+    let mut levels = vec![0u8; pairs.len() * engine.comparisons.len()];
+    engine.levels_of_pairs(&mut levels, pairs, |&(a, b)| {
+        (reps[a as usize], reps[b as usize])
+    });
+    levels
+}
+
+/// The levels of the scored pairs only, in their order: from here on no other pair's levels
+/// are read, so the rest are freed before clustering.
+fn scored_levels(scored: &[(usize, f64, u64)], levels: &[u8], k: usize) -> Vec<u8> {
+    scored
+        .iter()
+        .flat_map(|&(i, _, _)| &levels[i * k..(i + 1) * k])
+        .copied()
+        .collect()
+}
+
 /// Finds fuzzy groups on top of the exact `matches`.
 pub fn detect(
     table: &Table,
@@ -1509,10 +1528,7 @@ pub fn detect(
     let engine_tmp = Engine::unfitted(comparisons, packed, tf, keys, &reps, &exact_of);
     clock.lap("block");
     progress.start("comparing", Some(pairs.len() as u64));
-    let mut levels = vec![0u8; pairs.len() * k];
-    engine_tmp.levels_of_pairs(&mut levels, &pairs, |&(a, b)| {
-        (reps[a as usize], reps[b as usize])
-    });
+    let levels = compare_pairs(&engine_tmp, &pairs, &reps);
     progress.finish();
 
     clock.lap("compare");
@@ -1522,12 +1538,7 @@ pub fn detect(
     // score: only the pairs from the review threshold up are kept
     let scored = engine.score_pairs(&levels, &pairs, &masks, &reps, opts.review_threshold);
     drop(masks);
-    // from here on only the scored pairs' levels are read: the others go before clustering
-    let levels: Vec<u8> = scored
-        .iter()
-        .flat_map(|&(i, _, _)| &levels[i * k..(i + 1) * k])
-        .copied()
-        .collect();
+    let levels = scored_levels(&scored, &levels, k);
     let recall = engine.report_rules(&scored, opts.threshold, &used, &mut rule_reports);
 
     // cluster representatives

@@ -18,7 +18,7 @@ pub use mysql::MySql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
-pub use crate::values::{Kind, Loaded, Rows, Val, Values};
+pub use crate::values::{Kind, Loaded, Val, Values};
 
 impl Values {
     /// The rows a batch's statements read ([`Values::load`]).
@@ -63,6 +63,13 @@ pub struct Copies {
     pub row: RowId,
     pub fresh: usize,
     pub applied: usize,
+}
+
+impl Copies {
+    /// How many rows holding these values the deletion removes.
+    pub fn gone(&self) -> usize {
+        self.fresh - self.applied
+    }
 }
 
 /// A group of a table without primary key.
@@ -552,13 +559,6 @@ impl Sink for WriteSink<'_> {
     }
 }
 
-/// A table's change script as text.
-pub fn script_text(d: &dyn Dialect, plan: &Plan<'_>) -> Result<String> {
-    let mut out = String::new();
-    d.script(plan, &mut out)?;
-    Ok(out)
-}
-
 pub fn dialect(name: DialectName) -> Box<dyn Dialect> {
     match name {
         DialectName::Postgres => Box::new(Postgres),
@@ -740,11 +740,6 @@ impl<'p, 'a> Render<'p, 'a> {
             .map(|m| self.row_match_after(m.row, &m.columns))
             .collect::<Result<Vec<_>>>()?;
         Ok(parts.join("\n    OR "))
-    }
-
-    /// `"c1" = v1, "c2" = v2` with an update's new values.
-    pub fn set_list(&self, u: &UpdateBatch) -> Result<String> {
-        self.set_list_from(u, self.plan.after.unwrap_or(self.plan.values))
     }
 
     /// `"c1" = v1, "c2" = v2` with the values of `values` (the dumped ones, to undo).
@@ -930,6 +925,57 @@ impl<'p, 'a> Render<'p, 'a> {
             .map_err(|e| self.value_error(row, c, e))
     }
 
+    /// Every batch of the plan, numbered from 1, its statements' parts rendered alike for
+    /// every dialect, passed to `write` with a renderer of its rows (spilled values: this
+    /// batch's rows read into memory, the rest left on disk).
+    pub fn each_batch(
+        &self,
+        mut write: impl FnMut(&Render<'_, 'a>, BatchSql<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let plan = self.plan;
+        let total = plan.batches.len();
+        for (bi, batch) in plan.batches.iter().enumerate() {
+            let local = plan.values.load_batch(batch)?;
+            let r = &self.with_batch(local.as_ref());
+            let at = (bi + 1, total);
+            let sql = match batch {
+                Batch::Pk(b) => BatchSql::Pk {
+                    at,
+                    rows: b.rows.len(),
+                    survivors: b.survivors.len(),
+                    survivors_match: r.survivors_match(&b.survivors)?,
+                    delete: format!(
+                        "DELETE FROM {} WHERE {}\n    AND ({})",
+                        r.table,
+                        r.pk_in(&b.rows)?,
+                        r.any_match(&b.rows)?
+                    ),
+                    pk_exact: r.pk_exact(&b.rows)?,
+                },
+                Batch::Keyless(groups) => BatchSql::Keyless {
+                    at,
+                    groups: groups
+                        .iter()
+                        .map(|g| {
+                            let sigs = g
+                                .copies
+                                .iter()
+                                .map(|c| r.row_match(c.row, &g.guard))
+                                .collect::<Result<Vec<_>>>()?;
+                            Ok(GroupSql {
+                                group: g,
+                                id: plan.table.number_of(g.id),
+                                sigs,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                },
+            };
+            write(r, sql)?;
+        }
+        Ok(())
+    }
+
     /// The comment block every script starts with.
     pub fn header(&self, run: &str) -> String {
         let p = self.plan;
@@ -981,6 +1027,89 @@ impl<'p, 'a> Render<'p, 'a> {
     }
 }
 
+/// A batch of a deletion script, with the parts of its statements that every dialect shares
+/// ([`Render::each_batch`]); `at` is its number (from 1) and the number of batches.
+pub enum BatchSql<'g> {
+    /// Rows deleted by primary key.
+    Pk {
+        at: (usize, usize),
+        rows: usize,
+        survivors: usize,
+        /// True for each survivor that still holds its dumped (or re-pointed) values.
+        survivors_match: String,
+        /// `DELETE FROM t WHERE pk IN (…)\n    AND (row matches …)`, without the `;`.
+        delete: String,
+        /// The rows to delete, found by their primary key alone.
+        pk_exact: String,
+    },
+    /// Groups of a table without primary key.
+    Keyless {
+        at: (usize, usize),
+        groups: Vec<GroupSql<'g>>,
+    },
+}
+
+/// A group of a table without primary key: its record number and each copy's condition.
+pub struct GroupSql<'g> {
+    pub group: &'g KeylessGroup,
+    pub id: u64,
+    /// Per copy (`group.copies`): true for the rows holding its values.
+    pub sigs: Vec<String>,
+}
+
+impl GroupSql<'_> {
+    /// `each(copy, its condition, its count)` for every copy, joined by `sep`; `pick` takes
+    /// the count before the deletion (`fresh`) or after it (`applied`).
+    pub fn state(
+        &self,
+        pick: fn(&Copies) -> usize,
+        sep: &str,
+        each: impl Fn(usize, &str, usize) -> String,
+    ) -> String {
+        self.group
+            .copies
+            .iter()
+            .zip(&self.sigs)
+            .enumerate()
+            .map(|(i, (c, s))| each(i, s, pick(c)))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
+    /// The copies that lose rows, with their index and condition.
+    pub fn losing(&self) -> impl Iterator<Item = (usize, &str, &Copies)> {
+        self.group
+            .copies
+            .iter()
+            .zip(&self.sigs)
+            .enumerate()
+            .filter(|(_, (c, _))| c.fresh > c.applied)
+            .map(|(i, (c, s))| (i, s.as_str(), c))
+    }
+}
+
+/// A copy's count before the deletion ([`GroupSql::state`]).
+pub fn fresh(c: &Copies) -> usize {
+    c.fresh
+}
+
+/// A copy's count after the deletion ([`GroupSql::state`]).
+pub fn applied(c: &Copies) -> usize {
+    c.applied
+}
+
+/// `body` written to `sink` between `wrap`'s two texts (`--commit batch`: a transaction).
+pub fn put_between(sink: &mut dyn Sink, wrap: Option<(&str, &str)>, body: &str) -> Result<()> {
+    if let Some((before, _)) = wrap {
+        sink.put(before)?;
+    }
+    sink.put(body)?;
+    if let Some((_, after)) = wrap {
+        sink.put(after)?;
+    }
+    Ok(())
+}
+
 /// A table name as it appears inside the scripts' messages: letters, digits, `_` and `-` only
 /// (a message is a string literal, and in PostgreSQL a `RAISE` format).
 pub fn label(name: &str) -> String {
@@ -1010,14 +1139,6 @@ pub fn safe_name(name: &str) -> String {
 pub fn comment_safe(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() || c == '\\' { '?' } else { c })
-        .collect()
-}
-
-/// Renders the scripts for every dialect of the job.
-pub fn scripts(plan: &Plan<'_>, dialects: &[DialectName]) -> Result<Vec<(DialectName, String)>> {
-    dialects
-        .iter()
-        .map(|&d| Ok((d, script_text(&*dialect(d), plan)?)))
         .collect()
 }
 

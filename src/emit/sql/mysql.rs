@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::stage;
-use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
+use super::{applied, fresh, put_between, BatchSql, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
 
@@ -359,99 +359,72 @@ impl MySql {
         if stage::applies(r) {
             return self.staged(r, label, wrap, sink);
         }
-        let plan = r.plan;
         let t = &r.table;
         let mut out = String::new();
-        let total = plan.batches.len();
-        for (bi, batch) in plan.batches.iter().enumerate() {
-            // spilled values: this batch's rows read into memory, the rest left on disk
-            let local = plan.values.load_batch(batch)?;
-            let r = &r.with_batch(local.as_ref());
-            let n = bi + 1;
-            out.push_str(wrap.map_or("", |w| w.0));
+        r.each_batch(|_, batch| {
+            out.clear();
             match batch {
-                Batch::Pk(batch) => {
-                    let rows = batch.rows.len();
-                    let surv = batch.survivors.len();
+                BatchSql::Pk {
+                    at: (n, total),
+                    rows,
+                    survivors,
+                    survivors_match,
+                    delete,
+                    pk_exact,
+                } => {
                     let _ = writeln!(out, "-- batch {n} of {total}: {rows} rows");
                     out.push_str(&check(
-                        &format!("COUNT(*) = {surv}"),
+                        &format!("COUNT(*) = {survivors}"),
                         &format!("ok: {label}batch {n} survivors"),
-                        &format!(
-                            " FROM {t} WHERE\n    {}",
-                            r.survivors_match(&batch.survivors)?
-                        ),
+                        &format!(" FROM {t} WHERE\n    {survivors_match}"),
                     ));
-                    let pk_in = r.pk_in(&batch.rows)?;
-                    let _ = writeln!(
-                        out,
-                        "DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
-                        r.any_match(&batch.rows)?
-                    );
+                    let _ = writeln!(out, "{delete};");
                     out.push_str("SET @dupsweep_deleted = ROW_COUNT();\n");
                     out.push_str(&check(
                         &format!("@dupsweep_deleted IN (0, {rows}) AND COUNT(*) = 0"),
                         &format!("ok: {label}batch {n} deleted"),
-                        &format!(" FROM {t} WHERE {}", r.pk_exact(&batch.rows)?),
+                        &format!(" FROM {t} WHERE {pk_exact}"),
                     ));
                 }
-                Batch::Keyless(groups) => {
+                BatchSql::Keyless {
+                    at: (n, total),
+                    groups,
+                } => {
                     let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
                     for g in groups {
-                        let gid = plan.table.number_of(g.id);
-                        let sigs = g
-                            .copies
-                            .iter()
-                            .map(|c| r.row_match(c.row, &g.guard))
-                            .collect::<Result<Vec<_>>>()?;
+                        let gid = g.id;
                         let _ = writeln!(out, "-- group of record {gid}");
-                        for (i, s) in sigs.iter().enumerate() {
+                        for (i, s) in g.sigs.iter().enumerate() {
                             let _ = writeln!(
                                 out,
                                 "SET @dupsweep_c{i} = (SELECT COUNT(*) FROM {t} WHERE {s});"
                             );
                         }
-                        let state = |pick: &dyn Fn(&super::Copies) -> usize| {
-                            g.copies
-                                .iter()
-                                .enumerate()
-                                .map(|(i, c)| format!("@dupsweep_c{i} = {}", pick(c)))
-                                .collect::<Vec<_>>()
-                                .join(" AND ")
+                        let state = |pick| {
+                            g.state(pick, " AND ", |i, _, k| format!("@dupsweep_c{i} = {k}"))
                         };
                         out.push_str(&check(
-                            &format!("({}) OR ({})", state(&|c| c.fresh), state(&|c| c.applied)),
+                            &format!("({}) OR ({})", state(fresh), state(applied)),
                             &format!("ok: {label}group {gid} before"),
                             "",
                         ));
-                        for (i, (c, s)) in g.copies.iter().zip(&sigs).enumerate() {
-                            let m = c.fresh - c.applied;
-                            if m > 0 {
-                                let _ = writeln!(
-                                    out,
-                                    "DELETE FROM {t} WHERE {s} AND @dupsweep_c{i} = {} LIMIT {m};",
-                                    c.fresh
-                                );
-                            }
+                        for (i, s, c) in g.losing() {
+                            let _ = writeln!(
+                                out,
+                                "DELETE FROM {t} WHERE {s} AND @dupsweep_c{i} = {} LIMIT {};",
+                                c.fresh,
+                                c.gone()
+                            );
                         }
-                        let after = g
-                            .copies
-                            .iter()
-                            .zip(&sigs)
-                            .map(|(c, s)| {
-                                format!("(SELECT COUNT(*) FROM {t} WHERE {s}) = {}", c.applied)
-                            })
-                            .collect::<Vec<_>>()
-                            .join("\n    AND ");
+                        let after = g.state(applied, "\n    AND ", |_, s, k| {
+                            format!("(SELECT COUNT(*) FROM {t} WHERE {s}) = {k}")
+                        });
                         out.push_str(&check(&after, &format!("ok: {label}group {gid} after"), ""));
                     }
                 }
             }
-            out.push_str(wrap.map_or("", |w| w.1));
-            sink.put(&out)?;
-            out.clear();
-        }
-        Ok(())
+            put_between(sink, wrap, &out)
+        })
     }
 }
 

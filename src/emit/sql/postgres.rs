@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::stage;
-use super::{Batch, Dialect, Kind, Plan, Render, Sink, Val};
+use super::{applied, fresh, BatchSql, Dialect, Kind, Plan, Render, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
 
@@ -319,74 +319,59 @@ impl Postgres {
         if stage::applies(r) {
             return self.staged(r, label, wrap, sink);
         }
-        let plan = r.plan;
         let t = &r.table;
-        let total = plan.batches.len();
-        for (bi, batch) in plan.batches.iter().enumerate() {
-            // spilled values: this batch's rows read into memory, the rest left on disk
-            let local = plan.values.load_batch(batch)?;
-            let r = &r.with_batch(local.as_ref());
-            let n = bi + 1;
-            let mut b = String::new();
+        let mut b = String::new();
+        r.each_batch(|r, batch| {
+            b.clear();
             match batch {
-                Batch::Pk(batch) => {
-                    let rows = batch.rows.len();
-                    let surv = batch.survivors.len();
+                BatchSql::Pk {
+                    at: (n, total),
+                    rows,
+                    survivors: surv,
+                    survivors_match,
+                    delete,
+                    pk_exact,
+                } => {
                     let _ = writeln!(b, "  -- batch {n} of {total}: {rows} rows");
                     let _ = writeln!(
                         b,
-                        "  SELECT count(*) INTO dupsweep_n FROM {t} WHERE\n    {};",
-                        r.survivors_match(&batch.survivors)?
+                        "  SELECT count(*) INTO dupsweep_n FROM {t} WHERE\n    {survivors_match};"
                     );
                     let _ = writeln!(b, "  IF dupsweep_n <> {surv} THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % of the {surv} surviving rows still hold their dumped values; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
-                    let pk_in = r.pk_in(&batch.rows)?;
-                    let _ = writeln!(
-                        b,
-                        "  DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
-                        r.any_match(&batch.rows)?
-                    );
+                    let _ = writeln!(b, "  {delete};");
                     let _ = writeln!(b, "  GET DIAGNOSTICS dupsweep_n = ROW_COUNT;");
                     let _ = writeln!(b, "  IF dupsweep_n NOT IN (0, {rows}) THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % rows matched, expected {rows} (or 0 when already applied); the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
                     let _ = writeln!(
                         b,
-                        "  SELECT count(*) INTO dupsweep_n FROM {t} WHERE {};",
-                        r.pk_exact(&batch.rows)?
+                        "  SELECT count(*) INTO dupsweep_n FROM {t} WHERE {pk_exact};"
                     );
                     let _ = writeln!(b, "  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}batch {n}: % rows to delete hold other values than in the dump; the table changed since the dump, nothing was deleted', dupsweep_n;\n  END IF;");
                 }
-                Batch::Keyless(groups) => {
+                BatchSql::Keyless {
+                    at: (n, total),
+                    groups,
+                } => {
                     let _ = writeln!(b, "  -- batch {n} of {total}: {} groups", groups.len());
                     for g in groups {
-                        let gid = plan.table.number_of(g.id);
-                        let key = r.group_scope(g)?;
-                        let sigs = g
-                            .copies
-                            .iter()
-                            .map(|c| r.row_match(c.row, &g.guard))
-                            .collect::<Result<Vec<_>>>()?;
-                        let state = |pick: &dyn Fn(&super::Copies) -> usize| {
-                            g.copies
-                                .iter()
-                                .zip(&sigs)
-                                .map(|(c, s)| format!("count(*) FILTER (WHERE {s}) = {}", pick(c)))
-                                .collect::<Vec<_>>()
-                                .join("\n      AND ")
+                        let gid = g.id;
+                        let key = r.group_scope(g.group)?;
+                        let state = |pick| {
+                            g.state(pick, "\n      AND ", |_, s, k| {
+                                format!("count(*) FILTER (WHERE {s}) = {k}")
+                            })
                         };
-                        let fresh = state(&|c| c.fresh);
-                        let applied = state(&|c| c.applied);
+                        let fresh = state(fresh);
+                        let applied = state(applied);
                         let _ = writeln!(b, "  -- group of record {gid}");
                         let _ = writeln!(b, "  SELECT (({fresh})\n      OR ({applied}))\n    INTO dupsweep_ok FROM {t} WHERE {key};");
                         let _ = writeln!(b, "  IF NOT dupsweep_ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the copies in the table differ from the dump; the table changed since the dump, nothing was deleted';\n  END IF;");
-                        for (c, s) in g.copies.iter().zip(&sigs) {
-                            let m = c.fresh - c.applied;
-                            if m == 0 {
-                                continue;
-                            }
+                        for (_, s, c) in g.losing() {
+                            let (fresh, m) = (c.fresh, c.gone());
                             let _ = writeln!(
                                 b,
                                 "  SELECT count(*) INTO dupsweep_n FROM {t} WHERE {s};"
                             );
-                            let _ = writeln!(b, "  IF dupsweep_n = {} THEN\n    DELETE FROM {t} WHERE ctid IN (SELECT ctid FROM {t} WHERE {s} LIMIT {m});\n  END IF;", c.fresh);
+                            let _ = writeln!(b, "  IF dupsweep_n = {fresh} THEN\n    DELETE FROM {t} WHERE ctid IN (SELECT ctid FROM {t} WHERE {s} LIMIT {m});\n  END IF;");
                         }
                         let _ = writeln!(
                             b,
@@ -396,9 +381,8 @@ impl Postgres {
                     }
                 }
             }
-            put_wrapped(sink, &b, wrap)?;
-        }
-        Ok(())
+            put_wrapped(sink, &b, wrap)
+        })
     }
 }
 

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::stage;
-use super::{Batch, Dialect, Kind, Plan, Render, RowId, Sink, Val};
+use super::{applied, fresh, put_between, BatchSql, Dialect, Kind, Plan, Render, RowId, Sink, Val};
 use crate::config::DialectName;
 use crate::error::Result;
 
@@ -227,55 +227,39 @@ impl Sqlite {
             .find(|n| !plan.values.names.iter().any(|c| c.eq_ignore_ascii_case(n)));
         let cols = r.column_list();
         let mut out = String::new();
-        let total = plan.batches.len();
-        for (bi, batch) in plan.batches.iter().enumerate() {
-            // spilled values: this batch's rows read into memory, the rest left on disk
-            let local = plan.values.load_batch(batch)?;
-            let r = &r.with_batch(local.as_ref());
-            let n = bi + 1;
-            out.push_str(wrap.map_or("", |w| w.0));
+        r.each_batch(|r, batch| {
+            out.clear();
             match batch {
-                Batch::Pk(batch) => {
-                    let rows = batch.rows.len();
-                    let surv = batch.survivors.len();
+                BatchSql::Pk {
+                    at: (n, total),
+                    rows,
+                    survivors: surv,
+                    survivors_match,
+                    delete,
+                    pk_exact,
+                } => {
                     let _ = writeln!(out, "-- batch {n} of {total}: {rows} rows");
-                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {n} survivors', count(*) = {surv} FROM {t} WHERE\n    {};", r.survivors_match(&batch.survivors)?);
-                    let pk_in = r.pk_in(&batch.rows)?;
-                    let _ = writeln!(
-                        out,
-                        "DELETE FROM {t} WHERE {pk_in}\n    AND ({});",
-                        r.any_match(&batch.rows)?
-                    );
-                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {n} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {}) = 0;", r.pk_exact(&batch.rows)?);
+                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {n} survivors', count(*) = {surv} FROM {t} WHERE\n    {survivors_match};");
+                    let _ = writeln!(out, "{delete};");
+                    let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}batch {n} deleted', changes() IN (0, {rows}) AND (SELECT count(*) FROM {t} WHERE {pk_exact}) = 0;");
                 }
-                Batch::Keyless(groups) => {
+                BatchSql::Keyless {
+                    at: (n, total),
+                    groups,
+                } => {
                     let _ = writeln!(out, "-- batch {n} of {total}: {} groups", groups.len());
                     for g in groups {
-                        let gid = plan.table.number_of(g.id);
-                        let key = r.group_scope(g)?;
-                        let sigs = g
-                            .copies
-                            .iter()
-                            .map(|c| r.row_match(c.row, &g.guard))
-                            .collect::<Result<Vec<_>>>()?;
-                        let state = |pick: &dyn Fn(&super::Copies) -> usize| {
-                            g.copies
-                                .iter()
-                                .zip(&sigs)
-                                .map(|(c, s)| {
-                                    format!("count(CASE WHEN {s} THEN 1 END) = {}", pick(c))
-                                })
-                                .collect::<Vec<_>>()
-                                .join("\n      AND ")
+                        let gid = g.id;
+                        let key = r.group_scope(g.group)?;
+                        let state = |pick| {
+                            g.state(pick, "\n      AND ", |_, s, k| {
+                                format!("count(CASE WHEN {s} THEN 1 END) = {k}")
+                            })
                         };
                         let _ = writeln!(out, "-- group of record {gid}");
-                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}group {gid} before', ({})\n    OR ({}) FROM {t} WHERE {key};", state(&|c| c.fresh), state(&|c| c.applied));
-                        for (c, s) in g.copies.iter().zip(&sigs) {
-                            let m = c.fresh - c.applied;
-                            if m == 0 {
-                                continue;
-                            }
-                            let fresh = c.fresh;
+                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}group {gid} before', ({})\n    OR ({}) FROM {t} WHERE {key};", state(fresh), state(applied));
+                        for (_, s, c) in g.losing() {
+                            let (fresh, m) = (c.fresh, c.gone());
                             let Some(rowid) = rowid else {
                                 // the copies are identical in every column: delete them all,
                                 // then insert back the ones that stay, one at a time while the
@@ -291,15 +275,12 @@ impl Sqlite {
                             };
                             let _ = writeln!(out, "DELETE FROM {t} WHERE {rowid} IN (SELECT {rowid} FROM {t} WHERE {s}\n    AND (SELECT count(*) FROM {t} WHERE {s}) = {fresh} LIMIT {m});");
                         }
-                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}group {gid} after', {} FROM {t} WHERE {key};", state(&|c| c.applied));
+                        let _ = writeln!(out, "INSERT INTO {GUARD} SELECT '{label}group {gid} after', {} FROM {t} WHERE {key};", state(applied));
                     }
                 }
             }
-            out.push_str(wrap.map_or("", |w| w.1));
-            sink.put(&out)?;
-            out.clear();
-        }
-        Ok(())
+            put_between(sink, wrap, &out)
+        })
     }
 }
 
