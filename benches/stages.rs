@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use dupsweep::ingest::tokenizer::{FieldSpan, Tokenizer};
+use dupsweep::internals::tokenizer::{FieldSpan, Tokenizer};
 use dupsweep::progress::Silent;
 use dupsweep::{Command, Layer};
 
@@ -73,11 +73,11 @@ fn pipeline(c: &mut Criterion) {
         std::fs::write(&path, dump(rows)).unwrap();
         let path = if format == "parquet" {
             // the same records as a Parquet file (text columns), for its streaming engine
-            let opts = dupsweep::ingest::CsvOptions::default();
-            let mut t = dupsweep::ingest::read(&path, None, &opts, &Silent).unwrap();
+            let opts = dupsweep::internals::CsvOptions::default();
+            let mut t = dupsweep::internals::read(&path, None, &opts, &Silent).unwrap();
             let pq = dir.path().join(format!("students{rows}.parquet"));
             let mut f = std::fs::File::create(&pq).unwrap();
-            dupsweep::emit::tables::write_parquet(&mut f, &mut t.df).unwrap();
+            dupsweep::internals::write_parquet(&mut f, &mut t.df).unwrap();
             pq
         } else {
             path
@@ -134,18 +134,16 @@ fn names(n: usize) -> Vec<(String, String)> {
 }
 
 fn fuzzy(c: &mut Criterion) {
-    use dupsweep::detect::fuzzy::block::{candidate_pairs, Rule};
-    use dupsweep::detect::fuzzy::compare::{levels_for, prepare, Comparison, Packed, Val};
-    use dupsweep::detect::fuzzy::roles::Role;
+    use dupsweep::internals::block::{candidate_pairs, Rule};
+    use dupsweep::internals::compare::{levels_for, prepare, Comparison, Packed, Val};
+    use dupsweep::internals::roles::Role;
     let mut g = c.benchmark_group("fuzzy");
     let data = names(10_000);
     g.throughput(Throughput::Elements(data.len() as u64));
     g.bench_function("fold_and_metaphone_10k", |b| {
         b.iter(|| {
             data.iter()
-                .map(|(f, _)| {
-                    dupsweep::normalize::phonetic::metaphone(&dupsweep::normalize::fold(f)).len()
-                })
+                .map(|(f, _)| dupsweep::internals::metaphone(&dupsweep::internals::fold(f)).len())
                 .sum::<usize>()
         })
     });
@@ -223,7 +221,7 @@ fn fuzzy(c: &mut Criterion) {
 /// The streaming engines' key hashing: a value's hash, a record's key hash, the distinct-value
 /// counter.
 fn hashing(c: &mut Criterion) {
-    use dupsweep::detect::hashed::{combine, value, DistinctCounter};
+    use dupsweep::internals::hashed::{combine, value, DistinctCounter};
     let mut g = c.benchmark_group("hashing");
     let data = names(100_000);
     g.throughput(Throughput::Elements(data.len() as u64));

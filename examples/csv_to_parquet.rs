@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use dupsweep::ingest::{self, CsvOptions};
+use dupsweep::internals::{self as ingest, CsvOptions};
 use dupsweep::progress::Silent;
 use polars::prelude::*;
 

@@ -86,11 +86,9 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 ..a.detection.layer_with_file(Some(a.input))?
             };
             let job = layer.clone().resolve()?;
-            let text = dupsweep::pipeline::suggest(&job, &layer, progress)?;
+            let text = dupsweep::suggest(&job, &layer, progress)?;
             match &a.output {
-                Some(path) => {
-                    dupsweep::emit::files::write_atomic(path, text.as_bytes(), &[&job.input])?
-                }
+                Some(path) => dupsweep::write_atomic(path, text.as_bytes(), &[&job.input])?,
                 None => print!("{text}"),
             }
             Ok(0)
@@ -103,8 +101,8 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                         .with_hint("pass --force to replace it"),
                 );
             }
-            let (text, summary) = dupsweep::pipeline::init::init(&a.dir, progress)?;
-            dupsweep::emit::files::write_atomic(&target, text.as_bytes(), &[])?;
+            let (text, summary) = dupsweep::init(&a.dir, progress)?;
+            dupsweep::write_atomic(&target, text.as_bytes(), &[])?;
             print!("{summary}");
             println!(
                 "wrote {} (review its guesses before running it)",
@@ -113,14 +111,14 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
             Ok(0)
         }
         cli::Cmd::History(a) => {
-            let entries = dupsweep::emit::schedule::read(&a.dir)?;
+            let entries = dupsweep::history::read(&a.dir)?;
             if a.json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&entries).unwrap_or_default()
                 );
             } else {
-                print!("{}", dupsweep::emit::schedule::render(&entries));
+                print!("{}", dupsweep::history::render(&entries));
             }
             Ok(0)
         }
@@ -158,7 +156,7 @@ fn whole_dump(
     progress: &dyn Progress,
 ) -> Result<u8> {
     let dump = dupsweep::config::dump::read(config, flags)?;
-    let report = dupsweep::pipeline::dump::run_dump(command, &dump, progress)?;
+    let report = dupsweep::run_dump(command, &dump, progress)?;
     if json {
         print!("{}", report.to_json());
     } else {

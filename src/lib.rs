@@ -43,43 +43,53 @@
 //! ([`config::dump::read`]). Every error is an [`Error`] that names the file, record and column
 //! it is about, with an exit code ([`Error::exit_code`]).
 //!
-//! The modules hidden from these pages are public for the command-line program and the
-//! benchmarks only; they are not a stable interface. How they fit together is in the
-//! repository's `ARCHITECTURE.md`: every record carries a `model::RowId` from ingest to emit,
-//! `pipeline::run` is the only place that knows the order of the stages, and an `engine` is
-//! where a table's records come from (in memory, or streamed from a CSV or Parquet file).
+//! [`init`] guesses a configuration file from a folder of tables, and [`history`] reads what
+//! the runs into an output folder recorded. Every other module is private to the crate: how
+//! they fit together is in the repository's `ARCHITECTURE.md` (every record carries a row
+//! number from ingest to emit, `pipeline::run` is the only place that knows the order of the
+//! stages, and an `engine` is where a table's records come from: in memory, or streamed from a
+//! CSV or Parquet file).
 
-#[doc(hidden)]
-pub mod budget;
+mod budget;
 pub mod config;
-#[doc(hidden)]
-pub mod detect;
-#[doc(hidden)]
-pub mod emit;
-#[doc(hidden)]
-pub mod engine;
+mod detect;
+mod emit;
+mod engine;
 pub mod error;
-#[doc(hidden)]
-pub mod evaluate;
-#[doc(hidden)]
-pub mod ingest;
-#[doc(hidden)]
-pub mod model;
-#[doc(hidden)]
-pub mod normalize;
-#[doc(hidden)]
-pub mod pipeline;
+mod evaluate;
+mod ingest;
+mod model;
+mod normalize;
+mod pipeline;
 pub mod progress;
-#[doc(hidden)]
-pub mod spill;
-#[doc(hidden)]
-pub mod survive;
-#[doc(hidden)]
-pub mod values;
+mod spill;
+mod survive;
+mod values;
 
 pub use config::{Job, Layer};
+pub use emit::files::write_atomic;
 pub use emit::report::Report;
 pub use error::{Error, Result};
 pub use evaluate::Evaluation;
 pub use pipeline::dump::{run_dump, DumpReport};
+pub use pipeline::init::init;
 pub use pipeline::{explain, run, suggest, Command, Outcome};
+
+/// The runs recorded in an output folder (`history.jsonl`), and their trend for people.
+pub mod history {
+    pub use crate::emit::schedule::{read, render, HistoryEntry};
+}
+
+/// Pieces of the crate that this repository's own tests, benchmarks and examples reach
+/// directly (the CSV tokenizer checked against the `csv` crate, the fuzzy kernels timed one by
+/// one, the output folder's journal): not a stable interface.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::detect::fuzzy::{block, compare, roles};
+    pub use crate::detect::hashed;
+    pub use crate::emit::files::{recover, Outputs, JOURNAL, MANIFEST};
+    pub use crate::emit::tables::write_parquet;
+    pub use crate::ingest::{hex, read, tokenizer, CsvOptions};
+    pub use crate::model::Format;
+    pub use crate::normalize::{fold, phonetic::metaphone};
+}

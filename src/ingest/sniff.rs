@@ -26,13 +26,14 @@ pub fn is_parquet(bytes: &[u8]) -> bool {
 /// Picks the delimiter that splits the first records (up to 100) into the same number of
 /// fields, the most fields winning; ties go to the earlier candidate in [`DELIMITERS`]. A file
 /// that no candidate splits is a one-column file and gets `,`.
+#[cfg(test)]
 pub fn delimiter(data: &[u8]) -> u8 {
     delimiter_of_prefix(data, true).unwrap_or(b',')
 }
 
-/// [`delimiter`] on the first bytes of a file: `None` when the answer could depend on bytes
-/// after `data` (a candidate ran into the end of `data` before its 100th record), unless
-/// `data` is the whole file (`whole`).
+/// The delimiter (as `delimiter` picks it) on the first bytes of a file: `None` when the
+/// answer could depend on bytes after `data` (a candidate ran into the end of `data` before
+/// its 100th record), unless `data` is the whole file (`whole`).
 pub fn delimiter_of_prefix(data: &[u8], whole: bool) -> Option<u8> {
     let mut best = (1usize, b',');
     let mut fields: Vec<FieldSpan> = Vec::new();

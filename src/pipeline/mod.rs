@@ -41,9 +41,9 @@ fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
-/// Runs `command` on one table: the engine [`engine::choose`] picks reads it and finds its
-/// groups and survivors, then `finish` reports and, for `clean`, writes every output (the
-/// engine writes the table files).
+/// Runs `command` on one table: an engine (in memory, or streaming a CSV or Parquet file, as
+/// [`Job`]'s `engine` and the input allow) reads it and finds its groups and survivors; then
+/// the run is reported and, for `clean`, every output written.
 pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outcome> {
     let start = Instant::now();
     let mut engine = engine::choose(command, job)?;

@@ -868,7 +868,7 @@ fn check_outputs(case: &Case, o: &Oracle, out: &Path) -> Check {
 
 fn check_csv_outputs(case: &Case, c: &Csv, o: &Oracle, out: &Path) -> Check {
     let read = |name: &str| {
-        std::fs::read(out.join(dupsweep::emit::files::Outputs::file_name(
+        std::fs::read(out.join(dupsweep::internals::Outputs::file_name(
             &case.table,
             &format!("{name}.csv"),
         )))
@@ -968,7 +968,7 @@ fn survivor_text(case: &Case, survivor: usize) -> String {
 fn check_parquet_outputs(case: &Case, o: &Oracle, out: &Path) -> Check {
     use polars::prelude::*;
     let read = |name: &str| -> Result<DataFrame, String> {
-        let f = std::fs::File::open(out.join(dupsweep::emit::files::Outputs::file_name(
+        let f = std::fs::File::open(out.join(dupsweep::internals::Outputs::file_name(
             &case.table,
             &format!("{name}.parquet"),
         )))
@@ -1091,7 +1091,7 @@ fn literal(case: &Case, s: Server, c: usize, v: Option<&str>) -> String {
         (Ty::TimestampTz, Server::Sqlite) => format!("{v}.000000+00:00"),
         _ => v.to_owned(),
     };
-    let hex = dupsweep::ingest::hex(v.as_bytes());
+    let hex = dupsweep::internals::hex(v.as_bytes());
     match s {
         Server::Postgres => format!("'{}'", v.replace('\'', "''")),
         Server::Mysql => format!("_utf8mb4 X'{hex}'"),
@@ -1114,7 +1114,7 @@ fn same(case: &Case, s: Server, c: usize, v: Option<&str>) -> String {
         (Server::Mysql, Ty::Timestamp | Ty::TimestampTz) => format!("{q} = {lit}"),
         (Server::Mysql, _) => format!(
             "CAST(CONVERT({q} USING utf8mb4) AS BINARY) = X'{}'",
-            dupsweep::ingest::hex(v.unwrap().as_bytes())
+            dupsweep::internals::hex(v.unwrap().as_bytes())
         ),
         (Server::Sqlite, _) => format!("{q} = {lit} COLLATE BINARY"),
         _ => format!("{q} = {lit}"),
@@ -1379,7 +1379,7 @@ fn replay(case: &Case, o: &Oracle, db: &Db, s: Server, w: &Workdir) -> Check {
     let path = |kind: &str| {
         w.path(&format!(
             "out/{}",
-            dupsweep::emit::files::Outputs::file_name(&case.table, &format!("{d}.{kind}"))
+            dupsweep::internals::Outputs::file_name(&case.table, &format!("{d}.{kind}"))
         ))
     };
     let change = if case.hostile {

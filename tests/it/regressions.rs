@@ -556,7 +556,7 @@ fn leftover_temporary_files_of_a_killed_run_are_removed_by_the_next_run() {
 /// leaves (two of four files moved), and what the next run's recovery makes of it.
 #[test]
 fn a_commit_killed_between_renames_is_finished_by_the_next_run() {
-    use dupsweep::emit::files::{recover, JOURNAL, MANIFEST};
+    use dupsweep::internals::{recover, JOURNAL, MANIFEST};
     let w = Workdir::new();
     let out = w.path("out");
     std::fs::create_dir(&out).unwrap();
@@ -666,7 +666,7 @@ fn a_new_run_removes_the_older_runs_files_it_does_not_write() {
 /// in a shared folder, say), or a run's input, is refused and nothing is removed.
 #[test]
 fn a_journal_naming_files_outside_its_folder_is_refused() {
-    use dupsweep::emit::files::{recover, JOURNAL};
+    use dupsweep::internals::{recover, JOURNAL};
     let w = Workdir::new();
     let out = w.path("out");
     std::fs::create_dir(&out).unwrap();

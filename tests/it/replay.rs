@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dupsweep::ingest::{self, CsvOptions};
+use dupsweep::internals::{self as ingest, CsvOptions};
 use dupsweep::progress::Silent;
 
 use crate::util::{testdata, Workdir};
@@ -310,7 +310,7 @@ impl Db {
             // PostgreSQL reads the CSV itself: unquoted empty = NULL, "" = empty string.
             let t = ingest::read(csv, None, &CsvOptions::default(), &Silent).unwrap();
             let delim = match &t.source.format {
-                dupsweep::model::Format::Csv { delimiter, .. } => *delimiter as char,
+                dupsweep::internals::Format::Csv { delimiter, .. } => *delimiter as char,
                 _ => ',',
             };
             let mut c = self.client();
