@@ -119,8 +119,44 @@ impl Passes for Streamed {
     fn stamp(&self) -> Option<Stamp> {
         self.stamp
     }
+    /// The cleaned and removed CSV files, in one pass over the input: the kept records' bytes are
+    /// copied as they are, the removed ones get their group, survivor, score and reason.
     fn write(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
-        write_table_files(outs, job, d, self)
+        let s = self;
+        let table = &d.table;
+        let res = &d.resolution;
+        let survivor = tables::survivor_texts(table, &job.pk)?;
+        let cleaned = Outputs::file_name(&table.name, "cleaned.csv");
+        let removed = Outputs::file_name(&table.name, "removed.csv");
+        let out_dir = outs.dir().to_path_buf();
+        let head = &s.head;
+        let paths = outs.write_many(&[&cleaned, &removed], |w| {
+            let (wc, wr) = w.split_at_mut(1);
+            let werr = io_err(&out_dir);
+            let csv = tables::CsvHead {
+                head: &head.header,
+                bom: head.bom,
+                delimiter: head.delimiter,
+                newline: head.newline,
+                nulls: &job.null,
+            };
+            let mut bytes = tables::RecordBytes::File(Window::open(&job.input)?);
+            let mut spans = s.layout.spans().map(|(row, a, b)| (row as usize, a, b));
+            tables::write_csv_tables(
+                (&mut wc[0], &mut wr[0]),
+                &csv,
+                (&mut bytes, &mut spans),
+                (table, res),
+                &Default::default(),
+                &*survivor,
+                &werr,
+            )?;
+            bytes.finish()?;
+            unchanged(&job.input, s.stamp)
+        })?;
+        let [c, r] = <[std::path::PathBuf; 2]>::try_from(paths)
+            .map_err(|_| Error::Internal("two files asked, another number written".into()))?;
+        Ok(super::table_files_written(d, c, r))
     }
 }
 
@@ -351,13 +387,8 @@ fn first_pass(
     progress: &dyn Progress,
 ) -> Result<FirstPass> {
     let path = scan.path;
-    let mut counters = Counters::per_thread(scan.nkeys, limit);
-    // the key hashes: an eighth of the limit, then spilled
-    let mut keys = hashed::KeyIndex::new(crate::budget::key_index(limit));
-    let mut first_null_pk: Option<usize> = None;
-    let mut tracker = KindTracker::default();
-    let mut long = vec![false; scan.nkeys];
-    let mut layout = Layout::new(s.head.header.len() as u64);
+    let layout = Layout::new(s.head.header.len() as u64);
+    let mut fp = FirstPass::new(scan.nkeys, limit, layout);
     let total = std::fs::metadata(path).map(|m| m.len()).ok();
     if crate::budget::large_for(total, limit) {
         // a file large for the limit: freed memory goes back at once, for a few % more time
@@ -370,18 +401,14 @@ fn first_pass(
     let mut each = |b: &Block<'_>| -> Result<()> {
         // the records' checks and hashes on both cores, then merged in file order
         let n = b.records.len();
-        let [ca, cb] = &mut counters;
+        let [ca, cb] = &mut fp.counters;
         let (first, second) = if n >= 512 {
             rayon::join(|| scan.part(b, 0..n / 2, ca), || scan.part(b, n / 2..n, cb))
         } else {
             (scan.part(b, 0..n, ca), Part::default())
         };
         for part in [first, second] {
-            long.iter_mut().zip(&part.long).for_each(|(l, p)| *l |= *p);
-            tracker.merge(&part.tracker);
-            if first_null_pk.is_none() {
-                first_null_pk = part.first_null_pk;
-            }
+            fp.merge(&part.long, &part.tracker, part.first_null_pk);
             for (j, &key_hash) in part.key.iter().enumerate() {
                 let i = part.start + j;
                 let rec = &b.records[i];
@@ -402,14 +429,14 @@ fn first_pass(
                     if let Some(total) = total {
                         let at = b.offset + rec.next as u64;
                         let expect = (total as f64 / at as f64 * 4097.0 * 1.02) as usize;
-                        keys.reserve(expect);
-                        layout
+                        fp.keys.reserve(expect);
+                        fp.layout
                             .lens
-                            .reserve_exact(expect.saturating_sub(layout.lens.len()));
+                            .reserve_exact(expect.saturating_sub(fp.layout.lens.len()));
                     }
                 }
-                keys.push(key_hash, row)?;
-                layout.push(
+                fp.keys.push(key_hash, row)?;
+                fp.layout.push(
                     row,
                     b.offset + rec.start as u64,
                     b.offset + rec.next as u64,
@@ -430,14 +457,7 @@ fn first_pass(
         }
     }
     progress.finish();
-    Ok(FirstPass {
-        counters,
-        keys,
-        first_null_pk,
-        tracker,
-        long,
-        layout,
-    })
+    Ok(fp)
 }
 
 /// Whether the `cand`idate records' values go to a temporary file in the second pass (their
@@ -574,10 +594,7 @@ fn grouped_table(
     } = grouped;
     let df = DataFrame::new(numbers.len(), frame).map_err(Error::Polars)?;
     let table = Table {
-        name: job
-            .table
-            .clone()
-            .unwrap_or_else(|| crate::ingest::table_name_from_path(path)),
+        name: crate::ingest::table_name(path, job.table.as_deref()),
         source: Source {
             path: path.to_path_buf(),
             format: Format::Csv {
@@ -688,50 +705,6 @@ fn unchanged_error(path: &Path) -> Error {
         "the file changed while dupsweep read it (a record is not where the first pass found it)",
     )
     .with_hint("run again on a copy that nothing writes to")
-}
-
-/// The cleaned and removed CSV files, in one pass over the input: the kept records' bytes are
-/// copied as they are, the removed ones get their group, survivor, score and reason.
-pub fn write_table_files(
-    outs: &mut Outputs,
-    job: &Job,
-    d: &Detected,
-    s: &Streamed,
-) -> Result<Written> {
-    let table = &d.table;
-    let res = &d.resolution;
-    let survivor = tables::survivor_texts(table, &job.pk)?;
-    let cleaned = Outputs::file_name(&table.name, "cleaned.csv");
-    let removed = Outputs::file_name(&table.name, "removed.csv");
-    let out_dir = outs.dir().to_path_buf();
-    let head = &s.head;
-    let paths = outs.write_many(&[&cleaned, &removed], |w| {
-        let (wc, wr) = w.split_at_mut(1);
-        let werr = io_err(&out_dir);
-        let csv = tables::CsvHead {
-            head: &head.header,
-            bom: head.bom,
-            delimiter: head.delimiter,
-            newline: head.newline,
-            nulls: &job.null,
-        };
-        let mut bytes = tables::RecordBytes::File(Window::open(&job.input)?);
-        let mut spans = s.layout.spans().map(|(row, a, b)| (row as usize, a, b));
-        tables::write_csv_tables(
-            (&mut wc[0], &mut wr[0]),
-            &csv,
-            (&mut bytes, &mut spans),
-            (table, res),
-            &Default::default(),
-            &*survivor,
-            &werr,
-        )?;
-        bytes.finish()?;
-        unchanged(&job.input, s.stamp)
-    })?;
-    let [c, r] = <[std::path::PathBuf; 2]>::try_from(paths)
-        .map_err(|_| Error::Internal("two files asked, another number written".into()))?;
-    Ok(super::table_files_written(d, c, r))
 }
 
 #[cfg(test)]

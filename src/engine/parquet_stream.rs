@@ -420,8 +420,75 @@ impl Passes for Streamed {
     fn stamp(&self) -> Option<super::streaming::Stamp> {
         self.stamp
     }
+    /// The cleaned file, a slice at a time from a last pass over the input, and the removed file.
     fn write(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
-        write_table_files(outs, job, d, self)
+        let s = self;
+        let table = &d.table;
+        let res = &d.resolution;
+        let mut gone = vec![false; table.dumped_rows()];
+        for r in &res.removed {
+            gone[table.dumped(r.row).index()] = true;
+        }
+        let internal = Error::Polars;
+        let name = Outputs::file_name(&table.name, "cleaned.parquet");
+        let cleaned = outs.write(&name, |w| {
+            let mut out = tables::ParquetOut::new(w, &s.file.schema)?;
+            if !s.two_at_once {
+                out = out.one_at_a_time();
+            }
+            s.file
+                .each_slice(&s.file.slices(), None, |(offset, len), df| {
+                    let mask: BooleanChunked =
+                        gone[offset..offset + len].iter().map(|g| !g).collect();
+                    out.push(df.filter(&mask).map_err(internal)?)
+                })?;
+            out.finish()?;
+            super::streaming::unchanged(&job.input, s.stamp)
+        })?;
+        let name = Outputs::file_name(&table.name, "removed.parquet");
+        let removed_path = outs.write(&name, |w| match s.removed.as_deref() {
+            Some(removed) => {
+                use std::io::Write;
+                w.write_all(removed)
+                    .map_err(crate::emit::files::io_err(&job.out))
+            }
+            // a lean table: the removed records read again, a slice at a time
+            None => {
+                let survivor = tables::survivor_texts(table, &job.pk)?;
+                let empty = s.file.read((0, 0), None)?;
+                let schema = tables::with_removal_columns(table, empty, &[], &*survivor)?
+                    .schema()
+                    .clone();
+                let mut out = tables::ParquetOut::new(w, &schema)?.one_at_a_time();
+                let mut next = 0;
+                let slices: Vec<(usize, usize)> = s
+                    .file
+                    .slices()
+                    .into_iter()
+                    .filter(|&(offset, len)| gone[offset..offset + len].iter().any(|g| *g))
+                    .collect();
+                s.file.each_slice(&slices, None, |(offset, len), df| {
+                    let mask: BooleanChunked = gone[offset..offset + len].iter().copied().collect();
+                    // (copied out of the slice's buffers, which its text values would keep alive
+                    // until a row group of them is complete)
+                    let df = compact(df.filter(&mask).map_err(internal)?)?;
+                    let k = df.height();
+                    let these = res.removed.get(next..next + k).ok_or_else(|| {
+                        Error::Internal("the removed records are not in file order".into())
+                    })?;
+                    next += k;
+                    out.push(tables::with_removal_columns(table, df, these, &*survivor)?)
+                })?;
+                if next != res.removed.len() {
+                    return Err(Error::Internal(
+                        "the removed records read again are not the removed ones".into(),
+                    ));
+                }
+                out.finish()?;
+                super::streaming::unchanged(&job.input, s.stamp)
+            }
+        })?;
+        Ok(super::table_files_written(d, cleaned, removed_path))
     }
 }
 
@@ -499,15 +566,11 @@ fn first_pass(
     limit: u64,
     progress: &dyn Progress,
 ) -> Result<FirstPass> {
-    let mut counters = Counters::per_thread(nkeys, limit);
-    let mut keys = hashed::KeyIndex::new(crate::budget::key_index(limit));
-    keys.reserve(file.rows);
-    let mut first_null_pk: Option<usize> = None;
-    let mut tracker = KindTracker::default();
-    let mut long = vec![false; nkeys];
+    let mut fp = FirstPass::new(nkeys, limit, ());
+    fp.keys.reserve(file.rows);
     progress.start("reading", Some(file.rows as u64));
     file.each_slice(slices, Some(read.to_vec()), |(offset, len), df| {
-        let [ca, cb] = &mut counters;
+        let [ca, cb] = &mut fp.counters;
         let half = len / 2;
         let (a, b) = rayon::join(
             || part(&df.slice(0, half), offset, roles, nkeys, npk, ca),
@@ -523,28 +586,17 @@ fn first_pass(
             },
         );
         for p in [a?, b?] {
-            long.iter_mut().zip(&p.long).for_each(|(l, p)| *l |= *p);
-            tracker.merge(&p.tracker);
-            if first_null_pk.is_none() {
-                first_null_pk = p.first_null_pk;
-            }
-            let at = keys.len() as u32;
+            fp.merge(&p.long, &p.tracker, p.first_null_pk);
+            let at = fp.keys.len() as u32;
             for (i, &h) in p.key.iter().enumerate() {
-                keys.push(h, at + i as u32)?;
+                fp.keys.push(h, at + i as u32)?;
             }
         }
         progress.advance(len as u64);
         Ok(())
     })?;
     progress.finish();
-    Ok(FirstPass {
-        counters,
-        keys,
-        first_null_pk,
-        tracker,
-        long,
-        layout: (),
-    })
+    Ok(fp)
 }
 
 /// The candidate records: a key hash seen twice, a primary-key hash seen twice (`pk_cols`, when
@@ -677,10 +729,7 @@ fn grouped_table(
 ) -> Table {
     let path = job.input.as_path();
     Table {
-        name: job
-            .table
-            .clone()
-            .unwrap_or_else(|| crate::ingest::table_name_from_path(path)),
+        name: crate::ingest::table_name(path, job.table.as_deref()),
         source: Source {
             path: path.to_path_buf(),
             format: Format::Parquet,
@@ -836,78 +885,4 @@ fn mark_repeated_pks(
         }
     }
     pks.repeated(|_, r| cand[r as usize] = true)
-}
-
-/// The cleaned file, a slice at a time from a last pass over the input, and the removed file.
-pub fn write_table_files(
-    outs: &mut Outputs,
-    job: &Job,
-    d: &Detected,
-    s: &Streamed,
-) -> Result<Written> {
-    let table = &d.table;
-    let res = &d.resolution;
-    let mut gone = vec![false; table.dumped_rows()];
-    for r in &res.removed {
-        gone[table.dumped(r.row).index()] = true;
-    }
-    let internal = Error::Polars;
-    let name = Outputs::file_name(&table.name, "cleaned.parquet");
-    let cleaned = outs.write(&name, |w| {
-        let mut out = tables::ParquetOut::new(w, &s.file.schema)?;
-        if !s.two_at_once {
-            out = out.one_at_a_time();
-        }
-        s.file
-            .each_slice(&s.file.slices(), None, |(offset, len), df| {
-                let mask: BooleanChunked = gone[offset..offset + len].iter().map(|g| !g).collect();
-                out.push(df.filter(&mask).map_err(internal)?)
-            })?;
-        out.finish()?;
-        super::streaming::unchanged(&job.input, s.stamp)
-    })?;
-    let name = Outputs::file_name(&table.name, "removed.parquet");
-    let removed_path = outs.write(&name, |w| match s.removed.as_deref() {
-        Some(removed) => {
-            use std::io::Write;
-            w.write_all(removed)
-                .map_err(crate::emit::files::io_err(&job.out))
-        }
-        // a lean table: the removed records read again, a slice at a time
-        None => {
-            let survivor = tables::survivor_texts(table, &job.pk)?;
-            let empty = s.file.read((0, 0), None)?;
-            let schema = tables::with_removal_columns(table, empty, &[], &*survivor)?
-                .schema()
-                .clone();
-            let mut out = tables::ParquetOut::new(w, &schema)?.one_at_a_time();
-            let mut next = 0;
-            let slices: Vec<(usize, usize)> = s
-                .file
-                .slices()
-                .into_iter()
-                .filter(|&(offset, len)| gone[offset..offset + len].iter().any(|g| *g))
-                .collect();
-            s.file.each_slice(&slices, None, |(offset, len), df| {
-                let mask: BooleanChunked = gone[offset..offset + len].iter().copied().collect();
-                // (copied out of the slice's buffers, which its text values would keep alive
-                // until a row group of them is complete)
-                let df = compact(df.filter(&mask).map_err(internal)?)?;
-                let k = df.height();
-                let these = res.removed.get(next..next + k).ok_or_else(|| {
-                    Error::Internal("the removed records are not in file order".into())
-                })?;
-                next += k;
-                out.push(tables::with_removal_columns(table, df, these, &*survivor)?)
-            })?;
-            if next != res.removed.len() {
-                return Err(Error::Internal(
-                    "the removed records read again are not the removed ones".into(),
-                ));
-            }
-            out.finish()?;
-            super::streaming::unchanged(&job.input, s.stamp)
-        }
-    })?;
-    Ok(super::table_files_written(d, cleaned, removed_path))
 }

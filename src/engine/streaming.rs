@@ -177,6 +177,36 @@ pub(super) struct FirstPass<L> {
     pub layout: L,
 }
 
+impl<L> FirstPass<L> {
+    /// Nothing read yet, for `nkeys` key columns within `limit` (the key hashes take an eighth
+    /// of it, then spill).
+    pub fn new(nkeys: usize, limit: u64, layout: L) -> Self {
+        FirstPass {
+            counters: Counters::per_thread(nkeys, limit),
+            keys: crate::detect::hashed::KeyIndex::new(crate::budget::key_index(limit)),
+            first_null_pk: None,
+            tracker: crate::survive::KindTracker::default(),
+            long: vec![false; nkeys],
+            layout,
+        }
+    }
+
+    /// What one part of the records (the next in file order) found: which key columns hold a
+    /// value over 512 bytes, how the keep column's text orders, its first NULL primary key.
+    pub fn merge(
+        &mut self,
+        long: &[bool],
+        tracker: &crate::survive::KindTracker,
+        first_null_pk: Option<usize>,
+    ) {
+        self.long.iter_mut().zip(long).for_each(|(l, p)| *l |= *p);
+        self.tracker.merge(tracker);
+        if self.first_null_pk.is_none() {
+            self.first_null_pk = first_null_pk;
+        }
+    }
+}
+
 /// What a streaming engine's reading found besides the grouped records' table: the key
 /// columns, their distinct values (per column, among all records), the number of records, when
 /// reading started, and per key column whether a value is over 512 bytes.

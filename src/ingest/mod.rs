@@ -17,8 +17,11 @@ use crate::progress::Progress;
 
 pub use self::csv::CsvOptions;
 
-/// The table name a file gets by default: its file name without `.csv`, `.parquet`, `.gz`…
-pub fn table_name_from_path(path: &Path) -> String {
+/// A table's name: the one `given`, or else its file name without `.csv`, `.parquet`, `.gz`…
+pub fn table_name(path: &Path, given: Option<&str>) -> String {
+    if let Some(name) = given {
+        return name.to_owned();
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -49,9 +52,7 @@ pub fn read(
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let sha256 = hex(&Sha256::digest(&bytes));
-    let name = table
-        .map(str::to_owned)
-        .unwrap_or_else(|| table_name_from_path(path));
+    let name = table_name(path, table);
     let source = Source {
         path: path.to_path_buf(),
         format: Format::Parquet,
