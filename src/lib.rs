@@ -75,6 +75,17 @@ pub use pipeline::dump::{run_dump, DumpReport};
 pub use pipeline::init::init;
 pub use pipeline::{explain, run, suggest, Command, Outcome};
 
+/// The parts of a run's reports (what `report.json` and a whole dump's report hold), for
+/// reading them as types.
+pub mod report {
+    pub use crate::detect::fuzzy::{ComparisonReport, FuzzyReport, LevelReport, RuleReport};
+    pub use crate::emit::report::{
+        FuzzySection, InputReport, OptionsReport, OutputReport, Report, Timings,
+    };
+    pub use crate::evaluate::{ClusterEval, Evaluation, MissCount};
+    pub use crate::pipeline::dump::{DumpReport, DumpTableReport, DumpTotals, RepointReport};
+}
+
 /// The runs recorded in an output folder (`history.jsonl`), and their trend for people.
 pub mod history {
     pub use crate::emit::schedule::{read, render, HistoryEntry};

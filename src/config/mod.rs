@@ -10,8 +10,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::detect::fuzzy::roles::Role;
 use crate::error::{quoted_list, Error, Result};
-use crate::ingest::CsvOptions;
+pub use crate::ingest::CsvOptions;
 
 /// One layer of settings; `None` means "not said here".
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

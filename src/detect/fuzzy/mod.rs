@@ -467,8 +467,9 @@ pub struct FuzzyReport {
     pub prior: f64,
     /// The expected number of matching pairs among the candidates.
     pub expected_matching_pairs: f64,
-    /// An estimate of the share of the matching pairs that some blocking rule makes
-    /// ([`blocking_recall`]); `None` with a single rule.
+    /// An estimate of the share of the matching pairs that some blocking rule makes, from how
+    /// the rules overlap on the pairs above the threshold (capture–recapture, an upper
+    /// estimate); `None` with a single rule.
     pub blocking_recall: Option<f64>,
     pub threshold: f64,
     pub review_threshold: f64,
@@ -1462,8 +1463,8 @@ fn compare_pairs(engine: &Engine, pairs: &[(u32, u32)], reps: &[usize]) -> Vec<u
 }
 
 /// The levels of the scored pairs only, in their order: from here on no other pair's levels
-/// are read, so the rest are freed before clustering.
-fn scored_levels(scored: &[(usize, f64, u64)], levels: &[u8], k: usize) -> Vec<u8> {
+/// are read, so all of them (`levels`, taken) are freed before clustering.
+fn scored_levels(scored: &[(usize, f64, u64)], levels: Vec<u8>, k: usize) -> Vec<u8> {
     scored
         .iter()
         .flat_map(|&(i, _, _)| &levels[i * k..(i + 1) * k])
@@ -1538,7 +1539,7 @@ pub fn detect(
     // score: only the pairs from the review threshold up are kept
     let scored = engine.score_pairs(&levels, &pairs, &masks, &reps, opts.review_threshold);
     drop(masks);
-    let levels = scored_levels(&scored, &levels, k);
+    let levels = scored_levels(&scored, levels, k);
     let recall = engine.report_rules(&scored, opts.threshold, &used, &mut rule_reports);
 
     // cluster representatives

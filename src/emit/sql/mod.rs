@@ -1058,8 +1058,8 @@ pub struct GroupSql<'g> {
 }
 
 impl GroupSql<'_> {
-    /// `each(copy, its condition, its count)` for every copy, joined by `sep`; `pick` takes
-    /// the count before the deletion (`fresh`) or after it (`applied`).
+    /// `each(copy's index, its condition, its count)` for every copy, joined by `sep`; `pick`
+    /// takes the count before the deletion ([`fresh`]) or after it ([`applied`]).
     pub fn state(
         &self,
         pick: fn(&Copies) -> usize,

@@ -360,10 +360,9 @@ impl Postgres {
                                 format!("count(*) FILTER (WHERE {s}) = {k}")
                             })
                         };
-                        let fresh = state(fresh);
-                        let applied = state(applied);
+                        let (before, after) = (state(fresh), state(applied));
                         let _ = writeln!(b, "  -- group of record {gid}");
-                        let _ = writeln!(b, "  SELECT (({fresh})\n      OR ({applied}))\n    INTO dupsweep_ok FROM {t} WHERE {key};");
+                        let _ = writeln!(b, "  SELECT (({before})\n      OR ({after}))\n    INTO dupsweep_ok FROM {t} WHERE {key};");
                         let _ = writeln!(b, "  IF NOT dupsweep_ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the copies in the table differ from the dump; the table changed since the dump, nothing was deleted';\n  END IF;");
                         for (_, s, c) in g.losing() {
                             let (fresh, m) = (c.fresh, c.gone());
@@ -375,7 +374,7 @@ impl Postgres {
                         }
                         let _ = writeln!(
                             b,
-                            "  SELECT ({applied})\n    INTO dupsweep_ok FROM {t} WHERE {key};"
+                            "  SELECT ({after})\n    INTO dupsweep_ok FROM {t} WHERE {key};"
                         );
                         let _ = writeln!(b, "  IF NOT dupsweep_ok THEN\n    RAISE EXCEPTION 'dupsweep: {label}group of record {gid}: the deletion left other copies than expected, so the table changed since the dump; nothing was deleted';\n  END IF;");
                     }
