@@ -181,8 +181,58 @@ pub fn read(dir: &Path) -> Result<Vec<HistoryEntry>> {
         .collect()
 }
 
+/// Whether duplicates are coming back: the last run against the runs before it of the same
+/// tables (by name; a table's latest earlier run, wherever it was, so a whole dump's run and a
+/// run of one of its tables compare on that table), never against other tables' runs.
+fn trend(entries: &[HistoryEntry]) -> Option<String> {
+    let (last, earlier) = entries.split_last()?;
+    let total: usize = last.tables.iter().map(|t| t.rows_removed).sum();
+    if total == 0 {
+        return Some("the last run found no duplicates".to_owned());
+    }
+    let (mut a, mut b) = (0, 0);
+    let mut names: Vec<&str> = Vec::new();
+    for t in &last.tables {
+        let before = earlier
+            .iter()
+            .rev()
+            .find_map(|e| e.tables.iter().find(|p| p.table == t.table));
+        if let Some(p) = before {
+            a += p.rows_removed;
+            b += t.rows_removed;
+            names.push(&t.table);
+        }
+    }
+    let which = match names.len() {
+        0 => {
+            let all: Vec<&str> = last.tables.iter().map(|t| t.table.as_str()).collect();
+            return Some(format!(
+                "no earlier run of {} to compare the last one with",
+                list(&all)
+            ));
+        }
+        _ => list(&names),
+    };
+    Some(if b > a {
+        format!("duplicates are coming back in {which}: {b} rows in the last run, {a} in the run before")
+    } else if b < a {
+        format!("fewer duplicates in {which}: {b} rows in the last run, {a} in the run before")
+    } else {
+        format!("as many duplicates in {which} as in the run before: {b} rows")
+    })
+}
+
+/// Table names for a sentence: up to three by name, more by their number.
+fn list(names: &[&str]) -> String {
+    if names.len() <= 3 {
+        names.join(", ")
+    } else {
+        format!("{} tables", names.len())
+    }
+}
+
 /// The trend for people: per run its time and the rows removed per table, then whether the
-/// last run found more or fewer duplicates than the one before.
+/// last run found more or fewer duplicates than the runs before it of the same tables.
 pub fn render(entries: &[HistoryEntry]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for e in entries {
@@ -216,18 +266,7 @@ pub fn render(entries: &[HistoryEntry]) -> String {
         }
         out.push('\n');
     }
-    if let [.., prev, last] = entries {
-        let total = |e: &HistoryEntry| e.tables.iter().map(|t| t.rows_removed).sum::<usize>();
-        let (a, b) = (total(prev), total(last));
-        let verdict = if b == 0 {
-            "the last run found no duplicates".to_owned()
-        } else if b > a {
-            format!("duplicates are coming back: {b} rows in the last run, {a} in the one before")
-        } else if b < a {
-            format!("fewer duplicates: {b} rows in the last run, {a} in the one before")
-        } else {
-            format!("as many duplicates as the run before: {b} rows")
-        };
+    if let Some(verdict) = trend(entries) {
         out.push_str(&verdict);
         out.push('\n');
     }

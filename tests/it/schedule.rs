@@ -142,3 +142,37 @@ fn history_records_every_run_and_shows_the_trend() {
     let run = w.run(&["history", "nowhere"]);
     assert_eq!(run.code(), 3);
 }
+
+/// After a students run and a people run into one folder, `history` said "duplicates are
+/// coming back: 44 rows in the last run, 14 in the one before", comparing people with students.
+/// It compares a run only with earlier runs of the same table.
+#[test]
+fn history_compares_runs_of_the_same_table_only() {
+    let w = Workdir::new();
+    clean(&w, "out").ok();
+    let people = testdata("people/contacts.csv");
+    w.run(&["clean", &people, "--fuzzy", "--out", "out"]).ok();
+    let out = w.run(&["history", "out"]).ok().stdout();
+    assert_eq!(
+        out.lines().last().unwrap(),
+        "no earlier run of contacts to compare the last one with",
+        "{out}"
+    );
+    // students again, with `updated_at` in the key (fewer duplicates): compared with the
+    // students run, not with the contacts one
+    let input = testdata("school/students.csv");
+    w.run(&["clean", &input, "--pk", "id", "--out", "out"]).ok();
+    let json: serde_json::Value =
+        serde_json::from_str(&w.run(&["history", "out", "--json"]).ok().stdout()).unwrap();
+    let removed = |i: usize| json[i]["tables"][0]["rows_removed"].as_u64().unwrap();
+    let (first, people, now) = (removed(0), removed(1), removed(2));
+    assert!(now < first && people > 0, "{json}");
+    let out = w.run(&["history", "out"]).ok().stdout();
+    assert_eq!(
+        out.lines().last().unwrap(),
+        format!(
+            "fewer duplicates in students: {now} rows in the last run, {first} in the run before"
+        ),
+        "{out}"
+    );
+}
