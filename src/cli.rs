@@ -274,6 +274,9 @@ pub struct CleanArgs {
     /// Also write T.<dialect>.prevent.sql: unique indexes that keep the duplicates from coming back
     #[arg(long)]
     pub prevent: bool,
+    /// Print the report (report.json's content) instead of a summary
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

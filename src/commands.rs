@@ -38,7 +38,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 ..Layer::default()
             };
             let layer = flags.over(a.detection.layer_with_file(Some(a.input))?);
-            table(Command::Clean, layer.resolve()?, false, progress)
+            table(Command::Clean, layer.resolve()?, a.json, progress)
         }
         cli::Cmd::Scan(a) => match (a.input, a.detection.config.clone()) {
             (None, Some(config)) => {

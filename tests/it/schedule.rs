@@ -176,3 +176,27 @@ fn history_compares_runs_of_the_same_table_only() {
         "{out}"
     );
 }
+
+/// `clean --json` prints the report a scheduled job can parse (what `report.json` holds), where
+/// it printed the summary for people only.
+#[test]
+fn clean_json_prints_the_report() {
+    let w = Workdir::new();
+    let input = testdata("school/students.csv");
+    let run = w.run(&[
+        "clean",
+        &input,
+        "--pk",
+        "id",
+        "--ignore",
+        "updated_at",
+        "--out",
+        "out",
+        "--json",
+    ]);
+    assert_eq!(run.code(), 0);
+    let printed: serde_json::Value = serde_json::from_str(&run.ok().stdout()).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&w.read_str("out/report.json")).unwrap();
+    assert_eq!(printed, written);
+    assert_eq!(printed["rows_removed"], 14);
+}
