@@ -129,6 +129,9 @@ pub struct RunArgs {
     /// Also write dump.<dialect>.prevent.sql: unique indexes that keep the duplicates from coming back
     #[arg(long)]
     pub prevent: bool,
+    /// Also write T.groups.csv for every table: its groups' records, the survivor first
+    #[arg(long)]
+    pub groups: bool,
     /// Memory the run may use, e.g. 2G or 512M [default: the file's memory-limit, else a quarter of the machine's memory]; every table is held in memory until the end, and the run stops with an error, writing nothing, when the next one would not fit
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
@@ -274,6 +277,9 @@ pub struct CleanArgs {
     /// Also write T.<dialect>.prevent.sql: unique indexes that keep the duplicates from coming back
     #[arg(long)]
     pub prevent: bool,
+    /// Also write T.groups.csv: every group's records one under the other, the survivor first, each with the columns where it differs from the survivor
+    #[arg(long)]
+    pub groups: bool,
     /// Print the report (report.json's content) instead of a summary
     #[arg(long)]
     pub json: bool,

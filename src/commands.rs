@@ -35,6 +35,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 pause: a.pause,
                 guard: a.guard,
                 prevent: a.prevent.then_some(true),
+                groups: a.groups.then_some(true),
                 ..Layer::default()
             };
             let layer = flags.over(a.detection.layer_with_file(Some(a.input))?);
@@ -66,6 +67,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 dialect: a.dialect,
                 out: a.out,
                 prevent: a.prevent.then_some(true),
+                groups: a.groups.then_some(true),
                 memory_limit: a.memory_limit,
                 ..Layer::default()
             };

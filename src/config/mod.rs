@@ -51,6 +51,8 @@ pub struct Layer {
     pub truth: Option<String>,
     /// Also write the DDL that keeps the duplicates from coming back (unique indexes).
     pub prevent: Option<bool>,
+    /// Also write `T.groups.csv`: every group's records, the survivor first.
+    pub groups: Option<bool>,
     /// Whole dumps: `COLUMN = "TABLE.COLUMN"`, the table's foreign keys.
     pub foreign_keys: Option<std::collections::BTreeMap<String, String>>,
     /// `auto`, `stream` or `memory`.
@@ -87,6 +89,7 @@ impl Layer {
             max_group: self.max_group.or(under.max_group),
             truth: self.truth.or(under.truth),
             prevent: self.prevent.or(under.prevent),
+            groups: self.groups.or(under.groups),
             foreign_keys: self.foreign_keys.or(under.foreign_keys),
             engine: self.engine.or(under.engine),
             memory_limit: self.memory_limit.or(under.memory_limit),
@@ -218,6 +221,8 @@ pub struct Job {
     pub truth: Option<String>,
     /// Write the prevention DDL (`--prevent`).
     pub prevent: bool,
+    /// Write `T.groups.csv` (`--groups`).
+    pub groups: bool,
     /// How the dump is read (`--engine`); never changes an output.
     pub engine: Engine,
     /// The memory the run may use, in bytes (`--memory-limit`).
@@ -502,6 +507,7 @@ impl Layer {
             force_lean: std::env::var_os("DUPSWEEP_PARQUET_LEAN").is_some_and(|v| v == "1"),
             misses: None,
             prevent: self.prevent.unwrap_or(false),
+            groups: self.groups.unwrap_or(false),
             fuzzy,
             truth: self.truth,
             input,

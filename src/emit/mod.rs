@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod fuzzy;
+pub mod groups;
 pub mod report;
 pub mod schedule;
 pub mod sql;

@@ -442,6 +442,16 @@ fn dump_outputs(
             d.fuzzy.as_ref(),
             &rewritten,
         )?);
+        if tj.job.groups {
+            // the records' values as dumped (a group formed after re-pointing shows the
+            // foreign key among the columns that differ)
+            let values = Values::from_table(&d.dumped)?;
+            let name = Outputs::file_name(&d.dumped.name, "groups.csv");
+            let mut file = outs.reserve(&name)?;
+            let grouped = (&d.dumped, &d.matches, &d.resolution);
+            super::write_groups(&mut file, grouped, &values, &tj.job)?;
+            written.push(("groups", outs.add(file), None));
+        }
         if d.changes.iter().any(|c| d.resolution.kept[c.row.index()]) {
             let sheet = repointed_sheet(d, &tj.job)?;
             let rows = sheet.rows();

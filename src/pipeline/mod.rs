@@ -316,10 +316,15 @@ fn table_outputs(
             jobs.push((d, kind, outs.reserve(&name)?));
         }
     }
-    // each script is written as it is rendered, a batch at a time
+    let groups_file = match job.groups {
+        true => Some(outs.reserve(&Outputs::file_name(&table.name, "groups.csv"))?),
+        false => None,
+    };
+    // each script is written as it is rendered, a batch at a time; then the groups file
     let render = || -> Result<Vec<(&'static str, crate::emit::files::Pending)>> {
         use rayon::prelude::*;
-        jobs.into_par_iter()
+        let mut done: Vec<_> = jobs
+            .into_par_iter()
             .map(|(d, kind, mut file)| {
                 let dialect = sql::dialect(d);
                 let path = file.path().to_path_buf();
@@ -345,7 +350,13 @@ fn table_outputs(
                 })?;
                 Ok((kind, file))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        if let Some(mut file) = groups_file {
+            let grouped = (sql_table, sql_matches, sql_resolution);
+            write_groups(&mut file, grouped, &values, job)?;
+            done.push(("groups", file));
+        }
+        Ok(done)
     };
     let (scripts, written) = rayon::join(render, || engine.write_table_files(outs, job, &detected));
     let mut outputs = written?;
@@ -353,6 +364,34 @@ fn table_outputs(
         outputs.push((kind, outs.add(file), None));
     }
     Ok(outputs)
+}
+
+/// `T.groups.csv` into `file`: the groups of `table` (its rows are those of `values`), in the
+/// input's delimiter and line end when it is a CSV file.
+pub(crate) fn write_groups(
+    file: &mut crate::emit::files::Pending,
+    grouped: (&Table, &Matches, &Resolution),
+    values: &crate::values::Values,
+    job: &Job,
+) -> Result<()> {
+    let table = grouped.0;
+    let delimiter = match table.source.format {
+        crate::model::Format::Csv { delimiter, .. } => delimiter,
+        _ => b',',
+    };
+    let newline = table.raw.as_ref().map_or("\n", |r| r.newline);
+    let format = crate::emit::groups::GroupsCsv {
+        delimiter,
+        newline,
+        nulls: &job.null,
+        pk: &job.pk,
+    };
+    let path = file.path().to_path_buf();
+    file.write(|w| {
+        crate::emit::groups::write(w, grouped, values, &format)
+            .map(drop)
+            .map_err(crate::emit::files::io_err(&path))
+    })
 }
 
 /// What a run that writes reports at its end: the files it wrote, its timings, and its tables'

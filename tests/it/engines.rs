@@ -476,6 +476,51 @@ fn spilled_grouped_records_serve_every_keep_rule_and_tables_without_primary_key(
     }
 }
 
+/// `--groups`: the groups file is the same whichever engine read the dump (CSV and Parquet,
+/// with and without a primary key, its grouped records held, spilled or in a lean table).
+#[test]
+fn the_groups_file_is_the_same_in_both_engines() {
+    let students = fixture("school/students.csv");
+    for args in [
+        &["--pk", "id", "--ignore", "updated_at", "--groups"][..],
+        &["--key", "first_name,last_name", "--groups"],
+    ] {
+        let out = same_outputs("students.csv", &students, args);
+        assert!(out.iter().any(|f| f.0 == "students.groups.csv"));
+    }
+    same_outputs(
+        "adversarial.csv",
+        &fixture("adversarial.csv"),
+        &["--groups"],
+    );
+    let parquet = fixture("school/students.parquet");
+    let args = ["--pk", "id", "--ignore", "updated_at", "--groups"];
+    let out = same_outputs("students.parquet", &parquet, &args);
+    let lean = [("DUPSWEEP_PARQUET_LEAN", "1")];
+    assert_eq!(
+        same_outputs_env("students.parquet", &parquet, &args, &lean),
+        out
+    );
+    let mut data = b"id,name,bio\n".to_vec();
+    for i in 0..20_000 {
+        let k = i % 10_000;
+        data.extend_from_slice(format!("{i},name {k},\"{}\"\n", long_bio(k)).as_bytes());
+    }
+    let args = [
+        "--pk",
+        "id",
+        "--key",
+        "name,bio",
+        "--groups",
+        "--memory-limit",
+        "12M",
+    ];
+    let out = same_outputs("t.csv", &data, &args);
+    let groups = &out.iter().find(|f| f.0 == "t.groups.csv").unwrap().1;
+    // a header and 10,000 groups of two
+    assert_eq!(crate::util::records(groups, b',').len(), 20_001);
+}
+
 #[test]
 fn the_stream_engine_refuses_what_it_cannot_do() {
     let w = Workdir::new();

@@ -7,6 +7,7 @@ mod dump;
 mod engines;
 mod errors;
 mod fuzzy;
+mod groups;
 mod prevent;
 mod regressions;
 mod replay;
