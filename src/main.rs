@@ -7,14 +7,19 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use dupsweep::progress::{Bars, Progress, Silent};
+use dupsweep::progress::{Bars, JsonLog, Progress, Silent};
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let json_log = args.log_format == cli::LogFormat::Json;
     let start = std::time::Instant::now();
     let command = commands::name(&args.command);
-    let progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
+    let progress: Box<dyn Progress> = if json_log {
+        let version = env!("CARGO_PKG_VERSION");
+        let fields = serde_json::json!({ "command": command, "dupsweep_version": version });
+        JsonLog::event("info", "started", "started", fields);
+        Box::new(JsonLog::new())
+    } else if std::io::stderr().is_terminal() {
         Box::new(Bars::new())
     } else {
         Box::new(Silent)
@@ -27,14 +32,12 @@ fn main() -> ExitCode {
         }
     };
     if json_log {
-        let line = serde_json::json!({
-            "level": "info",
-            "message": "finished",
+        let fields = serde_json::json!({
             "command": command,
             "exit_code": code,
             "elapsed_ms": start.elapsed().as_millis() as u64,
         });
-        eprintln!("{line}");
+        JsonLog::event("info", "finished", "finished", fields);
     }
     ExitCode::from(code)
 }
@@ -42,13 +45,8 @@ fn main() -> ExitCode {
 /// An error on standard error: `error: …` and `hint: …`, or one JSON object.
 fn log_error(e: &dupsweep::Error, json: bool) {
     if json {
-        let line = serde_json::json!({
-            "level": "error",
-            "message": e.to_string(),
-            "hint": e.hint(),
-            "exit_code": e.exit_code(),
-        });
-        eprintln!("{line}");
+        let fields = serde_json::json!({ "hint": e.hint(), "exit_code": e.exit_code() });
+        JsonLog::event("error", "error", &e.to_string(), fields);
     } else {
         eprintln!("{}", e.render());
     }

@@ -456,6 +456,8 @@ fn first_pass(
             shown = at;
         }
     }
+    // the last bytes read (the count ends at the total)
+    progress.advance(s.offset().saturating_sub(shown));
     progress.finish();
     Ok(fp)
 }

@@ -98,6 +98,8 @@ pub fn read(
             last_tick = rec.next;
         }
     }
+    // the rest of the file (the count ends at the total)
+    progress.advance(total.saturating_sub(last_tick as u64));
     progress.finish();
 
     let height = starts.len();

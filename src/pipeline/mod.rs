@@ -434,9 +434,16 @@ fn write_outputs(
     let mut outs = Outputs::new(out, inputs).owning(owned);
     let mut written = write(&mut outs)?;
     written.push(("report", out.join("report.json"), None));
+    let listed: Vec<_> = written
+        .iter()
+        .map(|(k, p, r)| (*k, p.clone(), *r))
+        .collect();
     report.close(OutputReport::list(written), ms(t), ms(start));
     outs.write_text("report.json", &report.to_json())?;
     outs.commit()?;
+    for (kind, path, rows) in &listed {
+        progress.wrote(kind, path, *rows);
+    }
     crate::emit::schedule::append(
         out,
         &crate::emit::schedule::HistoryEntry {

@@ -41,30 +41,81 @@ fn exit_codes_are_the_documented_ones() {
     assert_eq!(w.run(&["clean", "missing.csv"]).code(), 3);
 }
 
+/// Each line of a JSON log, parsed; every one is an object with a time and an event.
+fn json_lines(stderr: &str) -> Vec<serde_json::Value> {
+    stderr
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+            let time = v["time"].as_str().unwrap_or_else(|| panic!("no time: {l}"));
+            assert!(time.ends_with('Z') && time.len() == 24, "{l}");
+            assert!(v["event"].is_string(), "{l}");
+            v
+        })
+        .collect()
+}
+
 #[test]
 fn json_logs_are_one_object_per_line() {
     let w = Workdir::new();
     let input = testdata("school/students.csv");
     let run = w.run(&["--log-format", "json", "clean", &input, "--keep", "newest"]);
     assert_eq!(run.code(), 2);
-    let lines: Vec<serde_json::Value> = run
-        .stderr()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect();
-    assert_eq!(lines.len(), 2, "{}", run.stderr());
-    assert_eq!(lines[0]["level"], "error");
-    assert_eq!(lines[0]["message"], "--keep \"newest\" is not a rule");
-    assert_eq!(lines[0]["exit_code"], 2);
-    assert!(lines[0]["hint"].as_str().unwrap().contains("most-complete"));
-    assert_eq!(lines[1]["message"], "finished");
-    assert_eq!(lines[1]["command"], "clean");
+    let lines = json_lines(&run.stderr());
+    let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["started", "error", "finished"], "{}", run.stderr());
+    assert_eq!(lines[0]["command"], "clean");
+    assert_eq!(lines[1]["level"], "error");
+    assert_eq!(lines[1]["message"], "--keep \"newest\" is not a rule");
     assert_eq!(lines[1]["exit_code"], 2);
+    assert!(lines[1]["hint"].as_str().unwrap().contains("most-complete"));
+    assert_eq!(lines[2]["message"], "finished");
+    assert_eq!(lines[2]["command"], "clean");
+    assert_eq!(lines[2]["exit_code"], 2);
 
-    let run = w.run(&["clean", &input, "--pk", "id", "--log-format", "json"]);
+    // a run that works: every phase started and finished with its count, every output with
+    // its SHA-256 (that of the file in place), then the end
+    let run = w.run(&[
+        "clean",
+        &input,
+        "--pk",
+        "id",
+        "--log-format",
+        "json",
+        "--out",
+        "out",
+    ]);
     assert_eq!(run.code(), 0);
-    let last: serde_json::Value = serde_json::from_str(run.stderr().trim()).unwrap();
-    assert_eq!(last["exit_code"], 0);
+    let lines = json_lines(&run.stderr());
+    assert_eq!(lines.first().unwrap()["event"], "started");
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (&last["event"], &last["exit_code"]),
+        (&"finished".into(), &0.into())
+    );
+    let of = |e: &str| lines.iter().filter(|l| l["event"] == e).collect::<Vec<_>>();
+    let (started, finished) = (of("phase_started"), of("phase_finished"));
+    assert!(!started.is_empty(), "{}", run.stderr());
+    let phases =
+        |v: &[&serde_json::Value]| v.iter().map(|l| l["phase"].clone()).collect::<Vec<_>>();
+    assert_eq!(phases(&started), phases(&finished), "{}", run.stderr());
+    let reading = finished.iter().find(|l| l["phase"] == "reading").unwrap();
+    assert_eq!(reading["count"], reading["total"], "{reading}");
+    assert!(reading["elapsed_ms"].is_u64());
+    let outputs = of("output");
+    let report: serde_json::Value = serde_json::from_str(&w.read_str("out/report.json")).unwrap();
+    assert_eq!(outputs.len(), report["outputs"].as_array().unwrap().len());
+    for o in outputs {
+        use sha2::Digest;
+        // (relative to the run's folder, as in report.json)
+        let path = w.path(o["path"].as_str().unwrap());
+        let sha = dupsweep::internals::hex(&sha2::Sha256::digest(std::fs::read(path).unwrap()));
+        assert_eq!(o["sha256"], sha, "{o}");
+    }
+    // without --log-format json, nothing on a non-terminal's standard error
+    let run = w.run(&["clean", &input, "--pk", "id", "--out", "out2"]);
+    assert_eq!(run.stderr(), "");
 }
 
 #[test]

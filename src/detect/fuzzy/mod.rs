@@ -1453,12 +1453,21 @@ impl Engine {
     }
 }
 
-/// Every candidate pair's level on every comparison, side by side (pairs of representatives).
-fn compare_pairs(engine: &Engine, pairs: &[(u32, u32)], reps: &[usize]) -> Vec<u8> {
-    let mut levels = vec![0u8; pairs.len() * engine.comparisons.len()];
-    engine.levels_of_pairs(&mut levels, pairs, |&(a, b)| {
-        (reps[a as usize], reps[b as usize])
-    });
+/// Every candidate pair's level on every comparison, side by side (pairs of representatives);
+/// `progress` advances by the pairs compared, a sixty-fourth of them at a time.
+fn compare_pairs(
+    engine: &Engine,
+    pairs: &[(u32, u32)],
+    reps: &[usize],
+    progress: &dyn Progress,
+) -> Vec<u8> {
+    let k = engine.comparisons.len();
+    let mut levels = vec![0u8; pairs.len() * k];
+    let step = (pairs.len() / 64).max(1 << 16);
+    for (lv, pr) in levels.chunks_mut((step * k).max(1)).zip(pairs.chunks(step)) {
+        engine.levels_of_pairs(lv, pr, |&(a, b)| (reps[a as usize], reps[b as usize]));
+        progress.advance(pr.len() as u64);
+    }
     levels
 }
 
@@ -1529,7 +1538,7 @@ pub fn detect(
     let engine_tmp = Engine::unfitted(comparisons, packed, tf, keys, &reps, &exact_of);
     clock.lap("block");
     progress.start("comparing", Some(pairs.len() as u64));
-    let levels = compare_pairs(&engine_tmp, &pairs, &reps);
+    let levels = compare_pairs(&engine_tmp, &pairs, &reps, progress);
     progress.finish();
 
     clock.lap("compare");
