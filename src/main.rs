@@ -24,7 +24,9 @@ fn main() -> ExitCode {
     } else {
         Box::new(Silent)
     };
-    let code = match commands::run(args.command, &*progress) {
+    let result = commands::run(args.command, &*progress);
+    progress.end();
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
             log_error(&e, json_log);

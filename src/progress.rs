@@ -6,14 +6,39 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// What a stage counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Bytes,
+    Rows,
+    Pairs,
+}
+
+impl Unit {
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Bytes => "bytes",
+            Unit::Rows => "rows",
+            Unit::Pairs => "pairs",
+        }
+    }
+}
 
 /// What a stage tells about its progress.
 pub trait Progress {
     /// A stage begins; `total` is its size in the unit it advances by (bytes, rows), if known.
     fn start(&self, stage: &str, total: Option<u64>);
+    /// A stage of `total` `unit`s begins (a bar shows its count, rate and time left).
+    fn start_counting(&self, stage: &str, total: u64, unit: Unit) {
+        let _ = unit;
+        self.start(stage, Some(total));
+    }
     fn advance(&self, delta: u64);
     fn finish(&self);
+    /// The run is over (bars: a last line with the time each stage took).
+    fn end(&self) {}
     /// An output file is in place (`kind` as `report.json` names it; `rows` for tables).
     fn wrote(&self, _kind: &str, _path: &Path, _rows: Option<usize>) {}
 }
@@ -27,16 +52,72 @@ impl Progress for Silent {
     fn finish(&self) {}
 }
 
-/// Bars on standard error, shown only for stages that last more than a moment.
+/// Bars on standard error, shown only for stages that last more than a moment: a stage of
+/// known size with its count, rate and time left, another with a spinner and its time; at the
+/// end, one line with the time each stage took.
 pub struct Bars {
     bar: Mutex<Option<ProgressBar>>,
+    /// Each stage's name and when it began, in order; its time once it ended.
+    stages: Mutex<Vec<(String, Instant, Option<Duration>)>>,
+    target: Box<dyn Fn() -> ProgressDrawTarget + Send + Sync>,
 }
 
 impl Bars {
     pub fn new() -> Self {
+        Bars::drawing_to(Box::new(ProgressDrawTarget::stderr))
+    }
+
+    /// Bars drawn where `target` says (tests draw into memory).
+    fn drawing_to(target: Box<dyn Fn() -> ProgressDrawTarget + Send + Sync>) -> Self {
         Bars {
             bar: Mutex::new(None),
+            stages: Mutex::new(Vec::new()),
+            target,
         }
+    }
+
+    fn show(&self, stage: &str, bar: ProgressBar) {
+        bar.set_message(stage.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        if let Ok(mut slot) = self.bar.lock() {
+            if let Some(old) = slot.replace(bar) {
+                old.finish_and_clear();
+            }
+        }
+        if let Ok(mut stages) = self.stages.lock() {
+            Bars::close(&mut stages);
+            stages.push((stage.to_owned(), Instant::now(), None));
+        }
+    }
+
+    fn close(stages: &mut [(String, Instant, Option<Duration>)]) {
+        if let Some(last) = stages.last_mut() {
+            if last.2.is_none() {
+                last.2 = Some(last.1.elapsed());
+            }
+        }
+    }
+
+    /// The last line: each stage's time (a stage run twice counted once, in first order).
+    fn times(&self) -> Option<String> {
+        let mut stages = self.stages.lock().ok()?;
+        Bars::close(&mut stages);
+        let mut sums: Vec<(&str, Duration)> = Vec::new();
+        for (name, _, took) in stages.iter() {
+            let took = took.unwrap_or_default();
+            match sums.iter_mut().find(|s| s.0 == name) {
+                Some(s) => s.1 += took,
+                None => sums.push((name, took)),
+            }
+        }
+        if sums.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = sums
+            .iter()
+            .map(|(n, d)| format!("{n} {:.1} s", d.as_secs_f64()))
+            .collect();
+        Some(format!("time per stage: {}", parts.join(", ")))
     }
 }
 
@@ -48,21 +129,34 @@ impl Default for Bars {
 
 impl Progress for Bars {
     fn start(&self, stage: &str, total: Option<u64>) {
-        let bar = match total {
-            Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template("{msg:>10} [{bar:30}] {percent:>3}% {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            ),
-            None => ProgressBar::new_spinner(),
-        };
-        bar.set_message(stage.to_owned());
-        bar.enable_steady_tick(Duration::from_millis(200));
-        if let Ok(mut slot) = self.bar.lock() {
-            if let Some(old) = slot.replace(bar) {
-                old.finish_and_clear();
+        match total {
+            Some(n) => self.start_counting(stage, n, Unit::Rows),
+            None => {
+                let bar = ProgressBar::with_draw_target(None, (self.target)()).with_style(
+                    ProgressStyle::with_template("{msg:>10} {spinner} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                self.show(stage, bar);
             }
         }
+    }
+    fn start_counting(&self, stage: &str, total: u64, unit: Unit) {
+        let counts = match unit {
+            Unit::Bytes => "{bytes}/{total_bytes} {bytes_per_sec}".to_owned(),
+            _ => format!("{{human_pos}}/{{human_len}} {} {{rate}}", unit.name()),
+        };
+        let template = format!("{{msg:>10}} [{{bar:30}}] {{percent:>3}}% {counts}, {{eta}} left");
+        // a whole number per second (indicatif's per_sec has four decimals)
+        let rate = |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}/s", indicatif::HumanCount(s.per_sec() as u64));
+        };
+        let bar = ProgressBar::with_draw_target(Some(total), (self.target)()).with_style(
+            ProgressStyle::with_template(&template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", rate)
+                .progress_chars("=> "),
+        );
+        self.show(stage, bar);
     }
     fn advance(&self, delta: u64) {
         if let Ok(slot) = self.bar.lock() {
@@ -76,6 +170,15 @@ impl Progress for Bars {
             if let Some(b) = slot.take() {
                 b.finish_and_clear();
             }
+        }
+        if let Ok(mut stages) = self.stages.lock() {
+            Bars::close(&mut stages);
+        }
+    }
+    fn end(&self) {
+        self.finish();
+        if let Some(line) = self.times() {
+            ProgressBar::with_draw_target(None, (self.target)()).println(line);
         }
     }
 }
@@ -135,11 +238,12 @@ impl Default for JsonLog {
     }
 }
 
-impl Progress for JsonLog {
-    fn start(&self, stage: &str, total: Option<u64>) {
+impl JsonLog {
+    fn begin(&self, stage: &str, total: Option<u64>, unit: Option<Unit>) {
         if let Ok(mut slot) = self.stage.lock() {
             JsonLog::end(&mut slot);
-            let fields = serde_json::json!({ "phase": stage, "total": total });
+            let unit = unit.map(Unit::name);
+            let fields = serde_json::json!({ "phase": stage, "total": total, "unit": unit });
             JsonLog::event("info", "phase_started", stage, fields);
             *slot = Some(Stage {
                 name: stage.to_owned(),
@@ -148,6 +252,15 @@ impl Progress for JsonLog {
                 start: Instant::now(),
             });
         }
+    }
+}
+
+impl Progress for JsonLog {
+    fn start(&self, stage: &str, total: Option<u64>) {
+        self.begin(stage, total, None);
+    }
+    fn start_counting(&self, stage: &str, total: u64, unit: Unit) {
+        self.begin(stage, Some(total), Some(unit));
     }
     fn advance(&self, delta: u64) {
         if let Ok(mut slot) = self.stage.lock() {
@@ -198,4 +311,66 @@ fn timestamp() -> String {
     chrono::DateTime::from_timestamp(now.as_secs() as i64, now.subsec_nanos())
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use indicatif::InMemoryTerm;
+
+    fn bars() -> (Bars, InMemoryTerm) {
+        let term = InMemoryTerm::new(10, 120);
+        let t = term.clone();
+        let bars = Bars::drawing_to(Box::new(move || {
+            ProgressDrawTarget::term_like(Box::new(t.clone()))
+        }));
+        (bars, term)
+    }
+
+    /// A stage of known size shows its count in its unit, its rate and the time left; the
+    /// run's end prints each stage's time.
+    #[test]
+    fn a_bar_shows_count_rate_and_time_left_and_the_end_each_stage_time() {
+        let (bars, term) = bars();
+        bars.start_counting("reading", 4 << 20, Unit::Bytes);
+        bars.advance(1 << 20);
+        std::thread::sleep(Duration::from_millis(300));
+        bars.advance(1 << 20);
+        std::thread::sleep(Duration::from_millis(300));
+        let shown = term.contents();
+        assert!(shown.contains("reading"), "{shown}");
+        assert!(shown.contains("2.00 MiB/4.00 MiB"), "{shown}");
+        assert!(shown.contains("MiB/s") && shown.contains("left"), "{shown}");
+        bars.start_counting("comparing", 3000, Unit::Pairs);
+        bars.advance(1500);
+        std::thread::sleep(Duration::from_millis(300));
+        let shown = term.contents();
+        assert!(shown.contains("1,500/3,000 pairs"), "{shown}");
+        // the rate a whole number a second
+        let line = shown.lines().find(|l| l.contains("pairs")).unwrap();
+        let rate = line
+            .split("pairs ")
+            .nth(1)
+            .unwrap()
+            .split("/s,")
+            .next()
+            .unwrap();
+        assert!(
+            rate.bytes().all(|b| b.is_ascii_digit() || b == b','),
+            "{shown}"
+        );
+        bars.start("clustering", None);
+        bars.end();
+        let shown = term.contents();
+        let last = shown.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+        let stages: Vec<&str> = last
+            .strip_prefix("time per stage: ")
+            .unwrap_or_else(|| panic!("{shown}"))
+            .trim_end()
+            .split(", ")
+            .map(|s| s.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(stages, ["reading", "comparing", "clustering"], "{shown}");
+        assert!(last.trim_end().ends_with(" s"), "{shown}");
+    }
 }

@@ -395,7 +395,10 @@ fn first_pass(
         crate::budget::return_freed_memory_early();
     }
     let plain = s.head.compression == crate::model::Compression::None;
-    progress.start("reading", if plain { total } else { None });
+    match total.filter(|_| plain) {
+        Some(total) => progress.start_counting("reading", total, crate::progress::Unit::Bytes),
+        None => progress.start("reading", None),
+    }
     let mut shown = 0u64;
     let max_rows = limit / BYTES_PER_RECORD;
     let mut each = |b: &Block<'_>| -> Result<()> {

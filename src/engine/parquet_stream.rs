@@ -568,7 +568,7 @@ fn first_pass(
 ) -> Result<FirstPass> {
     let mut fp = FirstPass::new(nkeys, limit, ());
     fp.keys.reserve(file.rows);
-    progress.start("reading", Some(file.rows as u64));
+    progress.start_counting("reading", file.rows as u64, crate::progress::Unit::Rows);
     file.each_slice(slices, Some(read.to_vec()), |(offset, len), df| {
         let [ca, cb] = &mut fp.counters;
         let half = len / 2;

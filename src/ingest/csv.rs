@@ -73,7 +73,7 @@ pub fn read(
     let mut record_next = Vec::with_capacity(rows);
     let mut lines = Vec::with_capacity(rows);
     let total = data.len() as u64;
-    progress.start("reading", Some(total));
+    progress.start_counting("reading", total, crate::progress::Unit::Bytes);
     let mut last_tick = 0usize;
     while let Some(rec) = tok
         .next_record(&mut fields)

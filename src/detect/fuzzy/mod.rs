@@ -25,7 +25,7 @@ use self::roles::Role;
 use self::score::{Model, SplitMix};
 use crate::error::{Error, Location, Result};
 use crate::model::{pairs_among, Group, Matches, RowId, Table};
-use crate::progress::Progress;
+use crate::progress::{Progress, Unit};
 
 /// How many random pairs estimate `u`.
 const RANDOM_PAIRS: u64 = 1_000_000;
@@ -1537,7 +1537,7 @@ pub fn detect(
     let k = comparisons.len();
     let engine_tmp = Engine::unfitted(comparisons, packed, tf, keys, &reps, &exact_of);
     clock.lap("block");
-    progress.start("comparing", Some(pairs.len() as u64));
+    progress.start_counting("comparing", pairs.len() as u64, Unit::Pairs);
     let levels = compare_pairs(&engine_tmp, &pairs, &reps, progress);
     progress.finish();
 
