@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test suite, from a fresh machine: installs the sqlite3 client if it is missing, starts the
-# local PostgreSQL and MariaDB servers if they are down, then runs every test.
+# The test suite, from a fresh machine: installs the sqlite3 client and Chromium if they are
+# missing, starts the local PostgreSQL and MariaDB servers if they are down, then runs every
+# test.
 # With DUPSWEEP_REQUIRE_DB=1 (as in CI) a database that does not answer fails the replay tests
 # instead of skipping them.
 set -euo pipefail
@@ -9,6 +10,17 @@ cd "$(dirname "$0")/.."
 if ! command -v sqlite3 >/dev/null 2>&1; then
   echo "installing the sqlite3 client (Debian package sqlite3)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null
+fi
+
+# report.html is opened in headless Chromium by a test (Debian package chromium); with
+# DUPSWEEP_REQUIRE_DB=1 (CI) a missing browser fails that test instead of skipping it
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing Chromium for the report page's browser test (Debian package chromium)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+    echo "could not install Chromium: the browser test will say so"
+fi
+if [ "${DUPSWEEP_REQUIRE_DB:-}" = 1 ]; then
+  export DUPSWEEP_REQUIRE_BROWSER=1
 fi
 
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then

@@ -44,6 +44,7 @@ const SUFFIXES: &[&str] = &[
     "review.parquet",
     "repointed.csv",
     "repointed.parquet",
+    "groups.csv",
     "postgres.sql",
     "postgres.undo.sql",
     "postgres.prevent.sql",
@@ -280,6 +281,7 @@ impl Outputs {
         let new: Vec<&str> = moves.iter().map(|m| m.target.as_str()).collect();
         let owned = |n: &str| {
             n == "report.json"
+                || n == "report.html"
                 || self
                     .tables
                     .iter()

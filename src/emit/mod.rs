@@ -4,6 +4,7 @@
 pub mod files;
 pub mod fuzzy;
 pub mod groups;
+pub mod html;
 pub mod report;
 pub mod schedule;
 pub mod sql;

@@ -415,7 +415,7 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         "run",
         (start, progress),
         &mut report,
-        |outs| dump_outputs(outs, dump, &done, &header),
+        |outs| Ok((dump_outputs(outs, dump, &done, &header)?, None)),
     )?;
     Ok(report)
 }

@@ -291,7 +291,7 @@ fn table_outputs(
     job: &Job,
     (mut detected, values): (Detected, Option<crate::values::Values>),
     engine: &dyn engine::Engine,
-) -> Result<Written> {
+) -> Result<(Written, Option<crate::emit::html::View>)> {
     let (grouped, values) = script_values(&mut detected, values, job)?;
     crate::budget::release_freed_memory();
     let d = &detected;
@@ -363,7 +363,95 @@ fn table_outputs(
     for (kind, file) in scripts? {
         outputs.push((kind, outs.add(file), None));
     }
-    Ok(outputs)
+    let grouped = (sql_table, sql_matches, sql_resolution);
+    let view = html_view(grouped, &values, fuzzy.as_ref(), &job.pk);
+    Ok((outputs, Some(view)))
+}
+
+/// What `report.html` shows of the groups ([`crate::emit::html::View`]): their sizes, the
+/// fuzzy pairs' scores, and a sample of them, the least certain first (by their removed
+/// records' lowest score; groups in their order among equals), each with its survivor first.
+fn html_view(
+    (table, matches, res): (&Table, &Matches, &Resolution),
+    values: &crate::values::Values,
+    fuzzy: Option<&crate::detect::fuzzy::Fuzzy>,
+    pk: &[String],
+) -> crate::emit::html::View {
+    use crate::emit::html::{GroupView, RowView, View, MAX_GROUPS, MAX_ROWS};
+    let removal = |r: RowId| {
+        res.removed
+            .binary_search_by_key(&r, |x| x.row)
+            .ok()
+            .map(|i| &res.removed[i])
+    };
+    let mut sizes = std::collections::BTreeMap::new();
+    for g in &matches.groups {
+        *sizes.entry(g.members.len()).or_insert(0usize) += 1;
+    }
+    let lowest = |gi: usize| {
+        matches.groups[gi]
+            .members
+            .iter()
+            .filter_map(|&m| removal(m).map(|x| x.score))
+            .fold(f64::INFINITY, f64::min)
+    };
+    // exact groups are all certain: in their order (no score looked up for millions of groups)
+    let mut order: Vec<(f64, usize)> = match fuzzy {
+        Some(_) => (0..matches.groups.len()).map(|g| (lowest(g), g)).collect(),
+        None => (0..matches.groups.len().min(MAX_GROUPS))
+            .map(|g| (1.0, g))
+            .collect(),
+    };
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let ncols = values.names.len();
+    let is_pk: Vec<bool> = values.names.iter().map(|n| pk.contains(n)).collect();
+    let cell = |c: usize, r: RowId| values.get(c, r).map(|v| v.text.to_owned());
+    let groups = order
+        .iter()
+        .take(MAX_GROUPS)
+        .map(|&(_, gi)| {
+            let g = &matches.groups[gi];
+            let survivor = res.survivors[gi];
+            let kept: Vec<Option<String>> = (0..ncols).map(|c| cell(c, survivor)).collect();
+            let members = std::iter::once(survivor)
+                .chain(g.members.iter().copied().filter(|&m| m != survivor));
+            let rows = members
+                .take(MAX_ROWS)
+                .map(|m| {
+                    let gone = removal(m);
+                    RowView {
+                        record: table.number_of(m),
+                        kept: m == survivor,
+                        score: gone
+                            .map(crate::emit::tables::score_text)
+                            .unwrap_or_default(),
+                        reason: gone.map(|x| x.reason.to_string()).unwrap_or_default(),
+                        cells: (0..ncols)
+                            .map(|c| {
+                                let v = cell(c, m);
+                                let differs = !is_pk[c] && v != kept[c];
+                                (v, differs)
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            GroupView {
+                id: table.number_of(g.id()),
+                rows,
+                more: g.members.len().saturating_sub(MAX_ROWS),
+            }
+        })
+        .collect();
+    View {
+        sizes: sizes.into_iter().collect(),
+        scores: fuzzy.map_or_else(Vec::new, |f| {
+            f.pairs.iter().map(|p| p.probability).collect()
+        }),
+        columns: values.names.clone(),
+        groups,
+        total_groups: matches.groups.len(),
+    }
 }
 
 /// `T.groups.csv` into `file`: the groups of `table` (its rows are those of `values`), in the
@@ -426,20 +514,29 @@ fn write_outputs(
     command: &str,
     (start, progress): (Instant, &dyn Progress),
     report: &mut impl RunReport,
-    write: impl FnOnce(&mut Outputs) -> Result<Written>,
+    write: impl FnOnce(&mut Outputs) -> Result<(Written, Option<crate::emit::html::View>)>,
 ) -> Result<()> {
     let t = Instant::now();
     let _lock = crate::emit::schedule::RunLock::acquire(out, inputs)?;
     progress.start("writing", None);
     let mut outs = Outputs::new(out, inputs).owning(owned);
-    let mut written = write(&mut outs)?;
+    let (mut written, view) = write(&mut outs)?;
     written.push(("report", out.join("report.json"), None));
+    if view.is_some() {
+        written.push(("report_html", out.join("report.html"), None));
+    }
     let listed: Vec<_> = written
         .iter()
         .map(|(k, p, r)| (*k, p.clone(), *r))
         .collect();
     report.close(OutputReport::list(written), ms(t), ms(start));
-    outs.write_text("report.json", &report.to_json())?;
+    let json = report.to_json();
+    outs.write_text("report.json", &json)?;
+    if let Some(view) = view {
+        let value: serde_json::Value = serde_json::from_str(&json)
+            .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+        outs.write_text("report.html", &crate::emit::html::render(&value, &view))?;
+    }
     outs.commit()?;
     for (kind, path, rows) in &listed {
         progress.wrote(kind, path, *rows);

@@ -1052,6 +1052,8 @@ fn clean(case: &Case, w: &Workdir, o: &Oracle) -> Check {
             .map(|(n, b)| {
                 if n == "report.json" {
                     (n, report_of_any_engine(&b).to_string().into_bytes())
+                } else if n == "report.html" {
+                    (n, crate::util::html_without_volatile(&b))
                 } else {
                     (n, b)
                 }

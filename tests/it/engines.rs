@@ -66,6 +66,8 @@ fn same_outputs_env(
                     );
                     let r = report_of_any_engine(&b);
                     (n, serde_json::to_vec_pretty(&r).unwrap())
+                } else if n == "report.html" {
+                    (n, crate::util::html_without_volatile(&b))
                 } else {
                     (n, b)
                 }

@@ -8,6 +8,7 @@ mod engines;
 mod errors;
 mod fuzzy;
 mod groups;
+mod html;
 mod prevent;
 mod regressions;
 mod replay;

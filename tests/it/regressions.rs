@@ -649,6 +649,7 @@ fn a_new_run_removes_the_older_runs_files_it_does_not_write() {
             "courses.removed.csv",
             "dupsweep-manifest.txt",
             "history.jsonl",
+            "report.html",
             "report.json",
             "students.cleaned.csv",
             "students.removed.csv",
@@ -658,7 +659,7 @@ fn a_new_run_removes_the_older_runs_files_it_does_not_write() {
     );
     assert_eq!(
         w.read_str("out/dupsweep-manifest.txt"),
-        "courses.cleaned.csv\ncourses.removed.csv\ncourses.mysql.sql\ncourses.mysql.undo.sql\nstudents.cleaned.csv\nstudents.removed.csv\nstudents.sqlite.sql\nstudents.sqlite.undo.sql\nreport.json\n"
+        "courses.cleaned.csv\ncourses.removed.csv\ncourses.mysql.sql\ncourses.mysql.undo.sql\nstudents.cleaned.csv\nstudents.removed.csv\nstudents.sqlite.sql\nstudents.sqlite.undo.sql\nreport.html\nreport.json\n"
     );
 }
 

@@ -118,6 +118,17 @@ pub fn report_of_any_engine(json: &[u8]) -> serde_json::Value {
     v
 }
 
+/// `report.html` without what differs between runs and engines (its timings and the engine's
+/// name, marked `<!--volatile-->…<!--/volatile-->`), as `report.json` is compared.
+pub fn html_without_volatile(html: &[u8]) -> Vec<u8> {
+    let mut s = String::from_utf8(html.to_vec()).expect("report.html is UTF-8");
+    while let Some(a) = s.find("<!--volatile-->") {
+        let b = s[a..].find("<!--/volatile-->").expect("an end marker") + a;
+        s.replace_range(a..b + "<!--/volatile-->".len(), "");
+    }
+    s.into_bytes()
+}
+
 /// The records of a CSV file (header included), its byte order mark dropped.
 pub fn records(data: &[u8], delimiter: u8) -> Vec<Vec<String>> {
     let data = data
