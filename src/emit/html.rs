@@ -85,6 +85,111 @@ td.null{color:#8c959f;font-style:italic}.group{overflow-x:auto}.tag{font-size:11
 .tag.kept{background:#2da44e;color:#fff}.tag.removed{background:#cf222e;color:#fff}
 svg text{font:11px system-ui,sans-serif;fill:#1d2733}.note{color:#57606a;font-size:12px}";
 
+/// What a page shows beyond `report.json`: one table's groups, or each table's of a whole dump
+/// (in the report's order).
+pub enum Page {
+    Table(View),
+    Dump(Vec<View>),
+}
+
+/// The page of a run: `report` is `report.json`'s content.
+pub fn render_page(report: &Value, page: &Page) -> String {
+    match page {
+        Page::Table(view) => render(report, view),
+        Page::Dump(views) => render_dump(report, views),
+    }
+}
+
+/// The page of a whole dump's run: its totals, its tables with their foreign keys and counts,
+/// then each table's group sizes and groups.
+pub fn render_dump(report: &Value, views: &[View]) -> String {
+    let mut h = String::new();
+    let config = text(&report["config"]);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>dupsweep: {c}</title><style>{STYLE}</style></head><body>\n<h1>Duplicates in the dump {c}</h1>\n",
+        c = escape(&file_name(&config))
+    );
+    let totals = &report["totals"];
+    h.push_str("<h2 id=\"overview\">Overview</h2>\n<div class=\"cards\">");
+    for (label, key) in [
+        ("tables", "tables"),
+        ("rows in", "rows"),
+        ("groups", "groups"),
+        ("removed", "rows_removed"),
+        ("re-pointed", "rows_repointed"),
+    ] {
+        let _ = write!(
+            h,
+            "<div class=\"card\"><b>{}</b><span>{label}</span></div>",
+            escape(&text(&totals[key]))
+        );
+    }
+    h.push_str("</div>\n<h2 id=\"tables\">Tables</h2>\n<p class=\"note\">In the order they were cleaned (parents before their children); a child's foreign keys are re-pointed to the surviving parents, which can make some of its rows duplicates only then.</p>\n<table><tr><th>table</th><th>rows in</th><th>groups</th><th>removed</th><th>kept</th><th>re-pointed</th><th>removed only after re-pointing</th><th>foreign keys</th></tr>\n");
+    let tables = report["tables"].as_array().cloned().unwrap_or_default();
+    for t in &tables {
+        let fks: Vec<String> = t["foreign_keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                format!(
+                    "{} → {}.{}",
+                    text(&f["column"]),
+                    text(&f["table"]),
+                    text(&f["references"])
+                )
+            })
+            .collect();
+        let name = text(&t["name"]);
+        let _ = writeln!(
+            h,
+            "<tr><td><a href=\"#t-{}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(&name),
+            escape(&name),
+            escape(&text(&t["input"]["rows"])),
+            escape(&text(&t["groups"])),
+            escape(&text(&t["rows_removed"])),
+            escape(&text(&t["rows_kept"])),
+            escape(&text(&t["rows_repointed"])),
+            escape(&text(&t["rows_removed_after_repointing"])),
+            escape(&fks.join("; "))
+        );
+    }
+    h.push_str("</table>\n");
+    let _ = writeln!(
+        h,
+        "{VOLATILE}<p class=\"note\">Total {} ms.</p>{END}",
+        escape(&text(&report["total_ms"]))
+    );
+    for (t, view) in tables.iter().zip(views) {
+        let name = text(&t["name"]);
+        let _ = writeln!(
+            h,
+            "<h2 id=\"t-{n}\">{n}</h2>\n<p class=\"meta\">{} rows from <b>{}</b>. Key: {}. Primary key: {}. Keep rule: <b>{}</b>.</p>",
+            escape(&text(&t["input"]["rows"])),
+            escape(&file_name(&text(&t["input"]["path"]))),
+            escape(&text(&t["options"]["key"])),
+            escape(&text(&t["options"]["pk"])),
+            escape(&text(&t["options"]["keep"])),
+            n = escape(&name),
+        );
+        let id = format!("t-{}-", escape(&name));
+        sizes(&mut h, view, &id);
+        groups(&mut h, view, &id);
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// A path's file name (a page reads the same wherever the dump lies).
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// The page for one table's run: `report` is `report.json`'s content.
 pub fn render(report: &Value, view: &View) -> String {
     let mut h = String::new();
@@ -96,13 +201,13 @@ pub fn render(report: &Value, view: &View) -> String {
     );
     meta(&mut h, report);
     overview(&mut h, report);
-    sizes(&mut h, view);
+    sizes(&mut h, view, "");
     columns(&mut h, report);
     timings(&mut h, report);
     if report["fuzzy"].is_object() {
         fuzzy(&mut h, report, view);
     }
-    groups(&mut h, view);
+    groups(&mut h, view, "");
     h.push_str("</body></html>\n");
     h
 }
@@ -123,15 +228,8 @@ fn meta(h: &mut String, r: &Value) {
         h,
         "<p class=\"meta\">{} of <b>{}</b> ({}, {} rows, sha256 {}) by dupsweep {}, {VOLATILE}{} engine{END}. Key: {}. Primary key: {}. Keep rule: <b>{}</b>.</p>",
         escape(&text(&r["command"])),
-        // the file's name (as the scripts' headers give it): the page reads the same wherever
-        // the dump lies
-        escape(
-            std::path::Path::new(&text(&r["input"]["path"]))
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default()
-                .as_str()
-        ),
+        // the file's name (as the scripts' headers give it)
+        escape(&file_name(&text(&r["input"]["path"]))),
         escape(&text(&r["input"]["format"])),
         escape(&text(&r["input"]["rows"])),
         escape(&text(&r["input"]["sha256"])),
@@ -192,11 +290,11 @@ fn bars(h: &mut String, rows: &[(String, f64, String)]) {
     h.push_str("</svg>\n");
 }
 
-fn sizes(h: &mut String, view: &View) {
+fn sizes(h: &mut String, view: &View, id: &str) {
     if view.sizes.is_empty() {
         return;
     }
-    h.push_str("<h2 id=\"sizes\">Group sizes</h2>\n");
+    let _ = writeln!(h, "<h2 id=\"{id}sizes\">Group sizes</h2>");
     let rows: Vec<(String, f64, String)> = view
         .sizes
         .iter()
@@ -361,8 +459,8 @@ fn weights(h: &mut String, f: &Value) {
     h.push_str("</table>\n");
 }
 
-fn groups(h: &mut String, view: &View) {
-    let _ = writeln!(h, "<h2 id=\"groups\">Groups</h2>");
+fn groups(h: &mut String, view: &View, id: &str) {
+    let _ = writeln!(h, "<h2 id=\"{id}groups\">Groups</h2>");
     if view.total_groups == 0 {
         h.push_str("<p>No duplicates.</p>\n");
         return;

@@ -21,7 +21,7 @@ use crate::emit::tables::{self, Sheet, SheetCol};
 use crate::engine::memory::{find_groups, write_sheet, write_table_files};
 use crate::engine::Written;
 use crate::error::{quoted_list, Error, Location, Result};
-use crate::model::{Format, Matches, Resolution, Table};
+use crate::model::{Format, Matches, Resolution, RowId, Table};
 use crate::progress::Progress;
 use crate::survive::repoint::{self, Change, SurvivorMap};
 use crate::values::Values;
@@ -415,7 +415,10 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         "run",
         (start, progress),
         &mut report,
-        |outs| Ok((dump_outputs(outs, dump, &done, &header)?, None)),
+        |outs| {
+            let written = dump_outputs(outs, dump, &done, &header)?;
+            Ok((written, Some(dump_page(dump, &done)?)))
+        },
     )?;
     Ok(report)
 }
@@ -463,6 +466,34 @@ fn dump_outputs(
         written.push((kind, outs.write_text(&name, &text)?, None));
     }
     Ok(written)
+}
+
+/// What `report.html` shows of each table's groups: the shown records' values read from the
+/// table as dumped (a group formed after re-pointing shows the foreign key among the values
+/// that differ).
+fn dump_page(dump: &Dump, done: &[TableDone]) -> Result<crate::emit::html::Page> {
+    let views = dump
+        .tables
+        .iter()
+        .zip(done)
+        .map(|(tj, d)| {
+            let sample = super::Sample::of((&d.matches, &d.resolution), d.fuzzy.as_ref());
+            let members: Vec<u32> = sample.rows().iter().map(|r| r.0).collect();
+            let values = Values::rows_of_members(&d.dumped, &members)?;
+            let cell = |c: usize, r: RowId| {
+                let i = members.binary_search(&r.0).ok()?;
+                values.get(c, RowId(i as u32)).map(|v| v.text.to_owned())
+            };
+            Ok(super::html_view(
+                (&d.dumped, &d.matches, &d.resolution),
+                sample,
+                &cell,
+                &d.dumped.columns,
+                (d.fuzzy.as_ref(), &tj.job.pk),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(crate::emit::html::Page::Dump(views))
 }
 
 impl super::RunReport for DumpReport {

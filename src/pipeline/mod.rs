@@ -291,7 +291,7 @@ fn table_outputs(
     job: &Job,
     (mut detected, values): (Detected, Option<crate::values::Values>),
     engine: &dyn engine::Engine,
-) -> Result<(Written, Option<crate::emit::html::View>)> {
+) -> Result<(Written, Option<crate::emit::html::Page>)> {
     let (grouped, values) = script_values(&mut detected, values, job)?;
     crate::budget::release_freed_memory();
     let d = &detected;
@@ -364,61 +364,108 @@ fn table_outputs(
         outputs.push((kind, outs.add(file), None));
     }
     let grouped = (sql_table, sql_matches, sql_resolution);
-    let view = html_view(grouped, &values, fuzzy.as_ref(), &job.pk);
-    Ok((outputs, Some(view)))
+    // the page's records' values: the scripts' values, whose rows are the table's
+    let sample = Sample::of((sql_matches, sql_resolution), fuzzy.as_ref());
+    let cell = |c: usize, r: RowId| values.get(c, r).map(|v| v.text.to_owned());
+    let (names, fz) = (&values.names, fuzzy.as_ref());
+    let view = html_view(grouped, sample, &cell, names, (fz, &job.pk));
+    Ok((outputs, Some(crate::emit::html::Page::Table(view))))
+}
+
+/// The groups `report.html` shows: the least certain first (by their removed records' lowest
+/// score; groups in their order among equals), each with its survivor first, then the others
+/// in record order.
+pub(crate) struct Sample {
+    /// (group, its records shown).
+    groups: Vec<(usize, Vec<RowId>)>,
+}
+
+impl Sample {
+    pub(crate) fn of(
+        (matches, res): (&Matches, &Resolution),
+        fuzzy: Option<&crate::detect::fuzzy::Fuzzy>,
+    ) -> Sample {
+        use crate::emit::html::{MAX_GROUPS, MAX_ROWS};
+        let lowest = |gi: usize| {
+            matches.groups[gi]
+                .members
+                .iter()
+                .filter_map(|&m| removal(res, m).map(|x| x.score))
+                .fold(f64::INFINITY, f64::min)
+        };
+        // exact groups are all certain: in their order (no score looked up for millions)
+        let mut order: Vec<(f64, usize)> = match fuzzy {
+            Some(_) => (0..matches.groups.len()).map(|g| (lowest(g), g)).collect(),
+            None => (0..matches.groups.len().min(MAX_GROUPS))
+                .map(|g| (1.0, g))
+                .collect(),
+        };
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        order.truncate(MAX_GROUPS);
+        let groups = order
+            .into_iter()
+            .map(|(_, gi)| {
+                let survivor = res.survivors[gi];
+                let others = matches.groups[gi].members.iter().copied();
+                let rows = std::iter::once(survivor)
+                    .chain(others.filter(|&m| m != survivor))
+                    .take(MAX_ROWS)
+                    .collect();
+                (gi, rows)
+            })
+            .collect();
+        Sample { groups }
+    }
+
+    /// Every record shown, ascending.
+    pub(crate) fn rows(&self) -> Vec<RowId> {
+        let mut rows: Vec<RowId> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.1.iter().copied())
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows
+    }
+}
+
+/// `r`'s removal, if it is removed.
+fn removal(res: &Resolution, r: RowId) -> Option<&crate::model::Removal> {
+    res.removed
+        .binary_search_by_key(&r, |x| x.row)
+        .ok()
+        .map(|i| &res.removed[i])
 }
 
 /// What `report.html` shows of the groups ([`crate::emit::html::View`]): their sizes, the
-/// fuzzy pairs' scores, and a sample of them, the least certain first (by their removed
-/// records' lowest score; groups in their order among equals), each with its survivor first.
-fn html_view(
+/// fuzzy pairs' scores and the `sample`'s records, whose values `cell` gives (a column's text
+/// of a record, or NULL).
+pub(crate) fn html_view(
     (table, matches, res): (&Table, &Matches, &Resolution),
-    values: &crate::values::Values,
-    fuzzy: Option<&crate::detect::fuzzy::Fuzzy>,
-    pk: &[String],
+    sample: Sample,
+    cell: &dyn Fn(usize, RowId) -> Option<String>,
+    columns: &[String],
+    (fuzzy, pk): (Option<&crate::detect::fuzzy::Fuzzy>, &[String]),
 ) -> crate::emit::html::View {
-    use crate::emit::html::{GroupView, RowView, View, MAX_GROUPS, MAX_ROWS};
-    let removal = |r: RowId| {
-        res.removed
-            .binary_search_by_key(&r, |x| x.row)
-            .ok()
-            .map(|i| &res.removed[i])
-    };
+    use crate::emit::html::{GroupView, RowView, View, MAX_ROWS};
     let mut sizes = std::collections::BTreeMap::new();
     for g in &matches.groups {
         *sizes.entry(g.members.len()).or_insert(0usize) += 1;
     }
-    let lowest = |gi: usize| {
-        matches.groups[gi]
-            .members
-            .iter()
-            .filter_map(|&m| removal(m).map(|x| x.score))
-            .fold(f64::INFINITY, f64::min)
-    };
-    // exact groups are all certain: in their order (no score looked up for millions of groups)
-    let mut order: Vec<(f64, usize)> = match fuzzy {
-        Some(_) => (0..matches.groups.len()).map(|g| (lowest(g), g)).collect(),
-        None => (0..matches.groups.len().min(MAX_GROUPS))
-            .map(|g| (1.0, g))
-            .collect(),
-    };
-    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let ncols = values.names.len();
-    let is_pk: Vec<bool> = values.names.iter().map(|n| pk.contains(n)).collect();
-    let cell = |c: usize, r: RowId| values.get(c, r).map(|v| v.text.to_owned());
-    let groups = order
-        .iter()
-        .take(MAX_GROUPS)
-        .map(|&(_, gi)| {
+    let is_pk: Vec<bool> = columns.iter().map(|n| pk.contains(n)).collect();
+    let ncols = columns.len();
+    let groups = sample
+        .groups
+        .into_iter()
+        .map(|(gi, members)| {
             let g = &matches.groups[gi];
-            let survivor = res.survivors[gi];
+            let survivor = members[0];
             let kept: Vec<Option<String>> = (0..ncols).map(|c| cell(c, survivor)).collect();
-            let members = std::iter::once(survivor)
-                .chain(g.members.iter().copied().filter(|&m| m != survivor));
             let rows = members
-                .take(MAX_ROWS)
-                .map(|m| {
-                    let gone = removal(m);
+                .iter()
+                .map(|&m| {
+                    let gone = removal(res, m);
                     RowView {
                         record: table.number_of(m),
                         kept: m == survivor,
@@ -448,7 +495,7 @@ fn html_view(
         scores: fuzzy.map_or_else(Vec::new, |f| {
             f.pairs.iter().map(|p| p.probability).collect()
         }),
-        columns: values.names.clone(),
+        columns: columns.to_vec(),
         groups,
         total_groups: matches.groups.len(),
     }
@@ -514,7 +561,7 @@ fn write_outputs(
     command: &str,
     (start, progress): (Instant, &dyn Progress),
     report: &mut impl RunReport,
-    write: impl FnOnce(&mut Outputs) -> Result<(Written, Option<crate::emit::html::View>)>,
+    write: impl FnOnce(&mut Outputs) -> Result<(Written, Option<crate::emit::html::Page>)>,
 ) -> Result<()> {
     let t = Instant::now();
     let _lock = crate::emit::schedule::RunLock::acquire(out, inputs)?;
@@ -532,10 +579,13 @@ fn write_outputs(
     report.close(OutputReport::list(written), ms(t), ms(start));
     let json = report.to_json();
     outs.write_text("report.json", &json)?;
-    if let Some(view) = view {
+    if let Some(page) = view {
         let value: serde_json::Value = serde_json::from_str(&json)
             .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
-        outs.write_text("report.html", &crate::emit::html::render(&value, &view))?;
+        outs.write_text(
+            "report.html",
+            &crate::emit::html::render_page(&value, &page),
+        )?;
     }
     outs.commit()?;
     for (kind, path, rows) in &listed {

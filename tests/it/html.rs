@@ -108,17 +108,46 @@ fn a_fuzzy_page_shows_scores_weights_and_the_least_certain_groups_first() {
     assert!(lowest[0] < 1.0);
 }
 
-/// A whole dump's run writes no page yet: one an earlier run of a table left in the folder is
-/// removed with that run's report, not left to describe another run.
+/// A whole dump's page: its totals, its tables with their foreign keys and counts, each
+/// table's groups; it replaces the page an earlier run of one table left in the folder.
 #[test]
-fn a_dump_run_removes_an_older_page() {
+fn a_dump_page_lists_its_tables_and_their_groups() {
     let w = Workdir::new();
     let input = testdata("school/students.csv");
     clean(&w, &[&input, "--pk", "id"]);
-    assert!(w.path("out/report.html").exists());
     let config = testdata("school/dupsweep.toml");
     w.run(&["run", &config, "--out", "out"]).ok();
-    assert!(!w.path("out/report.html").exists());
+    let html = w.read_str("out/report.html");
+    assert!(
+        html.contains("<h1>Duplicates in the dump dupsweep.toml</h1>"),
+        "{html}"
+    );
+    for banned in ["<script", "http://", "https://", " src="] {
+        assert!(!html.contains(banned), "{banned}");
+    }
+    let report: serde_json::Value = serde_json::from_str(&w.read_str("out/report.json")).unwrap();
+    assert!(html.contains(&format!(
+        "<b>{}</b><span>removed</span>",
+        report["totals"]["rows_removed"]
+    )));
+    let tables = report["tables"].as_array().unwrap();
+    let heading = |t: &serde_json::Value| format!("<h2 id=\"t-{}\">", t["name"].as_str().unwrap());
+    for (i, t) in tables.iter().enumerate() {
+        let name = t["name"].as_str().unwrap();
+        // a row of the tables' table linking to the table's section, which lists its groups
+        assert!(
+            html.contains(&format!("<a href=\"#t-{name}\">{name}</a>")),
+            "{name}"
+        );
+        let section = html.split(&heading(t)).nth(1).unwrap();
+        let section = match tables.get(i + 1) {
+            Some(next) => section.split(&heading(next)).next().unwrap(),
+            None => section,
+        };
+        let kept = section.matches("<tr class=\"kept\">").count() as u64;
+        assert_eq!(kept, t["groups"].as_u64().unwrap().min(100), "{name}");
+    }
+    assert!(html.contains("course_code → courses.code; student_id → students.id"));
 }
 
 /// The page in a real browser: Chromium's DOM has the charts and the groups, and a screenshot
