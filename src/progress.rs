@@ -41,6 +41,8 @@ pub trait Progress {
     fn end(&self) {}
     /// An output file is in place (`kind` as `report.json` names it; `rows` for tables).
     fn wrote(&self, _kind: &str, _path: &Path, _rows: Option<usize>) {}
+    /// Something a person should look at although the run goes on (the summary says it too).
+    fn warn(&self, _message: &str) {}
 }
 
 /// Reports nothing.
@@ -273,6 +275,9 @@ impl Progress for JsonLog {
         if let Ok(mut slot) = self.stage.lock() {
             JsonLog::end(&mut slot);
         }
+    }
+    fn warn(&self, message: &str) {
+        JsonLog::event("warn", "warning", message, serde_json::json!({}));
     }
     fn wrote(&self, kind: &str, path: &Path, rows: Option<usize>) {
         let sha256 = sha256_of(path);

@@ -90,6 +90,9 @@ pub struct DumpReport {
     /// Tables in processing order (parents first).
     pub tables: Vec<DumpTableReport>,
     pub totals: DumpTotals,
+    /// What a person should look at although the run went through (the summary's `warning:`
+    /// lines, the JSON log's `warning` events).
+    pub warnings: Vec<String>,
     pub outputs: Vec<OutputReport>,
     pub total_ms: u64,
 }
@@ -129,17 +132,8 @@ impl DumpReport {
                 }
             ));
         }
-        for t in &self.tables {
-            for r in t.repointed.iter().filter(|r| r.unmatched_values > 0) {
-                s.push_str(&format!(
-                    "warning: {} value{} of {}.{} equal no {} exactly; dupsweep leaves them as they are (under a case-insensitive or PAD SPACE collation the database may match them, and the script then stops at its reference check)\n",
-                    r.unmatched_values,
-                    if r.unmatched_values == 1 { "" } else { "s" },
-                    t.name,
-                    r.column,
-                    r.references
-                ));
-            }
+        for w in &self.warnings {
+            s.push_str(&format!("warning: {w}\n"));
         }
         let t = &self.totals;
         s.push_str(&format!(
@@ -400,6 +394,9 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
     }
     let done = detect_dump(dump, progress)?;
     let mut report = dump_report(command, dump, &done);
+    for w in &report.warnings {
+        progress.warn(w);
+    }
     if command != Command::Clean {
         report.total_ms = ms(start);
         return Ok(report);
@@ -584,6 +581,7 @@ fn dump_report(command: Command, dump: &Dump, done: &[TableDone]) -> DumpReport 
             rows_removed: 0,
             rows_repointed: 0,
         },
+        warnings: Vec::new(),
         outputs: Vec::new(),
         total_ms: 0,
     };
@@ -626,6 +624,18 @@ fn dump_report(command: Command, dump: &Dump, done: &[TableDone]) -> DumpReport 
             rows_removed_after_repointing: d.removed_after_repointing,
             report: r,
         });
+    }
+    for t in &report.tables {
+        for r in t.repointed.iter().filter(|r| r.unmatched_values > 0) {
+            report.warnings.push(format!(
+                "{} value{} of {}.{} equal no {} exactly; dupsweep leaves them as they are (under a case-insensitive or PAD SPACE collation the database may match them, and the script then stops at its reference check)",
+                r.unmatched_values,
+                if r.unmatched_values == 1 { "" } else { "s" },
+                t.name,
+                r.column,
+                r.references
+            ));
+        }
     }
     report
 }

@@ -614,4 +614,29 @@ fn unmatched_foreign_key_values_are_reported() {
     let report: serde_json::Value = serde_json::from_slice(&w.read("out/report.json")).unwrap();
     assert_eq!(report["tables"][2]["repointed"][0]["unmatched_values"], 1);
     assert_eq!(report["tables"][2]["repointed"][1]["unmatched_values"], 0);
+    // counted in the report, and an event of the JSON log
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0]
+        .as_str()
+        .unwrap()
+        .starts_with("1 value of enrolments.course_code equal no courses.code exactly"));
+    let run = w.run(&[
+        "--log-format",
+        "json",
+        "run",
+        "dump/dupsweep.toml",
+        "--out",
+        "out2",
+    ]);
+    let events: Vec<serde_json::Value> = run
+        .ok()
+        .stderr()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|e: &serde_json::Value| e["event"] == "warning")
+        .collect();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["level"], "warn");
+    assert_eq!(events[0]["message"], warnings[0]);
 }
