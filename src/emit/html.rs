@@ -1,5 +1,6 @@
-//! `report.html`: the run for people, in one self-contained file (styles inlined, charts as
-//! inline SVG, no script and no network), readable in any browser: what was found (rows in,
+//! `report.html`: the run for people, in one self-contained file (styles and its one small
+//! script inlined, charts as inline SVG, nothing fetched), readable in any browser, with
+//! JavaScript off too (the script only adds the groups' filters): what was found (rows in,
 //! kept, removed; group sizes; duplicates per key column), how long each phase took, for fuzzy
 //! runs the scores of the compared pairs against the thresholds and the weight of every
 //! comparison level, then the groups themselves, the survivor first and every value that
@@ -92,6 +93,18 @@ pub enum Page {
     Dump(Vec<View>),
 }
 
+/// The page's only script, inlined: shows each group list's filters (by size, lowest score and
+/// reason; from the address's `#minsize=3&maxscore=0.99&reason=fuzzy` too) and hides the
+/// groups they leave out. Without it the page lists every group it holds.
+const SCRIPT: &str = "<script>(function(){var h=new URLSearchParams(location.hash.slice(1));\
+document.querySelectorAll('div.groups').forEach(function(box){var f=box.querySelector('form.filters');\
+var gs=[].slice.call(box.querySelectorAll('div.group'));f.hidden=false;\
+['minsize','maxscore','reason'].forEach(function(k){if(h.has(k))f.elements[k].value=h.get(k);});\
+function apply(){var s=+f.elements.minsize.value||0,m=f.elements.maxscore.value===''?1:+f.elements.maxscore.value,\
+r=f.elements.reason.value.toLowerCase(),n=0;gs.forEach(function(g){var ok=+g.dataset.size>=s&&\
++g.dataset.score<=m&&g.dataset.reason.toLowerCase().indexOf(r)>=0;g.hidden=!ok;if(ok)n++;});\
+f.querySelector('.shown').textContent=n;}f.addEventListener('input',apply);apply();});})();</script>\n";
+
 /// The page of a run: `report` is `report.json`'s content.
 pub fn render_page(report: &Value, page: &Page) -> String {
     match page {
@@ -178,6 +191,7 @@ pub fn render_dump(report: &Value, views: &[View]) -> String {
         sizes(&mut h, view, &id);
         groups(&mut h, view, &id);
     }
+    h.push_str(SCRIPT);
     h.push_str("</body></html>\n");
     h
 }
@@ -208,6 +222,7 @@ pub fn render(report: &Value, view: &View) -> String {
         fuzzy(&mut h, report, view);
     }
     groups(&mut h, view, "");
+    h.push_str(SCRIPT);
     h.push_str("</body></html>\n");
     h
 }
@@ -471,11 +486,23 @@ fn groups(h: &mut String, view: &View, id: &str) {
         view.groups.len(),
         view.total_groups
     );
+    // the filters: shown by the page's script (without it, every group is listed)
+    h.push_str("<div class=\"groups\"><form class=\"filters\" hidden>groups of at least <input name=\"minsize\" type=\"number\" min=\"2\" value=\"2\"> records, a score of at most <input name=\"maxscore\" type=\"number\" min=\"0\" max=\"1\" step=\"0.01\" value=\"1\">, a reason holding <input name=\"reason\" type=\"search\">: <b class=\"shown\"></b> shown</form>\n");
     for g in &view.groups {
+        let size = g.rows.len() + g.more;
+        let lowest = g
+            .rows
+            .iter()
+            .filter_map(|r| r.score.parse::<f64>().ok())
+            .fold(1.0, f64::min);
+        let mut reasons: Vec<&str> = g.rows.iter().map(|r| r.reason.as_str()).collect();
+        reasons.sort_unstable();
+        reasons.dedup();
         let _ = write!(
             h,
-            "<div class=\"group\" id=\"g{}\"><table><tr><th>record</th><th></th><th>score</th>",
-            g.id
+            "<div class=\"group\" id=\"g{}\" data-size=\"{size}\" data-score=\"{lowest}\" data-reason=\"{}\"><table><tr><th>record</th><th></th><th>score</th>",
+            g.id,
+            escape(reasons.join(" ").trim())
         );
         for c in &view.columns {
             let _ = write!(h, "<th>{}</th>", escape(c));
@@ -516,6 +543,7 @@ fn groups(h: &mut String, view: &View, id: &str) {
         }
         h.push_str("</div>\n");
     }
+    h.push_str("</div>\n");
 }
 
 #[cfg(test)]

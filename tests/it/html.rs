@@ -1,4 +1,4 @@
-//! `report.html`: one self-contained page per run (no script, no network), its overview, its
+//! `report.html`: one self-contained page per run (nothing fetched), its overview, its
 //! charts and its groups with the survivor first and the differing values marked; opened in
 //! headless Chromium where the machine has it (`scripts/test.sh` installs it).
 
@@ -26,7 +26,7 @@ fn the_page_shows_the_run_and_each_group_with_its_survivor_first() {
     let input = testdata("school/students.csv");
     let html = clean(&w, &[&input, "--pk", "id", "--ignore", "updated_at"]);
     // self-contained: nothing fetched, nothing run
-    for banned in ["<script", "http://", "https://", " src=", "<link"] {
+    for banned in ["<script src", "http://", "https://", " src=", "<link"] {
         assert!(!html.contains(banned), "{banned}");
     }
     assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
@@ -122,7 +122,7 @@ fn a_dump_page_lists_its_tables_and_their_groups() {
         html.contains("<h1>Duplicates in the dump dupsweep.toml</h1>"),
         "{html}"
     );
-    for banned in ["<script", "http://", "https://", " src="] {
+    for banned in ["<script src", "http://", "https://", " src="] {
         assert!(!html.contains(banned), "{banned}");
     }
     let report: serde_json::Value = serde_json::from_str(&w.read_str("out/report.json")).unwrap();
@@ -150,8 +150,9 @@ fn a_dump_page_lists_its_tables_and_their_groups() {
     assert!(html.contains("course_code → courses.code; student_id → students.id"));
 }
 
-/// The page in a real browser: Chromium's DOM has the charts and the groups, and a screenshot
-/// is saved under `target/` for people to look at.
+/// The page in a real browser: Chromium's DOM has the charts and the groups, the script's
+/// filters work (set from the address), and a screenshot is saved under `target/` for people
+/// to look at.
 #[test]
 fn the_page_renders_in_headless_chromium() {
     let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -182,12 +183,12 @@ fn the_page_renders_in_headless_chromium() {
         "--disable-sync",
     ];
     let profile = format!("--user-data-dir={}", w.path("chromium").display());
-    let run = |extra: &[&str]| {
+    let run = |extra: &[&str], page: &str| {
         let out = std::process::Command::new(chromium)
             .args(flags)
             .arg(&profile)
             .args(extra)
-            .arg(&page)
+            .arg(page)
             .output()
             .unwrap();
         assert!(
@@ -197,18 +198,48 @@ fn the_page_renders_in_headless_chromium() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    let dom = run(&["--dump-dom"]);
+    let dom = run(&["--dump-dom"], &page);
     assert!(dom.contains("<h1>Duplicates in contacts</h1>"), "{dom}");
     assert!(dom.matches("<svg").count() >= 4, "charts drawn");
     assert!(
         dom.contains("<td class=\"diff\">"),
         "a differing cell marked"
     );
+    // the script shows the filters and, with none set, every group
+    let groups = dom.matches("<div class=\"group\" id=").count();
+    assert!(
+        dom.contains("<form class=\"filters\">"),
+        "filters shown: {dom}"
+    );
+    assert!(
+        dom.contains(&format!("<b class=\"shown\">{groups}</b>")),
+        "{dom}"
+    );
+    let hidden = |d: &str| d.matches("\" hidden=\"\">").count();
+    assert_eq!(hidden(&dom), 0);
+    // filtered from the address: groups of three records or more, then groups below 0.999
+    let report: serde_json::Value = serde_json::from_str(&w.read_str("out/report.json")).unwrap();
+    let (n, rows) = (
+        report["groups"].as_u64().unwrap() as usize,
+        report["rows_in_groups"].as_u64().unwrap() as usize,
+    );
+    // (groups of two or three here: rows beyond two per group are the groups of three)
+    assert_eq!(report["largest_group"], 3);
+    let threes = rows - 2 * n;
+    let big = run(&["--dump-dom"], &format!("{page}#minsize=3"));
+    assert_eq!(groups - hidden(&big), threes, "{big}");
+    assert!(big.contains(&format!("<b class=\"shown\">{threes}</b>")));
+    let unsure = run(&["--dump-dom"], &format!("{page}#maxscore=0.998"));
+    let shown = groups - hidden(&unsure);
+    assert!(shown > 0 && shown < groups, "{unsure}");
     let shot = shots.join("report-contacts.png");
     let _ = std::fs::remove_file(&shot);
-    run(&[
-        "--window-size=1280,2000",
-        &format!("--screenshot={}", shot.display()),
-    ]);
+    run(
+        &[
+            "--window-size=1280,2000",
+            &format!("--screenshot={}", shot.display()),
+        ],
+        &page,
+    );
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
 }
