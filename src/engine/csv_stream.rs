@@ -395,7 +395,9 @@ fn first_pass(
         crate::budget::return_freed_memory_early();
     }
     let plain = s.head.compression == crate::model::Compression::None;
-    match total.filter(|_| plain) {
+    // a compressed file's bar counts its stored bytes (its size decompressed is not known)
+    let at = |s: &CsvStream| if plain { s.offset() } else { s.stored_offset() };
+    match total {
         Some(total) => progress.start_counting("reading", total, crate::progress::Unit::Bytes),
         None => progress.start("reading", None),
     }
@@ -453,14 +455,14 @@ fn first_pass(
         Ok(())
     };
     while s.blocks(&mut each)? {
-        let at = s.offset();
-        if at - shown > 1 << 22 {
-            progress.advance(at - shown);
-            shown = at;
+        let now = at(s);
+        if now.saturating_sub(shown) > 1 << 22 {
+            progress.advance(now - shown);
+            shown = now;
         }
     }
     // the last bytes read (the count ends at the total)
-    progress.advance(s.offset().saturating_sub(shown));
+    progress.advance(at(s).saturating_sub(shown));
     progress.finish();
     Ok(fp)
 }

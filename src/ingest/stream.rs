@@ -9,7 +9,9 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
@@ -37,11 +39,14 @@ pub type Digest256 = Option<(String, u64, u128)>;
 struct Tee<R> {
     inner: R,
     state: Option<Rc<RefCell<(Sha256, u64, xxhash_rust::xxh3::Xxh3)>>>,
+    /// The file's bytes read so far (before decompression), for the progress bar.
+    read: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
         if let Some(s) = &self.state {
             let mut s = s.borrow_mut();
             s.0.update(&buf[..n]);
@@ -53,8 +58,12 @@ impl<R: Read> Read for Tee<R> {
 }
 
 /// Starts the reader thread: decompressed chunks of `path` arrive on the channel, an error
-/// ends it. With `hash`, the thread's result is the file's SHA-256 and size.
-fn spawn(path: &Path, hash: bool) -> Result<(Receiver<Message>, JoinHandle<Digest256>)> {
+/// ends it. With `hash`, the thread's result is the file's SHA-256 and size. The counter
+/// returned follows the file's bytes read (before decompression).
+fn spawn(
+    path: &Path,
+    hash: bool,
+) -> Result<(Receiver<Message>, JoinHandle<Digest256>, Arc<AtomicU64>)> {
     let mut file = File::open(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let mut magic = [0u8; 4];
     let mut got = 0;
@@ -69,6 +78,8 @@ fn spawn(path: &Path, hash: bool) -> Result<(Receiver<Message>, JoinHandle<Diges
     let (tx, rx) = sync_channel::<Message>(2);
     let path = path.to_path_buf();
     let magic = magic[..got].to_vec();
+    let read = Arc::new(AtomicU64::new(0));
+    let counter = read.clone();
     let handle = std::thread::spawn(move || {
         let state = hash.then(|| {
             Rc::new(RefCell::new((
@@ -80,6 +91,7 @@ fn spawn(path: &Path, hash: bool) -> Result<(Receiver<Message>, JoinHandle<Diges
         let raw = Tee {
             inner: std::io::Cursor::new(magic).chain(file),
             state: state.clone(),
+            read: counter,
         };
         let mut reader: Box<dyn Read> = match compression {
             Compression::None => Box::new(raw),
@@ -128,7 +140,7 @@ fn spawn(path: &Path, hash: bool) -> Result<(Receiver<Message>, JoinHandle<Diges
             (super::hex(&s.0.clone().finalize()), s.1, s.2.digest128())
         })
     });
-    Ok((rx, handle))
+    Ok((rx, handle, read))
 }
 
 fn decompress_error(path: &Path, c: Compression, e: std::io::Error) -> Error {
@@ -144,6 +156,8 @@ struct Feed {
     rx: Receiver<Message>,
     handle: Option<JoinHandle<Digest256>>,
     eof: bool,
+    /// The file's bytes read so far, before decompression.
+    read: Arc<AtomicU64>,
 }
 
 impl Feed {
@@ -228,11 +242,12 @@ impl CsvStream {
     /// Opens `path` and reads its header. With `hash`, [`CsvStream::finish`] returns the file's
     /// SHA-256.
     pub fn open(path: &Path, opts: &CsvOptions, hash: bool) -> Result<CsvStream> {
-        let (rx, handle) = spawn(path, hash)?;
+        let (rx, handle, read) = spawn(path, hash)?;
         let mut feed = Feed {
             rx,
             handle: Some(handle),
             eof: false,
+            read,
         };
         let mut buf = Vec::new();
         // enough of the file to decide its encoding, delimiter and header
@@ -383,6 +398,12 @@ impl CsvStream {
         self.offset
     }
 
+    /// The file's bytes read so far, before decompression (the reader runs up to two chunks
+    /// ahead of the records handed out).
+    pub fn stored_offset(&self) -> u64 {
+        self.feed.read.load(Ordering::Relaxed)
+    }
+
     /// Ends the read: the file's SHA-256 and size as stored (when opened with `hash`).
     pub fn finish(mut self) -> Result<Digest256> {
         self.feed.digest()
@@ -422,13 +443,14 @@ impl Window {
     }
 
     fn open_with(path: &Path, hash: bool) -> Result<Window> {
-        let (rx, handle) = spawn(path, hash)?;
+        let (rx, handle, read) = spawn(path, hash)?;
         Ok(Window {
             path: path.to_path_buf(),
             feed: Feed {
                 rx,
                 handle: Some(handle),
                 eof: false,
+                read,
             },
             buf: Vec::new(),
             base: 0,

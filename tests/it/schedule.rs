@@ -251,3 +251,45 @@ fn clean_json_prints_the_report() {
     assert_eq!(printed, written);
     assert_eq!(printed["rows_removed"], 14);
 }
+
+/// A compressed CSV file's reading is counted in its stored bytes (its size decompressed is
+/// not known in advance), to the file's size.
+#[test]
+fn a_compressed_input_is_counted_in_its_stored_bytes() {
+    use std::io::Write;
+    let w = Workdir::new();
+    let data = std::fs::read(testdata("school/students.csv")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&data).unwrap();
+    let path = w.write("students.csv.gz", &gz.finish().unwrap());
+    let size = std::fs::metadata(&path).unwrap().len();
+    let run = w.run(&[
+        "--log-format",
+        "json",
+        "clean",
+        "students.csv.gz",
+        "--pk",
+        "id",
+        "--out",
+        "out",
+    ]);
+    let lines: Vec<serde_json::Value> = run
+        .ok()
+        .stderr()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let reading = |e: &str| {
+        lines
+            .iter()
+            .find(|l| l["event"] == e && l["phase"] == "reading")
+            .unwrap_or_else(|| panic!("no {e} reading: {lines:?}"))
+            .clone()
+    };
+    let (started, finished) = (reading("phase_started"), reading("phase_finished"));
+    assert_eq!(
+        (&started["total"], &started["unit"]),
+        (&size.into(), &"bytes".into())
+    );
+    assert_eq!(finished["count"], size);
+}
