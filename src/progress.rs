@@ -276,6 +276,10 @@ impl Progress for JsonLog {
             JsonLog::end(&mut slot);
         }
     }
+    /// A stage a failed run left open still gets its end.
+    fn end(&self) {
+        self.finish();
+    }
     fn warn(&self, message: &str) {
         JsonLog::event("warn", "warning", message, serde_json::json!({}));
     }

@@ -46,6 +46,10 @@ pub struct GroupView {
     pub rows: Vec<RowView>,
     /// Records of the group not shown.
     pub more: usize,
+    /// Over all its records, shown or not: the lowest score (as written, 1 for an exact
+    /// group) and the distinct reasons of its removed records.
+    pub lowest: f64,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -140,7 +144,8 @@ pub fn render_dump(report: &Value, views: &[View]) -> String {
     }
     h.push_str("</div>\n<h2 id=\"tables\">Tables</h2>\n<p class=\"note\">In the order they were cleaned (parents before their children); a child's foreign keys are re-pointed to the surviving parents, which can make some of its rows duplicates only then.</p>\n<table><tr><th>table</th><th>rows in</th><th>groups</th><th>removed</th><th>kept</th><th>re-pointed</th><th>removed only after re-pointing</th><th>foreign keys</th></tr>\n");
     let tables = report["tables"].as_array().cloned().unwrap_or_default();
-    for t in &tables {
+    // (a table's elements are named by its place: a table's name may hold any character)
+    for (i, t) in tables.iter().enumerate() {
         let fks: Vec<String> = t["foreign_keys"]
             .as_array()
             .into_iter()
@@ -157,8 +162,7 @@ pub fn render_dump(report: &Value, views: &[View]) -> String {
         let name = text(&t["name"]);
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#t-{}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            escape(&name),
+            "<tr><td><a href=\"#t{i}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             escape(&name),
             escape(&text(&t["input"]["rows"])),
             escape(&text(&t["groups"])),
@@ -175,11 +179,11 @@ pub fn render_dump(report: &Value, views: &[View]) -> String {
         "{VOLATILE}<p class=\"note\">Total {} ms.</p>{END}",
         escape(&text(&report["total_ms"]))
     );
-    for (t, view) in tables.iter().zip(views) {
+    for (i, (t, view)) in tables.iter().zip(views).enumerate() {
         let name = text(&t["name"]);
         let _ = writeln!(
             h,
-            "<h2 id=\"t-{n}\">{n}</h2>\n<p class=\"meta\">{} rows from <b>{}</b>. Key: {}. Primary key: {}. Keep rule: <b>{}</b>.</p>",
+            "<h2 id=\"t{i}\">{n}</h2>\n<p class=\"meta\">{} rows from <b>{}</b>. Key: {}. Primary key: {}. Keep rule: <b>{}</b>.</p>",
             escape(&text(&t["input"]["rows"])),
             escape(&file_name(&text(&t["input"]["path"]))),
             escape(&text(&t["options"]["key"])),
@@ -187,7 +191,7 @@ pub fn render_dump(report: &Value, views: &[View]) -> String {
             escape(&text(&t["options"]["keep"])),
             n = escape(&name),
         );
-        let id = format!("t-{}-", escape(&name));
+        let id = format!("t{i}-");
         sizes(&mut h, view, &id);
         groups(&mut h, view, &id);
     }
@@ -490,19 +494,12 @@ fn groups(h: &mut String, view: &View, id: &str) {
     h.push_str("<div class=\"groups\"><form class=\"filters\" hidden>groups of at least <input name=\"minsize\" type=\"number\" min=\"2\" value=\"2\"> records, a score of at most <input name=\"maxscore\" type=\"number\" min=\"0\" max=\"1\" step=\"0.01\" value=\"1\">, a reason holding <input name=\"reason\" type=\"search\">: <b class=\"shown\"></b> shown</form>\n");
     for g in &view.groups {
         let size = g.rows.len() + g.more;
-        let lowest = g
-            .rows
-            .iter()
-            .filter_map(|r| r.score.parse::<f64>().ok())
-            .fold(1.0, f64::min);
-        let mut reasons: Vec<&str> = g.rows.iter().map(|r| r.reason.as_str()).collect();
-        reasons.sort_unstable();
-        reasons.dedup();
         let _ = write!(
             h,
-            "<div class=\"group\" id=\"g{}\" data-size=\"{size}\" data-score=\"{lowest}\" data-reason=\"{}\"><table><tr><th>record</th><th></th><th>score</th>",
+            "<div class=\"group\" id=\"{id}g{}\" data-size=\"{size}\" data-score=\"{}\" data-reason=\"{}\"><table><tr><th>record</th><th></th><th>score</th>",
             g.id,
-            escape(reasons.join(" ").trim())
+            g.lowest,
+            escape(&g.reasons.join(" "))
         );
         for c in &view.columns {
             let _ = write!(h, "<th>{}</th>", escape(c));

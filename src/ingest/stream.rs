@@ -398,8 +398,8 @@ impl CsvStream {
         self.offset
     }
 
-    /// The file's bytes read so far, before decompression (the reader runs up to two chunks
-    /// ahead of the records handed out).
+    /// The file's bytes read so far, before decompression (the reader thread runs a few
+    /// chunks ahead of the records handed out).
     pub fn stored_offset(&self) -> u64 {
         self.feed.read.load(Ordering::Relaxed)
     }

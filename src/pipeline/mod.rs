@@ -483,10 +483,21 @@ pub(crate) fn html_view(
                     }
                 })
                 .collect();
+            let gone: Vec<&crate::model::Removal> =
+                g.members.iter().filter_map(|&m| removal(res, m)).collect();
+            let lowest = gone
+                .iter()
+                .filter_map(|x| crate::emit::tables::score_text(x).parse::<f64>().ok())
+                .fold(1.0, f64::min);
+            let mut reasons: Vec<String> = gone.iter().map(|x| x.reason.to_string()).collect();
+            reasons.sort_unstable();
+            reasons.dedup();
             GroupView {
                 id: table.number_of(g.id()),
                 rows,
                 more: g.members.len().saturating_sub(MAX_ROWS),
+                lowest,
+                reasons,
             }
         })
         .collect();

@@ -131,17 +131,18 @@ fn a_dump_page_lists_its_tables_and_their_groups() {
         report["totals"]["rows_removed"]
     )));
     let tables = report["tables"].as_array().unwrap();
-    let heading = |t: &serde_json::Value| format!("<h2 id=\"t-{}\">", t["name"].as_str().unwrap());
+    let heading = |i: usize| format!("<h2 id=\"t{i}\">");
     for (i, t) in tables.iter().enumerate() {
         let name = t["name"].as_str().unwrap();
         // a row of the tables' table linking to the table's section, which lists its groups
         assert!(
-            html.contains(&format!("<a href=\"#t-{name}\">{name}</a>")),
+            html.contains(&format!("<a href=\"#t{i}\">{name}</a>")),
             "{name}"
         );
-        let section = html.split(&heading(t)).nth(1).unwrap();
+        let section = html.split(&heading(i)).nth(1).unwrap();
+        assert!(section.starts_with(&format!("{name}</h2>")), "{name}");
         let section = match tables.get(i + 1) {
-            Some(next) => section.split(&heading(next)).next().unwrap(),
+            Some(_) => section.split(&heading(i + 1)).next().unwrap(),
             None => section,
         };
         let kept = section.matches("<tr class=\"kept\">").count() as u64;
@@ -242,4 +243,25 @@ fn the_page_renders_in_headless_chromium() {
         &page,
     );
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+}
+
+/// A group larger than the page shows: 20 of its records, the rest counted; its size (for the
+/// filters) is the whole group's.
+#[test]
+fn a_large_group_shows_twenty_records_and_counts_the_rest() {
+    let w = Workdir::new();
+    let mut data = String::from("name,city\n");
+    for _ in 0..25 {
+        data.push_str("Ann,Leeds\n");
+    }
+    data.push_str("Bob,York\n");
+    w.write("t.csv", data.as_bytes());
+    let html = clean(&w, &["t.csv"]);
+    let g = html.split("<div class=\"group\"").nth(1).unwrap();
+    assert!(
+        g.starts_with(" id=\"g1\" data-size=\"25\" data-score=\"1\""),
+        "{g}"
+    );
+    assert_eq!(g.matches("<tr class=").count(), 20);
+    assert!(g.contains("and 5 more records"), "{g}");
 }

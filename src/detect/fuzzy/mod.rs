@@ -1454,7 +1454,8 @@ impl Engine {
 }
 
 /// Every candidate pair's level on every comparison, side by side (pairs of representatives);
-/// `progress` advances by the pairs compared, a sixty-fourth of them at a time.
+/// `progress` advances by the pairs compared, a sixty-fourth of them at a time (65,536 at
+/// least).
 fn compare_pairs(
     engine: &Engine,
     pairs: &[(u32, u32)],
