@@ -174,6 +174,12 @@ impl Group {
     pub fn id(&self) -> RowId {
         self.members[0]
     }
+
+    /// Its records as people read a group: `survivor` first, then the others in record order.
+    pub fn survivor_first(&self, survivor: RowId) -> impl Iterator<Item = RowId> + '_ {
+        let others = self.members.iter().copied().filter(move |&m| m != survivor);
+        std::iter::once(survivor).chain(others)
+    }
 }
 
 /// What detection found: groups of two or more records, ordered by their first record.

@@ -211,7 +211,10 @@ impl JsonLog {
     /// level.
     pub fn event(level: &str, event: &str, message: &str, fields: serde_json::Value) {
         let mut line = serde_json::Map::new();
-        line.insert("time".into(), timestamp().into());
+        line.insert(
+            "time".into(),
+            crate::emit::schedule::now_as("%Y-%m-%dT%H:%M:%S%.3fZ").into(),
+        );
         line.insert("level".into(), level.into());
         line.insert("event".into(), event.into());
         line.insert("message".into(), message.into());
@@ -284,7 +287,7 @@ impl Progress for JsonLog {
         JsonLog::event("warn", "warning", message, serde_json::json!({}));
     }
     fn wrote(&self, kind: &str, path: &Path, rows: Option<usize>) {
-        let sha256 = sha256_of(path);
+        let sha256 = crate::ingest::file_hashes(path).ok().map(|h| h.0);
         let fields = serde_json::json!({
             "kind": kind,
             "path": path.display().to_string(),
@@ -293,33 +296,6 @@ impl Progress for JsonLog {
         });
         JsonLog::event("info", "output", &path.display().to_string(), fields);
     }
-}
-
-/// The file's SHA-256 in hexadecimal, read in pieces; `None` when it cannot be read.
-fn sha256_of(path: &Path) -> Option<String> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Some(crate::ingest::hex(&h.finalize()))
-}
-
-/// Now, UTC, RFC 3339 to the millisecond.
-fn timestamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    chrono::DateTime::from_timestamp(now.as_secs() as i64, now.subsec_nanos())
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

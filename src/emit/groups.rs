@@ -79,10 +79,7 @@ pub fn write(
             write_line(w, &d, head.into_iter().chain(cells), f.newline)
         };
         line(survivor, "kept", String::new(), &kept)?;
-        for &m in &g.members {
-            if m == survivor {
-                continue;
-            }
+        for m in g.survivor_first(survivor).skip(1) {
             let score = res
                 .removed
                 .binary_search_by_key(&m, |r| r.row)

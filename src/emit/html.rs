@@ -120,13 +120,8 @@ pub fn render_page(report: &Value, page: &Page) -> String {
 /// The page of a whole dump's run: its totals, its tables with their foreign keys and counts,
 /// then each table's group sizes and groups.
 pub fn render_dump(report: &Value, views: &[View]) -> String {
-    let mut h = String::new();
-    let config = text(&report["config"]);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>dupsweep: {c}</title><style>{STYLE}</style></head><body>\n<h1>Duplicates in the dump {c}</h1>\n",
-        c = escape(&file_name(&config))
-    );
+    let config = file_name(&text(&report["config"]));
+    let mut h = page_start(&config, &format!("the dump {config}"));
     let totals = &report["totals"];
     h.push_str("<h2 id=\"overview\">Overview</h2>\n<div class=\"cards\">");
     for (label, key) in [
@@ -200,6 +195,15 @@ pub fn render_dump(report: &Value, views: &[View]) -> String {
     h
 }
 
+/// A page up to its heading, "Duplicates in `what`", titled after `title`.
+fn page_start(title: &str, what: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>dupsweep: {}</title><style>{STYLE}</style></head><body>\n<h1>Duplicates in {}</h1>\n",
+        escape(title),
+        escape(what)
+    )
+}
+
 /// A path's file name (a page reads the same wherever the dump lies).
 fn file_name(path: &str) -> String {
     std::path::Path::new(path)
@@ -210,13 +214,8 @@ fn file_name(path: &str) -> String {
 
 /// The page for one table's run: `report` is `report.json`'s content.
 pub fn render(report: &Value, view: &View) -> String {
-    let mut h = String::new();
     let table = report["options"]["table"].as_str().unwrap_or("table");
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>dupsweep: {t}</title><style>{STYLE}</style></head><body>\n<h1>Duplicates in {t}</h1>\n",
-        t = escape(table)
-    );
+    let mut h = page_start(table, table);
     meta(&mut h, report);
     overview(&mut h, report);
     sizes(&mut h, view, "");

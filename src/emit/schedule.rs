@@ -138,12 +138,16 @@ pub struct HistoryEntry {
 
 /// The current time, UTC, RFC 3339 to the second.
 pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
+    now_as("%Y-%m-%dT%H:%M:%SZ")
+}
+
+/// The current time, UTC, in chrono's `format`.
+pub fn now_as(format: &str) -> String {
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    chrono::DateTime::from_timestamp(now.as_secs() as i64, now.subsec_nanos())
+        .map(|t| t.format(format).to_string())
         .unwrap_or_default()
 }
 

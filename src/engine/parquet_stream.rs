@@ -492,28 +492,6 @@ impl Passes for Streamed {
     }
 }
 
-/// The input's SHA-256 and content hash ([`crate::ingest::content_hash`]), read on its own.
-fn sha256(path: &Path) -> Result<(String, u128)> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut f =
-        std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
-    let mut h = Sha256::new();
-    let mut x = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::io(path, "cannot read the input", e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        x.update(&buf[..n]);
-    }
-    Ok((crate::ingest::hex(&h.finalize()), x.digest128()))
-}
-
 /// Per column, what it is to the first pass; the key columns' values whose kind the keep rule
 /// decides over the whole column (a `min:`/`max:` column of text), and the columns read in the
 /// first pass.
@@ -772,7 +750,7 @@ pub fn detect_all(
     let before = super::streaming::stamp(path);
     let sha = std::thread::spawn({
         let path = path.to_path_buf();
-        move || sha256(&path)
+        move || crate::ingest::file_hashes(&path)
     });
     let file = ParquetFile::open(path)?;
     let columns: Vec<String> = file.schema.iter_names().map(|c| c.to_string()).collect();

@@ -82,6 +82,29 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// A file's SHA-256 (hexadecimal) and [`content_hash`], read once in pieces: a streaming
+/// engine's input on its own thread, an output file for the JSON log.
+pub fn file_hashes(path: &std::path::Path) -> crate::error::Result<(String, u128)> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| crate::error::Error::io(path, "cannot read the input", e))?;
+    let mut h = Sha256::new();
+    let mut x = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| crate::error::Error::io(path, "cannot read the input", e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        x.update(&buf[..n]);
+    }
+    Ok((hex(&h.finalize()), x.digest128()))
+}
+
 /// A 128-bit hash of a file's bytes as stored (xxh3): what a streaming engine compares after
 /// its last read with what its first read saw, so that a file changed during the run (even to
 /// the same size, with its modification time put back) stops it. Not a digest for others to

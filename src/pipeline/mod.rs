@@ -406,9 +406,8 @@ impl Sample {
             .into_iter()
             .map(|(_, gi)| {
                 let survivor = res.survivors[gi];
-                let others = matches.groups[gi].members.iter().copied();
-                let rows = std::iter::once(survivor)
-                    .chain(others.filter(|&m| m != survivor))
+                let rows = matches.groups[gi]
+                    .survivor_first(survivor)
                     .take(MAX_ROWS)
                     .collect();
                 (gi, rows)

@@ -4,8 +4,13 @@
 use crate::util::{testdata, Workdir};
 
 fn clean(w: &Workdir, out: &str) -> crate::util::Run {
+    clean_with(w, out, &[])
+}
+
+/// The students cleaned into `out` with `extra` options.
+fn clean_with(w: &Workdir, out: &str, extra: &[&str]) -> crate::util::Run {
     let input = testdata("school/students.csv");
-    w.run(&[
+    let mut args = vec![
         "clean",
         &input,
         "--pk",
@@ -14,7 +19,9 @@ fn clean(w: &Workdir, out: &str) -> crate::util::Run {
         "updated_at",
         "--out",
         out,
-    ])
+    ];
+    args.extend_from_slice(extra);
+    w.run(&args)
 }
 
 #[test]
@@ -233,18 +240,7 @@ fn history_compares_runs_of_the_same_table_only() {
 #[test]
 fn clean_json_prints_the_report() {
     let w = Workdir::new();
-    let input = testdata("school/students.csv");
-    let run = w.run(&[
-        "clean",
-        &input,
-        "--pk",
-        "id",
-        "--ignore",
-        "updated_at",
-        "--out",
-        "out",
-        "--json",
-    ]);
+    let run = clean_with(&w, "out", &["--json"]);
     assert_eq!(run.code(), 0);
     let printed: serde_json::Value = serde_json::from_str(&run.ok().stdout()).unwrap();
     let written: serde_json::Value = serde_json::from_str(&w.read_str("out/report.json")).unwrap();
