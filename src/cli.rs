@@ -248,6 +248,9 @@ pub struct FuzzyArgs {
     /// Largest group fuzzy matching forms [default: 50]
     #[arg(long, value_name = "N", help_heading = "Fuzzy matching")]
     pub max_group: Option<usize>,
+    /// Same/different decisions a person made on pairs, applied on top of the model: a CSV with left_key, right_key (or left_record, right_record) and decision (same, different, skip or empty), e.g. T.review.csv filled in or the T.decisions.csv that report.html's review queue saves
+    #[arg(long, value_name = "FILE", help_heading = "Fuzzy matching")]
+    pub decisions: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -328,6 +331,7 @@ impl Detection {
             role: self.fuzzy.role,
             max_pairs: self.fuzzy.max_pairs,
             max_group: self.fuzzy.max_group,
+            decisions: self.fuzzy.decisions,
             engine: self.engine,
             memory_limit: self.memory_limit,
             ..Layer::default()

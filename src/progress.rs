@@ -43,6 +43,31 @@ pub trait Progress {
     fn wrote(&self, _kind: &str, _path: &Path, _rows: Option<usize>) {}
     /// Something a person should look at although the run goes on (the summary says it too).
     fn warn(&self, _message: &str) {}
+    /// The run will go through `steps` stages: each is then shown as `[3/7] comparing`.
+    fn plan(&self, _steps: usize) {}
+}
+
+/// Stages numbered against a plan: `[3/7] comparing` (never past the plan: a stage beyond
+/// it raises the total), or the stage's name alone without a plan.
+#[derive(Default)]
+struct Steps(Mutex<(usize, usize)>);
+
+impl Steps {
+    fn plan(&self, steps: usize) {
+        if let Ok(mut s) = self.0.lock() {
+            *s = (0, steps);
+        }
+    }
+    /// The next stage's number and the total, if the run has a plan.
+    fn next(&self) -> Option<(usize, usize)> {
+        let mut s = self.0.lock().ok()?;
+        if s.1 == 0 {
+            return None;
+        }
+        s.0 += 1;
+        s.1 = s.1.max(s.0);
+        Some(*s)
+    }
 }
 
 /// Reports nothing.
@@ -59,6 +84,7 @@ impl Progress for Silent {
 /// end, one line with the time each stage took.
 pub struct Bars {
     bar: Mutex<Option<ProgressBar>>,
+    steps: Steps,
     /// Each stage's name and when it began, in order; its time once it ended.
     stages: Mutex<Vec<(String, Instant, Option<Duration>)>>,
     target: Box<dyn Fn() -> ProgressDrawTarget + Send + Sync>,
@@ -73,13 +99,17 @@ impl Bars {
     fn drawing_to(target: Box<dyn Fn() -> ProgressDrawTarget + Send + Sync>) -> Self {
         Bars {
             bar: Mutex::new(None),
+            steps: Steps::default(),
             stages: Mutex::new(Vec::new()),
             target,
         }
     }
 
     fn show(&self, stage: &str, bar: ProgressBar) {
-        bar.set_message(stage.to_owned());
+        bar.set_message(match self.steps.next() {
+            Some((k, n)) => format!("[{k}/{n}] {stage}"),
+            None => stage.to_owned(),
+        });
         bar.enable_steady_tick(Duration::from_millis(200));
         if let Ok(mut slot) = self.bar.lock() {
             if let Some(old) = slot.replace(bar) {
@@ -177,6 +207,9 @@ impl Progress for Bars {
             Bars::close(&mut stages);
         }
     }
+    fn plan(&self, steps: usize) {
+        self.steps.plan(steps);
+    }
     fn end(&self) {
         self.finish();
         if let Some(line) = self.times() {
@@ -191,6 +224,7 @@ impl Progress for Bars {
 /// millisecond), `level`, `event` and `message`.
 pub struct JsonLog {
     stage: Mutex<Option<Stage>>,
+    steps: Steps,
 }
 
 struct Stage {
@@ -204,6 +238,7 @@ impl JsonLog {
     pub fn new() -> Self {
         JsonLog {
             stage: Mutex::new(None),
+            steps: Steps::default(),
         }
     }
 
@@ -248,7 +283,11 @@ impl JsonLog {
         if let Ok(mut slot) = self.stage.lock() {
             JsonLog::end(&mut slot);
             let unit = unit.map(Unit::name);
-            let fields = serde_json::json!({ "phase": stage, "total": total, "unit": unit });
+            let mut fields = serde_json::json!({ "phase": stage, "total": total, "unit": unit });
+            if let Some((k, n)) = self.steps.next() {
+                fields["step"] = k.into();
+                fields["steps"] = n.into();
+            }
             JsonLog::event("info", "phase_started", stage, fields);
             *slot = Some(Stage {
                 name: stage.to_owned(),
@@ -266,6 +305,9 @@ impl Progress for JsonLog {
     }
     fn start_counting(&self, stage: &str, total: u64, unit: Unit) {
         self.begin(stage, Some(total), Some(unit));
+    }
+    fn plan(&self, steps: usize) {
+        self.steps.plan(steps);
     }
     fn advance(&self, delta: u64) {
         if let Ok(mut slot) = self.stage.lock() {
@@ -357,5 +399,37 @@ mod tests {
             .collect();
         assert_eq!(stages, ["reading", "comparing", "clustering"], "{shown}");
         assert!(last.trim_end().ends_with(" s"), "{shown}");
+    }
+
+    #[test]
+    fn stages_are_numbered_against_the_plan() {
+        let (bars, term) = bars();
+        bars.plan(2);
+        bars.start("detecting", None);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            term.contents().contains("[1/2] detecting"),
+            "{}",
+            term.contents()
+        );
+        bars.start_counting("comparing", 10, Unit::Pairs);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            term.contents().contains("[2/2] comparing"),
+            "{}",
+            term.contents()
+        );
+        // a stage past the plan raises the total
+        bars.start("writing", None);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            term.contents().contains("[3/3] writing"),
+            "{}",
+            term.contents()
+        );
+        bars.end();
+        // the last line names the stages without their numbers
+        let shown = term.contents();
+        assert!(shown.contains("time per stage: detecting"), "{shown}");
     }
 }

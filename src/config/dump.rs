@@ -157,6 +157,8 @@ fn table_job(
     let mut layer = section.clone().over(defaults.clone());
     let fks = layer.foreign_keys.take().unwrap_or_default();
     layer.input = Some(at.folder.join(input));
+    // (like the table's file, its decisions are relative to the configuration file)
+    layer.decisions = layer.decisions.map(|d| at.folder.join(d));
     layer.table = Some(name.to_owned());
     layer.out = Some(at.out.to_path_buf());
     let layer = Layer {

@@ -47,6 +47,9 @@ pub struct Layer {
     pub role: Option<Vec<String>>,
     pub max_pairs: Option<u64>,
     pub max_group: Option<usize>,
+    /// A person's same/different decisions on pairs (fuzzy): a CSV file, e.g. `T.review.csv`
+    /// with its `decision` column filled in.
+    pub decisions: Option<PathBuf>,
     /// `eval`: the ground-truth entity column.
     pub truth: Option<String>,
     /// Also write the DDL that keeps the duplicates from coming back (unique indexes).
@@ -87,6 +90,7 @@ impl Layer {
             role: self.role.or(under.role),
             max_pairs: self.max_pairs.or(under.max_pairs),
             max_group: self.max_group.or(under.max_group),
+            decisions: self.decisions.or(under.decisions),
             truth: self.truth.or(under.truth),
             prevent: self.prevent.or(under.prevent),
             groups: self.groups.or(under.groups),
@@ -346,7 +350,8 @@ impl Layer {
             || self.block.is_some()
             || self.role.is_some()
             || self.max_pairs.is_some()
-            || self.max_group.is_some();
+            || self.max_group.is_some()
+            || self.decisions.is_some();
         if self.fuzzy.unwrap_or(false) {
             let threshold = self.threshold.unwrap_or(defaults::THRESHOLD);
             let review_threshold = self.review_threshold.unwrap_or(defaults::REVIEW_THRESHOLD);
@@ -404,11 +409,15 @@ impl Layer {
                 roles,
                 max_pairs: self.max_pairs,
                 max_group,
+                decisions: match &self.decisions {
+                    Some(path) => Some(crate::detect::fuzzy::decisions::read(path)?),
+                    None => None,
+                },
             }))
         } else {
             if fuzzy_flags {
                 return Err(Error::usage(
-                    "--threshold, --review-threshold, --group-floor, --block, --role, --max-pairs and --max-group need --fuzzy",
+                    "--threshold, --review-threshold, --group-floor, --block, --role, --max-pairs, --max-group and --decisions need --fuzzy",
                 ));
             }
             Ok(None)

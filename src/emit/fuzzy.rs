@@ -1,8 +1,8 @@
 //! The fuzzy outputs: `T.pairs.*` (every scored pair at or above the review threshold, with
 //! each comparison's level and weight) and `T.review.*` (pairs left for a person to judge,
-//! both records side by side).
+//! both records side by side, with a `decision` column to fill in).
 
-use crate::detect::fuzzy::Fuzzy;
+use crate::detect::fuzzy::{Fuzzy, ScoredPair};
 use crate::emit::tables::{Sheet, SheetCol};
 use crate::error::Result;
 use crate::model::{RowId, Table};
@@ -49,12 +49,15 @@ pub fn pairs_sheet(fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String) -> Sheet {
     Sheet { names, cols }
 }
 
-/// The review file: probability, both keys, then every column of both records side by side
-/// (`left.COL`, `right.COL`), values as in the input.
+/// The review file, the likeliest pair first: an empty decision (for a person to fill in with
+/// `same` or `different`, then give back with `--decisions`), probability, both keys, then
+/// every column of both records side by side (`left.COL`, `right.COL`), values as in the
+/// input.
 pub fn review_sheet(table: &Table, fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String) -> Result<Sheet> {
     let r = &fuzzy.review;
     let text = crate::detect::text_columns(table, &table.columns)?;
     let mut names = vec![
+        "decision".to_owned(),
         "probability".to_owned(),
         "left_key".to_owned(),
         "right_key".to_owned(),
@@ -62,6 +65,7 @@ pub fn review_sheet(table: &Table, fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String)
         "right_record".to_owned(),
     ];
     let mut cols = vec![
+        SheetCol::Text(r.iter().map(|_| Some(String::new())).collect()),
         SheetCol::Float(r.iter().map(|x| x.probability).collect()),
         SheetCol::Text(r.iter().map(|x| Some(key(x.a))).collect()),
         SheetCol::Text(r.iter().map(|x| Some(key(x.b))).collect()),
@@ -82,4 +86,151 @@ pub fn review_sheet(table: &Table, fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String)
         }
     }
     Ok(Sheet { names, cols })
+}
+
+/// Pairs of the review queue at most: left for review, and inside groups.
+pub const QUEUE_REVIEW: usize = 200;
+pub const QUEUE_GROUPED: usize = 50;
+
+/// The review queue of `report.html`: the pairs left for review, the likeliest first (at most
+/// [`QUEUE_REVIEW`]), then the least certain pairs inside groups (at most [`QUEUE_GROUPED`];
+/// none a person decided the same), each with both records' values and the comparisons'
+/// levels and weights; and how many pairs were left for review.
+pub fn review_view(
+    table: &Table,
+    fuzzy: &Fuzzy,
+    matches: &crate::model::Matches,
+    (key, pk): (&dyn Fn(RowId) -> String, &[String]),
+) -> Result<(Vec<crate::emit::html::PairView>, usize)> {
+    let mut group_of = vec![u32::MAX; table.rows()];
+    for (i, g) in matches.groups.iter().enumerate() {
+        for m in &g.members {
+            group_of[m.index()] = i as u32;
+        }
+    }
+    let together = |a: RowId, b: RowId| {
+        group_of[a.index()] != u32::MAX && group_of[a.index()] == group_of[b.index()]
+    };
+    let mut grouped: Vec<&ScoredPair> = fuzzy
+        .pairs
+        .iter()
+        .filter(|p| together(p.a, p.b) && !fuzzy.decided_same(p.a, p.b))
+        .collect();
+    grouped.sort_by(|x, y| {
+        x.probability
+            .total_cmp(&y.probability)
+            .then(x.a.cmp(&y.a))
+            .then(x.b.cmp(&y.b))
+    });
+    let queue: Vec<&ScoredPair> = fuzzy
+        .review
+        .iter()
+        .take(QUEUE_REVIEW)
+        .chain(grouped.into_iter().take(QUEUE_GROUPED))
+        .collect();
+    if queue.is_empty() {
+        return Ok((Vec::new(), fuzzy.review.len()));
+    }
+    let text = crate::detect::text_columns(table, &table.columns)?;
+    let e = &fuzzy.engine;
+    let views = queue
+        .into_iter()
+        .map(|x| {
+            let weights = e.weights(&x.levels, x.a, x.b);
+            let steps: Vec<(String, String, f64)> = e
+                .comparisons
+                .iter()
+                .zip(&weights)
+                .enumerate()
+                .map(|(c, (cmp, &w))| {
+                    let level = cmp.levels[x.levels[c] as usize].to_string();
+                    (cmp.column.clone(), level, w)
+                })
+                .collect();
+            let cells = table
+                .columns
+                .iter()
+                .zip(&text)
+                .map(|(name, ca)| {
+                    let v = |r: RowId| ca.get(r.index()).map(str::to_owned);
+                    let level = steps
+                        .iter()
+                        .find(|s| &s.0 == name)
+                        .map(|s| (s.1.clone(), s.2));
+                    let values = [v(x.a), v(x.b)];
+                    crate::emit::html::PairCell {
+                        differs: values[0] != values[1] && !pk.contains(name),
+                        values,
+                        level,
+                    }
+                })
+                .collect();
+            crate::emit::html::PairView {
+                keys: [key(x.a), key(x.b)],
+                records: [table.number_of(x.a), table.number_of(x.b)],
+                probability: x.probability,
+                grouped: together(x.a, x.b),
+                cells,
+                prior: x.weight - weights.iter().sum::<f64>(),
+                total: x.weight,
+                steps,
+            }
+        })
+        .collect();
+    Ok((views, fuzzy.review.len()))
+}
+
+/// What the threshold would link at the review threshold, at the threshold used, and at the
+/// usual positions between them and 1: the scored pairs at or above each, and the records they
+/// link to another (one union–find pass, the likeliest pair first).
+pub fn moves(fuzzy: &Fuzzy) -> Vec<crate::emit::html::Move> {
+    let (review, threshold) = (fuzzy.report.review_threshold, fuzzy.report.threshold);
+    let mut at: Vec<f64> = [
+        0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, review, threshold,
+    ]
+    .into_iter()
+    .filter(|&t| t >= review && t < 1.0)
+    .collect();
+    at.sort_by(|a, b| b.total_cmp(a));
+    at.dedup();
+    let mut order: Vec<&ScoredPair> = fuzzy.pairs.iter().collect();
+    order.sort_by(|x, y| y.probability.total_cmp(&x.probability));
+    let mut parent: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    fn find(parent: &mut std::collections::HashMap<u32, u32>, x: u32) -> u32 {
+        let mut r = x;
+        while let Some(&p) = parent.get(&r) {
+            if p == r {
+                break;
+            }
+            r = p;
+        }
+        let mut x = x;
+        while x != r {
+            let next = parent.get(&x).copied().unwrap_or(x);
+            parent.insert(x, r);
+            x = next;
+        }
+        r
+    }
+    let (mut linked, mut taken) = (0usize, 0usize);
+    let mut out = Vec::new();
+    for t in at {
+        while taken < order.len() && order[taken].probability >= t {
+            let p = order[taken];
+            let (ra, rb) = (find(&mut parent, p.a.0), find(&mut parent, p.b.0));
+            if ra != rb {
+                parent.insert(ra.max(rb), ra.min(rb));
+                parent.entry(ra.min(rb)).or_insert(ra.min(rb));
+                linked += 1;
+            }
+            taken += 1;
+        }
+        out.push(crate::emit::html::Move {
+            at: t,
+            pairs: taken,
+            rows: linked,
+        });
+    }
+    out.reverse();
+    out
 }

@@ -36,6 +36,54 @@ pub struct View {
     pub groups: Vec<GroupView>,
     /// All the groups.
     pub total_groups: usize,
+    /// Fuzzy runs: the pairs of the review queue, in its order (the pairs left for review, the
+    /// likeliest first, then the least certain pairs inside groups), and how many pairs were
+    /// left for review in all.
+    pub review: Vec<PairView>,
+    pub review_total: usize,
+    /// Fuzzy runs: what other thresholds would link.
+    pub moves: Vec<Move>,
+    /// The name of the decisions file the review queue saves (`T.decisions.csv`).
+    pub decisions_file: String,
+}
+
+/// A pair of records in the review queue.
+#[derive(Debug)]
+pub struct PairView {
+    /// Each record's key (as the review file gives it) and record number.
+    pub keys: [String; 2],
+    pub records: [u64; 2],
+    pub probability: f64,
+    /// Whether the two records are in one group now.
+    pub grouped: bool,
+    /// Per column: both records' values (None: NULL), whether they differ (never for the
+    /// primary key), and the level and weight of its comparison, for a column compared on its
+    /// own.
+    pub cells: Vec<PairCell>,
+    /// Per comparison: its column(s), level and weight.
+    pub steps: Vec<(String, String, f64)>,
+    /// The weight before any comparison (the prior) and the total (the pair's match weight).
+    pub prior: f64,
+    pub total: f64,
+}
+
+/// A column of a pair in the review queue.
+#[derive(Debug)]
+pub struct PairCell {
+    pub values: [Option<String>; 2],
+    pub differs: bool,
+    pub level: Option<(String, f64)>,
+}
+
+/// Where the threshold could be, and what it would then link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Move {
+    pub at: f64,
+    /// Scored pairs at or above it.
+    pub pairs: usize,
+    /// Records the pairs at or above it would link to another (the rows a threshold there
+    /// would remove as fuzzy duplicates before the chaining guard splits any group).
+    pub rows: usize,
 }
 
 #[derive(Debug)]
@@ -61,6 +109,10 @@ pub struct RowView {
     pub reason: String,
     /// Per column: its value (None: NULL) and whether it differs from the survivor's.
     pub cells: Vec<(Option<String>, bool)>,
+    /// Fuzzy groups, per column: the level of its comparison between this record and the
+    /// survivor and that level's weight, when fuzzy matching scored the two (empty
+    /// otherwise).
+    pub levels: Vec<Option<(String, f64)>>,
 }
 
 /// `s` with `&`, `<`, `>`, `"` and `'` escaped.
@@ -88,7 +140,11 @@ table{border-collapse:collapse;margin:6px 0 14px}td,th{border:1px solid #d8dee4;
 th{background:#f6f8fa}td.num{text-align:right}tr.kept td{background:#eef8ee}td.diff{background:#ffe2b8;font-weight:600}
 td.null{color:#8c959f;font-style:italic}.group{overflow-x:auto}.tag{font-size:11px;border-radius:8px;padding:0 6px}
 .tag.kept{background:#2da44e;color:#fff}.tag.removed{background:#cf222e;color:#fff}
-svg text{font:11px system-ui,sans-serif;fill:#1d2733}.note{color:#57606a;font-size:12px}";
+svg text{font:11px system-ui,sans-serif;fill:#1d2733}.note{color:#57606a;font-size:12px}
+td.near{background:#fff4c2}.pair{border:1px solid #d8dee4;border-radius:6px;padding:8px 12px;margin:10px 0;overflow-x:auto}
+.pair.current{border:2px solid #4c8bf5}.pair .verdict{font-weight:600}.pair[data-decision=same] .verdict{color:#2da44e}
+.pair[data-decision=different] .verdict{color:#cf222e}.controls{position:sticky;top:0;background:#fff;padding:6px 0;z-index:1}
+.controls button{font:inherit;margin-right:6px;padding:3px 10px}kbd{border:1px solid #8c959f;border-radius:3px;padding:0 4px;font-size:12px}";
 
 /// What a page shows beyond `report.json`: one table's groups, or each table's of a whole dump
 /// (in the report's order).
@@ -225,6 +281,9 @@ pub fn render(report: &Value, view: &View) -> String {
         fuzzy(&mut h, report, view);
     }
     groups(&mut h, view, "");
+    if report["fuzzy"].is_object() {
+        review_queue(&mut h, report, view);
+    }
     h.push_str(SCRIPT);
     h.push_str("</body></html>\n");
     h
@@ -402,7 +461,37 @@ fn fuzzy(h: &mut String, r: &Value, view: &View) {
         )
     );
     score_histogram(h, &view.scores, review, threshold);
+    moves(h, &view.moves, threshold);
     weights(h, f);
+}
+
+/// What each position of the threshold would link, against the threshold used.
+fn moves(h: &mut String, moves: &[Move], threshold: f64) {
+    let Some(now) = moves.iter().find(|m| m.at == threshold) else {
+        return;
+    };
+    h.push_str("<h3 id=\"moves\">Moving the threshold</h3>\n<p class=\"note\">For each position: the scored pairs at or above it, and the records they would link to another (what a threshold there would remove as fuzzy duplicates, before the chaining guard splits a group that only a chain of links holds together).</p>\n<table><tr><th>threshold</th><th>pairs at or above</th><th>change</th><th>records linked</th><th>change</th></tr>\n");
+    for m in moves {
+        let delta = |a: usize, b: usize| -> String {
+            match a.cmp(&b) {
+                std::cmp::Ordering::Equal => String::new(),
+                std::cmp::Ordering::Greater => format!("+{}", a - b),
+                std::cmp::Ordering::Less => format!("−{}", b - a),
+            }
+        };
+        let _ = writeln!(
+            h,
+            "<tr{}><td class=\"num\">{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            if m.at == threshold { " class=\"kept\"" } else { "" },
+            m.at,
+            if m.at == threshold { " (used)" } else { "" },
+            m.pairs,
+            delta(m.pairs, now.pairs),
+            m.rows,
+            delta(m.rows, now.rows)
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 /// The scored pairs' probabilities in 20 bins from the review threshold to 1, with the two
@@ -460,21 +549,68 @@ fn weights(h: &mut String, f: &Value) {
     let Some(comparisons) = f["comparisons"].as_array() else {
         return;
     };
-    h.push_str("<h3>Weight of each comparison level</h3>\n<p class=\"note\">m: how often matches are at the level; u: how often non-matches are; weight: log2(m/u), what the level adds to a pair's score.</p>\n<table><tr><th>column</th><th>level</th><th>m</th><th>u</th><th>weight</th></tr>\n");
+    // the blocking rules in use with their own model: a pair is scored by the model of the
+    // rule that found it (its weights per comparison, the rule's own columns left out)
+    let rules: Vec<&Value> = f["blocking"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["dropped"].is_null() && b["weights"].is_array())
+        .collect();
+    h.push_str("<h3>Weight of each comparison level</h3>\n<p class=\"note\">m: how often matches are at the level; u: how often non-matches are; weight: log2(m/u), what the level adds to a pair's score. Each blocking rule also has its own model, fitted on the pairs it makes (R1, R2… below; — where the rule's own key fixes the comparison).</p>\n<table><tr><th>column</th><th>level</th><th>m</th><th>u</th><th>weight</th>");
+    for (i, b) in rules.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<th title=\"{}\">R{}</th>",
+            escape(&text(&b["rule"])),
+            i + 1
+        );
+    }
+    h.push_str("</tr>\n");
     for c in comparisons {
-        for l in c["levels"].as_array().into_iter().flatten() {
-            let _ = writeln!(
+        let column = text(&c["column"]);
+        for (li, l) in c["levels"].as_array().into_iter().flatten().enumerate() {
+            let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td></tr>",
-                escape(&text(&c["column"])),
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td>",
+                escape(&column),
                 escape(&text(&l["level"])),
                 escape(&text(&l["m"])),
                 escape(&text(&l["u"])),
                 l["weight"].as_f64().unwrap_or(0.0)
             );
+            for b in &rules {
+                let w = b["weights"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|e| e[0].as_str() == Some(column.as_str()))
+                    .and_then(|e| e[1][li].as_f64());
+                match w {
+                    Some(w) => {
+                        let _ = write!(h, "<td class=\"num\">{w:.2}</td>");
+                    }
+                    None => h.push_str("<td class=\"num\">—</td>"),
+                }
+            }
+            h.push_str("</tr>\n");
         }
     }
     h.push_str("</table>\n");
+    if !rules.is_empty() {
+        h.push_str("<p class=\"note\">");
+        for (i, b) in rules.iter().enumerate() {
+            let _ = write!(
+                h,
+                "R{}: <code>{}</code> ({} pairs, matches about {} of them). ",
+                i + 1,
+                escape(&text(&b["rule"])),
+                escape(&text(&b["pairs"])),
+                escape(&text(&b["share_of_matches"]))
+            );
+        }
+        h.push_str("</p>\n");
+    }
 }
 
 fn groups(h: &mut String, view: &View, id: &str) {
@@ -517,14 +653,28 @@ fn groups(h: &mut String, view: &View, id: &str) {
                 escape(&r.reason),
                 escape(&r.score)
             );
-            for (v, differs) in &r.cells {
+            for (c, (v, differs)) in r.cells.iter().enumerate() {
+                // a differing value: marked, lighter where its comparison's level still
+                // counts for a match (a typo, a nickname), with the level as its title
+                let level = r.levels.get(c).and_then(Option::as_ref);
+                let (mark, title) = match level {
+                    Some((l, w)) if *differs => (
+                        if *w > 0.0 { "near" } else { "diff" },
+                        format!(" title=\"{}: weight {w:+.2}\"", escape(l)),
+                    ),
+                    _ => (if *differs { "diff" } else { "" }, String::new()),
+                };
                 match v {
                     None => {
-                        let c = if *differs { "null diff" } else { "null" };
-                        let _ = write!(h, "<td class=\"{c}\">NULL</td>");
+                        let c = if *differs {
+                            format!("null {mark}")
+                        } else {
+                            "null".to_owned()
+                        };
+                        let _ = write!(h, "<td class=\"{c}\"{title}>NULL</td>");
                     }
                     Some(v) if *differs => {
-                        let _ = write!(h, "<td class=\"diff\">{}</td>", escape(v));
+                        let _ = write!(h, "<td class=\"{mark}\"{title}>{}</td>", escape(v));
                     }
                     Some(v) => {
                         let _ = write!(h, "<td>{}</td>", escape(v));
@@ -540,6 +690,147 @@ fn groups(h: &mut String, view: &View, id: &str) {
         h.push_str("</div>\n");
     }
     h.push_str("</div>\n");
+}
+
+/// The review queue's script, inlined: shows one pair at a time with the buttons and keys
+/// (S same, D different, K skip, arrows to move), keeps the decisions in the page and offers
+/// them as a CSV download (a `data:` link: nothing leaves the machine). Without it every pair
+/// is listed, for reading.
+const REVIEW_SCRIPT: &str = "<script>(function(){var q=document.querySelector('div.queue');if(!q)return;\
+var ps=[].slice.call(q.querySelectorAll('div.pair')),c=q.querySelector('.controls'),i=0,dl=c.querySelector('a.download');c.hidden=false;\
+function cell(v){v=String(v);return /[\",\\r\\n]/.test(v)?'\"'+v.replace(/\"/g,'\"\"')+'\"':v;}\
+function csv(){var out=['left_key,right_key,left_record,right_record,probability,decision'],n=0;ps.forEach(function(p){var d=p.dataset;\
+if(d.decision){n++;out.push([d.leftKey,d.rightKey,d.leftRecord,d.rightRecord,d.p,d.decision].map(cell).join(','));}});return [out.join('\\n')+'\\n',n];}\
+function show(){ps.forEach(function(p,j){p.hidden=j!==i;p.classList.toggle('current',j===i);});var r=csv();\
+dl.href='data:text/csv;charset=utf-8,'+encodeURIComponent(r[0]);dl.querySelector('b').textContent=r[1];\
+c.querySelector('.pos').textContent=ps.length?(i+1)+' of '+ps.length:'nothing to review';}\
+function decide(v){var p=ps[i];if(!p)return;if(v==='skip'){delete p.dataset.decision;}else{p.dataset.decision=v;}\
+p.querySelector('.verdict').textContent=v==='skip'?'skipped':v;if(i<ps.length-1)i++;show();}\
+c.addEventListener('click',function(e){var d=e.target.dataset&&e.target.dataset.d;if(d)decide(d);});\
+document.addEventListener('keydown',function(e){if(e.target.tagName==='INPUT'||e.ctrlKey||e.metaKey||e.altKey)return;var k=e.key.toLowerCase();\
+if(k==='s')decide('same');else if(k==='d')decide('different');else if(k==='k')decide('skip');\
+else if(k==='arrowright'||k==='j'){if(i<ps.length-1)i++;show();}else if(k==='arrowleft'||k==='h'){if(i>0)i--;show();}else return;e.preventDefault();});\
+show();})();</script>\n";
+
+/// The review queue: a pair at a time (every pair, without JavaScript), both records and the
+/// comparison levels, the pair's match weight built up comparison by comparison, and the
+/// decisions saved for `--decisions`.
+fn review_queue(h: &mut String, r: &Value, view: &View) {
+    h.push_str("<h2 id=\"review\">Review queue</h2>\n");
+    if view.review.is_empty() {
+        h.push_str("<p>No pair to review.</p>\n");
+        return;
+    }
+    let grouped = view.review.iter().filter(|p| p.grouped).count();
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} of the {} pairs left for review (between the review threshold {} and the threshold {}), the likeliest first, then the {grouped} least certain pairs inside groups. Decide each pair with the buttons or the keys <kbd>S</kbd> same, <kbd>D</kbd> different, <kbd>K</kbd> skip (<kbd>←</kbd> <kbd>→</kbd> move); download the decisions as <b>{}</b> and run <code>dupsweep clean … --fuzzy --decisions {}</code>: records decided the same end in one group, records decided different never do. The other pairs are in the review file.</p>",
+        view.review.len() - grouped,
+        view.review_total,
+        escape(&text(&r["fuzzy"]["review_threshold"])),
+        escape(&text(&r["fuzzy"]["threshold"])),
+        escape(&view.decisions_file),
+        escape(&view.decisions_file),
+    );
+    let _ = writeln!(
+        h,
+        "<div class=\"queue\"><div class=\"controls\" hidden><button type=\"button\" data-d=\"same\">Same (S)</button><button type=\"button\" data-d=\"different\">Different (D)</button><button type=\"button\" data-d=\"skip\">Skip (K)</button> <span class=\"pos\"></span> · <a class=\"download\" download=\"{}\" href=\"#\">Download the decisions (<b>0</b>)</a></div>",
+        escape(&view.decisions_file)
+    );
+    for p in &view.review {
+        let _ = write!(
+            h,
+            "<div class=\"pair\" data-left-key=\"{}\" data-right-key=\"{}\" data-left-record=\"{}\" data-right-record=\"{}\" data-p=\"{}\"><p>Records {} and {}: match probability <b>{}</b>, {}. <span class=\"verdict\"></span></p><table><tr><th>record</th>",
+            escape(&p.keys[0]),
+            escape(&p.keys[1]),
+            p.records[0],
+            p.records[1],
+            p.probability,
+            p.records[0],
+            p.records[1],
+            crate::detect::fuzzy::format_probability(p.probability),
+            if p.grouped { "in one group now" } else { "apart now" },
+        );
+        for c in &view.columns {
+            let _ = write!(h, "<th>{}</th>", escape(c));
+        }
+        h.push_str("</tr>\n");
+        for side in 0..2 {
+            let _ = write!(h, "<tr><td class=\"num\">{}</td>", p.records[side]);
+            for PairCell {
+                values,
+                differs,
+                level,
+            } in &p.cells
+            {
+                let v = &values[side];
+                let class = match (*differs, level) {
+                    (false, _) => "",
+                    (true, Some((_, w))) if *w > 0.0 => "near",
+                    (true, _) => "diff",
+                };
+                let title = level
+                    .as_ref()
+                    .map(|(l, w)| format!(" title=\"{}: weight {w:+.2}\"", escape(l)))
+                    .unwrap_or_default();
+                let null = if v.is_none() { " null" } else { "" };
+                let _ = write!(
+                    h,
+                    "<td class=\"{class}{null}\"{title}>{}</td>",
+                    v.as_deref().map_or_else(|| "NULL".to_owned(), escape)
+                );
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>");
+        waterfall(h, p);
+        h.push_str("</div>\n");
+    }
+    h.push_str("</div>\n");
+    h.push_str(REVIEW_SCRIPT);
+}
+
+/// A pair's match weight built up: the prior, then each comparison's weight (green adds,
+/// red takes away), then the total and its probability.
+fn waterfall(h: &mut String, p: &PairView) {
+    let mut rows: Vec<(String, f64, f64)> = vec![("prior".to_owned(), 0.0, p.prior)];
+    let mut at = p.prior;
+    for (column, level, w) in &p.steps {
+        rows.push((format!("{column}: {level}"), at, at + w));
+        at += w;
+    }
+    rows.push(("total".to_owned(), 0.0, p.total));
+    let lo = rows.iter().map(|r| r.1.min(r.2)).fold(0.0, f64::min);
+    let hi = rows.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max);
+    let span = (hi - lo).max(1e-9);
+    let x = |v: f64| 220.0 + (v - lo) / span * 360.0;
+    let height = rows.len() * 18 + 6;
+    let _ = write!(
+        h,
+        "<svg class=\"waterfall\" role=\"img\" width=\"640\" height=\"{height}\" viewBox=\"0 0 640 {height}\"><title>match weight, comparison by comparison</title><line x1=\"{z:.1}\" y1=\"0\" x2=\"{z:.1}\" y2=\"{height}\" stroke=\"#8c959f\"/>",
+        z = x(0.0)
+    );
+    for (i, (label, from, to)) in rows.iter().enumerate() {
+        let y = i * 18 + 3;
+        let (a, b) = (x(from.min(*to)), x(from.max(*to)));
+        let colour = match (i, to - from) {
+            (0, _) => "#8c959f",
+            _ if i == rows.len() - 1 => "#4c8bf5",
+            (_, d) if d >= 0.0 => "#2da44e",
+            _ => "#cf222e",
+        };
+        let _ = write!(
+            h,
+            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"{a:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"13\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{}\">{:+.2}</text>",
+            y + 11,
+            escape(label),
+            (b - a).max(1.0),
+            b + 4.0,
+            y + 11,
+            to - from
+        );
+    }
+    h.push_str("</svg>\n");
 }
 
 #[cfg(test)]

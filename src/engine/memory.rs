@@ -13,7 +13,7 @@ use crate::detect::fuzzy::Fuzzy;
 use crate::emit::files::{io_err, Outputs};
 use crate::emit::{self, tables};
 use crate::error::{Error, Result};
-use crate::model::{Command, Format, Matches, Resolution, Table};
+use crate::model::{Command, Format, Matches, Resolution, RowId, Table};
 use crate::progress::Progress;
 use crate::{detect, ingest, survive};
 
@@ -24,6 +24,16 @@ pub struct Memory;
 impl Engine for Memory {
     fn name(&self) -> &'static str {
         "memory"
+    }
+    fn stages(&self, job: &Job) -> usize {
+        // reading (a CSV file's, by its bytes), detecting, then the fuzzy steps
+        let mut magic = [0u8; 4];
+        let parquet = std::fs::File::open(&job.input)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok()
+            && &magic == b"PAR1";
+        let reading = !parquet;
+        usize::from(reading) + 1 + if job.fuzzy.is_some() { 4 } else { 0 }
     }
     fn detect(&mut self, _: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
         detect_all(job, progress)
@@ -92,7 +102,27 @@ pub(crate) fn find_groups(
     progress.finish();
     match &job.fuzzy {
         Some(opts) => {
-            let (matches, fuzzy) = detect::fuzzy::detect(table, key, matches, opts, progress)?;
+            let decided = match &opts.decisions {
+                Some(d) => {
+                    // the records the decisions name, by their key as the review file gives it
+                    let mut group_of = vec![u32::MAX; table.rows()];
+                    for (i, g) in matches.groups.iter().enumerate() {
+                        for m in &g.members {
+                            group_of[m.index()] = i as u32;
+                        }
+                    }
+                    let same_exact = |a: RowId, b: RowId| {
+                        a == b
+                            || (group_of[a.index()] != u32::MAX
+                                && group_of[a.index()] == group_of[b.index()])
+                    };
+                    let texts = tables::survivor_texts(table, &job.pk)?;
+                    detect::fuzzy::decisions::resolve(d, table, &*texts, &same_exact)?
+                }
+                None => Vec::new(),
+            };
+            let (matches, fuzzy) =
+                detect::fuzzy::detect(table, key, matches, opts, &decided, progress)?;
             Ok((matches, Some(fuzzy)))
         }
         None => Ok((matches, None)),

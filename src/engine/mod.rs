@@ -55,6 +55,8 @@ pub trait Engine: Sync {
     fn name(&self) -> &'static str;
     /// Reads the input, finds the groups and picks the survivors.
     fn detect(&mut self, command: Command, job: &Job, progress: &dyn Progress) -> Result<Detected>;
+    /// How many progress stages [`Engine::detect`] goes through for `job`.
+    fn stages(&self, job: &Job) -> usize;
     /// Fails when the input changed since [`Engine::detect`] read it. A run that writes the
     /// table files checks it while writing them (their last read); one that writes nothing
     /// (scan, eval) calls this.

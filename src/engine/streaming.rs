@@ -71,6 +71,10 @@ impl<P: Passes> Streaming<P> {
 }
 
 impl<P: Passes> Engine for Streaming<P> {
+    fn stages(&self, _: &Job) -> usize {
+        // reading, then reading the grouped rows
+        2
+    }
     fn name(&self) -> &'static str {
         "stream"
     }

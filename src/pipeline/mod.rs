@@ -47,6 +47,8 @@ fn ms(since: Instant) -> u64 {
 pub fn run(command: Command, job: &Job, progress: &dyn Progress) -> Result<Outcome> {
     let start = Instant::now();
     let mut engine = engine::choose(command, job)?;
+    // (clean writes, last)
+    progress.plan(engine.stages(job) + usize::from(command == Command::Clean));
     let detected = engine.detect(command, job, progress)?;
     if command != Command::Clean {
         engine.input_unchanged(job)?;
@@ -292,6 +294,20 @@ fn table_outputs(
     (mut detected, values): (Detected, Option<crate::values::Values>),
     engine: &dyn engine::Engine,
 ) -> Result<(Written, Option<crate::emit::html::Page>)> {
+    // the review queue's pairs, while the table still holds every column
+    let queue = match &detected.fuzzy {
+        Some(f) => {
+            let key = crate::emit::tables::survivor_texts(&detected.table, &job.pk)?;
+            let (pairs, total) = crate::emit::fuzzy::review_view(
+                &detected.table,
+                f,
+                &detected.matches,
+                (&*key, &job.pk),
+            )?;
+            Some((pairs, total, crate::emit::fuzzy::moves(f)))
+        }
+        None => None,
+    };
     let (grouped, values) = script_values(&mut detected, values, job)?;
     crate::budget::release_freed_memory();
     let d = &detected;
@@ -368,7 +384,13 @@ fn table_outputs(
     let sample = Sample::of((sql_matches, sql_resolution), fuzzy.as_ref());
     let cell = |c: usize, r: RowId| values.get(c, r).map(|v| v.text.to_owned());
     let (names, fz) = (&values.names, fuzzy.as_ref());
-    let view = html_view(grouped, sample, &cell, names, (fz, &job.pk));
+    let mut view = html_view(grouped, sample, &cell, names, (fz, &job.pk));
+    if let Some((pairs, total, moves)) = queue {
+        view.review = pairs;
+        view.review_total = total;
+        view.moves = moves;
+        view.decisions_file = Outputs::file_name(&table.name, "decisions.csv");
+    }
     Ok((outputs, Some(crate::emit::html::Page::Table(view))))
 }
 
@@ -454,6 +476,7 @@ pub(crate) fn html_view(
     }
     let is_pk: Vec<bool> = columns.iter().map(|n| pk.contains(n)).collect();
     let ncols = columns.len();
+    let levels_of = fuzzy.map(|f| ShownLevels::new(f, table, &sample, columns));
     let groups = sample
         .groups
         .into_iter()
@@ -479,6 +502,12 @@ pub(crate) fn html_view(
                                 (v, differs)
                             })
                             .collect(),
+                        levels: match &levels_of {
+                            Some(l) if m != survivor => {
+                                l.of(table.dumped(survivor), table.dumped(m))
+                            }
+                            _ => Vec::new(),
+                        },
                     }
                 })
                 .collect();
@@ -508,6 +537,74 @@ pub(crate) fn html_view(
         columns: columns.to_vec(),
         groups,
         total_groups: matches.groups.len(),
+        ..Default::default()
+    }
+}
+
+/// The comparison levels of the scored pairs between the page's survivors and the other
+/// records of their groups (by their exact groups' first records), per column of the page.
+struct ShownLevels<'a> {
+    fuzzy: &'a crate::detect::fuzzy::Fuzzy,
+    pairs: std::collections::HashMap<(u32, u32), usize>,
+    /// Per column of the page: its comparison, if it is compared on its own.
+    comparison: Vec<Option<usize>>,
+}
+
+impl<'a> ShownLevels<'a> {
+    /// For the `sample` of `table`'s groups (a subset of the table fuzzy matching read, or
+    /// that table).
+    fn new(
+        fuzzy: &'a crate::detect::fuzzy::Fuzzy,
+        table: &Table,
+        sample: &Sample,
+        columns: &[String],
+    ) -> Self {
+        let rep = |r: RowId| fuzzy.exact_of[r.index()];
+        let shown: std::collections::HashSet<u32> = sample
+            .rows()
+            .into_iter()
+            .map(|r| rep(table.dumped(r)))
+            .collect();
+        let pairs = fuzzy
+            .pairs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| shown.contains(&rep(p.a)) && shown.contains(&rep(p.b)))
+            .map(|(i, p)| ((rep(p.a).min(rep(p.b)), rep(p.a).max(rep(p.b))), i))
+            .collect();
+        let comparison = columns
+            .iter()
+            .map(|c| fuzzy.engine.comparisons.iter().position(|x| &x.column == c))
+            .collect();
+        ShownLevels {
+            fuzzy,
+            pairs,
+            comparison,
+        }
+    }
+
+    /// Per column, the level and weight of `a` and `b`'s comparison (records of the table
+    /// fuzzy matching read), if they were scored.
+    fn of(&self, a: RowId, b: RowId) -> Vec<Option<(String, f64)>> {
+        let (ra, rb) = (
+            self.fuzzy.exact_of[a.index()],
+            self.fuzzy.exact_of[b.index()],
+        );
+        let Some(&i) = self.pairs.get(&(ra.min(rb), ra.max(rb))) else {
+            return Vec::new();
+        };
+        let p = &self.fuzzy.pairs[i];
+        let e = &self.fuzzy.engine;
+        let weights = e.weights(&p.levels, p.a, p.b);
+        self.comparison
+            .iter()
+            .map(|c| {
+                c.map(|c| {
+                    let level = e.comparisons[c].levels[p.levels[c] as usize].to_string();
+                    (level, weights[c])
+                })
+            })
+            .collect()
     }
 }
 

@@ -325,7 +325,11 @@ pub fn resolve_with(
             .for_each(|r| {
                 let (score, why) = f.engine.reason(r.survivor, r.row);
                 r.score = score;
-                r.reason = why.into();
+                r.reason = if f.decided_same(r.survivor, r.row) {
+                    format!("decided:same (model {why})").into()
+                } else {
+                    why.into()
+                };
             });
     }
     removed.sort_unstable_by_key(|r| r.row);

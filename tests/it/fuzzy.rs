@@ -160,11 +160,12 @@ fn fuzzy_clean_writes_every_output_and_loses_nothing() {
     assert!(pairs[1..]
         .iter()
         .all(|p| p[4].parse::<f64>().unwrap() >= 0.5));
-    // review: both records side by side
+    // review: an empty decision to fill in, the likeliest pair first, both records side by side
     let review = records(&w.read("out/people.review.csv"));
     assert_eq!(
-        review[0][..7],
+        review[0][..8],
         [
+            "decision",
             "probability",
             "left_key",
             "right_key",
@@ -178,6 +179,9 @@ fn fuzzy_clean_writes_every_output_and_loses_nothing() {
         review.len() - 1,
         f["review_pairs"].as_u64().unwrap() as usize
     );
+    assert!(review[1..].iter().all(|r| r[0].is_empty()));
+    let p: Vec<f64> = review[1..].iter().map(|r| r[1].parse().unwrap()).collect();
+    assert!(p.len() > 1 && p.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
 }
 
 #[test]
@@ -451,8 +455,8 @@ fn fuzzy_option_errors() {
     let w = Workdir::new();
     let input = testdata(PEOPLE);
     let cases: &[(&[&str], &str)] = &[
-        (&["--threshold", "0.9"], "error: --threshold, --review-threshold, --group-floor, --block, --role, --max-pairs and --max-group need --fuzzy"),
-        (&["--group-floor", "0.3"], "error: --threshold, --review-threshold, --group-floor, --block, --role, --max-pairs and --max-group need --fuzzy"),
+        (&["--threshold", "0.9"], "error: --threshold, --review-threshold, --group-floor, --block, --role, --max-pairs, --max-group and --decisions need --fuzzy"),
+        (&["--group-floor", "0.3"], "error: --threshold, --review-threshold, --group-floor, --block, --role, --max-pairs, --max-group and --decisions need --fuzzy"),
         (&["--fuzzy", "--group-floor", "0"], "error: --group-floor must be a probability between 0 and 1 (exclusive), not 0"),
         (&["--fuzzy", "--threshold", "0.6", "--group-floor", "0.7"], "error: --group-floor (0.7) is above --threshold (0.6)"),
         (&["--fuzzy", "--threshold", "1.5"], "error: --threshold must be a probability between 0 and 1 (exclusive), not 1.5"),
@@ -827,4 +831,166 @@ fn the_group_floor_decides_how_far_varied_entities_hold_together() {
         strict < default - 0.03,
         "F1 {strict} at floor 0.5, {default} at 0.2"
     );
+}
+
+/// Whether records `a` and `b` (by key) are in one group of `groups`.
+fn together(groups: &std::collections::HashMap<String, String>, a: &str, b: &str) -> bool {
+    groups.get(a).is_some_and(|g| groups.get(b) == Some(g))
+}
+
+/// Each record's group in `T.groups.csv` (by primary key `id`).
+fn group_of_keys(groups_csv: &[u8]) -> std::collections::HashMap<String, String> {
+    let rows = records(groups_csv);
+    let id = rows[0].iter().position(|c| c == "id").unwrap();
+    rows[1..]
+        .iter()
+        .map(|r| (r[id].clone(), r[0].clone()))
+        .collect()
+}
+
+/// The review loop: the review file, its decision column filled in, given back with
+/// `--decisions`: the pair decided the same ends in one group, a grouped pair decided
+/// different is split, neither is asked again, the report counts them, and the run is
+/// reproducible.
+#[test]
+fn decisions_link_and_split_pairs_reproducibly() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    let mut args = people_args(&input, "out");
+    args.push("--groups");
+    w.run(&args).ok();
+    let review = records(&w.read("out/people.review.csv"));
+    let groups = group_of_keys(&w.read("out/people.groups.csv"));
+    // the likeliest pair left for review: apart now
+    let (l, r) = (review[1][2].clone(), review[1][3].clone());
+    assert!(!together(&groups, &l, &r));
+    // a pair inside a group (from the pairs file), its least certain
+    let pairs = records(&w.read("out/people.pairs.csv"));
+    let inside = pairs[1..]
+        .iter()
+        .filter(|p| together(&groups, &p[0], &p[1]))
+        .min_by(|a, b| {
+            a[4].parse::<f64>()
+                .unwrap()
+                .total_cmp(&b[4].parse().unwrap())
+        })
+        .unwrap();
+    let (gl, gr) = (inside[0].clone(), inside[1].clone());
+    // the review file with its first decision filled in, the rest left empty; the split
+    // as a line of its own, by key only
+    let mut text = String::new();
+    for (i, row) in review.iter().enumerate() {
+        let mut row = row.clone();
+        if i == 1 {
+            row[0] = "same".into();
+        }
+        let fields: Vec<String> = row
+            .iter()
+            .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+            .collect();
+        text.push_str(&fields.join(","));
+        text.push('\n');
+    }
+    // (no record numbers given: the keys name the records)
+    w.write(
+        "split.csv",
+        format!("decision,left_key,right_key\ndifferent,{gl},{gr}\n").as_bytes(),
+    );
+    // both files: the review file's decisions, then the split
+    let mut both = text.clone();
+    let mut line = vec![String::new(); review[0].len()];
+    line[0] = "different".into();
+    line[2] = gl.clone();
+    line[3] = gr.clone();
+    // its record numbers from the pairs file
+    line[4] = inside[2].clone();
+    line[5] = inside[3].clone();
+    both.push_str(&line.join(","));
+    both.push('\n');
+    w.write("both.csv", both.as_bytes());
+    for out in ["again1", "again2"] {
+        let mut a = people_args(&input, out);
+        a.extend(["--groups", "--decisions", "both.csv"]);
+        w.run(&a).ok();
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&w.read_str("again1/report.json")).unwrap();
+    let d = &report["fuzzy"]["decisions"];
+    assert_eq!(d["same"], 1, "{d}");
+    assert_eq!(d["different"], 1);
+    assert_eq!(d["skipped"].as_u64().unwrap() as usize, review.len() - 2);
+    let after = group_of_keys(&w.read("again1/people.groups.csv"));
+    assert!(together(&after, &l, &r), "linked");
+    assert!(!together(&after, &gl, &gr), "split");
+    // the linked record was removed for the decision, and says so
+    let removed = records(&w.read("again1/people.removed.csv"));
+    let reason = removed[0]
+        .iter()
+        .position(|c| c == "dupsweep_reason")
+        .unwrap();
+    assert!(
+        removed[1..]
+            .iter()
+            .any(|x| x[reason].starts_with("decided:same")),
+        "{removed:?}"
+    );
+    // neither pair is asked again
+    let again = records(&w.read("again1/people.review.csv"));
+    for x in &again[1..] {
+        let pair = [x[2].as_str(), x[3].as_str()];
+        assert!(pair != [l.as_str(), r.as_str()] && pair != [gl.as_str(), gr.as_str()]);
+    }
+    // reproducible
+    for f in [
+        "people.cleaned.csv",
+        "people.removed.csv",
+        "people.postgres.sql",
+    ] {
+        assert_eq!(
+            w.read(&format!("again1/{f}")),
+            w.read(&format!("again2/{f}")),
+            "{f}"
+        );
+    }
+    // keys alone name the records too
+    let mut a = people_args(&input, "keys");
+    a.extend(["--groups", "--decisions", "split.csv"]);
+    w.run(&a).ok();
+    let keys = group_of_keys(&w.read("keys/people.groups.csv"));
+    assert!(!together(&keys, &gl, &gr));
+}
+
+/// Decisions that name no record, disagree with the table or contradict each other stop the
+/// run before anything is written, naming the file and line.
+#[test]
+fn bad_decisions_are_refused_with_their_line() {
+    let w = Workdir::new();
+    let input = testdata(PEOPLE);
+    let cases: [(&str, &str); 4] = [
+        (
+            "left_key,right_key,decision\n1,2,same\nnope,2,same\n",
+            "d.csv:3: no record of the table has the key \"nope\"",
+        ),
+        (
+            "left_key,right_key,left_record,right_record,decision\n1,2,2,3,same\n",
+            "d.csv:2: record 2's key is \"2\" in the table, \"1\" in the decisions",
+        ),
+        (
+            "left_key,right_key,decision\n1,2,same\n2,3,same\n1,3,different\n",
+            "d.csv:4: these records are decided different, but \"same\" decisions link them",
+        ),
+        (
+            "left_key,right_key,decision\n1,2,perhaps\n",
+            "d.csv:2:3 (column \"decision\"): \"perhaps\" is not a decision",
+        ),
+    ];
+    for (text, error) in cases {
+        w.write("d.csv", text.as_bytes());
+        let mut a = people_args(&input, "out");
+        a.extend(["--decisions", "d.csv"]);
+        let run = w.run(&a);
+        assert_eq!(run.code(), 2, "{}", run.stderr());
+        assert!(run.stderr().contains(error), "{}", run.stderr());
+        assert!(!w.path("out").exists());
+    }
 }

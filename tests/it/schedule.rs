@@ -289,3 +289,62 @@ fn a_compressed_input_is_counted_in_its_stored_bytes() {
     );
     assert_eq!(finished["count"], size);
 }
+
+/// Every stage of a run is numbered against the run's plan (`[3/7] comparing` on a terminal,
+/// `step` and `steps` in the JSON log): 1, 2, … up to exactly the number planned, for the
+/// streaming and in-memory engines, exact and fuzzy, clean and scan.
+#[test]
+fn every_stage_is_numbered_against_the_plan() {
+    let w = Workdir::new();
+    let students = testdata("school/students.csv");
+    let people = testdata("people/people.csv");
+    let runs: [(&[&str], usize); 5] = [
+        (&["clean", &students, "--pk", "id", "--out", "a"], 3),
+        (
+            &[
+                "clean", &students, "--pk", "id", "--engine", "memory", "--out", "b",
+            ],
+            3,
+        ),
+        (&["scan", &students, "--pk", "id"], 2),
+        (
+            &[
+                "clean",
+                &people,
+                "--pk",
+                "id",
+                "--ignore",
+                "entity_id",
+                "--fuzzy",
+                "--out",
+                "c",
+            ],
+            7,
+        ),
+        (
+            &[
+                "scan",
+                &people,
+                "--pk",
+                "id",
+                "--ignore",
+                "entity_id",
+                "--fuzzy",
+            ],
+            6,
+        ),
+    ];
+    for (args, steps) in runs {
+        let mut a = vec!["--log-format", "json"];
+        a.extend_from_slice(args);
+        let run = w.run(&a);
+        assert!(run.code() == 0 || run.code() == 1, "{}", run.stderr());
+        let numbered: Vec<(u64, u64)> = json_lines(&run.stderr())
+            .iter()
+            .filter(|l| l["event"] == "phase_started")
+            .map(|l| (l["step"].as_u64().unwrap(), l["steps"].as_u64().unwrap()))
+            .collect();
+        let expected: Vec<(u64, u64)> = (1..=steps as u64).map(|k| (k, steps as u64)).collect();
+        assert_eq!(numbered, expected, "{args:?}: {}", run.stderr());
+    }
+}

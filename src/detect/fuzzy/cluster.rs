@@ -7,6 +7,10 @@
 //! that matches every member of a group of three or more but one above the threshold (one
 //! outlying copy does not keep it out of a large entity); each member matches some other
 //! member above the threshold; groups are capped in size.
+//!
+//! A person's decisions ([`Forced`]) come first: two records decided different never share a
+//! group, and records decided the same always do (with the records the model grouped with
+//! them, unless one of those was decided different from one of them: then it leaves).
 
 /// Each record's links above the threshold (`(other record, probability)`, in the order of the
 /// pairs), side by side: a map of vectors held a vector header and an allocation per record.
@@ -116,20 +120,48 @@ fn joins(group: &[u32], y: u32, bounds: Bounds, pair_score: &dyn Fn(u32, u32) ->
     lowest >= floor
 }
 
+/// Pairs of records decided by a person, each `(low, high)`, sorted, without repeats.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Forced {
+    /// Always in one group.
+    pub same: Vec<(u32, u32)>,
+    /// Never in one group.
+    pub different: Vec<(u32, u32)>,
+}
+
+impl Forced {
+    fn is_different(&self, a: u32, b: u32) -> bool {
+        let key = if a < b { (a, b) } else { (b, a) };
+        self.different.binary_search(&key).is_ok()
+    }
+}
+
+/// Under any floor: the score of a pair decided different.
+const APART: f64 = -1.0;
+
 /// Groups of two or more record indices (sorted, groups ordered by their first member).
-/// `pairs`: scored candidate pairs; `score(a, b)` scores any pair on demand.
+/// `pairs`: scored candidate pairs; `score(a, b)` scores any pair on demand; `forced`: the
+/// pairs a person decided.
 pub fn cluster(
     n: usize,
     pairs: &[((u32, u32), f64)],
     bounds: Bounds,
     score: &dyn Fn(u32, u32) -> f64,
+    forced: &Forced,
 ) -> Vec<Vec<u32>> {
     let mut dsu = Dsu((0..n as u32).collect());
-    // the scores known from the pairs, by pair (sorted; the last one of a pair given twice)
+    // the scores known from the pairs, by pair (sorted; the last one of a pair given twice);
+    // a pair decided different scores under any floor (the decided same join afterwards)
     let mut known: Vec<((u32, u32), f64)> = Vec::new();
     let mut ends: Vec<(u32, u32, f64)> = Vec::new();
-    for &((a, b), p) in pairs {
-        if p >= bounds.lower {
+    let apart = forced.different.iter().map(|&p| (p, APART));
+    for ((a, b), p) in pairs
+        .iter()
+        .filter(|(p, _)| !forced.is_different(p.0, p.1))
+        .copied()
+        .chain(apart)
+    {
+        if p >= bounds.lower || p == APART {
             known.push(((a, b), p));
         }
         if p >= bounds.threshold {
@@ -220,8 +252,104 @@ pub fn cluster(
             }
         }
     }
+    if !forced.same.is_empty() {
+        groups = join_decided(groups, n, forced);
+    }
     groups.sort_unstable_by_key(|g| g[0]);
     groups
+}
+
+/// The groups with every set of records that "same" decisions link in one group: the groups
+/// holding its records merge; a record of theirs decided different from a record already in
+/// the merged group (the linked records first, then the others in order, a linked set as one)
+/// stays out, with the others left of its group.
+fn join_decided(groups: Vec<Vec<u32>>, n: usize, forced: &Forced) -> Vec<Vec<u32>> {
+    let mut linked = Dsu((0..n as u32).collect());
+    for &(a, b) in &forced.same {
+        linked.union(a, b);
+    }
+    // the records' groups, as slots (None: a group merged away)
+    let mut slots: Vec<Option<Vec<u32>>> = groups.into_iter().map(Some).collect();
+    let mut slot_of: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for (i, g) in slots.iter().enumerate() {
+        for &x in g.iter().flatten() {
+            slot_of.insert(x, i);
+        }
+    }
+    // the linked sets, by their smallest record
+    let mut sets: std::collections::BTreeMap<u32, Vec<u32>> = std::collections::BTreeMap::new();
+    for &(a, b) in &forced.same {
+        for x in [a, b] {
+            sets.entry(linked.find(x)).or_default().push(x);
+        }
+    }
+    for (_, mut set) in sets {
+        set.sort_unstable();
+        set.dedup();
+        // the groups it touches, in order
+        let mut touched: Vec<usize> = set.iter().filter_map(|x| slot_of.get(x).copied()).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let mut group = set.clone();
+        let mut others: Vec<u32> = Vec::new();
+        for &t in &touched {
+            others.extend(
+                slots[t]
+                    .iter()
+                    .flatten()
+                    .filter(|x| set.binary_search(x).is_err()),
+            );
+        }
+        others.sort_unstable();
+        // a unit: a record, or every record another linked set links to it
+        let mut left: Vec<u32> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for &x in &others {
+            let root = linked.find(x);
+            if !seen.insert(root) {
+                continue;
+            }
+            let unit: Vec<u32> = others
+                .iter()
+                .copied()
+                .filter(|&y| linked.find(y) == root)
+                .collect();
+            let apart = unit
+                .iter()
+                .any(|&u| group.iter().any(|&g| forced.is_different(u, g)));
+            if apart {
+                left.extend(unit);
+            } else {
+                group.extend(unit);
+            }
+        }
+        group.sort_unstable();
+        // what is left of each touched group stays a group
+        for &t in &touched {
+            let rest: Vec<u32> = slots[t]
+                .take()
+                .into_iter()
+                .flatten()
+                .filter(|x| left.contains(x))
+                .collect();
+            if rest.len() >= 2 {
+                for &x in &rest {
+                    slot_of.insert(x, t);
+                }
+                slots[t] = Some(rest);
+            } else {
+                for x in rest {
+                    slot_of.remove(&x);
+                }
+            }
+        }
+        let at = slots.len();
+        for &x in &group {
+            slot_of.insert(x, at);
+        }
+        slots.push(Some(group));
+    }
+    slots.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
@@ -242,7 +370,7 @@ mod tests {
             ((0, 2), 0.97),
             ((3, 4), 0.3),
         ];
-        let g = cluster(5, &pairs, B, &|_, _| 0.0);
+        let g = cluster(5, &pairs, B, &|_, _| 0.0, &Forced::default());
         assert_eq!(g, vec![vec![0, 1, 2]]);
     }
 
@@ -255,7 +383,13 @@ mod tests {
             ((2, 3), 0.99),
             ((3, 4), 0.99),
         ];
-        let g = cluster(5, &pairs, B, &|a, b| if b - a == 1 { 0.99 } else { 0.01 });
+        let g = cluster(
+            5,
+            &pairs,
+            B,
+            &|a, b| if b - a == 1 { 0.99 } else { 0.01 },
+            &Forced::default(),
+        );
         for grp in &g {
             assert!(grp.len() <= 2, "{g:?}");
         }
@@ -267,17 +401,23 @@ mod tests {
         // 0 is the original, 1 and 2 copies of it with different typos: 1~2 is under the floor
         // (0.5) but over half of it
         let pairs = [((0, 1), 0.99), ((0, 2), 0.98)];
-        let g = cluster(3, &pairs, B, &|_, _| 0.3);
+        let g = cluster(3, &pairs, B, &|_, _| 0.3, &Forced::default());
         assert_eq!(g, vec![vec![0, 1, 2]]);
         // far under it, they do not
-        let g = cluster(3, &pairs, B, &|_, _| 0.1);
+        let g = cluster(3, &pairs, B, &|_, _| 0.1, &Forced::default());
         assert_eq!(g, vec![vec![0, 1]]);
         // a member linked to another member but not to the centre needs the whole floor
         let pairs = [((0, 1), 0.99), ((0, 2), 0.98), ((1, 3), 0.97)];
-        let g = cluster(4, &pairs, B, &|a, b| match (a, b) {
-            (1, 2) => 0.6,
-            _ => 0.3,
-        });
+        let g = cluster(
+            4,
+            &pairs,
+            B,
+            &|a, b| match (a, b) {
+                (1, 2) => 0.6,
+                _ => 0.3,
+            },
+            &Forced::default(),
+        );
         assert_eq!(g, vec![vec![0, 1, 2]]);
     }
 
@@ -293,10 +433,10 @@ mod tests {
                 }
             }
         }
-        let g = cluster(5, &pairs, B, &|_, _| 0.15);
+        let g = cluster(5, &pairs, B, &|_, _| 0.15, &Forced::default());
         assert_eq!(g, vec![vec![0, 1, 2, 3, 4]]);
         // under a quarter of the floor it stays out
-        let g = cluster(5, &pairs, B, &|_, _| 0.1);
+        let g = cluster(5, &pairs, B, &|_, _| 0.1, &Forced::default());
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].len(), 4, "{g:?}");
         // sure with the centre and one other member of four, it needs half the floor
@@ -304,11 +444,11 @@ mod tests {
             .into_iter()
             .filter(|&((a, b), _)| b != 4 || a < 2)
             .collect();
-        let g = cluster(5, &pairs, B, &|_, _| 0.15);
+        let g = cluster(5, &pairs, B, &|_, _| 0.15, &Forced::default());
         assert_eq!(g, vec![vec![0, 1, 2, 3]]);
         // in a group of two, a copy needs half the floor still
         let pairs = [((0, 1), 0.99), ((0, 2), 0.98)];
-        let g = cluster(3, &pairs, B, &|_, _| 0.15);
+        let g = cluster(3, &pairs, B, &|_, _| 0.15, &Forced::default());
         assert_eq!(g, vec![vec![0, 1]]);
     }
 
@@ -320,8 +460,54 @@ mod tests {
                 pairs.push(((a, b), 0.99));
             }
         }
-        let g = cluster(20, &pairs, Bounds { max_size: 5, ..B }, &|_, _| 0.99);
+        let g = cluster(
+            20,
+            &pairs,
+            Bounds { max_size: 5, ..B },
+            &|_, _| 0.99,
+            &Forced::default(),
+        );
         assert!(g.iter().all(|x| x.len() <= 5));
         assert_eq!(g.iter().map(|x| x.len()).sum::<usize>(), 20);
+    }
+
+    #[test]
+    fn decisions_link_and_split_whatever_the_scores() {
+        let pairs = [
+            ((0, 1), 0.99),
+            ((1, 2), 0.97),
+            ((0, 2), 0.96),
+            ((3, 4), 0.6),
+        ];
+        let none = Forced::default();
+        assert_eq!(
+            cluster(6, &pairs, B, &|_, _| 0.0, &none),
+            vec![vec![0, 1, 2]]
+        );
+        // 3 and 4 decided the same (under the threshold), 2 different from 0
+        let forced = Forced {
+            same: vec![(3, 4)],
+            different: vec![(0, 2)],
+        };
+        let g = cluster(6, &pairs, B, &|_, _| 0.0, &forced);
+        assert_eq!(g, vec![vec![0, 1], vec![3, 4]]);
+        // a record decided the same as a grouped one joins its group; one decided different
+        // from the record it joins leaves (the rest stays together)
+        let forced = Forced {
+            same: vec![(0, 5)],
+            different: vec![(2, 5)],
+        };
+        let g = cluster(6, &pairs, B, &|_, _| 0.0, &forced);
+        assert_eq!(g, vec![vec![0, 1, 5]]);
+        // two groups linked by a decision merge
+        let pairs = [((0, 1), 0.99), ((2, 3), 0.99)];
+        let forced = Forced {
+            same: vec![(1, 2)],
+            different: vec![],
+        };
+        assert_eq!(
+            cluster(4, &pairs, B, &|_, _| 0.0, &forced),
+            vec![vec![0, 1, 2, 3]]
+        );
     }
 }

@@ -12,6 +12,7 @@
 pub mod block;
 pub mod cluster;
 pub mod compare;
+pub mod decisions;
 pub mod roles;
 pub mod score;
 
@@ -52,6 +53,9 @@ pub struct FuzzyOptions {
     pub max_pairs: Option<u64>,
     /// Largest group fuzzy matching forms.
     pub max_group: usize,
+    /// A person's decisions on pairs, applied on top of the model.
+    #[serde(skip)]
+    pub decisions: Option<decisions::Decisions>,
 }
 
 /// The trained matcher: prepared values of every record, comparisons, blocking keys, fitted
@@ -483,6 +487,9 @@ pub struct FuzzyReport {
     /// reported under `timings`, the one part of the report that differs between runs.
     #[serde(skip)]
     pub timings_ms: Vec<(&'static str, u64)>,
+    /// The decisions applied (`--decisions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<decisions::DecisionsReport>,
 }
 
 /// Step timings.
@@ -510,10 +517,22 @@ pub struct Fuzzy {
     pub report: FuzzyReport,
     /// Candidate pairs at or above the review threshold, for the pairs file.
     pub pairs: Vec<ScoredPair>,
-    /// Pairs at or above the review threshold whose records did not end in one group.
+    /// Pairs at or above the review threshold whose records did not end in one group and
+    /// that no decision settled, the likeliest first.
     pub review: Vec<ScoredPair>,
     /// Per record: the first record of its exact group (itself when it has no exact copy).
     pub exact_of: Vec<u32>,
+    /// The records that a person's "same" decisions link (by their exact group's first
+    /// record): each one's set, named by its smallest such record.
+    pub decided: std::collections::HashMap<u32, u32>,
+}
+
+impl Fuzzy {
+    /// Whether a person's decisions link records `a` and `b` (through any chain of "same").
+    pub fn decided_same(&self, a: RowId, b: RowId) -> bool {
+        let set = |r: RowId| self.decided.get(&self.exact_of[r.index()]);
+        matches!((set(a), set(b)), (Some(x), Some(y)) if x == y)
+    }
 }
 
 /// Where two records stand after `clean`: in one group, or apart and why.
@@ -1228,7 +1247,8 @@ fn distinct_share(
 
 /// The scored pairs (`scored`: index among `pairs`, weight) as [`ScoredPair`]s of records, with
 /// their comparison levels (`k` per scored pair in `levels`, in `scored`'s order); and those of
-/// them whose two records are not in one group (`in_group`, per representative), for review.
+/// them whose two records are not in one group (`in_group`, per representative) and that no
+/// decision (`forced`) settled, for review.
 fn kept_and_review(
     scored: &[(usize, f64, u64)],
     pairs: &[(u32, u32)],
@@ -1236,6 +1256,7 @@ fn kept_and_review(
     k: usize,
     reps: &[usize],
     in_group: &[u32],
+    forced: &cluster::Forced,
 ) -> (Vec<ScoredPair>, Vec<ScoredPair>) {
     let mut kept = Vec::new();
     let mut review = Vec::new();
@@ -1250,11 +1271,24 @@ fn kept_and_review(
         };
         let together =
             in_group[a as usize] != u32::MAX && in_group[a as usize] == in_group[b as usize];
-        if !together {
+        // (a pair a person decided is not asked again)
+        let decided = forced.same.binary_search(&(a.min(b), a.max(b))).is_ok()
+            || forced
+                .different
+                .binary_search(&(a.min(b), a.max(b)))
+                .is_ok();
+        if !together && !decided {
             review.push(sp.clone());
         }
         kept.push(sp);
     }
+    // the likeliest first (a person deciding from the top settles the most pairs first)
+    review.sort_by(|x, y| {
+        y.probability
+            .total_cmp(&x.probability)
+            .then(x.a.cmp(&y.a))
+            .then(x.b.cmp(&y.b))
+    });
     (kept, review)
 }
 
@@ -1434,6 +1468,7 @@ impl Engine {
         pairs: &[(u32, u32)],
         scored: &[(usize, f64, u64)],
         opts: &FuzzyOptions,
+        forced: &cluster::Forced,
     ) -> Vec<Vec<u32>> {
         let edges: Vec<((u32, u32), f64)> = scored
             .iter()
@@ -1444,12 +1479,18 @@ impl Engine {
             lower: opts.group_floor,
             max_size: opts.max_group,
         };
-        cluster::cluster(reps.len(), &edges, bounds, &|a, b| {
-            self.probability(
-                RowId(reps[a as usize] as u32),
-                RowId(reps[b as usize] as u32),
-            )
-        })
+        cluster::cluster(
+            reps.len(),
+            &edges,
+            bounds,
+            &|a, b| {
+                self.probability(
+                    RowId(reps[a as usize] as u32),
+                    RowId(reps[b as usize] as u32),
+                )
+            },
+            forced,
+        )
     }
 }
 
@@ -1488,6 +1529,7 @@ pub fn detect(
     key: &[String],
     exact: Matches,
     opts: &FuzzyOptions,
+    decided: &[decisions::Resolved],
     progress: &dyn Progress,
 ) -> Result<(Matches, Fuzzy)> {
     let n = table.rows();
@@ -1502,6 +1544,14 @@ pub fn detect(
     let all_text = crate::detect::text_columns(table, key)?;
     let col_of = |name: &str| key.iter().position(|k| k == name);
     let (exact_of, reps) = representatives(n, &exact);
+    let rep_index = |r: RowId| {
+        reps.binary_search(&(exact_of[r.index()] as usize))
+            .unwrap_or(0) as u32
+    };
+    let forced = match &opts.decisions {
+        Some(d) => decisions::between_representatives(decided, &rep_index, reps.len(), &d.path)?,
+        None => cluster::Forced::default(),
+    };
 
     // comparisons and prepared values
     let mut clock = Clock::new();
@@ -1555,11 +1605,12 @@ pub fn detect(
     // cluster representatives
     clock.lap("score");
     progress.start("clustering", None);
-    let rep_groups = engine.cluster(&reps, &pairs, &scored, opts);
+    let rep_groups = engine.cluster(&reps, &pairs, &scored, opts, &forced);
     progress.finish();
 
     let (groups, in_group) = final_groups(&rep_groups, &reps, &exact);
-    let (kept_pairs, review) = kept_and_review(&scored, &pairs, &levels, k, &reps, &in_group);
+    let (kept_pairs, review) =
+        kept_and_review(&scored, &pairs, &levels, k, &reps, &in_group, &forced);
     let above = kept_pairs
         .iter()
         .filter(|p| p.probability >= opts.threshold)
@@ -1583,7 +1634,9 @@ pub fn detect(
         pairs_above_threshold: above,
         review_pairs: review.len(),
         fuzzy_groups: rep_groups.len(),
+        decisions: opts.decisions.as_ref().map(decisions::Decisions::report),
     };
+    let decided = decided_sets(&forced, &reps);
     let matches = Matches {
         key: exact.key,
         groups,
@@ -1597,8 +1650,30 @@ pub fn detect(
             pairs: kept_pairs,
             review,
             exact_of,
+            decided,
         },
     ))
+}
+
+/// Each representative (by its record) that "same" decisions link to others, and its set (by
+/// the set's smallest such record).
+fn decided_sets(forced: &cluster::Forced, reps: &[usize]) -> std::collections::HashMap<u32, u32> {
+    let mut set: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    // (few decisions: merged by relabelling)
+    for &(a, b) in &forced.same {
+        let (a, b) = (reps[a as usize] as u32, reps[b as usize] as u32);
+        let sa = *set.entry(a).or_insert(a);
+        let sb = *set.entry(b).or_insert(b);
+        if sa != sb {
+            let (lo, hi) = (sa.min(sb), sa.max(sb));
+            for v in set.values_mut() {
+                if *v == hi {
+                    *v = lo;
+                }
+            }
+        }
+    }
+    set
 }
 
 fn round6(x: f64) -> f64 {
