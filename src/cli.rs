@@ -84,6 +84,13 @@ foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for e
       duplicates are coming back
   dupsweep history cleaned/ --json")]
     History(HistoryArgs),
+    /// Rebuild an output folder's report.html from its report.json: the run's job again on its unchanged input, nothing else rewritten
+    #[command(after_help = "Examples:
+  dupsweep report dupsweep-out/
+      after a dupsweep upgrade, or when the page was deleted: the same job read from
+      report.json (its settings, its input checked against the SHA-256 it gives) finds the same
+      groups, and only report.html is written")]
+    Report(ReportArgs),
     /// Write DIR/dupsweep.toml, a starting config for a folder of CSV or Parquet files: keys and foreign keys guessed from names and content
     #[command(after_help = "Examples:
   dupsweep init dumps/2026-11-25/
@@ -102,6 +109,12 @@ pub struct InitArgs {
     /// Replace an existing DIR/dupsweep.toml
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The output folder of a `clean` or `run`
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

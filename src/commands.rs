@@ -19,6 +19,7 @@ pub fn name(command: &cli::Cmd) -> &'static str {
         cli::Cmd::Suggest(_) => "suggest",
         cli::Cmd::Run(_) => "run",
         cli::Cmd::History(_) => "history",
+        cli::Cmd::Report(_) => "report",
         cli::Cmd::Init(_) => "init",
     }
 }
@@ -110,6 +111,11 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 "wrote {} (review its guesses before running it)",
                 target.display()
             );
+            Ok(0)
+        }
+        cli::Cmd::Report(a) => {
+            let page = dupsweep::rebuild_page(&a.dir, progress)?;
+            println!("wrote {}", page.display());
             Ok(0)
         }
         cli::Cmd::History(a) => {

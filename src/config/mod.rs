@@ -240,6 +240,11 @@ pub struct Job {
     /// `eval --misses`: where the pairs it counts wrong are listed (a command-line option only).
     #[serde(skip)]
     pub misses: Option<PathBuf>,
+    /// The settings that made this job, as `report.json` records them for `dupsweep report`
+    /// to run the job again: its paths absolute, without what never changes an output (the
+    /// output folder, the engine, the memory limit).
+    #[serde(skip)]
+    pub settings: Layer,
 }
 
 /// When a change script commits.
@@ -426,6 +431,18 @@ impl Layer {
 
     /// Merges over the defaults and checks the settings as a whole.
     pub fn resolve(self) -> Result<Job> {
+        let absolute = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+        };
+        let settings = Layer {
+            input: absolute(&self.input),
+            decisions: absolute(&self.decisions),
+            out: None,
+            engine: None,
+            memory_limit: None,
+            ..self.clone()
+        };
         // checked here, reported in its turn below
         let fuzzy = self.fuzzy_options();
         let input = self
@@ -537,6 +554,7 @@ impl Layer {
             batch_bytes: defaults::BATCH_BYTES,
             commit,
             pause,
+            settings,
         })
     }
 }

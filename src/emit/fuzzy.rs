@@ -195,34 +195,12 @@ pub fn moves(fuzzy: &Fuzzy) -> Vec<crate::emit::html::Move> {
     at.dedup();
     let mut order: Vec<&ScoredPair> = fuzzy.pairs.iter().collect();
     order.sort_by(|x, y| y.probability.total_cmp(&x.probability));
-    let mut parent: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-    fn find(parent: &mut std::collections::HashMap<u32, u32>, x: u32) -> u32 {
-        let mut r = x;
-        while let Some(&p) = parent.get(&r) {
-            if p == r {
-                break;
-            }
-            r = p;
-        }
-        let mut x = x;
-        while x != r {
-            let next = parent.get(&x).copied().unwrap_or(x);
-            parent.insert(x, r);
-            x = next;
-        }
-        r
-    }
+    let mut records = crate::detect::fuzzy::cluster::Dsu::new(fuzzy.exact_of.len());
     let (mut linked, mut taken) = (0usize, 0usize);
     let mut out = Vec::new();
     for t in at {
         while taken < order.len() && order[taken].probability >= t {
-            let p = order[taken];
-            let (ra, rb) = (find(&mut parent, p.a.0), find(&mut parent, p.b.0));
-            if ra != rb {
-                parent.insert(ra.max(rb), ra.min(rb));
-                parent.entry(ra.min(rb)).or_insert(ra.min(rb));
-                linked += 1;
-            }
+            linked += usize::from(records.union(order[taken].a.0, order[taken].b.0));
             taken += 1;
         }
         out.push(crate::emit::html::Move {

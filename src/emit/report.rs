@@ -77,6 +77,10 @@ pub struct Report {
     pub engine: &'static str,
     pub input: InputReport,
     pub options: OptionsReport,
+    /// The settings of the run (flags over its configuration file; paths absolute), from
+    /// which `dupsweep report` runs it again to rebuild `report.html` (the settings given).
+    #[serde(serialize_with = "given_only")]
+    pub settings: crate::config::Layer,
     pub groups: usize,
     pub rows_in_groups: usize,
     pub rows_removed: usize,
@@ -97,6 +101,19 @@ pub struct FuzzySection {
     pub found: crate::detect::fuzzy::FuzzyReport,
     /// Removed records that are not exact copies of their survivor.
     pub rows_removed_fuzzy: usize,
+}
+
+/// A layer of settings with only what it says (no `null` for what it leaves to the defaults).
+fn given_only<S: serde::Serializer>(
+    layer: &crate::config::Layer,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    let mut v = serde_json::to_value(layer).map_err(serde::ser::Error::custom)?;
+    if let serde_json::Value::Object(m) = &mut v {
+        m.retain(|_, x| !x.is_null());
+    }
+    v.serialize(s)
 }
 
 impl Report {
@@ -132,6 +149,7 @@ impl Report {
                 rows: table.dumped_rows(),
                 columns: table.columns.clone(),
             },
+            settings: job.settings.clone(),
             options: OptionsReport {
                 table: table.name.clone(),
                 pk: job.pk.clone(),

@@ -468,7 +468,7 @@ fn dump_outputs(
 /// What `report.html` shows of each table's groups: the shown records' values read from the
 /// table as dumped (a group formed after re-pointing shows the foreign key among the values
 /// that differ).
-fn dump_page(dump: &Dump, done: &[TableDone]) -> Result<crate::emit::html::Page> {
+pub(crate) fn dump_page(dump: &Dump, done: &[TableDone]) -> Result<crate::emit::html::Page> {
     let views = dump
         .tables
         .iter()

@@ -294,20 +294,7 @@ fn table_outputs(
     (mut detected, values): (Detected, Option<crate::values::Values>),
     engine: &dyn engine::Engine,
 ) -> Result<(Written, Option<crate::emit::html::Page>)> {
-    // the review queue's pairs, while the table still holds every column
-    let queue = match &detected.fuzzy {
-        Some(f) => {
-            let key = crate::emit::tables::survivor_texts(&detected.table, &job.pk)?;
-            let (pairs, total) = crate::emit::fuzzy::review_view(
-                &detected.table,
-                f,
-                &detected.matches,
-                (&*key, &job.pk),
-            )?;
-            Some((pairs, total, crate::emit::fuzzy::moves(f)))
-        }
-        None => None,
-    };
+    let queue = review_queue(job, &detected)?;
     let (grouped, values) = script_values(&mut detected, values, job)?;
     crate::budget::release_freed_memory();
     let d = &detected;
@@ -380,18 +367,146 @@ fn table_outputs(
         outputs.push((kind, outs.add(file), None));
     }
     let grouped = (sql_table, sql_matches, sql_resolution);
-    // the page's records' values: the scripts' values, whose rows are the table's
-    let sample = Sample::of((sql_matches, sql_resolution), fuzzy.as_ref());
+    let view = table_view(job, (d, grouped), &values, queue);
+    Ok((outputs, Some(crate::emit::html::Page::Table(view))))
+}
+
+/// The review queue's pairs and what moving the threshold would link (fuzzy runs), taken
+/// while the table still holds every column.
+type Queue = (
+    Vec<crate::emit::html::PairView>,
+    usize,
+    Vec<crate::emit::html::Move>,
+);
+
+fn review_queue(job: &Job, d: &Detected) -> Result<Option<Queue>> {
+    let Some(f) = &d.fuzzy else {
+        return Ok(None);
+    };
+    let key = crate::emit::tables::survivor_texts(&d.table, &job.pk)?;
+    let (pairs, total) =
+        crate::emit::fuzzy::review_view(&d.table, f, &d.matches, (&*key, &job.pk))?;
+    Ok(Some((pairs, total, crate::emit::fuzzy::moves(f))))
+}
+
+/// What `report.html` shows of a table's run: its `grouped` records (those the scripts read,
+/// whose values `values` holds) and the review `queue`.
+fn table_view(
+    job: &Job,
+    (d, grouped): (&Detected, (&Table, &Matches, &Resolution)),
+    values: &crate::values::Values,
+    queue: Option<Queue>,
+) -> crate::emit::html::View {
+    let fuzzy = d.fuzzy.as_ref();
+    let sample = Sample::of((grouped.1, grouped.2), fuzzy);
     let cell = |c: usize, r: RowId| values.get(c, r).map(|v| v.text.to_owned());
-    let (names, fz) = (&values.names, fuzzy.as_ref());
-    let mut view = html_view(grouped, sample, &cell, names, (fz, &job.pk));
+    let mut view = html_view(grouped, sample, &cell, &values.names, (fuzzy, &job.pk));
     if let Some((pairs, total, moves)) = queue {
         view.review = pairs;
         view.review_total = total;
         view.moves = moves;
-        view.decisions_file = Outputs::file_name(&table.name, "decisions.csv");
+        view.decisions_file = Outputs::file_name(&d.table.name, "decisions.csv");
     }
-    Ok((outputs, Some(crate::emit::html::Page::Table(view))))
+    view
+}
+
+/// `dupsweep report OUT_DIR`: `report.html` rebuilt from `report.json` (a table's run or a
+/// whole dump's) by running its job again on its input, which must be unchanged (the SHA-256
+/// the report gives) and must give the groups the report counts; nothing else in the folder
+/// changes. Returns the page's path.
+pub fn rebuild_page(
+    out_dir: &std::path::Path,
+    progress: &dyn Progress,
+) -> Result<std::path::PathBuf> {
+    use crate::error::{Error, Location};
+    if !out_dir.join("report.json").is_file() {
+        return Err(Error::usage(format!(
+            "{} holds no report.json: it is not a dupsweep output folder",
+            out_dir.display()
+        )));
+    }
+    // (no other run writes the folder meanwhile)
+    let _lock = crate::emit::schedule::RunLock::acquire(out_dir, &[])?;
+    let path = out_dir.join("report.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::io(&path, "cannot read the run's report", e))?;
+    let report: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::data(Location::file(&path), format!("not a dupsweep report: {e}")))?;
+    let page = if report["tables"].is_array() {
+        let config = std::path::PathBuf::from(report["config"].as_str().unwrap_or_default());
+        let dump = crate::config::dump::read(&config, crate::Layer::default())?;
+        let done = dump::detect_dump(&dump, progress)?;
+        let found: Vec<u64> = done
+            .iter()
+            .map(|d| d.resolution.removed.len() as u64)
+            .collect();
+        let said: Vec<u64> = report["tables"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| t["rows_removed"].as_u64().unwrap_or(u64::MAX))
+            .collect();
+        if found != said {
+            return Err(Error::data(
+                Location::file(&config),
+                "running the dump again removes other rows than the report says",
+            )
+            .with_hint(
+                "its tables or configuration changed since the run: run `dupsweep run` again",
+            ));
+        }
+        crate::emit::html::render_page(&report, &dump::dump_page(&dump, &done)?)
+    } else {
+        let settings: crate::Layer =
+            serde_json::from_value(report["settings"].clone()).map_err(|_| {
+                Error::data(
+                    Location::file(&path),
+                    "the report does not record its run's settings",
+                )
+                .with_hint("it was written by an older dupsweep: run the command again")
+            })?;
+        let job = crate::Layer {
+            out: Some(out_dir.to_path_buf()),
+            ..settings
+        }
+        .resolve()?;
+        let sha256 = crate::ingest::file_hashes(&job.input)?.0;
+        if report["input"]["sha256"].as_str() != Some(sha256.as_str()) {
+            return Err(Error::data(
+                Location::file(&job.input),
+                "the input changed since the run (its SHA-256 is not the one the report gives)",
+            )
+            .with_hint("the page shows the run's groups: run the command again on the new input"));
+        }
+        let mut engine = engine::choose(Command::Clean, &job)?;
+        progress.plan(engine.stages(&job));
+        let mut detected = engine.detect(Command::Clean, &job, progress)?;
+        if report["rows_removed"].as_u64() != Some(detected.resolution.removed.len() as u64)
+            || report["groups"].as_u64() != Some(detected.matches.groups.len() as u64)
+        {
+            return Err(Error::data(
+                Location::file(&job.input),
+                "running the job again finds other groups than the report says",
+            ));
+        }
+        let values = engine.take_values();
+        if let Some(f) = detected.fuzzy.as_mut() {
+            f.engine.release_values();
+        }
+        let queue = review_queue(&job, &detected)?;
+        let (grouped, values) = script_values(&mut detected, values, &job)?;
+        let d = &detected;
+        let grouped = match &grouped {
+            Some((t, m, r)) => (t, m, r),
+            None => (&d.table, &d.matches, &d.resolution),
+        };
+        let view = table_view(&job, (d, grouped), &values, queue);
+        crate::emit::html::render_page(&report, &crate::emit::html::Page::Table(view))
+    };
+    progress.end();
+    let target = out_dir.join("report.html");
+    crate::emit::files::write_atomic(&target, page.as_bytes(), &[])?;
+    Ok(target)
 }
 
 /// The groups `report.html` shows: the least certain first (by their removed records' lowest

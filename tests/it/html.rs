@@ -562,3 +562,76 @@ fn a_100k_row_run_has_a_small_page_that_opens() {
     assert!(dom.contains("<b class=\"shown\">100</b>"));
     assert!(dom.contains("100 of 10000 groups"), "the sample is said");
 }
+
+/// `dupsweep report OUT_DIR` rebuilds the page byte for byte from `report.json` (a fuzzy
+/// table's run, an exact one through the streaming engine, a whole dump's), writing nothing
+/// else; an input changed since the run, or a folder without a report, is refused.
+#[test]
+fn the_report_command_rebuilds_the_page() {
+    let w = Workdir::new();
+    let people = testdata("people/people.csv");
+    let students = w.write(
+        "students.csv",
+        &std::fs::read(testdata("school/students.csv")).unwrap(),
+    );
+    let students = students.display().to_string();
+    let config = testdata("school/dupsweep.toml");
+    let runs: [&[&str]; 3] = [
+        &[
+            "clean",
+            &people,
+            "--pk",
+            "id",
+            "--ignore",
+            "entity_id",
+            "--fuzzy",
+            "--out",
+            "a",
+        ],
+        &["clean", &students, "--pk", "id", "--out", "b"],
+        &["run", &config, "--out", "c"],
+    ];
+    for (args, dir) in runs.iter().zip(["a", "b", "c"]) {
+        w.run(args).ok();
+        let page = w.read(&format!("{dir}/report.html"));
+        let others: Vec<(String, Vec<u8>)> = std::fs::read_dir(w.path(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap() != "report.html")
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        std::fs::remove_file(w.path(&format!("{dir}/report.html"))).unwrap();
+        let run = w.run(&["report", dir]).ok();
+        assert!(run.stdout().contains("report.html"), "{}", run.stdout());
+        assert!(
+            w.read(&format!("{dir}/report.html")) == page,
+            "{dir}: the page rebuilt is the page written"
+        );
+        for (p, data) in others {
+            assert!(std::fs::read(&p).unwrap() == data, "{p} untouched");
+        }
+    }
+    // the input changed since the run: refused, the page left as it was
+    let mut changed = std::fs::read(&students).unwrap();
+    changed.extend_from_slice(
+        b"999,Zed,Zed,zed@school.example,2014-01-01,9,1.00,1,,2026-01-01 00:00:00\n",
+    );
+    std::fs::write(&students, changed).unwrap();
+    let page = w.read("b/report.html");
+    let run = w.run(&["report", "b"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("the input changed since the run"),
+        "{}",
+        run.stderr()
+    );
+    assert!(w.read("b/report.html") == page);
+    // not an output folder
+    let run = w.run(&["report", "nowhere"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr().contains("holds no report.json"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -104,9 +104,15 @@ pub fn report_without_timings(json: &[u8]) -> serde_json::Value {
 }
 
 /// A `report.json` to compare between engines: without its timings, and without the name of
-/// the engine that ran (one the report may name: `stream` or `memory`).
+/// the engine that ran (one the report may name: `stream` or `memory`); the input its settings
+/// name by its file name only (each engine runs on a copy in a folder of its own, and the
+/// settings record the absolute path).
 pub fn report_of_any_engine(json: &[u8]) -> serde_json::Value {
     let mut v = report_without_timings(json);
+    if let Some(input) = v["settings"]["input"].as_str() {
+        let name = Path::new(input).file_name().unwrap().to_string_lossy();
+        v["settings"]["input"] = name.into_owned().into();
+    }
     let engine = v.as_object_mut().unwrap().remove("engine");
     assert!(
         matches!(

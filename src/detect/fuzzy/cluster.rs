@@ -51,11 +51,15 @@ impl Links {
     }
 }
 
-/// Union–find over record indices.
-struct Dsu(Vec<u32>);
+/// Union–find over record indices (the smaller root wins: the roots are deterministic).
+pub(crate) struct Dsu(Vec<u32>);
 
 impl Dsu {
-    fn find(&mut self, x: u32) -> u32 {
+    /// `n` records, each on its own.
+    pub(crate) fn new(n: usize) -> Dsu {
+        Dsu((0..n as u32).collect())
+    }
+    pub(crate) fn find(&mut self, x: u32) -> u32 {
         let mut r = x;
         while self.0[r as usize] != r {
             r = self.0[r as usize];
@@ -68,12 +72,14 @@ impl Dsu {
         }
         r
     }
-    fn union(&mut self, a: u32, b: u32) {
+    /// Joins `a`'s and `b`'s sets; whether they were apart.
+    pub(crate) fn union(&mut self, a: u32, b: u32) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra != rb {
             let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
             self.0[hi as usize] = lo;
         }
+        ra != rb
     }
 }
 
@@ -149,7 +155,7 @@ pub fn cluster(
     score: &dyn Fn(u32, u32) -> f64,
     forced: &Forced,
 ) -> Vec<Vec<u32>> {
-    let mut dsu = Dsu((0..n as u32).collect());
+    let mut dsu = Dsu::new(n);
     // the scores known from the pairs, by pair (sorted; the last one of a pair given twice);
     // a pair decided different scores under any floor (the decided same join afterwards)
     let mut known: Vec<((u32, u32), f64)> = Vec::new();
@@ -264,7 +270,7 @@ pub fn cluster(
 /// the merged group (the linked records first, then the others in order, a linked set as one)
 /// stays out, with the others left of its group.
 fn join_decided(groups: Vec<Vec<u32>>, n: usize, forced: &Forced) -> Vec<Vec<u32>> {
-    let mut linked = Dsu((0..n as u32).collect());
+    let mut linked = Dsu::new(n);
     for &(a, b) in &forced.same {
         linked.union(a, b);
     }

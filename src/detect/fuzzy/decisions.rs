@@ -302,28 +302,12 @@ pub fn between_representatives(
         }
     }
     // the records that decisions link, through any chain of "same"
-    let mut dsu: Vec<u32> = (0..n as u32).collect();
-    fn find(dsu: &mut [u32], x: u32) -> u32 {
-        let mut r = x;
-        while dsu[r as usize] != r {
-            r = dsu[r as usize];
-        }
-        let mut x = x;
-        while dsu[x as usize] != r {
-            let next = dsu[x as usize];
-            dsu[x as usize] = r;
-            x = next;
-        }
-        r
-    }
+    let mut dsu = crate::detect::fuzzy::cluster::Dsu::new(n);
     for &((a, b), _) in &same {
-        let (ra, rb) = (find(&mut dsu, a), find(&mut dsu, b));
-        if ra != rb {
-            dsu[ra.max(rb) as usize] = ra.min(rb);
-        }
+        dsu.union(a, b);
     }
     for &((a, b), line) in &different {
-        if find(&mut dsu, a) == find(&mut dsu, b) {
+        if dsu.find(a) == dsu.find(b) {
             let chain: Vec<String> = same.iter().map(|s| s.1.to_string()).collect();
             return Err(Error::data(
                 Location::file(path).line(line),

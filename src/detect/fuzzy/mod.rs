@@ -1658,22 +1658,21 @@ pub fn detect(
 /// Each representative (by its record) that "same" decisions link to others, and its set (by
 /// the set's smallest such record).
 fn decided_sets(forced: &cluster::Forced, reps: &[usize]) -> std::collections::HashMap<u32, u32> {
-    let mut set: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-    // (few decisions: merged by relabelling)
+    let mut linked = cluster::Dsu::new(reps.len());
     for &(a, b) in &forced.same {
-        let (a, b) = (reps[a as usize] as u32, reps[b as usize] as u32);
-        let sa = *set.entry(a).or_insert(a);
-        let sb = *set.entry(b).or_insert(b);
-        if sa != sb {
-            let (lo, hi) = (sa.min(sb), sa.max(sb));
-            for v in set.values_mut() {
-                if *v == hi {
-                    *v = lo;
-                }
-            }
-        }
+        linked.union(a, b);
     }
-    set
+    forced
+        .same
+        .iter()
+        .flat_map(|&(a, b)| [a, b])
+        .map(|x| {
+            (
+                reps[x as usize] as u32,
+                reps[linked.find(x) as usize] as u32,
+            )
+        })
+        .collect()
 }
 
 fn round6(x: f64) -> f64 {
