@@ -245,8 +245,14 @@ pub fn render_dump(report: &Value, views: &[View]) -> String {
         let id = format!("t{i}-");
         sizes(&mut h, view, &id);
         groups(&mut h, view, &id);
+        if t["fuzzy"].is_object() {
+            review_queue(&mut h, t, view, &id);
+        }
     }
     h.push_str(SCRIPT);
+    if views.iter().any(|v| !v.review.is_empty()) {
+        h.push_str(REVIEW_SCRIPT);
+    }
     h.push_str("</body></html>\n");
     h
 }
@@ -282,9 +288,12 @@ pub fn render(report: &Value, view: &View) -> String {
     }
     groups(&mut h, view, "");
     if report["fuzzy"].is_object() {
-        review_queue(&mut h, report, view);
+        review_queue(&mut h, report, view, "");
     }
     h.push_str(SCRIPT);
+    if !view.review.is_empty() {
+        h.push_str(REVIEW_SCRIPT);
+    }
     h.push_str("</body></html>\n");
     h
 }
@@ -692,13 +701,15 @@ fn groups(h: &mut String, view: &View, id: &str) {
     h.push_str("</div>\n");
 }
 
-/// The review queue's script, inlined: shows one pair at a time with the buttons and keys
-/// (S same, D different, K skip, arrows to move), keeps the decisions in the page and offers
-/// them as a CSV download (a `data:` link: nothing leaves the machine). Without it every pair
-/// is listed, for reading.
-const REVIEW_SCRIPT: &str = "<script>(function(){var q=document.querySelector('div.queue');if(!q)return;\
-var ps=[].slice.call(q.querySelectorAll('div.pair')),c=q.querySelector('.controls'),i=0,dl=c.querySelector('a.download');c.hidden=false;\
+/// The review queues' script, inlined: shows one pair at a time with the buttons and keys
+/// (S same, D different, K skip, arrows to move; the keys act on the queue last clicked, the
+/// first one at first: a whole dump has one per fuzzy table), keeps the decisions in the page
+/// and offers them as a CSV download (a `data:` link: nothing leaves the machine). Without it
+/// every pair is listed, for reading.
+const REVIEW_SCRIPT: &str = "<script>(function(){var qs=[].slice.call(document.querySelectorAll('div.queue'));if(!qs.length)return;\
 function cell(v){v=String(v);return /[\",\\r\\n]/.test(v)?'\"'+v.replace(/\"/g,'\"\"')+'\"':v;}\
+var active=qs[0];qs.forEach(function(q){\
+var ps=[].slice.call(q.querySelectorAll('div.pair')),c=q.querySelector('.controls'),i=0,dl=c.querySelector('a.download');c.hidden=false;\
 function csv(){var out=['left_key,right_key,left_record,right_record,probability,decision'],n=0;ps.forEach(function(p){var d=p.dataset;\
 if(d.decision){n++;out.push([d.leftKey,d.rightKey,d.leftRecord,d.rightRecord,d.p,d.decision].map(cell).join(','));}});return [out.join('\\n')+'\\n',n];}\
 function show(){ps.forEach(function(p,j){p.hidden=j!==i;p.classList.toggle('current',j===i);});var r=csv();\
@@ -706,17 +717,17 @@ dl.href='data:text/csv;charset=utf-8,'+encodeURIComponent(r[0]);dl.querySelector
 c.querySelector('.pos').textContent=ps.length?(i+1)+' of '+ps.length:'nothing to review';}\
 function decide(v){var p=ps[i];if(!p)return;if(v==='skip'){delete p.dataset.decision;}else{p.dataset.decision=v;}\
 p.querySelector('.verdict').textContent=v==='skip'?'skipped':v;if(i<ps.length-1)i++;show();}\
-c.addEventListener('click',function(e){var d=e.target.dataset&&e.target.dataset.d;if(d)decide(d);});\
-document.addEventListener('keydown',function(e){if(e.target.tagName==='INPUT'||e.ctrlKey||e.metaKey||e.altKey)return;var k=e.key.toLowerCase();\
-if(k==='s')decide('same');else if(k==='d')decide('different');else if(k==='k')decide('skip');\
-else if(k==='arrowright'||k==='j'){if(i<ps.length-1)i++;show();}else if(k==='arrowleft'||k==='h'){if(i>0)i--;show();}else return;e.preventDefault();});\
-show();})();</script>\n";
+q.key=function(k){if(k==='s')decide('same');else if(k==='d')decide('different');else if(k==='k')decide('skip');\
+else if(k==='arrowright'||k==='j'){if(i<ps.length-1)i++;show();}else if(k==='arrowleft'||k==='h'){if(i>0)i--;show();}else return false;return true;};\
+q.addEventListener('click',function(e){active=q;var d=e.target.dataset&&e.target.dataset.d;if(d)decide(d);});show();});\
+document.addEventListener('keydown',function(e){if(e.target.tagName==='INPUT'||e.ctrlKey||e.metaKey||e.altKey)return;\
+if(active.key(e.key.toLowerCase()))e.preventDefault();});})();</script>\n";
 
 /// The review queue: a pair at a time (every pair, without JavaScript), both records and the
 /// comparison levels, the pair's match weight built up comparison by comparison, and the
 /// decisions saved for `--decisions`.
-fn review_queue(h: &mut String, r: &Value, view: &View) {
-    h.push_str("<h2 id=\"review\">Review queue</h2>\n");
+fn review_queue(h: &mut String, r: &Value, view: &View, id: &str) {
+    let _ = writeln!(h, "<h2 id=\"{id}review\">Review queue</h2>");
     if view.review.is_empty() {
         h.push_str("<p>No pair to review.</p>\n");
         return;
@@ -724,11 +735,12 @@ fn review_queue(h: &mut String, r: &Value, view: &View) {
     let grouped = view.review.iter().filter(|p| p.grouped).count();
     let _ = writeln!(
         h,
-        "<p class=\"note\">{} of the {} pairs left for review (between the review threshold {} and the threshold {}), the likeliest first, then the {grouped} least certain pairs inside groups. Decide each pair with the buttons or the keys <kbd>S</kbd> same, <kbd>D</kbd> different, <kbd>K</kbd> skip (<kbd>←</kbd> <kbd>→</kbd> move); download the decisions as <b>{}</b> and run <code>dupsweep clean … --fuzzy --decisions {}</code>: records decided the same end in one group, records decided different never do. The other pairs are in the review file.</p>",
+        "<p class=\"note\">{} of the {} pairs left for review (between the review threshold {} and the threshold {}), the likeliest first, then the {grouped} least certain pairs inside groups. Decide each pair with the buttons or the keys <kbd>S</kbd> same, <kbd>D</kbd> different, <kbd>K</kbd> skip (<kbd>←</kbd> <kbd>→</kbd> move); download the decisions as <b>{}</b> and give them back with <code>--decisions {}</code> (a whole dump: <code>decisions = \"{}\"</code> in the table's section): records decided the same end in one group, records decided different never do. The other pairs are in the review file.</p>",
         view.review.len() - grouped,
         view.review_total,
         escape(&text(&r["fuzzy"]["review_threshold"])),
         escape(&text(&r["fuzzy"]["threshold"])),
+        escape(&view.decisions_file),
         escape(&view.decisions_file),
         escape(&view.decisions_file),
     );
@@ -787,7 +799,6 @@ fn review_queue(h: &mut String, r: &Value, view: &View) {
         h.push_str("</div>\n");
     }
     h.push_str("</div>\n");
-    h.push_str(REVIEW_SCRIPT);
 }
 
 /// A pair's match weight built up: the prior, then each comparison's weight (green adds,

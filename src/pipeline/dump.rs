@@ -481,13 +481,24 @@ pub(crate) fn dump_page(dump: &Dump, done: &[TableDone]) -> Result<crate::emit::
                 let i = members.binary_search(&r.0).ok()?;
                 values.get(c, RowId(i as u32)).map(|v| v.text.to_owned())
             };
-            Ok(super::html_view(
+            let mut view = super::html_view(
                 (&d.dumped, &d.matches, &d.resolution),
                 sample,
                 &cell,
                 &d.dumped.columns,
                 (d.fuzzy.as_ref(), &tj.job.pk),
-            ))
+            );
+            if let Some(f) = &d.fuzzy {
+                let key = crate::emit::tables::survivor_texts(&d.dumped, &tj.job.pk)?;
+                let (pairs, total) =
+                    crate::emit::fuzzy::review_view(&d.dumped, f, &d.matches, (&*key, &tj.job.pk))?;
+                view.review = pairs;
+                view.review_total = total;
+                view.moves = crate::emit::fuzzy::moves(f);
+                view.decisions_file =
+                    crate::emit::files::Outputs::file_name(&d.dumped.name, "decisions.csv");
+            }
+            Ok(view)
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(crate::emit::html::Page::Dump(views))
@@ -586,7 +597,11 @@ fn dump_report(command: Command, dump: &Dump, done: &[TableDone]) -> DumpReport 
         total_ms: 0,
     };
     for (tj, d) in dump.tables.iter().zip(done) {
-        let r = Report::new(command_name, &tj.job, &d.dumped, &d.matches, &d.resolution);
+        let mut r = Report::new(command_name, &tj.job, &d.dumped, &d.matches, &d.resolution);
+        r.fuzzy = d
+            .fuzzy
+            .as_ref()
+            .map(|f| super::fuzzy_section(f, &d.resolution));
         let repointed: Vec<RepointReport> = tj
             .foreign_keys
             .iter()

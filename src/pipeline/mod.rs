@@ -181,16 +181,25 @@ fn table_report(command: Command, job: &Job, d: &Detected, engine: &dyn engine::
     report.timings.survive_ms = d.survive_ms;
     if let Some(f) = fuzzy {
         report.timings.fuzzy_ms = f.report.timings_ms.clone();
-        report.fuzzy = Some(FuzzySection {
-            found: f.report.clone(),
-            rows_removed_fuzzy: resolution
-                .removed
-                .iter()
-                .filter(|r| f.exact_of[r.row.index()] != f.exact_of[r.survivor.index()])
-                .count(),
-        });
+        report.fuzzy = Some(fuzzy_section(f, resolution));
     }
     report
+}
+
+/// The report's `fuzzy` object: what fuzzy matching found, and the removed records that are
+/// not exact copies of their survivor.
+pub(crate) fn fuzzy_section(
+    f: &crate::detect::fuzzy::Fuzzy,
+    resolution: &Resolution,
+) -> FuzzySection {
+    FuzzySection {
+        found: f.report.clone(),
+        rows_removed_fuzzy: resolution
+            .removed
+            .iter()
+            .filter(|r| f.exact_of[r.row.index()] != f.exact_of[r.survivor.index()])
+            .count(),
+    }
 }
 
 /// With [`Command::Eval`], the figures against the truth column (and the `--misses` file).

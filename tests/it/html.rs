@@ -635,3 +635,80 @@ fn the_report_command_rebuilds_the_page() {
         run.stderr()
     );
 }
+
+/// A whole dump with two fuzzy tables: each table's section has its own review queue; in the
+/// browser the keys act on the queue last clicked; the decisions one saves, named in its
+/// table's section of `dupsweep.toml`, change that table's groups.
+#[test]
+fn a_dump_page_has_a_review_queue_per_fuzzy_table() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path("dump")).unwrap();
+    for f in ["people.csv", "contacts.csv"] {
+        w.write(
+            &format!("dump/{f}"),
+            &std::fs::read(testdata(&format!("people/{f}"))).unwrap(),
+        );
+    }
+    let config = "[tables.people]\nfile = \"people.csv\"\npk = [\"id\"]\nignore = [\"entity_id\"]\nfuzzy = true\n\n[tables.contacts]\nfile = \"contacts.csv\"\nfuzzy = true\n";
+    w.write("dump/dupsweep.toml", config.as_bytes());
+    w.run(&["run", "dump/dupsweep.toml", "--out", "out"]).ok();
+    let html = w.read_str("out/report.html");
+    assert_eq!(html.matches("<div class=\"queue\">").count(), 2);
+    assert!(html.contains("<h2 id=\"t0-review\">") && html.contains("<h2 id=\"t1-review\">"));
+    assert_eq!(
+        html.matches("<script>").count(),
+        2,
+        "the two scripts, once each"
+    );
+    let report: serde_json::Value = serde_json::from_str(&w.read_str("out/report.json")).unwrap();
+    let name = |i: usize| report["tables"][i]["name"].as_str().unwrap().to_owned();
+    if let Some(chromium) = chromium() {
+        let driver = "<script>(function(){var qs=document.querySelectorAll('div.queue');\
+function key(k){document.dispatchEvent(new KeyboardEvent('keydown',{key:k,bubbles:true}));}\
+key('s');qs[1].querySelector('button[data-d=different]').click();key('s');\
+var out=[].map.call(qs,function(q){return q.querySelector('a.download b').textContent;});\
+var pre=document.createElement('pre');pre.id='driver';pre.setAttribute('data-out',JSON.stringify(out));\
+document.body.appendChild(pre);})();</script>";
+        w.write(
+            "out/driven.html",
+            html.replacen("</body>", &format!("{driver}</body>"), 1)
+                .as_bytes(),
+        );
+        let page = format!("file://{}", w.path("out/driven.html").display());
+        let dom = browse(&w, chromium, &["--dump-dom"], &page);
+        assert_eq!(attribute(&dom, "driver", "data-out"), "[\"1\",\"2\"]");
+    }
+    // the people table's first pair to review, decided the same in its section
+    let i = (0..2).find(|&i| name(i) == "people").unwrap();
+    let queue = html
+        .split(&format!("<h2 id=\"t{i}-review\">"))
+        .nth(1)
+        .unwrap();
+    let first = queue.split("<div class=\"pair\"").nth(1).unwrap();
+    let data = |k: &str| {
+        let v = first.split(&format!("{k}=\"")).nth(1).unwrap();
+        v[..v.find('"').unwrap()].to_owned()
+    };
+    w.write(
+        "dump/people.decisions.csv",
+        format!(
+            "left_key,right_key,decision\n{},{},same\n",
+            data("data-left-key"),
+            data("data-right-key")
+        )
+        .as_bytes(),
+    );
+    let config = config.replace(
+        "fuzzy = true\n\n",
+        "fuzzy = true\ndecisions = \"people.decisions.csv\"\n\n",
+    );
+    w.write("dump/dupsweep.toml", config.as_bytes());
+    w.run(&["run", "dump/dupsweep.toml", "--out", "again"]).ok();
+    let again: serde_json::Value = serde_json::from_str(&w.read_str("again/report.json")).unwrap();
+    let t = &again["tables"][i];
+    assert_eq!(t["fuzzy"]["decisions"]["same"], 1, "{}", t["fuzzy"]);
+    assert_eq!(
+        t["rows_removed"].as_u64().unwrap(),
+        report["tables"][i]["rows_removed"].as_u64().unwrap() + 1
+    );
+}
