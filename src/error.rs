@@ -174,6 +174,56 @@ impl Error {
     }
 }
 
+/// The hint for a `name` that is none of the `known` ones (`kind`: what they are, plural:
+/// "columns", "roles"): the nearest when some are near (the same but for case, `_`, `-` and
+/// spaces; a typo or two away; one holding the other), else every one when they are few, else
+/// how many there are with the first few: a table of 200 columns is not listed whole.
+pub fn unknown_hint<S: AsRef<str>>(name: &str, known: &[S], kind: &str) -> String {
+    let plain = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let wanted = plain(name);
+    let mut near: Vec<(usize, &str)> = known
+        .iter()
+        .map(AsRef::as_ref)
+        .filter_map(|k| {
+            let p = plain(k);
+            let typos = strsim::damerau_levenshtein(&wanted, &p);
+            let allowed = if wanted.chars().count() >= 6 { 2 } else { 1 };
+            let holds =
+                wanted.len() >= 3 && p.len() >= 3 && (p.contains(&wanted) || wanted.contains(&p));
+            match () {
+                _ if p == wanted => Some((0, k)),
+                _ if typos <= allowed => Some((typos, k)),
+                _ if holds => Some((allowed + 1, k)),
+                _ => None,
+            }
+        })
+        .collect();
+    // the nearest only (three at most)
+    near.sort_by_key(|n| n.0);
+    let best = near.first().map_or(0, |n| n.0);
+    near.retain(|n| n.0 == best);
+    near.truncate(3);
+    if !near.is_empty() {
+        let names: Vec<String> = near.iter().map(|n| format!("\"{}\"", n.1)).collect();
+        return format!("did you mean {}?", names.join(" or "));
+    }
+    const LISTED: usize = 12;
+    if known.len() <= LISTED {
+        format!("the {kind} are {}", quoted_list(known))
+    } else {
+        format!(
+            "there are {} {kind}; the first ones are {}, …",
+            known.len(),
+            quoted_list(&known[..LISTED])
+        )
+    }
+}
+
 /// Names a list of valid choices for messages: `"a", "b", "c"`.
 pub fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
     items
@@ -209,5 +259,38 @@ mod tests {
             .render()
             .starts_with("error: internal error (a bug in dupsweep, please report it): "));
         assert!(std::error::Error::source(&polars).is_some());
+    }
+
+    #[test]
+    fn an_unknown_name_gets_the_near_ones_or_a_short_list() {
+        let cols = ["id", "first_name", "last_name", "email"];
+        assert_eq!(unknown_hint("ID", &cols, "columns"), "did you mean \"id\"?");
+        assert_eq!(
+            unknown_hint("firstname", &cols, "columns"),
+            "did you mean \"first_name\"?"
+        );
+        assert_eq!(
+            unknown_hint("emial", &cols, "columns"),
+            "did you mean \"email\"?"
+        );
+        assert_eq!(
+            unknown_hint("name", &cols, "columns"),
+            "did you mean \"first_name\" or \"last_name\"?"
+        );
+        assert_eq!(
+            unknown_hint("zzz", &cols, "columns"),
+            "the columns are \"id\", \"first_name\", \"last_name\", \"email\""
+        );
+        let many: Vec<String> = (0..200).map(|i| format!("col{i:03}")).collect();
+        let hint = unknown_hint("zzz", &many, "columns");
+        assert!(
+            hint.starts_with("there are 200 columns; the first ones are \"col000\""),
+            "{hint}"
+        );
+        assert!(hint.len() < 200, "{hint}");
+        assert_eq!(
+            unknown_hint("COL099", &many, "columns"),
+            "did you mean \"col099\"?"
+        );
     }
 }

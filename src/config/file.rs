@@ -42,10 +42,18 @@ pub fn parse_as<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Resu
                 (line, col)
             })
             .unwrap_or((1, 1));
-        Error::config(
-            Location::file(path).line(line as u64).column(col - 1, None),
-            e.message().trim(),
-        )
+        let at = Location::file(path).line(line as u64).column(col - 1, None);
+        let message = e.message().trim();
+        // an unknown key: the near known ones rather than all of them
+        if let Some((unknown, expected)) = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split_once("`, expected "))
+        {
+            let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            return Error::config(at, format!("unknown field `{unknown}`"))
+                .with_hint(crate::error::unknown_hint(unknown, &known, "keys"));
+        }
+        Error::config(at, message)
         .with_hint("the keys are the long option names (pk, key, ignore, keep, dialect, fuzzy, threshold, review-threshold, block, role, …); see `dupsweep suggest`")
     })
 }

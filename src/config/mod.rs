@@ -398,7 +398,11 @@ impl Layer {
                         "--role \"{r}\": \"{}\" is not a role",
                         role.trim()
                     ))
-                    .with_hint(format!("the roles are {}", names.join(", "))));
+                    .with_hint(crate::error::unknown_hint(
+                        role.trim(),
+                        &names,
+                        "roles",
+                    )));
                 };
                 roles.push((col.trim().to_owned(), role));
             }
@@ -569,7 +573,7 @@ impl Job {
                         crate::error::Location::file(path),
                         format!("{flag} column \"{n}\" does not exist"),
                     )
-                    .with_hint(format!("the columns are {}", quoted_list(columns))));
+                    .with_hint(crate::error::unknown_hint(n, columns, "columns")));
                 }
             }
             Ok(())

@@ -20,7 +20,7 @@ use crate::emit::sql::{self, ChildRef};
 use crate::emit::tables::{self, Sheet, SheetCol};
 use crate::engine::memory::{find_groups, write_sheet, write_table_files};
 use crate::engine::Written;
-use crate::error::{quoted_list, Error, Location, Result};
+use crate::error::{Error, Location, Result};
 use crate::model::{Format, Matches, Resolution, RowId, Table};
 use crate::progress::Progress;
 use crate::survive::repoint::{self, Change, SurvivorMap};
@@ -176,7 +176,11 @@ fn check_foreign_keys(tj: &TableJob, table: &Table, done: &[TableDone], dump: &D
                     fk.column, tj.name
                 ),
             )
-            .with_hint(format!("the columns are {}", quoted_list(&table.columns))));
+            .with_hint(crate::error::unknown_hint(
+                &fk.column,
+                &table.columns,
+                "columns",
+            )));
         }
         if tj.job.pk.contains(&fk.column) {
             return Err(Error::usage(format!(

@@ -117,6 +117,56 @@ fn missing_columns_list_the_valid_ones() {
     );
 }
 
+/// A name that is nearly a column, a key of the configuration file, a blocking function or a
+/// role gets the near one; a table of 200 columns is not listed whole.
+#[test]
+fn a_near_name_is_suggested() {
+    let data = b"id,first_name,last_name\n1,a,b\n";
+    assert_eq!(
+        fails(data, &["--pk", "ID"]),
+        "error: t.csv: --pk column \"ID\" does not exist\nhint: did you mean \"id\"?\n"
+    );
+    assert_eq!(
+        fails(data, &["--key", "firstname"]),
+        "error: t.csv: --key column \"firstname\" does not exist\nhint: did you mean \"first_name\"?\n"
+    );
+    let fuzzy = fails(data, &["--fuzzy", "--block", "soundx(last_name)"]);
+    assert!(
+        fuzzy.ends_with("hint: did you mean \"soundex\"?\n"),
+        "{fuzzy}"
+    );
+    let fuzzy = fails(data, &["--fuzzy", "--block", "soundex(lastname)"]);
+    assert!(
+        fuzzy.ends_with("hint: did you mean \"last_name\"?\n"),
+        "{fuzzy}"
+    );
+    let role = fails(data, &["--fuzzy", "--role", "first_name=firstname"]);
+    assert!(
+        role.ends_with("hint: did you mean \"first-name\"?\n"),
+        "{role}"
+    );
+    let w = Workdir::new();
+    w.write("t.csv", data);
+    w.write("d.toml", b"pk = [\"id\"]\nthreshhold = 0.9\n");
+    let run = w.run(&["clean", "t.csv", "--config", "d.toml"]);
+    assert_eq!(
+        run.stderr(),
+        "error: d.toml:2:1: unknown field `threshhold`\nhint: did you mean \"threshold\"?\n"
+    );
+    // 200 columns: how many, and the first few
+    let header: Vec<String> = (0..200).map(|i| format!("c{i}")).collect();
+    let mut wide = header.join(",");
+    wide.push('\n');
+    wide.push_str(&vec!["1"; 200].join(","));
+    wide.push('\n');
+    let err = fails(wide.as_bytes(), &["--pk", "nothing"]);
+    assert!(
+        err.contains("hint: there are 200 columns; the first ones are \"c0\", \"c1\"")
+            && err.len() < 400,
+        "{err}"
+    );
+}
+
 #[test]
 fn a_value_postgres_cannot_hold_names_the_record() {
     let err = fails(b"id,name\n1,a\x00b\n2,a\x00b\n", &["--pk", "id"]);

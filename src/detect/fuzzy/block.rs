@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
-use crate::error::{quoted_list, Error, Result};
+use crate::error::{Error, Result};
 use crate::normalize;
 
 /// A normaliser applied to a column for blocking.
@@ -75,6 +75,24 @@ pub fn minhash_bands(text: &str) -> [u64; BANDS] {
 }
 
 impl Func {
+    /// The functions' names (`prefixN` as `prefix3`), for hints.
+    const NAMES: [&'static str; 14] = [
+        "fold",
+        "soundex",
+        "metaphone",
+        "initial",
+        "prefix3",
+        "words",
+        "date",
+        "year",
+        "email",
+        "phone",
+        "digits",
+        "int",
+        "postcode",
+        "minhash",
+    ];
+
     fn parse(name: &str) -> Option<Func> {
         Some(match name {
             "fold" | "exact" => Func::Fold,
@@ -209,8 +227,17 @@ impl Rule {
                     let inner = rest
                         .strip_suffix(')')
                         .ok_or_else(|| bad(format!("\"{p}\" lacks its closing parenthesis")))?;
-                    let func = Func::parse(f.trim())
-                        .ok_or_else(|| bad(format!("\"{}\" is not a function", f.trim())))?;
+                    let func = Func::parse(f.trim()).ok_or_else(|| {
+                        Error::usage(format!(
+                            "blocking rule \"{s}\": \"{}\" is not a function",
+                            f.trim()
+                        ))
+                        .with_hint(crate::error::unknown_hint(
+                            f.trim(),
+                            &Func::NAMES,
+                            "functions",
+                        ))
+                    })?;
                     (func, inner)
                 }
                 None => (Func::Fold, p),
@@ -221,7 +248,7 @@ impl Rule {
                     return Err(Error::usage(format!(
                         "blocking rule \"{s}\": column \"{c}\" does not exist"
                     ))
-                    .with_hint(format!("the columns are {}", quoted_list(columns))));
+                    .with_hint(crate::error::unknown_hint(c, columns, "columns")));
                 }
             }
             parts.push(Part {
