@@ -83,7 +83,9 @@ pub mod report {
         FuzzySection, InputReport, OptionsReport, OutputReport, Report, Timings,
     };
     pub use crate::evaluate::{ClusterEval, Evaluation, MissCount};
-    pub use crate::pipeline::dump::{DumpReport, DumpTableReport, DumpTotals, RepointReport};
+    pub use crate::pipeline::dump::{
+        DumpReport, DumpSettings, DumpTableReport, DumpTotals, RepointReport,
+    };
 }
 
 /// The runs recorded in an output folder (`history.jsonl`), and their trend for people.

@@ -81,12 +81,20 @@ pub struct DumpTotals {
     pub rows_repointed: usize,
 }
 
+/// What a whole dump's report records for `dupsweep report` to run it again.
+#[derive(Debug, Clone, Serialize)]
+pub struct DumpSettings {
+    pub config: String,
+}
+
 /// `report.json` of a whole dump.
 #[derive(Debug, Clone, Serialize)]
 pub struct DumpReport {
     pub dupsweep_version: &'static str,
     pub command: &'static str,
     pub config: String,
+    /// What `dupsweep report` runs again: the configuration file, its path absolute.
+    pub settings: DumpSettings,
     /// Tables in processing order (parents first).
     pub tables: Vec<DumpTableReport>,
     pub totals: DumpTotals,
@@ -588,6 +596,12 @@ fn dump_report(command: Command, dump: &Dump, done: &[TableDone]) -> DumpReport 
         dupsweep_version: env!("CARGO_PKG_VERSION"),
         command: command_name,
         config: dump.config.display().to_string(),
+        settings: DumpSettings {
+            config: std::path::absolute(&dump.config)
+                .unwrap_or_else(|_| dump.config.clone())
+                .display()
+                .to_string(),
+        },
         tables: Vec::new(),
         totals: DumpTotals {
             tables: done.len(),

@@ -442,7 +442,11 @@ pub fn rebuild_page(
     let report: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Error::data(Location::file(&path), format!("not a dupsweep report: {e}")))?;
     let page = if report["tables"].is_array() {
-        let config = std::path::PathBuf::from(report["config"].as_str().unwrap_or_default());
+        let config = report["settings"]["config"]
+            .as_str()
+            .or(report["config"].as_str())
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default();
         let dump = crate::config::dump::read(&config, crate::Layer::default())?;
         let done = dump::detect_dump(&dump, progress)?;
         let found: Vec<u64> = done

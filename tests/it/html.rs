@@ -626,6 +626,34 @@ fn the_report_command_rebuilds_the_page() {
         run.stderr()
     );
     assert!(w.read("b/report.html") == page);
+    // a dump run from its configuration's relative path, its page rebuilt from elsewhere
+    std::fs::create_dir_all(w.path("school")).unwrap();
+    for e in std::fs::read_dir(testdata("school")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(
+            &p,
+            w.path(&format!(
+                "school/{}",
+                p.file_name().unwrap().to_string_lossy()
+            )),
+        )
+        .unwrap();
+    }
+    w.run(&["run", "school/dupsweep.toml", "--out", "d"]).ok();
+    let page = w.read("d/report.html");
+    std::fs::remove_file(w.path("d/report.html")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dupsweep"))
+        .arg("report")
+        .arg(w.path("d"))
+        .current_dir(w.path("school"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(w.read("d/report.html") == page);
     // not an output folder
     let run = w.run(&["report", "nowhere"]);
     assert_eq!(run.code(), 2);
