@@ -19,12 +19,14 @@ ensure_tool() {
 # GNU time, for wall time and peak memory: ensure_gnu_time NAME
 ensure_gnu_time() { ensure_tool "$1" /usr/bin/time time; }
 
-# dupsweep in release mode, as DUPSWEEP: build_release NAME (the log in $OUT/cargo-build.log)
+# dupsweep in release mode, as DUPSWEEP: build_release NAME [PROFILE] (the log in
+# $OUT/cargo-build.log; PROFILE: release, or profiling for the same code with line tables)
 build_release() {
-    echo "$1: cargo build --release --locked" >&2
-    cargo build --release --locked >"$OUT/cargo-build.log" 2>&1 ||
+    local profile=${2:-release}
+    echo "$1: cargo build --profile $profile --locked" >&2
+    cargo build --profile "$profile" --locked >"$OUT/cargo-build.log" 2>&1 ||
         { echo "$1: cargo build failed (see $OUT/cargo-build.log)" >&2; exit 1; }
-    DUPSWEEP="$ROOT/target/release/dupsweep"
+    DUPSWEEP="$ROOT/target/$profile/dupsweep"
 }
 
 # the throwaway venv $VENV with packages: ensure_venv NAME PYTHON_CHECK PACKAGE... (installed

@@ -23,7 +23,7 @@ mkdir -p "$DATA" "$OUT"
 . scripts/bench_lib.sh
 
 ensure_tool profile valgrind valgrind
-build_release profile
+build_release profile profiling
 
 csv="$DATA/students_$ROWS.csv"
 if [ ! -s "$csv" ]; then

@@ -91,6 +91,17 @@ foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for e
       report.json (its settings, its input checked against the SHA-256 it gives) finds the same
       groups, and only report.html is written")]
     Report(ReportArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = "Examples:
+  dupsweep completions bash > ~/.local/share/bash-completion/completions/dupsweep
+  dupsweep completions zsh > ~/.zfunc/_dupsweep
+  dupsweep completions fish > ~/.config/fish/completions/dupsweep.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), every command and option
+    #[command(after_help = "Examples:
+  dupsweep man | man -l -
+  dupsweep man > ~/.local/share/man/man1/dupsweep.1")]
+    Man,
     /// Write DIR/dupsweep.toml, a starting config for a folder of CSV or Parquet files: keys and foreign keys guessed from names and content
     #[command(after_help = "Examples:
   dupsweep init dumps/2026-11-25/
@@ -109,6 +120,12 @@ pub struct InitArgs {
     /// Replace an existing DIR/dupsweep.toml
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

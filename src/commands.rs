@@ -20,6 +20,8 @@ pub fn name(command: &cli::Cmd) -> &'static str {
         cli::Cmd::Run(_) => "run",
         cli::Cmd::History(_) => "history",
         cli::Cmd::Report(_) => "report",
+        cli::Cmd::Completions(_) => "completions",
+        cli::Cmd::Man => "man",
         cli::Cmd::Init(_) => "init",
     }
 }
@@ -111,6 +113,23 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 "wrote {} (review its guesses before running it)",
                 target.display()
             );
+            Ok(0)
+        }
+        cli::Cmd::Completions(a) => {
+            let mut cmd = <cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "dupsweep", &mut std::io::stdout());
+            Ok(0)
+        }
+        cli::Cmd::Man => {
+            let cmd = <cli::Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .map_err(|e| dupsweep::Error::Internal(format!("the manual page: {e}")))?;
+            use std::io::Write;
+            std::io::stdout().write_all(&page).map_err(|e| {
+                dupsweep::Error::io(std::path::Path::new("-"), "cannot write the manual page", e)
+            })?;
             Ok(0)
         }
         cli::Cmd::Report(a) => {

@@ -448,3 +448,43 @@ fn the_library_example_runs() {
         .unwrap()
     );
 }
+
+/// Shell completions and the manual page come from the same definitions as `--help`: bash
+/// loads its script and completes the commands; zsh and fish scripts name them; the man page
+/// is roff that `man` renders.
+#[test]
+fn completions_and_the_man_page_name_every_command() {
+    let w = Workdir::new();
+    let commands = [
+        "clean", "scan", "eval", "explain", "suggest", "run", "history", "report", "init",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let script = w.run(&["completions", shell]).ok().stdout();
+        for c in commands {
+            assert!(script.contains(c), "{shell}: {c}");
+        }
+    }
+    let script = w.run(&["completions", "bash"]).ok().stdout();
+    w.write("dupsweep.bash", script.as_bytes());
+    let out = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "source ./dupsweep.bash && COMP_WORDS=(dupsweep re) && COMP_CWORD=1 && _dupsweep dupsweep re dupsweep && echo \"${COMPREPLY[@]}\"",
+        ])
+        .current_dir(w.path("."))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "report");
+    let page = w.run(&["man"]).ok().stdout();
+    assert!(page.contains(".TH dupsweep 1"), "{page}");
+    for c in commands {
+        assert!(page.contains(c), "man: {c}");
+    }
+    let bad = w.run(&["completions", "tcsh"]);
+    assert_eq!(bad.code(), 2);
+}
