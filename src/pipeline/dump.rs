@@ -387,6 +387,15 @@ fn repointed_sheet(d: &TableDone, job: &crate::config::Job) -> Result<Sheet> {
     Ok(Sheet { names, cols })
 }
 
+/// How many progress stages finding a dump's groups goes through: each table's, in memory.
+pub(crate) fn stages(dump: &Dump) -> usize {
+    use crate::engine::Engine;
+    dump.tables
+        .iter()
+        .map(|t| crate::engine::memory::Memory.stages(&t.job))
+        .sum()
+}
+
 /// Runs a whole dump: `Command::Clean` writes every output, `Command::Scan` only reports.
 pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Result<DumpReport> {
     let start = Instant::now();
@@ -404,6 +413,8 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
         )
         .with_hint("leave commit out of the dump's configuration"));
     }
+    // each table read and searched in memory, then (clean) the writing
+    progress.plan(stages(dump) + usize::from(command == Command::Clean));
     let done = detect_dump(dump, progress)?;
     let mut report = dump_report(command, dump, &done);
     for w in &report.warnings {

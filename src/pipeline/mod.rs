@@ -448,6 +448,7 @@ pub fn rebuild_page(
             .map(std::path::PathBuf::from)
             .unwrap_or_default();
         let dump = crate::config::dump::read(&config, crate::Layer::default())?;
+        progress.plan(dump::stages(&dump));
         let done = dump::detect_dump(&dump, progress)?;
         let found: Vec<u64> = done
             .iter()

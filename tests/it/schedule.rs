@@ -292,13 +292,17 @@ fn a_compressed_input_is_counted_in_its_stored_bytes() {
 
 /// Every stage of a run is numbered against the run's plan (`[3/7] comparing` on a terminal,
 /// `step` and `steps` in the JSON log): 1, 2, … up to exactly the number planned, for the
-/// streaming and in-memory engines, exact and fuzzy, clean and scan.
+/// streaming and in-memory engines, exact and fuzzy, clean and scan, and a whole dump.
 #[test]
 fn every_stage_is_numbered_against_the_plan() {
     let w = Workdir::new();
     let students = testdata("school/students.csv");
     let people = testdata("people/people.csv");
-    let runs: [(&[&str], usize); 5] = [
+    let school = testdata("school/dupsweep.toml");
+    let runs: [(&[&str], usize); 7] = [
+        // five CSV tables, each read and searched, then the writing
+        (&["run", &school, "--out", "d"], 11),
+        (&["scan", "--config", &school], 10),
         (&["clean", &students, "--pk", "id", "--out", "a"], 3),
         (
             &[
