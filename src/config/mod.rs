@@ -452,6 +452,7 @@ impl Layer {
         let input = self
             .input
             .ok_or_else(|| Error::usage("no input file given"))?;
+        refuse_streams(&input)?;
         if self.foreign_keys.is_some() {
             return Err(Error::usage(
                 "foreign-keys belong to a whole dump's configuration ([tables.NAME] sections)",
@@ -561,6 +562,22 @@ impl Layer {
             settings,
         })
     }
+}
+
+/// Standard input (`-`), a pipe or a named pipe as the input: refused with a clear error. The
+/// engines read a file more than once (a second open of a pipe starts mid-stream, and opening
+/// a named pipe nobody writes to waits forever), so they need a regular file.
+fn refuse_streams(input: &std::path::Path) -> Result<()> {
+    let stream = input.as_os_str() == "-"
+        || std::fs::metadata(input).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if stream {
+        return Err(Error::usage(format!(
+            "{} is standard input or a pipe: dupsweep reads a regular file (several times)",
+            input.display()
+        ))
+        .with_hint("write the stream to a file first, e.g. `cat dump.csv > t.csv` or `pg_dump … > t.csv`, then give that file"));
+    }
+    Ok(())
 }
 
 impl Job {

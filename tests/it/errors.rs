@@ -217,3 +217,46 @@ fn a_repeated_primary_key_far_from_any_duplicate_is_named() {
          hint: a primary key must be unique and non-NULL; leave --pk out to treat the table as one without a key\n"
     );
 }
+
+/// Standard input, a pipe or a named pipe nobody writes to: a clear error at once (never a
+/// false "ragged row" from a second read of a pipe, never a hang).
+#[test]
+fn streams_are_refused_with_a_clear_error() {
+    let w = Workdir::new();
+    let data = std::fs::read(crate::util::testdata("school/students.csv")).unwrap();
+    for input in ["-", "/dev/stdin"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dupsweep"))
+            .args(["scan", input, "--pk", "id"])
+            .current_dir(w.path("."))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // (the pipe may be closed before all is written: the error comes first)
+        let _ = std::io::Write::write_all(child.stdin.as_mut().unwrap(), &data);
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{input}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("is standard input or a pipe"),
+            "{input}: {err}"
+        );
+    }
+    // a named pipe nobody writes to
+    let fifo = w.path("t.csv");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let run = w.run(&["clean", "t.csv", "--pk", "id", "--out", "out"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("is standard input or a pipe"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path("out").exists());
+}
