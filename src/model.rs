@@ -193,6 +193,20 @@ pub struct Matches {
     pub repeats_per_column: Vec<(String, u64)>,
 }
 
+impl Matches {
+    /// Per record of a table of `rows` records: the index of its group, `u32::MAX` for a
+    /// record in none.
+    pub fn group_of(&self, rows: usize) -> Vec<u32> {
+        let mut of = vec![u32::MAX; rows];
+        for (i, g) in self.groups.iter().enumerate() {
+            for m in &g.members {
+                of[m.index()] = i as u32;
+            }
+        }
+        of
+    }
+}
+
 /// A removed record and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Removal {

@@ -92,22 +92,34 @@ pub fn review_sheet(table: &Table, fuzzy: &Fuzzy, key: &dyn Fn(RowId) -> String)
 pub const QUEUE_REVIEW: usize = 200;
 pub const QUEUE_GROUPED: usize = 50;
 
-/// The review queue of `report.html`: the pairs left for review, the likeliest first (at most
+/// What `report.html` shows of a fuzzy table's run beyond its groups: the review queue and
+/// what moving the threshold would link (`T.decisions.csv` names the file the queue saves).
+pub fn queue(
+    table: &Table,
+    fuzzy: &Fuzzy,
+    matches: &crate::model::Matches,
+    pk: &[String],
+) -> Result<crate::emit::html::Queue> {
+    let key = crate::emit::tables::survivor_texts(table, pk)?;
+    Ok(crate::emit::html::Queue {
+        pairs: review_view(table, fuzzy, matches, (&*key, pk))?,
+        total: fuzzy.review.len(),
+        moves: moves(fuzzy),
+        decisions_file: crate::emit::files::Outputs::file_name(&table.name, "decisions.csv"),
+    })
+}
+
+/// The review queue: the pairs left for review, the likeliest first (at most
 /// [`QUEUE_REVIEW`]), then the least certain pairs inside groups (at most [`QUEUE_GROUPED`];
-/// none a person decided the same), each with both records' values and the comparisons'
-/// levels and weights; and how many pairs were left for review.
-pub fn review_view(
+/// none a person decided the same), each with both records' values (read for these records
+/// only) and the comparisons' levels and weights.
+fn review_view(
     table: &Table,
     fuzzy: &Fuzzy,
     matches: &crate::model::Matches,
     (key, pk): (&dyn Fn(RowId) -> String, &[String]),
-) -> Result<(Vec<crate::emit::html::PairView>, usize)> {
-    let mut group_of = vec![u32::MAX; table.rows()];
-    for (i, g) in matches.groups.iter().enumerate() {
-        for m in &g.members {
-            group_of[m.index()] = i as u32;
-        }
-    }
+) -> Result<Vec<crate::emit::html::PairView>> {
+    let group_of = matches.group_of(table.rows());
     let together = |a: RowId, b: RowId| {
         group_of[a.index()] != u32::MAX && group_of[a.index()] == group_of[b.index()]
     };
@@ -128,10 +140,10 @@ pub fn review_view(
         .take(QUEUE_REVIEW)
         .chain(grouped.into_iter().take(QUEUE_GROUPED))
         .collect();
-    if queue.is_empty() {
-        return Ok((Vec::new(), fuzzy.review.len()));
-    }
-    let text = crate::detect::text_columns(table, &table.columns)?;
+    let mut rows: Vec<u32> = queue.iter().flat_map(|x| [x.a.0, x.b.0]).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let values = crate::values::Values::rows_of_members(table, &rows)?;
     let e = &fuzzy.engine;
     let views = queue
         .into_iter()
@@ -150,9 +162,12 @@ pub fn review_view(
             let cells = table
                 .columns
                 .iter()
-                .zip(&text)
-                .map(|(name, ca)| {
-                    let v = |r: RowId| ca.get(r.index()).map(str::to_owned);
+                .enumerate()
+                .map(|(c, name)| {
+                    let v = |r: RowId| {
+                        let i = rows.binary_search(&r.0).unwrap_or(0);
+                        values.get(c, RowId(i as u32)).map(|v| v.text.to_owned())
+                    };
                     let level = steps
                         .iter()
                         .find(|s| &s.0 == name)
@@ -177,13 +192,13 @@ pub fn review_view(
             }
         })
         .collect();
-    Ok((views, fuzzy.review.len()))
+    Ok(views)
 }
 
 /// What the threshold would link at the review threshold, at the threshold used, and at the
 /// usual positions between them and 1: the scored pairs at or above each, and the records they
 /// link to another (one union–find pass, the likeliest pair first).
-pub fn moves(fuzzy: &Fuzzy) -> Vec<crate::emit::html::Move> {
+fn moves(fuzzy: &Fuzzy) -> Vec<crate::emit::html::Move> {
     let (review, threshold) = (fuzzy.report.review_threshold, fuzzy.report.threshold);
     let mut at: Vec<f64> = [
         0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, review, threshold,

@@ -36,12 +36,19 @@ pub struct View {
     pub groups: Vec<GroupView>,
     /// All the groups.
     pub total_groups: usize,
-    /// Fuzzy runs: the pairs of the review queue, in its order (the pairs left for review, the
-    /// likeliest first, then the least certain pairs inside groups), and how many pairs were
-    /// left for review in all.
-    pub review: Vec<PairView>,
-    pub review_total: usize,
-    /// Fuzzy runs: what other thresholds would link.
+    /// Fuzzy runs: the review queue and what other thresholds would link.
+    pub queue: Queue,
+}
+
+/// A fuzzy table's review queue and threshold moves.
+#[derive(Debug, Default)]
+pub struct Queue {
+    /// The pairs of the review queue, in its order (the pairs left for review, the likeliest
+    /// first, then the least certain pairs inside groups).
+    pub pairs: Vec<PairView>,
+    /// How many pairs were left for review in all.
+    pub total: usize,
+    /// What other thresholds would link.
     pub moves: Vec<Move>,
     /// The name of the decisions file the review queue saves (`T.decisions.csv`).
     pub decisions_file: String,
@@ -250,7 +257,7 @@ pub fn render_dump(report: &Value, views: &[View]) -> String {
         }
     }
     h.push_str(SCRIPT);
-    if views.iter().any(|v| !v.review.is_empty()) {
+    if views.iter().any(|v| !v.queue.pairs.is_empty()) {
         h.push_str(REVIEW_SCRIPT);
     }
     h.push_str("</body></html>\n");
@@ -291,7 +298,7 @@ pub fn render(report: &Value, view: &View) -> String {
         review_queue(&mut h, report, view, "");
     }
     h.push_str(SCRIPT);
-    if !view.review.is_empty() {
+    if !view.queue.pairs.is_empty() {
         h.push_str(REVIEW_SCRIPT);
     }
     h.push_str("</body></html>\n");
@@ -470,7 +477,7 @@ fn fuzzy(h: &mut String, r: &Value, view: &View) {
         )
     );
     score_histogram(h, &view.scores, review, threshold);
-    moves(h, &view.moves, threshold);
+    moves(h, &view.queue.moves, threshold);
     weights(h, f);
 }
 
@@ -728,28 +735,28 @@ if(active.key(e.key.toLowerCase()))e.preventDefault();});})();</script>\n";
 /// decisions saved for `--decisions`.
 fn review_queue(h: &mut String, r: &Value, view: &View, id: &str) {
     let _ = writeln!(h, "<h2 id=\"{id}review\">Review queue</h2>");
-    if view.review.is_empty() {
+    if view.queue.pairs.is_empty() {
         h.push_str("<p>No pair to review.</p>\n");
         return;
     }
-    let grouped = view.review.iter().filter(|p| p.grouped).count();
+    let grouped = view.queue.pairs.iter().filter(|p| p.grouped).count();
     let _ = writeln!(
         h,
         "<p class=\"note\">{} of the {} pairs left for review (between the review threshold {} and the threshold {}), the likeliest first, then the {grouped} least certain pairs inside groups. Decide each pair with the buttons or the keys <kbd>S</kbd> same, <kbd>D</kbd> different, <kbd>K</kbd> skip (<kbd>←</kbd> <kbd>→</kbd> move); download the decisions as <b>{}</b> and give them back with <code>--decisions {}</code> (a whole dump: <code>decisions = \"{}\"</code> in the table's section): records decided the same end in one group, records decided different never do. The other pairs are in the review file.</p>",
-        view.review.len() - grouped,
-        view.review_total,
+        view.queue.pairs.len() - grouped,
+        view.queue.total,
         escape(&text(&r["fuzzy"]["review_threshold"])),
         escape(&text(&r["fuzzy"]["threshold"])),
-        escape(&view.decisions_file),
-        escape(&view.decisions_file),
-        escape(&view.decisions_file),
+        escape(&view.queue.decisions_file),
+        escape(&view.queue.decisions_file),
+        escape(&view.queue.decisions_file),
     );
     let _ = writeln!(
         h,
         "<div class=\"queue\"><div class=\"controls\" hidden><button type=\"button\" data-d=\"same\">Same (S)</button><button type=\"button\" data-d=\"different\">Different (D)</button><button type=\"button\" data-d=\"skip\">Skip (K)</button> <span class=\"pos\"></span> · <a class=\"download\" download=\"{}\" href=\"#\">Download the decisions (<b>0</b>)</a></div>",
-        escape(&view.decisions_file)
+        escape(&view.queue.decisions_file)
     );
-    for p in &view.review {
+    for p in &view.queue.pairs {
         let _ = write!(
             h,
             "<div class=\"pair\" data-left-key=\"{}\" data-right-key=\"{}\" data-left-record=\"{}\" data-right-record=\"{}\" data-p=\"{}\"><p>Records {} and {}: match probability <b>{}</b>, {}. <span class=\"verdict\"></span></p><table><tr><th>record</th>",

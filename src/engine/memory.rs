@@ -105,12 +105,7 @@ pub(crate) fn find_groups(
             let decided = match &opts.decisions {
                 Some(d) => {
                     // the records the decisions name, by their key as the review file gives it
-                    let mut group_of = vec![u32::MAX; table.rows()];
-                    for (i, g) in matches.groups.iter().enumerate() {
-                        for m in &g.members {
-                            group_of[m.index()] = i as u32;
-                        }
-                    }
+                    let group_of = matches.group_of(table.rows());
                     let same_exact = |a: RowId, b: RowId| {
                         a == b
                             || (group_of[a.index()] != u32::MAX

@@ -82,26 +82,30 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Hands `each` the bytes of the file at `path` as stored, a megabyte at a time.
+fn each_piece(path: &std::path::Path, mut each: impl FnMut(&[u8])) -> crate::error::Result<()> {
+    use std::io::Read;
+    let err = |e| crate::error::Error::io(path, "cannot read the input", e);
+    let mut f = std::fs::File::open(path).map_err(err)?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf).map_err(err)? {
+            0 => return Ok(()),
+            n => each(&buf[..n]),
+        }
+    }
+}
+
 /// A file's SHA-256 (hexadecimal) and [`content_hash`], read once in pieces: a streaming
 /// engine's input on its own thread, an output file for the JSON log.
 pub fn file_hashes(path: &std::path::Path) -> crate::error::Result<(String, u128)> {
     use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| crate::error::Error::io(path, "cannot read the input", e))?;
     let mut h = Sha256::new();
     let mut x = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| crate::error::Error::io(path, "cannot read the input", e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        x.update(&buf[..n]);
-    }
+    each_piece(path, |piece| {
+        h.update(piece);
+        x.update(piece);
+    })?;
     Ok((hex(&h.finalize()), x.digest128()))
 }
 
@@ -110,18 +114,7 @@ pub fn file_hashes(path: &std::path::Path) -> crate::error::Result<(String, u128
 /// the same size, with its modification time put back) stops it. Not a digest for others to
 /// check: that is the report's SHA-256.
 pub fn content_hash(path: &std::path::Path) -> crate::error::Result<u128> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| crate::error::Error::io(path, "cannot read the input", e))?;
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| crate::error::Error::io(path, "cannot read the input", e))?;
-        if n == 0 {
-            return Ok(h.digest128());
-        }
-        h.update(&buf[..n]);
-    }
+    each_piece(path, |piece| h.update(piece))?;
+    Ok(h.digest128())
 }

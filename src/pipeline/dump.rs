@@ -512,14 +512,7 @@ pub(crate) fn dump_page(dump: &Dump, done: &[TableDone]) -> Result<crate::emit::
                 (d.fuzzy.as_ref(), &tj.job.pk),
             );
             if let Some(f) = &d.fuzzy {
-                let key = crate::emit::tables::survivor_texts(&d.dumped, &tj.job.pk)?;
-                let (pairs, total) =
-                    crate::emit::fuzzy::review_view(&d.dumped, f, &d.matches, (&*key, &tj.job.pk))?;
-                view.review = pairs;
-                view.review_total = total;
-                view.moves = crate::emit::fuzzy::moves(f);
-                view.decisions_file =
-                    crate::emit::files::Outputs::file_name(&d.dumped.name, "decisions.csv");
+                view.queue = crate::emit::fuzzy::queue(&d.dumped, f, &d.matches, &tj.job.pk)?;
             }
             Ok(view)
         })

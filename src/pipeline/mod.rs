@@ -277,11 +277,7 @@ fn finish(
     }
 
     let name = detected.table.name.clone();
-    let values = engine.take_values();
-    // the survivors are chosen: no pair is compared again, and the outputs need the memory
-    if let Some(f) = detected.fuzzy.as_mut() {
-        f.engine.release_values();
-    }
+    let values = filled_values(engine, &mut detected);
     write_outputs(
         (&job.out, &[&job.input], &[&name]),
         "clean",
@@ -380,22 +376,25 @@ fn table_outputs(
     Ok((outputs, Some(crate::emit::html::Page::Table(view))))
 }
 
-/// The review queue's pairs and what moving the threshold would link (fuzzy runs), taken
-/// while the table still holds every column.
-type Queue = (
-    Vec<crate::emit::html::PairView>,
-    usize,
-    Vec<crate::emit::html::Move>,
-);
+/// The grouped records' values the `engine` filled while reading, if any, once the survivors
+/// are chosen: no pair is compared again, so the fuzzy matcher's prepared values are released
+/// (the outputs need the memory).
+fn filled_values(
+    engine: &mut dyn engine::Engine,
+    detected: &mut Detected,
+) -> Option<crate::values::Values> {
+    if let Some(f) = detected.fuzzy.as_mut() {
+        f.engine.release_values();
+    }
+    engine.take_values()
+}
 
-fn review_queue(job: &Job, d: &Detected) -> Result<Option<Queue>> {
-    let Some(f) = &d.fuzzy else {
-        return Ok(None);
-    };
-    let key = crate::emit::tables::survivor_texts(&d.table, &job.pk)?;
-    let (pairs, total) =
-        crate::emit::fuzzy::review_view(&d.table, f, &d.matches, (&*key, &job.pk))?;
-    Ok(Some((pairs, total, crate::emit::fuzzy::moves(f))))
+/// The review queue of a fuzzy run, taken while the table still holds every column.
+fn review_queue(job: &Job, d: &Detected) -> Result<Option<crate::emit::html::Queue>> {
+    d.fuzzy
+        .as_ref()
+        .map(|f| crate::emit::fuzzy::queue(&d.table, f, &d.matches, &job.pk))
+        .transpose()
 }
 
 /// What `report.html` shows of a table's run: its `grouped` records (those the scripts read,
@@ -404,18 +403,13 @@ fn table_view(
     job: &Job,
     (d, grouped): (&Detected, (&Table, &Matches, &Resolution)),
     values: &crate::values::Values,
-    queue: Option<Queue>,
+    queue: Option<crate::emit::html::Queue>,
 ) -> crate::emit::html::View {
     let fuzzy = d.fuzzy.as_ref();
     let sample = Sample::of((grouped.1, grouped.2), fuzzy);
     let cell = |c: usize, r: RowId| values.get(c, r).map(|v| v.text.to_owned());
     let mut view = html_view(grouped, sample, &cell, &values.names, (fuzzy, &job.pk));
-    if let Some((pairs, total, moves)) = queue {
-        view.review = pairs;
-        view.review_total = total;
-        view.moves = moves;
-        view.decisions_file = Outputs::file_name(&d.table.name, "decisions.csv");
-    }
+    view.queue = queue.unwrap_or_default();
     view
 }
 
@@ -503,10 +497,7 @@ pub fn rebuild_page(
                 "running the job again finds other groups than the report says",
             ));
         }
-        let values = engine.take_values();
-        if let Some(f) = detected.fuzzy.as_mut() {
-            f.engine.release_values();
-        }
+        let values = filled_values(&mut *engine, &mut detected);
         let queue = review_queue(&job, &detected)?;
         let (grouped, values) = script_values(&mut detected, values, &job)?;
         let d = &detected;

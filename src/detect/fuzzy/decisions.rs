@@ -197,27 +197,20 @@ pub fn resolve(
     key: &dyn Fn(RowId) -> String,
     same_exact: &dyn Fn(RowId, RowId) -> bool,
 ) -> Result<Vec<Resolved>> {
-    let rows = table.rows();
-    let any_key = decisions
-        .list
-        .iter()
-        .any(|d| d.left.record.is_none() || d.right.record.is_none());
-    let by_key: HashMap<String, Vec<RowId>> = if any_key {
-        let mut m: HashMap<String, Vec<RowId>> = HashMap::new();
-        for i in 0..rows {
-            let r = RowId(i as u32);
-            m.entry(key(r)).or_default().push(r);
+    // the records by key and by number, each built only when some decision names records so
+    let rows = || (0..table.rows()).map(|i| RowId(i as u32));
+    let sides = || decisions.list.iter().flat_map(|d| [&d.left, &d.right]);
+    let mut by_key: HashMap<String, Vec<RowId>> = HashMap::new();
+    if sides().any(|s| s.record.is_none()) {
+        for r in rows() {
+            by_key.entry(key(r)).or_default().push(r);
         }
-        m
+    }
+    let by_number: HashMap<u64, RowId> = if sides().any(|s| s.record.is_some()) {
+        rows().map(|r| (table.number_of(r), r)).collect()
     } else {
         HashMap::new()
     };
-    let by_number: HashMap<u64, RowId> = (0..rows)
-        .map(|i| {
-            let r = RowId(i as u32);
-            (table.number_of(r), r)
-        })
-        .collect();
     let at = |line: u64| Location::file(&decisions.path).line(line);
     let find = |side: &Side, line: u64| -> Result<RowId> {
         if let Some(n) = side.record {
