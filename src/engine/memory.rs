@@ -27,12 +27,7 @@ impl Engine for Memory {
     }
     fn stages(&self, job: &Job) -> usize {
         // reading (a CSV file's, by its bytes), detecting, then the fuzzy steps
-        let mut magic = [0u8; 4];
-        let parquet = std::fs::File::open(&job.input)
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-            .is_ok()
-            && &magic == b"PAR1";
-        let reading = !parquet;
+        let reading = !super::is_parquet(&job.input);
         usize::from(reading) + 1 + if job.fuzzy.is_some() { 4 } else { 0 }
     }
     fn detect(&mut self, _: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {

@@ -110,7 +110,7 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
 }
 
 /// True when the file ends and starts with Parquet's magic bytes.
-fn is_parquet(path: &Path) -> bool {
+pub(crate) fn is_parquet(path: &Path) -> bool {
     use std::io::{Read, Seek, SeekFrom};
     let Ok(mut f) = std::fs::File::open(path) else {
         return false;
