@@ -52,6 +52,15 @@ pub enum Format {
         bom: bool,
     },
     Parquet,
+    /// A table of a PostgreSQL plain-format dump: the rows of its `COPY` block (`table`, as
+    /// the dump names it) are the decompressed bytes `start..end` of the `len` there are.
+    PgDump {
+        compression: Compression,
+        table: String,
+        start: u64,
+        end: u64,
+        len: u64,
+    },
 }
 
 impl Format {
@@ -59,6 +68,7 @@ impl Format {
         match self {
             Format::Csv { .. } => "csv",
             Format::Parquet => "parquet",
+            Format::PgDump { .. } => "pg_dump",
         }
     }
 }

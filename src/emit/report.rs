@@ -133,6 +133,7 @@ impl Report {
                 Some(compression.name()),
                 Some((*delimiter as char).to_string()),
             ),
+            Format::PgDump { compression, .. } => (Some(compression.name()), None),
             Format::Parquet => (None, None),
         };
         Report {

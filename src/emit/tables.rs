@@ -88,7 +88,7 @@ impl RecordBytes<'_> {
     }
 
     /// Writes the bytes `start..end` to `w` (a file's without holding them all).
-    fn copy(&mut self, start: u64, end: u64, w: &mut dyn Write) -> Result<std::io::Result<()>> {
+    pub fn copy(&mut self, start: u64, end: u64, w: &mut dyn Write) -> Result<std::io::Result<()>> {
         match self {
             RecordBytes::Held(data) => Ok(w.write_all(&data[start as usize..end as usize])),
             RecordBytes::File(win) => win.copy(start, end, w),

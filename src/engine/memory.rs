@@ -45,7 +45,7 @@ impl Engine for Memory {
             &d.table,
             &d.resolution,
             d.fuzzy.as_ref(),
-            &Default::default(),
+            (&Default::default(), false),
         )
     }
 }
@@ -128,13 +128,19 @@ pub(crate) fn write_sheet(
     sheet: &tables::Sheet,
     nulls: &[String],
 ) -> Result<std::path::PathBuf> {
-    match (&table.source.format, &table.raw) {
-        (Format::Csv { delimiter, .. }, Some(raw)) => {
+    let csv = match (&table.source.format, &table.raw) {
+        (Format::Csv { delimiter, .. }, Some(raw)) => Some((*delimiter, raw.newline)),
+        // a database's dump: its sheets are CSV files
+        (Format::PgDump { .. }, _) => Some((b',', "\n")),
+        _ => None,
+    };
+    match csv {
+        Some((delimiter, newline)) => {
             let name = Outputs::file_name(&table.name, &format!("{kind}.csv"));
             let path = outs.dir().join(&name);
             outs.write(&name, |w| {
                 sheet
-                    .write_csv(w, *delimiter, raw.newline, nulls)
+                    .write_csv(w, delimiter, newline, nulls)
                     .map_err(io_err(&path))
             })
         }
@@ -199,10 +205,130 @@ pub(crate) fn write_csv_files(
     }
 }
 
+/// One change to a dump's bytes: a row's line (`start..end`) left out, or written anew.
+pub(crate) struct DumpEdit {
+    pub start: u64,
+    pub end: u64,
+    pub line: Option<String>,
+}
+
+/// What cleaning `table` (read from a PostgreSQL dump) changes in the dump: each removed row's
+/// line left out, each `rewritten` row (whole dumps: a re-pointed foreign key) written anew.
+pub(crate) fn dump_edits(
+    table: &Table,
+    resolution: &Resolution,
+    rewritten: &std::collections::BTreeMap<usize, String>,
+) -> Result<Vec<DumpEdit>> {
+    let Some(raw) = &table.raw else {
+        return Err(Error::Internal("a dump's rows have no places".into()));
+    };
+    let span = |i: usize| (raw.starts[i] as u64, raw.record_next[i] as u64);
+    let mut edits: Vec<DumpEdit> = resolution
+        .removed
+        .iter()
+        .map(|r| {
+            let (start, end) = span(r.row.index());
+            DumpEdit {
+                start,
+                end,
+                line: None,
+            }
+        })
+        .collect();
+    for (&i, text) in rewritten {
+        if resolution.kept[i] {
+            let (start, end) = span(i);
+            edits.push(DumpEdit {
+                start,
+                end,
+                line: Some(text.clone()),
+            });
+        }
+    }
+    edits.sort_by_key(|e| e.start);
+    Ok(edits)
+}
+
+/// Writes `name`: the dump `source` (read again, and checked to be the file read first) with
+/// the `edits` (in file order) made: it loads with `psql` as the original did.
+pub(crate) fn write_cleaned_dump(
+    outs: &mut Outputs,
+    name: &str,
+    source: &crate::model::Source,
+    edits: &[DumpEdit],
+) -> Result<std::path::PathBuf> {
+    let Format::PgDump { len, .. } = source.format else {
+        return Err(Error::Internal(
+            "a cleaned dump asked of another file".into(),
+        ));
+    };
+    let target = outs.dir().join(name);
+    let werr = io_err(&target);
+    outs.write(name, |w| {
+        let mut bytes =
+            tables::RecordBytes::File(crate::ingest::stream::Window::open_hashed(&source.path)?);
+        let mut at = 0;
+        for e in edits {
+            if e.start < at {
+                return Err(Error::Internal("a dump's edits overlap".into()));
+            }
+            bytes.copy(at, e.start, &mut *w)?.map_err(&werr)?;
+            if let Some(line) = &e.line {
+                std::io::Write::write_all(w, line.as_bytes()).map_err(&werr)?;
+            }
+            at = e.end;
+        }
+        bytes.copy(at, len, &mut *w)?.map_err(&werr)?;
+        match bytes.finish()? {
+            Some((sha256, _, _)) if sha256 == source.sha256 => Ok(()),
+            _ => Err(Error::data(
+                crate::error::Location::file(&source.path),
+                "the file changed since dupsweep read it (its rows were read again to be copied)",
+            )
+            .with_hint("run again on a copy that nothing writes to")),
+        }
+    })
+}
+
+/// The removed rows of a table read from a PostgreSQL dump, as CSV: the table's columns (NULL
+/// as an empty field, an empty string as `""`), then group, survivor, score and reason.
+fn write_dump_removed(
+    w: &mut dyn std::io::Write,
+    table: &Table,
+    resolution: &Resolution,
+    (survivor, nulls): (&dyn Fn(crate::model::RowId) -> String, &[String]),
+    werr: &dyn Fn(std::io::Error) -> Error,
+) -> Result<()> {
+    let header: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| tables::csv_field(c, b',', nulls))
+        .collect();
+    let head = format!("{}\n", header.join(","));
+    tables::write_removed_header(w, head.as_bytes(), false, b',', b"\n").map_err(werr)?;
+    let cols = crate::detect::text_columns(table, &table.columns)?;
+    for r in &resolution.removed {
+        let record = tables::encode_record(&cols, r.row.index(), b',', nulls);
+        tables::write_removed_record(
+            w,
+            record.as_bytes(),
+            table.number_of(r.group),
+            &survivor(r.survivor),
+            r,
+            b',',
+            nulls,
+            b"\n",
+        )
+        .map_err(werr)?;
+    }
+    Ok(())
+}
+
 /// Writes a table's cleaned and removed files (and the fuzzy pairs and review files) in the
 /// input's format. `dumped` is the table as read; `work` the same after re-pointing (whole
 /// dumps; else the same table), whose values the cleaned file holds. `rewritten`: the CSV
-/// records written anew, by index.
+/// records (or a PostgreSQL dump's lines) written anew, by index; `dump_wide`: a table of a
+/// PostgreSQL dump whose cleaned dump is written once for all its tables (whole dumps).
 pub(crate) fn write_table_files(
     outs: &mut Outputs,
     job: &Job,
@@ -210,7 +336,7 @@ pub(crate) fn write_table_files(
     work: &Table,
     resolution: &Resolution,
     fuzzy: Option<&Fuzzy>,
-    rewritten: &std::collections::BTreeMap<usize, String>,
+    (rewritten, dump_wide): (&std::collections::BTreeMap<usize, String>, bool),
 ) -> Result<Written> {
     let table = dumped;
     let survivor = tables::survivor_texts(table, &job.pk)?;
@@ -236,6 +362,21 @@ pub(crate) fn write_table_files(
                 .map_err(|_| Error::Internal("two files asked, another number written".into()))?;
             outputs.push(("cleaned", c, Some(kept)));
             outputs.push(("removed", r, Some(removed)));
+        }
+        (Format::PgDump { .. }, Some(_)) => {
+            // the cleaned dump: this table's alone, or a whole dump's for all its tables
+            if !dump_wide {
+                let name = Outputs::file_name(&table.name, "cleaned.sql");
+                let edits = dump_edits(table, resolution, rewritten)?;
+                let p = write_cleaned_dump(outs, &name, &table.source, &edits)?;
+                outputs.push(("cleaned", p, Some(kept)));
+            }
+            let name = Outputs::file_name(&table.name, "removed.csv");
+            let werr = io_err(&job.out);
+            let p = outs.write(&name, |w| {
+                write_dump_removed(w, table, resolution, (&*survivor, &job.null), &werr)
+            })?;
+            outputs.push(("removed", p, Some(removed)));
         }
         _ => {
             let mut cleaned = tables::cleaned_frame(work, resolution)?;

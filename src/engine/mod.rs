@@ -83,7 +83,8 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
         return Ok(Box::new(memory::Memory));
     }
     let exact = command != Command::Eval && job.fuzzy.is_none() && !job.input.is_dir();
-    let fits = if !exact {
+    let fits = if !exact || crate::ingest::sql_dump(&job.input).is_some() {
+        // a database's dump is read in memory
         None
     } else if is_parquet(&job.input) {
         match parquet_stream::hashable(&job.input, job) {
@@ -102,7 +103,7 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
     match fits {
         Some(c) => Ok(c),
         None if job.engine == config::Engine::Stream => Err(Error::usage(
-            "--engine stream finds exact duplicates (clean, scan) in a CSV file, or in a Parquet file whose key columns hold text, numbers, dates or booleans; fuzzy matching, eval and other Parquet keys are read in memory",
+            "--engine stream finds exact duplicates (clean, scan) in a CSV file, or in a Parquet file whose key columns hold text, numbers, dates or booleans; fuzzy matching, eval, other Parquet keys and database dumps are read in memory",
         )
         .with_hint("leave --engine out (auto) or use --engine memory")),
         None => Ok(Box::new(memory::Memory)),

@@ -24,7 +24,7 @@ pub struct CsvOptions {
     pub null_markers: Vec<String>,
 }
 
-fn decompress(path: &Path, bytes: Vec<u8>, compression: Compression) -> Result<Vec<u8>> {
+pub(crate) fn decompress(path: &Path, bytes: Vec<u8>, compression: Compression) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let res = match compression {
         Compression::None => return Ok(bytes),
@@ -158,7 +158,7 @@ fn record_count_hint(data: &[u8]) -> usize {
 }
 
 /// True when `path` is a regular file, which can be read again (not a pipe or a device).
-fn is_file(path: &Path) -> bool {
+pub(crate) fn is_file(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 

@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod parquet;
+pub mod pgdump;
 pub mod sniff;
 pub mod stream;
 pub mod tokenizer;
@@ -28,7 +29,7 @@ pub fn table_name(path: &Path, given: Option<&str>) -> String {
         .unwrap_or_else(|| "table".into());
     let mut stem = name.as_str();
     for ext in [
-        ".gz", ".zst", ".zstd", ".csv", ".tsv", ".txt", ".parquet", ".pq",
+        ".gz", ".zst", ".zstd", ".csv", ".tsv", ".txt", ".parquet", ".pq", ".sql",
     ] {
         if stem.len() > ext.len() && stem.to_ascii_lowercase().ends_with(ext) {
             stem = &stem[..stem.len() - ext.len()];
@@ -68,8 +69,41 @@ pub fn read(
                 "the file is empty: a CSV dump needs a header row naming the columns",
             ));
         }
-        csv::read(path, bytes, source, name, csv, progress)
+        let compression = sniff::compression(&bytes);
+        match sniff::sql_dump(&sniff::decompressed_head(&bytes, compression, SNIFF)) {
+            Some(sniff::SqlDump::Postgres) => {
+                let data = csv::decompress(path, bytes, compression)?;
+                pgdump::read(path, data, compression, source, table, progress)
+            }
+            Some(sniff::SqlDump::Mysql) => Err(mysql_dump(path)),
+            None => csv::read(path, bytes, source, name, csv, progress),
+        }
     }
+}
+
+/// How much of a file's start (decompressed) tells whether it is a database's dump.
+const SNIFF: usize = 64 << 10;
+
+/// Whether the file at `path` is a database's own dump (see [`sniff::sql_dump`]).
+pub fn sql_dump(path: &Path) -> Option<sniff::SqlDump> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(SNIFF as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    let compression = sniff::compression(&head);
+    sniff::sql_dump(&sniff::decompressed_head(&head, compression, SNIFF))
+}
+
+/// A `mysqldump` file: not read yet, said plainly rather than read as a CSV.
+pub fn mysql_dump(path: &Path) -> Error {
+    Error::data(
+        Location::file(path),
+        "this is a mysqldump file: dupsweep does not read mysqldump's INSERT statements yet",
+    )
+    .with_hint("export the table as CSV with a header row and clean that file")
 }
 
 /// Lowercase hexadecimal.

@@ -18,7 +18,9 @@ use crate::emit::files::Outputs;
 use crate::emit::report::{OutputReport, Report};
 use crate::emit::sql::{self, ChildRef};
 use crate::emit::tables::{self, Sheet, SheetCol};
-use crate::engine::memory::{find_groups, write_sheet, write_table_files};
+use crate::engine::memory::{
+    dump_edits, find_groups, write_cleaned_dump, write_sheet, write_table_files,
+};
 use crate::engine::Written;
 use crate::error::{Error, Location, Result};
 use crate::model::{Format, Matches, Resolution, RowId, Table};
@@ -330,11 +332,15 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
     Ok(done)
 }
 
-/// The CSV records written anew because a foreign key in them was re-pointed.
+/// The CSV records (or a PostgreSQL dump's lines) written anew because a foreign key in them
+/// was re-pointed.
 fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap<usize, String>> {
     let mut out = BTreeMap::new();
-    let Format::Csv { delimiter, .. } = d.work.source.format else {
-        return Ok(out);
+    let delimiter = match d.work.source.format {
+        Format::Csv { delimiter, .. } => Some(delimiter),
+        Format::PgDump { .. } => None,
+        // a Parquet table's cleaned file is written from the re-pointed values
+        Format::Parquet => return Ok(out),
     };
     if d.changes.is_empty() {
         return Ok(out);
@@ -343,10 +349,36 @@ fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap
     for c in &d.changes {
         let i = c.row.index();
         if d.resolution.kept[i] && !out.contains_key(&i) {
-            out.insert(i, tables::encode_record(&cols, i, delimiter, &job.null));
+            let text = match delimiter {
+                Some(delimiter) => tables::encode_record(&cols, i, delimiter, &job.null),
+                None => crate::ingest::pgdump::encode_line(cols.iter().map(|c| c.get(i))),
+            };
+            out.insert(i, text);
         }
     }
     Ok(out)
+}
+
+/// The cleaned PostgreSQL dumps of a whole dump: per dump file its tables read from it (by
+/// index in `done`), and the name of its cleaned copy (`school.sql` → `school.cleaned.sql`).
+fn pg_dumps(done: &[TableDone]) -> Vec<(String, Vec<usize>)> {
+    let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut paths: Vec<&std::path::Path> = Vec::new();
+    for (i, d) in done.iter().enumerate() {
+        if !matches!(d.dumped.source.format, Format::PgDump { .. }) {
+            continue;
+        }
+        let path = d.dumped.source.path.as_path();
+        match paths.iter().position(|p| *p == path) {
+            Some(k) => out[k].1.push(i),
+            None => {
+                paths.push(path);
+                let stem = ingest::table_name(path, None);
+                out.push((Outputs::file_name(&stem, "cleaned.sql"), vec![i]));
+            }
+        }
+    }
+    out
 }
 
 /// The re-pointed values of kept rows: primary key, column, old value, new value.
@@ -428,7 +460,12 @@ pub fn run_dump(command: Command, dump: &Dump, progress: &dyn Progress) -> Resul
     let inputs: Vec<&std::path::Path> = dump.tables.iter().map(|t| t.job.input.as_path()).collect();
     let header = dump_header(dump, &done, &report);
     // the dump's tables' outputs and its own scripts (dump.*.sql) replace an older run's
+    let stems: Vec<String> = pg_dumps(&done)
+        .into_iter()
+        .map(|(name, _)| name.trim_end_matches(".cleaned.sql").to_owned())
+        .collect();
     let mut owned: Vec<&str> = done.iter().map(|d| d.dumped.name.as_str()).collect();
+    owned.extend(stems.iter().map(String::as_str));
     owned.push("dump");
     super::write_outputs(
         (&dump.out, &inputs, &owned),
@@ -463,7 +500,7 @@ fn dump_outputs(
             &d.work,
             &d.resolution,
             d.fuzzy.as_ref(),
-            &rewritten,
+            (&rewritten, true),
         )?);
         if tj.job.groups {
             // the records' values as dumped (a group formed after re-pointing shows the
@@ -481,6 +518,24 @@ fn dump_outputs(
             let p = write_sheet(outs, &d.dumped, "repointed", &sheet, &tj.job.null)?;
             written.push(("repointed", p, Some(rows)));
         }
+    }
+    // one cleaned copy of each PostgreSQL dump, every one of its tables cleaned
+    for (name, tables) in pg_dumps(done) {
+        let mut edits = Vec::new();
+        let mut kept = 0;
+        for &i in &tables {
+            let (tj, d) = (&dump.tables[i], &done[i]);
+            let rewritten = rewritten_records(d, &tj.job)?;
+            edits.extend(dump_edits(&d.dumped, &d.resolution, &rewritten)?);
+            kept += d.resolution.kept_rows();
+        }
+        edits.sort_by_key(|e| e.start);
+        let source = &done[tables[0]].dumped.source;
+        written.push((
+            "cleaned",
+            write_cleaned_dump(outs, &name, source, &edits)?,
+            Some(kept),
+        ));
     }
     for (name, kind, text) in scripts {
         written.push((kind, outs.write_text(&name, &text)?, None));

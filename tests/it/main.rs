@@ -9,6 +9,7 @@ mod errors;
 mod fuzzy;
 mod groups;
 mod html;
+mod pgdump;
 mod prevent;
 mod regressions;
 mod replay;

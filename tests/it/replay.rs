@@ -157,6 +157,11 @@ impl Db {
         );
     }
 
+    /// The database's name on its server.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     pub(crate) fn client(&self) -> Command {
         match self.server {
             Server::Sqlite => {

@@ -1,0 +1,583 @@
+//! PostgreSQL plain-format dumps (`pg_dump`, `pg_dump --data-only`, `pg_dumpall`): the table
+//! data is in `COPY schema.table (columns) FROM stdin;` blocks, one line per row in COPY's text
+//! format (tab between fields, `\N` for NULL, backslash escapes), ended by a `\.` line.
+//!
+//! Own code, not a crate: the crates that read dumps (`libpgdump`, `pgdumpx`) read the custom,
+//! directory and tar formats, not the plain SQL one, and hand a row back as its raw text-format
+//! line, which still needs the decoding below; the decoding is the one COPY's documentation
+//! gives ("File Formats", text format), tested here against `psql`'s own output by the replay
+//! tests (`tests/it/pgdump.rs`), which load real `pg_dump` files.
+//!
+//! A record's bytes are its line, so the cleaned dump is the input with the removed records'
+//! lines left out (byte for byte otherwise: it loads with `psql` as the original did).
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::error::{unknown_hint, Error, Location, Result};
+use crate::model::{Compression, Format, RawCsv, Source, Table};
+use crate::progress::Progress;
+
+/// One `COPY … FROM stdin;` block of a dump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyBlock {
+    /// The schema, when the statement names one (`pg_dump` always does).
+    pub schema: Option<String>,
+    pub name: String,
+    pub columns: Vec<String>,
+    /// The 1-based line of the `COPY` statement.
+    pub line: u64,
+    /// Where the first row starts (the line after the statement).
+    pub start: usize,
+    /// Where the `\.` line starts: the rows are `start..end`.
+    pub end: usize,
+}
+
+impl CopyBlock {
+    /// The table as the dump names it: `schema.name`, each part quoted only when it must be.
+    pub fn qualified(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{}.{}", show_ident(s), show_ident(&self.name)),
+            None => show_ident(&self.name),
+        }
+    }
+}
+
+/// An identifier as PostgreSQL would print it: bare when it is lowercase letters, digits and
+/// underscores (not starting with a digit), else double-quoted.
+fn show_ident(s: &str) -> String {
+    let bare = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if bare {
+        s.to_owned()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+/// Reads identifiers from `s`: a bare one (up to a space, `.`, `(`, `,` or `)`) or a
+/// double-quoted one (`""` inside for a quote); returns it and the rest.
+fn ident(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start();
+    if let Some(rest) = s.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = rest.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c == '"' {
+                if rest[i + 1..].starts_with('"') {
+                    out.push('"');
+                    chars.next();
+                } else {
+                    return Some((out, &rest[i + 1..]));
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        None
+    } else {
+        let end = s
+            .find(|c: char| c.is_whitespace() || matches!(c, '.' | '(' | ',' | ')' | ';'))
+            .unwrap_or(s.len());
+        (end > 0).then(|| (s[..end].to_owned(), &s[end..]))
+    }
+}
+
+/// Parses `COPY [schema.]table (col, …) FROM stdin;` (the line without its line end).
+fn copy_statement(line: &str) -> Option<(Option<String>, String, Vec<String>)> {
+    let rest = line.strip_prefix("COPY ")?;
+    let (first, mut rest) = ident(rest)?;
+    let (schema, name) = match rest.strip_prefix('.') {
+        Some(r) => {
+            let (second, r) = ident(r)?;
+            rest = r;
+            (Some(first), second)
+        }
+        None => (None, first),
+    };
+    let mut rest = rest.trim_start().strip_prefix('(')?;
+    let mut columns = Vec::new();
+    loop {
+        let (c, r) = ident(rest)?;
+        columns.push(c);
+        let r = r.trim_start();
+        if let Some(r) = r.strip_prefix(',') {
+            rest = r;
+        } else {
+            rest = r.strip_prefix(')')?;
+            break;
+        }
+    }
+    (rest.trim() == "FROM stdin;").then_some((schema, name, columns))
+}
+
+/// The line `at` starts (its end without the line end; `\r\n` counts as a line end) and the
+/// next line's start.
+fn line_at(data: &[u8], at: usize) -> (&[u8], usize) {
+    match memchr::memchr(b'\n', &data[at..]) {
+        Some(i) => {
+            let line = &data[at..at + i];
+            (line.strip_suffix(b"\r").unwrap_or(line), at + i + 1)
+        }
+        None => (&data[at..], data.len()),
+    }
+}
+
+/// Every `COPY … FROM stdin;` block of a dump, in file order. A block without its `\.` line
+/// is an error naming the statement's line.
+pub fn blocks(path: &Path, data: &[u8]) -> Result<Vec<CopyBlock>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut line_no = 0u64;
+    while at < data.len() {
+        let (line, next) = line_at(data, at);
+        line_no += 1;
+        at = next;
+        if !line.starts_with(b"COPY ") || !line.ends_with(b"FROM stdin;") {
+            continue;
+        }
+        let Some((schema, name, columns)) = std::str::from_utf8(line).ok().and_then(copy_statement)
+        else {
+            return Err(Error::data(
+                Location::file(path).line(line_no),
+                "this COPY statement could not be read: dupsweep reads `COPY table (column, …) FROM stdin;` as pg_dump writes it",
+            ));
+        };
+        let statement = line_no;
+        let start = at;
+        loop {
+            if at >= data.len() {
+                return Err(Error::data(
+                    Location::file(path).line(statement),
+                    format!("the rows of {name} never end: the file ends before the `\\.` line that closes them"),
+                )
+                .with_hint("the dump is cut short: dump the database again"));
+            }
+            let (row, next) = line_at(data, at);
+            if row == b"\\." {
+                break;
+            }
+            line_no += 1;
+            at = next;
+        }
+        let end = at;
+        let (_, next) = line_at(data, at);
+        line_no += 1;
+        at = next;
+        out.push(CopyBlock {
+            schema,
+            name,
+            columns,
+            line: statement,
+            start,
+            end,
+        });
+    }
+    Ok(out)
+}
+
+/// Which block `--table` names: `schema.name` exactly, or a name alone when one schema has it;
+/// with no `--table`, the only block.
+pub fn pick<'b>(
+    path: &Path,
+    blocks: &'b [CopyBlock],
+    given: Option<&str>,
+) -> Result<&'b CopyBlock> {
+    let here = || Location::file(path);
+    let names: Vec<String> = blocks.iter().map(CopyBlock::qualified).collect();
+    let listed = || {
+        let mut shown: Vec<&str> = names.iter().map(String::as_str).take(10).collect();
+        if names.len() > 10 {
+            shown.push("…");
+        }
+        shown.join(", ")
+    };
+    let Some(given) = given else {
+        return match blocks {
+            [one] => Ok(one),
+            [] => Err(Error::data(
+                here(),
+                "this PostgreSQL dump holds no table data (no `COPY … FROM stdin;` block)",
+            )
+            .with_hint("dupsweep reads the data pg_dump writes by default; a dump made with --inserts or --schema-only has none it can read")),
+            _ => Err(Error::usage(format!(
+                "this PostgreSQL dump holds {} tables ({}): say which one to clean",
+                blocks.len(),
+                listed()
+            ))
+            .with_hint(format!("--table {}", names[0]))),
+        };
+    };
+    let wanted = match ident(given) {
+        Some((first, rest)) if rest.starts_with('.') => {
+            ident(&rest[1..]).map(|(second, r)| (Some(first), second, r))
+        }
+        Some((first, rest)) => Some((None, first, rest)),
+        None => None,
+    };
+    let found: Vec<&CopyBlock> = match &wanted {
+        Some((schema, name, rest)) if rest.trim().is_empty() => blocks
+            .iter()
+            .filter(|b| &b.name == name && (schema.is_none() || *schema == b.schema))
+            .collect(),
+        _ => Vec::new(),
+    };
+    match found[..] {
+        [one] => Ok(one),
+        [] => {
+            // a name alone is compared with the names alone
+            let known: Vec<String> = match &wanted {
+                Some((None, ..)) => blocks.iter().map(|b| show_ident(&b.name)).collect(),
+                _ => names.clone(),
+            };
+            Err(Error::usage(format!(
+                "the dump has no data for a table {given}; its tables: {}",
+                listed()
+            ))
+            .with_hint(unknown_hint(given, &known, "tables")))
+        }
+        _ => Err(Error::usage(format!(
+            "{given} names a table in several schemas: {}",
+            found
+                .iter()
+                .map(|b| b.qualified())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .with_hint(format!(
+            "name it with its schema: --table {}",
+            found[0].qualified()
+        ))),
+    }
+}
+
+/// Decodes one field of COPY's text format: `None` for `\N`; `\b \f \n \r \t \v`, an octal
+/// `\ooo` (1–3 digits), a hexadecimal `\xhh` (1–2 digits), and a backslash before any other
+/// byte (that byte: `\\` is a backslash).
+pub fn decode(field: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    if field == b"\\N" {
+        return None;
+    }
+    if memchr::memchr(b'\\', field).is_none() {
+        return Some(std::borrow::Cow::Borrowed(field));
+    }
+    let mut out = Vec::with_capacity(field.len());
+    let mut i = 0;
+    while i < field.len() {
+        let b = field[i];
+        i += 1;
+        if b != b'\\' || i == field.len() {
+            out.push(b);
+            continue;
+        }
+        let c = field[i];
+        i += 1;
+        match c {
+            b'b' => out.push(0x08),
+            b'f' => out.push(0x0c),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'v' => out.push(0x0b),
+            b'0'..=b'7' => {
+                let mut v = u32::from(c - b'0');
+                for _ in 0..2 {
+                    match field.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' if field.get(i).is_some_and(u8::is_ascii_hexdigit) => {
+                let mut v = 0u8;
+                for _ in 0..2 {
+                    match field.get(i).and_then(|d| (*d as char).to_digit(16)) {
+                        Some(d) => {
+                            v = v * 16 + d as u8;
+                            i += 1;
+                        }
+                        None => break,
+                    }
+                }
+                out.push(v);
+            }
+            other => out.push(other),
+        }
+    }
+    Some(std::borrow::Cow::Owned(out))
+}
+
+/// A row's line in COPY's text format, as the server writes it (`\N` for NULL; a backslash,
+/// tab, line feed, carriage return, backspace, form feed and vertical tab escaped), with its
+/// line end: the inverse of [`decode`].
+pub fn encode_line(values: impl Iterator<Item = Option<impl AsRef<str>>>) -> String {
+    let mut out = String::new();
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        let Some(v) = v else {
+            out.push_str("\\N");
+            continue;
+        };
+        for c in v.as_ref().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                '\u{b}' => out.push_str("\\v"),
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// The dump's `client_encoding`, when a `SET client_encoding = '…';` line gives it before
+/// the first block.
+fn encoding(data: &[u8], until: usize) -> Option<String> {
+    let head = &data[..until.min(data.len())];
+    let text = String::from_utf8_lossy(head);
+    text.lines()
+        .filter_map(|l| l.strip_prefix("SET client_encoding = '"))
+        .filter_map(|r| r.split('\'').next())
+        .next_back()
+        .map(str::to_owned)
+}
+
+/// Reads the table `given` (or the dump's only one) of a plain-format dump (`data`: the file
+/// decompressed) into a [`Table`] of text values, as the server printed them.
+pub fn read(
+    path: &Path,
+    data: Vec<u8>,
+    compression: Compression,
+    source: Source,
+    given: Option<&str>,
+    progress: &dyn Progress,
+) -> Result<Table> {
+    let all = blocks(path, &data)?;
+    let block = pick(path, &all, given)?.clone();
+    if let Some(enc) = encoding(&data, block.start) {
+        if !enc.eq_ignore_ascii_case("UTF8") && !enc.eq_ignore_ascii_case("SQL_ASCII") {
+            return Err(Error::data(
+                Location::file(path),
+                format!("the dump is in the {enc} encoding; dupsweep reads UTF-8"),
+            )
+            .with_hint("dump it again with --encoding=UTF8"));
+        }
+    }
+    if let Some(schema) = block.schema.as_deref().filter(|s| *s != "public") {
+        return Err(Error::usage(format!(
+            "{} is in the schema {schema}: dupsweep writes its scripts for tables in the default schema (public) only, for now",
+            block.qualified()
+        ))
+        .with_hint("copy the table into public, or export it with COPY … TO as CSV (HEADER) and clean that file"));
+    }
+    let columns = block.columns.clone();
+    let ncols = columns.len();
+    let rows = memchr::memchr_iter(b'\n', &data[block.start..block.end]).count();
+    let mut builders: Vec<StringChunkedBuilder> = columns
+        .iter()
+        .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
+        .collect();
+    let mut starts = Vec::with_capacity(rows);
+    let mut record_next = Vec::with_capacity(rows);
+    let mut lines = Vec::with_capacity(rows);
+    progress.start_counting(
+        "reading",
+        (block.end - block.start) as u64,
+        crate::progress::Unit::Bytes,
+    );
+    let mut at = block.start;
+    let mut line = block.line + 1;
+    let mut last_tick = at;
+    while at < block.end {
+        let (text, next) = line_at(&data, at);
+        let record = starts.len() as u64 + 1;
+        let here = |c: Option<usize>| {
+            let l = Location::file(path).line(line).record(record);
+            match c {
+                Some(c) => l.column(c, Some(&columns[c])),
+                None => l,
+            }
+        };
+        let fields = text.split(|&b| b == b'\t');
+        let n = text.iter().filter(|&&b| b == b'\t').count() + 1;
+        if n != ncols {
+            return Err(Error::data(
+                here(None),
+                format!(
+                    "this row of {} has {n} fields, its COPY statement (line {}) names {ncols} columns",
+                    block.qualified(),
+                    block.line
+                ),
+            ));
+        }
+        for (c, f) in fields.enumerate() {
+            match decode(f) {
+                None => builders[c].append_null(),
+                Some(v) => match std::str::from_utf8(&v) {
+                    Ok(s) => builders[c].append_value(s),
+                    Err(_) => {
+                        return Err(Error::data(here(Some(c)), "this value is not valid UTF-8")
+                            .with_hint("dump the database again with --encoding=UTF8"))
+                    }
+                },
+            }
+        }
+        starts.push(at);
+        record_next.push(next);
+        lines.push(line);
+        line += 1;
+        at = next;
+        if at - last_tick > 1 << 20 {
+            progress.advance((at - last_tick) as u64);
+            last_tick = at;
+        }
+    }
+    progress.advance((block.end - last_tick) as u64);
+    progress.finish();
+    let height = starts.len();
+    let cols: Vec<Column> = builders
+        .into_iter()
+        .map(|b| b.finish().into_series().into_column())
+        .collect();
+    let df = DataFrame::new(height, cols).map_err(Error::Polars)?;
+    let source = Source {
+        format: Format::PgDump {
+            compression,
+            table: block.qualified(),
+            start: block.start as u64,
+            end: block.end as u64,
+            len: data.len() as u64,
+        },
+        ..source
+    };
+    Ok(Table {
+        name: block.name.clone(),
+        source,
+        columns,
+        df,
+        // a file's rows are read again when the cleaned dump is written
+        raw: Some(RawCsv {
+            head: Vec::new(),
+            data: (!super::csv::is_file(path)).then_some(data),
+            starts,
+            record_next,
+            lines,
+            newline: "\n",
+        }),
+        subset: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_statements_as_pg_dump_writes_them() {
+        assert_eq!(
+            copy_statement(
+                "COPY public.students (id, first_name, \"Last \"\"Name\"\"\") FROM stdin;"
+            ),
+            Some((
+                Some("public".into()),
+                "students".into(),
+                vec!["id".into(), "first_name".into(), "Last \"Name\"".into()]
+            ))
+        );
+        assert_eq!(
+            copy_statement("COPY \"My.Schema\".\"T\" (a) FROM stdin;"),
+            Some((Some("My.Schema".into()), "T".into(), vec!["a".into()]))
+        );
+        assert_eq!(
+            copy_statement("COPY t (a, b) FROM stdin;"),
+            Some((None, "t".into(), vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(copy_statement("COPY t FROM stdin;"), None);
+        assert_eq!(copy_statement("COPY t (a) TO stdout;"), None);
+    }
+
+    #[test]
+    fn text_format_escapes_decode_as_copy_documents_them() {
+        let d = |s: &[u8]| decode(s).map(|c| c.into_owned());
+        assert_eq!(d(b"\\N"), None);
+        assert_eq!(d(b""), Some(b"".to_vec()));
+        assert_eq!(d(b"\\\\N"), Some(b"\\N".to_vec()));
+        assert_eq!(d(b"a\\tb\\nc\\rd\\\\e"), Some(b"a\tb\nc\rd\\e".to_vec()));
+        assert_eq!(d(b"\\b\\f\\v"), Some(vec![8, 12, 11]));
+        assert_eq!(d(b"\\101\\7\\0619"), Some(b"A\x0719".to_vec()));
+        assert_eq!(d(b"\\x41\\x4g\\xz"), Some(b"A\x04gxz".to_vec()));
+        assert_eq!(d(b"\\.x\\q"), Some(b".xq".to_vec()));
+        assert_eq!(d(b"end\\"), Some(b"end\\".to_vec()));
+    }
+
+    #[test]
+    fn encoding_a_line_is_decoding_it_backwards() {
+        let values = [
+            Some("a\tb\nc\rd\\e\u{8}\u{c}\u{b}"),
+            None,
+            Some(""),
+            Some("\\N"),
+            Some("\\."),
+            Some("Zoë"),
+        ];
+        let line = encode_line(values.iter().copied());
+        assert_eq!(
+            line,
+            "a\\tb\\nc\\rd\\\\e\\b\\f\\v\t\\N\t\t\\\\N\t\\\\.\tZoë\n"
+        );
+        let back: Vec<Option<String>> = line
+            .trim_end_matches('\n')
+            .as_bytes()
+            .split(|&b| b == b'\t')
+            .map(|f| decode(f).map(|v| String::from_utf8(v.into_owned()).unwrap()))
+            .collect();
+        let want: Vec<Option<String>> = values.iter().map(|v| v.map(str::to_owned)).collect();
+        assert_eq!(back, want);
+    }
+
+    #[test]
+    fn blocks_are_found_and_an_unended_block_is_an_error() {
+        let dump = b"--\n-- PostgreSQL database dump\n--\nCOPY public.a (x, y) FROM stdin;\n1\t2\n3\t\\N\n\\.\n\nCOPY public.b (z) FROM stdin;\n\\.\nSELECT 1;\n";
+        let b = blocks(Path::new("d.sql"), dump).unwrap();
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[0].line, b[0].qualified()), (4, "public.a".to_owned()));
+        assert_eq!(&dump[b[0].start..b[0].end], b"1\t2\n3\t\\N\n");
+        assert_eq!(b[1].start, b[1].end);
+        let cut = b"COPY public.a (x) FROM stdin;\n1\n2\n";
+        let e = blocks(Path::new("d.sql"), cut).unwrap_err().to_string();
+        assert!(e.contains("d.sql:1") && e.contains("never end"), "{e}");
+    }
+
+    #[test]
+    fn a_table_is_picked_by_name_or_schema_and_name() {
+        let dump = b"COPY public.a (x) FROM stdin;\n\\.\nCOPY sales.a (x) FROM stdin;\n\\.\nCOPY public.b (x) FROM stdin;\n\\.\n";
+        let p = Path::new("d.sql");
+        let b = blocks(p, dump).unwrap();
+        assert_eq!(pick(p, &b, Some("b")).unwrap().qualified(), "public.b");
+        assert_eq!(pick(p, &b, Some("sales.a")).unwrap().qualified(), "sales.a");
+        let e = pick(p, &b, Some("a")).unwrap_err().to_string();
+        assert!(e.contains("several schemas"), "{e}");
+        let e = pick(p, &b, None).unwrap_err().to_string();
+        assert!(
+            e.contains("3 tables") && e.contains("public.a, sales.a, public.b"),
+            "{e}"
+        );
+        assert!(pick(p, &b, Some("c")).is_err());
+    }
+}
