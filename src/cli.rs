@@ -115,7 +115,8 @@ foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for e
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The folder holding one file per table
+    /// The folder holding one file per table, or a PostgreSQL dump (pg_dump's plain format;
+    /// dupsweep.toml is then written beside it)
     pub dir: PathBuf,
     /// Replace an existing DIR/dupsweep.toml
     #[arg(long)]

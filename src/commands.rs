@@ -99,7 +99,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
             Ok(0)
         }
         cli::Cmd::Init(a) => {
-            let target = a.dir.join("dupsweep.toml");
+            let target = dupsweep::init_config_path(&a.dir);
             if target.exists() && !a.force {
                 return Err(
                     dupsweep::Error::usage(format!("{} exists already", target.display()))

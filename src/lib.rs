@@ -72,7 +72,7 @@ pub use emit::report::Report;
 pub use error::{Error, Result};
 pub use evaluate::Evaluation;
 pub use pipeline::dump::{run_dump, DumpReport};
-pub use pipeline::init::init;
+pub use pipeline::init::{config_path as init_config_path, init};
 pub use pipeline::{explain, rebuild_page, run, suggest, Command, Outcome};
 
 /// The parts of a run's reports (what `report.json` and a whole dump's report hold), for

@@ -88,31 +88,112 @@ fn ident(s: &str) -> Option<(String, &str)> {
     }
 }
 
-/// Parses `COPY [schema.]table (col, …) FROM stdin;` (the line without its line end).
-fn copy_statement(line: &str) -> Option<(Option<String>, String, Vec<String>)> {
-    let rest = line.strip_prefix("COPY ")?;
-    let (first, mut rest) = ident(rest)?;
-    let (schema, name) = match rest.strip_prefix('.') {
+/// Reads `[schema.]name` from `s`; returns (schema, name) and the rest.
+fn qualified(s: &str) -> Option<((Option<String>, String), &str)> {
+    let (first, rest) = ident(s)?;
+    match rest.strip_prefix('.') {
         Some(r) => {
             let (second, r) = ident(r)?;
-            rest = r;
-            (Some(first), second)
+            Some(((Some(first), second), r))
         }
-        None => (None, first),
-    };
-    let mut rest = rest.trim_start().strip_prefix('(')?;
-    let mut columns = Vec::new();
+        None => Some(((None, first), rest)),
+    }
+}
+
+/// Reads `(a, b, …)` from `s`; returns the names and the rest.
+fn ident_list(s: &str) -> Option<(Vec<String>, &str)> {
+    let mut rest = s.trim_start().strip_prefix('(')?;
+    let mut out = Vec::new();
     loop {
         let (c, r) = ident(rest)?;
-        columns.push(c);
+        out.push(c);
         let r = r.trim_start();
-        if let Some(r) = r.strip_prefix(',') {
-            rest = r;
-        } else {
-            rest = r.strip_prefix(')')?;
-            break;
+        match r.strip_prefix(',') {
+            Some(r) => rest = r,
+            None => return Some((out, r.strip_prefix(')')?)),
         }
     }
+}
+
+/// A constraint a dump declares on a table (`ALTER TABLE ONLY … ADD CONSTRAINT …`, which
+/// pg_dump writes after the rows): its primary key, or a foreign key to another table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Declared {
+    PrimaryKey {
+        table: (Option<String>, String),
+        columns: Vec<String>,
+    },
+    ForeignKey {
+        table: (Option<String>, String),
+        columns: Vec<String>,
+        parent: (Option<String>, String),
+        parent_columns: Vec<String>,
+    },
+}
+
+/// Every primary and foreign key the dump declares, in file order.
+pub fn declared(data: &[u8]) -> Vec<Declared> {
+    let text = String::from_utf8_lossy(data);
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("ALTER TABLE ") else {
+            continue;
+        };
+        // the statement, over its lines up to the `;`
+        let mut stmt = rest.to_owned();
+        while !stmt.trim_end().ends_with(';') {
+            match lines.next() {
+                Some(l) => {
+                    stmt.push(' ');
+                    stmt.push_str(l.trim());
+                }
+                None => break,
+            }
+        }
+        let stmt = stmt.trim_start();
+        let stmt = stmt.strip_prefix("ONLY ").unwrap_or(stmt);
+        let Some((table, rest)) = qualified(stmt) else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("ADD CONSTRAINT ") else {
+            continue;
+        };
+        let Some((_, rest)) = ident(rest) else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("PRIMARY KEY") {
+            if let Some((columns, _)) = ident_list(r) {
+                out.push(Declared::PrimaryKey { table, columns });
+            }
+        } else if let Some(r) = rest.strip_prefix("FOREIGN KEY") {
+            let Some((columns, r)) = ident_list(r) else {
+                continue;
+            };
+            let Some(r) = r.trim_start().strip_prefix("REFERENCES ") else {
+                continue;
+            };
+            let Some((parent, r)) = qualified(r) else {
+                continue;
+            };
+            if let Some((parent_columns, _)) = ident_list(r) {
+                out.push(Declared::ForeignKey {
+                    table,
+                    columns,
+                    parent,
+                    parent_columns,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Parses `COPY [schema.]table (col, …) FROM stdin;` (the line without its line end).
+fn copy_statement(line: &str) -> Option<(Option<String>, String, Vec<String>)> {
+    let ((schema, name), rest) = qualified(line.strip_prefix("COPY ")?)?;
+    let (columns, rest) = ident_list(rest)?;
     (rest.trim() == "FROM stdin;").then_some((schema, name, columns))
 }
 
@@ -549,6 +630,35 @@ mod tests {
             .collect();
         let want: Vec<Option<String>> = values.iter().map(|v| v.map(str::to_owned)).collect();
         assert_eq!(back, want);
+    }
+
+    #[test]
+    fn declared_keys_are_read_as_pg_dump_writes_them() {
+        let dump = b"ALTER TABLE ONLY public.students\n    ADD CONSTRAINT students_pkey PRIMARY KEY (id);\n\
+ALTER TABLE ONLY public.marks\n    ADD CONSTRAINT marks_pkey PRIMARY KEY (student_id, \"Exam\");\n\
+ALTER TABLE ONLY public.marks\n    ADD CONSTRAINT marks_student_id_fkey FOREIGN KEY (student_id) REFERENCES public.students(id) ON DELETE CASCADE;\n\
+ALTER TABLE ONLY public.marks\n    ADD CONSTRAINT marks_exam_key UNIQUE (\"Exam\");\n\
+ALTER TABLE public.students OWNER TO postgres;\n";
+        let p = |n: &str| (Some("public".to_owned()), n.to_owned());
+        assert_eq!(
+            declared(dump),
+            vec![
+                Declared::PrimaryKey {
+                    table: p("students"),
+                    columns: vec!["id".into()]
+                },
+                Declared::PrimaryKey {
+                    table: p("marks"),
+                    columns: vec!["student_id".into(), "Exam".into()]
+                },
+                Declared::ForeignKey {
+                    table: p("marks"),
+                    columns: vec!["student_id".into()],
+                    parent: p("students"),
+                    parent_columns: vec!["id".into()]
+                },
+            ]
+        );
     }
 
     #[test]

@@ -18,12 +18,15 @@ struct Guess {
     name: String,
     file: String,
     table: Table,
-    pk: Option<String>,
+    /// The primary key's columns (none: a table without one).
+    pk: Vec<String>,
     why_pk: String,
     ignore: Vec<String>,
     keep: Option<String>,
     /// (column, parent table, parent column, share of values found)
     fks: Vec<(String, String, String, f64)>,
+    /// The columns of `fks` that the dump declares foreign keys.
+    declared_fks: Vec<String>,
     notes: Vec<String>,
 }
 
@@ -115,8 +118,15 @@ fn is_modification_time(col: &str) -> bool {
     .contains(&c.as_str())
 }
 
-fn guess_table(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Guess> {
-    let table = ingest::read(path, None, &CsvOptions::default(), progress)?;
+/// What `init` guesses of the table in `path` (`in_dump`: which table of a PostgreSQL dump,
+/// and the primary key it declares).
+fn guess_table(
+    path: &Path,
+    dir: &Path,
+    in_dump: Option<(&str, Option<&[String]>)>,
+    progress: &dyn Progress,
+) -> Result<Guess> {
+    let table = ingest::read(path, in_dump.map(|d| d.0), &CsvOptions::default(), progress)?;
     let name = table.name.clone();
     let file = path
         .strip_prefix(dir)
@@ -135,6 +145,13 @@ fn guess_table(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Guess
     }
     let mut pk = None;
     let mut why_pk = String::new();
+    if let Some((_, Some(declared))) = in_dump {
+        return Ok(Guess {
+            why_pk: format!("declared in the dump ({})", declared.join(", ")),
+            pk: declared.to_vec(),
+            ..finish_guess(name, file, table, None, String::new())
+        });
+    }
     for cand in &candidates {
         if let Some(i) = lower.iter().position(|c| c == cand) {
             let col = &table.columns[i];
@@ -160,6 +177,18 @@ fn guess_table(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Guess
     if pk.is_none() {
         why_pk = "no column named like a key is unique and non-NULL: the table is treated as one without a key (rows identical in every column are duplicates)".into();
     }
+    Ok(finish_guess(name, file, table, pk, why_pk))
+}
+
+/// A table's guess once its primary key is known: the columns left out of the duplicate key
+/// and the keep rule.
+fn finish_guess(
+    name: String,
+    file: String,
+    table: Table,
+    pk: Option<String>,
+    why_pk: String,
+) -> Guess {
     let ignore: Vec<String> = table
         .columns
         .iter()
@@ -173,17 +202,18 @@ fn guess_table(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Guess
             c.contains("updat") || c.contains("modif") || c.contains("chang")
         })
         .map(|c| format!("max:{c}"));
-    Ok(Guess {
+    Guess {
         name,
         file,
         table,
-        pk,
+        pk: pk.into_iter().collect(),
         why_pk,
         ignore,
         keep,
         fks: Vec::new(),
+        declared_fks: Vec::new(),
         notes: Vec::new(),
-    })
+    }
 }
 
 /// Share of a column's non-NULL values found among `keys`; None when it has no value.
@@ -207,7 +237,7 @@ fn share_found(
 fn guess_foreign_keys(guesses: &mut [Guess]) -> Result<()> {
     let mut parents = Vec::new();
     for g in guesses.iter() {
-        if let Some(pk) = &g.pk {
+        if let [pk] = &g.pk[..] {
             let text = detect::text_columns(&g.table, std::slice::from_ref(pk))?;
             let keys: std::collections::HashSet<String> =
                 text[0].iter().flatten().map(str::to_owned).collect();
@@ -215,7 +245,10 @@ fn guess_foreign_keys(guesses: &mut [Guess]) -> Result<()> {
         }
     }
     // child → parent edges taken so far: an edge that would close a cycle is left out
-    let mut edges: Vec<(String, String)> = Vec::new();
+    let mut edges: Vec<(String, String)> = guesses
+        .iter()
+        .flat_map(|g| g.fks.iter().map(|f| (g.name.clone(), f.1.clone())))
+        .collect();
     let reaches = |edges: &[(String, String)], from: &str, to: &str| -> bool {
         let mut stack = vec![from.to_owned()];
         let mut seen = std::collections::HashSet::new();
@@ -236,7 +269,8 @@ fn guess_foreign_keys(guesses: &mut [Guess]) -> Result<()> {
     };
     for g in guesses.iter_mut() {
         for col in g.table.columns.clone() {
-            if Some(&col) == g.pk.as_ref() {
+            // a primary key's column, or a foreign key the dump declares
+            if g.pk.contains(&col) || g.fks.iter().any(|f| f.0 == col) {
                 continue;
             }
             let c = col.to_ascii_lowercase();
@@ -262,7 +296,7 @@ fn guess_foreign_keys(guesses: &mut [Guess]) -> Result<()> {
                     ));
                     continue;
                 }
-                if g.pk.is_none() {
+                if g.pk.is_empty() {
                     g.notes.push(format!(
                         "\"{col}\" looks like a reference to {parent}.{ppk} ({:.0}% of its values found), but the table has no primary key, which re-pointing needs: not used",
                         share * 100.0
@@ -273,9 +307,6 @@ fn guess_foreign_keys(guesses: &mut [Guess]) -> Result<()> {
                     g.notes.push(format!(
                         "\"{col}\" looks like a reference to {parent}.{ppk}, but it would close a cycle of foreign keys: not used"
                     ));
-                    continue;
-                }
-                if g.pk.as_deref() == Some(col.as_str()) {
                     continue;
                 }
                 edges.push((g.name.clone(), parent.clone()));
@@ -310,19 +341,124 @@ fn toml_key(s: &str) -> String {
     }
 }
 
-/// Writes the starting configuration's text for the folder `dir`, and a summary for people.
-pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
-    let files = dump_files(dir)?;
-    if files.is_empty() {
-        return Err(Error::usage(format!(
-            "{}: no CSV or Parquet file in this folder",
-            dir.display()
-        ))
-        .with_hint("init reads *.csv (also .gz, .zst), *.tsv and *.parquet files"));
+/// Where `init` writes the configuration for `input` (a folder, or a PostgreSQL dump): in
+/// the folder, or beside the dump.
+pub fn config_path(input: &Path) -> std::path::PathBuf {
+    if input.is_file() {
+        input
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("dupsweep.toml")
+    } else {
+        input.join("dupsweep.toml")
     }
+}
+
+/// The guesses for every table of the PostgreSQL dump at `path` (in the default schema): its
+/// declared primary keys and foreign keys are taken as they are.
+fn guess_pg_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Vec<Guess>> {
+    use crate::ingest::pgdump::{self, Declared};
+    if ingest::sql_dump(path) != Some(ingest::sniff::SqlDump::Postgres) {
+        return Err(Error::usage(format!(
+            "{}: init reads a folder of tables or a PostgreSQL dump (pg_dump's plain format)",
+            path.display()
+        ))
+        .with_hint("give the folder the table files are in"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
+    let compression = ingest::sniff::compression(&bytes);
+    let data = ingest::csv::decompress(path, bytes, compression)?;
+    let blocks = pgdump::blocks(path, &data)?;
+    let declared = pgdump::declared(&data);
+    drop(data);
+    let public = |t: &(Option<String>, String)| t.0.as_deref().unwrap_or("public") == "public";
     let mut guesses = Vec::new();
-    for f in &files {
-        guesses.push(guess_table(f, dir, progress)?);
+    for b in &blocks {
+        let me = (b.schema.clone(), b.name.clone());
+        if !public(&me) {
+            continue;
+        }
+        let pk = declared.iter().find_map(|d| match d {
+            Declared::PrimaryKey { table, columns } if *table == me => Some(&columns[..]),
+            _ => None,
+        });
+        guesses.push(guess_table(
+            path,
+            dir,
+            Some((&b.qualified(), pk)),
+            progress,
+        )?);
+    }
+    // the declared foreign keys of one column to a parent's one-column primary key
+    for d in &declared {
+        let Declared::ForeignKey {
+            table,
+            columns,
+            parent,
+            parent_columns,
+        } = d
+        else {
+            continue;
+        };
+        if !public(table) || !public(parent) {
+            continue;
+        }
+        let (Some(p), [col], [pcol]) = (
+            guesses.iter().find(|g| g.name == parent.1),
+            &columns[..],
+            &parent_columns[..],
+        ) else {
+            continue;
+        };
+        if p.pk[..] != [pcol.clone()] {
+            continue;
+        }
+        let keys: std::collections::HashSet<String> =
+            detect::text_columns(&p.table, std::slice::from_ref(pcol))?[0]
+                .iter()
+                .flatten()
+                .map(str::to_owned)
+                .collect();
+        let parent_name = p.name.clone();
+        let Some(g) = guesses.iter_mut().find(|g| g.name == table.1) else {
+            continue;
+        };
+        if g.pk.is_empty() || g.fks.iter().any(|f| f.0 == *col) {
+            continue;
+        }
+        let share = share_found(&g.table, col, &keys)?.unwrap_or(1.0);
+        g.fks.push((col.clone(), parent_name, pcol.clone(), share));
+        g.declared_fks.push(col.clone());
+    }
+    Ok(guesses)
+}
+
+/// Writes the starting configuration's text for the folder `dir` (or the PostgreSQL dump),
+/// and a summary for people.
+pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
+    let config = config_path(dir);
+    let mut guesses = Vec::new();
+    if dir.is_file() {
+        let folder = config.parent().unwrap_or(Path::new("."));
+        guesses = guess_pg_dump(dir, folder, progress)?;
+        if guesses.is_empty() {
+            return Err(Error::usage(format!(
+                "{}: the dump holds no table data in the public schema",
+                dir.display()
+            )));
+        }
+    } else {
+        let files = dump_files(dir)?;
+        if files.is_empty() {
+            return Err(Error::usage(format!(
+                "{}: no CSV or Parquet file in this folder",
+                dir.display()
+            ))
+            .with_hint("init reads *.csv (also .gz, .zst), *.tsv and *.parquet files, or a PostgreSQL dump"));
+        }
+        for f in &files {
+            guesses.push(guess_table(f, dir, None, progress)?);
+        }
     }
     let mut names: Vec<&str> = guesses.iter().map(|g| g.name.as_str()).collect();
     names.sort_unstable();
@@ -349,13 +485,22 @@ pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
     out.push_str(
         "# keep, delimiter, null, fuzzy, ...); foreign-keys = { COLUMN = \"TABLE.COLUMN\" }.\n\n",
     );
-    out.push_str("[defaults]\ndialect = [\"postgres\", \"mysql\", \"sqlite\"]\n");
+    // a PostgreSQL dump's values are PostgreSQL's text (t/f for booleans): its scripts are
+    // for PostgreSQL
+    out.push_str(if dir.is_file() {
+        "[defaults]\ndialect = [\"postgres\"]\n"
+    } else {
+        "[defaults]\ndialect = [\"postgres\", \"mysql\", \"sqlite\"]\n"
+    });
     let mut summary = String::new();
     for g in &guesses {
         out.push('\n');
         out.push_str(&format!(
             "# {}: {} rows, columns {}\n",
-            g.file,
+            match &g.table.source.format {
+                crate::model::Format::PgDump { table, .. } => format!("{}, table {table}", g.file),
+                _ => g.file.clone(),
+            },
             g.table.rows(),
             g.table.columns.join(", ")
         ));
@@ -371,8 +516,8 @@ pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
         }
         out.push_str(&format!("[tables.{}]\n", toml_key(&g.name)));
         out.push_str(&format!("file = {}\n", toml_str(&g.file)));
-        if let Some(pk) = &g.pk {
-            out.push_str(&format!("pk = {}\n", toml_list(std::slice::from_ref(pk))));
+        if !g.pk.is_empty() {
+            out.push_str(&format!("pk = {}\n", toml_list(&g.pk)));
         }
         if !g.ignore.is_empty() {
             out.push_str(&format!("ignore = {}\n", toml_list(&g.ignore)));
@@ -389,7 +534,17 @@ pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
             let why: Vec<String> = g
                 .fks
                 .iter()
-                .map(|(c, t, p, s)| format!("{c}: {:.1}% of its values are in {t}.{p}", s * 100.0))
+                .map(|(c, t, p, s)| {
+                    let declared = if g.declared_fks.contains(c) {
+                        " (declared in the dump)"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "{c}{declared}: {:.1}% of its values are in {t}.{p}",
+                        s * 100.0
+                    )
+                })
                 .collect();
             out.push_str(&format!("# {}\n", why.join("; ")));
             out.push_str("# the duplicate key is every column but the primary key; when the table has a natural\n# key (a unique constraint, e.g. key = [\"student_id\", \"course_id\"]), set it: after\n# re-pointing, rows equal on it are duplicates\n");
@@ -399,7 +554,11 @@ pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
             "{}: {} rows; primary key {}; {}{}\n",
             g.name,
             g.table.rows(),
-            g.pk.as_deref().unwrap_or("none"),
+            if g.pk.is_empty() {
+                "none".to_owned()
+            } else {
+                g.pk.join(", ")
+            },
             if g.fks.is_empty() {
                 "no foreign key".to_owned()
             } else {
@@ -418,7 +577,6 @@ pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
         ));
     }
     // the file must read back as a dump, or init wrote something wrong
-    let config = dir.join("dupsweep.toml");
     let parsed: DumpFile = crate::config::file::parse_as(&config, &out)?;
     crate::config::dump::resolve(parsed, &config, Layer::default())?;
     Ok((out, summary))

@@ -307,6 +307,19 @@ fn a_whole_pg_dump_runs_as_one_and_its_script_replays_on_postgres() {
     source.exec(ENROLMENTS);
     let w = Workdir::new();
     pg_dump(&source, &[], &w.path("school.sql"));
+    // init reads the dump's declared keys
+    w.run(&["init", "school.sql"]).ok();
+    let guessed = w.read_str("dupsweep.toml");
+    for want in [
+        "dialect = [\"postgres\"]",
+        "# school.sql, table public.enrolments: 4001 rows",
+        "# primary key: declared in the dump (id)",
+        "# student_id (declared in the dump): 100.0% of its values are in students.id",
+        "foreign-keys = { student_id = \"students.id\" }",
+    ] {
+        assert!(guessed.contains(want), "{want}\n{guessed}");
+    }
+    // with the natural key of enrolments set
     w.write(
         "dupsweep.toml",
         br#"[defaults]
