@@ -11,7 +11,7 @@ use dupsweep::Layer;
 #[command(
     name = "dupsweep",
     version,
-    about = "Find and remove duplicate rows in database dumps (CSV, Parquet), and write the SQL that does the same on the live database",
+    about = "Find and remove duplicate rows in database dumps (CSV, Parquet, pg_dump), and write the SQL that does the same on the live database",
     after_help = "Exit codes: 0 success (scan: no duplicates), 1 scan found duplicates, 2 usage, configuration or data error, 3 I/O error (a file could not be read or written, or another run is writing the output folder)."
 )]
 pub struct Cli {
@@ -102,7 +102,7 @@ foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for e
   dupsweep man | man -l -
   dupsweep man > ~/.local/share/man/man1/dupsweep.1")]
     Man,
-    /// Write DIR/dupsweep.toml, a starting config for a folder of CSV or Parquet files: keys and foreign keys guessed from names and content
+    /// Write DIR/dupsweep.toml, a starting config for a folder of CSV or Parquet files (or a PostgreSQL dump): keys and foreign keys guessed from names and content (or read from the dump)
     #[command(after_help = "Examples:
   dupsweep init dumps/2026-11-25/
       reads every table, guesses each primary key (a unique, non-NULL column named like a key),
@@ -170,7 +170,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table)
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -181,7 +181,7 @@ pub struct SuggestArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table)
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -200,7 +200,7 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table)
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -230,7 +230,7 @@ pub struct Detection {
     /// Which row of a group stays: first, last, min:COL, max:COL, most-complete [default: first]
     #[arg(long, value_name = "RULE")]
     pub keep: Option<String>,
-    /// Table name in SQL and output file names [default: the input's file name without extensions]
+    /// Table name in SQL and output file names [default: the input's file name without extensions]; in a PostgreSQL dump, the table to read (NAME or SCHEMA.NAME)
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
     /// CSV delimiter: one character, or "tab" [default: detected among , ; TAB |]
@@ -286,7 +286,7 @@ pub struct FuzzyArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst) or Parquet
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table)
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,

@@ -488,3 +488,49 @@ fn completions_and_the_man_page_name_every_command() {
     let bad = w.run(&["completions", "tcsh"]);
     assert_eq!(bad.code(), 2);
 }
+
+/// `docs/cli.md`, the command-line reference, as the program's own help makes it: the main
+/// help, then each command's.
+fn cli_reference(w: &Workdir) -> String {
+    let help = |args: &[&str]| w.run_env(args, &[("COLUMNS", "100")]).ok().stdout();
+    let main = help(&["--help"]);
+    let commands: Vec<String> = main
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        // a command's line starts two spaces in; its description's next lines further
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    let mut out = String::from(
+        "# Command-line reference\n\nThe program's own help, command by command (`dupsweep COMMAND --help` prints the same;\n`scripts/cli_doc.sh` writes this file again). What the options mean in more words:\n[options.md](options.md).\n\n## dupsweep\n\n```text\n",
+    );
+    out.push_str(&main);
+    out.push_str("```\n");
+    for c in &commands {
+        out.push_str(&format!("\n## dupsweep {c}\n\n```text\n"));
+        out.push_str(&help(&[c.as_str(), "--help"]));
+        out.push_str("```\n");
+    }
+    out
+}
+
+/// The reference in `docs/` is the program's help, never an older one
+/// (`DUPSWEEP_WRITE_CLI_DOC=1` writes it, as `scripts/cli_doc.sh` does).
+#[test]
+fn the_cli_reference_in_docs_is_the_programs_help() {
+    let w = Workdir::new();
+    let text = cli_reference(&w);
+    assert!(text.contains("## dupsweep clean") && text.contains("## dupsweep init"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
+    if std::env::var("DUPSWEEP_WRITE_CLI_DOC").as_deref() == Ok("1") {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let doc = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        doc == text,
+        "docs/cli.md is not the program's help: run scripts/cli_doc.sh"
+    );
+}

@@ -2,7 +2,7 @@
 //! and names, a primary key (one column or two) or none — and random options (key or ignored
 //! columns, guard, keep rule, batch size, NULL marker, delimiter, quoting, BOM, line ends,
 //! gzip, or Parquet with typed columns, engine), cleans it with dupsweep, and checks the outcome
-//! against an oracle written from the README's rules, not from dupsweep's code:
+//! against an oracle written from the rules documented in docs/, not from dupsweep's code:
 //! - the cleaned and removed files, read back, hold exactly the oracle's kept and removed rows
 //!   (the removed ones with their group and survivor), and both engines write the same bytes;
 //! - on SQLite, PostgreSQL and MariaDB (typed columns, case-insensitive collations — an ICU
@@ -1402,7 +1402,7 @@ fn replay(case: &Case, o: &Oracle, db: &Db, s: Server, w: &Workdir) -> Check {
         && case.key.iter().any(|&c| case.cols[c].ty == Ty::Json)
         && !o.removed.is_empty()
     {
-        // (README) a table without primary key is looked up by its key columns with `=`,
+        // (docs/sql.md) a table without primary key is looked up by its key columns with `=`,
         // which json lacks: unless the group's json values are all NULL, the script stops at
         // once with the server's error
         let out = db.run_script(&change);
@@ -1445,7 +1445,7 @@ fn replay(case: &Case, o: &Oracle, db: &Db, s: Server, w: &Workdir) -> Check {
     }
     // PostgreSQL's unique index compares in the column's type and collation: values dupsweep
     // keeps apart (`Zoë` and `ZOË` in a case-insensitive collation, `-0` and `0` in a float
-    // column) are one there (README), and json has no index
+    // column) are one there (docs/sql.md), and json has no index
     let typed_key = s == Server::Postgres
         && case.key.iter().any(|&c| {
             matches!(case.cols[c].ty, Ty::TextCi | Ty::Json)

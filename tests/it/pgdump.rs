@@ -373,3 +373,84 @@ foreign-keys = { student_id = "students.id" }
         before
     );
 }
+
+/// What `testdata/pgdump/school.sql` was dumped from (`pg_dump --no-owner --no-privileges`).
+const BUNDLED: &str = r#"
+CREATE TABLE students (
+    id integer PRIMARY KEY,
+    first_name text NOT NULL,
+    last_name text NOT NULL,
+    email text,
+    birth_date date,
+    active boolean NOT NULL DEFAULT true,
+    notes text
+);
+CREATE TABLE enrolments (
+    id integer PRIMARY KEY,
+    student_id integer NOT NULL REFERENCES students(id),
+    course text NOT NULL,
+    enrolled_on date NOT NULL
+);
+INSERT INTO students VALUES
+ (1,'Ada','Lovelace','ada@example.org','2008-12-10',true,NULL),
+ (2,'Alan','Turing','alan@example.org','2009-06-23',true,E'prefers "Al"'),
+ (3,'Grace','Hopper','grace@example.org','2008-12-09',true,E'line one\nline two'),
+ (4,'Ada','Lovelace','ada@example.org','2008-12-10',true,NULL),
+ (5,'Edsger','Dijkstra',NULL,'2009-05-11',false,E'tab\there'),
+ (6,'Barbara','Liskov','barbara@example.org','2009-11-07',true,''),
+ (7,'Grace','Hopper','grace@example.org','2008-12-09',true,E'line one\nline two'),
+ (8,'Donald','Knuth','don@example.org','2008-01-10',true,E'C:\\TeX'),
+ (9,'Zoë','Brontë','zoe@example.org','2009-03-30',true,NULL),
+ (10,'Ada','Lovelace','ada@example.org','2008-12-10',true,NULL),
+ (11,'Barbara','Liskov','barbara@example.org','2009-11-07',true,NULL),
+ (12,'Donald','Knuth','don@example.org','2008-01-10',true,E'C:\\TeX'),
+ (13,'Edsger','Dijkstra',NULL,'2009-05-11',false,E'tab\there');
+INSERT INTO enrolments VALUES
+ (1,1,'maths','2024-09-01'),(2,2,'maths','2024-09-01'),(3,3,'physics','2024-09-01'),
+ (4,4,'maths','2024-09-01'),(5,4,'art','2024-09-02'),(6,5,'maths','2024-09-01'),
+ (7,6,'physics','2024-09-01'),(8,7,'physics','2024-09-01'),(9,8,'maths','2024-09-03'),
+ (10,9,'art','2024-09-01'),(11,10,'art','2024-09-02'),(12,11,'maths','2024-09-01'),
+ (13,12,'physics','2024-09-01'),(14,13,'art','2024-09-01'),(15,1,'physics','2024-09-04');
+"#;
+
+/// The README's quick start on the bundled dump: init reads its keys, run cleans both tables;
+/// the dump holds what its SQL made, and its cleaned copy is what the script leaves.
+#[test]
+fn the_bundled_pg_dump_runs_as_the_readme_says() {
+    let w = Workdir::new();
+    std::fs::copy(
+        crate::util::testdata("pgdump/school.sql"),
+        w.path("school.sql"),
+    )
+    .unwrap();
+    let init = w.run(&["init", "school.sql"]).ok();
+    assert!(
+        init.stdout()
+            .contains("enrolments: 15 rows; primary key id; foreign keys student_id → students.id"),
+        "{}",
+        init.stdout()
+    );
+    let run = w.run(&["run", "dupsweep.toml"]).ok();
+    for want in [
+        "students: 13 rows, 4 duplicate groups, 5 rows to remove, 0 re-pointed",
+        "enrolments: 15 rows, 3 duplicate groups, 3 rows to remove, 3 re-pointed",
+        "wrote dupsweep-out/school.cleaned.sql (20 rows)",
+    ] {
+        assert!(run.stdout().contains(want), "{want}\n{}", run.stdout());
+    }
+    let Some(made) = Db::create(Server::Postgres) else {
+        return;
+    };
+    made.exec(BUNDLED);
+    let loaded = Db::create(Server::Postgres).unwrap();
+    runs(&loaded, &w.path("school.sql"));
+    for t in ["students", "enrolments"] {
+        assert_eq!(rows(&loaded, t, "id"), rows(&made, t, "id"), "{t}");
+    }
+    runs(&loaded, &w.path("dupsweep-out/dump.postgres.sql"));
+    let cleaned = Db::create(Server::Postgres).unwrap();
+    runs(&cleaned, &w.path("dupsweep-out/school.cleaned.sql"));
+    for t in ["students", "enrolments"] {
+        assert_eq!(rows(&loaded, t, "id"), rows(&cleaned, t, "id"), "{t}");
+    }
+}
