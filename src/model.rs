@@ -133,6 +133,9 @@ pub struct Table {
     /// Set when the table holds only some records of the dump (the streaming engine keeps the
     /// grouped records only): row `i` here is record `subset.numbers[i]` of the dump.
     pub subset: Option<Subset>,
+    /// The schema the table is in (`--table sales.customers`, a PostgreSQL dump's table
+    /// outside `public`): the scripts' names resolve in it. `name` is then the table's own.
+    pub schema: Option<String>,
 }
 
 /// Which records of the dump a partial [`Table`] holds.

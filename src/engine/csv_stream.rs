@@ -593,6 +593,7 @@ fn grouped_table(
     rows: usize,
 ) -> Result<(Table, crate::values::Values)> {
     let path = job.input.as_path();
+    let (name, schema) = crate::ingest::table_ident(path, job.table.as_deref())?;
     let Grouped {
         frame,
         store,
@@ -601,7 +602,7 @@ fn grouped_table(
     } = grouped;
     let df = DataFrame::new(numbers.len(), frame).map_err(Error::Polars)?;
     let table = Table {
-        name: crate::ingest::table_name(path, job.table.as_deref()),
+        name,
         source: Source {
             path: path.to_path_buf(),
             format: Format::Csv {
@@ -616,6 +617,7 @@ fn grouped_table(
         df,
         raw: Some(RawCsv::lines_only(head.header.clone(), lines, head.newline)),
         subset: Some(Subset { numbers, rows }),
+        schema,
     };
     let values = crate::values::Values::text_rows(table.columns.clone(), store)?;
     Ok((table, values))

@@ -704,10 +704,11 @@ fn grouped_table(
     sha256: String,
     df: DataFrame,
     subset: Subset,
-) -> Table {
+) -> Result<Table> {
     let path = job.input.as_path();
-    Table {
-        name: crate::ingest::table_name(path, job.table.as_deref()),
+    let (name, schema) = crate::ingest::table_ident(path, job.table.as_deref())?;
+    Ok(Table {
+        name,
         source: Source {
             path: path.to_path_buf(),
             format: Format::Parquet,
@@ -718,7 +719,8 @@ fn grouped_table(
         df,
         raw: None,
         subset: Some(subset),
-    }
+        schema,
+    })
 }
 
 /// The removed file of a `clean`, encoded as Parquet now: a few times smaller than its records
@@ -812,7 +814,7 @@ pub fn detect_all(
         content: Some(content),
         ..b
     });
-    let table = grouped_table(job, columns, sha256, df, Subset { numbers, rows });
+    let table = grouped_table(job, columns, sha256, df, Subset { numbers, rows })?;
     let seen = Read {
         key,
         distinct,

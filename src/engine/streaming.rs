@@ -491,6 +491,7 @@ mod tests {
             df: DataFrame::empty(),
             raw: None,
             subset: Some(Subset { numbers, rows }),
+            schema: None,
         }
     }
 

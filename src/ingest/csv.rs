@@ -48,7 +48,7 @@ pub fn read(
     path: &Path,
     bytes: Vec<u8>,
     source: Source,
-    name: String,
+    (name, schema): (String, Option<String>),
     opts: &CsvOptions,
     progress: &dyn Progress,
 ) -> Result<Table> {
@@ -136,6 +136,7 @@ pub fn read(
             newline,
         }),
         subset: None,
+        schema,
     })
 }
 

@@ -38,6 +38,40 @@ pub fn table_name(path: &Path, given: Option<&str>) -> String {
     stem.to_owned()
 }
 
+/// A table's name and schema: `--table` as given (`customers`, `sales.customers`,
+/// `"odd.name"`, `sales."Customers"`: a dot outside double quotes separates the schema), or
+/// else the file's name without `.csv`, `.parquet`, `.gz`… (never split).
+pub fn table_ident(path: &Path, given: Option<&str>) -> Result<(String, Option<String>)> {
+    let Some(given) = given else {
+        return Ok((table_name(path, None), None));
+    };
+    let bad = || {
+        Error::usage(format!(
+            "--table {given}: a table is NAME or SCHEMA.NAME (a part holding a dot in double quotes)"
+        ))
+    };
+    let part = |s: &str| -> Option<(String, usize)> {
+        if s.starts_with('"') {
+            let (id, rest) = pgdump::ident(s)?;
+            Some((id, s.len() - rest.len()))
+        } else {
+            let end = s.find('.').unwrap_or(s.len());
+            (end > 0).then(|| (s[..end].to_owned(), end))
+        }
+    };
+    let (first, used) = part(given).ok_or_else(bad)?;
+    let rest = &given[used..];
+    if rest.is_empty() {
+        return Ok((first, None));
+    }
+    let rest = rest.strip_prefix('.').ok_or_else(bad)?;
+    let (second, used) = part(rest).ok_or_else(bad)?;
+    if used != rest.len() {
+        return Err(bad());
+    }
+    Ok((second, Some(first)))
+}
+
 /// Reads a dump file; the format is detected from its content.
 pub fn read(
     path: &Path,
@@ -53,7 +87,6 @@ pub fn read(
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let sha256 = hex(&Sha256::digest(&bytes));
-    let name = table_name(path, table);
     let source = Source {
         path: path.to_path_buf(),
         format: Format::Parquet,
@@ -61,7 +94,7 @@ pub fn read(
         bytes: bytes.len() as u64,
     };
     if sniff::is_parquet(&bytes) {
-        parquet::read(path, bytes, source, name)
+        parquet::read(path, bytes, source, table_ident(path, table)?)
     } else {
         if bytes.is_empty() {
             return Err(Error::data(
@@ -76,7 +109,14 @@ pub fn read(
                 pgdump::read(path, data, compression, source, table, progress)
             }
             Some(sniff::SqlDump::Mysql) => Err(mysql_dump(path)),
-            None => csv::read(path, bytes, source, name, csv, progress),
+            None => csv::read(
+                path,
+                bytes,
+                source,
+                table_ident(path, table)?,
+                csv,
+                progress,
+            ),
         }
     }
 }
@@ -151,4 +191,34 @@ pub fn content_hash(path: &std::path::Path) -> crate::error::Result<u128> {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     each_piece(path, |piece| h.update(piece))?;
     Ok(h.digest128())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_split_at_a_dot_outside_quotes() {
+        let p = Path::new("dir/my.table.csv");
+        let t = |g: Option<&str>| table_ident(p, g).map_err(|e| e.to_string());
+        assert_eq!(
+            t(None),
+            Ok(("my.table".into(), None)),
+            "a file's name is never split"
+        );
+        assert_eq!(t(Some("customers")), Ok(("customers".into(), None)));
+        assert_eq!(t(Some("my table")), Ok(("my table".into(), None)));
+        assert_eq!(
+            t(Some("sales.customers")),
+            Ok(("customers".into(), Some("sales".into())))
+        );
+        assert_eq!(t(Some("\"odd.name\"")), Ok(("odd.name".into(), None)));
+        assert_eq!(
+            t(Some("\"My \"\"Sales\"\"\".\"Cust.omers\"")),
+            Ok(("Cust.omers".into(), Some("My \"Sales\"".into())))
+        );
+        for bad in ["a.b.c", ".x", "x.", "\"open", "\"a\"b"] {
+            assert!(t(Some(bad)).is_err(), "{bad}");
+        }
+    }
 }

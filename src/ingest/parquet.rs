@@ -8,7 +8,12 @@ use polars::prelude::*;
 use crate::error::{Error, Location, Result};
 use crate::model::{Source, Table};
 
-pub fn read(path: &Path, bytes: Vec<u8>, source: Source, name: String) -> Result<Table> {
+pub fn read(
+    path: &Path,
+    bytes: Vec<u8>,
+    source: Source,
+    (name, schema): (String, Option<String>),
+) -> Result<Table> {
     let df = ParquetReader::new(Cursor::new(bytes))
         .finish()
         .map_err(|e| unreadable(path, e))?;
@@ -30,6 +35,7 @@ pub fn read(path: &Path, bytes: Vec<u8>, source: Source, name: String) -> Result
         df,
         raw: None,
         subset: None,
+        schema,
     })
 }
 

@@ -62,7 +62,7 @@ fn show_ident(s: &str) -> String {
 
 /// Reads identifiers from `s`: a bare one (up to a space, `.`, `(`, `,` or `)`) or a
 /// double-quoted one (`""` inside for a quote); returns it and the rest.
-fn ident(s: &str) -> Option<(String, &str)> {
+pub(crate) fn ident(s: &str) -> Option<(String, &str)> {
     let s = s.trim_start();
     if let Some(rest) = s.strip_prefix('"') {
         let mut out = String::new();
@@ -460,13 +460,6 @@ pub fn read(
             .with_hint("dump it again with --encoding=UTF8"));
         }
     }
-    if let Some(schema) = block.schema.as_deref().filter(|s| *s != "public") {
-        return Err(Error::usage(format!(
-            "{} is in the schema {schema}: dupsweep writes its scripts for tables in the default schema (public) only, for now",
-            block.qualified()
-        ))
-        .with_hint("copy the table into public, or export it with COPY … TO as CSV (HEADER) and clean that file"));
-    }
     let columns = block.columns.clone();
     let ncols = columns.len();
     let rows = memchr::memchr_iter(b'\n', &data[block.start..block.end]).count();
@@ -562,6 +555,7 @@ pub fn read(
             newline: "\n",
         }),
         subset: None,
+        schema: block.schema.clone().filter(|s| s != "public"),
     })
 }
 

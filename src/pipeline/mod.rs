@@ -874,6 +874,7 @@ fn grouped_only(
             numbers: members,
             rows,
         }),
+        schema: table.schema.clone(),
     };
     let m = Matches {
         key: matches.key.clone(),

@@ -157,6 +157,11 @@ impl Db {
         );
     }
 
+    /// Which server it is on.
+    pub(crate) fn server_kind(&self) -> Server {
+        self.server
+    }
+
     /// The database's name on its server.
     pub(crate) fn name(&self) -> &str {
         &self.name
@@ -948,4 +953,144 @@ fn fuzzy_drift_fails_and_changes_nothing() {
             "{server:?}: nothing may change"
         );
     }
+}
+
+/// `--table SCHEMA.NAME`: the scripts change the table of that schema (PostgreSQL) or database
+/// (MariaDB), never a table of the same name where the client connected, which is loaded
+/// with the same rows as a decoy; the undo and prevention scripts too.
+fn schema_qualified_replays(server: Server) {
+    let Some(db) = Db::create(server) else { return };
+    let w = Workdir::new();
+    let schema = match server {
+        Server::Postgres => "sales".to_owned(),
+        _ => format!("{}_sales", db.name()),
+    };
+    let q = |t: &str| match server {
+        Server::Mysql => format!("{schema}`.`{t}"),
+        _ => format!("{schema}\".\"{t}"),
+    };
+    /// Drops the MariaDB database standing for the schema, however the test ends.
+    struct DropDb<'d>(&'d Db, String);
+    impl Drop for DropDb<'_> {
+        fn drop(&mut self) {
+            if self.0.server_kind() == Server::Mysql {
+                let _ = self
+                    .0
+                    .try_exec(&format!("DROP DATABASE IF EXISTS `{}`", self.1));
+            }
+        }
+    }
+    let _guard = DropDb(&db, schema.clone());
+    let cols = students_columns(server);
+    let input = Path::new(&testdata("school/students.csv")).to_path_buf();
+    db.load("students", &cols, &["id"], &input);
+    match server {
+        Server::Postgres => {
+            db.exec("CREATE SCHEMA sales; ALTER TABLE students SET SCHEMA sales;");
+        }
+        _ => {
+            db.exec(&format!(
+                "CREATE DATABASE `{schema}` CHARACTER SET utf8mb4; RENAME TABLE students TO `{schema}`.students;"
+            ));
+        }
+    }
+    // the decoy, where the client connects
+    db.load("students", &cols, &["id"], &input);
+    let table = format!("{schema}.students");
+    w.run(&[
+        "clean",
+        input.to_str().unwrap(),
+        "--table",
+        &table,
+        "--pk",
+        "id",
+        "--ignore",
+        "updated_at",
+        "--keep",
+        "max:updated_at",
+        "--prevent",
+        "--dialect",
+        server.dialect(),
+        "--out",
+        "out",
+    ])
+    .ok();
+    db.load(
+        "expected",
+        &cols,
+        &["id"],
+        &w.path("out/students.cleaned.csv"),
+    );
+    let expected = db.dump("expected", &cols);
+    let before = db.dump("students", &cols);
+    assert_eq!(db.dump(&q("students"), &cols), before);
+    let d = server.dialect();
+    for (round, script) in [
+        ("change", format!("out/students.{d}.sql")),
+        ("second change", format!("out/students.{d}.sql")),
+    ] {
+        let out = db.run_script(&w.path(&script));
+        assert!(
+            out.status.success(),
+            "{round} on {server:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(db.dump(&q("students"), &cols), expected, "{round}");
+        assert_eq!(db.dump("students", &cols), before, "{round}: the decoy");
+    }
+    let out = db.run_script(&w.path(&format!("out/students.{d}.undo.sql")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(db.dump(&q("students"), &cols), before, "undo");
+    // prevention: on the cleaned table it succeeds; the decoy keeps its duplicates
+    db.run_script(&w.path(&format!("out/students.{d}.sql")));
+    let out = db.run_script(&w.path(&format!("out/students.{d}.prevent.sql")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(db.dump("students", &cols), before, "prevent: the decoy");
+}
+
+#[test]
+fn schema_qualified_tables_replay_in_their_schema() {
+    schema_qualified_replays(Server::Postgres);
+    schema_qualified_replays(Server::Mysql);
+    // SQLite: the main database only
+    let w = Workdir::new();
+    let input = testdata("school/students.csv");
+    w.run(&[
+        "clean",
+        &input,
+        "--pk",
+        "id",
+        "--table",
+        "main.students",
+        "--dialect",
+        "sqlite",
+    ])
+    .ok();
+    let r = w.run(&[
+        "clean",
+        &input,
+        "--pk",
+        "id",
+        "--table",
+        "aux.students",
+        "--dialect",
+        "sqlite",
+        "--out",
+        "bad",
+    ]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    assert!(r.stderr().contains("attached database"), "{}", r.stderr());
+    assert!(!w.path("bad").exists());
+    // a name that cannot be read
+    let r = w.run(&["scan", &input, "--table", "a.b.c"]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    assert!(r.stderr().contains("SCHEMA.NAME"), "{}", r.stderr());
 }

@@ -527,9 +527,34 @@ pub trait Dialect {
         declared: &[(String, String)],
         label: &str,
     ) -> String;
+    /// The statement after which the script's unqualified table names resolve in `schema`
+    /// (PostgreSQL's search path, MySQL's current database), or why the dialect cannot.
+    fn use_schema(&self, schema: &str) -> Result<String, String>;
     /// What a `SELECT` of constants needs before its `WHERE` (`" FROM DUAL"` in MySQL).
     fn no_from(&self) -> &'static str {
         ""
+    }
+}
+
+/// The statement that makes the schema of `tables` (one for all of them) the one their
+/// names resolve in, or nothing when they name none.
+pub fn schema_statement(d: &dyn Dialect, tables: &[&Table]) -> Result<String> {
+    let mut schemas: Vec<&str> = tables.iter().filter_map(|t| t.schema.as_deref()).collect();
+    schemas.sort_unstable();
+    schemas.dedup();
+    match schemas[..] {
+        [] => Ok(String::new()),
+        [one] if tables.iter().all(|t| t.schema.is_some()) => {
+            d.use_schema(one).map_err(|e| {
+                Error::usage(format!(
+                    "cannot write the schema \"{one}\" in {} SQL: {e}",
+                    d.name().name()
+                ))
+            })
+        }
+        _ => Err(Error::usage(
+            "the tables of one script are in several schemas: dupsweep writes a script for tables of one schema",
+        )),
     }
 }
 
@@ -987,8 +1012,12 @@ impl<'p, 'a> Render<'p, 'a> {
             .unwrap_or_default();
         let mut lines = vec![
             format!(
-                "dupsweep {}: delete duplicate rows from table {}",
+                "dupsweep {}: delete duplicate rows from table {}{}",
                 env!("CARGO_PKG_VERSION"),
+                p.table
+                    .schema
+                    .as_ref()
+                    .map_or(String::new(), |s| format!("{s}.")),
                 p.table.name
             ),
             format!("input: {file} (sha256 {})", src.sha256),

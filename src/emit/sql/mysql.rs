@@ -169,6 +169,7 @@ impl Dialect for MySql {
         let r = Render::new(self, plan)?;
         let mut out = r.header(self.run_line());
         out.push_str(session(plan.values.has_time_zones()));
+        out.push_str(&super::schema_statement(self, &[plan.table])?);
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
             return sink.put(&out);
@@ -249,6 +250,11 @@ impl Dialect for MySql {
             "INSERT INTO {GUARD} SELECT IF(COUNT(*) = 0, 'ok: {}no cascading foreign key', '{REFERENCES}') FROM information_schema.REFERENTIAL_CONSTRAINTS rc JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME AND k.TABLE_NAME = rc.TABLE_NAME\n    WHERE {cond};\n",
             label.replace('\'', "?")
         )
+    }
+
+    fn use_schema(&self, schema: &str) -> Result<String, String> {
+        // a schema is a database: DATABASE() then names it in every information_schema check
+        Ok(format!("USE {};\n", self.ident(schema)?))
     }
 
     fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {

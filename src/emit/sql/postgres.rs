@@ -110,6 +110,7 @@ impl Dialect for Postgres {
         let t = &r.table;
         let mut out = r.header(self.run_line());
         out.push_str(PRELUDE);
+        out.push_str(&super::schema_statement(self, &[plan.table])?);
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
             return sink.put(&out);
@@ -190,6 +191,11 @@ impl Dialect for Postgres {
         }
         let label = Self::undo_block_label(label);
         block(&format!("  SELECT count(*) INTO dupsweep_n FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)\n    WHERE {cond};\n  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}% foreign keys reference this table with ON DELETE CASCADE, SET NULL or SET DEFAULT from a table or column that dupsweep does not re-point: deleting its duplicates would change those rows; describe them in a dupsweep.toml (foreign-keys) and use dupsweep run; nothing was changed', dupsweep_n;\n  END IF;\n"))
+    }
+
+    fn use_schema(&self, schema: &str) -> Result<String, String> {
+        // the temporary tables and pg_catalog are still searched first
+        Ok(format!("SET search_path = {};\n", self.ident(schema)?))
     }
 
     fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {

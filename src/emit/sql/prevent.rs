@@ -98,15 +98,20 @@ pub fn script(d: &dyn Dialect, tables: &[Keyed<'_>], what: &str) -> Result<Strin
         ));
         body.push_str(&d.unique_key(t, &quote(&index_name(&k.table.name))?, &cols));
     }
+    let of: Vec<&crate::model::Table> = tables.iter().map(|k| k.table).collect();
+    let schema = super::schema_statement(d, &of)?;
     match d.name() {
         // DDL commits on its own in MySQL/MariaDB: no transaction, no guard table. The client's
         // character set is pinned, as in the change scripts: names are UTF-8.
         crate::config::DialectName::Mysql => {
             out.push_str("SET NAMES utf8mb4;\n");
+            out.push_str(&schema);
             out.push_str(&body);
         }
         crate::config::DialectName::Postgres => {
-            out.push_str("\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\nBEGIN;\n");
+            out.push_str("\\set ON_ERROR_STOP on\nSET client_encoding = 'UTF8';\n");
+            out.push_str(&schema);
+            out.push_str("BEGIN;\n");
             out.push_str(&body);
             out.push_str("COMMIT;\n");
         }

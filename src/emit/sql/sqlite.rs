@@ -101,6 +101,7 @@ impl Dialect for Sqlite {
         let r = Render::new(self, plan)?;
         let mut out = r.header(self.run_line());
         out.push_str(".bail on\n");
+        out.push_str(&super::schema_statement(self, &[plan.table])?);
         if plan.batches.is_empty() {
             out.push_str("-- no duplicate rows: nothing to delete\n");
             return sink.put(&out);
@@ -165,6 +166,13 @@ impl Dialect for Sqlite {
             "INSERT INTO temp.\"dupsweep_references\" SELECT '{}no cascading foreign key', count(*) = 0 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f\n    WHERE {cond};\n",
             label.replace('\'', "?")
         )
+    }
+
+    fn use_schema(&self, schema: &str) -> Result<String, String> {
+        if schema.eq_ignore_ascii_case("main") {
+            return Ok(String::new());
+        }
+        Err("the scripts change tables of the main database; an attached database's tables are not supported".into())
     }
 
     fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {

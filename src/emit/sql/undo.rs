@@ -101,11 +101,13 @@ fn table_steps(
     sink.put(&out)
 }
 
-fn open_for(d: &dyn Dialect, renders: &[Render<'_, '_>]) -> String {
+fn open_for(d: &dyn Dialect, renders: &[Render<'_, '_>]) -> Result<String> {
     let tables: Vec<String> = renders.iter().map(|r| r.table.clone()).collect();
     let names: Vec<&str> = renders.iter().map(|r| r.plan.table.name.as_str()).collect();
     let utc = renders.iter().any(|r| r.plan.values.has_time_zones());
-    d.open(&tables, &names, utc)
+    let of: Vec<&crate::model::Table> = renders.iter().map(|r| r.plan.table).collect();
+    let schema = super::schema_statement(d, &of)?;
+    Ok(format!("{schema}{}", d.open(&tables, &names, utc)))
 }
 
 /// The undo script of a single table's change script, into `sink` (a batch at a time).
@@ -135,7 +137,7 @@ pub fn script(d: &dyn Dialect, plan: &Plan<'_>, sink: &mut dyn Sink) -> Result<(
         out.push_str("-- nothing was deleted: nothing to undo\n");
         return sink.put(&out);
     }
-    out.push_str(&open_for(d, std::slice::from_ref(&r)));
+    out.push_str(&open_for(d, std::slice::from_ref(&r))?);
     sink.put(&out)?;
     table_steps(d, &r, "", sink)?;
     sink.put(&d.close())
@@ -152,7 +154,7 @@ pub fn dump_script(d: &dyn Dialect, plans: &[Plan<'_>], header: &str) -> Result<
         "-- UNDO: puts back every row that dump.{}.sql deleted and points re-pointed rows back,\n-- parents first.\n",
         d.name().name()
     ));
-    out.push_str(&open_for(d, &renders));
+    out.push_str(&open_for(d, &renders)?);
     for r in &renders {
         out.push_str(&format!(
             "-- table {}\n",
