@@ -121,12 +121,15 @@ fn table_job(
         )
         .with_hint(format!("set {what} in [defaults] or on the command line"))
     };
-    if name.is_empty() || name.contains('\0') || name.contains('.') {
+    if name.is_empty() || name.contains('\0') {
         return Err(Error::config(
             Location::file(config),
-            format!("\"{name}\" cannot be a table name (empty, or with a dot or a NUL byte)"),
+            format!("\"{name}\" cannot be a table name (empty, or with a NUL byte)"),
         ));
     }
+    // NAME or SCHEMA.NAME, as --table takes it
+    crate::ingest::table_ident(Path::new(""), Some(name))
+        .map_err(|e| Error::config(Location::file(config), format!("[tables.{name}]: {e}")))?;
     if section.out.is_some() {
         return Err(here("out"));
     }
@@ -176,7 +179,8 @@ fn table_job(
     let job = layer.resolve()?;
     let mut foreign_keys = Vec::new();
     for (column, target) in fks {
-        let Some((table, references)) = target.split_once('.') else {
+        // the table may be SCHEMA.NAME: the column is after the last dot
+        let Some((table, references)) = target.rsplit_once('.') else {
             return Err(Error::config(
                 Location::file(config),
                 format!(

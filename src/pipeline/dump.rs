@@ -755,11 +755,15 @@ fn dump_plans<'a>(
         }
         plan.children = dump
             .children_of(&tj.name)
-            .map(|(child, fk)| ChildRef {
-                table: child.name.clone(),
-                column: fk.column.clone(),
+            .map(|(child, fk)| {
+                // the child's own name: the script's names resolve in the dump's schema
+                let (table, _) = ingest::table_ident(&child.job.input, Some(&child.name))?;
+                Ok(ChildRef {
+                    table,
+                    column: fk.column.clone(),
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         plans.push(plan);
     }
     Ok(plans)

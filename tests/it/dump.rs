@@ -640,3 +640,85 @@ fn unmatched_foreign_key_values_are_reported() {
     assert_eq!(events[0]["level"], "warn");
     assert_eq!(events[0]["message"], warnings[0]);
 }
+
+/// The school dump with every section named `sales.TABLE`: on PostgreSQL the script changes
+/// the tables of schema `sales` (foreign keys, re-pointing, undo), never the copies of the
+/// same tables in `public`, where the client connects.
+#[test]
+fn a_schema_qualified_dump_replays_in_its_schema_on_postgres() {
+    let server = Server::Postgres;
+    let Some(db) = Db::create(server) else { return };
+    let w = Workdir::new();
+    let mut config = std::fs::read_to_string(testdata("school/dupsweep.toml")).unwrap();
+    for t in ["students", "courses", "enrolments", "marks", "timetable"] {
+        config = config.replace(&format!("[tables.{t}]"), &format!("[tables.\"sales.{t}\"]"));
+        std::fs::copy(
+            testdata(&format!("school/{t}.csv")),
+            w.path(&format!("{t}.csv")),
+        )
+        .unwrap();
+    }
+    for fk in ["students.id", "courses.code", "enrolments.id"] {
+        config = config.replace(&format!("\"{fk}\""), &format!("\"sales.{fk}\""));
+    }
+    w.write("dupsweep.toml", config.as_bytes());
+    w.run(&["run", "dupsweep.toml", "--dialect", "postgres"])
+        .ok();
+    let script = w.path("dupsweep-out/dump.postgres.sql");
+    assert!(std::fs::read_to_string(&script)
+        .unwrap()
+        .contains("SET search_path = \"sales\";\n"));
+    let tables = load_school(&db, server);
+    db.exec(
+        "CREATE SCHEMA sales; ALTER TABLE students SET SCHEMA sales; ALTER TABLE courses SET SCHEMA sales; ALTER TABLE enrolments SET SCHEMA sales; ALTER TABLE marks SET SCHEMA sales; ALTER TABLE timetable SET SCHEMA sales;",
+    );
+    // the decoys
+    load_school(&db, server);
+    let qualified = |t: &str| format!("sales\".\"{t}");
+    let original: Vec<String> = tables.iter().map(|t| db.dump(t.name, &t.columns)).collect();
+    let mut expected = Vec::new();
+    for t in &tables {
+        let name = format!("expected_{}", t.name);
+        db.load(
+            &name,
+            &t.columns,
+            t.pk,
+            &w.path(&format!("dupsweep-out/{}.cleaned.csv", t.name)),
+        );
+        expected.push(db.dump(&name, &t.columns));
+    }
+    let out = db.run_script(&script);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for ((t, e), o) in tables.iter().zip(&expected).zip(&original) {
+        assert_eq!(
+            &db.dump(&qualified(t.name), &t.columns),
+            e,
+            "sales.{}",
+            t.name
+        );
+        assert_eq!(
+            &db.dump(t.name, &t.columns),
+            o,
+            "public.{} untouched",
+            t.name
+        );
+    }
+    let out = db.run_script(&w.path("dupsweep-out/dump.postgres.undo.sql"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (t, o) in tables.iter().zip(&original) {
+        assert_eq!(
+            &db.dump(&qualified(t.name), &t.columns),
+            o,
+            "sales.{} undone",
+            t.name
+        );
+    }
+}
