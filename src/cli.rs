@@ -20,6 +20,27 @@ pub struct Cli {
     /// How errors and the end of a run are logged on standard error: text, or json (one object per line, for scheduled jobs)
     #[arg(long, global = true, value_name = "text|json", default_value = "text")]
     pub log_format: LogFormat,
+    /// Print nothing but the command's own output, warnings and errors: no progress, no summary
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log every stage (with its count and time) and every file written on standard error, on a terminal or not
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Colour in messages on standard error: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(
+        long,
+        global = true,
+        value_name = "auto|always|never",
+        default_value = "auto"
+    )]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

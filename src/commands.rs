@@ -26,8 +26,9 @@ pub fn name(command: &cli::Cmd) -> &'static str {
     }
 }
 
-/// Runs `command`: the exit code of a run that worked, or its error.
-pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
+/// Runs `command`: the exit code of a run that worked, or its error. `quiet` (`-q`): no
+/// summary, only what the command is asked for (its JSON, the text it exists to print).
+pub fn run(command: cli::Cmd, progress: &dyn Progress, quiet: bool) -> Result<u8> {
     match command {
         cli::Cmd::Clean(a) => {
             let flags = Layer {
@@ -42,16 +43,16 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 ..Layer::default()
             };
             let layer = flags.over(a.detection.layer_with_file(Some(a.input))?);
-            table(Command::Clean, layer.resolve()?, a.json, progress)
+            table(Command::Clean, layer.resolve()?, (a.json, quiet), progress)
         }
         cli::Cmd::Scan(a) => match (a.input, a.detection.config.clone()) {
             (None, Some(config)) => {
                 let flags = a.detection.layer();
-                whole_dump(Command::Scan, &config, flags, a.json, progress)
+                whole_dump(Command::Scan, &config, flags, (a.json, quiet), progress)
             }
             (input, _) => {
                 let layer = a.detection.layer_with_file(input)?;
-                table(Command::Scan, layer.resolve()?, a.json, progress)
+                table(Command::Scan, layer.resolve()?, (a.json, quiet), progress)
             }
         },
         cli::Cmd::Eval(a) => {
@@ -63,7 +64,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 misses: a.misses,
                 ..layer.resolve()?
             };
-            table(Command::Eval, job, a.json, progress)
+            table(Command::Eval, job, (a.json, quiet), progress)
         }
         cli::Cmd::Run(a) => {
             let flags = Layer {
@@ -74,7 +75,7 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
                 memory_limit: a.memory_limit,
                 ..Layer::default()
             };
-            whole_dump(Command::Clean, &a.config, flags, a.json, progress)
+            whole_dump(Command::Clean, &a.config, flags, (a.json, quiet), progress)
         }
         cli::Cmd::Explain(a) => {
             let job = Layer {
@@ -108,11 +109,13 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
             }
             let (text, summary) = dupsweep::init(&a.dir, progress)?;
             dupsweep::write_atomic(&target, text.as_bytes(), &[])?;
-            print!("{summary}");
-            println!(
-                "wrote {} (review its guesses before running it)",
-                target.display()
-            );
+            if !quiet {
+                print!("{summary}");
+                println!(
+                    "wrote {} (review its guesses before running it)",
+                    target.display()
+                );
+            }
             Ok(0)
         }
         cli::Cmd::Completions(a) => {
@@ -134,7 +137,9 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
         }
         cli::Cmd::Report(a) => {
             let page = dupsweep::rebuild_page(&a.dir, progress)?;
-            println!("wrote {}", page.display());
+            if !quiet {
+                println!("wrote {}", page.display());
+            }
             Ok(0)
         }
         cli::Cmd::History(a) => {
@@ -153,20 +158,28 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress) -> Result<u8> {
 }
 
 /// `clean`, `scan` and `eval` on one table: the report (or the evaluation) as text or JSON.
-fn table(command: Command, job: Job, json: bool, progress: &dyn Progress) -> Result<u8> {
+fn table(
+    command: Command,
+    job: Job,
+    (json, quiet): (bool, bool),
+    progress: &dyn Progress,
+) -> Result<u8> {
     let outcome = dupsweep::run(command, &job, progress)?;
     if let Some(ev) = &outcome.evaluation {
         if json {
             print!("{}", ev.to_json());
         } else {
-            print!("{}", outcome.report.summary());
+            if !quiet {
+                print!("{}", outcome.report.summary());
+            }
+            // the figures are what eval is for
             print!("{}", ev.summary());
         }
         return Ok(0);
     }
     if json {
         print!("{}", outcome.report.to_json());
-    } else {
+    } else if !quiet {
         print!("{}", outcome.report.summary());
     }
     Ok(u8::from(
@@ -179,14 +192,14 @@ fn whole_dump(
     command: Command,
     config: &std::path::Path,
     flags: Layer,
-    json: bool,
+    (json, quiet): (bool, bool),
     progress: &dyn Progress,
 ) -> Result<u8> {
     let dump = dupsweep::config::dump::read(config, flags)?;
     let report = dupsweep::run_dump(command, &dump, progress)?;
     if json {
         print!("{}", report.to_json());
-    } else {
+    } else if !quiet {
         print!("{}", report.summary());
     }
     Ok(u8::from(

@@ -70,6 +70,151 @@ impl Steps {
     }
 }
 
+/// Reports only warnings, on standard error (`-q`: the summary that would have said them is
+/// not printed).
+pub struct Quiet {
+    pub color: bool,
+}
+
+impl Progress for Quiet {
+    fn start(&self, _: &str, _: Option<u64>) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+    fn warn(&self, message: &str) {
+        eprintln!(
+            "{} {message}",
+            paint(self.color, Paint::Warning, "warning:")
+        );
+    }
+}
+
+/// What a word of a message is, for its colour.
+#[derive(Debug, Clone, Copy)]
+pub enum Paint {
+    Error,
+    Hint,
+    Warning,
+    Stage,
+}
+
+/// `text` in the colour of `kind` (ANSI), or as it is when `color` is off.
+pub fn paint(color: bool, kind: Paint, text: &str) -> String {
+    if !color {
+        return text.to_owned();
+    }
+    let code = match kind {
+        Paint::Error => "1;31",
+        Paint::Hint => "36",
+        Paint::Warning => "1;33",
+        Paint::Stage => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// One line of text per event on standard error, terminal or not (`-v`): each stage when it
+/// starts and when it ends (with its count and time), each output file, each warning, and the
+/// time per stage at the end.
+pub struct TextLog {
+    stage: Mutex<Option<Stage>>,
+    steps: Steps,
+    times: Mutex<Vec<(String, Duration)>>,
+    color: bool,
+}
+
+impl TextLog {
+    pub fn new(color: bool) -> Self {
+        TextLog {
+            stage: Mutex::new(None),
+            steps: Steps::default(),
+            times: Mutex::new(Vec::new()),
+            color,
+        }
+    }
+
+    fn begin(&self, stage: &str, total: Option<u64>, unit: Option<Unit>) {
+        if let Ok(mut slot) = self.stage.lock() {
+            self.close(&mut slot);
+            let label = match self.steps.next() {
+                Some((k, n)) => format!("[{k}/{n}] {stage}"),
+                None => stage.to_owned(),
+            };
+            let of = match (total, unit) {
+                (Some(t), Some(u)) => format!(" ({t} {})", u.name()),
+                _ => String::new(),
+            };
+            eprintln!("{}{of}", paint(self.color, Paint::Stage, &label));
+            *slot = Some(Stage {
+                name: label,
+                total,
+                count: 0,
+                start: Instant::now(),
+            });
+        }
+    }
+
+    fn close(&self, slot: &mut Option<Stage>) {
+        if let Some(s) = slot.take() {
+            let took = s.start.elapsed();
+            let count = match s.total {
+                Some(t) => format!(", {} of {t}", s.count),
+                None if s.count > 0 => format!(", {}", s.count),
+                None => String::new(),
+            };
+            eprintln!(
+                "{} done in {:.2} s{count}",
+                paint(self.color, Paint::Stage, &s.name),
+                took.as_secs_f64()
+            );
+            if let Ok(mut times) = self.times.lock() {
+                times.push((s.name, took));
+            }
+        }
+    }
+}
+
+impl Progress for TextLog {
+    fn start(&self, stage: &str, total: Option<u64>) {
+        self.begin(stage, total, None);
+    }
+    fn start_counting(&self, stage: &str, total: u64, unit: Unit) {
+        self.begin(stage, Some(total), Some(unit));
+    }
+    fn plan(&self, steps: usize) {
+        self.steps.plan(steps);
+    }
+    fn advance(&self, delta: u64) {
+        if let Ok(mut slot) = self.stage.lock() {
+            if let Some(s) = slot.as_mut() {
+                s.count += delta;
+            }
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut slot) = self.stage.lock() {
+            self.close(&mut slot);
+        }
+    }
+    fn end(&self) {
+        self.finish();
+        if let Ok(times) = self.times.lock() {
+            if !times.is_empty() {
+                let total: Duration = times.iter().map(|t| t.1).sum();
+                eprintln!("time in stages: {:.2} s", total.as_secs_f64());
+            }
+        }
+    }
+    fn wrote(&self, kind: &str, path: &Path, rows: Option<usize>) {
+        let rows = rows.map_or(String::new(), |r| format!(" ({r} rows)"));
+        eprintln!("wrote {kind} {}{rows}", path.display());
+    }
+    fn warn(&self, message: &str) {
+        eprintln!(
+            "{} {message}",
+            paint(self.color, Paint::Warning, "warning:")
+        );
+    }
+}
+
 /// Reports nothing.
 pub struct Silent;
 

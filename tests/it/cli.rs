@@ -534,3 +534,59 @@ fn the_cli_reference_in_docs_is_the_programs_help() {
         "docs/cli.md is not the program's help: run scripts/cli_doc.sh"
     );
 }
+
+/// `-q` prints nothing but what was asked and the errors; `-v` logs every stage and file on
+/// standard error though it is not a terminal; `--color` colours `error:` and `hint:` on
+/// demand, never by default off a terminal, and NO_COLOR needs no flag.
+#[test]
+fn quiet_verbose_and_color() {
+    let w = Workdir::new();
+    let input = testdata("school/students.csv");
+    let q = w
+        .run(&["-q", "clean", &input, "--pk", "id", "--out", "q"])
+        .ok();
+    assert_eq!(q.stdout(), "");
+    assert_eq!(q.stderr(), "");
+    assert!(w.path("q/students.cleaned.csv").exists());
+    // the output a command exists for is still printed
+    let j = w
+        .run(&[
+            "clean", "--quiet", &input, "--pk", "id", "--out", "q", "--json",
+        ])
+        .ok();
+    assert!(j.stdout().starts_with('{'), "{}", j.stdout());
+    // scan's exit code still says it
+    assert_eq!(w.run(&["scan", "-q", &input, "--pk", "id"]).code(), 1);
+    let v = w
+        .run(&["clean", "-v", &input, "--pk", "id", "--out", "v"])
+        .ok();
+    for want in [
+        "[1/3] reading",
+        "done in",
+        "wrote cleaned v/students.cleaned.csv (125 rows)",
+    ] {
+        assert!(v.stderr().contains(want), "{want}\n{}", v.stderr());
+    }
+    assert!(v.stdout().contains("students: 136 rows"));
+    assert!(!v.stderr().contains('\u{1b}'), "no colour off a terminal");
+    let bad = w.run(&["--color", "always", "scan", "nope.csv"]);
+    assert!(
+        bad.stderr()
+            .starts_with("\u{1b}[1;31merror:\u{1b}[0m nope.csv"),
+        "{:?}",
+        bad.stderr()
+    );
+    let bad = w.run_env(&["scan", "nope.csv", "--color=never"], &[("NO_COLOR", "1")]);
+    assert!(
+        bad.stderr().starts_with("error: nope.csv"),
+        "{}",
+        bad.stderr()
+    );
+    let both = w.run(&["-q", "-v", "scan", &input]);
+    assert_eq!(both.code(), 2);
+    assert!(
+        both.stderr().contains("cannot be used with"),
+        "{}",
+        both.stderr()
+    );
+}
