@@ -191,7 +191,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table)
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table); - reads standard input
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -202,7 +202,7 @@ pub struct SuggestArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table)
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table); - reads standard input
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -221,7 +221,7 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table)
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table); - reads standard input
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -307,7 +307,7 @@ pub struct FuzzyArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table)
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table); - reads standard input
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -335,6 +335,9 @@ pub struct CleanArgs {
     /// Also write T.groups.csv: every group's records one under the other, the survivor first, each with the columns where it differs from the survivor
     #[arg(long)]
     pub groups: bool,
+    /// "-": also write the cleaned table to standard output, for a pipeline (the summary then goes to standard error)
+    #[arg(long, value_name = "-")]
+    pub cleaned: Option<String>,
     /// Print the report (report.json's content) instead of a summary
     #[arg(long)]
     pub json: bool,

@@ -26,11 +26,51 @@ pub fn name(command: &cli::Cmd) -> &'static str {
     }
 }
 
+/// How long a named pipe may go without a writer before the run says so.
+const PIPE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The input as the engines read it: a stream (`-`, a pipe, a named pipe) copied first to a
+/// temporary file, which `spooled` keeps for the run; its table is named after the stream
+/// (`stdin` for `-`) unless `--table` names it.
+fn input(
+    path: std::path::PathBuf,
+    d: &mut cli::Detection,
+    spooled: &mut Option<dupsweep::Spooled>,
+) -> Result<std::path::PathBuf> {
+    match dupsweep::spool(&path, None, PIPE_WAIT)? {
+        None => Ok(path),
+        Some(s) => {
+            if d.table.is_none() {
+                d.table = Some(if path.as_os_str() == "-" {
+                    "stdin".to_owned()
+                } else {
+                    dupsweep::table_name(&path, None)
+                });
+            }
+            let copy = s.path.clone();
+            *spooled = Some(s);
+            Ok(copy)
+        }
+    }
+}
+
 /// Runs `command`: the exit code of a run that worked, or its error. `quiet` (`-q`): no
 /// summary, only what the command is asked for (its JSON, the text it exists to print).
 pub fn run(command: cli::Cmd, progress: &dyn Progress, quiet: bool) -> Result<u8> {
+    // a stream's copy, removed when the command is done
+    let mut spooled = None;
     match command {
-        cli::Cmd::Clean(a) => {
+        cli::Cmd::Clean(mut a) => {
+            let to_stdout = match a.cleaned.as_deref() {
+                None => false,
+                Some("-") => true,
+                Some(other) => {
+                    return Err(dupsweep::Error::usage(format!(
+                        "--cleaned {other}: only - (standard output) is accepted; the cleaned file is always written into --out"
+                    )))
+                }
+            };
+            let path = input(a.input, &mut a.detection, &mut spooled)?;
             let flags = Layer {
                 dialect: a.dialect,
                 out: a.out,
@@ -42,29 +82,40 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress, quiet: bool) -> Result<u8
                 groups: a.groups.then_some(true),
                 ..Layer::default()
             };
-            let layer = flags.over(a.detection.layer_with_file(Some(a.input))?);
-            table(Command::Clean, layer.resolve()?, (a.json, quiet), progress)
+            let layer = flags.over(a.detection.layer_with_file(Some(path))?);
+            let out = Out {
+                json: a.json,
+                quiet,
+                to_stdout,
+            };
+            table(Command::Clean, layer.resolve()?, out, progress)
         }
-        cli::Cmd::Scan(a) => match (a.input, a.detection.config.clone()) {
+        cli::Cmd::Scan(mut a) => match (a.input.take(), a.detection.config.clone()) {
             (None, Some(config)) => {
                 let flags = a.detection.layer();
                 whole_dump(Command::Scan, &config, flags, (a.json, quiet), progress)
             }
-            (input, _) => {
-                let layer = a.detection.layer_with_file(input)?;
-                table(Command::Scan, layer.resolve()?, (a.json, quiet), progress)
+            (given, _) => {
+                let path = match given {
+                    Some(p) => Some(input(p, &mut a.detection, &mut spooled)?),
+                    None => None,
+                };
+                let layer = a.detection.layer_with_file(path)?;
+                let out = Out::summary(a.json, quiet);
+                table(Command::Scan, layer.resolve()?, out, progress)
             }
         },
-        cli::Cmd::Eval(a) => {
+        cli::Cmd::Eval(mut a) => {
+            let path = input(a.input, &mut a.detection, &mut spooled)?;
             let layer = Layer {
                 truth: Some(a.truth),
-                ..a.detection.layer_with_file(Some(a.input))?
+                ..a.detection.layer_with_file(Some(path))?
             };
             let job = Job {
                 misses: a.misses,
                 ..layer.resolve()?
             };
-            table(Command::Eval, job, (a.json, quiet), progress)
+            table(Command::Eval, job, Out::summary(a.json, quiet), progress)
         }
         cli::Cmd::Run(a) => {
             let flags = Layer {
@@ -77,19 +128,21 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress, quiet: bool) -> Result<u8
             };
             whole_dump(Command::Clean, &a.config, flags, (a.json, quiet), progress)
         }
-        cli::Cmd::Explain(a) => {
+        cli::Cmd::Explain(mut a) => {
+            let path = input(a.input, &mut a.detection, &mut spooled)?;
             let job = Layer {
                 fuzzy: Some(true),
-                ..a.detection.layer_with_file(Some(a.input))?
+                ..a.detection.layer_with_file(Some(path))?
             }
             .resolve()?;
             print!("{}", dupsweep::explain(&job, &a.a, &a.b, progress)?);
             Ok(0)
         }
-        cli::Cmd::Suggest(a) => {
+        cli::Cmd::Suggest(mut a) => {
+            let path = input(a.input, &mut a.detection, &mut spooled)?;
             let layer = Layer {
                 fuzzy: Some(true),
-                ..a.detection.layer_with_file(Some(a.input))?
+                ..a.detection.layer_with_file(Some(path))?
             };
             let job = layer.clone().resolve()?;
             let text = dupsweep::suggest(&job, &layer, progress)?;
@@ -157,14 +210,53 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress, quiet: bool) -> Result<u8
     }
 }
 
+/// What a one-table command prints: the report as JSON or its summary (none with `-q`), and
+/// with `--cleaned -` the cleaned table on standard output (the summary on standard error).
+struct Out {
+    json: bool,
+    quiet: bool,
+    to_stdout: bool,
+}
+
+impl Out {
+    fn summary(json: bool, quiet: bool) -> Out {
+        Out {
+            json,
+            quiet,
+            to_stdout: false,
+        }
+    }
+}
+
 /// `clean`, `scan` and `eval` on one table: the report (or the evaluation) as text or JSON.
-fn table(
-    command: Command,
-    job: Job,
-    (json, quiet): (bool, bool),
-    progress: &dyn Progress,
-) -> Result<u8> {
+fn table(command: Command, job: Job, o: Out, progress: &dyn Progress) -> Result<u8> {
+    let (json, quiet) = (o.json, o.quiet);
     let outcome = dupsweep::run(command, &job, progress)?;
+    if o.to_stdout {
+        if json {
+            eprint!("{}", outcome.report.to_json());
+        } else if !quiet {
+            eprint!("{}", outcome.report.summary());
+        }
+        let cleaned = outcome
+            .report
+            .outputs
+            .iter()
+            .find(|f| f.kind == "cleaned")
+            .ok_or_else(|| dupsweep::Error::Internal("no cleaned file was written".into()))?;
+        let path = std::path::Path::new(&cleaned.path);
+        let mut f = std::fs::File::open(path)
+            .map_err(|e| dupsweep::Error::io(path, "cannot read the cleaned file", e))?;
+        let stdout = std::io::stdout();
+        std::io::copy(&mut f, &mut stdout.lock()).map_err(|e| {
+            dupsweep::Error::io(
+                std::path::Path::new("-"),
+                "cannot write the cleaned table",
+                e,
+            )
+        })?;
+        return Ok(0);
+    }
     if let Some(ev) = &outcome.evaluation {
         if json {
             print!("{}", ev.to_json());

@@ -16,6 +16,26 @@ pub struct Location {
     pub record: Option<u64>,
 }
 
+/// The names inputs are shown by when they are not the file read: a stream (standard input, a
+/// pipe) is copied to a temporary file, whose name means nothing to the user.
+static SHOWN: std::sync::Mutex<Vec<(PathBuf, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+
+/// Shows `path` as `shown` in every message, report and script header from now on.
+pub fn show_as(path: &Path, shown: &Path) {
+    if let Ok(mut s) = SHOWN.lock() {
+        s.push((path.to_path_buf(), shown.to_path_buf()));
+    }
+}
+
+/// How `path` is shown: as it is, or by the name [`show_as`] gave it.
+pub fn shown(path: &Path) -> PathBuf {
+    SHOWN
+        .lock()
+        .ok()
+        .and_then(|s| s.iter().find(|(p, _)| p == path).map(|(_, n)| n.clone()))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
 impl Location {
     pub fn file(path: &Path) -> Self {
         Location {
@@ -41,7 +61,7 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
+        write!(f, "{}", shown(&self.path).display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(col) = self.column {

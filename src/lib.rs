@@ -71,6 +71,8 @@ pub use emit::files::write_atomic;
 pub use emit::report::Report;
 pub use error::{Error, Result};
 pub use evaluate::Evaluation;
+pub use ingest::spool::{spool, Spooled};
+pub use ingest::table_name;
 pub use pipeline::dump::{run_dump, DumpReport};
 pub use pipeline::init::{config_path as init_config_path, init};
 pub use pipeline::{explain, rebuild_page, run, suggest, Command, Outcome};

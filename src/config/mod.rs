@@ -439,8 +439,13 @@ impl Layer {
             p.as_ref()
                 .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
         };
+        // a stream copied to a temporary file is recorded by the name it was given ("-")
+        let input_shown = self.input.as_ref().map(|p| crate::error::shown(p));
         let settings = Layer {
-            input: absolute(&self.input),
+            input: match (&self.input, &input_shown) {
+                (Some(p), Some(s)) if s != p => Some(s.clone()),
+                _ => absolute(&self.input),
+            },
             decisions: absolute(&self.decisions),
             out: None,
             engine: None,

@@ -141,7 +141,9 @@ impl Report {
             command,
             engine: "memory",
             input: InputReport {
-                path: table.source.path.display().to_string(),
+                path: crate::error::shown(&table.source.path)
+                    .display()
+                    .to_string(),
                 format: table.source.format.name(),
                 compression,
                 delimiter,

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod parquet;
 pub mod pgdump;
 pub mod sniff;
+pub mod spool;
 pub mod stream;
 pub mod tokenizer;
 

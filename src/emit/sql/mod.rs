@@ -1005,8 +1005,7 @@ impl<'p, 'a> Render<'p, 'a> {
     pub fn header(&self, run: &str) -> String {
         let p = self.plan;
         let src = &p.table.source;
-        let file = src
-            .path
+        let file = crate::error::shown(&src.path)
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
