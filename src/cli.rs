@@ -11,7 +11,7 @@ use dupsweep::Layer;
 #[command(
     name = "dupsweep",
     version,
-    about = "Find and remove duplicate rows in database dumps (CSV, Parquet, pg_dump), and write the SQL that does the same on the live database",
+    about = "Find and remove duplicate rows in database dumps (CSV, Parquet, pg_dump, mysqldump), and write the SQL that does the same on the live database",
     after_help = "Exit codes: 0 success (scan: no duplicates), 1 scan found duplicates, 2 usage, configuration or data error, 3 I/O error (a file could not be read or written, or another run is writing the output folder)."
 )]
 pub struct Cli {
@@ -123,7 +123,7 @@ foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for e
   dupsweep man | man -l -
   dupsweep man > ~/.local/share/man/man1/dupsweep.1")]
     Man,
-    /// Write DIR/dupsweep.toml, a starting config for a folder of CSV or Parquet files (or a PostgreSQL dump): keys and foreign keys guessed from names and content (or read from the dump)
+    /// Write DIR/dupsweep.toml, a starting config for a folder of CSV or Parquet files (or a PostgreSQL or MySQL dump): keys and foreign keys guessed from names and content (or read from the dump)
     #[command(after_help = "Examples:
   dupsweep init dumps/2026-11-25/
       reads every table, guesses each primary key (a unique, non-NULL column named like a key),
@@ -136,8 +136,8 @@ foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for e
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The folder holding one file per table, or a PostgreSQL dump (pg_dump's plain format;
-    /// dupsweep.toml is then written beside it)
+    /// The folder holding one file per table, or a PostgreSQL dump (pg_dump's plain format) or
+    /// mysqldump file (dupsweep.toml is then written beside it)
     pub dir: PathBuf,
     /// Replace an existing DIR/dupsweep.toml
     #[arg(long)]
@@ -191,7 +191,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table); - reads standard input
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -202,7 +202,7 @@ pub struct SuggestArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table); - reads standard input
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -221,7 +221,7 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table); - reads standard input
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -307,7 +307,7 @@ pub struct FuzzyArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, or a PostgreSQL dump (pg_dump's plain format; --table picks the table); - reads standard input
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,

@@ -61,6 +61,14 @@ pub enum Format {
         end: u64,
         len: u64,
     },
+    /// A table of a `mysqldump` file: its `INSERT` statements, as (index of the statement's
+    /// first record, its start, its end) in the decompressed bytes (`len` of them); its
+    /// records are the statements' tuples.
+    MysqlDump {
+        compression: Compression,
+        len: u64,
+        statements: Vec<(u32, u64, u64)>,
+    },
 }
 
 impl Format {
@@ -69,6 +77,7 @@ impl Format {
             Format::Csv { .. } => "csv",
             Format::Parquet => "parquet",
             Format::PgDump { .. } => "pg_dump",
+            Format::MysqlDump { .. } => "mysqldump",
         }
     }
 }

@@ -4,6 +4,8 @@
 pub const KEEP: &str = "first";
 /// `--dialect`: PostgreSQL.
 pub const DIALECTS: &[&str] = &["postgres"];
+/// `--dialect` for a `mysqldump` file: MySQL/MariaDB.
+pub const MYSQLDUMP_DIALECTS: &[&str] = &["mysql"];
 /// `--out`.
 pub const OUT_DIR: &str = "dupsweep-out";
 /// `--batch-size`: rows deleted per statement.

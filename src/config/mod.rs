@@ -490,9 +490,14 @@ impl Layer {
                     .with_hint("use all (every column must be unchanged) or key"))
             }
         };
+        // a mysqldump file's scripts are for MySQL/MariaDB unless --dialect says otherwise
+        let default_dialects = match crate::ingest::sql_dump(&input) {
+            Some(crate::ingest::sniff::SqlDump::Mysql) => defaults::MYSQLDUMP_DIALECTS,
+            _ => defaults::DIALECTS,
+        };
         let mut dialects = self
             .dialect
-            .unwrap_or_else(|| defaults::DIALECTS.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_else(|| default_dialects.iter().map(|s| s.to_string()).collect())
             .iter()
             .flat_map(|s| s.split(','))
             .map(|s| DialectName::parse(s.trim()))

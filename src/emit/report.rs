@@ -133,7 +133,9 @@ impl Report {
                 Some(compression.name()),
                 Some((*delimiter as char).to_string()),
             ),
-            Format::PgDump { compression, .. } => (Some(compression.name()), None),
+            Format::PgDump { compression, .. } | Format::MysqlDump { compression, .. } => {
+                (Some(compression.name()), None)
+            }
             Format::Parquet => (None, None),
         };
         Report {

@@ -131,7 +131,7 @@ pub(crate) fn write_sheet(
     let csv = match (&table.source.format, &table.raw) {
         (Format::Csv { delimiter, .. }, Some(raw)) => Some((*delimiter, raw.newline)),
         // a database's dump: its sheets are CSV files
-        (Format::PgDump { .. }, _) => Some((b',', "\n")),
+        (Format::PgDump { .. } | Format::MysqlDump { .. }, _) => Some((b',', "\n")),
         _ => None,
     };
     match csv {
@@ -223,18 +223,25 @@ pub(crate) fn dump_edits(
         return Err(Error::Internal("a dump's rows have no places".into()));
     };
     let span = |i: usize| (raw.starts[i] as u64, raw.record_next[i] as u64);
-    let mut edits: Vec<DumpEdit> = resolution
-        .removed
-        .iter()
-        .map(|r| {
-            let (start, end) = span(r.row.index());
-            DumpEdit {
-                start,
-                end,
-                line: None,
-            }
-        })
-        .collect();
+    let mut edits: Vec<DumpEdit> = match &table.source.format {
+        Format::MysqlDump { statements, .. } => mysql_removals(
+            statements,
+            (&raw.starts, &raw.record_next),
+            &resolution.kept,
+        ),
+        _ => resolution
+            .removed
+            .iter()
+            .map(|r| {
+                let (start, end) = span(r.row.index());
+                DumpEdit {
+                    start,
+                    end,
+                    line: None,
+                }
+            })
+            .collect(),
+    };
     for (&i, text) in rewritten {
         if resolution.kept[i] {
             let (start, end) = span(i);
@@ -249,6 +256,49 @@ pub(crate) fn dump_edits(
     Ok(edits)
 }
 
+/// What removing rows of a mysqldump table cuts out of its `statements` ((first record,
+/// start, end), records `starts`/`ends` their tuples): a statement whose every row goes is cut
+/// whole; else each removed tuple with the comma before it, or, before the statement's first
+/// kept tuple, with the comma after it, so that what is left still reads `VALUES (…),(…);`.
+fn mysql_removals(
+    statements: &[(u32, u64, u64)],
+    (starts, ends): (&[usize], &[usize]),
+    kept: &[bool],
+) -> Vec<DumpEdit> {
+    let mut edits = Vec::new();
+    for (k, &(first, start, end)) in statements.iter().enumerate() {
+        let first = first as usize;
+        let last = statements.get(k + 1).map_or(starts.len(), |s| s.0 as usize);
+        let rows = first..last;
+        if rows.clone().all(|i| !kept[i]) {
+            edits.push(DumpEdit {
+                start,
+                end,
+                line: None,
+            });
+            continue;
+        }
+        let mut seen_kept = false;
+        for i in rows {
+            if kept[i] {
+                seen_kept = true;
+                continue;
+            }
+            let (s, e) = if seen_kept {
+                (ends[i - 1], ends[i])
+            } else {
+                (starts[i], starts[i + 1])
+            };
+            edits.push(DumpEdit {
+                start: s as u64,
+                end: e as u64,
+                line: None,
+            });
+        }
+    }
+    edits
+}
+
 /// Writes `name`: the dump `source` (read again, and checked to be the file read first) with
 /// the `edits` (in file order) made: it loads with `psql` as the original did.
 pub(crate) fn write_cleaned_dump(
@@ -257,10 +307,13 @@ pub(crate) fn write_cleaned_dump(
     source: &crate::model::Source,
     edits: &[DumpEdit],
 ) -> Result<std::path::PathBuf> {
-    let Format::PgDump { len, .. } = source.format else {
-        return Err(Error::Internal(
-            "a cleaned dump asked of another file".into(),
-        ));
+    let len = match &source.format {
+        Format::PgDump { len, .. } | Format::MysqlDump { len, .. } => *len,
+        _ => {
+            return Err(Error::Internal(
+                "a cleaned dump asked of another file".into(),
+            ))
+        }
     };
     let target = outs.dir().join(name);
     let werr = io_err(&target);
@@ -363,7 +416,7 @@ pub(crate) fn write_table_files(
             outputs.push(("cleaned", c, Some(kept)));
             outputs.push(("removed", r, Some(removed)));
         }
-        (Format::PgDump { .. }, Some(_)) => {
+        (Format::PgDump { .. } | Format::MysqlDump { .. }, Some(_)) => {
             // the cleaned dump: this table's alone, or a whole dump's for all its tables
             if !dump_wide {
                 let name = Outputs::file_name(&table.name, "cleaned.sql");

@@ -2,6 +2,7 @@
 //! [`Table`], with the input's SHA-256 and the position of every record.
 
 pub mod csv;
+pub mod mysqldump;
 pub mod parquet;
 pub mod pgdump;
 pub mod sniff;
@@ -109,7 +110,10 @@ pub fn read(
                 let data = csv::decompress(path, bytes, compression)?;
                 pgdump::read(path, data, compression, source, table, progress)
             }
-            Some(sniff::SqlDump::Mysql) => Err(mysql_dump(path)),
+            Some(sniff::SqlDump::Mysql) => {
+                let data = csv::decompress(path, bytes, compression)?;
+                mysqldump::read(path, data, compression, source, table, progress)
+            }
             None => csv::read(
                 path,
                 bytes,
@@ -136,15 +140,6 @@ pub fn sql_dump(path: &Path) -> Option<sniff::SqlDump> {
         .ok()?;
     let compression = sniff::compression(&head);
     sniff::sql_dump(&sniff::decompressed_head(&head, compression, SNIFF))
-}
-
-/// A `mysqldump` file: not read yet, said plainly rather than read as a CSV.
-pub fn mysql_dump(path: &Path) -> Error {
-    Error::data(
-        Location::file(path),
-        "this is a mysqldump file: dupsweep does not read mysqldump's INSERT statements yet",
-    )
-    .with_hint("export the table as CSV with a header row and clean that file")
 }
 
 /// Lowercase hexadecimal.

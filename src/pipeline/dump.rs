@@ -336,9 +336,15 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
 /// was re-pointed.
 fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap<usize, String>> {
     let mut out = BTreeMap::new();
-    let delimiter = match d.work.source.format {
-        Format::Csv { delimiter, .. } => Some(delimiter),
-        Format::PgDump { .. } => None,
+    enum Anew {
+        Csv(u8),
+        Copy,
+        Tuple,
+    }
+    let anew = match d.work.source.format {
+        Format::Csv { delimiter, .. } => Anew::Csv(delimiter),
+        Format::PgDump { .. } => Anew::Copy,
+        Format::MysqlDump { .. } => Anew::Tuple,
         // a Parquet table's cleaned file is written from the re-pointed values
         Format::Parquet => return Ok(out),
     };
@@ -349,9 +355,11 @@ fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap
     for c in &d.changes {
         let i = c.row.index();
         if d.resolution.kept[i] && !out.contains_key(&i) {
-            let text = match delimiter {
-                Some(delimiter) => tables::encode_record(&cols, i, delimiter, &job.null),
-                None => crate::ingest::pgdump::encode_line(cols.iter().map(|c| c.get(i))),
+            let values = cols.iter().map(|c| c.get(i));
+            let text = match anew {
+                Anew::Csv(delimiter) => tables::encode_record(&cols, i, delimiter, &job.null),
+                Anew::Copy => crate::ingest::pgdump::encode_line(values),
+                Anew::Tuple => crate::ingest::mysqldump::encode_tuple(values),
             };
             out.insert(i, text);
         }
@@ -365,7 +373,10 @@ fn pg_dumps(done: &[TableDone]) -> Vec<(String, Vec<usize>)> {
     let mut out: Vec<(String, Vec<usize>)> = Vec::new();
     let mut paths: Vec<&std::path::Path> = Vec::new();
     for (i, d) in done.iter().enumerate() {
-        if !matches!(d.dumped.source.format, Format::PgDump { .. }) {
+        if !matches!(
+            d.dumped.source.format,
+            Format::PgDump { .. } | Format::MysqlDump { .. }
+        ) {
             continue;
         }
         let path = d.dumped.source.path.as_path();

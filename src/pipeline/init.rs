@@ -356,25 +356,46 @@ pub fn config_path(input: &Path) -> std::path::PathBuf {
 
 /// The guesses for every table of the PostgreSQL dump at `path` (in the default schema): its
 /// declared primary keys and foreign keys are taken as they are.
-fn guess_pg_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Vec<Guess>> {
+fn guess_sql_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Vec<Guess>> {
     use crate::ingest::pgdump::{self, Declared};
-    if ingest::sql_dump(path) != Some(ingest::sniff::SqlDump::Postgres) {
+    use crate::ingest::sniff::SqlDump;
+    let Some(kind) = ingest::sql_dump(path) else {
         return Err(Error::usage(format!(
-            "{}: init reads a folder of tables or a PostgreSQL dump (pg_dump's plain format)",
+            "{}: init reads a folder of tables, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file",
             path.display()
         ))
         .with_hint("give the folder the table files are in"));
-    }
+    };
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let compression = ingest::sniff::compression(&bytes);
     let data = ingest::csv::decompress(path, bytes, compression)?;
-    let blocks = pgdump::blocks(path, &data)?;
-    let declared = pgdump::declared(&data);
+    // (schema, name, the name --table takes) of each table with rows, and the declared keys
+    type Named = (Option<String>, String, String);
+    let (blocks, declared): (Vec<Named>, Vec<Declared>) = match kind {
+        SqlDump::Postgres => (
+            pgdump::blocks(path, &data)?
+                .into_iter()
+                .map(|b| {
+                    let q = b.qualified();
+                    (b.schema, b.name, q)
+                })
+                .collect(),
+            pgdump::declared(&data),
+        ),
+        SqlDump::Mysql => (
+            crate::ingest::mysqldump::tables(path, &data)?
+                .into_iter()
+                .filter(|t| !t.inserts.is_empty())
+                .map(|t| (None, t.name.clone(), t.name))
+                .collect(),
+            crate::ingest::mysqldump::declared(&data),
+        ),
+    };
     drop(data);
     let public = |t: &(Option<String>, String)| t.0.as_deref().unwrap_or("public") == "public";
     let mut guesses = Vec::new();
-    for b in &blocks {
-        let me = (b.schema.clone(), b.name.clone());
+    for (schema, name, given) in &blocks {
+        let me = (schema.clone(), name.clone());
         if !public(&me) {
             continue;
         }
@@ -382,12 +403,7 @@ fn guess_pg_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Vec
             Declared::PrimaryKey { table, columns } if *table == me => Some(&columns[..]),
             _ => None,
         });
-        guesses.push(guess_table(
-            path,
-            dir,
-            Some((&b.qualified(), pk)),
-            progress,
-        )?);
+        guesses.push(guess_table(path, dir, Some((given, pk)), progress)?);
     }
     // the declared foreign keys of one column to a parent's one-column primary key
     for d in &declared {
@@ -440,7 +456,7 @@ pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
     let mut guesses = Vec::new();
     if dir.is_file() {
         let folder = config.parent().unwrap_or(Path::new("."));
-        guesses = guess_pg_dump(dir, folder, progress)?;
+        guesses = guess_sql_dump(dir, folder, progress)?;
         if guesses.is_empty() {
             return Err(Error::usage(format!(
                 "{}: the dump holds no table data in the public schema",
@@ -485,9 +501,12 @@ pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
     out.push_str(
         "# keep, delimiter, null, fuzzy, ...); foreign-keys = { COLUMN = \"TABLE.COLUMN\" }.\n\n",
     );
-    // a PostgreSQL dump's values are PostgreSQL's text (t/f for booleans): its scripts are
-    // for PostgreSQL
-    out.push_str(if dir.is_file() {
+    // a dump's values are its server's text (PostgreSQL's t/f for booleans): its scripts are
+    // for its server
+    let mysql = ingest::sql_dump(dir) == Some(ingest::sniff::SqlDump::Mysql);
+    out.push_str(if mysql {
+        "[defaults]\ndialect = [\"mysql\"]\n"
+    } else if dir.is_file() {
         "[defaults]\ndialect = [\"postgres\"]\n"
     } else {
         "[defaults]\ndialect = [\"postgres\", \"mysql\", \"sqlite\"]\n"
@@ -499,6 +518,7 @@ pub fn init(dir: &Path, progress: &dyn Progress) -> Result<(String, String)> {
             "# {}: {} rows, columns {}\n",
             match &g.table.source.format {
                 crate::model::Format::PgDump { table, .. } => format!("{}, table {table}", g.file),
+                crate::model::Format::MysqlDump { .. } => format!("{}, table {}", g.file, g.name),
                 _ => g.file.clone(),
             },
             g.table.rows(),

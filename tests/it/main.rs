@@ -9,6 +9,7 @@ mod errors;
 mod fuzzy;
 mod groups;
 mod html;
+mod mysqldump;
 mod pgdump;
 mod prevent;
 mod regressions;

@@ -267,22 +267,6 @@ fn errors_in_a_dump_name_its_file_line_and_column() {
             && script.contains("SET search_path = \"sales\";\n"),
         "{script}"
     );
-    // a mysqldump file is named as one, not read as a CSV
-    w.write(
-        "my.sql",
-        b"-- MySQL dump 10.13  Distrib 8.0.36\n--\n-- Host: localhost\n\nINSERT INTO `t` VALUES (1,'a');\n",
-    );
-    let r = w.run(&["scan", "my.sql"]);
-    assert_ne!(r.code(), 0);
-    assert!(r.stderr().contains("mysqldump"), "{}", r.stderr());
-    // MariaDB's, after its sandbox-mode line
-    w.write(
-        "maria.sql",
-        b"/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB\n--\nINSERT INTO `t` VALUES (1,'a');\n",
-    );
-    let r = w.run(&["clean", "maria.sql"]);
-    assert_ne!(r.code(), 0);
-    assert!(r.stderr().contains("mysqldump"), "{}", r.stderr());
     // --engine stream cannot read a dump
     w.write("one.sql", format!("{head}1\ta\n\\.\n").as_bytes());
     let r = w.run(&["clean", "one.sql", "--pk", "id", "--engine", "stream"]);
