@@ -260,6 +260,12 @@ pub struct Detection {
     /// An unquoted value that means NULL, besides the empty field (e.g. '\N'); may repeat
     #[arg(long, value_name = "STR")]
     pub null: Option<Vec<String>>,
+    /// What the input is: auto (CSV, Parquet, a pg_dump or mysqldump file, a mysqldump --tab export, from the content), csv, or pg-copy (PostgreSQL COPY … TO, text format) [default: auto]
+    #[arg(long, value_name = "auto|csv|pg-copy")]
+    pub format: Option<String>,
+    /// The column names of an input without a header line (a COPY file written without HEADER), in order
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
     /// Settings from a TOML file (keys: the long option names); flags given here win over it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -378,6 +384,8 @@ impl Detection {
             keep: self.keep,
             delimiter: self.delimiter,
             null: self.null,
+            format: self.format,
+            columns: self.columns,
             fuzzy: self.fuzzy.fuzzy.then_some(true),
             threshold: self.fuzzy.threshold,
             review_threshold: self.fuzzy.review_threshold,

@@ -69,6 +69,33 @@ pub enum Format {
         len: u64,
         statements: Vec<(u32, u64, u64)>,
     },
+    /// A table exported in a server's text format (PostgreSQL `COPY … TO`, MySQL `--tab`): its
+    /// rows are the decompressed bytes `start..end` of the `len` there are.
+    TextRows {
+        flavor: TextFlavor,
+        compression: Compression,
+        start: u64,
+        end: u64,
+        len: u64,
+    },
+}
+
+/// Which server's text format a [`Format::TextRows`] table is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFlavor {
+    /// PostgreSQL `COPY … TO` (text format).
+    PgCopy,
+    /// MySQL/MariaDB `mysqldump --tab` (`SELECT … INTO OUTFILE`).
+    MysqlTab,
+}
+
+impl TextFlavor {
+    pub fn name(self) -> &'static str {
+        match self {
+            TextFlavor::PgCopy => "pg_copy",
+            TextFlavor::MysqlTab => "mysql_tab",
+        }
+    }
 }
 
 impl Format {
@@ -78,6 +105,7 @@ impl Format {
             Format::Parquet => "parquet",
             Format::PgDump { .. } => "pg_dump",
             Format::MysqlDump { .. } => "mysqldump",
+            Format::TextRows { flavor, .. } => flavor.name(),
         }
     }
 }

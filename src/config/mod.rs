@@ -30,6 +30,10 @@ pub struct Layer {
     pub out: Option<PathBuf>,
     pub delimiter: Option<String>,
     pub null: Option<Vec<String>>,
+    /// What the input file is: `auto` (from its content), `csv`, `pg-copy`.
+    pub format: Option<String>,
+    /// The column names of an input without a header line.
+    pub columns: Option<Vec<String>>,
     pub batch_size: Option<usize>,
     /// `end` (one transaction) or `batch` (each batch commits on its own).
     pub commit: Option<String>,
@@ -79,6 +83,8 @@ impl Layer {
             out: self.out.or(under.out),
             delimiter: self.delimiter.or(under.delimiter),
             null: self.null.or(under.null),
+            format: self.format.or(under.format),
+            columns: self.columns.or(under.columns),
             batch_size: self.batch_size.or(under.batch_size),
             commit: self.commit.or(under.commit),
             pause: self.pause.or(under.pause),
@@ -490,10 +496,26 @@ impl Layer {
                     .with_hint("use all (every column must be unchanged) or key"))
             }
         };
-        // a mysqldump file's scripts are for MySQL/MariaDB unless --dialect says otherwise
-        let default_dialects = match crate::ingest::sql_dump(&input) {
-            Some(crate::ingest::sniff::SqlDump::Mysql) => defaults::MYSQLDUMP_DIALECTS,
-            _ => defaults::DIALECTS,
+        let input_format = match self.format.as_deref() {
+            None | Some("auto") => crate::ingest::csv::InputFormat::Auto,
+            Some("csv") => crate::ingest::csv::InputFormat::Csv,
+            Some("pg-copy") => crate::ingest::csv::InputFormat::PgCopy,
+            Some(other) => {
+                return Err(
+                    Error::usage(format!("--format \"{other}\" is not a format")).with_hint(
+                        crate::error::unknown_hint(other, &["auto", "csv", "pg-copy"], "formats"),
+                    ),
+                )
+            }
+        };
+        // a MySQL dump's scripts are for MySQL/MariaDB unless --dialect says otherwise
+        let mysql = crate::ingest::sql_dump(&input) == Some(crate::ingest::sniff::SqlDump::Mysql)
+            || (input_format == crate::ingest::csv::InputFormat::Auto
+                && crate::ingest::textrows::mysql_tab_columns(&input).is_some());
+        let default_dialects = if mysql {
+            defaults::MYSQLDUMP_DIALECTS
+        } else {
+            defaults::DIALECTS
         };
         let mut dialects = self
             .dialect
@@ -562,6 +584,8 @@ impl Layer {
             csv: CsvOptions {
                 delimiter: delimiter_byte,
                 null_markers: null.clone(),
+                format: input_format,
+                columns: self.columns.clone(),
             },
             delimiter: self.delimiter,
             null,

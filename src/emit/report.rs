@@ -133,9 +133,9 @@ impl Report {
                 Some(compression.name()),
                 Some((*delimiter as char).to_string()),
             ),
-            Format::PgDump { compression, .. } | Format::MysqlDump { compression, .. } => {
-                (Some(compression.name()), None)
-            }
+            Format::PgDump { compression, .. }
+            | Format::MysqlDump { compression, .. }
+            | Format::TextRows { compression, .. } => (Some(compression.name()), None),
             Format::Parquet => (None, None),
         };
         Report {

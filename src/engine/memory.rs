@@ -131,7 +131,9 @@ pub(crate) fn write_sheet(
     let csv = match (&table.source.format, &table.raw) {
         (Format::Csv { delimiter, .. }, Some(raw)) => Some((*delimiter, raw.newline)),
         // a database's dump: its sheets are CSV files
-        (Format::PgDump { .. } | Format::MysqlDump { .. }, _) => Some((b',', "\n")),
+        (Format::PgDump { .. } | Format::MysqlDump { .. } | Format::TextRows { .. }, _) => {
+            Some((b',', "\n"))
+        }
         _ => None,
     };
     match csv {
@@ -308,7 +310,9 @@ pub(crate) fn write_cleaned_dump(
     edits: &[DumpEdit],
 ) -> Result<std::path::PathBuf> {
     let len = match &source.format {
-        Format::PgDump { len, .. } | Format::MysqlDump { len, .. } => *len,
+        Format::PgDump { len, .. }
+        | Format::MysqlDump { len, .. }
+        | Format::TextRows { len, .. } => *len,
         _ => {
             return Err(Error::Internal(
                 "a cleaned dump asked of another file".into(),
@@ -416,10 +420,13 @@ pub(crate) fn write_table_files(
             outputs.push(("cleaned", c, Some(kept)));
             outputs.push(("removed", r, Some(removed)));
         }
-        (Format::PgDump { .. } | Format::MysqlDump { .. }, Some(_)) => {
-            // the cleaned dump: this table's alone, or a whole dump's for all its tables
-            if !dump_wide {
-                let name = Outputs::file_name(&table.name, "cleaned.sql");
+        (Format::PgDump { .. } | Format::MysqlDump { .. } | Format::TextRows { .. }, Some(_)) => {
+            // the cleaned dump: this table's alone, or a whole dump's for all its tables (an
+            // export in a text format holds one table: its own)
+            let text = matches!(table.source.format, Format::TextRows { .. });
+            if !dump_wide || text {
+                let ext = if text { "cleaned.txt" } else { "cleaned.sql" };
+                let name = Outputs::file_name(&table.name, ext);
                 let edits = dump_edits(table, resolution, rewritten)?;
                 let p = write_cleaned_dump(outs, &name, &table.source, &edits)?;
                 outputs.push(("cleaned", p, Some(kept)));

@@ -83,7 +83,7 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
         return Ok(Box::new(memory::Memory));
     }
     let exact = command != Command::Eval && job.fuzzy.is_none() && !job.input.is_dir();
-    let fits = if !exact || crate::ingest::sql_dump(&job.input).is_some() {
+    let fits = if !exact || crate::ingest::read_in_memory(&job.input, &job.csv) {
         // a database's dump is read in memory
         None
     } else if is_parquet(&job.input) {

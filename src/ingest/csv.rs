@@ -22,6 +22,22 @@ pub struct CsvOptions {
     pub delimiter: Option<u8>,
     /// Unquoted values that mean NULL, besides the empty field (e.g. `\N`).
     pub null_markers: Vec<String>,
+    /// What the file is (`--format`): recognised from its content, or said.
+    pub format: InputFormat,
+    /// The column names of a file without a header line (`--columns`).
+    pub columns: Option<Vec<String>>,
+}
+
+/// `--format`: what an input file is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Recognised from its content (and, for a `--tab` export, the `.sql` beside it).
+    #[default]
+    Auto,
+    /// CSV, whatever its content looks like.
+    Csv,
+    /// PostgreSQL `COPY … TO` text format.
+    PgCopy,
 }
 
 pub(crate) fn decompress(path: &Path, bytes: Vec<u8>, compression: Compression) -> Result<Vec<u8>> {

@@ -8,6 +8,7 @@ pub mod pgdump;
 pub mod sniff;
 pub mod spool;
 pub mod stream;
+pub mod textrows;
 pub mod tokenizer;
 
 use std::path::Path;
@@ -105,6 +106,33 @@ pub fn read(
             ));
         }
         let compression = sniff::compression(&bytes);
+        match read_as(path, csv) {
+            Some((flavor, columns)) => {
+                let data = csv::decompress(path, bytes, compression)?;
+                let name = table_ident(path, table)?;
+                return textrows::read(
+                    path,
+                    data,
+                    compression,
+                    source,
+                    name,
+                    flavor,
+                    columns,
+                    progress,
+                );
+            }
+            None if csv.format == csv::InputFormat::Csv => {
+                return csv::read(
+                    path,
+                    bytes,
+                    source,
+                    table_ident(path, table)?,
+                    csv,
+                    progress,
+                )
+            }
+            None => {}
+        }
         match sniff::sql_dump(&sniff::decompressed_head(&bytes, compression, SNIFF)) {
             Some(sniff::SqlDump::Postgres) => {
                 let data = csv::decompress(path, bytes, compression)?;
@@ -124,6 +152,28 @@ pub fn read(
             ),
         }
     }
+}
+
+/// Whether the file at `path` is a table in a server's text format, and its columns when the
+/// file does not name them: `--format pg-copy` (columns from `--columns` or its header line),
+/// or a MySQL `--tab` export (`T.txt` beside the `T.sql` of its `CREATE TABLE`).
+pub fn read_as(path: &Path, opts: &CsvOptions) -> Option<(textrows::Flavor, Option<Vec<String>>)> {
+    match opts.format {
+        csv::InputFormat::PgCopy => Some((textrows::Flavor::PgCopy, opts.columns.clone())),
+        csv::InputFormat::Csv => None,
+        csv::InputFormat::Auto => textrows::mysql_tab_columns(path).map(|c| {
+            (
+                textrows::Flavor::MysqlTab,
+                Some(opts.columns.clone().unwrap_or(c)),
+            )
+        }),
+    }
+}
+
+/// True when the file at `path` is read by the in-memory engine whatever the job: a
+/// database's dump or a table in a server's text format.
+pub fn read_in_memory(path: &Path, opts: &CsvOptions) -> bool {
+    sql_dump(path).is_some() || read_as(path, opts).is_some()
 }
 
 /// How much of a file's start (decompressed) tells whether it is a database's dump.

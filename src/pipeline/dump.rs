@@ -340,11 +340,17 @@ fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap
         Csv(u8),
         Copy,
         Tuple,
+        Tab,
     }
     let anew = match d.work.source.format {
         Format::Csv { delimiter, .. } => Anew::Csv(delimiter),
-        Format::PgDump { .. } => Anew::Copy,
+        Format::PgDump { .. }
+        | Format::TextRows {
+            flavor: crate::model::TextFlavor::PgCopy,
+            ..
+        } => Anew::Copy,
         Format::MysqlDump { .. } => Anew::Tuple,
+        Format::TextRows { .. } => Anew::Tab,
         // a Parquet table's cleaned file is written from the re-pointed values
         Format::Parquet => return Ok(out),
     };
@@ -360,6 +366,7 @@ fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap
                 Anew::Csv(delimiter) => tables::encode_record(&cols, i, delimiter, &job.null),
                 Anew::Copy => crate::ingest::pgdump::encode_line(values),
                 Anew::Tuple => crate::ingest::mysqldump::encode_tuple(values),
+                Anew::Tab => crate::ingest::textrows::encode_mysql_tab(values),
             };
             out.insert(i, text);
         }

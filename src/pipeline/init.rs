@@ -30,7 +30,8 @@ struct Guess {
     notes: Vec<String>,
 }
 
-/// Files `init` reads: CSV (possibly compressed) and Parquet, not dupsweep's own outputs.
+/// Files `init` reads: CSV (possibly compressed), Parquet and `--tab` exports, not dupsweep's
+/// own outputs.
 fn dump_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot read the folder", e))?;
     let mut files: Vec<PathBuf> = rd
@@ -45,7 +46,9 @@ fn dump_files(dir: &Path) -> Result<Vec<PathBuf>> {
                 ".csv", ".csv.gz", ".csv.zst", ".tsv", ".tsv.gz", ".parquet", ".pq",
             ]
             .iter()
-            .any(|e| n.ends_with(e));
+            .any(|e| n.ends_with(e))
+                // a mysqldump --tab export: T.txt beside the T.sql of its CREATE TABLE
+                || crate::ingest::textrows::mysql_tab_columns(p).is_some();
             let ours = [
                 ".cleaned.",
                 ".removed.",

@@ -16,4 +16,5 @@ mod regressions;
 mod replay;
 mod schedule;
 mod setbased;
+mod textrows;
 mod util;
