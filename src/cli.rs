@@ -191,7 +191,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB reads the live table --table names
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -202,7 +202,7 @@ pub struct SuggestArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB reads the live table --table names
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -221,7 +221,7 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB reads the live table --table names
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -313,7 +313,7 @@ pub struct FuzzyArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB reads the live table --table names
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,

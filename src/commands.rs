@@ -37,6 +37,16 @@ fn input(
     d: &mut cli::Detection,
     spooled: &mut Option<dupsweep::Spooled>,
 ) -> Result<std::path::PathBuf> {
+    if dupsweep::is_live_url(&path) {
+        // a live table: its snapshot, read as a COPY file with a header line
+        let url = path.to_string_lossy().into_owned();
+        let pk = d.pk.clone().unwrap_or_default();
+        let s = dupsweep::live_snapshot(&url, d.table.as_deref(), &pk)?;
+        d.format = Some("pg-copy".into());
+        let copy = s.path.clone();
+        *spooled = Some(s);
+        return Ok(copy);
+    }
     match dupsweep::spool(&path, None, PIPE_WAIT)? {
         None => Ok(path),
         Some(s) => {

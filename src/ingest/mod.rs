@@ -2,6 +2,7 @@
 //! [`Table`], with the input's SHA-256 and the position of every record.
 
 pub mod csv;
+pub mod live;
 pub mod mysqldump;
 pub mod parquet;
 pub mod pgdump;

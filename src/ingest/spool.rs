@@ -17,6 +17,16 @@ pub struct Spooled {
     _file: tempfile::TempPath,
 }
 
+impl Spooled {
+    /// A temporary file already written (a live table's copy).
+    pub fn of(path: tempfile::TempPath) -> Spooled {
+        Spooled {
+            path: path.to_path_buf(),
+            _file: path,
+        }
+    }
+}
+
 /// True when `input` is a stream: `-`, or a path to something that is neither a regular file
 /// nor a folder (a pipe, a named pipe, a character device).
 pub fn is_stream(input: &Path) -> bool {

@@ -1005,10 +1005,15 @@ impl<'p, 'a> Render<'p, 'a> {
     pub fn header(&self, run: &str) -> String {
         let p = self.plan;
         let src = &p.table.source;
-        let file = crate::error::shown(&src.path)
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let shown = crate::error::shown(&src.path);
+        // a live table's server is shown whole (its URL, without password)
+        let file = if shown.to_string_lossy().contains("://") {
+            Some(shown.clone().into_os_string())
+        } else {
+            shown.file_name().map(|f| f.to_os_string())
+        }
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
         let mut lines = vec![
             format!(
                 "dupsweep {}: delete duplicate rows from table {}{}",
