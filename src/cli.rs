@@ -191,7 +191,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB reads the live table --table names
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB or mysql://… reads the live table --table names
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -202,7 +202,7 @@ pub struct SuggestArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB reads the live table --table names
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB or mysql://… reads the live table --table names
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -221,7 +221,7 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB reads the live table --table names
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB or mysql://… reads the live table --table names
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,
@@ -260,8 +260,8 @@ pub struct Detection {
     /// An unquoted value that means NULL, besides the empty field (e.g. '\N'); may repeat
     #[arg(long, value_name = "STR")]
     pub null: Option<Vec<String>>,
-    /// What the input is: auto (CSV, Parquet, a pg_dump or mysqldump file, a mysqldump --tab export, from the content), csv, or pg-copy (PostgreSQL COPY … TO, text format) [default: auto]
-    #[arg(long, value_name = "auto|csv|pg-copy")]
+    /// What the input is: auto (CSV, Parquet, a pg_dump or mysqldump file, a mysqldump --tab export, from the content), csv, pg-copy (PostgreSQL COPY … TO, text format) or mysql-tab (SELECT … INTO OUTFILE) [default: auto]
+    #[arg(long, value_name = "auto|csv|pg-copy|mysql-tab")]
     pub format: Option<String>,
     /// The column names of an input without a header line (a COPY file written without HEADER), in order
     #[arg(long, value_name = "COLS", value_delimiter = ',')]
@@ -313,7 +313,7 @@ pub struct FuzzyArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB reads the live table --table names
+    /// The dump of one table: CSV (optionally .gz or .zst), Parquet, a PostgreSQL dump (pg_dump's plain format) or a mysqldump file (--table picks the table); - reads standard input; postgres://USER@HOST:PORT/DB or mysql://… reads the live table --table names
     pub input: PathBuf,
     #[command(flatten)]
     pub detection: Detection,

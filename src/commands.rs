@@ -42,9 +42,12 @@ fn input(
         let url = path.to_string_lossy().into_owned();
         let pk = d.pk.clone().unwrap_or_default();
         let s = dupsweep::live_snapshot(&url, d.table.as_deref(), &pk)?;
-        d.format = Some("pg-copy".into());
-        let copy = s.path.clone();
-        *spooled = Some(s);
+        d.format = Some(s.format.into());
+        if s.columns.is_some() {
+            d.columns = s.columns;
+        }
+        let copy = s.copy.path.clone();
+        *spooled = Some(s.copy);
         return Ok(copy);
     }
     match dupsweep::spool(&path, None, PIPE_WAIT)? {

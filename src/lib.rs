@@ -71,7 +71,7 @@ pub use emit::files::write_atomic;
 pub use emit::report::Report;
 pub use error::{Error, Result};
 pub use evaluate::Evaluation;
-pub use ingest::live::{is_url as is_live_url, snapshot as live_snapshot};
+pub use ingest::live::{is_url as is_live_url, read as live_snapshot};
 pub use ingest::spool::{spool, Spooled};
 pub use ingest::table_name;
 pub use pipeline::dump::{run_dump, DumpReport};

@@ -30,7 +30,7 @@ pub struct Layer {
     pub out: Option<PathBuf>,
     pub delimiter: Option<String>,
     pub null: Option<Vec<String>>,
-    /// What the input file is: `auto` (from its content), `csv`, `pg-copy`.
+    /// What the input file is: `auto` (from its content), `csv`, `pg-copy`, `mysql-tab`.
     pub format: Option<String>,
     /// The column names of an input without a header line.
     pub columns: Option<Vec<String>>,
@@ -500,16 +500,22 @@ impl Layer {
             None | Some("auto") => crate::ingest::csv::InputFormat::Auto,
             Some("csv") => crate::ingest::csv::InputFormat::Csv,
             Some("pg-copy") => crate::ingest::csv::InputFormat::PgCopy,
+            Some("mysql-tab") => crate::ingest::csv::InputFormat::MysqlTab,
             Some(other) => {
                 return Err(
                     Error::usage(format!("--format \"{other}\" is not a format")).with_hint(
-                        crate::error::unknown_hint(other, &["auto", "csv", "pg-copy"], "formats"),
+                        crate::error::unknown_hint(
+                            other,
+                            &["auto", "csv", "pg-copy", "mysql-tab"],
+                            "formats",
+                        ),
                     ),
                 )
             }
         };
         // a MySQL dump's scripts are for MySQL/MariaDB unless --dialect says otherwise
         let mysql = crate::ingest::sql_dump(&input) == Some(crate::ingest::sniff::SqlDump::Mysql)
+            || input_format == crate::ingest::csv::InputFormat::MysqlTab
             || (input_format == crate::ingest::csv::InputFormat::Auto
                 && crate::ingest::textrows::mysql_tab_columns(&input).is_some());
         let default_dialects = if mysql {

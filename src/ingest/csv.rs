@@ -38,6 +38,9 @@ pub enum InputFormat {
     Csv,
     /// PostgreSQL `COPY … TO` text format.
     PgCopy,
+    /// MySQL `SELECT … INTO OUTFILE` / `mysqldump --tab` format (columns from `--columns` or
+    /// the `.sql` beside it).
+    MysqlTab,
 }
 
 pub(crate) fn decompress(path: &Path, bytes: Vec<u8>, compression: Compression) -> Result<Vec<u8>> {

@@ -4,8 +4,12 @@
 //! file that the run then reads as a `COPY` file with a header line (`--format pg-copy`). The
 //! scripts are guarded as for any dump: rows that change after the snapshot stop them.
 //!
-//! The client is the `postgres` crate (rust-postgres), without TLS for now: a server that
-//! requires it refuses the connection, and the error says so.
+//! `mysql://user@host:port/database` likewise: `START TRANSACTION WITH CONSISTENT SNAPSHOT,
+//! READ ONLY` (as `mysqldump --single-transaction`), then an unbuffered `SELECT` whose rows
+//! (the server's text for every value) are written in the `--tab` format and read as such.
+//!
+//! The clients are the `postgres` crate (rust-postgres) and the `mysql` crate, without TLS for
+//! now: a server that requires it refuses the connection, and the error says so.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,9 +18,142 @@ use crate::error::{Error, Result};
 
 /// True when `input` names a live table's server rather than a file.
 pub fn is_url(input: &Path) -> bool {
-    input
-        .to_str()
-        .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+    input.to_str().is_some_and(|s| {
+        s.starts_with("postgres://") || s.starts_with("postgresql://") || s.starts_with("mysql://")
+    })
+}
+
+/// A live table's copy and how to read it: its format (`pg-copy`: a header line; `mysql-tab`:
+/// no header) and, for the latter, its columns.
+pub struct Snapshot {
+    pub copy: super::spool::Spooled,
+    pub format: &'static str,
+    pub columns: Option<Vec<String>>,
+}
+
+/// Reads `table` from the server at `url` (PostgreSQL or MySQL) into a temporary file.
+pub fn read(url: &str, table: Option<&str>, pk: &[String]) -> Result<Snapshot> {
+    if url.starts_with("mysql://") {
+        let (copy, columns) = mysql_snapshot(url, table, pk)?;
+        return Ok(Snapshot {
+            copy,
+            format: "mysql-tab",
+            columns: Some(columns),
+        });
+    }
+    Ok(Snapshot {
+        copy: snapshot(url, table, pk)?,
+        format: "pg-copy",
+        columns: None,
+    })
+}
+
+/// A backquoted MySQL identifier.
+fn backquote(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// The table to read (`--table`, required) as (name, schema), or the error that says so.
+fn wanted(shown: &Path, table: Option<&str>) -> Result<(String, Option<String>)> {
+    let Some(table) = table else {
+        return Err(Error::usage(format!(
+            "{}: --table names the table to read from the server",
+            shown.display()
+        ))
+        .with_hint("--table students, or --table sales.students"));
+    };
+    super::table_ident(Path::new(""), Some(table))
+}
+
+/// The columns of `pk` (comma-separated names allowed) that `columns` holds, quoted by `q`,
+/// as an `ORDER BY` clause (empty without them).
+fn order_by(pk: &[String], columns: &[String], q: impl Fn(&str) -> String) -> String {
+    let order: Vec<String> = pk
+        .iter()
+        .flat_map(|p| p.split(','))
+        .map(str::trim)
+        .filter(|p| columns.iter().any(|c| c == p))
+        .map(q)
+        .collect();
+    if order.is_empty() {
+        String::new()
+    } else {
+        format!(" ORDER BY {}", order.join(", "))
+    }
+}
+
+/// A MySQL/MariaDB table in one consistent snapshot, written in the `--tab` format.
+fn mysql_snapshot(
+    url: &str,
+    table: Option<&str>,
+    pk: &[String],
+) -> Result<(super::spool::Spooled, Vec<String>)> {
+    use mysql::prelude::Queryable;
+    let shown = PathBuf::from(redacted(url));
+    let (name, schema) = wanted(&shown, table)?;
+    let qualified = match &schema {
+        Some(s) => format!("{}.{}", backquote(s), backquote(&name)),
+        None => backquote(&name),
+    };
+    let server = |what: &'static str, e: mysql::Error| match &e {
+        mysql::Error::MySqlError(m) => Error::data(
+            crate::error::Location::file(&shown),
+            format!("{what}: {}", m.message),
+        )
+        .with_hint("check the database, the user and that the table exists"),
+        _ => Error::io(&shown, what, std::io::Error::other(e.to_string())),
+    };
+    let opts = mysql::Opts::from_url(url).map_err(|e| {
+        Error::usage(format!("{}: {e}", shown.display()))
+            .with_hint("mysql://USER:PASSWORD@HOST:PORT/DATABASE")
+    })?;
+    let mut conn = mysql::Conn::new(opts).map_err(|e| server("cannot connect to the server", e))?;
+    for stmt in [
+        "SET NAMES utf8mb4",
+        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+        "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+    ] {
+        conn.query_drop(stmt)
+            .map_err(|e| server("cannot start a consistent snapshot", e))?;
+    }
+    let columns: Vec<String> = conn
+        .query_iter(format!("SELECT * FROM {qualified} LIMIT 0"))
+        .map_err(|e| server("cannot read the table", e))?
+        .columns()
+        .as_ref()
+        .iter()
+        .map(|c| c.name_str().into_owned())
+        .collect();
+    let order = order_by(pk, &columns, backquote);
+    let tmp = tempfile::Builder::new()
+        .prefix("dupsweep-live-")
+        .tempfile()
+        .map_err(|e| Error::io(&std::env::temp_dir(), "cannot create a temporary file", e))?;
+    let (file, path) = tmp.into_parts();
+    let mut file = std::io::BufWriter::new(file);
+    {
+        let rows = conn
+            .query_iter(format!("SELECT * FROM {qualified}{order}"))
+            .map_err(|e| server("cannot read the table", e))?;
+        for row in rows {
+            let row = row.map_err(|e| server("the server's rows stopped coming", e))?;
+            let values = (0..row.len()).map(|i| match row.as_ref(i) {
+                Some(mysql::Value::NULL) | None => None,
+                Some(mysql::Value::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
+                Some(other) => Some(other.as_sql(true).trim_matches('\'').to_owned()),
+            });
+            let line = super::textrows::encode_mysql_tab(values);
+            file.write_all(line.as_bytes())
+                .map_err(|e| Error::io(&path, "cannot write the table's copy", e))?;
+        }
+    }
+    file.flush()
+        .map_err(|e| Error::io(&path, "cannot write the table's copy", e))?;
+    drop(file);
+    conn.query_drop("COMMIT")
+        .map_err(|e| server("cannot end the snapshot", e))?;
+    crate::error::show_as(&path, &shown);
+    Ok((super::spool::Spooled::of(path), columns))
 }
 
 /// The URL without its password, as messages, reports and scripts show it.
@@ -42,14 +179,7 @@ fn quote(name: &str) -> String {
 /// server stores them.
 pub fn snapshot(url: &str, table: Option<&str>, pk: &[String]) -> Result<super::spool::Spooled> {
     let shown = PathBuf::from(redacted(url));
-    let Some(table) = table else {
-        return Err(Error::usage(format!(
-            "{}: --table names the table to read from the server",
-            shown.display()
-        ))
-        .with_hint("--table students, or --table sales.students"));
-    };
-    let (name, schema) = super::table_ident(Path::new(""), Some(table))?;
+    let (name, schema) = wanted(&shown, table)?;
     let qualified = match &schema {
         Some(s) => format!("{}.{}", quote(s), quote(&name)),
         None => quote(&name),
@@ -91,18 +221,7 @@ pub fn snapshot(url: &str, table: Option<&str>, pk: &[String]) -> Result<super::
         .iter()
         .map(|c| c.name().to_owned())
         .collect();
-    let order: Vec<String> = pk
-        .iter()
-        .flat_map(|p| p.split(','))
-        .map(str::trim)
-        .filter(|p| columns.iter().any(|c| c == p))
-        .map(quote)
-        .collect();
-    let order = if order.is_empty() {
-        String::new()
-    } else {
-        format!(" ORDER BY {}", order.join(", "))
-    };
+    let order = order_by(pk, &columns, quote);
     let tmp = tempfile::Builder::new()
         .prefix("dupsweep-live-")
         .tempfile()

@@ -161,6 +161,12 @@ pub fn read(
 pub fn read_as(path: &Path, opts: &CsvOptions) -> Option<(textrows::Flavor, Option<Vec<String>>)> {
     match opts.format {
         csv::InputFormat::PgCopy => Some((textrows::Flavor::PgCopy, opts.columns.clone())),
+        csv::InputFormat::MysqlTab => Some((
+            textrows::Flavor::MysqlTab,
+            opts.columns
+                .clone()
+                .or_else(|| textrows::mysql_tab_columns(path)),
+        )),
         csv::InputFormat::Csv => None,
         csv::InputFormat::Auto => textrows::mysql_tab_columns(path).map(|c| {
             (
