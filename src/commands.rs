@@ -53,7 +53,8 @@ fn input(
     match dupsweep::spool(&path, None, PIPE_WAIT)? {
         None => Ok(path),
         Some(s) => {
-            if d.table.is_none() {
+            // a database's dump names its tables itself
+            if d.table.is_none() && !dupsweep::is_sql_dump(&s.path) {
                 d.table = Some(if path.as_os_str() == "-" {
                     "stdin".to_owned()
                 } else {

@@ -74,6 +74,10 @@ pub use evaluate::Evaluation;
 pub use ingest::live::{is_url as is_live_url, read as live_snapshot};
 pub use ingest::spool::{spool, Spooled};
 pub use ingest::table_name;
+/// True when the file is a database's own dump (`pg_dump`, `mysqldump`).
+pub fn is_sql_dump(path: &std::path::Path) -> bool {
+    ingest::sql_dump(path).is_some()
+}
 pub use pipeline::dump::{run_dump, DumpReport};
 pub use pipeline::init::{config_path as init_config_path, init};
 pub use pipeline::{explain, rebuild_page, run, suggest, Command, Outcome};

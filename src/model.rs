@@ -68,6 +68,9 @@ pub enum Format {
         compression: Compression,
         len: u64,
         statements: Vec<(u32, u64, u64)>,
+        /// Per column: it holds hexadecimal or bit literals (`0x…`, `b'…'`: a binary column
+        /// dumped with `--hex-blob`, a BIT column), which a row written anew keeps unquoted.
+        literal: Vec<bool>,
     },
     /// A table exported in a server's text format (PostgreSQL `COPY … TO`, MySQL `--tab`): its
     /// rows are the decompressed bytes `start..end` of the `len` there are.

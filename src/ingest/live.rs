@@ -137,12 +137,28 @@ fn mysql_snapshot(
             .map_err(|e| server("cannot read the table", e))?;
         for row in rows {
             let row = row.map_err(|e| server("the server's rows stopped coming", e))?;
-            let values = (0..row.len()).map(|i| match row.as_ref(i) {
-                Some(mysql::Value::NULL) | None => None,
-                Some(mysql::Value::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
-                Some(other) => Some(other.as_sql(true).trim_matches('\'').to_owned()),
-            });
-            let line = super::textrows::encode_mysql_tab(values);
+            let mut values = Vec::with_capacity(row.len());
+            for (i, column) in columns.iter().enumerate().take(row.len()) {
+                values.push(match row.as_ref(i) {
+                    Some(mysql::Value::NULL) | None => None,
+                    Some(mysql::Value::Bytes(b)) => {
+                        match std::str::from_utf8(b) {
+                            Ok(s) => Some(s.to_owned()),
+                            // a binary value is never turned into other text (two would then
+                            // compare equal): refused, as the file readers refuse it
+                            Err(_) => return Err(Error::data(
+                                crate::error::Location::file(&shown).column(i, Some(column)),
+                                "a value of this column is not valid UTF-8 (a binary column)",
+                            )
+                            .with_hint(
+                                "export the table with mysqldump --hex-blob and clean that file",
+                            )),
+                        }
+                    }
+                    Some(other) => Some(other.as_sql(true).trim_matches('\'').to_owned()),
+                });
+            }
+            let line = super::textrows::encode_mysql_tab(values.into_iter());
             file.write_all(line.as_bytes())
                 .map_err(|e| Error::io(&path, "cannot write the table's copy", e))?;
         }
@@ -161,9 +177,12 @@ pub fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (auth, host) = match rest.split_once('@') {
+    // the query may carry a password (`?password=…`): it is never shown
+    let rest = rest.split('?').next().unwrap_or(rest);
+    // the last @ ends the user part (a password may hold an unencoded @)
+    let (auth, host) = match rest.rsplit_once('@') {
         Some(p) => p,
-        None => return url.to_owned(),
+        None => return format!("{scheme}://{rest}"),
     };
     let user = auth.split(':').next().unwrap_or("");
     format!("{scheme}://{user}@{host}")
@@ -258,6 +277,14 @@ mod tests {
             "postgres://app@db.example:5432/school"
         );
         assert_eq!(redacted("postgres://db/school"), "postgres://db/school");
+        assert_eq!(
+            redacted("postgres://u:p@ss@db/school"),
+            "postgres://u@db/school"
+        );
+        assert_eq!(
+            redacted("mysql://u@db:3306/school?password=x&ssl-mode=off"),
+            "mysql://u@db:3306/school"
+        );
         assert!(is_url(Path::new("postgresql://x/y")));
         assert!(!is_url(Path::new("postgres.csv")));
     }

@@ -42,6 +42,9 @@ pub struct Insert {
 pub struct MyTable {
     pub name: String,
     pub columns: Vec<String>,
+    /// The column list its `INSERT`s give (`--complete-insert`), which wins over the `CREATE
+    /// TABLE`'s (generated columns are left out of it).
+    pub listed: Option<Vec<String>>,
     pub inserts: Vec<Insert>,
     /// The line of its `CREATE TABLE` or first `INSERT`.
     pub line: u64,
@@ -206,12 +209,19 @@ fn insert_at(
             _ => return bad(*line, "a row must be followed by , or ;"),
         }
     }
-    // the statement's line end
-    while i < data.len() && data[i] != b'\n' {
-        i += 1;
+    // the statement's line end, when nothing else follows it on its line
+    let mut j = i;
+    while j < data.len() && (data[j] == b' ' || data[j] == b'\t' || data[j] == b'\r') {
+        j += 1;
     }
-    let end = (i + 1).min(data.len());
-    *line += 1;
+    let end = if j >= data.len() {
+        j
+    } else if data[j] == b'\n' {
+        *line += 1;
+        j + 1
+    } else {
+        i
+    };
     Ok((
         name,
         columns,
@@ -228,8 +238,41 @@ pub fn tables(path: &Path, data: &[u8]) -> Result<Vec<MyTable>> {
     let mut out: Vec<MyTable> = Vec::new();
     let mut at = 0;
     let mut line = 1u64;
+    // the databases the dump changes to (`USE`), and whether a `DELIMITER ;;` block (a
+    // trigger's or a routine's body, whose INSERTs are no table data) is open
+    let mut databases: Vec<String> = Vec::new();
+    let mut in_body = false;
     while at < data.len() {
         let rest = &data[at..];
+        let next_line = memchr::memchr(b'\n', rest).map_or(data.len(), |n| at + n + 1);
+        if rest.starts_with(b"DELIMITER ") {
+            in_body = !rest.starts_with(b"DELIMITER ;\n") && !rest.starts_with(b"DELIMITER ;\r");
+            at = next_line;
+            line += 1;
+            continue;
+        }
+        if in_body {
+            at = next_line;
+            line += 1;
+            continue;
+        }
+        if rest.starts_with(b"USE `") {
+            if let Some((db, _)) = backquoted(data, at + 4) {
+                if !databases.contains(&db) {
+                    databases.push(db);
+                }
+                if databases.len() > 1 {
+                    return Err(Error::data(
+                        Location::file(path).line(line),
+                        format!(
+                            "this dump holds several databases ({}): dupsweep reads one database's dump at a time",
+                            databases.join(", ")
+                        ),
+                    )
+                    .with_hint("dump each database on its own: mysqldump DATABASE > DATABASE.sql"));
+                }
+            }
+        }
         let table_of = |out: &mut Vec<MyTable>, name: &str, line: u64| -> usize {
             match out.iter().position(|t| t.name == name) {
                 Some(k) => k,
@@ -283,21 +326,30 @@ pub fn tables(path: &Path, data: &[u8]) -> Result<Vec<MyTable>> {
             })?;
             let k = table_of(&mut out, &name, start_line);
             if let Some(cols) = cols {
-                if out[k].columns.is_empty() {
-                    out[k].columns = cols;
-                } else if out[k].columns != cols {
-                    return Err(Error::data(
-                        Location::file(path).line(start_line),
-                        format!("this INSERT into {name} lists other columns than its table's"),
-                    ));
+                match &out[k].listed {
+                    None => out[k].listed = Some(cols),
+                    Some(l) if *l == cols => {}
+                    Some(_) => {
+                        return Err(Error::data(
+                            Location::file(path).line(start_line),
+                            format!(
+                                "this INSERT into {name} lists other columns than its earlier ones"
+                            ),
+                        ))
+                    }
                 }
             }
             at = insert.end;
             out[k].inserts.push(insert);
             continue;
         }
-        at = memchr::memchr(b'\n', rest).map_or(data.len(), |n| at + n + 1);
+        at = next_line;
         line += 1;
+    }
+    for t in &mut out {
+        if let Some(l) = t.listed.take() {
+            t.columns = l;
+        }
     }
     Ok(out)
 }
@@ -422,9 +474,24 @@ fn decode(v: &[u8]) -> std::result::Result<Option<Vec<u8>>, String> {
     Ok(Some(out))
 }
 
-/// A row as a tuple of the dump: `(…)`, NULL for `None`, other values quoted with MySQL's
-/// escapes (the server reads `'17'` into a number column as 17).
-pub fn encode_tuple(values: impl Iterator<Item = Option<impl AsRef<str>>>) -> String {
+/// True when `v` is written as a hexadecimal or bit literal (`0x00FF`, `X'00FF'`, `b'101'`).
+fn is_literal(v: &str) -> bool {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    let quoted = |s: &str, p: &[char]| {
+        s.len() >= 3 && s.starts_with(p) && s[1..].starts_with('\'') && s.ends_with('\'')
+    };
+    (v.len() > 2 && (v.starts_with("0x") || v.starts_with("0X")) && hex(&v[2..]))
+        || (quoted(v, &['x', 'X']) && hex(&v[2..v.len() - 1]))
+        || (quoted(v, &['b', 'B']) && v[2..v.len() - 1].bytes().all(|b| b == b'0' || b == b'1'))
+}
+
+/// A row as a tuple of the dump: `(…)`, NULL for `None`, a hexadecimal or bit literal as it
+/// was in a column that holds them (`literal`), other values quoted with MySQL's escapes (the
+/// server reads `'17'` into a number column as 17).
+pub fn encode_tuple(
+    values: impl Iterator<Item = Option<impl AsRef<str>>>,
+    literal: &[bool],
+) -> String {
     let mut out = String::from("(");
     for (i, v) in values.enumerate() {
         if i > 0 {
@@ -434,6 +501,10 @@ pub fn encode_tuple(values: impl Iterator<Item = Option<impl AsRef<str>>>) -> St
             out.push_str("NULL");
             continue;
         };
+        if literal.get(i).copied().unwrap_or(false) && is_literal(v.as_ref()) {
+            out.push_str(v.as_ref());
+            continue;
+        }
         out.push('\'');
         for c in v.as_ref().chars() {
             match c {
@@ -544,6 +615,7 @@ pub fn read(
         Vec::with_capacity(rows),
     );
     let mut statements = Vec::with_capacity(table.inserts.len());
+    let mut literal = vec![false; columns.len()];
     progress.start_counting("reading", rows as u64, crate::progress::Unit::Rows);
     for ins in &table.inserts {
         statements.push((starts.len() as u32, ins.start as u64, ins.end as u64));
@@ -562,6 +634,9 @@ pub fn read(
                 ));
             }
             for (c, &(a, b)) in spans.iter().enumerate() {
+                if data[a] != b'\'' && is_literal(&String::from_utf8_lossy(&data[a..b])) {
+                    literal[c] = true;
+                }
                 let here = || {
                     Location::file(path)
                         .line(t.line)
@@ -598,6 +673,7 @@ pub fn read(
             compression,
             len,
             statements,
+            literal,
         },
         ..source
     };
@@ -664,8 +740,14 @@ mod tests {
         assert_eq!(d(b"-3.00"), Some("-3.00".into()));
         assert_eq!(d(b"0x00FF41"), Some("0x00FF41".into()));
         assert_eq!(d(b"_binary 'z'"), Some("z".into()));
-        let back = encode_tuple([Some("a\\b'c\nd\0"), None, Some("")].into_iter());
+        let back = encode_tuple([Some("a\\b'c\nd\0"), None, Some("")].into_iter(), &[]);
         assert_eq!(back, "('a\\\\b\\'c\\nd\\0',NULL,'')");
+        // a binary or bit column keeps its literals; text that looks like one stays text
+        let back = encode_tuple(
+            [Some("0x00FF"), Some("b'101'"), Some("0x00FF"), Some("")].into_iter(),
+            &[true, true, false, true],
+        );
+        assert_eq!(back, "(0x00FF,b'101','0x00FF','')");
     }
 
     #[test]
@@ -686,6 +768,38 @@ mod tests {
                     parent_columns: vec!["id".into()]
                 }
             ]
+        );
+    }
+
+    #[test]
+    fn routines_other_databases_and_shared_lines_are_read_right() {
+        let p = Path::new("d.sql");
+        // a trigger's body is no table data
+        let dump = b"CREATE TABLE `t` (\n  `id` int\n);\nINSERT INTO `t` VALUES (1);\nDELIMITER ;;\nINSERT INTO `audit` VALUES (NEW.id, NOW()) ;;\nDELIMITER ;\nINSERT INTO `t` VALUES (2);INSERT INTO `t` VALUES (3);\n";
+        let t = tables(p, dump).unwrap();
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(t[0].inserts.len(), 3);
+        // a statement ends at its ; when another follows on its line
+        let second = &t[0].inserts[1];
+        assert_eq!(
+            &dump[second.start..second.end],
+            b"INSERT INTO `t` VALUES (2);"
+        );
+        let third = &t[0].inserts[2];
+        assert_eq!(
+            &dump[third.start..third.end],
+            b"INSERT INTO `t` VALUES (3);\n"
+        );
+        // an INSERT's column list wins over the CREATE TABLE's (generated columns left out)
+        let dump = b"CREATE TABLE `t` (\n  `id` int,\n  `g` int AS (id * 2)\n);\nINSERT INTO `t` (`id`) VALUES (1),(2);\n";
+        assert_eq!(tables(p, dump).unwrap()[0].columns, ["id"]);
+        // several databases are refused, not merged
+        let dump =
+            b"USE `a`;\nINSERT INTO `t` VALUES (1);\nUSE `b`;\nINSERT INTO `t` VALUES (1);\n";
+        let e = tables(p, dump).unwrap_err().to_string();
+        assert!(
+            e.contains("d.sql:3") && e.contains("several databases (a, b)"),
+            "{e}"
         );
     }
 

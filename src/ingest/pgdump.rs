@@ -524,6 +524,11 @@ pub fn read(
     }
     progress.advance((block.end - last_tick) as u64);
     progress.finish();
+    // the block's line end (a dump saved on Windows: CR LF), for rows written anew
+    let newline = match record_next.first() {
+        Some(&n) if n >= 2 && data[n - 2..n] == *b"\r\n" => "\r\n",
+        _ => "\n",
+    };
     let height = starts.len();
     let cols: Vec<Column> = builders
         .into_iter()
@@ -552,7 +557,7 @@ pub fn read(
             starts,
             record_next,
             lines,
-            newline: "\n",
+            newline,
         }),
         subset: None,
         schema: block.schema.clone().filter(|s| s != "public"),

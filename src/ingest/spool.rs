@@ -104,48 +104,33 @@ impl OpenError {
     }
 }
 
-/// Opens a pipe for reading; a named pipe without a writer after `wait` is an error (Linux:
-/// opened without blocking, then polled; elsewhere the open waits for the writer).
+/// Opens a pipe for reading; a named pipe that no writer opens within `wait` is an error. The
+/// open (which waits for a writer) runs on a thread of its own: a writer that opens the pipe
+/// in time may then take as long as it needs to write.
 fn open_waiting(path: &Path, wait: Duration) -> std::result::Result<Box<dyn Read>, OpenError> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-        let fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
-        if fifo {
-            let f = std::fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NONBLOCK)
-                .open(path)
-                .map_err(|e| OpenError(e, None))?;
-            let fd = f.as_raw_fd();
-            let mut poll = libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            let ms = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
-            // SAFETY: one valid pollfd, its count and a timeout
-            let n = unsafe { libc::poll(&mut poll, 1, ms) };
-            if n == 0 {
-                return Err(OpenError(std::io::ErrorKind::TimedOut.into(), Some(wait)));
-            }
-            if n < 0 {
-                return Err(OpenError(std::io::Error::last_os_error(), None));
-            }
-            // a writer is there: read it to its end, waiting for data as a pipe does
-            // SAFETY: fcntl on the open descriptor, with its own flags less O_NONBLOCK
-            unsafe {
-                let flags = libc::fcntl(fd, libc::F_GETFL);
-                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-            }
-            return Ok(Box::new(f));
-        }
+    #[cfg(unix)]
+    let fifo = {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+    };
+    #[cfg(not(unix))]
+    let fifo = false;
+    if !fifo {
+        return std::fs::File::open(path)
+            .map(|f| Box::new(f) as Box<dyn Read>)
+            .map_err(|e| OpenError(e, None));
     }
-    let _ = wait;
-    std::fs::File::open(path)
-        .map(|f| Box::new(f) as Box<dyn Read>)
-        .map_err(|e| OpenError(e, None))
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.to_path_buf();
+    // (when nobody comes, the thread stays blocked in its open until the process ends)
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::File::open(p));
+    });
+    match rx.recv_timeout(wait) {
+        Ok(Ok(f)) => Ok(Box::new(f)),
+        Ok(Err(e)) => Err(OpenError(e, None)),
+        Err(_) => Err(OpenError(std::io::ErrorKind::TimedOut.into(), Some(wait))),
+    }
 }
 
 #[cfg(test)]
@@ -178,10 +163,14 @@ mod tests {
             .expect("no writer")
             .to_string();
         assert!(e.contains("in.csv") && e.contains("nobody writes"), "{e}");
+        // (that wait's reader is still waiting: this writer opens with it, writes nothing and
+        // closes; the next one is read) a writer that takes longer than the wait to write
+        let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
         let writer = {
             let fifo = fifo.clone();
             std::thread::spawn(move || {
                 let mut w = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+                std::thread::sleep(Duration::from_millis(400));
                 w.write_all(b"a,b\n1,2\n").unwrap();
             })
         };

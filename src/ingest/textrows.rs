@@ -258,6 +258,11 @@ pub fn read(
     }
     progress.advance(data.len() as u64);
     progress.finish();
+    // the rows' line end (CR LF for a COPY file written so), for rows written anew
+    let newline = match (flavor, record_next.first()) {
+        (Flavor::PgCopy, Some(&n)) if n >= 2 && data[n - 2..n] == *b"\r\n" => "\r\n",
+        _ => "\n",
+    };
     let height = starts.len();
     let cols: Vec<Column> = builders
         .into_iter()
@@ -286,7 +291,7 @@ pub fn read(
             starts,
             record_next,
             lines,
-            newline: "\n",
+            newline,
         }),
         subset: None,
         schema,

@@ -339,7 +339,7 @@ fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap
     enum Anew {
         Csv(u8),
         Copy,
-        Tuple,
+        Tuple(Vec<bool>),
         Tab,
     }
     let anew = match d.work.source.format {
@@ -349,7 +349,7 @@ fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap
             flavor: crate::model::TextFlavor::PgCopy,
             ..
         } => Anew::Copy,
-        Format::MysqlDump { .. } => Anew::Tuple,
+        Format::MysqlDump { ref literal, .. } => Anew::Tuple(literal.clone()),
         Format::TextRows { .. } => Anew::Tab,
         // a Parquet table's cleaned file is written from the re-pointed values
         Format::Parquet => return Ok(out),
@@ -362,10 +362,17 @@ fn rewritten_records(d: &TableDone, job: &crate::config::Job) -> Result<BTreeMap
         let i = c.row.index();
         if d.resolution.kept[i] && !out.contains_key(&i) {
             let values = cols.iter().map(|c| c.get(i));
-            let text = match anew {
-                Anew::Csv(delimiter) => tables::encode_record(&cols, i, delimiter, &job.null),
-                Anew::Copy => crate::ingest::pgdump::encode_line(values),
-                Anew::Tuple => crate::ingest::mysqldump::encode_tuple(values),
+            let text = match &anew {
+                Anew::Csv(delimiter) => tables::encode_record(&cols, i, *delimiter, &job.null),
+                Anew::Copy => {
+                    let line = crate::ingest::pgdump::encode_line(values);
+                    // the block's own line end
+                    match d.work.raw.as_ref().map(|r| r.newline) {
+                        Some("\r\n") => format!("{}\r\n", line.trim_end_matches('\n')),
+                        _ => line,
+                    }
+                }
+                Anew::Tuple(literal) => crate::ingest::mysqldump::encode_tuple(values, literal),
                 Anew::Tab => crate::ingest::textrows::encode_mysql_tab(values),
             };
             out.insert(i, text);
@@ -392,7 +399,14 @@ fn pg_dumps(done: &[TableDone]) -> Vec<(String, Vec<usize>)> {
             None => {
                 paths.push(path);
                 let stem = ingest::table_name(path, None);
-                out.push((Outputs::file_name(&stem, "cleaned.sql"), vec![i]));
+                let mut name = Outputs::file_name(&stem, "cleaned.sql");
+                // two dump files of one name (a/school.sql, b/school.sql.gz) stay apart
+                let mut n = 1;
+                while out.iter().any(|(o, _)| *o == name) {
+                    n += 1;
+                    name = Outputs::file_name(&format!("{stem}-{n}"), "cleaned.sql");
+                }
+                out.push((name, vec![i]));
             }
         }
     }

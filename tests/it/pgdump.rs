@@ -442,3 +442,43 @@ fn the_bundled_pg_dump_runs_as_the_readme_says() {
         assert_eq!(rows(&loaded, t, "id"), rows(&cleaned, t, "id"), "{t}");
     }
 }
+
+/// A dump saved with CR LF line ends: rows written anew (re-pointed) keep them, so that COPY,
+/// which refuses mixed line ends, loads the cleaned dump; and a dump piped in needs no
+/// `--table` when it holds one table.
+#[test]
+fn crlf_dumps_keep_their_line_ends_and_piped_dumps_name_their_table() {
+    let w = Workdir::new();
+    let dump = "--\n-- PostgreSQL database dump\n--\n\nCOPY public.enrolments (id, student_id, course) FROM stdin;\n1\t2\tart\n2\t1\tart\n3\t3\tmaths\n\\.\n\nCOPY public.students (id, name) FROM stdin;\n1\tAnn\n2\tAnn\n3\tBob\n\\.\n";
+    let crlf = dump.replace('\n', "\r\n");
+    w.write("school.sql", crlf.as_bytes());
+    w.write(
+        "dupsweep.toml",
+        b"[tables.students]\nfile = \"school.sql\"\npk = [\"id\"]\n\n[tables.enrolments]\nfile = \"school.sql\"\npk = [\"id\"]\nforeign-keys = { student_id = \"students.id\" }\n",
+    );
+    w.run(&["run", "dupsweep.toml"]).ok();
+    let cleaned = w.read_str("dupsweep-out/school.cleaned.sql");
+    assert!(!cleaned.replace("\r\n", "").contains('\n'), "{cleaned:?}");
+    assert!(cleaned.contains("COPY public.enrolments (id, student_id, course) FROM stdin;\r\n1\t1\tart\r\n3\t3\tmaths\r\n\\.\r\n"), "{cleaned:?}");
+    assert!(cleaned.contains("1\tAnn\r\n3\tBob\r\n"), "{cleaned:?}");
+    // a one-table dump on standard input
+    let one = "--\n-- PostgreSQL database dump\n--\nCOPY public.students (id, name) FROM stdin;\n1\tAnn\n2\tAnn\n\\.\n";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dupsweep"))
+        .args(["scan", "-", "--pk", "id"])
+        .current_dir(w.path("."))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), one.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("students: 2 rows"));
+}
