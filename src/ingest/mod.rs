@@ -199,6 +199,75 @@ pub fn sql_dump(path: &Path) -> Option<sniff::SqlDump> {
     sniff::sql_dump(&sniff::decompressed_head(&head, compression, SNIFF))
 }
 
+/// Where a dump's rows are, one entry per row: its start, the next row's start, its line.
+#[derive(Default)]
+pub(crate) struct RowPlaces {
+    pub starts: Vec<usize>,
+    pub next: Vec<usize>,
+    pub lines: Vec<u64>,
+}
+
+impl RowPlaces {
+    pub fn with_capacity(rows: usize) -> Self {
+        RowPlaces {
+            starts: Vec::with_capacity(rows),
+            next: Vec::with_capacity(rows),
+            lines: Vec::with_capacity(rows),
+        }
+    }
+    pub fn push(&mut self, start: usize, next: usize, line: u64) {
+        self.starts.push(start);
+        self.next.push(next);
+        self.lines.push(line);
+    }
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+    /// The rows' line end as the first one has it (a file saved on Windows: CR LF), for rows
+    /// written anew.
+    pub fn line_end(&self, data: &[u8]) -> &'static str {
+        match self.next.first() {
+            Some(&n) if n >= 2 && data[n - 2..n] == *b"\r\n" => "\r\n",
+            _ => "\n",
+        }
+    }
+}
+
+/// The table a database's dump or export makes (every reader of text rows ends here): the
+/// columns' builders finished, the rows' places kept (their bytes only for an input that
+/// cannot be read again), its `format` in `source`.
+pub(crate) fn text_table(
+    path: &Path,
+    (data, source): (Vec<u8>, Source),
+    (name, schema): (String, Option<String>),
+    (columns, builders): (Vec<String>, Vec<polars::prelude::StringChunkedBuilder>),
+    (rows, newline): (RowPlaces, &'static str),
+) -> Result<Table> {
+    use polars::prelude::{Column, DataFrame, IntoColumn, IntoSeries};
+    let cols: Vec<Column> = builders
+        .into_iter()
+        .map(|b| b.finish().into_series().into_column())
+        .collect();
+    let df = DataFrame::new(rows.len(), cols).map_err(Error::Polars)?;
+    Ok(Table {
+        name,
+        source,
+        columns,
+        df,
+        // a file's rows are read again when the cleaned file is written
+        raw: Some(crate::model::RawCsv {
+            head: Vec::new(),
+            data: (!csv::is_file(path)).then_some(data),
+            starts: rows.starts,
+            record_next: rows.next,
+            lines: rows.lines,
+            newline,
+        }),
+        subset: None,
+        schema,
+    })
+}
+
 /// Lowercase hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;

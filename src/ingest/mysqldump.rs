@@ -17,7 +17,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::error::{unknown_hint, Error, Location, Result};
-use crate::model::{Compression, Format, RawCsv, Source, Table};
+use crate::model::{Compression, Format, Source, Table};
 use crate::progress::Progress;
 
 /// One row's tuple `(…)` in the dump: `start..end`, starting on `line`.
@@ -609,18 +609,14 @@ pub fn read(
         .iter()
         .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
         .collect();
-    let (mut starts, mut record_next, mut lines) = (
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-    );
+    let mut places = super::RowPlaces::with_capacity(rows);
     let mut statements = Vec::with_capacity(table.inserts.len());
     let mut literal = vec![false; columns.len()];
     progress.start_counting("reading", rows as u64, crate::progress::Unit::Rows);
     for ins in &table.inserts {
-        statements.push((starts.len() as u32, ins.start as u64, ins.end as u64));
+        statements.push((places.len() as u32, ins.start as u64, ins.end as u64));
         for t in &ins.tuples {
-            let record = starts.len() as u64 + 1;
+            let record = places.len() as u64 + 1;
             let spans = values_of(&data, t);
             if spans.len() != columns.len() {
                 return Err(Error::data(
@@ -654,45 +650,27 @@ pub fn read(
                     },
                 }
             }
-            starts.push(t.start);
-            record_next.push(t.end);
-            lines.push(t.line);
+            places.push(t.start, t.end, t.line);
         }
         progress.advance(ins.tuples.len() as u64);
     }
     progress.finish();
-    let height = starts.len();
-    let cols: Vec<Column> = builders
-        .into_iter()
-        .map(|b| b.finish().into_series().into_column())
-        .collect();
-    let df = DataFrame::new(height, cols).map_err(Error::Polars)?;
-    let len = data.len() as u64;
     let source = Source {
         format: Format::MysqlDump {
             compression,
-            len,
+            len: data.len() as u64,
             statements,
             literal,
         },
         ..source
     };
-    Ok(Table {
-        name: table.name.clone(),
-        source,
-        columns,
-        df,
-        raw: Some(RawCsv {
-            head: Vec::new(),
-            data: (!super::csv::is_file(path)).then_some(data),
-            starts,
-            record_next,
-            lines,
-            newline: "\n",
-        }),
-        subset: None,
-        schema: None,
-    })
+    super::text_table(
+        path,
+        (data, source),
+        (table.name.clone(), None),
+        (columns, builders),
+        (places, "\n"),
+    )
 }
 
 #[cfg(test)]

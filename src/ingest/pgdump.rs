@@ -16,7 +16,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::error::{unknown_hint, Error, Location, Result};
-use crate::model::{Compression, Format, RawCsv, Source, Table};
+use crate::model::{Compression, Format, Source, Table};
 use crate::progress::Progress;
 
 /// One `COPY … FROM stdin;` block of a dump.
@@ -467,9 +467,7 @@ pub fn read(
         .iter()
         .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
         .collect();
-    let mut starts = Vec::with_capacity(rows);
-    let mut record_next = Vec::with_capacity(rows);
-    let mut lines = Vec::with_capacity(rows);
+    let mut places = super::RowPlaces::with_capacity(rows);
     progress.start_counting(
         "reading",
         (block.end - block.start) as u64,
@@ -480,7 +478,7 @@ pub fn read(
     let mut last_tick = at;
     while at < block.end {
         let (text, next) = line_at(&data, at);
-        let record = starts.len() as u64 + 1;
+        let record = places.len() as u64 + 1;
         let here = |c: Option<usize>| {
             let l = Location::file(path).line(line).record(record);
             match c {
@@ -512,9 +510,7 @@ pub fn read(
                 },
             }
         }
-        starts.push(at);
-        record_next.push(next);
-        lines.push(line);
+        places.push(at, next, line);
         line += 1;
         at = next;
         if at - last_tick > 1 << 20 {
@@ -525,16 +521,7 @@ pub fn read(
     progress.advance((block.end - last_tick) as u64);
     progress.finish();
     // the block's line end (a dump saved on Windows: CR LF), for rows written anew
-    let newline = match record_next.first() {
-        Some(&n) if n >= 2 && data[n - 2..n] == *b"\r\n" => "\r\n",
-        _ => "\n",
-    };
-    let height = starts.len();
-    let cols: Vec<Column> = builders
-        .into_iter()
-        .map(|b| b.finish().into_series().into_column())
-        .collect();
-    let df = DataFrame::new(height, cols).map_err(Error::Polars)?;
+    let newline = places.line_end(&data);
     let source = Source {
         format: Format::PgDump {
             compression,
@@ -545,23 +532,14 @@ pub fn read(
         },
         ..source
     };
-    Ok(Table {
-        name: block.name.clone(),
-        source,
-        columns,
-        df,
-        // a file's rows are read again when the cleaned dump is written
-        raw: Some(RawCsv {
-            head: Vec::new(),
-            data: (!super::csv::is_file(path)).then_some(data),
-            starts,
-            record_next,
-            lines,
-            newline,
-        }),
-        subset: None,
-        schema: block.schema.clone().filter(|s| s != "public"),
-    })
+    let schema = block.schema.clone().filter(|s| s != "public");
+    super::text_table(
+        path,
+        (data, source),
+        (block.name.clone(), schema),
+        (columns, builders),
+        (places, newline),
+    )
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::error::{Error, Location, Result};
-use crate::model::{Compression, Format, RawCsv, Source, Table};
+use crate::model::{Compression, Format, Source, Table};
 use crate::progress::Progress;
 
 pub use crate::model::TextFlavor as Flavor;
@@ -182,11 +182,7 @@ pub fn read(
         .iter()
         .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
         .collect();
-    let (mut starts, mut record_next, mut lines) = (
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-    );
+    let mut places = super::RowPlaces::with_capacity(rows);
     progress.start_counting("reading", data.len() as u64, crate::progress::Unit::Bytes);
     let mut end = data.len();
     let mut fields: Vec<(usize, usize)> = Vec::new();
@@ -219,7 +215,7 @@ pub fn read(
                 (next, spanned)
             }
         };
-        let record = starts.len() as u64 + 1;
+        let record = places.len() as u64 + 1;
         if fields.len() != ncols {
             return Err(Error::data(
                 Location::file(path).line(line).record(record),
@@ -250,52 +246,34 @@ pub fn read(
                 },
             }
         }
-        starts.push(at);
-        record_next.push(next);
-        lines.push(line);
+        places.push(at, next, line);
         line += spanned;
         at = next;
     }
     progress.advance(data.len() as u64);
     progress.finish();
-    // the rows' line end (CR LF for a COPY file written so), for rows written anew
-    let newline = match (flavor, record_next.first()) {
-        (Flavor::PgCopy, Some(&n)) if n >= 2 && data[n - 2..n] == *b"\r\n" => "\r\n",
-        _ => "\n",
+    // the rows' line end (CR LF for a COPY file written so; a --tab export's CR is data)
+    let newline = match flavor {
+        Flavor::PgCopy => places.line_end(&data),
+        Flavor::MysqlTab => "\n",
     };
-    let height = starts.len();
-    let cols: Vec<Column> = builders
-        .into_iter()
-        .map(|b| b.finish().into_series().into_column())
-        .collect();
-    let df = DataFrame::new(height, cols).map_err(Error::Polars)?;
-    let len = data.len() as u64;
     let source = Source {
         format: Format::TextRows {
             flavor,
             compression,
             start: start as u64,
             end: end as u64,
-            len,
+            len: data.len() as u64,
         },
         ..source
     };
-    Ok(Table {
-        name,
-        source,
-        columns,
-        df,
-        raw: Some(RawCsv {
-            head: Vec::new(),
-            data: (!super::csv::is_file(path)).then_some(data),
-            starts,
-            record_next,
-            lines,
-            newline,
-        }),
-        subset: None,
-        schema,
-    })
+    super::text_table(
+        path,
+        (data, source),
+        (name, schema),
+        (columns, builders),
+        (places, newline),
+    )
 }
 
 #[cfg(test)]
