@@ -473,6 +473,18 @@ pub fn rebuild_page(
                 )
                 .with_hint("it was written by an older dupsweep: run the command again")
             })?;
+        // a stream or a live table was read once: it cannot be read again as it was
+        if let Some(input) = settings.input.as_deref().filter(|i| {
+            i.as_os_str() == "-"
+                || crate::ingest::live::is_url(i)
+                || crate::ingest::spool::is_stream(i)
+        }) {
+            return Err(Error::usage(format!(
+                "the run read {}, which cannot be read again as it was: its page cannot be rebuilt",
+                input.display()
+            ))
+            .with_hint("run the command again (on a file, its page can be rebuilt later)"));
+        }
         let job = crate::Layer {
             out: Some(out_dir.to_path_buf()),
             ..settings

@@ -290,6 +290,14 @@ fn streams_are_read_through_a_copy() {
     );
     let report: serde_json::Value = serde_json::from_slice(&w.read("a/report.json")).unwrap();
     assert_eq!(report["input"]["path"], "-");
+    // a stream cannot be read again: its page cannot be rebuilt, and it says so
+    let run = w.run(&["report", "a"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("cannot be read again"),
+        "{}",
+        run.stderr()
+    );
     // an error in the stream names it as given
     let out = piped(&w, &["scan", "-", "--pk", "nope"], &data);
     assert_eq!(out.status.code(), Some(2));
