@@ -667,7 +667,7 @@ fn a_schema_qualified_dump_replays_in_its_schema_on_postgres() {
     let script = w.path("dupsweep-out/dump.postgres.sql");
     assert!(std::fs::read_to_string(&script)
         .unwrap()
-        .contains("SET search_path = \"sales\";\n"));
+        .contains("SET search_path = \"sales\", public;\n"));
     let tables = load_school(&db, server);
     db.exec(
         "CREATE SCHEMA sales; ALTER TABLE students SET SCHEMA sales; ALTER TABLE courses SET SCHEMA sales; ALTER TABLE enrolments SET SCHEMA sales; ALTER TABLE marks SET SCHEMA sales; ALTER TABLE timetable SET SCHEMA sales;",

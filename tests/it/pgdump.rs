@@ -264,7 +264,7 @@ fn errors_in_a_dump_name_its_file_line_and_column() {
     let script = w.read_str("schema/t.postgres.sql");
     assert!(
         script.contains("from table sales.t\n")
-            && script.contains("SET search_path = \"sales\";\n"),
+            && script.contains("SET search_path = \"sales\", public;\n"),
         "{script}"
     );
     // --engine stream cannot read a dump

@@ -1054,6 +1054,19 @@ fn schema_qualified_replays(server: Server) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(db.dump("students", &cols), before, "prevent: the decoy");
+    // the schema's table gone: the scripts stop, never falling through to the decoy
+    match server {
+        Server::Postgres => db.exec("DROP TABLE sales.students;"),
+        _ => db.exec(&format!("DROP TABLE `{schema}`.students;")),
+    };
+    for script in [
+        format!("out/students.{d}.sql"),
+        format!("out/students.{d}.undo.sql"),
+    ] {
+        let out = db.run_script(&w.path(&script));
+        assert!(!out.status.success(), "{script} ran without its table");
+        assert_eq!(db.dump("students", &cols), before, "{script}: the decoy");
+    }
 }
 
 #[test]

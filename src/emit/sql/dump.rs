@@ -58,8 +58,8 @@ pub fn script(d: &dyn Dialect, plans: &[Plan<'_>], header: &str) -> Result<Strin
     let names: Vec<&str> = plans.iter().map(|p| p.table.name.as_str()).collect();
     let utc = plans.iter().any(|p| p.values.has_time_zones());
     let of: Vec<&crate::model::Table> = plans.iter().map(|p| p.table).collect();
-    out.push_str(&super::schema_statement(d, &of)?);
-    out.push_str(&d.open(&tables, &names, utc));
+    let schema = super::schema_statement(d, &of)?;
+    out.push_str(&d.open(&tables, &names, utc, &schema));
     for r in &renders {
         if !r.plan.batches.is_empty() {
             out.push_str(&d.no_silent_references(

@@ -502,7 +502,9 @@ pub trait Dialect {
     /// The statements before the first change: settings, guard table, transaction, locks.
     /// `tables`: the quoted names of the tables the script changes; `names`: as written;
     /// `utc`: some value is a timestamp with a time zone (written as its UTC instant).
-    fn open(&self, tables: &[String], names: &[&str], utc: bool) -> String;
+    /// `schema`: [`schema_statement`]'s, which goes after the settings that stop the script
+    /// at an error.
+    fn open(&self, tables: &[String], names: &[&str], utc: bool, schema: &str) -> String;
     /// The statements after the last change.
     fn close(&self) -> String;
     /// A statement that stops the script (rolling everything back) unless `cond` holds;
@@ -529,7 +531,8 @@ pub trait Dialect {
     ) -> String;
     /// The statement after which the script's unqualified table names resolve in `schema`
     /// (PostgreSQL's search path, MySQL's current database), or why the dialect cannot.
-    fn use_schema(&self, schema: &str) -> Result<String, String>;
+    /// `tables` (as written) must then be tables of that schema.
+    fn use_schema(&self, schema: &str, tables: &[&str]) -> Result<String, String>;
     /// What a `SELECT` of constants needs before its `WHERE` (`" FROM DUAL"` in MySQL).
     fn no_from(&self) -> &'static str {
         ""
@@ -545,7 +548,8 @@ pub fn schema_statement(d: &dyn Dialect, tables: &[&Table]) -> Result<String> {
     match schemas[..] {
         [] => Ok(String::new()),
         [one] if tables.iter().all(|t| t.schema.is_some()) => {
-            d.use_schema(one).map_err(|e| {
+            let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+            d.use_schema(one, &names).map_err(|e| {
                 Error::usage(format!(
                     "cannot write the schema \"{one}\" in {} SQL: {e}",
                     d.name().name()

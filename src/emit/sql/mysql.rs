@@ -218,8 +218,12 @@ impl Dialect for MySql {
         self.staged_undo(r, label, out)
     }
 
-    fn open(&self, _tables: &[String], names: &[&str], utc: bool) -> String {
-        format!("{}{}START TRANSACTION;\n", session(utc), guard_table(names))
+    fn open(&self, _tables: &[String], names: &[&str], utc: bool, schema: &str) -> String {
+        format!(
+            "{}{schema}{}START TRANSACTION;\n",
+            session(utc),
+            guard_table(names)
+        )
     }
 
     fn close(&self) -> String {
@@ -252,7 +256,7 @@ impl Dialect for MySql {
         )
     }
 
-    fn use_schema(&self, schema: &str) -> Result<String, String> {
+    fn use_schema(&self, schema: &str, _tables: &[&str]) -> Result<String, String> {
         // a schema is a database: DATABASE() then names it in every information_schema check
         Ok(format!("USE {};\n", self.ident(schema)?))
     }

@@ -150,11 +150,11 @@ impl Dialect for Postgres {
         self.staged_undo(r, label, out)
     }
 
-    fn open(&self, tables: &[String], _names: &[&str], _utc: bool) -> String {
+    fn open(&self, tables: &[String], _names: &[&str], _utc: bool, schema: &str) -> String {
         let mut t: Vec<&str> = tables.iter().map(String::as_str).collect();
         t.sort_unstable();
         format!(
-            "{PRELUDE}BEGIN;\n{FUNCTION}LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
+            "{PRELUDE}{schema}BEGIN;\n{FUNCTION}LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE;\n",
             t.join(", ")
         )
     }
@@ -193,9 +193,23 @@ impl Dialect for Postgres {
         block(&format!("  SELECT count(*) INTO dupsweep_n FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)\n    WHERE {cond};\n  IF dupsweep_n <> 0 THEN\n    RAISE EXCEPTION 'dupsweep: {label}% foreign keys reference this table with ON DELETE CASCADE, SET NULL or SET DEFAULT from a table or column that dupsweep does not re-point: deleting its duplicates would change those rows; describe them in a dupsweep.toml (foreign-keys) and use dupsweep run; nothing was changed', dupsweep_n;\n  END IF;\n"))
     }
 
-    fn use_schema(&self, schema: &str) -> Result<String, String> {
-        // the temporary tables and pg_catalog are still searched first
-        Ok(format!("SET search_path = {};\n", self.ident(schema)?))
+    fn use_schema(&self, schema: &str, tables: &[&str]) -> Result<String, String> {
+        // the schema first (the temporary tables and pg_catalog are still searched before
+        // it), then public, where extensions' types and operators usually are (citext…); so
+        // that a name never falls through to public, each table must be in the schema
+        let s = self.ident(schema)?;
+        let mut out = if schema == "public" {
+            format!("SET search_path = {s};\n")
+        } else {
+            format!("SET search_path = {s}, public;\n")
+        };
+        for t in tables {
+            let q = quote(&format!("{s}.{}", self.ident(t)?))?;
+            out.push_str(&format!(
+                "DO $dupsweep$ BEGIN IF to_regclass({q}) IS NULL THEN RAISE EXCEPTION 'dupsweep: the table % does not exist: nothing was changed', {q}; END IF; END $dupsweep$;\n"
+            ));
+        }
+        Ok(out)
     }
 
     fn unique_key(&self, table: &str, index: &str, cols: &[(String, bool)]) -> String {

@@ -134,8 +134,8 @@ impl Dialect for Sqlite {
         self.staged_undo(r, label, out)
     }
 
-    fn open(&self, _tables: &[String], _names: &[&str], _utc: bool) -> String {
-        format!(".bail on\nPRAGMA foreign_keys = ON;\n{GUARD_TABLE}BEGIN IMMEDIATE;\n")
+    fn open(&self, _tables: &[String], _names: &[&str], _utc: bool, schema: &str) -> String {
+        format!(".bail on\nPRAGMA foreign_keys = ON;\n{schema}{GUARD_TABLE}BEGIN IMMEDIATE;\n")
     }
 
     fn close(&self) -> String {
@@ -168,7 +168,7 @@ impl Dialect for Sqlite {
         )
     }
 
-    fn use_schema(&self, schema: &str) -> Result<String, String> {
+    fn use_schema(&self, schema: &str, _tables: &[&str]) -> Result<String, String> {
         if schema.eq_ignore_ascii_case("main") {
             return Ok(String::new());
         }

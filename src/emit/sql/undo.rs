@@ -107,7 +107,7 @@ fn open_for(d: &dyn Dialect, renders: &[Render<'_, '_>]) -> Result<String> {
     let utc = renders.iter().any(|r| r.plan.values.has_time_zones());
     let of: Vec<&crate::model::Table> = renders.iter().map(|r| r.plan.table).collect();
     let schema = super::schema_statement(d, &of)?;
-    Ok(format!("{schema}{}", d.open(&tables, &names, utc)))
+    Ok(d.open(&tables, &names, utc, &schema))
 }
 
 /// The undo script of a single table's change script, into `sink` (a batch at a time).
