@@ -67,6 +67,13 @@ const READ_PER_FILE_BYTE: u64 = 3;
 pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<()> {
     let limit = job.memory_limit;
     let (need, what) = match table {
+        // a PostgreSQL dump is read as a stream (only its table is held): the table is
+        // checked once read
+        None if crate::ingest::sql_dump(&job.input)
+            == Some(crate::ingest::sniff::SqlDump::Postgres) =>
+        {
+            return Ok(())
+        }
         None => {
             let bytes = std::fs::metadata(&job.input).map_or(0, |m| m.len());
             let need = bytes.saturating_mul(READ_PER_FILE_BYTE);
@@ -118,6 +125,8 @@ pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>
         "--engine memory reads the whole table"
     } else if job.truth.is_some() {
         "eval reads the whole table in memory"
+    } else if crate::ingest::read_in_memory(&job.input, &job.csv) {
+        "a table of a database's dump or export is read in memory"
     } else {
         "this file is read in memory (the streaming engine cannot hash its key columns' types)"
     };

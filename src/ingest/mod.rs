@@ -89,6 +89,28 @@ pub fn read(
             "this is a folder; give one table's file",
         ));
     }
+    // a PostgreSQL dump is read as a stream: only its table's values are held
+    if !matches!(csv.format, csv::InputFormat::Csv | csv::InputFormat::PgCopy) {
+        let mut head = Vec::new();
+        {
+            use std::io::Read;
+            std::fs::File::open(path)
+                .and_then(|f| f.take(SNIFF as u64).read_to_end(&mut head))
+                .map_err(|e| Error::io(path, "cannot read the input", e))?;
+        }
+        let compression = sniff::compression(&head);
+        let start = sniff::decompressed_head(&head, compression, SNIFF);
+        if sniff::sql_dump(&start) == Some(sniff::SqlDump::Postgres) {
+            let (sha256, _) = file_hashes(path)?;
+            let source = Source {
+                path: path.to_path_buf(),
+                format: Format::Parquet,
+                sha256,
+                bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
+            };
+            return pgdump::read(path, compression, source, table, progress);
+        }
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let sha256 = hex(&Sha256::digest(&bytes));
     let source = Source {
@@ -136,8 +158,7 @@ pub fn read(
         }
         match sniff::sql_dump(&sniff::decompressed_head(&bytes, compression, SNIFF)) {
             Some(sniff::SqlDump::Postgres) => {
-                let data = csv::decompress(path, bytes, compression)?;
-                pgdump::read(path, data, compression, source, table, progress)
+                pgdump::read(path, compression, source, table, progress)
             }
             Some(sniff::SqlDump::Mysql) => {
                 let data = csv::decompress(path, bytes, compression)?;

@@ -427,58 +427,30 @@ pub fn encode_line(values: impl Iterator<Item = Option<impl AsRef<str>>>) -> Str
     out
 }
 
-/// The dump's `client_encoding`, when a `SET client_encoding = '…';` line gives it before
-/// the first block.
-fn encoding(data: &[u8], until: usize) -> Option<String> {
-    let head = &data[..until.min(data.len())];
-    let text = String::from_utf8_lossy(head);
-    text.lines()
-        .filter_map(|l| l.strip_prefix("SET client_encoding = '"))
-        .filter_map(|r| r.split('\'').next())
-        .next_back()
-        .map(str::to_owned)
+/// The encoding a `SET client_encoding = '…';` line sets, if `line` is one.
+fn encoding_of(line: &[u8]) -> Option<String> {
+    let rest = line.strip_prefix(b"SET client_encoding = '")?;
+    let end = memchr::memchr(b'\'', rest)?;
+    Some(String::from_utf8_lossy(&rest[..end]).into_owned())
 }
 
-/// Reads the table `given` (or the dump's only one) of a plain-format dump (`data`: the file
-/// decompressed) into a [`Table`] of text values, as the server printed them.
-pub fn read(
-    path: &Path,
-    data: Vec<u8>,
-    compression: Compression,
-    source: Source,
-    given: Option<&str>,
-    progress: &dyn Progress,
-) -> Result<Table> {
-    let all = blocks(path, &data)?;
-    let block = pick(path, &all, given)?.clone();
-    if let Some(enc) = encoding(&data, block.start) {
-        if !enc.eq_ignore_ascii_case("UTF8") && !enc.eq_ignore_ascii_case("SQL_ASCII") {
-            return Err(Error::data(
-                Location::file(path),
-                format!("the dump is in the {enc} encoding; dupsweep reads UTF-8"),
-            )
-            .with_hint("dump it again with --encoding=UTF8"));
-        }
-    }
-    let columns = block.columns.clone();
-    let ncols = columns.len();
-    let rows = memchr::memchr_iter(b'\n', &data[block.start..block.end]).count();
-    let mut builders: Vec<StringChunkedBuilder> = columns
-        .iter()
-        .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
-        .collect();
-    let mut places = super::RowPlaces::with_capacity(rows);
-    progress.start_counting(
-        "reading",
-        (block.end - block.start) as u64,
-        crate::progress::Unit::Bytes,
-    );
-    let mut at = block.start;
-    let mut line = block.line + 1;
-    let mut last_tick = at;
-    while at < block.end {
-        let (text, next) = line_at(&data, at);
-        let record = places.len() as u64 + 1;
+/// A COPY block's rows decoded into columns as they are read.
+struct Rows<'a> {
+    path: &'a Path,
+    block: CopyBlock,
+    builders: Vec<StringChunkedBuilder>,
+    places: super::RowPlaces,
+    /// The first row's line end is CR LF (a dump saved on Windows).
+    crlf: bool,
+}
+
+impl Rows<'_> {
+    /// One row: its line's text (without line end) at `at`, the next line's start, its line.
+    fn push(&mut self, text: &[u8], (at, next, line): (usize, usize, u64)) -> Result<()> {
+        let ncols = self.block.columns.len();
+        let record = self.places.len() as u64 + 1;
+        let path = self.path;
+        let columns = &self.block.columns;
         let here = |c: Option<usize>| {
             let l = Location::file(path).line(line).record(record);
             match c {
@@ -486,23 +458,22 @@ pub fn read(
                 None => l,
             }
         };
-        let fields = text.split(|&b| b == b'\t');
-        let n = text.iter().filter(|&&b| b == b'\t').count() + 1;
+        let n = memchr::memchr_iter(b'\t', text).count() + 1;
         if n != ncols {
             return Err(Error::data(
                 here(None),
                 format!(
                     "this row of {} has {n} fields, its COPY statement (line {}) names {ncols} columns",
-                    block.qualified(),
-                    block.line
+                    self.block.qualified(),
+                    self.block.line
                 ),
             ));
         }
-        for (c, f) in fields.enumerate() {
+        for (c, f) in text.split(|&b| b == b'\t').enumerate() {
             match decode(f) {
-                None => builders[c].append_null(),
+                None => self.builders[c].append_null(),
                 Some(v) => match std::str::from_utf8(&v) {
-                    Ok(s) => builders[c].append_value(s),
+                    Ok(s) => self.builders[c].append_value(s),
                     Err(_) => {
                         return Err(Error::data(here(Some(c)), "this value is not valid UTF-8")
                             .with_hint("dump the database again with --encoding=UTF8"))
@@ -510,34 +481,205 @@ pub fn read(
                 },
             }
         }
-        places.push(at, next, line);
-        line += 1;
+        self.places.push(at, next, line);
+        Ok(())
+    }
+}
+
+/// Counts the bytes read from the file as stored, for the progress.
+struct Counted<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Reads the table `given` (or the dump's only one) of the plain-format dump at `path` into a
+/// [`Table`] of text values, as the server printed them, in one pass over the dump
+/// (decompressed as it is read): only that table's values are held, whatever the dump's size.
+pub fn read(
+    path: &Path,
+    compression: Compression,
+    source: Source,
+    given: Option<&str>,
+    progress: &dyn Progress,
+) -> Result<Table> {
+    use std::io::BufRead;
+    let err = |e| Error::io(path, "cannot read the input", e);
+    let file = std::fs::File::open(path).map_err(err)?;
+    let stored = file.metadata().map_or(0, |m| m.len());
+    let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = Counted {
+        inner: file,
+        read: read.clone(),
+    };
+    let raw: Box<dyn std::io::Read> = match compression {
+        Compression::None => Box::new(counted),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(counted).map_err(err)?),
+    };
+    let mut input = std::io::BufReader::with_capacity(1 << 20, raw);
+    progress.start_counting("reading", stored, crate::progress::Unit::Bytes);
+    let mut ticked = 0u64;
+    let mut blocks: Vec<CopyBlock> = Vec::new();
+    let mut rows: Option<Rows<'_>> = None;
+    let mut enc: Option<String> = None;
+    let mut buf = Vec::new();
+    let (mut at, mut line_no) = (0usize, 0u64);
+    // the block being read: its index in `blocks`, and whether its rows are the table's
+    let mut open: Option<(usize, bool)> = None;
+    loop {
+        buf.clear();
+        let n = input.read_until(b'\n', &mut buf).map_err(|e| {
+            Error::data(
+                Location::file(path),
+                format!("cannot read the dump (decompressed): {e}"),
+            )
+            .with_hint("check that the file was copied whole")
+        })?;
+        if n == 0 {
+            break;
+        }
+        let next = at + n;
+        line_no += 1;
+        let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        match open {
+            Some((k, wanted)) => {
+                if text == b"\\." {
+                    blocks[k].end = at;
+                    open = None;
+                } else if wanted {
+                    if let Some(r) = rows.as_mut() {
+                        if r.places.len() == 0 {
+                            r.crlf = buf.ends_with(b"\r\n");
+                        }
+                        r.push(text, (at, next, line_no))?;
+                    }
+                }
+            }
+            None => {
+                // the encoding the dump sets before the table's block
+                if rows.is_none() {
+                    if let Some(e) = encoding_of(text) {
+                        enc = Some(e);
+                    }
+                }
+                if text.starts_with(b"COPY ") && text.ends_with(b"FROM stdin;") {
+                    let Some((schema, name, columns)) =
+                        std::str::from_utf8(text).ok().and_then(copy_statement)
+                    else {
+                        return Err(Error::data(
+                            Location::file(path).line(line_no),
+                            "this COPY statement could not be read: dupsweep reads `COPY table (column, …) FROM stdin;` as pg_dump writes it",
+                        ));
+                    };
+                    let block = CopyBlock {
+                        schema,
+                        name,
+                        columns,
+                        line: line_no,
+                        start: next,
+                        end: next,
+                    };
+                    // the table's rows: the first block `given` names (or the first of all)
+                    let wanted = rows.is_none()
+                        && match given {
+                            Some(g) => pick(path, std::slice::from_ref(&block), Some(g)).is_ok(),
+                            None => true,
+                        };
+                    if wanted {
+                        if let Some(e) = enc.as_deref() {
+                            if !e.eq_ignore_ascii_case("UTF8")
+                                && !e.eq_ignore_ascii_case("SQL_ASCII")
+                            {
+                                return Err(Error::data(
+                                    Location::file(path),
+                                    format!(
+                                        "the dump is in the {e} encoding; dupsweep reads UTF-8"
+                                    ),
+                                )
+                                .with_hint("dump it again with --encoding=UTF8"));
+                            }
+                        }
+                        let builders = block
+                            .columns
+                            .iter()
+                            .map(|c| StringChunkedBuilder::new(c.as_str().into(), 1024))
+                            .collect();
+                        rows = Some(Rows {
+                            path,
+                            block: block.clone(),
+                            builders,
+                            places: super::RowPlaces::default(),
+                            crlf: false,
+                        });
+                    }
+                    blocks.push(block);
+                    open = Some((blocks.len() - 1, wanted));
+                }
+            }
+        }
         at = next;
-        if at - last_tick > 1 << 20 {
-            progress.advance((at - last_tick) as u64);
-            last_tick = at;
+        if read.get() - ticked > 1 << 20 {
+            progress.advance(read.get() - ticked);
+            ticked = read.get();
         }
     }
-    progress.advance((block.end - last_tick) as u64);
+    progress.advance(read.get().saturating_sub(ticked));
     progress.finish();
-    // the block's line end (a dump saved on Windows: CR LF), for rows written anew
-    let newline = places.line_end(&data);
+    if let Some((k, _)) = open {
+        return Err(Error::data(
+            Location::file(path).line(blocks[k].line),
+            format!(
+                "the rows of {} never end: the file ends before the `\\.` line that closes them",
+                blocks[k].name
+            ),
+        )
+        .with_hint("the dump is cut short: dump the database again"));
+    }
+    // the table the dump's blocks, all seen now, say it is (or why none is)
+    let chosen = pick(path, &blocks, given)?.clone();
+    let Some(rows) = rows.filter(|r| r.block.start == chosen.start) else {
+        return Err(Error::Internal(
+            "the dump's table was not the one read".into(),
+        ));
+    };
+    let Rows {
+        block,
+        builders,
+        places,
+        crlf,
+        ..
+    } = rows;
+    let block = CopyBlock {
+        end: chosen.end,
+        ..block
+    };
+    // the block's line end, for rows written anew
+    let newline = if crlf { "\r\n" } else { "\n" };
     let source = Source {
         format: Format::PgDump {
             compression,
             table: block.qualified(),
             start: block.start as u64,
             end: block.end as u64,
-            len: data.len() as u64,
+            len: at as u64,
         },
         ..source
     };
     let schema = block.schema.clone().filter(|s| s != "public");
     super::text_table(
         path,
-        (data, source),
+        (Vec::new(), source),
         (block.name.clone(), schema),
-        (columns, builders),
+        (block.columns.clone(), builders),
         (places, newline),
     )
 }

@@ -482,3 +482,61 @@ fn crlf_dumps_keep_their_line_ends_and_piped_dumps_name_their_table() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("students: 2 rows"));
 }
+
+/// A dump is read as a stream: a small table of a large dump is cleaned under a memory limit
+/// far below the dump's size (only its own values are held); the large one is refused with
+/// the amount it needs.
+#[test]
+fn a_small_table_of_a_large_dump_fits_a_small_memory_limit() {
+    let w = Workdir::new();
+    let mut dump = String::from(
+        "--\n-- PostgreSQL database dump\n--\nSET client_encoding = 'UTF8';\nCOPY public.logs (id, msg) FROM stdin;\n",
+    );
+    for i in 0..300_000 {
+        dump.push_str(&format!(
+            "{i}\tmessage number {i}, padded to take some room\n"
+        ));
+    }
+    dump.push_str(
+        "\\.\n\nCOPY public.students (id, name) FROM stdin;\n1\tAnn\n2\tAnn\n3\tBob\n\\.\n",
+    );
+    w.write("big.sql", dump.as_bytes());
+    let run = w
+        .run(&[
+            "clean",
+            "big.sql",
+            "--table",
+            "students",
+            "--pk",
+            "id",
+            "--memory-limit",
+            "8M",
+        ])
+        .ok();
+    assert!(
+        run.stdout()
+            .starts_with("students: 3 rows, 1 duplicate group"),
+        "{}",
+        run.stdout()
+    );
+    let cleaned = w.read_str("dupsweep-out/students.cleaned.sql");
+    assert_eq!(cleaned.len(), dump.len() - "2\tAnn\n".len());
+    let r = w.run(&[
+        "scan",
+        "big.sql",
+        "--table",
+        "logs",
+        "--pk",
+        "id",
+        "--memory-limit",
+        "8M",
+    ]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+    assert!(
+        r.stderr()
+            .contains("a table of a database's dump or export is read in memory")
+            && r.stderr().contains("300000 records"),
+        "{}",
+        r.stderr()
+    );
+}
