@@ -176,6 +176,26 @@ pub fn read(
     }
 }
 
+/// The tables `names` of the PostgreSQL dump at `path`, read in one pass over it.
+pub fn read_pg_tables(path: &Path, names: &[&str], progress: &dyn Progress) -> Result<Vec<Table>> {
+    let mut head = Vec::new();
+    {
+        use std::io::Read;
+        std::fs::File::open(path)
+            .and_then(|f| f.take(16).read_to_end(&mut head))
+            .map_err(|e| Error::io(path, "cannot read the input", e))?;
+    }
+    let (sha256, _) = file_hashes(path)?;
+    let source = Source {
+        path: path.to_path_buf(),
+        format: Format::Parquet,
+        sha256,
+        bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
+    };
+    let given: Vec<Option<&str>> = names.iter().map(|n| Some(*n)).collect();
+    pgdump::read_many(path, sniff::compression(&head), source, &given, progress)
+}
+
 /// Whether the file at `path` is a table in a server's text format, and its columns when the
 /// file does not name them: `--format pg-copy` (columns from `--columns` or its header line),
 /// or a MySQL `--tab` export (`T.txt` beside the `T.sql` of its `CREATE TABLE`).

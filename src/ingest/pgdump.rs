@@ -510,6 +510,21 @@ pub fn read(
     given: Option<&str>,
     progress: &dyn Progress,
 ) -> Result<Table> {
+    let mut tables = read_many(path, compression, source, &[given], progress)?;
+    tables
+        .pop()
+        .ok_or_else(|| Error::Internal("a dump read gave no table".into()))
+}
+
+/// Reads the tables `given` (each as [`read`] would) in one pass over the dump: a whole dump's
+/// tables read from one file cost one read of it, not one each.
+pub fn read_many(
+    path: &Path,
+    compression: Compression,
+    source: Source,
+    given: &[Option<&str>],
+    progress: &dyn Progress,
+) -> Result<Vec<Table>> {
     use std::io::BufRead;
     let err = |e| Error::io(path, "cannot read the input", e);
     let file = std::fs::File::open(path).map_err(err)?;
@@ -528,12 +543,13 @@ pub fn read(
     progress.start_counting("reading", stored, crate::progress::Unit::Bytes);
     let mut ticked = 0u64;
     let mut blocks: Vec<CopyBlock> = Vec::new();
-    let mut rows: Option<Rows<'_>> = None;
+    // per table asked: its block's rows, once its block is found
+    let mut rows: Vec<Option<Rows<'_>>> = given.iter().map(|_| None).collect();
     let mut enc: Option<String> = None;
     let mut buf = Vec::new();
     let (mut at, mut line_no) = (0usize, 0u64);
-    // the block being read: its index in `blocks`, and whether its rows are the table's
-    let mut open: Option<(usize, bool)> = None;
+    // the block being read: its index in `blocks`, and which table asked (if one did)
+    let mut open: Option<(usize, Option<usize>)> = None;
     loop {
         buf.clear();
         let n = input.read_until(b'\n', &mut buf).map_err(|e| {
@@ -555,21 +571,17 @@ pub fn read(
                 if text == b"\\." {
                     blocks[k].end = at;
                     open = None;
-                } else if wanted {
-                    if let Some(r) = rows.as_mut() {
-                        if r.places.len() == 0 {
-                            r.crlf = buf.ends_with(b"\r\n");
-                        }
-                        r.push(text, (at, next, line_no))?;
+                } else if let Some(r) = wanted.and_then(|t| rows[t].as_mut()) {
+                    if r.places.len() == 0 {
+                        r.crlf = buf.ends_with(b"\r\n");
                     }
+                    r.push(text, (at, next, line_no))?;
                 }
             }
             None => {
-                // the encoding the dump sets before the table's block
-                if rows.is_none() {
-                    if let Some(e) = encoding_of(text) {
-                        enc = Some(e);
-                    }
+                // the encoding the dump sets (before the tables' blocks)
+                if let Some(e) = encoding_of(text) {
+                    enc = Some(e);
                 }
                 if text.starts_with(b"COPY ") && text.ends_with(b"FROM stdin;") {
                     let Some((schema, name, columns)) =
@@ -588,13 +600,17 @@ pub fn read(
                         start: next,
                         end: next,
                     };
-                    // the table's rows: the first block `given` names (or the first of all)
-                    let wanted = rows.is_none()
-                        && match given {
-                            Some(g) => pick(path, std::slice::from_ref(&block), Some(g)).is_ok(),
-                            None => true,
-                        };
-                    if wanted {
+                    // a table's rows: the first block its name names (or the first of all)
+                    let wanted = (0..given.len()).find(|&t| {
+                        rows[t].is_none()
+                            && match given[t] {
+                                Some(g) => {
+                                    pick(path, std::slice::from_ref(&block), Some(g)).is_ok()
+                                }
+                                None => true,
+                            }
+                    });
+                    if let Some(t) = wanted {
                         if let Some(e) = enc.as_deref() {
                             if !e.eq_ignore_ascii_case("UTF8")
                                 && !e.eq_ignore_ascii_case("SQL_ASCII")
@@ -613,7 +629,7 @@ pub fn read(
                             .iter()
                             .map(|c| StringChunkedBuilder::new(c.as_str().into(), 1024))
                             .collect();
-                        rows = Some(Rows {
+                        rows[t] = Some(Rows {
                             path,
                             block: block.clone(),
                             builders,
@@ -644,44 +660,48 @@ pub fn read(
         )
         .with_hint("the dump is cut short: dump the database again"));
     }
-    // the table the dump's blocks, all seen now, say it is (or why none is)
-    let chosen = pick(path, &blocks, given)?.clone();
-    let Some(rows) = rows.filter(|r| r.block.start == chosen.start) else {
-        return Err(Error::Internal(
-            "the dump's table was not the one read".into(),
-        ));
-    };
-    let Rows {
-        block,
-        builders,
-        places,
-        crlf,
-        ..
-    } = rows;
-    let block = CopyBlock {
-        end: chosen.end,
-        ..block
-    };
-    // the block's line end, for rows written anew
-    let newline = if crlf { "\r\n" } else { "\n" };
-    let source = Source {
-        format: Format::PgDump {
-            compression,
-            table: block.qualified(),
-            start: block.start as u64,
-            end: block.end as u64,
-            len: at as u64,
-        },
-        ..source
-    };
-    let schema = block.schema.clone().filter(|s| s != "public");
-    super::text_table(
-        path,
-        (Vec::new(), source),
-        (block.name.clone(), schema),
-        (block.columns.clone(), builders),
-        (places, newline),
-    )
+    // each table the dump's blocks, all seen now, say it is (or why none is)
+    let mut out = Vec::with_capacity(given.len());
+    for (t, rows) in rows.into_iter().enumerate() {
+        let chosen = pick(path, &blocks, given[t])?.clone();
+        let Some(rows) = rows.filter(|r| r.block.start == chosen.start) else {
+            return Err(Error::Internal(
+                "the dump's table was not the one read".into(),
+            ));
+        };
+        let Rows {
+            block,
+            builders,
+            places,
+            crlf,
+            ..
+        } = rows;
+        let block = CopyBlock {
+            end: chosen.end,
+            ..block
+        };
+        // the block's line end, for rows written anew
+        let newline = if crlf { "\r\n" } else { "\n" };
+        let source = Source {
+            format: Format::PgDump {
+                compression,
+                table: block.qualified(),
+                start: block.start as u64,
+                end: block.end as u64,
+                len: at as u64,
+            },
+            ..source.clone()
+        };
+        let schema = block.schema.clone().filter(|s| s != "public");
+        out.push(super::text_table(
+            path,
+            (Vec::new(), source),
+            (block.name.clone(), schema),
+            (block.columns.clone(), builders),
+            (places, newline),
+        )?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

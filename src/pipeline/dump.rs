@@ -241,10 +241,19 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
     let mut done: Vec<TableDone> = Vec::new();
     // what the tables read so far hold, all of them until the end
     let mut held = 0u64;
+    // the tables of one PostgreSQL dump, read in one pass over it
+    let mut preread: Vec<(&str, Table)> = Vec::new();
+    for (path, names) in read_together(dump) {
+        let tables = ingest::read_pg_tables(path, &names, progress)?;
+        preread.extend(names.into_iter().zip(tables));
+    }
     for tj in &dump.tables {
         let job = &tj.job;
         fits_in_memory(job, None, Some(held))?;
-        let dumped = ingest::read(&job.input, Some(&tj.name), &job.csv, progress)?;
+        let dumped = match preread.iter().position(|(n, _)| *n == tj.name) {
+            Some(k) => preread.swap_remove(k).1,
+            None => ingest::read(&job.input, Some(&tj.name), &job.csv, progress)?,
+        };
         fits_in_memory(job, Some(&dumped), Some(held))?;
         // kept until the end: the table and its re-pointed copy (the peak is this table's only)
         held += 2 * dumped.df.estimated_size() as u64;
@@ -454,10 +463,32 @@ fn repointed_sheet(d: &TableDone, job: &crate::config::Job) -> Result<Sheet> {
 /// How many progress stages finding a dump's groups goes through: each table's, in memory.
 pub(crate) fn stages(dump: &Dump) -> usize {
     use crate::engine::Engine;
-    dump.tables
+    let each: usize = dump
+        .tables
         .iter()
         .map(|t| crate::engine::memory::Memory.stages(&t.job))
-        .sum()
+        .sum();
+    // the tables of one PostgreSQL dump share one reading
+    let shared: usize = read_together(dump).iter().map(|(_, n)| n.len() - 1).sum();
+    each - shared
+}
+
+/// The PostgreSQL dump files that several of the dump's tables are read from, with those
+/// tables' names: each is read once for all of them.
+fn read_together(dump: &Dump) -> Vec<(&std::path::Path, Vec<&str>)> {
+    let mut by_file: Vec<(&std::path::Path, Vec<&str>)> = Vec::new();
+    for tj in &dump.tables {
+        let input = tj.job.input.as_path();
+        if ingest::sql_dump(input) != Some(ingest::sniff::SqlDump::Postgres) {
+            continue;
+        }
+        match by_file.iter_mut().find(|(p, _)| *p == input) {
+            Some((_, names)) => names.push(&tj.name),
+            None => by_file.push((input, vec![&tj.name])),
+        }
+    }
+    by_file.retain(|(_, names)| names.len() > 1);
+    by_file
 }
 
 /// Runs a whole dump: `Command::Clean` writes every output, `Command::Scan` only reports.

@@ -292,14 +292,23 @@ fn a_compressed_input_is_counted_in_its_stored_bytes() {
 
 /// Every stage of a run is numbered against the run's plan (`[3/7] comparing` on a terminal,
 /// `step` and `steps` in the JSON log): 1, 2, … up to exactly the number planned, for the
-/// streaming and in-memory engines, exact and fuzzy, clean and scan, and a whole dump.
+/// streaming and in-memory engines, exact and fuzzy, clean and scan, and whole dumps (CSV
+/// files, and a PostgreSQL dump read once for its tables).
 #[test]
 fn every_stage_is_numbered_against_the_plan() {
     let w = Workdir::new();
     let students = testdata("school/students.csv");
     let people = testdata("people/people.csv");
     let school = testdata("school/dupsweep.toml");
-    let runs: [(&[&str], usize); 7] = [
+    // a PostgreSQL dump's two tables: one reading for both
+    std::fs::copy(testdata("pgdump/school.sql"), w.path("school.sql")).unwrap();
+    w.write(
+        "pg.toml",
+        b"[tables.students]\nfile = \"school.sql\"\npk = [\"id\"]\n\n[tables.enrolments]\nfile = \"school.sql\"\npk = [\"id\"]\nforeign-keys = { student_id = \"students.id\" }\n",
+    );
+    let runs: [(&[&str], usize); 8] = [
+        // reading the dump once, each table searched, then the writing
+        (&["run", "pg.toml", "--out", "p"], 4),
         // five CSV tables, each read and searched, then the writing
         (&["run", &school, "--out", "d"], 11),
         (&["scan", "--config", &school], 10),
