@@ -111,12 +111,56 @@ pub fn paint(color: bool, kind: Paint, text: &str) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
+/// The stage under way of a log that writes each stage's start and end ([`TextLog`],
+/// [`JsonLog`]): its count, and the stages' numbering.
+#[derive(Default)]
+struct Current {
+    stage: Mutex<Option<Stage>>,
+    steps: Steps,
+}
+
+impl Current {
+    /// Ends the stage under way (`ended` writes it), then begins one of `total` (if known):
+    /// `started` writes it from its step and returns the name it keeps.
+    fn begin(
+        &self,
+        total: Option<u64>,
+        started: impl FnOnce(Option<(usize, usize)>) -> String,
+        ended: impl FnOnce(Stage),
+    ) {
+        if let Ok(mut slot) = self.stage.lock() {
+            if let Some(s) = slot.take() {
+                ended(s);
+            }
+            let name = started(self.steps.next());
+            *slot = Some(Stage {
+                name,
+                total,
+                count: 0,
+                start: Instant::now(),
+            });
+        }
+    }
+    fn advance(&self, delta: u64) {
+        if let Ok(mut slot) = self.stage.lock() {
+            if let Some(s) = slot.as_mut() {
+                s.count += delta;
+            }
+        }
+    }
+    /// Ends the stage under way, if one is: `ended` writes it.
+    fn finish(&self, ended: impl FnOnce(Stage)) {
+        if let Some(s) = self.stage.lock().ok().and_then(|mut slot| slot.take()) {
+            ended(s);
+        }
+    }
+}
+
 /// One line of text per event on standard error, terminal or not (`-v`): each stage when it
 /// starts and when it ends (with its count and time), each output file, each warning, and the
 /// time per stage at the end.
 pub struct TextLog {
-    stage: Mutex<Option<Stage>>,
-    steps: Steps,
+    current: Current,
     times: Mutex<Vec<(String, Duration)>>,
     color: bool,
 }
@@ -124,17 +168,15 @@ pub struct TextLog {
 impl TextLog {
     pub fn new(color: bool) -> Self {
         TextLog {
-            stage: Mutex::new(None),
-            steps: Steps::default(),
+            current: Current::default(),
             times: Mutex::new(Vec::new()),
             color,
         }
     }
 
     fn begin(&self, stage: &str, total: Option<u64>, unit: Option<Unit>) {
-        if let Ok(mut slot) = self.stage.lock() {
-            self.close(&mut slot);
-            let label = match self.steps.next() {
+        let started = |step: Option<(usize, usize)>| {
+            let label = match step {
                 Some((k, n)) => format!("[{k}/{n}] {stage}"),
                 None => stage.to_owned(),
             };
@@ -143,31 +185,25 @@ impl TextLog {
                 _ => String::new(),
             };
             eprintln!("{}{of}", paint(self.color, Paint::Stage, &label));
-            *slot = Some(Stage {
-                name: label,
-                total,
-                count: 0,
-                start: Instant::now(),
-            });
-        }
+            label
+        };
+        self.current.begin(total, started, |s| self.close(s));
     }
 
-    fn close(&self, slot: &mut Option<Stage>) {
-        if let Some(s) = slot.take() {
-            let took = s.start.elapsed();
-            let count = match s.total {
-                Some(t) => format!(", {} of {t}", s.count),
-                None if s.count > 0 => format!(", {}", s.count),
-                None => String::new(),
-            };
-            eprintln!(
-                "{} done in {:.2} s{count}",
-                paint(self.color, Paint::Stage, &s.name),
-                took.as_secs_f64()
-            );
-            if let Ok(mut times) = self.times.lock() {
-                times.push((s.name, took));
-            }
+    fn close(&self, s: Stage) {
+        let took = s.start.elapsed();
+        let count = match s.total {
+            Some(t) => format!(", {} of {t}", s.count),
+            None if s.count > 0 => format!(", {}", s.count),
+            None => String::new(),
+        };
+        eprintln!(
+            "{} done in {:.2} s{count}",
+            paint(self.color, Paint::Stage, &s.name),
+            took.as_secs_f64()
+        );
+        if let Ok(mut times) = self.times.lock() {
+            times.push((s.name, took));
         }
     }
 }
@@ -180,19 +216,13 @@ impl Progress for TextLog {
         self.begin(stage, Some(total), Some(unit));
     }
     fn plan(&self, steps: usize) {
-        self.steps.plan(steps);
+        self.current.steps.plan(steps);
     }
     fn advance(&self, delta: u64) {
-        if let Ok(mut slot) = self.stage.lock() {
-            if let Some(s) = slot.as_mut() {
-                s.count += delta;
-            }
-        }
+        self.current.advance(delta);
     }
     fn finish(&self) {
-        if let Ok(mut slot) = self.stage.lock() {
-            self.close(&mut slot);
-        }
+        self.current.finish(|s| self.close(s));
     }
     fn end(&self) {
         self.finish();
@@ -368,8 +398,7 @@ impl Progress for Bars {
 /// every output file once in place (with its SHA-256); each line has its `time` (UTC, to the
 /// millisecond), `level`, `event` and `message`.
 pub struct JsonLog {
-    stage: Mutex<Option<Stage>>,
-    steps: Steps,
+    current: Current,
 }
 
 struct Stage {
@@ -382,8 +411,7 @@ struct Stage {
 impl JsonLog {
     pub fn new() -> Self {
         JsonLog {
-            stage: Mutex::new(None),
-            steps: Steps::default(),
+            current: Current::default(),
         }
     }
 
@@ -404,16 +432,14 @@ impl JsonLog {
         eprintln!("{}", serde_json::Value::Object(line));
     }
 
-    fn end(slot: &mut Option<Stage>) {
-        if let Some(s) = slot.take() {
-            let fields = serde_json::json!({
-                "phase": s.name,
-                "count": s.count,
-                "total": s.total,
-                "elapsed_ms": s.start.elapsed().as_millis() as u64,
-            });
-            JsonLog::event("info", "phase_finished", &s.name, fields);
-        }
+    fn ended(s: Stage) {
+        let fields = serde_json::json!({
+            "phase": s.name,
+            "count": s.count,
+            "total": s.total,
+            "elapsed_ms": s.start.elapsed().as_millis() as u64,
+        });
+        JsonLog::event("info", "phase_finished", &s.name, fields);
     }
 }
 
@@ -425,22 +451,17 @@ impl Default for JsonLog {
 
 impl JsonLog {
     fn begin(&self, stage: &str, total: Option<u64>, unit: Option<Unit>) {
-        if let Ok(mut slot) = self.stage.lock() {
-            JsonLog::end(&mut slot);
+        let started = |step: Option<(usize, usize)>| {
             let unit = unit.map(Unit::name);
             let mut fields = serde_json::json!({ "phase": stage, "total": total, "unit": unit });
-            if let Some((k, n)) = self.steps.next() {
+            if let Some((k, n)) = step {
                 fields["step"] = k.into();
                 fields["steps"] = n.into();
             }
             JsonLog::event("info", "phase_started", stage, fields);
-            *slot = Some(Stage {
-                name: stage.to_owned(),
-                total,
-                count: 0,
-                start: Instant::now(),
-            });
-        }
+            stage.to_owned()
+        };
+        self.current.begin(total, started, JsonLog::ended);
     }
 }
 
@@ -452,19 +473,13 @@ impl Progress for JsonLog {
         self.begin(stage, Some(total), Some(unit));
     }
     fn plan(&self, steps: usize) {
-        self.steps.plan(steps);
+        self.current.steps.plan(steps);
     }
     fn advance(&self, delta: u64) {
-        if let Ok(mut slot) = self.stage.lock() {
-            if let Some(s) = slot.as_mut() {
-                s.count += delta;
-            }
-        }
+        self.current.advance(delta);
     }
     fn finish(&self) {
-        if let Ok(mut slot) = self.stage.lock() {
-            JsonLog::end(&mut slot);
-        }
+        self.current.finish(JsonLog::ended);
     }
     /// A stage a failed run left open still gets its end.
     fn end(&self) {
