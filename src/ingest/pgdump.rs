@@ -197,69 +197,72 @@ fn copy_statement(line: &str) -> Option<(Option<String>, String, Vec<String>)> {
     (rest.trim() == "FROM stdin;").then_some((schema, name, columns))
 }
 
-/// The line `at` starts (its end without the line end; `\r\n` counts as a line end) and the
-/// next line's start.
-fn line_at(data: &[u8], at: usize) -> (&[u8], usize) {
-    match memchr::memchr(b'\n', &data[at..]) {
-        Some(i) => {
-            let line = &data[at..at + i];
-            (line.strip_suffix(b"\r").unwrap_or(line), at + i + 1)
+/// The dump's COPY blocks and declared keys, in one pass over it (decompressed as it is
+/// read): only the statements outside the blocks are held, not the rows.
+pub fn scan(path: &Path, compression: Compression) -> Result<(Vec<CopyBlock>, Vec<Declared>)> {
+    use std::io::BufRead;
+    let err = |e| Error::io(path, "cannot read the input", e);
+    let file = std::fs::File::open(path).map_err(err)?;
+    let raw: Box<dyn std::io::Read> = match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(err)?),
+    };
+    let mut input = std::io::BufReader::with_capacity(1 << 20, raw);
+    let (mut blocks, mut outside) = (Vec::new(), Vec::new());
+    let mut buf = Vec::new();
+    let (mut at, mut line_no, mut open) = (0usize, 0u64, false);
+    loop {
+        buf.clear();
+        let n = input.read_until(b'\n', &mut buf).map_err(err)?;
+        if n == 0 {
+            break;
         }
-        None => (&data[at..], data.len()),
-    }
-}
-
-/// Every `COPY … FROM stdin;` block of a dump, in file order. A block without its `\.` line
-/// is an error naming the statement's line.
-pub fn blocks(path: &Path, data: &[u8]) -> Result<Vec<CopyBlock>> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    let mut line_no = 0u64;
-    while at < data.len() {
-        let (line, next) = line_at(data, at);
         line_no += 1;
-        at = next;
-        if !line.starts_with(b"COPY ") || !line.ends_with(b"FROM stdin;") {
-            continue;
-        }
-        let Some((schema, name, columns)) = std::str::from_utf8(line).ok().and_then(copy_statement)
-        else {
-            return Err(Error::data(
-                Location::file(path).line(line_no),
-                "this COPY statement could not be read: dupsweep reads `COPY table (column, …) FROM stdin;` as pg_dump writes it",
-            ));
-        };
-        let statement = line_no;
-        let start = at;
-        loop {
-            if at >= data.len() {
+        let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if open {
+            if text == b"\\." {
+                if let Some(b) = blocks.last_mut() {
+                    let b: &mut CopyBlock = b;
+                    b.end = at;
+                }
+                open = false;
+            }
+        } else if text.starts_with(b"COPY ") && text.ends_with(b"FROM stdin;") {
+            let Some((schema, name, columns)) =
+                std::str::from_utf8(text).ok().and_then(copy_statement)
+            else {
                 return Err(Error::data(
-                    Location::file(path).line(statement),
-                    format!("the rows of {name} never end: the file ends before the `\\.` line that closes them"),
-                )
-                .with_hint("the dump is cut short: dump the database again"));
-            }
-            let (row, next) = line_at(data, at);
-            if row == b"\\." {
-                break;
-            }
-            line_no += 1;
-            at = next;
+                    Location::file(path).line(line_no),
+                    "this COPY statement could not be read: dupsweep reads `COPY table (column, …) FROM stdin;` as pg_dump writes it",
+                ));
+            };
+            blocks.push(CopyBlock {
+                schema,
+                name,
+                columns,
+                line: line_no,
+                start: at + n,
+                end: at + n,
+            });
+            open = true;
+        } else {
+            outside.extend_from_slice(&buf);
         }
-        let end = at;
-        let (_, next) = line_at(data, at);
-        line_no += 1;
-        at = next;
-        out.push(CopyBlock {
-            schema,
-            name,
-            columns,
-            line: statement,
-            start,
-            end,
-        });
+        at += n;
     }
-    Ok(out)
+    if let Some(b) = blocks.last().filter(|_| open) {
+        return Err(Error::data(
+            Location::file(path).line(b.line),
+            format!(
+                "the rows of {} never end: the file ends before the `\\.` line that closes them",
+                b.name
+            ),
+        )
+        .with_hint("the dump is cut short: dump the database again"));
+    }
+    Ok((blocks, declared(&outside)))
 }
 
 /// Which block `--table` names: `schema.name` exactly, or a name alone when one schema has it;
@@ -798,6 +801,14 @@ ALTER TABLE public.students OWNER TO postgres;\n";
                 },
             ]
         );
+    }
+
+    /// The blocks of `dump`, scanned from a file named `path` (in a scratch folder).
+    fn blocks(path: &Path, dump: &[u8]) -> Result<Vec<CopyBlock>> {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join(path);
+        std::fs::write(&f, dump).unwrap();
+        scan(&f, Compression::None).map(|(b, _)| b)
     }
 
     #[test]

@@ -130,6 +130,12 @@ fn guess_table(
     progress: &dyn Progress,
 ) -> Result<Guess> {
     let table = ingest::read(path, in_dump.map(|d| d.0), &CsvOptions::default(), progress)?;
+    guess_of(table, path, dir, in_dump.and_then(|d| d.1))
+}
+
+/// What `init` guesses of `table`, read from `path` (`declared`: the primary key a dump
+/// declares for it).
+fn guess_of(table: Table, path: &Path, dir: &Path, declared: Option<&[String]>) -> Result<Guess> {
     let name = table.name.clone();
     let file = path
         .strip_prefix(dir)
@@ -148,7 +154,7 @@ fn guess_table(
     }
     let mut pk = None;
     let mut why_pk = String::new();
-    if let Some((_, Some(declared))) = in_dump {
+    if let Some(declared) = declared {
         return Ok(Guess {
             why_pk: format!("declared in the dump ({})", declared.join(", ")),
             pk: declared.to_vec(),
@@ -360,7 +366,7 @@ pub fn config_path(input: &Path) -> std::path::PathBuf {
 /// The guesses for every table of the PostgreSQL dump at `path` (in the default schema): its
 /// declared primary keys and foreign keys are taken as they are.
 fn guess_sql_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Vec<Guess>> {
-    use crate::ingest::pgdump::{self, Declared};
+    use crate::ingest::pgdump::Declared;
     use crate::ingest::sniff::SqlDump;
     let Some(kind) = ingest::sql_dump(path) else {
         return Err(Error::usage(format!(
@@ -369,31 +375,21 @@ fn guess_sql_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Ve
         ))
         .with_hint("give the folder the table files are in"));
     };
+    if kind == SqlDump::Postgres {
+        return guess_pg_dump(path, dir, progress);
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let compression = ingest::sniff::compression(&bytes);
     let data = ingest::csv::decompress(path, bytes, compression)?;
-    // (schema, name, the name --table takes) of each table with rows, and the declared keys
-    type Named = (Option<String>, String, String);
-    let (blocks, declared): (Vec<Named>, Vec<Declared>) = match kind {
-        SqlDump::Postgres => (
-            pgdump::blocks(path, &data)?
-                .into_iter()
-                .map(|b| {
-                    let q = b.qualified();
-                    (b.schema, b.name, q)
-                })
-                .collect(),
-            pgdump::declared(&data),
-        ),
-        SqlDump::Mysql => (
-            crate::ingest::mysqldump::tables(path, &data)?
-                .into_iter()
-                .filter(|t| !t.inserts.is_empty())
-                .map(|t| (None, t.name.clone(), t.name))
-                .collect(),
-            crate::ingest::mysqldump::declared(&data),
-        ),
-    };
+    // (schema, name, the name --table takes) of each mysqldump table with rows, and the
+    // declared keys
+    let blocks: Vec<(Option<String>, String, String)> =
+        crate::ingest::mysqldump::tables(path, &data)?
+            .into_iter()
+            .filter(|t| !t.inserts.is_empty())
+            .map(|t| (None, t.name.clone(), t.name))
+            .collect();
+    let declared: Vec<Declared> = crate::ingest::mysqldump::declared(&data);
     drop(data);
     let public = |t: &(Option<String>, String)| t.0.as_deref().unwrap_or("public") == "public";
     let mut guesses = Vec::new();
@@ -408,8 +404,53 @@ fn guess_sql_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Ve
         });
         guesses.push(guess_table(path, dir, Some((given, pk)), progress)?);
     }
-    // the declared foreign keys of one column to a parent's one-column primary key
-    for d in &declared {
+    declared_foreign_keys(&mut guesses, &declared)?;
+    Ok(guesses)
+}
+
+/// The guesses for the tables of a PostgreSQL dump (in the default schema), its declared keys
+/// taken as they are: the dump is scanned once for its blocks and keys, then read once for
+/// all its tables.
+fn guess_pg_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Vec<Guess>> {
+    use crate::ingest::pgdump::{self, Declared};
+    let head = {
+        use std::io::Read;
+        let mut h = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(16).read_to_end(&mut h))
+            .map_err(|e| Error::io(path, "cannot read the input", e))?;
+        h
+    };
+    let (blocks, declared) = pgdump::scan(path, ingest::sniff::compression(&head))?;
+    let public: Vec<&pgdump::CopyBlock> = blocks
+        .iter()
+        .filter(|b| b.schema.as_deref().unwrap_or("public") == "public")
+        .collect();
+    let names: Vec<String> = public.iter().map(|b| b.qualified()).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let tables = ingest::read_pg_tables(path, &refs, progress)?;
+    let mut guesses = Vec::new();
+    for (b, table) in public.iter().zip(tables) {
+        let me = (b.schema.clone(), b.name.clone());
+        let pk = declared.iter().find_map(|d| match d {
+            Declared::PrimaryKey { table, columns } if *table == me => Some(&columns[..]),
+            _ => None,
+        });
+        guesses.push(guess_of(table, path, dir, pk)?);
+    }
+    declared_foreign_keys(&mut guesses, &declared)?;
+    Ok(guesses)
+}
+
+/// Sets the foreign keys a dump declares (one column, to a parent's one-column primary key,
+/// both in the default schema) on the guesses.
+fn declared_foreign_keys(
+    guesses: &mut [Guess],
+    declared: &[crate::ingest::pgdump::Declared],
+) -> Result<()> {
+    use crate::ingest::pgdump::Declared;
+    let public = |t: &(Option<String>, String)| t.0.as_deref().unwrap_or("public") == "public";
+    for d in declared {
         let Declared::ForeignKey {
             table,
             columns,
@@ -449,7 +490,7 @@ fn guess_sql_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Ve
         g.fks.push((col.clone(), parent_name, pcol.clone(), share));
         g.declared_fks.push(col.clone());
     }
-    Ok(guesses)
+    Ok(())
 }
 
 /// Writes the starting configuration's text for the folder `dir` (or the PostgreSQL dump),
