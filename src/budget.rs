@@ -67,13 +67,9 @@ const READ_PER_FILE_BYTE: u64 = 3;
 pub(crate) fn fits_in_memory(job: &Job, table: Option<&Table>, dump: Option<u64>) -> Result<()> {
     let limit = job.memory_limit;
     let (need, what) = match table {
-        // a PostgreSQL dump is read as a stream (only its table is held): the table is
+        // a database's dump is read as a stream (only its table is held): the table is
         // checked once read
-        None if crate::ingest::sql_dump(&job.input)
-            == Some(crate::ingest::sniff::SqlDump::Postgres) =>
-        {
-            return Ok(())
-        }
+        None if crate::ingest::sql_dump(&job.input).is_some() => return Ok(()),
         None => {
             let bytes = std::fs::metadata(&job.input).map_or(0, |m| m.len());
             let need = bytes.saturating_mul(READ_PER_FILE_BYTE);

@@ -161,8 +161,7 @@ pub fn read(
                 pgdump::read(path, compression, source, table, progress)
             }
             Some(sniff::SqlDump::Mysql) => {
-                let data = csv::decompress(path, bytes, compression)?;
-                mysqldump::read(path, data, compression, source, table, progress)
+                mysqldump::read(path, compression, source, table, progress)
             }
             None => csv::read(
                 path,

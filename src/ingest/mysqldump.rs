@@ -541,108 +541,68 @@ fn values_of(data: &[u8], t: &Tuple) -> Vec<(usize, usize)> {
     spans
 }
 
-/// Reads the table `given` (or the dump's only one) of a mysqldump file (`data`: the file
-/// decompressed) into a [`Table`] of text values.
-pub fn read(
-    path: &Path,
-    data: Vec<u8>,
-    compression: Compression,
-    source: Source,
-    given: Option<&str>,
-    progress: &dyn Progress,
-) -> Result<Table> {
-    if let Some(set) = String::from_utf8_lossy(&data[..data.len().min(1 << 16)])
-        .lines()
-        .find_map(|l| l.split("SET NAMES ").nth(1).map(str::to_owned))
-    {
-        let charset = set
-            .trim_end_matches([' ', '*', '/', ';'])
-            .to_ascii_lowercase();
-        if !charset.starts_with("utf8") && charset != "binary" && charset != "ascii" {
-            return Err(Error::data(
-                Location::file(path),
-                format!("the dump is in the {charset} character set; dupsweep reads UTF-8"),
-            )
-            .with_hint("dump it again with --default-character-set=utf8mb4"));
+/// A table's rows decoded into columns as its statements are read.
+struct Decoded {
+    name: String,
+    columns: Vec<String>,
+    builders: Vec<StringChunkedBuilder>,
+    places: super::RowPlaces,
+    statements: Vec<(u32, u64, u64)>,
+    literal: Vec<bool>,
+}
+
+impl Decoded {
+    fn new(name: &str, columns: Vec<String>) -> Decoded {
+        Decoded {
+            name: name.to_owned(),
+            builders: columns
+                .iter()
+                .map(|c| StringChunkedBuilder::new(c.as_str().into(), 1024))
+                .collect(),
+            literal: vec![false; columns.len()],
+            columns,
+            places: super::RowPlaces::default(),
+            statements: Vec::new(),
         }
     }
-    let all = tables(path, &data)?;
-    let names: Vec<&str> = all.iter().map(|t| t.name.as_str()).collect();
-    let table = match given {
-        Some(g) => all.iter().find(|t| t.name == g).ok_or_else(|| {
-            Error::usage(format!("the dump has no table {g}"))
-                .with_hint(unknown_hint(g, &names, "tables"))
-        })?,
-        None => match &all[..] {
-            [one] => one,
-            [] => {
-                return Err(Error::data(
-                    Location::file(path),
-                    "this mysqldump file holds no table",
-                ))
-            }
-            _ => {
-                return Err(Error::usage(format!(
-                    "this mysqldump file holds {} tables ({}): say which one to clean",
-                    all.len(),
-                    names
-                        .iter()
-                        .take(10)
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-                .with_hint(format!("--table {}", names[0])))
-            }
-        },
-    };
-    if table.columns.is_empty() {
-        return Err(Error::data(
-            Location::file(path).line(table.line),
-            format!("the dump names no column of {}: it has no CREATE TABLE for it and its INSERTs no column list", table.name),
-        )
-        .with_hint("dump it with its CREATE TABLE (leave out --no-create-info) or with --complete-insert"));
-    }
-    let columns = table.columns.clone();
-    let rows: usize = table.inserts.iter().map(|s| s.tuples.len()).sum();
-    let mut builders: Vec<StringChunkedBuilder> = columns
-        .iter()
-        .map(|c| StringChunkedBuilder::new(c.as_str().into(), rows))
-        .collect();
-    let mut places = super::RowPlaces::with_capacity(rows);
-    let mut statements = Vec::with_capacity(table.inserts.len());
-    let mut literal = vec![false; columns.len()];
-    progress.start_counting("reading", rows as u64, crate::progress::Unit::Rows);
-    for ins in &table.inserts {
-        statements.push((places.len() as u32, ins.start as u64, ins.end as u64));
-        for t in &ins.tuples {
-            let record = places.len() as u64 + 1;
-            let spans = values_of(&data, t);
-            if spans.len() != columns.len() {
+
+    /// The rows of `insert`, a statement of `stmt` (whose first byte is the dump's byte
+    /// `base`).
+    fn statement(&mut self, path: &Path, stmt: &[u8], base: usize, insert: &Insert) -> Result<()> {
+        let ncols = self.columns.len();
+        self.statements.push((
+            self.places.len() as u32,
+            (base + insert.start) as u64,
+            (base + insert.end) as u64,
+        ));
+        for t in &insert.tuples {
+            let record = self.places.len() as u64 + 1;
+            let spans = values_of(stmt, t);
+            if spans.len() != ncols {
                 return Err(Error::data(
                     Location::file(path).line(t.line).record(record),
                     format!(
-                        "this row of {} has {} values, the table has {} columns",
-                        table.name,
+                        "this row of {} has {} values, the table has {ncols} columns",
+                        self.name,
                         spans.len(),
-                        columns.len()
                     ),
                 ));
             }
             for (c, &(a, b)) in spans.iter().enumerate() {
-                if data[a] != b'\'' && is_literal(&String::from_utf8_lossy(&data[a..b])) {
-                    literal[c] = true;
+                if stmt[a] != b'\'' && is_literal(&String::from_utf8_lossy(&stmt[a..b])) {
+                    self.literal[c] = true;
                 }
+                let columns = &self.columns;
                 let here = || {
                     Location::file(path)
                         .line(t.line)
                         .record(record)
                         .column(c, Some(&columns[c]))
                 };
-                match decode(&data[a..b]).map_err(|e| Error::data(here(), e))? {
-                    None => builders[c].append_null(),
+                match decode(&stmt[a..b]).map_err(|e| Error::data(here(), e))? {
+                    None => self.builders[c].append_null(),
                     Some(v) => match std::str::from_utf8(&v) {
-                        Ok(s) => builders[c].append_value(s),
+                        Ok(s) => self.builders[c].append_value(s),
                         Err(_) => {
                             return Err(Error::data(here(), "this value is not valid UTF-8")
                                 .with_hint("a binary column: dump it with --hex-blob"))
@@ -650,26 +610,234 @@ pub fn read(
                     },
                 }
             }
-            places.push(t.start, t.end, t.line);
+            self.places.push(base + t.start, base + t.end, t.line);
         }
-        progress.advance(ins.tuples.len() as u64);
+        Ok(())
+    }
+}
+
+/// True when `line` (a statement's last line so far) ends it: a `;` at its end. A statement's
+/// strings never hold a raw line break (mysqldump escapes them), so a line that ends in `;`
+/// ends a statement.
+fn ends_statement(line: &[u8]) -> bool {
+    line.trim_ascii_end().ends_with(b";")
+}
+
+/// Reads the table `given` (or the dump's only one) of the mysqldump file at `path` into a
+/// [`Table`] of text values, in one pass over the dump (decompressed as it is read), a
+/// statement at a time: only that table's values are held, whatever the dump's size.
+pub fn read(
+    path: &Path,
+    compression: Compression,
+    source: Source,
+    given: Option<&str>,
+    progress: &dyn Progress,
+) -> Result<Table> {
+    use std::io::BufRead;
+    let err = |e| Error::io(path, "cannot read the input", e);
+    let file = std::fs::File::open(path).map_err(err)?;
+    let raw: Box<dyn std::io::Read> = match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(err)?),
+    };
+    let mut input = std::io::BufReader::with_capacity(1 << 20, raw);
+    let read_line = |input: &mut std::io::BufReader<Box<dyn std::io::Read>>, buf: &mut Vec<u8>| {
+        input.read_until(b'\n', buf).map_err(|e| {
+            Error::data(
+                Location::file(path),
+                format!("cannot read the dump (decompressed): {e}"),
+            )
+            .with_hint("check that the file was copied whole")
+        })
+    };
+    progress.start("reading", None);
+    // every table seen: its name, its CREATE TABLE's columns, whether it has rows, its line
+    let mut seen: Vec<(String, Vec<String>, bool, u64)> = Vec::new();
+    let mut decoded: Option<Decoded> = None;
+    let mut databases: Vec<String> = Vec::new();
+    let (mut in_body, mut creating): (bool, Option<usize>) = (false, None);
+    let (mut at, mut line_no) = (0usize, 0u64);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = read_line(&mut input, &mut line)?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let start = at;
+        at += n;
+        if let Some(k) = creating {
+            if line.starts_with(b")") {
+                creating = None;
+            } else if line.starts_with(b"  `") {
+                if let Some((c, _)) = backquoted(&line, 2) {
+                    seen[k].1.push(c);
+                }
+            }
+            continue;
+        }
+        if line.starts_with(b"DELIMITER ") {
+            in_body = !line.starts_with(b"DELIMITER ;\n") && !line.starts_with(b"DELIMITER ;\r");
+            continue;
+        }
+        if in_body {
+            continue;
+        }
+        if let Some(set) = line.strip_prefix(b"/*!40101 SET NAMES ") {
+            let charset = String::from_utf8_lossy(set)
+                .trim_end_matches([' ', '*', '/', ';', '\n', '\r'])
+                .to_ascii_lowercase();
+            if !charset.starts_with("utf8") && charset != "binary" && charset != "ascii" {
+                return Err(Error::data(
+                    Location::file(path),
+                    format!("the dump is in the {charset} character set; dupsweep reads UTF-8"),
+                )
+                .with_hint("dump it again with --default-character-set=utf8mb4"));
+            }
+        }
+        if line.starts_with(b"USE `") {
+            if let Some((db, _)) = backquoted(&line, 4) {
+                if !databases.contains(&db) {
+                    databases.push(db);
+                }
+                if databases.len() > 1 {
+                    return Err(Error::data(
+                        Location::file(path).line(line_no),
+                        format!(
+                            "this dump holds several databases ({}): dupsweep reads one database's dump at a time",
+                            databases.join(", ")
+                        ),
+                    )
+                    .with_hint("dump each database on its own: mysqldump DATABASE > DATABASE.sql"));
+                }
+            }
+            continue;
+        }
+        let table_of = |seen: &mut Vec<(String, Vec<String>, bool, u64)>,
+                        name: &str,
+                        line_no: u64| {
+            match seen.iter().position(|t| t.0 == name) {
+                Some(k) => k,
+                None => {
+                    seen.push((name.to_owned(), Vec::new(), false, line_no));
+                    seen.len() - 1
+                }
+            }
+        };
+        if line.starts_with(b"CREATE TABLE `") {
+            if let Some((name, _)) = backquoted(&line, 13) {
+                let k = table_of(&mut seen, &name, line_no);
+                seen[k].1.clear();
+                creating = Some(k);
+            }
+            continue;
+        }
+        let is_insert = |b: &[u8]| {
+            [
+                &b"INSERT INTO `"[..],
+                b"INSERT IGNORE INTO `",
+                b"REPLACE INTO `",
+            ]
+            .iter()
+            .any(|p| b.starts_with(p))
+        };
+        if !is_insert(&line) {
+            continue;
+        }
+        // the whole statement: its lines up to the one that ends in `;`
+        let mut stmt = std::mem::take(&mut line);
+        let stmt_line = line_no;
+        while !ends_statement(&stmt) {
+            let before = stmt.len();
+            let n = read_line(&mut input, &mut stmt)?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            at += stmt.len() - before;
+        }
+        // its statements (another may follow one on its line)
+        let mut pos = 0;
+        let mut l = stmt_line;
+        while pos < stmt.len() && is_insert(&stmt[pos..]) {
+            let (name, cols, insert) = insert_at(&stmt, pos, &mut l).map_err(|(l, what)| {
+                Error::data(Location::file(path).line(l), what).with_hint(
+                    "dupsweep reads INSERT statements as mysqldump and mariadb-dump write them",
+                )
+            })?;
+            let k = table_of(&mut seen, &name, stmt_line);
+            seen[k].2 = true;
+            let wanted = match (&decoded, given) {
+                (Some(d), _) => d.name == name,
+                (None, Some(g)) => g == name,
+                (None, None) => true,
+            };
+            if wanted {
+                let columns = cols.unwrap_or_else(|| seen[k].1.clone());
+                if columns.is_empty() {
+                    return Err(Error::data(
+                        Location::file(path).line(seen[k].3),
+                        format!("the dump names no column of {name}: it has no CREATE TABLE for it and its INSERTs no column list"),
+                    )
+                    .with_hint("dump it with its CREATE TABLE (leave out --no-create-info) or with --complete-insert"));
+                }
+                let d = decoded.get_or_insert_with(|| Decoded::new(&name, columns.clone()));
+                if d.columns != columns {
+                    return Err(Error::data(
+                        Location::file(path).line(stmt_line),
+                        format!(
+                            "this INSERT into {name} lists other columns than its earlier ones"
+                        ),
+                    ));
+                }
+                d.statement(path, &stmt, start, &insert)?;
+            }
+            pos = insert.end;
+        }
+        line = stmt;
     }
     progress.finish();
+    let names: Vec<&str> = seen.iter().filter(|t| t.2).map(|t| t.0.as_str()).collect();
+    let listed = || {
+        names
+            .iter()
+            .take(10)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(d) = decoded else {
+        return Err(match given {
+            Some(g) => Error::usage(format!("the dump has no table {g}"))
+                .with_hint(unknown_hint(g, &names, "tables")),
+            None => Error::data(Location::file(path), "this mysqldump file holds no table"),
+        });
+    };
+    if given.is_none() && names.len() > 1 {
+        return Err(Error::usage(format!(
+            "this mysqldump file holds {} tables ({}): say which one to clean",
+            names.len(),
+            listed()
+        ))
+        .with_hint(format!("--table {}", names[0])));
+    }
     let source = Source {
         format: Format::MysqlDump {
             compression,
-            len: data.len() as u64,
-            statements,
-            literal,
+            len: at as u64,
+            statements: d.statements,
+            literal: d.literal,
         },
         ..source
     };
     super::text_table(
         path,
-        (data, source),
-        (table.name.clone(), None),
-        (columns, builders),
-        (places, "\n"),
+        (Vec::new(), source),
+        (d.name, None),
+        (d.columns, d.builders),
+        (d.places, "\n"),
     )
 }
 
@@ -779,6 +947,69 @@ mod tests {
             e.contains("d.sql:3") && e.contains("several databases (a, b)"),
             "{e}"
         );
+    }
+
+    /// `read` streams the dump a statement at a time: the same rows as [`tables`] finds, the
+    /// same refusals.
+    #[test]
+    fn reading_a_stream_keeps_statements_apart_and_skips_routines() {
+        let dir = tempfile::tempdir().unwrap();
+        let read_of = |dump: &[u8], given: Option<&str>| {
+            let p = dir.path().join("d.sql");
+            std::fs::write(&p, dump).unwrap();
+            let source = Source {
+                path: p.clone(),
+                format: Format::Parquet,
+                sha256: String::new(),
+                bytes: dump.len() as u64,
+            };
+            read(
+                &p,
+                Compression::None,
+                source,
+                given,
+                &crate::progress::Silent,
+            )
+        };
+        let dump = b"CREATE TABLE `t` (\n  `id` int,\n  `v` text\n);\nINSERT INTO `t` VALUES\n(1,'a;'),\n(2,NULL);\nDELIMITER ;;\nINSERT INTO `t` VALUES (9, NOW()) ;;\nDELIMITER ;\nINSERT INTO `t` VALUES (3,'c');INSERT INTO `t` VALUES (4,'d');\n";
+        let t = read_of(dump, None).unwrap();
+        assert_eq!(t.rows(), 4);
+        let Format::MysqlDump {
+            statements, len, ..
+        } = &t.source.format
+        else {
+            panic!("{:?}", t.source.format)
+        };
+        assert_eq!(*len as usize, dump.len());
+        let spans: Vec<&[u8]> = statements
+            .iter()
+            .map(|&(_, a, b)| &dump[a as usize..b as usize])
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                &b"INSERT INTO `t` VALUES\n(1,'a;'),\n(2,NULL);\n"[..],
+                b"INSERT INTO `t` VALUES (3,'c');",
+                b"INSERT INTO `t` VALUES (4,'d');\n"
+            ]
+        );
+        let raw = t.raw.as_ref().unwrap();
+        assert_eq!(&dump[raw.starts[3]..raw.record_next[3]], b"(4,'d')");
+        assert_eq!(raw.lines, [6, 7, 11, 11]);
+        // an INSERT's column list wins over the CREATE TABLE's (generated columns left out)
+        let dump = b"CREATE TABLE `t` (\n  `id` int,\n  `g` int AS (id * 2)\n);\nINSERT INTO `t` (`id`) VALUES (1),(2);\n";
+        assert_eq!(read_of(dump, Some("t")).unwrap().columns, ["id"]);
+        // several databases are refused; several tables need --table
+        let dump = b"USE `a`;\nINSERT INTO `t` (`k`) VALUES (1);\nUSE `b`;\nINSERT INTO `t` (`k`) VALUES (1);\n";
+        let e = read_of(dump, None).unwrap_err().to_string();
+        assert!(
+            e.contains("d.sql:3") && e.contains("several databases (a, b)"),
+            "{e}"
+        );
+        let dump = b"INSERT INTO `t` (`k`) VALUES (1);\nINSERT INTO `u` (`k`) VALUES (1);\n";
+        let e = read_of(dump, None).unwrap_err().to_string();
+        assert!(e.contains("2 tables (t, u)"), "{e}");
+        assert_eq!(read_of(dump, Some("u")).unwrap().rows(), 1);
     }
 
     #[test]

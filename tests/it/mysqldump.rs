@@ -236,3 +236,48 @@ fn errors_in_a_mysqldump_name_its_line_and_column() {
     let r = w.run(&["scan", "two.sql", "--table", "tt"]);
     assert!(r.stderr().contains("did you mean \"t\""), "{}", r.stderr());
 }
+
+/// A mysqldump is read a statement at a time: a small table of a large dump is cleaned under
+/// a memory limit far below the dump's size.
+#[test]
+fn a_small_table_of_a_large_mysqldump_fits_a_small_memory_limit() {
+    let w = Workdir::new();
+    let mut dump = String::from(
+        "-- MySQL dump 10.13\n/*!40101 SET NAMES utf8mb4 */;\nCREATE TABLE `logs` (\n  `id` int NOT NULL,\n  `msg` text\n);\n",
+    );
+    for chunk in 0..300 {
+        dump.push_str("INSERT INTO `logs` VALUES ");
+        let rows: Vec<String> = (0..1000)
+            .map(|i| {
+                format!(
+                    "({},'message number {i}, padded to take some room')",
+                    chunk * 1000 + i
+                )
+            })
+            .collect();
+        dump.push_str(&rows.join(","));
+        dump.push_str(";\n");
+    }
+    dump.push_str("CREATE TABLE `students` (\n  `id` int NOT NULL,\n  `name` text\n);\nINSERT INTO `students` VALUES (1,'Ann'),(2,'Ann'),(3,'Bob');\n");
+    w.write("big.sql", dump.as_bytes());
+    let run = w
+        .run(&[
+            "clean",
+            "big.sql",
+            "--table",
+            "students",
+            "--pk",
+            "id",
+            "--memory-limit",
+            "8M",
+        ])
+        .ok();
+    assert!(
+        run.stdout()
+            .starts_with("students: 3 rows, 1 duplicate group"),
+        "{}",
+        run.stdout()
+    );
+    let cleaned = w.read_str("dupsweep-out/students.cleaned.sql");
+    assert_eq!(cleaned, dump.replace("(1,'Ann'),(2,'Ann'),", "(1,'Ann'),"));
+}
