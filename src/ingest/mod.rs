@@ -175,8 +175,13 @@ pub fn read(
     }
 }
 
-/// The tables `names` of the PostgreSQL dump at `path`, read in one pass over it.
-pub fn read_pg_tables(path: &Path, names: &[&str], progress: &dyn Progress) -> Result<Vec<Table>> {
+/// The tables `names` of the database's dump at `path` (`pg_dump`, `mysqldump`), read in one
+/// pass over it.
+pub fn read_dump_tables(
+    path: &Path,
+    names: &[&str],
+    progress: &dyn Progress,
+) -> Result<Vec<Table>> {
     let mut head = Vec::new();
     {
         use std::io::Read;
@@ -192,7 +197,13 @@ pub fn read_pg_tables(path: &Path, names: &[&str], progress: &dyn Progress) -> R
         bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
     };
     let given: Vec<Option<&str>> = names.iter().map(|n| Some(*n)).collect();
-    pgdump::read_many(path, sniff::compression(&head), source, &given, progress)
+    let compression = sniff::compression(&head);
+    match sql_dump(path) {
+        Some(sniff::SqlDump::Mysql) => {
+            mysqldump::read_many(path, compression, source, &given, progress)
+        }
+        _ => pgdump::read_many(path, compression, source, &given, progress),
+    }
 }
 
 /// Whether the file at `path` is a table in a server's text format, and its columns when the

@@ -633,6 +633,21 @@ pub fn read(
     given: Option<&str>,
     progress: &dyn Progress,
 ) -> Result<Table> {
+    let mut tables = read_many(path, compression, source, &[given], progress)?;
+    tables
+        .pop()
+        .ok_or_else(|| Error::Internal("a dump read gave no table".into()))
+}
+
+/// Reads the tables `given` (each as [`read`] would) in one pass over the dump: a whole dump's
+/// tables read from one file cost one read of it, not one each.
+pub fn read_many(
+    path: &Path,
+    compression: Compression,
+    source: Source,
+    given: &[Option<&str>],
+    progress: &dyn Progress,
+) -> Result<Vec<Table>> {
     use std::io::BufRead;
     let err = |e| Error::io(path, "cannot read the input", e);
     let file = std::fs::File::open(path).map_err(err)?;
@@ -654,7 +669,8 @@ pub fn read(
     progress.start("reading", None);
     // every table seen: its name, its CREATE TABLE's columns, whether it has rows, its line
     let mut seen: Vec<(String, Vec<String>, bool, u64)> = Vec::new();
-    let mut decoded: Option<Decoded> = None;
+    // per table asked: its rows, once its first statement is read
+    let mut decoded: Vec<Option<Decoded>> = given.iter().map(|_| None).collect();
     let mut databases: Vec<String> = Vec::new();
     let (mut in_body, mut creating): (bool, Option<usize>) = (false, None);
     let (mut at, mut line_no) = (0usize, 0u64);
@@ -769,12 +785,13 @@ pub fn read(
             })?;
             let k = table_of(&mut seen, &name, stmt_line);
             seen[k].2 = true;
-            let wanted = match (&decoded, given) {
+            // the table asked by that name (with no name: the first table that has rows)
+            let wanted = (0..given.len()).find(|&t| match (&decoded[t], given[t]) {
                 (Some(d), _) => d.name == name,
                 (None, Some(g)) => g == name,
-                (None, None) => true,
-            };
-            if wanted {
+                (None, None) => !decoded.iter().flatten().any(|d| d.name == name),
+            });
+            if let Some(t) = wanted {
                 let columns = cols.unwrap_or_else(|| seen[k].1.clone());
                 if columns.is_empty() {
                     return Err(Error::data(
@@ -783,7 +800,7 @@ pub fn read(
                     )
                     .with_hint("dump it with its CREATE TABLE (leave out --no-create-info) or with --complete-insert"));
                 }
-                let d = decoded.get_or_insert_with(|| Decoded::new(&name, columns.clone()));
+                let d = decoded[t].get_or_insert_with(|| Decoded::new(&name, columns.clone()));
                 if d.columns != columns {
                     return Err(Error::data(
                         Location::file(path).line(stmt_line),
@@ -808,37 +825,41 @@ pub fn read(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let Some(d) = decoded else {
-        return Err(match given {
-            Some(g) => Error::usage(format!("the dump has no table {g}"))
-                .with_hint(unknown_hint(g, &names, "tables")),
-            None => Error::data(Location::file(path), "this mysqldump file holds no table"),
-        });
-    };
-    if given.is_none() && names.len() > 1 {
-        return Err(Error::usage(format!(
-            "this mysqldump file holds {} tables ({}): say which one to clean",
-            names.len(),
-            listed()
-        ))
-        .with_hint(format!("--table {}", names[0])));
+    let mut out = Vec::with_capacity(given.len());
+    for (t, d) in decoded.into_iter().enumerate() {
+        let Some(d) = d else {
+            return Err(match given[t] {
+                Some(g) => Error::usage(format!("the dump has no table {g}"))
+                    .with_hint(unknown_hint(g, &names, "tables")),
+                None => Error::data(Location::file(path), "this mysqldump file holds no table"),
+            });
+        };
+        if given[t].is_none() && names.len() > 1 {
+            return Err(Error::usage(format!(
+                "this mysqldump file holds {} tables ({}): say which one to clean",
+                names.len(),
+                listed()
+            ))
+            .with_hint(format!("--table {}", names[0])));
+        }
+        let source = Source {
+            format: Format::MysqlDump {
+                compression,
+                len: at as u64,
+                statements: d.statements,
+                literal: d.literal,
+            },
+            ..source.clone()
+        };
+        out.push(super::text_table(
+            path,
+            (Vec::new(), source),
+            (d.name, None),
+            (d.columns, d.builders),
+            (d.places, "\n"),
+        )?);
     }
-    let source = Source {
-        format: Format::MysqlDump {
-            compression,
-            len: at as u64,
-            statements: d.statements,
-            literal: d.literal,
-        },
-        ..source
-    };
-    super::text_table(
-        path,
-        (Vec::new(), source),
-        (d.name, None),
-        (d.columns, d.builders),
-        (d.places, "\n"),
-    )
+    Ok(out)
 }
 
 #[cfg(test)]

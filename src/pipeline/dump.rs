@@ -241,10 +241,10 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
     let mut done: Vec<TableDone> = Vec::new();
     // what the tables read so far hold, all of them until the end
     let mut held = 0u64;
-    // the tables of one PostgreSQL dump, read in one pass over it
+    // the tables of one database dump, read in one pass over it
     let mut preread: Vec<(&str, Table)> = Vec::new();
     for (path, names) in read_together(dump) {
-        let tables = ingest::read_pg_tables(path, &names, progress)?;
+        let tables = ingest::read_dump_tables(path, &names, progress)?;
         preread.extend(names.into_iter().zip(tables));
     }
     for tj in &dump.tables {
@@ -468,18 +468,18 @@ pub(crate) fn stages(dump: &Dump) -> usize {
         .iter()
         .map(|t| crate::engine::memory::Memory.stages(&t.job))
         .sum();
-    // the tables of one PostgreSQL dump share one reading
+    // the tables of one database dump share one reading
     let shared: usize = read_together(dump).iter().map(|(_, n)| n.len() - 1).sum();
     each - shared
 }
 
-/// The PostgreSQL dump files that several of the dump's tables are read from, with those
-/// tables' names: each is read once for all of them.
+/// The database dump files (`pg_dump`, `mysqldump`) that several of the dump's tables are
+/// read from, with those tables' names: each is read once for all of them.
 fn read_together(dump: &Dump) -> Vec<(&std::path::Path, Vec<&str>)> {
     let mut by_file: Vec<(&std::path::Path, Vec<&str>)> = Vec::new();
     for tj in &dump.tables {
         let input = tj.job.input.as_path();
-        if ingest::sql_dump(input) != Some(ingest::sniff::SqlDump::Postgres) {
+        if ingest::sql_dump(input).is_none() {
             continue;
         }
         match by_file.iter_mut().find(|(p, _)| *p == input) {

@@ -428,7 +428,7 @@ fn guess_pg_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Vec
         .collect();
     let names: Vec<String> = public.iter().map(|b| b.qualified()).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let tables = ingest::read_pg_tables(path, &refs, progress)?;
+    let tables = ingest::read_dump_tables(path, &refs, progress)?;
     let mut guesses = Vec::new();
     for (b, table) in public.iter().zip(tables) {
         let me = (b.schema.clone(), b.name.clone());

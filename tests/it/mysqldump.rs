@@ -188,6 +188,23 @@ foreign-keys = { student_id = "students.id" }
     runs(&live, &out.join("dump.mysql.sql"));
     runs(&live, &out.join("dump.mysql.undo.sql"));
     assert_eq!((rows(&live, "students"), rows(&live, "enrolments")), before);
+    // both tables come from one reading of the dump
+    let log = w
+        .run(&[
+            "--log-format",
+            "json",
+            "run",
+            "dupsweep.toml",
+            "--out",
+            "again",
+        ])
+        .ok()
+        .stderr();
+    let readings = log
+        .lines()
+        .filter(|l| l.contains("\"phase_started\"") && l.contains("\"phase\":\"reading\""))
+        .count();
+    assert_eq!(readings, 1, "{log}");
 }
 
 #[test]
