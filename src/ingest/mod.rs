@@ -250,6 +250,50 @@ pub fn sql_dump(path: &Path) -> Option<sniff::SqlDump> {
     sniff::sql_dump(&sniff::decompressed_head(&head, compression, SNIFF))
 }
 
+/// A dump's bytes, decompressed as they are read.
+pub(crate) type DumpStream = std::io::BufReader<Box<dyn std::io::Read>>;
+/// How many of a file's stored bytes have been read so far.
+pub(crate) type StoredRead = std::rc::Rc<std::cell::Cell<u64>>;
+
+/// A database dump read as a stream: decompressed as it is read, a megabyte at a time; with
+/// how many of the file's stored bytes have been read so far (for the progress) and its size.
+pub(crate) fn dump_stream(
+    path: &Path,
+    compression: crate::model::Compression,
+) -> Result<(DumpStream, StoredRead, u64)> {
+    use crate::model::Compression;
+    /// Counts the bytes read from the file as stored.
+    struct Counted<R> {
+        inner: R,
+        read: std::rc::Rc<std::cell::Cell<u64>>,
+    }
+    impl<R: std::io::Read> std::io::Read for Counted<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read.set(self.read.get() + n as u64);
+            Ok(n)
+        }
+    }
+    let err = |e| Error::io(path, "cannot read the input", e);
+    let file = std::fs::File::open(path).map_err(err)?;
+    let stored = file.metadata().map_or(0, |m| m.len());
+    let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = Counted {
+        inner: file,
+        read: read.clone(),
+    };
+    let raw: Box<dyn std::io::Read> = match compression {
+        Compression::None => Box::new(counted),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(counted).map_err(err)?),
+    };
+    Ok((
+        std::io::BufReader::with_capacity(1 << 20, raw),
+        read,
+        stored,
+    ))
+}
+
 /// Where a dump's rows are, one entry per row: its start, the next row's start, its line.
 #[derive(Default)]
 pub(crate) struct RowPlaces {

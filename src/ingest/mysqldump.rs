@@ -649,14 +649,7 @@ pub fn read_many(
     progress: &dyn Progress,
 ) -> Result<Vec<Table>> {
     use std::io::BufRead;
-    let err = |e| Error::io(path, "cannot read the input", e);
-    let file = std::fs::File::open(path).map_err(err)?;
-    let raw: Box<dyn std::io::Read> = match compression {
-        Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(err)?),
-    };
-    let mut input = std::io::BufReader::with_capacity(1 << 20, raw);
+    let (mut input, read, stored) = super::dump_stream(path, compression)?;
     let read_line = |input: &mut std::io::BufReader<Box<dyn std::io::Read>>, buf: &mut Vec<u8>| {
         input.read_until(b'\n', buf).map_err(|e| {
             Error::data(
@@ -666,7 +659,8 @@ pub fn read_many(
             .with_hint("check that the file was copied whole")
         })
     };
-    progress.start("reading", None);
+    progress.start_counting("reading", stored, crate::progress::Unit::Bytes);
+    let mut ticked = 0u64;
     // every table seen: its name, its CREATE TABLE's columns, whether it has rows, its line
     let mut seen: Vec<(String, Vec<String>, bool, u64)> = Vec::new();
     // per table asked: its rows, once its first statement is read
@@ -814,7 +808,12 @@ pub fn read_many(
             pos = insert.end;
         }
         line = stmt;
+        if read.get() - ticked > 1 << 20 {
+            progress.advance(read.get() - ticked);
+            ticked = read.get();
+        }
     }
+    progress.advance(read.get().saturating_sub(ticked));
     progress.finish();
     let names: Vec<&str> = seen.iter().filter(|t| t.2).map(|t| t.0.as_str()).collect();
     let listed = || {

@@ -202,13 +202,7 @@ fn copy_statement(line: &str) -> Option<(Option<String>, String, Vec<String>)> {
 pub fn scan(path: &Path, compression: Compression) -> Result<(Vec<CopyBlock>, Vec<Declared>)> {
     use std::io::BufRead;
     let err = |e| Error::io(path, "cannot read the input", e);
-    let file = std::fs::File::open(path).map_err(err)?;
-    let raw: Box<dyn std::io::Read> = match compression {
-        Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(err)?),
-    };
-    let mut input = std::io::BufReader::with_capacity(1 << 20, raw);
+    let (mut input, _, _) = super::dump_stream(path, compression)?;
     let (mut blocks, mut outside) = (Vec::new(), Vec::new());
     let mut buf = Vec::new();
     let (mut at, mut line_no, mut open) = (0usize, 0u64, false);
@@ -489,20 +483,6 @@ impl Rows<'_> {
     }
 }
 
-/// Counts the bytes read from the file as stored, for the progress.
-struct Counted<R> {
-    inner: R,
-    read: std::rc::Rc<std::cell::Cell<u64>>,
-}
-
-impl<R: std::io::Read> std::io::Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read.set(self.read.get() + n as u64);
-        Ok(n)
-    }
-}
-
 /// Reads the table `given` (or the dump's only one) of the plain-format dump at `path` into a
 /// [`Table`] of text values, as the server printed them, in one pass over the dump
 /// (decompressed as it is read): only that table's values are held, whatever the dump's size.
@@ -529,20 +509,7 @@ pub fn read_many(
     progress: &dyn Progress,
 ) -> Result<Vec<Table>> {
     use std::io::BufRead;
-    let err = |e| Error::io(path, "cannot read the input", e);
-    let file = std::fs::File::open(path).map_err(err)?;
-    let stored = file.metadata().map_or(0, |m| m.len());
-    let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let counted = Counted {
-        inner: file,
-        read: read.clone(),
-    };
-    let raw: Box<dyn std::io::Read> = match compression {
-        Compression::None => Box::new(counted),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(counted).map_err(err)?),
-    };
-    let mut input = std::io::BufReader::with_capacity(1 << 20, raw);
+    let (mut input, read, stored) = super::dump_stream(path, compression)?;
     progress.start_counting("reading", stored, crate::progress::Unit::Bytes);
     let mut ticked = 0u64;
     let mut blocks: Vec<CopyBlock> = Vec::new();
