@@ -89,27 +89,12 @@ pub fn read(
             "this is a folder; give one table's file",
         ));
     }
-    // a PostgreSQL dump is read as a stream: only its table's values are held
-    if !matches!(csv.format, csv::InputFormat::Csv | csv::InputFormat::PgCopy) {
-        let mut head = Vec::new();
-        {
-            use std::io::Read;
-            std::fs::File::open(path)
-                .and_then(|f| f.take(SNIFF as u64).read_to_end(&mut head))
-                .map_err(|e| Error::io(path, "cannot read the input", e))?;
-        }
-        let compression = sniff::compression(&head);
-        let start = sniff::decompressed_head(&head, compression, SNIFF);
-        if sniff::sql_dump(&start) == Some(sniff::SqlDump::Postgres) {
-            let (sha256, _) = file_hashes(path)?;
-            let source = Source {
-                path: path.to_path_buf(),
-                format: Format::Parquet,
-                sha256,
-                bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
-            };
-            return pgdump::read(path, compression, source, table, progress);
-        }
+    // a database's dump is read as a stream: only its table's values are held
+    if csv.format == csv::InputFormat::Auto && sql_dump(path).is_some() {
+        let mut tables = read_dump_tables(path, &[table], progress)?;
+        return tables
+            .pop()
+            .ok_or_else(|| Error::Internal("a dump read gave no table".into()));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let sha256 = hex(&Sha256::digest(&bytes));
@@ -128,12 +113,12 @@ pub fn read(
                 "the file is empty: a CSV dump needs a header row naming the columns",
             ));
         }
-        let compression = sniff::compression(&bytes);
         match read_as(path, csv) {
             Some((flavor, columns)) => {
+                let compression = sniff::compression(&bytes);
                 let data = csv::decompress(path, bytes, compression)?;
                 let name = table_ident(path, table)?;
-                return textrows::read(
+                textrows::read(
                     path,
                     data,
                     compression,
@@ -142,26 +127,7 @@ pub fn read(
                     flavor,
                     columns,
                     progress,
-                );
-            }
-            None if csv.format == csv::InputFormat::Csv => {
-                return csv::read(
-                    path,
-                    bytes,
-                    source,
-                    table_ident(path, table)?,
-                    csv,
-                    progress,
                 )
-            }
-            None => {}
-        }
-        match sniff::sql_dump(&sniff::decompressed_head(&bytes, compression, SNIFF)) {
-            Some(sniff::SqlDump::Postgres) => {
-                pgdump::read(path, compression, source, table, progress)
-            }
-            Some(sniff::SqlDump::Mysql) => {
-                mysqldump::read(path, compression, source, table, progress)
             }
             None => csv::read(
                 path,
@@ -175,20 +141,13 @@ pub fn read(
     }
 }
 
-/// The tables `names` of the database's dump at `path` (`pg_dump`, `mysqldump`), read in one
-/// pass over it.
+/// The tables `given` (each a name, or none: the dump's only table) of the database's dump
+/// at `path` (`pg_dump`, `mysqldump`), read in one pass over it.
 pub fn read_dump_tables(
     path: &Path,
-    names: &[&str],
+    given: &[Option<&str>],
     progress: &dyn Progress,
 ) -> Result<Vec<Table>> {
-    let mut head = Vec::new();
-    {
-        use std::io::Read;
-        std::fs::File::open(path)
-            .and_then(|f| f.take(16).read_to_end(&mut head))
-            .map_err(|e| Error::io(path, "cannot read the input", e))?;
-    }
     let (sha256, _) = file_hashes(path)?;
     let source = Source {
         path: path.to_path_buf(),
@@ -196,14 +155,29 @@ pub fn read_dump_tables(
         sha256,
         bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
     };
-    let given: Vec<Option<&str>> = names.iter().map(|n| Some(*n)).collect();
-    let compression = sniff::compression(&head);
+    let compression = compression_of(path)?;
     match sql_dump(path) {
         Some(sniff::SqlDump::Mysql) => {
-            mysqldump::read_many(path, compression, source, &given, progress)
+            mysqldump::read_many(path, compression, source, given, progress)
         }
-        _ => pgdump::read_many(path, compression, source, &given, progress),
+        _ => pgdump::read_many(path, compression, source, given, progress),
     }
+}
+
+/// The first `n` bytes of the file at `path` (fewer when it is shorter), as stored.
+fn file_head(path: &Path, n: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(n as u64)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// How the file at `path` is compressed, from its first bytes.
+pub fn compression_of(path: &Path) -> Result<crate::model::Compression> {
+    let head = file_head(path, 4).map_err(|e| Error::io(path, "cannot read the input", e))?;
+    Ok(sniff::compression(&head))
 }
 
 /// Whether the file at `path` is a table in a server's text format, and its columns when the
@@ -239,13 +213,7 @@ const SNIFF: usize = 64 << 10;
 
 /// Whether the file at `path` is a database's own dump (see [`sniff::sql_dump`]).
 pub fn sql_dump(path: &Path) -> Option<sniff::SqlDump> {
-    use std::io::Read;
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(SNIFF as u64)
-        .read_to_end(&mut head)
-        .ok()?;
+    let head = file_head(path, SNIFF).ok()?;
     let compression = sniff::compression(&head);
     sniff::sql_dump(&sniff::decompressed_head(&head, compression, SNIFF))
 }

@@ -623,24 +623,9 @@ fn ends_statement(line: &[u8]) -> bool {
     line.trim_ascii_end().ends_with(b";")
 }
 
-/// Reads the table `given` (or the dump's only one) of the mysqldump file at `path` into a
-/// [`Table`] of text values, in one pass over the dump (decompressed as it is read), a
-/// statement at a time: only that table's values are held, whatever the dump's size.
-pub fn read(
-    path: &Path,
-    compression: Compression,
-    source: Source,
-    given: Option<&str>,
-    progress: &dyn Progress,
-) -> Result<Table> {
-    let mut tables = read_many(path, compression, source, &[given], progress)?;
-    tables
-        .pop()
-        .ok_or_else(|| Error::Internal("a dump read gave no table".into()))
-}
-
-/// Reads the tables `given` (each as [`read`] would) in one pass over the dump: a whole dump's
-/// tables read from one file cost one read of it, not one each.
+/// Reads the tables `given` (each a name, or none: the dump's only table) in one pass over
+/// the dump (decompressed as it is read): only those tables' values are held, whatever the
+/// dump's size, and a whole dump's tables read from one file cost one read of it.
 pub fn read_many(
     path: &Path,
     compression: Compression,
@@ -969,7 +954,7 @@ mod tests {
         );
     }
 
-    /// `read` streams the dump a statement at a time: the same rows as [`tables`] finds, the
+    /// `read_many` streams the dump a statement at a time: the same rows as [`tables`] finds, the
     /// same refusals.
     #[test]
     fn reading_a_stream_keeps_statements_apart_and_skips_routines() {
@@ -983,13 +968,14 @@ mod tests {
                 sha256: String::new(),
                 bytes: dump.len() as u64,
             };
-            read(
+            read_many(
                 &p,
                 Compression::None,
                 source,
-                given,
+                &[given],
                 &crate::progress::Silent,
             )
+            .map(|mut t| t.remove(0))
         };
         let dump = b"CREATE TABLE `t` (\n  `id` int,\n  `v` text\n);\nINSERT INTO `t` VALUES\n(1,'a;'),\n(2,NULL);\nDELIMITER ;;\nINSERT INTO `t` VALUES (9, NOW()) ;;\nDELIMITER ;\nINSERT INTO `t` VALUES (3,'c');INSERT INTO `t` VALUES (4,'d');\n";
         let t = read_of(dump, None).unwrap();

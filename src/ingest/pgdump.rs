@@ -483,24 +483,9 @@ impl Rows<'_> {
     }
 }
 
-/// Reads the table `given` (or the dump's only one) of the plain-format dump at `path` into a
-/// [`Table`] of text values, as the server printed them, in one pass over the dump
-/// (decompressed as it is read): only that table's values are held, whatever the dump's size.
-pub fn read(
-    path: &Path,
-    compression: Compression,
-    source: Source,
-    given: Option<&str>,
-    progress: &dyn Progress,
-) -> Result<Table> {
-    let mut tables = read_many(path, compression, source, &[given], progress)?;
-    tables
-        .pop()
-        .ok_or_else(|| Error::Internal("a dump read gave no table".into()))
-}
-
-/// Reads the tables `given` (each as [`read`] would) in one pass over the dump: a whole dump's
-/// tables read from one file cost one read of it, not one each.
+/// Reads the tables `given` (each a name, or none: the dump's only table) in one pass over
+/// the dump (decompressed as it is read): only those tables' values are held, whatever the
+/// dump's size, and a whole dump's tables read from one file cost one read of it.
 pub fn read_many(
     path: &Path,
     compression: Compression,

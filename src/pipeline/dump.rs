@@ -244,7 +244,8 @@ pub fn detect_dump(dump: &Dump, progress: &dyn Progress) -> Result<Vec<TableDone
     // the tables of one database dump, read in one pass over it
     let mut preread: Vec<(&str, Table)> = Vec::new();
     for (path, names) in read_together(dump) {
-        let tables = ingest::read_dump_tables(path, &names, progress)?;
+        let given: Vec<Option<&str>> = names.iter().map(|n| Some(*n)).collect();
+        let tables = ingest::read_dump_tables(path, &given, progress)?;
         preread.extend(names.into_iter().zip(tables));
     }
     for tj in &dump.tables {

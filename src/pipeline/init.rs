@@ -413,22 +413,14 @@ fn guess_sql_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Ve
 /// all its tables.
 fn guess_pg_dump(path: &Path, dir: &Path, progress: &dyn Progress) -> Result<Vec<Guess>> {
     use crate::ingest::pgdump::{self, Declared};
-    let head = {
-        use std::io::Read;
-        let mut h = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(16).read_to_end(&mut h))
-            .map_err(|e| Error::io(path, "cannot read the input", e))?;
-        h
-    };
-    let (blocks, declared) = pgdump::scan(path, ingest::sniff::compression(&head))?;
+    let (blocks, declared) = pgdump::scan(path, ingest::compression_of(path)?)?;
     let public: Vec<&pgdump::CopyBlock> = blocks
         .iter()
         .filter(|b| b.schema.as_deref().unwrap_or("public") == "public")
         .collect();
     let names: Vec<String> = public.iter().map(|b| b.qualified()).collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let tables = ingest::read_dump_tables(path, &refs, progress)?;
+    let given: Vec<Option<&str>> = names.iter().map(|n| Some(n.as_str())).collect();
+    let tables = ingest::read_dump_tables(path, &given, progress)?;
     let mut guesses = Vec::new();
     for (b, table) in public.iter().zip(tables) {
         let me = (b.schema.clone(), b.name.clone());
