@@ -2,6 +2,7 @@
 //! phonetic codes). Originals are never changed; these functions return new values and are
 //! used by fuzzy detection to prepare one derived column per comparison.
 
+pub mod nicknames;
 pub mod phonetic;
 pub mod text;
 pub mod typed;

@@ -125,7 +125,15 @@ impl Comparison {
 /// Level labels per role: index 0 is "null", the last is "else".
 pub fn levels_for(role: Role, swap: bool, place: bool) -> Vec<Label> {
     let mut l: Vec<Label> = match role {
-        Role::FirstName | Role::LastName | Role::String => {
+        Role::FirstName => vec![
+            "null",
+            "exact",
+            "jaro-winkler>=0.92",
+            "forms of one name (nickname)",
+            "jaro-winkler>=0.80 or same sound",
+            "else",
+        ],
+        Role::LastName | Role::String => {
             vec![
                 "null",
                 "exact",
@@ -991,10 +999,14 @@ impl Comparison {
         match self.role {
             Role::FirstName | Role::LastName | Role::String => {
                 let jw = jaro_winkler(x, y);
+                // a first name's own level: forms of one name (Becky, Rebecca)
+                let nick = (self.role == Role::FirstName) as u8;
                 if jw >= 0.92 {
                     2 + swap
-                } else if jw >= 0.80 || (cx.is_some() && cx == cy) {
+                } else if nick == 1 && normalize::nicknames::related(x, y) {
                     3 + swap
+                } else if jw >= 0.80 || (cx.is_some() && cx == cy) {
+                    3 + nick + swap
                 } else {
                     last
                 }
@@ -1218,6 +1230,26 @@ mod tests {
         );
         assert_eq!(cmp(Role::Postcode, "SW1A 1AA", "sw1a 2bb"), "same district");
         assert_eq!(cmp(Role::Number, "100", "100.5"), "within 1%");
+    }
+
+    #[test]
+    fn first_names_that_are_forms_of_one_name_have_their_own_level() {
+        let nick = "forms of one name (nickname)";
+        assert_eq!(cmp(Role::FirstName, "Becky", "REBECCA"), nick);
+        assert_eq!(cmp(Role::FirstName, "Bob", "Rob"), nick);
+        // a typo stays a typo, a near spelling is not a nickname
+        assert_eq!(
+            cmp(Role::FirstName, "Rebecca", "Rebeca"),
+            "jaro-winkler>=0.92"
+        );
+        assert_eq!(
+            cmp(Role::FirstName, "Jennifer", "Jenefer"),
+            "jaro-winkler>=0.80 or same sound"
+        );
+        assert_eq!(cmp(Role::FirstName, "Rebecca", "Rachel"), "else");
+        // surnames and other texts know no nicknames
+        assert_eq!(cmp(Role::LastName, "Becky", "Rebecca"), "else");
+        assert_eq!(cmp(Role::String, "Bob", "Robert"), "else");
     }
 
     #[test]
