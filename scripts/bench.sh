@@ -6,6 +6,10 @@
 #   scripts/bench.sh [SIZES...]            (default: 1000000 10000000)
 #   RUNS=5 scripts/bench.sh 1000000        (runs per tool; the median is reported; default 3)
 #   FORMATS="csv parquet" scripts/bench.sh (default: csv csv.gz parquet)
+#   FORMATS="parquet-typed parquet-rg1m parquet-rg-whole" scripts/bench.sh
+#                                          (the same rows as Parquet of other shapes: typed
+#                                          columns, larger row groups; see students_parquet in
+#                                          scripts/bench_lib.sh)
 #
 # The job: rows equal in every column but `id` are duplicates, the smallest id stays; write
 # the cleaned table (in the input's format) and the removed rows (dupsweep also writes its
@@ -57,11 +61,17 @@ for n in "${SIZES[@]}"; do
     if [[ " $FORMATS " == *" parquet "* ]]; then
         students_parquet "$csv" "$pq"
     fi
+    for shape in typed rg1m rg-whole; do
+        if [[ " $FORMATS " == *" parquet-$shape "* ]]; then
+            students_parquet "$csv" "$DATA/students_${shape}_$n.parquet" "$shape"
+        fi
+    done
     for fmt in $FORMATS; do
         case "$fmt" in
             csv) input="$csv" ;;
             csv.gz) input="$csv.gz" ;;
             parquet) input="$pq" ;;
+            parquet-typed|parquet-rg1m|parquet-rg-whole) input="$DATA/students_${fmt#parquet-}_$n.parquet" ;;
             *) echo "bench: unknown format $fmt" >&2; exit 2 ;;
         esac
         declare -A WALL=() RSS=() SAME=()

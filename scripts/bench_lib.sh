@@ -53,11 +53,27 @@ bench_setup() {
 }
 
 # a generated students dump as Parquet, written by Python Polars with its typed columns, unless
-# already there: students_parquet CSV PARQUET
+# already there: students_parquet CSV PARQUET [SHAPE]
+# SHAPE: plain (the default: text columns but id, grade and active; Polars' row groups of
+# 262,144 rows), typed (dates, a timestamp, a float and a boolean column, with their NULLs),
+# rg1m (row groups of 1,048,576 rows, pyarrow's default) or rg-whole (the whole table in one
+# row group)
 students_parquet() {
     [ -s "$2" ] && return 0
     echo "bench: writing $2" >&2
-    "$PY" -c "import polars as pl, sys; pl.read_csv(sys.argv[1], schema_overrides={'id': pl.Int64, 'grade': pl.Int32, 'active': pl.Int8}).write_parquet(sys.argv[2])" "$1" "$2.tmp" && mv "$2.tmp" "$2"
+    "$PY" - "$1" "$2.tmp" "${3:-plain}" <<'EOF' && mv "$2.tmp" "$2"
+import sys
+import polars as pl
+src, dst, shape = sys.argv[1:4]
+types = {'id': pl.Int64, 'grade': pl.Int32, 'active': pl.Int8}
+if shape == "typed":
+    df = pl.read_csv(src, schema_overrides={**types, 'balance': pl.Float64}, try_parse_dates=True)
+    df = df.with_columns(pl.col('active').cast(pl.Boolean))
+else:
+    df = pl.read_csv(src, schema_overrides=types)
+groups = {"rg1m": 1 << 20, "rg-whole": max(df.height, 1)}.get(shape)
+df.write_parquet(dst, row_group_size=groups)
+EOF
 }
 
 # removed ids of a dupsweep run, sorted numerically, one per line
@@ -65,7 +81,7 @@ dupsweep_ids() { # DIR FORMAT
     "$PY" - "$1" "$2" <<'EOF'
 import csv, sys, glob
 d, fmt = sys.argv[1], sys.argv[2]
-if fmt == "parquet":
+if fmt.startswith("parquet"):
     import polars as pl
     ids = pl.read_parquet(glob.glob(d + "/*.removed.parquet")[0])["id"].to_list()
 else:

@@ -85,8 +85,19 @@ pub struct ParquetFile {
     pub rows: usize,
 }
 
-/// Rows read at a time: a row group, or a part of a larger one.
-const MAX_SLICE: usize = 1 << 20;
+/// Rows read at a time: a row group, or a part of a larger one, at most this many rows (the
+/// row groups dupsweep writes: a slice read, filtered and written is one row group)...
+const MAX_SLICE: usize = 1 << 18;
+
+/// ...and about this many bytes of column data (the file's own measure of its values,
+/// uncompressed; a table of them in memory is about as large). Each slice is held a few times
+/// over while it is read ahead, filtered and encoded, whatever the file's row groups: a file
+/// written as one row group of 10M rows, or of 1M rows, peaked at 1.4–1.5 GB with slices of
+/// 1M rows, where one of 262,144-row groups peaked at 0.9 GB.
+const SLICE_BYTES: usize = 32 << 20;
+
+/// Fewer rows than this are never a slice of their own (a very wide row).
+const MIN_SLICE: usize = 1 << 10;
 
 impl ParquetFile {
     pub fn open(path: &Path) -> Result<ParquetFile> {
@@ -131,13 +142,15 @@ impl ParquetFile {
 
     /// The slices the file is read in: its row groups, the large ones cut (offset, length).
     pub fn slices(&self) -> Vec<(usize, usize)> {
+        let per_row = (self.bytes_per_row() as usize).max(1);
+        let most = (SLICE_BYTES / per_row).clamp(MIN_SLICE, MAX_SLICE);
         let mut out = Vec::new();
         let mut at = 0;
         for rg in &self.meta.row_groups {
             let n = rg.num_rows();
             let mut done = 0;
             while done < n {
-                let len = (n - done).min(MAX_SLICE);
+                let len = (n - done).min(most);
                 out.push((at + done, len));
                 done += len;
             }
