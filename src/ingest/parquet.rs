@@ -75,6 +75,11 @@ pub fn column_text(col: &Column) -> PolarsResult<StringChunked> {
     Ok(col.cast(&DataType::String)?.str()?.clone())
 }
 
+/// The most rows a slice holds, for rows of `per_row` bytes of column data.
+fn slice_rows(per_row: u64) -> usize {
+    (SLICE_BYTES / (per_row as usize).max(1)).clamp(MIN_SLICE, MAX_SLICE)
+}
+
 /// A Parquet file read a slice of rows (and some columns) at a time, for the streaming engine.
 pub struct ParquetFile {
     path: std::path::PathBuf,
@@ -142,8 +147,7 @@ impl ParquetFile {
 
     /// The slices the file is read in: its row groups, the large ones cut (offset, length).
     pub fn slices(&self) -> Vec<(usize, usize)> {
-        let per_row = (self.bytes_per_row() as usize).max(1);
-        let most = (SLICE_BYTES / per_row).clamp(MIN_SLICE, MAX_SLICE);
+        let most = slice_rows(self.bytes_per_row());
         let mut out = Vec::new();
         let mut at = 0;
         for rg in &self.meta.row_groups {
@@ -224,4 +228,74 @@ fn unreadable(path: &Path, e: PolarsError) -> Error {
         format!("cannot read this Parquet file: {e}"),
     )
     .with_hint("check that the file was copied whole and is Parquet")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Parquet file of `rows` records (an id and a short text) in row groups of `group` rows.
+    fn file(rows: usize, group: usize) -> tempfile::NamedTempFile {
+        let id: Vec<i64> = (0..rows as i64).collect();
+        let text: Vec<String> = (0..rows).map(|i| format!("v{}", i % 7)).collect();
+        let mut df = DataFrame::new(
+            rows,
+            vec![
+                Column::new("id".into(), id),
+                Column::new("text".into(), text),
+            ],
+        )
+        .unwrap();
+        let f = tempfile::NamedTempFile::new().unwrap();
+        ParquetWriter::new(f.reopen().unwrap())
+            .with_row_group_size(Some(group))
+            .finish(&mut df)
+            .unwrap();
+        f
+    }
+
+    #[test]
+    fn a_large_row_group_is_read_in_slices_of_at_most_a_written_row_group() {
+        let f = file(600_000, 600_000);
+        let p = ParquetFile::open(f.path()).unwrap();
+        assert_eq!(p.meta.row_groups.len(), 1);
+        assert_eq!(
+            p.slices(),
+            vec![(0, 262_144), (262_144, 262_144), (524_288, 75_712)]
+        );
+        // small row groups are read whole, each on its own
+        let f = file(1_000, 300);
+        let p = ParquetFile::open(f.path()).unwrap();
+        let mut groups = Vec::new();
+        for rg in &p.meta.row_groups {
+            let at = groups.last().map_or(0, |(o, l)| o + l);
+            groups.push((at, rg.num_rows()));
+        }
+        assert!(groups.len() >= 3, "{groups:?}");
+        assert_eq!(p.slices(), groups);
+        // the slices of a large row group read back its rows
+        let f = file(600_000, 600_000);
+        let p = ParquetFile::open(f.path()).unwrap();
+        let mut seen = 0i64;
+        p.each_slice(&p.slices(), None, |(offset, len), df| {
+            let ids = df.column("id").unwrap().i64().unwrap().clone();
+            assert_eq!(ids.len(), len);
+            assert_eq!(ids.get(0), Some(offset as i64));
+            assert_eq!(ids.get(len - 1), Some((offset + len - 1) as i64));
+            seen += len as i64;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, 600_000);
+    }
+
+    #[test]
+    fn wide_rows_make_shorter_slices() {
+        assert_eq!(slice_rows(94), 262_144);
+        assert_eq!(slice_rows(0), 262_144);
+        // about 4 KiB a row: 32 MiB is 8,192 rows
+        assert_eq!(slice_rows(4096), 8_192);
+        // never under 1,024 rows
+        assert_eq!(slice_rows(1 << 20), 1_024);
+    }
 }

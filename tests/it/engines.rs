@@ -603,6 +603,35 @@ fn parquet_fixtures_give_the_same_outputs_in_both_engines() {
     );
 }
 
+#[test]
+fn a_parquet_row_group_larger_than_a_slice_gives_the_same_outputs() {
+    // 600,000 records in one row group: the streaming engine reads it in three slices; every
+    // 200th record repeats the one 100 before it, in every slice and across their boundaries
+    use polars::prelude::*;
+    let n = 600_000usize;
+    let id: Vec<i64> = (0..n as i64).map(|i| i + 1).collect();
+    let v: Vec<i64> = (0..n as i64)
+        .map(|i| if i % 200 == 199 { i - 100 } else { i })
+        .collect();
+    let t: Vec<String> = v.iter().map(|x| format!("t{}", x % 13)).collect();
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("id".into(), id),
+            Column::new("v".into(), v),
+            Column::new("t".into(), t),
+        ],
+    )
+    .unwrap();
+    let data = parquet(&mut df, n);
+    let out = same_outputs("big.parquet", &data, &["--pk", "id"]);
+    let cleaned = &out.iter().find(|f| f.0 == "big.cleaned.parquet").unwrap().1;
+    let back = ParquetReader::new(std::io::Cursor::new(cleaned.clone()))
+        .finish()
+        .unwrap();
+    assert_eq!(back.height(), n - n / 200);
+}
+
 /// 3000 records: floats with -0.0 and 0.0, dates, booleans, NULLs, a text min: column whose
 /// one non-number outside any group makes the column text.
 fn typed_records() -> polars::prelude::DataFrame {
