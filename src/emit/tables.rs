@@ -325,7 +325,17 @@ pub fn with_removal_columns(
 }
 
 pub fn write_parquet(w: &mut (dyn Write + Send), df: &mut DataFrame) -> Result<()> {
-    let mut out = ParquetOut::new(w, df.schema())?;
+    write_parquet_as(w, df, ParquetCompression::default())
+}
+
+/// [`write_parquet`] with the pages compressed by `compression` (the input's own, for the
+/// cleaned and removed tables: see [`crate::ingest::parquet::ParquetFile::compression`]).
+pub fn write_parquet_as(
+    w: &mut (dyn Write + Send),
+    df: &mut DataFrame,
+    compression: ParquetCompression,
+) -> Result<()> {
+    let mut out = ParquetOut::with(w, df.schema(), compression)?;
     out.push(df.clone())?;
     out.finish()
 }
@@ -347,9 +357,17 @@ pub struct ParquetOut<'w> {
 }
 
 impl<'w> ParquetOut<'w> {
-    pub fn new(w: &'w mut (dyn Write + Send), schema: &Schema) -> Result<ParquetOut<'w>> {
+    /// A file whose pages are compressed by `compression`.
+    pub fn with(
+        w: &'w mut (dyn Write + Send),
+        schema: &Schema,
+        compression: ParquetCompression,
+    ) -> Result<ParquetOut<'w>> {
         Ok(ParquetOut {
-            writer: ParquetWriter::new(w).batched(schema).map_err(polars)?,
+            writer: ParquetWriter::new(w)
+                .with_compression(compression)
+                .batched(schema)
+                .map_err(polars)?,
             pending: None,
             ready: Vec::new(),
             at_once: 2,
@@ -535,7 +553,8 @@ mod tests {
         write_parquet(&mut whole, &mut df).unwrap();
         let mut pieces = Vec::new();
         {
-            let mut out = ParquetOut::new(&mut pieces, df.schema()).unwrap();
+            let mut out =
+                ParquetOut::with(&mut pieces, df.schema(), ParquetCompression::default()).unwrap();
             let mut at = 0;
             for len in [1, 99_999, ROW_GROUP, 7, n] {
                 let len = len.min(n - at);

@@ -439,13 +439,20 @@ pub(crate) fn write_table_files(
             outputs.push(("removed", p, Some(removed)));
         }
         _ => {
+            // compressed as the input is
+            let compression =
+                crate::ingest::parquet::ParquetFile::open(&table.source.path)?.compression();
             let mut cleaned = tables::cleaned_frame(work, resolution)?;
             let name = Outputs::file_name(&table.name, "cleaned.parquet");
-            let p = outs.write(&name, |w| tables::write_parquet(w, &mut cleaned))?;
+            let p = outs.write(&name, |w| {
+                tables::write_parquet_as(w, &mut cleaned, compression)
+            })?;
             outputs.push(("cleaned", p, Some(kept)));
             let mut rem = tables::removed_frame(table, resolution, &*survivor)?;
             let name = Outputs::file_name(&table.name, "removed.parquet");
-            let p = outs.write(&name, |w| tables::write_parquet(w, &mut rem))?;
+            let p = outs.write(&name, |w| {
+                tables::write_parquet_as(w, &mut rem, compression)
+            })?;
             outputs.push(("removed", p, Some(removed)));
         }
     }

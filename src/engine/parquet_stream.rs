@@ -432,7 +432,7 @@ impl Passes for Streamed {
         let internal = Error::Polars;
         let name = Outputs::file_name(&table.name, "cleaned.parquet");
         let cleaned = outs.write(&name, |w| {
-            let mut out = tables::ParquetOut::new(w, &s.file.schema)?;
+            let mut out = tables::ParquetOut::with(w, &s.file.schema, s.file.compression())?;
             if !s.two_at_once {
                 out = out.one_at_a_time();
             }
@@ -459,7 +459,8 @@ impl Passes for Streamed {
                 let schema = tables::with_removal_columns(table, empty, &[], &*survivor)?
                     .schema()
                     .clone();
-                let mut out = tables::ParquetOut::new(w, &schema)?.one_at_a_time();
+                let mut out =
+                    tables::ParquetOut::with(w, &schema, s.file.compression())?.one_at_a_time();
                 let mut next = 0;
                 let slices: Vec<(usize, usize)> = s
                     .file
@@ -733,7 +734,8 @@ fn removed_now(command: Command, job: &Job, found: &Found) -> Result<Option<Vec<
             let survivor = tables::survivor_texts(table, &job.pk)?;
             let mut df = tables::removed_frame(table, resolution, &*survivor)?;
             let mut bytes = Vec::new();
-            tables::write_parquet(&mut bytes, &mut df)?;
+            let compression = ParquetFile::open(&job.input)?.compression();
+            tables::write_parquet_as(&mut bytes, &mut df, compression)?;
             Some(bytes)
         }
         _ => None,

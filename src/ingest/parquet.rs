@@ -133,6 +133,28 @@ impl ParquetFile {
         })
     }
 
+    /// How its pages are compressed (its first column chunk's codec; Zstandard for a file
+    /// without rows), as dupsweep writes the tables it derives from it: at the codec's default
+    /// level (a file does not record the level), LZO (which Polars cannot write) as Zstandard.
+    pub fn compression(&self) -> ParquetCompression {
+        let codec = self
+            .meta
+            .row_groups
+            .first()
+            .and_then(|rg| rg.parquet_columns().first())
+            .map(|c| c.compression());
+        // (the codec's type is Polars' Parquet crate's own, not re-exported: named by its
+        // variant; a unit test writes a file of each codec and reads it back)
+        match codec.map(|c| format!("{c:?}")).as_deref() {
+            Some("Uncompressed") => ParquetCompression::Uncompressed,
+            Some("Snappy") => ParquetCompression::Snappy,
+            Some("Gzip") => ParquetCompression::Gzip(None),
+            Some("Brotli") => ParquetCompression::Brotli(None),
+            Some("Lz4" | "Lz4Raw") => ParquetCompression::Lz4Raw,
+            _ => ParquetCompression::Zstd(None),
+        }
+    }
+
     /// The uncompressed size of its column data per row (Parquet's encoding: a table of the
     /// rows in memory is usually larger).
     pub fn bytes_per_row(&self) -> u64 {
@@ -287,6 +309,26 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, 600_000);
+    }
+
+    #[test]
+    fn the_compression_of_a_file_is_read_as_written() {
+        for c in [
+            ParquetCompression::Uncompressed,
+            ParquetCompression::Snappy,
+            ParquetCompression::Gzip(None),
+            ParquetCompression::Brotli(None),
+            ParquetCompression::Lz4Raw,
+            ParquetCompression::Zstd(None),
+        ] {
+            let mut df = DataFrame::new(3, vec![Column::new("id".into(), [1i64, 2, 3])]).unwrap();
+            let f = tempfile::NamedTempFile::new().unwrap();
+            ParquetWriter::new(f.reopen().unwrap())
+                .with_compression(c)
+                .finish(&mut df)
+                .unwrap();
+            assert_eq!(ParquetFile::open(f.path()).unwrap().compression(), c);
+        }
     }
 
     #[test]

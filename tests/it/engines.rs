@@ -632,6 +632,49 @@ fn a_parquet_row_group_larger_than_a_slice_gives_the_same_outputs() {
     assert_eq!(back.height(), n - n / 200);
 }
 
+#[test]
+fn the_cleaned_and_removed_parquet_files_are_compressed_as_the_input() {
+    use polars::prelude::*;
+    // the codec of a file's first column chunk, by name
+    let codec = |bytes: &[u8]| {
+        let mut r = ParquetReader::new(std::io::Cursor::new(bytes.to_vec()));
+        let meta = r.get_metadata().unwrap().clone();
+        format!(
+            "{:?}",
+            meta.row_groups[0].parquet_columns()[0].compression()
+        )
+    };
+    let n = 1000usize;
+    let id: Vec<i64> = (1..=n as i64).collect();
+    let v: Vec<String> = (0..n).map(|i| format!("v{}", i % 400)).collect();
+    for (c, name) in [
+        (ParquetCompression::Snappy, "Snappy"),
+        (ParquetCompression::Uncompressed, "Uncompressed"),
+        (ParquetCompression::Zstd(None), "Zstd"),
+    ] {
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                Column::new("id".into(), id.clone()),
+                Column::new("v".into(), v.clone()),
+            ],
+        )
+        .unwrap();
+        let mut data = Vec::new();
+        ParquetWriter::new(&mut data)
+            .with_compression(c)
+            .finish(&mut df)
+            .unwrap();
+        // the same bytes from both engines
+        let out = same_outputs("t.parquet", &data, &["--pk", "id"]);
+        assert_eq!(codec(&data), name);
+        for file in ["t.cleaned.parquet", "t.removed.parquet"] {
+            let bytes = &out.iter().find(|f| f.0 == file).unwrap().1;
+            assert_eq!(codec(bytes), name, "{file}");
+        }
+    }
+}
+
 /// 3000 records: floats with -0.0 and 0.0, dates, booleans, NULLs, a text min: column whose
 /// one non-number outside any group makes the column text.
 fn typed_records() -> polars::prelude::DataFrame {
