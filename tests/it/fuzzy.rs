@@ -819,16 +819,27 @@ fn an_automatic_rule_over_the_pair_limit_is_refined_before_it_is_dropped() {
 }
 
 /// The published citations (large entities of varied records) hold together under the default
-/// group floor, and come apart when every pair of a group must reach 0.5.
+/// group floor, and come apart when every pair of a group must reach 0.5: recall falls (by 0.062
+/// when this was written), and F1 with it, though the stricter groups are a little more precise.
 #[test]
 fn the_group_floor_decides_how_far_varied_entities_hold_together() {
     let w = Workdir::new();
     let input = testdata("real/cora.csv");
-    let f1 = |floor: &str| eval_f1(&w, &input, "row_id", &["--group-floor", floor]);
-    let (default, strict) = (f1("0.2"), f1("0.5"));
+    let scores = |floor: &str| {
+        let run = w
+            .run(&eval_args(&input, "row_id", &["--group-floor", floor]))
+            .ok();
+        let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+        (v["recall"].as_f64().unwrap(), v["f1"].as_f64().unwrap())
+    };
+    let ((recall, default), (strict_recall, strict)) = (scores("0.2"), scores("0.5"));
     assert!(default >= 0.8, "F1 {default} on the citations");
     assert!(
-        strict < default - 0.03,
+        strict_recall < recall - 0.05,
+        "recall {strict_recall} at floor 0.5, {recall} at 0.2"
+    );
+    assert!(
+        strict < default - 0.02,
         "F1 {strict} at floor 0.5, {default} at 0.2"
     );
 }

@@ -845,23 +845,7 @@ fn p_len(p: &Prepared) -> usize {
 /// have few words).
 fn word_overlap(a: &str, b: &str) -> f64 {
     // up to 16 distinct words each, on the stack; more: the general path below
-    const MAX: usize = 16;
-    let distinct_words = |s| {
-        let mut w = [""; MAX];
-        let mut n = 0;
-        for x in str::split(s, ' ').filter(|w| !w.is_empty()) {
-            if w[..n].contains(&x) {
-                continue;
-            }
-            if n == MAX {
-                return None;
-            }
-            w[n] = x;
-            n += 1;
-        }
-        Some((w, n))
-    };
-    if let (Some((wa, na)), Some((wb, nb))) = (distinct_words(a), distinct_words(b)) {
+    if let (Some((wa, na)), Some((wb, nb))) = (few_words(a), few_words(b)) {
         if na == 0 && nb == 0 {
             return 1.0;
         }
@@ -869,6 +853,26 @@ fn word_overlap(a: &str, b: &str) -> f64 {
         return common as f64 / (na + nb - common) as f64;
     }
     word_overlap_any(a, b)
+}
+
+/// At most this many distinct words of a text are held on the stack ([`few_words`]).
+const FEW: usize = 16;
+
+/// The distinct words of a folded text, in their order, and how many: `None` past [`FEW`].
+fn few_words(s: &str) -> Option<([&str; FEW], usize)> {
+    let mut w = [""; FEW];
+    let mut n = 0;
+    for x in s.split(' ').filter(|w| !w.is_empty()) {
+        if w[..n].contains(&x) {
+            continue;
+        }
+        if n == FEW {
+            return None;
+        }
+        w[n] = x;
+        n += 1;
+    }
+    Some((w, n))
 }
 
 /// Words this long or longer are the same word one typo apart in [`near_word_overlap`].
@@ -880,7 +884,6 @@ const NEAR_WORD: usize = 4;
 /// Each word of one text is paired with at most one of the other, an equal one first. Texts of
 /// more than 16 distinct words: [`word_overlap`].
 fn near_word_overlap(a: &str, b: &str) -> f64 {
-    const MAX: usize = 16;
     if a.contains(' ') || b.contains(' ') {
         let (x, y) = (
             a.bytes().filter(|c| *c != b' '),
@@ -890,29 +893,14 @@ fn near_word_overlap(a: &str, b: &str) -> f64 {
             return 1.0;
         }
     }
-    let distinct_words = |s| {
-        let mut w = [""; MAX];
-        let mut n = 0;
-        for x in str::split(s, ' ').filter(|w| !w.is_empty()) {
-            if w[..n].contains(&x) {
-                continue;
-            }
-            if n == MAX {
-                return None;
-            }
-            w[n] = x;
-            n += 1;
-        }
-        Some((w, n))
-    };
-    let (Some((wa, na)), Some((wb, nb))) = (distinct_words(a), distinct_words(b)) else {
+    let (Some((wa, na)), Some((wb, nb))) = (few_words(a), few_words(b)) else {
         return word_overlap(a, b);
     };
     if na == 0 && nb == 0 {
         return 1.0;
     }
-    let mut used = [false; MAX];
-    let mut paired = [false; MAX];
+    let mut used = [false; FEW];
+    let mut paired = [false; FEW];
     let mut common = 0;
     // equal words first, then those one typo apart
     for (i, x) in wa[..na].iter().enumerate() {
