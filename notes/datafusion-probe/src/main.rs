@@ -16,7 +16,12 @@ use datafusion::prelude::*;
 #[tokio::main]
 async fn main() -> datafusion::error::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let (input, out, mb, plan) = (&args[1], &args[2], args[3].parse::<usize>().unwrap(), &args[4]);
+    let (input, out, mb, plan) = (
+        &args[1],
+        &args[2],
+        args[3].parse::<usize>().unwrap(),
+        &args[4],
+    );
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_pool(Arc::new(FairSpillPool::new(mb << 20)))
         .with_disk_manager_builder(
