@@ -440,8 +440,12 @@ pub(crate) fn write_table_files(
         }
         _ => {
             // compressed as the input is
-            let compression =
-                crate::ingest::parquet::ParquetFile::open(&table.source.path)?.compression();
+            let compression = match table.source.format {
+                Format::Parquet => {
+                    crate::ingest::parquet::ParquetFile::open(&table.source.path)?.compression()
+                }
+                _ => polars::prelude::ParquetCompression::default(),
+            };
             let mut cleaned = tables::cleaned_frame(work, resolution)?;
             let name = Outputs::file_name(&table.name, "cleaned.parquet");
             let p = outs.write(&name, |w| {
