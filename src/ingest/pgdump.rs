@@ -191,6 +191,30 @@ pub fn declared(data: &[u8]) -> Vec<Declared> {
 }
 
 /// Parses `COPY [schema.]table (col, …) FROM stdin;` (the line without its line end).
+/// The block a line of the dump opens (`text`, without its line end, on line `line` of the
+/// file; its rows from `start`): `None` for a line that is not a `COPY … FROM stdin;`
+/// statement, an error naming the line for one that cannot be read.
+fn copy_block(path: &Path, text: &[u8], line: u64, start: usize) -> Result<Option<CopyBlock>> {
+    if !(text.starts_with(b"COPY ") && text.ends_with(b"FROM stdin;")) {
+        return Ok(None);
+    }
+    let Some((schema, name, columns)) = std::str::from_utf8(text).ok().and_then(copy_statement)
+    else {
+        return Err(Error::data(
+            Location::file(path).line(line),
+            "this COPY statement could not be read: dupsweep reads `COPY table (column, …) FROM stdin;` as pg_dump writes it",
+        ));
+    };
+    Ok(Some(CopyBlock {
+        schema,
+        name,
+        columns,
+        line,
+        start,
+        end: start,
+    }))
+}
+
 fn copy_statement(line: &str) -> Option<(Option<String>, String, Vec<String>)> {
     let ((schema, name), rest) = qualified(line.strip_prefix("COPY ")?)?;
     let (columns, rest) = ident_list(rest)?;
@@ -223,23 +247,8 @@ pub fn scan(path: &Path, compression: Compression) -> Result<(Vec<CopyBlock>, Ve
                 }
                 open = false;
             }
-        } else if text.starts_with(b"COPY ") && text.ends_with(b"FROM stdin;") {
-            let Some((schema, name, columns)) =
-                std::str::from_utf8(text).ok().and_then(copy_statement)
-            else {
-                return Err(Error::data(
-                    Location::file(path).line(line_no),
-                    "this COPY statement could not be read: dupsweep reads `COPY table (column, …) FROM stdin;` as pg_dump writes it",
-                ));
-            };
-            blocks.push(CopyBlock {
-                schema,
-                name,
-                columns,
-                line: line_no,
-                start: at + n,
-                end: at + n,
-            });
+        } else if let Some(block) = copy_block(path, text, line_no, at + n)? {
+            blocks.push(block);
             open = true;
         } else {
             outside.extend_from_slice(&buf);
@@ -538,23 +547,7 @@ pub fn read_many(
                 if let Some(e) = encoding_of(text) {
                     enc = Some(e);
                 }
-                if text.starts_with(b"COPY ") && text.ends_with(b"FROM stdin;") {
-                    let Some((schema, name, columns)) =
-                        std::str::from_utf8(text).ok().and_then(copy_statement)
-                    else {
-                        return Err(Error::data(
-                            Location::file(path).line(line_no),
-                            "this COPY statement could not be read: dupsweep reads `COPY table (column, …) FROM stdin;` as pg_dump writes it",
-                        ));
-                    };
-                    let block = CopyBlock {
-                        schema,
-                        name,
-                        columns,
-                        line: line_no,
-                        start: next,
-                        end: next,
-                    };
+                if let Some(block) = copy_block(path, text, line_no, next)? {
                     // a table's rows: the first block its name names (or the first of all)
                     let wanted = (0..given.len()).find(|&t| {
                         rows[t].is_none()
