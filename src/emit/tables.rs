@@ -102,6 +102,15 @@ impl RecordBytes<'_> {
             RecordBytes::File(win) => win.finish(),
         }
     }
+
+    /// Reads a file to its end: its size and content hash, when its window was opened to hash
+    /// them.
+    pub fn finish_content(self) -> Result<Option<(u64, u128)>> {
+        match self {
+            RecordBytes::Held(_) => Ok(None),
+            RecordBytes::File(win) => win.finish_content(),
+        }
+    }
 }
 
 /// The start of a CSV input, as its cleaned and removed files repeat it: its bytes before the

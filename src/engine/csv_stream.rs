@@ -140,7 +140,9 @@ impl Passes for Streamed {
                 newline: head.newline,
                 nulls: &job.null,
             };
-            let mut bytes = tables::RecordBytes::File(Window::open(&job.input)?);
+            // the file is read whole here: its content hash comes with it, instead of a
+            // read of its own to check that it did not change
+            let mut bytes = tables::RecordBytes::File(Window::open_content_hashed(&job.input)?);
             let mut spans = s.layout.spans().map(|(row, a, b)| (row as usize, a, b));
             tables::write_csv_tables(
                 (&mut wc[0], &mut wr[0]),
@@ -151,8 +153,8 @@ impl Passes for Streamed {
                 &*survivor,
                 &werr,
             )?;
-            bytes.finish()?;
-            unchanged(&job.input, s.stamp)
+            let read = bytes.finish_content()?;
+            super::streaming::unchanged_as_read(&job.input, s.stamp, read)
         })?;
         let [c, r] = <[std::path::PathBuf; 2]>::try_from(paths)
             .map_err(|_| Error::Internal("two files asked, another number written".into()))?;

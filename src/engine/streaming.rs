@@ -110,6 +110,14 @@ pub(super) fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
+fn changed(path: &Path) -> Error {
+    Error::data(
+        Location::file(path),
+        "the file changed while dupsweep read it",
+    )
+    .with_hint("run again on a copy that nothing writes to")
+}
+
 /// Checks, after a run's last read of its input, that the file is the one it read first: the
 /// same size and modification time, and the same content (read again and hashed: an edit of
 /// the same size with its time put back is found too).
@@ -117,13 +125,7 @@ pub(super) fn unchanged(path: &Path, before: Option<Stamp>) -> Result<()> {
     let Some(before) = before else {
         return Ok(());
     };
-    let changed = || {
-        Error::data(
-            Location::file(path),
-            "the file changed while dupsweep read it",
-        )
-        .with_hint("run again on a copy that nothing writes to")
-    };
+    let changed = || changed(path);
     let now = stamp(path).ok_or_else(changed)?;
     if (now.len, now.modified) != (before.len, before.modified) {
         return Err(changed());
@@ -134,6 +136,25 @@ pub(super) fn unchanged(path: &Path, before: Option<Stamp>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// [`unchanged`], for a last read that went over the whole file: `read` is its size and
+/// content hash as that read saw them (no read of its own).
+pub(super) fn unchanged_as_read(
+    path: &Path,
+    before: Option<Stamp>,
+    read: Option<(u64, u128)>,
+) -> Result<()> {
+    match (before, read) {
+        (Some(b), Some((len, content))) if b.content.is_some() => {
+            if (len, Some(content)) != (b.len, b.content) {
+                return Err(changed(path));
+            }
+            // and it has not been touched since
+            unchanged(path, Some(Stamp { content: None, ..b }))
+        }
+        _ => unchanged(path, before),
+    }
 }
 
 /// A first-pass thread's distinct-value counters: each key column's values, and the primary
@@ -463,6 +484,42 @@ mod tests {
         let now = super::stamp(&path).unwrap();
         assert_eq!((now.len, now.modified), (read.len, read.modified));
         let e = super::unchanged(&path, Some(read)).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the file changed while dupsweep read it"),
+            "{e}"
+        );
+    }
+
+    /// The CSV engine's last read hashes the file as it copies it: that hash, not another read,
+    /// decides whether the file is the one the first pass read, and an edit that kept the size
+    /// and the time is still found.
+    #[test]
+    fn the_last_read_checks_the_content_it_read() {
+        use std::io::{Seek, SeekFrom, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, b"id,name\n1,a\n2,b\n").unwrap();
+        let mut read = super::stamp(&path).unwrap();
+        read.content = Some(crate::ingest::content_hash(&path).unwrap());
+        let window_read = |path: &Path| {
+            let mut w = crate::ingest::stream::Window::open_content_hashed(path).unwrap();
+            w.range(0, 4).unwrap();
+            w.finish_content().unwrap()
+        };
+        let as_read = window_read(&path);
+        assert_eq!(as_read, Some((read.len, read.content.unwrap())));
+        assert!(super::unchanged_as_read(&path, Some(read), as_read).is_ok());
+        // a hash that is not the first pass's fails, without reading the file again
+        let other = as_read.map(|(n, x)| (n, x ^ 1));
+        assert!(super::unchanged_as_read(&path, Some(read), other).is_err());
+
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.seek(SeekFrom::Start(10)).unwrap();
+        f.write_all(b"z").unwrap();
+        f.set_modified(read.modified).unwrap();
+        drop(f);
+        let e = super::unchanged_as_read(&path, Some(read), window_read(&path)).unwrap_err();
         assert!(
             e.to_string()
                 .contains("the file changed while dupsweep read it"),

@@ -35,10 +35,28 @@ type Message = std::result::Result<Vec<u8>, Error>;
 /// The SHA-256 of a file as stored (hex), its length, and its xxh3 hash (`None`: not hashed).
 pub type Digest256 = Option<(String, u64, u128)>;
 
+/// What the reader thread hashes of the file as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hashing {
+    Off,
+    /// Its size and content hash only ([`super::content_hash`]).
+    Content,
+    /// Its SHA-256 too.
+    Full,
+}
+
+/// The reader thread's hashes: the SHA-256 when asked, the size, the content hash.
+type Hashes = Option<(Option<String>, u64, u128)>;
+
+/// The SHA-256, size and content hash, when the SHA-256 was computed.
+fn with_sha(h: Hashes) -> Digest256 {
+    h.and_then(|(sha, n, x)| sha.map(|sha| (sha, n, x)))
+}
+
 /// The file's bytes as stored, hashed as they pass.
 struct Tee<R> {
     inner: R,
-    state: Option<Rc<RefCell<(Sha256, u64, xxhash_rust::xxh3::Xxh3)>>>,
+    state: Option<Rc<RefCell<(Option<Sha256>, u64, xxhash_rust::xxh3::Xxh3)>>>,
     /// The file's bytes read so far (before decompression), for the progress bar.
     read: Arc<AtomicU64>,
 }
@@ -49,7 +67,9 @@ impl<R: Read> Read for Tee<R> {
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         if let Some(s) = &self.state {
             let mut s = s.borrow_mut();
-            s.0.update(&buf[..n]);
+            if let Some(sha) = &mut s.0 {
+                sha.update(&buf[..n]);
+            }
             s.1 += n as u64;
             s.2.update(&buf[..n]);
         }
@@ -60,10 +80,7 @@ impl<R: Read> Read for Tee<R> {
 /// Starts the reader thread: decompressed chunks of `path` arrive on the channel, an error
 /// ends it. With `hash`, the thread's result is the file's SHA-256 and size. The counter
 /// returned follows the file's bytes read (before decompression).
-fn spawn(
-    path: &Path,
-    hash: bool,
-) -> Result<(Receiver<Message>, JoinHandle<Digest256>, Arc<AtomicU64>)> {
+fn spawn(path: &Path, hash: Hashing) -> Result<Feed> {
     let mut file = File::open(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let mut magic = [0u8; 4];
     let mut got = 0;
@@ -81,9 +98,9 @@ fn spawn(
     let read = Arc::new(AtomicU64::new(0));
     let counter = read.clone();
     let handle = std::thread::spawn(move || {
-        let state = hash.then(|| {
+        let state = (hash != Hashing::Off).then(|| {
             Rc::new(RefCell::new((
-                Sha256::new(),
+                (hash == Hashing::Full).then(Sha256::new),
                 0u64,
                 xxhash_rust::xxh3::Xxh3::new(),
             )))
@@ -137,10 +154,16 @@ fn spawn(
         drop(reader);
         state.map(|s| {
             let s = s.borrow();
-            (super::hex(&s.0.clone().finalize()), s.1, s.2.digest128())
+            let sha = s.0.as_ref().map(|sha| super::hex(&sha.clone().finalize()));
+            (sha, s.1, s.2.digest128())
         })
     });
-    Ok((rx, handle, read))
+    Ok(Feed {
+        rx,
+        handle: Some(handle),
+        eof: false,
+        read,
+    })
 }
 
 fn decompress_error(path: &Path, c: Compression, e: std::io::Error) -> Error {
@@ -154,7 +177,7 @@ fn decompress_error(path: &Path, c: Compression, e: std::io::Error) -> Error {
 /// The decompressed bytes of a file, received chunk by chunk, with their offset.
 struct Feed {
     rx: Receiver<Message>,
-    handle: Option<JoinHandle<Digest256>>,
+    handle: Option<JoinHandle<Hashes>>,
     eof: bool,
     /// The file's bytes read so far, before decompression.
     read: Arc<AtomicU64>,
@@ -176,7 +199,7 @@ impl Feed {
         }
     }
 
-    fn digest(&mut self) -> Result<Digest256> {
+    fn digest(&mut self) -> Result<Hashes> {
         while self.next()?.is_some() {}
         match self.handle.take() {
             Some(h) => h
@@ -242,13 +265,7 @@ impl CsvStream {
     /// Opens `path` and reads its header. With `hash`, [`CsvStream::finish`] returns the file's
     /// SHA-256.
     pub fn open(path: &Path, opts: &CsvOptions, hash: bool) -> Result<CsvStream> {
-        let (rx, handle, read) = spawn(path, hash)?;
-        let mut feed = Feed {
-            rx,
-            handle: Some(handle),
-            eof: false,
-            read,
-        };
+        let mut feed = spawn(path, if hash { Hashing::Full } else { Hashing::Off })?;
         let mut buf = Vec::new();
         // enough of the file to decide its encoding, delimiter and header
         let (bom, body, delimiter) = loop {
@@ -285,7 +302,9 @@ impl CsvStream {
                 break header(path, &buf, delimiter, &mut tok, &mut fields)?;
             }
             match feed.next()? {
-                Some(c) => buf.extend_from_slice(&c),
+                Some(c) => {
+                    buf.extend_from_slice(&c);
+                }
                 None => feed.eof = true,
             }
             if buf.len() > MAX_RECORD {
@@ -379,7 +398,9 @@ impl CsvStream {
             return Ok(false);
         }
         match self.feed.next()? {
-            Some(c) => self.buf.extend_from_slice(&c),
+            Some(c) => {
+                self.buf.extend_from_slice(&c);
+            }
             None => self.feed.eof = true,
         }
         if self.buf.len() > MAX_RECORD {
@@ -406,7 +427,7 @@ impl CsvStream {
 
     /// Ends the read: the file's SHA-256 and size as stored (when opened with `hash`).
     pub fn finish(mut self) -> Result<Digest256> {
-        self.feed.digest()
+        self.feed.digest().map(with_sha)
     }
 }
 
@@ -433,25 +454,25 @@ pub struct Window {
 
 impl Window {
     pub fn open(path: &Path) -> Result<Window> {
-        Window::open_with(path, false)
+        Window::open_with(path, Hashing::Off)
+    }
+
+    /// A window whose [`Window::finish_content`] gives the file's size and content hash (no
+    /// SHA-256), to check that it is still the file read before.
+    pub fn open_content_hashed(path: &Path) -> Result<Window> {
+        Window::open_with(path, Hashing::Content)
     }
 
     /// A window whose [`Window::finish`] gives the file's hashes, to check that it is still
     /// the file read before.
     pub fn open_hashed(path: &Path) -> Result<Window> {
-        Window::open_with(path, true)
+        Window::open_with(path, Hashing::Full)
     }
 
-    fn open_with(path: &Path, hash: bool) -> Result<Window> {
-        let (rx, handle, read) = spawn(path, hash)?;
+    fn open_with(path: &Path, hash: Hashing) -> Result<Window> {
         Ok(Window {
             path: path.to_path_buf(),
-            feed: Feed {
-                rx,
-                handle: Some(handle),
-                eof: false,
-                read,
-            },
+            feed: spawn(path, hash)?,
             buf: Vec::new(),
             base: 0,
         })
@@ -488,7 +509,7 @@ impl Window {
                             continue;
                         }
                     }
-                    self.buf.extend_from_slice(&c)
+                    self.buf.extend_from_slice(&c);
                 }
                 None => return Err(self.changed()),
             }
@@ -515,6 +536,12 @@ impl Window {
     /// Reads to the end (so the reader thread stops); the file's hashes when it was opened
     /// with [`Window::open_hashed`].
     pub fn finish(mut self) -> Result<Digest256> {
-        self.feed.digest()
+        self.feed.digest().map(with_sha)
+    }
+
+    /// Reads to the end: the file's size and content hash as stored, when it was opened with
+    /// [`Window::open_content_hashed`] or [`Window::open_hashed`].
+    pub fn finish_content(mut self) -> Result<Option<(u64, u128)>> {
+        Ok(self.feed.digest()?.map(|(_, n, x)| (n, x)))
     }
 }
