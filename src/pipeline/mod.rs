@@ -987,6 +987,7 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
         total,
         probability: p,
         overruled,
+        capped,
     } = f.engine.explain(ra, rb);
     let rules = f.report.rules_in_use();
     let mut out = format!(
@@ -1046,6 +1047,12 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
             },
             v.left.as_deref().unwrap_or("NULL"),
             v.right.as_deref().unwrap_or("NULL")
+        ));
+    }
+    if let Some(sum) = capped {
+        out.push_str(&format!(
+            "  {:<w1$}  {:>8.2}  no name, date, e-mail, text or number agrees: at most even odds (the comparisons add up to {sum:.2})\n",
+            "cap", total - sum
         ));
     }
     out.push_str(&format!(

@@ -844,6 +844,73 @@ fn the_group_floor_decides_how_far_varied_entities_hold_together() {
     );
 }
 
+/// Restaurants of one hotel share its address and switchboard phone: the published guides list
+/// a Las Vegas casino's buffet and its Italian restaurant with the same street and number. Two
+/// records on which no name agrees are at most even odds however much else they share: they go
+/// to review, never into one group, and explain says why; the guides' own duplicates, whose
+/// names agree in part, stay grouped.
+#[test]
+fn a_shared_address_and_phone_without_an_agreeing_name_is_not_a_match() {
+    let w = Workdir::new();
+    let input = testdata("real/fodors_zagat.csv");
+    let explain = |a: &str, b: &str| {
+        w.run(&[
+            "explain",
+            &input,
+            "--pk",
+            "row_id",
+            "--ignore",
+            "entity_id",
+            a,
+            b,
+        ])
+        .ok()
+        .stdout()
+    };
+    // golden nugget hotel (buffets) and stefanos (italian): 129 fremont st, 702/385-7111
+    let out = explain("974", "139");
+    assert!(
+        out.contains("no name, date, e-mail, text or number agrees: at most even odds"),
+        "{out}"
+    );
+    assert!(out.contains("match probability 0.500"), "{out}");
+    assert!(!out.contains("verdict: duplicates"), "{out}");
+    // ritz-carlton cafe (atlanta) in both guides: a duplicate, its names agree in part
+    let out = explain("331", "625");
+    assert!(!out.contains("at most even odds"), "{out}");
+
+    w.run(&[
+        "clean",
+        &input,
+        "--pk",
+        "row_id",
+        "--ignore",
+        "entity_id",
+        "--fuzzy",
+        "--groups",
+        "--out",
+        "out",
+    ])
+    .ok();
+    let rows = records(&w.read("out/fodors_zagat.groups.csv"));
+    let id = rows[0].iter().position(|c| c == "row_id").unwrap();
+    let groups: std::collections::HashMap<String, String> = rows[1..]
+        .iter()
+        .map(|r| (r[id].clone(), r[0].clone()))
+        .collect();
+    for (a, b) in [
+        ("974", "139"),
+        ("974", "976"),
+        ("604", "967"),
+        ("606", "971"),
+    ] {
+        assert!(!together(&groups, a, b), "{a} and {b} grouped");
+    }
+    // and pairwise F1 against the guides' truth
+    let f1 = eval_f1(&w, &input, "row_id", &[]);
+    assert!(f1 >= 0.94, "F1 {f1} on the restaurant guides");
+}
+
 /// Whether records `a` and `b` (by key) are in one group of `groups`.
 fn together(groups: &std::collections::HashMap<String, String>, a: &str, b: &str) -> bool {
     groups.get(a).is_some_and(|g| groups.get(b) == Some(g))

@@ -83,6 +83,9 @@ pub struct Explained {
     /// The rule that found the pair and the total its own model gives, when the model of all
     /// pairs was the more cautious and scored it.
     pub overruled: Option<(usize, f64)>,
+    /// The total the comparisons gave, when it was brought down to even odds because no
+    /// identifying value agrees ([`Engine::decide`]).
+    pub capped: Option<f64>,
 }
 
 /// One comparison's verdict on a pair.
@@ -186,7 +189,27 @@ impl Engine {
     /// A pair is as sure as the more cautious of the two. A rule that blocks on no comparison
     /// (a MinHash band) leaves nothing out: its model alone scores its pairs, knowing what
     /// they share (their texts' near-equality is why they were paired).
+    ///
+    /// A pair on which no identifying comparison agrees (every name, date, e-mail, text and
+    /// number differs or is missing) is at most even odds, whatever its address, phone, city or
+    /// category share: those are shared by different entities at one place (a hotel's
+    /// restaurants on its switchboard number, a family at one address), and the model, which
+    /// counts each comparison as independent evidence, would add them up to a sure match. Such
+    /// a pair goes to review at most. A model with no identifying comparison is left as it is.
     fn decide(&self, levels: &[u8], a: usize, rule: Option<usize>) -> (Option<usize>, f64) {
+        let (s, total) = self.decide_uncapped(levels, a, rule);
+        match total > 0.0 && self.no_identity(levels) {
+            true => (s, 0.0),
+            false => (s, total),
+        }
+    }
+
+    fn decide_uncapped(
+        &self,
+        levels: &[u8],
+        a: usize,
+        rule: Option<usize>,
+    ) -> (Option<usize>, f64) {
         let own = self.total(levels, a, rule);
         if rule.is_some_and(|r| self.model.leaves_out(r)) {
             let all = self.total(levels, a, None);
@@ -195,6 +218,22 @@ impl Engine {
             }
         }
         (rule, own)
+    }
+
+    /// Whether the model compares some identifying values ([`Role::identifies`]) and none of
+    /// them agrees at any level on the pair's `levels` (each is "else" or missing).
+    fn no_identity(&self, levels: &[u8]) -> bool {
+        let mut compared = false;
+        for (cmp, &l) in self.comparisons.iter().zip(levels) {
+            if !cmp.role.identifies() {
+                continue;
+            }
+            compared = true;
+            if l != 0 && usize::from(l) + 1 < cmp.levels.len() {
+                return false;
+            }
+        }
+        compared
     }
 
     /// The weight each comparison gives, at the pair's `levels`, to records `a` and `b`, under
@@ -243,6 +282,8 @@ impl Engine {
         self.levels_into(a, b, &mut l);
         let rule = self.session(a, b);
         let (s, total) = self.decide(&l, a, rule);
+        let uncapped = self.decide_uncapped(&l, a, rule).1;
+        let capped = (uncapped != total).then_some(uncapped);
         let overruled = match (rule, s) {
             (Some(r), None) => Some((r, self.total(&l, a, rule))),
             _ => None,
@@ -273,6 +314,7 @@ impl Engine {
             total,
             probability: score::probability(total),
             overruled,
+            capped,
         }
     }
 

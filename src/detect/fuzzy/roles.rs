@@ -33,6 +33,24 @@ pub enum Role {
 }
 
 impl Role {
+    /// Whether agreement on this role's values says which entity a record is (a name, a date,
+    /// an e-mail, a text, a number), rather than where it is (an address, a city, a postcode, a
+    /// phone, which several entities share: a family's home, a hotel's restaurants) or what
+    /// kind it is (a category).
+    pub fn identifies(self) -> bool {
+        matches!(
+            self,
+            Role::FirstName
+                | Role::LastName
+                | Role::FullName
+                | Role::Email
+                | Role::Date
+                | Role::Number
+                | Role::Text
+                | Role::String
+        )
+    }
+
     pub const ALL: [Role; 15] = [
         Role::FirstName,
         Role::LastName,
