@@ -53,10 +53,14 @@ fn with_sha(h: Hashes) -> Digest256 {
     h.and_then(|(sha, n, x)| sha.map(|sha| (sha, n, x)))
 }
 
+/// The hashes of the file's bytes as stored, as they pass: the SHA-256 when asked, the size,
+/// the content hash.
+type Running = (Option<Sha256>, u64, xxhash_rust::xxh3::Xxh3);
+
 /// The file's bytes as stored, hashed as they pass.
 struct Tee<R> {
     inner: R,
-    state: Option<Rc<RefCell<(Option<Sha256>, u64, xxhash_rust::xxh3::Xxh3)>>>,
+    state: Option<Rc<RefCell<Running>>>,
     /// The file's bytes read so far (before decompression), for the progress bar.
     read: Arc<AtomicU64>,
 }
