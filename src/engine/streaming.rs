@@ -464,26 +464,30 @@ pub(super) fn verified_groups(
 
 #[cfg(test)]
 mod tests {
-    /// An input edited during a run to the same size, with its modification time put back,
-    /// was taken for the one read (the report's SHA-256 then described another file): the
-    /// content is now hashed again after the last read.
-    #[test]
-    fn an_input_edited_in_place_with_its_time_put_back_is_found() {
-        use std::io::{Seek, SeekFrom, Write};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.csv");
+    /// A small CSV file in `dir`, and the stamp of a first read of it (with its content hash).
+    fn read_once(dir: &Path) -> (std::path::PathBuf, Stamp) {
+        let path = dir.join("t.csv");
         std::fs::write(&path, b"id,name\n1,a\n2,b\n").unwrap();
         let mut read = super::stamp(&path).unwrap();
         read.content = Some(crate::ingest::content_hash(&path).unwrap());
-        assert!(super::unchanged(&path, Some(read)).is_ok());
-        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        (path, read)
+    }
+
+    /// One byte of `path` changed in place, its size kept and its modification time put back
+    /// to `read`'s.
+    fn edit_in_place(path: &Path, read: Stamp) {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
         f.seek(SeekFrom::Start(10)).unwrap();
         f.write_all(b"z").unwrap();
         f.set_modified(read.modified).unwrap();
         drop(f);
-        let now = super::stamp(&path).unwrap();
+        let now = super::stamp(path).unwrap();
         assert_eq!((now.len, now.modified), (read.len, read.modified));
-        let e = super::unchanged(&path, Some(read)).unwrap_err();
+    }
+
+    fn is_changed(r: Result<()>) {
+        let e = r.unwrap_err();
         assert!(
             e.to_string()
                 .contains("the file changed while dupsweep read it"),
@@ -491,17 +495,25 @@ mod tests {
         );
     }
 
+    /// An input edited during a run to the same size, with its modification time put back,
+    /// was taken for the one read (the report's SHA-256 then described another file): the
+    /// content is now hashed again after the last read.
+    #[test]
+    fn an_input_edited_in_place_with_its_time_put_back_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, read) = read_once(dir.path());
+        assert!(super::unchanged(&path, Some(read)).is_ok());
+        edit_in_place(&path, read);
+        is_changed(super::unchanged(&path, Some(read)));
+    }
+
     /// The CSV engine's last read hashes the file as it copies it: that hash, not another read,
     /// decides whether the file is the one the first pass read, and an edit that kept the size
     /// and the time is still found.
     #[test]
     fn the_last_read_checks_the_content_it_read() {
-        use std::io::{Seek, SeekFrom, Write};
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.csv");
-        std::fs::write(&path, b"id,name\n1,a\n2,b\n").unwrap();
-        let mut read = super::stamp(&path).unwrap();
-        read.content = Some(crate::ingest::content_hash(&path).unwrap());
+        let (path, read) = read_once(dir.path());
         let window_read = |path: &Path| {
             let mut w = crate::ingest::stream::Window::open_content_hashed(path).unwrap();
             w.range(0, 4).unwrap();
@@ -514,17 +526,12 @@ mod tests {
         let other = as_read.map(|(n, x)| (n, x ^ 1));
         assert!(super::unchanged_as_read(&path, Some(read), other).is_err());
 
-        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-        f.seek(SeekFrom::Start(10)).unwrap();
-        f.write_all(b"z").unwrap();
-        f.set_modified(read.modified).unwrap();
-        drop(f);
-        let e = super::unchanged_as_read(&path, Some(read), window_read(&path)).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("the file changed while dupsweep read it"),
-            "{e}"
-        );
+        edit_in_place(&path, read);
+        is_changed(super::unchanged_as_read(
+            &path,
+            Some(read),
+            window_read(&path),
+        ));
     }
 
     use super::*;
