@@ -149,7 +149,8 @@ fn review_view(
         .into_iter()
         .map(|x| {
             let weights = e.weights(&x.levels, x.a, x.b);
-            let steps: Vec<(String, String, f64)> = e
+            let cap = e.cap_weight(&x.levels, x.a, x.b);
+            let mut steps: Vec<(String, String, f64)> = e
                 .comparisons
                 .iter()
                 .zip(&weights)
@@ -159,6 +160,13 @@ fn review_view(
                     (cmp.column.clone(), level, w)
                 })
                 .collect();
+            if cap != 0.0 {
+                steps.push((
+                    "(no identifying value agrees)".to_owned(),
+                    "at most even odds".to_owned(),
+                    cap,
+                ));
+            }
             let cells = table
                 .columns
                 .iter()
@@ -186,7 +194,7 @@ fn review_view(
                 probability: x.probability,
                 grouped: together(x.a, x.b),
                 cells,
-                prior: x.weight - weights.iter().sum::<f64>(),
+                prior: x.weight - weights.iter().sum::<f64>() - cap,
                 total: x.weight,
                 steps,
             }

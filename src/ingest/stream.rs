@@ -82,8 +82,9 @@ impl<R: Read> Read for Tee<R> {
 }
 
 /// Starts the reader thread: decompressed chunks of `path` arrive on the channel, an error
-/// ends it. With `hash`, the thread's result is the file's SHA-256 and size. The counter
-/// returned follows the file's bytes read (before decompression).
+/// ends it. Unless `hash` is off, the thread's result is the file's size and content hash as
+/// stored, and its SHA-256 when asked ([`Hashing`]). The counter returned follows the file's
+/// bytes read (before decompression).
 fn spawn(path: &Path, hash: Hashing) -> Result<Feed> {
     let mut file = File::open(path).map_err(|e| Error::io(path, "cannot read the input", e))?;
     let mut magic = [0u8; 4];

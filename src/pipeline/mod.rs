@@ -1051,7 +1051,7 @@ pub fn explain(job: &Job, a: &str, b: &str, progress: &dyn Progress) -> Result<S
     }
     if let Some(sum) = capped {
         out.push_str(&format!(
-            "  {:<w1$}  {:>8.2}  no name, date, e-mail, text or number agrees: at most even odds (the comparisons add up to {sum:.2})\n",
+            "  {:<w1$}  {:>8.2}  no identifying value (name, date, e-mail, number, text) agrees: at most even odds (the prior and the comparisons add up to {sum:.2})\n",
             "cap", total - sum
         ));
     }

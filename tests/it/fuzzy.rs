@@ -847,8 +847,8 @@ fn the_group_floor_decides_how_far_varied_entities_hold_together() {
 /// Restaurants of one hotel share its address and switchboard phone: the published guides list
 /// a Las Vegas casino's buffet and its Italian restaurant with the same street and number. Two
 /// records on which no name agrees are at most even odds however much else they share: they go
-/// to review, never into one group, and explain says why; the guides' own duplicates, whose
-/// names agree in part, stay grouped.
+/// to review, not into one group, and explain says why; the guides' own duplicates, whose names
+/// agree in part, stay grouped.
 #[test]
 fn a_shared_address_and_phone_without_an_agreeing_name_is_not_a_match() {
     let w = Workdir::new();
@@ -870,7 +870,9 @@ fn a_shared_address_and_phone_without_an_agreeing_name_is_not_a_match() {
     // golden nugget hotel (buffets) and stefanos (italian): 129 fremont st, 702/385-7111
     let out = explain("974", "139");
     assert!(
-        out.contains("no name, date, e-mail, text or number agrees: at most even odds"),
+        out.contains(
+            "no identifying value (name, date, e-mail, number, text) agrees: at most even odds"
+        ),
         "{out}"
     );
     assert!(out.contains("match probability 0.500"), "{out}");
@@ -906,6 +908,12 @@ fn a_shared_address_and_phone_without_an_agreeing_name_is_not_a_match() {
     ] {
         assert!(!together(&groups, a, b), "{a} and {b} grouped");
     }
+    // the review page's pairs show the cap as a step of their weight
+    let page = w.read_str("out/report.html");
+    assert!(
+        page.contains("(no identifying value agrees)"),
+        "no cap on the page"
+    );
     // and pairwise F1 against the guides' truth
     let f1 = eval_f1(&w, &input, "row_id", &[]);
     assert!(f1 >= 0.94, "F1 {f1} on the restaurant guides");

@@ -194,8 +194,10 @@ impl Engine {
     /// number differs or is missing) is at most even odds, whatever its address, phone, city or
     /// category share: those are shared by different entities at one place (a hotel's
     /// restaurants on its switchboard number, a family at one address), and the model, which
-    /// counts each comparison as independent evidence, would add them up to a sure match. Such
-    /// a pair goes to review at most. A model with no identifying comparison is left as it is.
+    /// counts each comparison as independent evidence, would add them up to a sure match. Under
+    /// a threshold above 0.5 such a pair goes to review at most (its records may still end in
+    /// one group through others they match). A model with no identifying comparison is left as
+    /// it is.
     fn decide(&self, levels: &[u8], a: usize, rule: Option<usize>) -> (Option<usize>, f64) {
         let (s, total) = self.decide_uncapped(levels, a, rule);
         match total > 0.0 && self.no_identity(levels) {
@@ -234,6 +236,14 @@ impl Engine {
             }
         }
         compared
+    }
+
+    /// What the cap on a pair on which no identifying value agrees takes from records `a` and
+    /// `b` at the pair's `levels` (0, or less: see `Engine::decide`), beside the prior and
+    /// [`Engine::weights`].
+    pub fn cap_weight(&self, levels: &[u8], a: RowId, b: RowId) -> f64 {
+        let rule = self.session(a.index(), b.index());
+        self.decide(levels, a.index(), rule).1 - self.decide_uncapped(levels, a.index(), rule).1
     }
 
     /// The weight each comparison gives, at the pair's `levels`, to records `a` and `b`, under
