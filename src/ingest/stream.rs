@@ -307,9 +307,7 @@ impl CsvStream {
                 break header(path, &buf, delimiter, &mut tok, &mut fields)?;
             }
             match feed.next()? {
-                Some(c) => {
-                    buf.extend_from_slice(&c);
-                }
+                Some(c) => buf.extend_from_slice(&c),
                 None => feed.eof = true,
             }
             if buf.len() > MAX_RECORD {
@@ -403,9 +401,7 @@ impl CsvStream {
             return Ok(false);
         }
         match self.feed.next()? {
-            Some(c) => {
-                self.buf.extend_from_slice(&c);
-            }
+            Some(c) => self.buf.extend_from_slice(&c),
             None => self.feed.eof = true,
         }
         if self.buf.len() > MAX_RECORD {
@@ -514,7 +510,7 @@ impl Window {
                             continue;
                         }
                     }
-                    self.buf.extend_from_slice(&c);
+                    self.buf.extend_from_slice(&c)
                 }
                 None => return Err(self.changed()),
             }

@@ -199,11 +199,23 @@ impl Engine {
     /// one group through others they match). A model with no identifying comparison is left as
     /// it is.
     fn decide(&self, levels: &[u8], a: usize, rule: Option<usize>) -> (Option<usize>, f64) {
+        let (s, total, cap) = self.decide_parts(levels, a, rule);
+        (s, total + cap)
+    }
+
+    /// [`Engine::decide`]'s model and total before the cap, and what the cap takes (0 or less).
+    fn decide_parts(
+        &self,
+        levels: &[u8],
+        a: usize,
+        rule: Option<usize>,
+    ) -> (Option<usize>, f64, f64) {
         let (s, total) = self.decide_uncapped(levels, a, rule);
-        match total > 0.0 && self.no_identity(levels) {
-            true => (s, 0.0),
-            false => (s, total),
-        }
+        let cap = match total > 0.0 && self.no_identity(levels) {
+            true => -total,
+            false => 0.0,
+        };
+        (s, total, cap)
     }
 
     fn decide_uncapped(
@@ -243,7 +255,7 @@ impl Engine {
     /// [`Engine::weights`].
     pub fn cap_weight(&self, levels: &[u8], a: RowId, b: RowId) -> f64 {
         let rule = self.session(a.index(), b.index());
-        self.decide(levels, a.index(), rule).1 - self.decide_uncapped(levels, a.index(), rule).1
+        self.decide_parts(levels, a.index(), rule).2
     }
 
     /// The weight each comparison gives, at the pair's `levels`, to records `a` and `b`, under
@@ -291,9 +303,9 @@ impl Engine {
         let mut l = vec![0u8; self.comparisons.len()];
         self.levels_into(a, b, &mut l);
         let rule = self.session(a, b);
-        let (s, total) = self.decide(&l, a, rule);
-        let uncapped = self.decide_uncapped(&l, a, rule).1;
-        let capped = (uncapped != total).then_some(uncapped);
+        let (s, uncapped, cap) = self.decide_parts(&l, a, rule);
+        let total = uncapped + cap;
+        let capped = (cap != 0.0).then_some(uncapped);
         let overruled = match (rule, s) {
             (Some(r), None) => Some((r, self.total(&l, a, rule))),
             _ => None,
