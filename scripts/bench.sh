@@ -7,6 +7,7 @@
 #   RUNS=5 scripts/bench.sh 1000000        (runs per tool; the median is reported; default 3)
 #   FORMATS="csv parquet" scripts/bench.sh (default: csv csv.gz parquet)
 #   FORMATS="parquet-typed parquet-rg1m parquet-rg-whole" scripts/bench.sh
+#   (on Parquet formats dupsweep also runs with --engine datafusion: "dupsweep-datafusion")
 #                                          (the same rows as Parquet of other shapes: typed
 #                                          columns, larger row groups; see students_parquet in
 #                                          scripts/bench_lib.sh)
@@ -75,7 +76,9 @@ for n in "${SIZES[@]}"; do
             *) echo "bench: unknown format $fmt" >&2; exit 2 ;;
         esac
         declare -A WALL=() RSS=() SAME=()
-        for tool in dupsweep duckdb polars-streaming polars-eager; do
+        tools="dupsweep duckdb polars-streaming polars-eager"
+        case "$fmt" in parquet*) tools="dupsweep dupsweep-datafusion duckdb polars-streaming polars-eager" ;; esac
+        for tool in $tools; do
             if [ "$tool" = polars-streaming ] && [ "$fmt" = csv.gz ]; then
                 WALL[$tool]="n/a"; continue  # Polars cannot stream a gzip file
             fi
@@ -87,6 +90,8 @@ for n in "${SIZES[@]}"; do
                 rm -rf "$dir"; mkdir -p "$dir"; sync
                 if [ "$tool" = dupsweep ]; then
                     res=$(timed "$dir.log" "$DUPSWEEP" clean "$input" --pk id --keep min:id --dialect postgres --out "$dir")
+                elif [ "$tool" = dupsweep-datafusion ]; then
+                    res=$(timed "$dir.log" "$DUPSWEEP" clean "$input" --pk id --keep min:id --dialect postgres --engine datafusion --out "$dir")
                 else
                     res=$(timed "$dir.log" "$PY" scripts/bench_peers.py "$tool" "$input" "$dir")
                 fi
@@ -95,12 +100,12 @@ for n in "${SIZES[@]}"; do
                 m=${res#* }; [ "$m" -gt "$rss" ] && rss=$m
             done
             if [ "$ok" = 0 ]; then WALL[$tool]="failed"; continue; fi
-            [ "$tool" = dupsweep ] && dupsweep_ids "$dir" "$fmt"
+            case "$tool" in dupsweep*) dupsweep_ids "$dir" "$fmt" ;; esac
             WALL[$tool]=$(printf '%s\n' "${walls[@]}" | median)
             RSS[$tool]=$rss
             SAME[$tool]=$(cmp -s "$dir/removed_ids.txt" "$OUT/run-$n-$fmt-dupsweep/removed_ids.txt" && echo yes || echo "NO")
         done
-        for tool in dupsweep duckdb polars-streaming polars-eager; do
+        for tool in $tools; do
             w=${WALL[$tool]}
             if [ "$w" = "n/a" ] || [ "$w" = failed ]; then
                 echo "| $n | $fmt | $tool | $w | | | | |" | tee -a "$REPORT"; continue

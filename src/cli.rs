@@ -269,8 +269,8 @@ pub struct Detection {
     /// Settings from a TOML file (keys: the long option names); flags given here win over it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// How the dump is read: stream (exact duplicates in a CSV or Parquet file: passes over the file, only the grouped rows in memory), memory (the whole table in memory), auto (stream where it can) [default: auto]
-    #[arg(long, value_name = "auto|stream|memory")]
+    /// How the dump is read: stream (exact duplicates in a CSV or Parquet file: passes over the file, only the grouped rows in memory), memory (the whole table in memory), datafusion (exact duplicates in a Parquet file: Apache DataFusion finds the grouped rows, spilling to disk), auto (stream where it can) [default: auto]
+    #[arg(long, value_name = "auto|stream|memory|datafusion")]
     pub engine: Option<String>,
     /// Memory the run may use, e.g. 2G or 512M [default: a quarter of the machine's memory]; the streaming engine spills its key hashes, counters and grouped records to temporary files past it, and the run stops with an error, writing nothing, when what it must hold would not fit (a per-record index, or for the in-memory engine the whole table)
     #[arg(long, value_name = "SIZE")]

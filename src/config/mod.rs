@@ -273,6 +273,10 @@ pub enum Engine {
     Stream,
     /// The whole table in memory.
     Memory,
+    /// Exact duplicates in a Parquet file: Apache DataFusion finds the grouped records (its
+    /// sorts and aggregates spill to disk), the streaming engine's last passes write the files.
+    #[serde(rename = "datafusion")]
+    DataFusion,
 }
 
 impl Engine {
@@ -281,8 +285,9 @@ impl Engine {
             "auto" => Ok(Engine::Auto),
             "stream" => Ok(Engine::Stream),
             "memory" => Ok(Engine::Memory),
+            "datafusion" => Ok(Engine::DataFusion),
             _ => Err(Error::usage(format!("--engine \"{s}\" is not an engine"))
-                .with_hint("use auto, stream or memory")),
+                .with_hint("use auto, stream, memory or datafusion")),
         }
     }
 }

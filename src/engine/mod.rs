@@ -7,10 +7,14 @@
 //! - [`memory`]: the whole table in memory; every job.
 //! - [`csv_stream`]: exact duplicates in a CSV file without holding it.
 //! - [`parquet_stream`]: exact duplicates in a Parquet file without holding it.
+//! - [`datafusion`] (cargo feature `datafusion`): exact duplicates in a Parquet file, the
+//!   grouped records found by Apache DataFusion, the files written as [`parquet_stream`] does.
 //!
 //! A new engine is a module here implementing [`Engine`] and a line in [`choose`].
 
 pub mod csv_stream;
+#[cfg(feature = "datafusion")]
+pub mod datafusion;
 pub mod memory;
 pub mod parquet_stream;
 pub mod streaming;
@@ -82,6 +86,9 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
     if job.engine == config::Engine::Memory {
         return Ok(Box::new(memory::Memory));
     }
+    if job.engine == config::Engine::DataFusion {
+        return datafusion_engine(command, job);
+    }
     let exact = command != Command::Eval && job.fuzzy.is_none() && !job.input.is_dir();
     let fits = if !exact || crate::ingest::read_in_memory(&job.input, &job.csv) {
         // a database's dump is read in memory
@@ -108,6 +115,38 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
         .with_hint("leave --engine out (auto) or use --engine memory")),
         None => Ok(Box::new(memory::Memory)),
     }
+}
+
+/// `--engine datafusion`: exact duplicates (clean, scan) in a Parquet file whose key columns
+/// the streaming engine can hash, else a usage error naming what it does.
+fn datafusion_engine(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
+    let refused = || {
+        Error::usage(
+            "--engine datafusion finds exact duplicates (clean, scan) in a Parquet file whose key columns hold text, numbers, dates or booleans; CSV files, fuzzy matching, eval and database dumps are read by the other engines",
+        )
+        .with_hint("leave --engine out (auto), or use --engine stream for a CSV file")
+    };
+    if command == Command::Eval
+        || job.fuzzy.is_some()
+        || job.input.is_dir()
+        || crate::ingest::read_in_memory(&job.input, &job.csv)
+        || !is_parquet(&job.input)
+    {
+        return Err(refused());
+    }
+    if !parquet_stream::hashable(&job.input, job)? {
+        return Err(refused());
+    }
+    #[cfg(feature = "datafusion")]
+    return Ok(Box::new(
+        streaming::Streaming::<datafusion::Streamed>::default(),
+    ));
+    #[cfg(not(feature = "datafusion"))]
+    Err(
+        Error::usage("this dupsweep was built without DataFusion (--engine datafusion)").with_hint(
+            "build it with the cargo feature datafusion (on by default), or use --engine stream",
+        ),
+    )
 }
 
 /// True when the file ends and starts with Parquet's magic bytes.

@@ -749,6 +749,50 @@ pub fn detect_all(
     job: &Job,
     progress: &dyn Progress,
 ) -> Result<(Found, Streamed)> {
+    detect_with(Finder::Hashes, command, job, progress)
+}
+
+/// Who finds the candidate records (the first pass).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Finder {
+    /// This engine: every record's key hash, held within the limit (then spilled).
+    Hashes,
+    /// Apache DataFusion's SQL over the file ([`super::datafusion`]).
+    #[cfg(feature = "datafusion")]
+    DataFusion,
+}
+
+/// What the first pass found: the candidate records (`cand`, per record of the file), how many
+/// keys repeat (at most one group each), each key column's distinct values, per key column
+/// whether a text over 512 bytes was seen, and how the keep column's text orders.
+pub(super) struct Candidates {
+    pub cand: Vec<bool>,
+    pub runs: usize,
+    pub distinct: Vec<u64>,
+    pub long: Vec<bool>,
+    pub tracker: KindTracker,
+}
+
+/// The columns the first pass reads and what each is to it.
+pub(super) struct Plan<'a> {
+    pub file: &'a ParquetFile,
+    pub slices: &'a [(usize, usize)],
+    pub columns: &'a [String],
+    pub key: &'a [String],
+    /// The columns read (key, primary key, a `min:`/`max:` column of text), by index.
+    pub read: &'a [usize],
+    /// The text `min:`/`max:` column, by index.
+    #[cfg_attr(not(feature = "datafusion"), allow(dead_code))]
+    pub keep_text: Option<usize>,
+}
+
+/// [`detect_all`], its candidate records found by `finder`.
+pub(super) fn detect_with(
+    finder: Finder,
+    command: Command,
+    job: &Job,
+    progress: &dyn Progress,
+) -> Result<(Found, Streamed)> {
     let start = Instant::now();
     let path = job.input.as_path();
     let before = super::streaming::stamp(path);
@@ -760,43 +804,28 @@ pub fn detect_all(
     let columns: Vec<String> = file.schema.iter_names().map(|c| c.to_string()).collect();
     let key = job.key_columns(path, &columns)?;
     let (roles, keep_text, read) = first_pass_roles(job, &file, &columns, &key);
-    let read_roles: Vec<Role> = read.iter().map(|&i| roles[i]).collect();
-    let (nkeys, npk) = (key.len(), job.pk.len());
-
-    let limit = job.memory_limit;
     let rows = file.rows;
-    if rows as u64 > limit / BYTES_PER_RECORD {
-        return Err(Error::data(
-            Location::file(path),
-            format!(
-                "{rows} records are more than the streaming engine can index within --memory-limit {} ({BYTES_PER_RECORD} bytes per record)",
-                crate::budget::size_text(limit)
-            ),
-        )
-        .with_hint("raise --memory-limit"));
-    }
     let slices = file.slices();
-    let first = first_pass(
-        &file,
-        &slices,
-        (&read, &read_roles),
-        (nkeys, npk),
-        limit,
-        progress,
-    )?;
-    let (distinct, pk_repeats) = Counters::finish(first.counters, npk > 0, rows)?;
-    let pk_cols: Vec<usize> = job
-        .pk
-        .iter()
-        .filter_map(|n| columns.iter().position(|c| c == n))
-        .collect();
-    let (cand, runs) = candidates(
-        (&file, &slices),
-        first.keys,
-        pk_repeats.then_some(&pk_cols[..]),
-        first.first_null_pk,
-        limit,
-    )?;
+    let plan = Plan {
+        file: &file,
+        slices: &slices,
+        columns: &columns,
+        key: &key,
+        read: &read,
+        keep_text,
+    };
+    let found = match finder {
+        Finder::Hashes => hashed_candidates(job, &plan, &roles, progress)?,
+        #[cfg(feature = "datafusion")]
+        Finder::DataFusion => super::datafusion::candidates(job, &plan, progress)?,
+    };
+    let Candidates {
+        cand,
+        runs,
+        distinct,
+        long,
+        tracker,
+    } = found;
 
     progress.start("reading the grouped rows", None);
     let SecondPass {
@@ -822,9 +851,9 @@ pub fn detect_all(
         distinct,
         rows,
         start,
-        long: first.long,
+        long,
     };
-    let kind = keep_text.map(|_| first.tracker.kind());
+    let kind = keep_text.map(|_| tracker.kind());
     // a lean table's values for the scripts (else the scripts copy them from the table)
     let found = grouped_detected(job, table, seen, lean, kind)?;
     crate::budget::release_freed_memory();
@@ -838,6 +867,59 @@ pub fn detect_all(
             two_at_once,
         },
     ))
+}
+
+/// The first pass of this engine: every record's key hash (within the limit, then spilled),
+/// the candidates those that repeat.
+fn hashed_candidates(
+    job: &Job,
+    plan: &Plan<'_>,
+    roles: &[Role],
+    progress: &dyn Progress,
+) -> Result<Candidates> {
+    let (file, slices, columns) = (plan.file, plan.slices, plan.columns);
+    let limit = job.memory_limit;
+    let rows = file.rows;
+    if rows as u64 > limit / BYTES_PER_RECORD {
+        return Err(Error::data(
+            Location::file(&job.input),
+            format!(
+                "{rows} records are more than the streaming engine can index within --memory-limit {} ({BYTES_PER_RECORD} bytes per record)",
+                crate::budget::size_text(limit)
+            ),
+        )
+        .with_hint("raise --memory-limit"));
+    }
+    let read_roles: Vec<Role> = plan.read.iter().map(|&i| roles[i]).collect();
+    let (nkeys, npk) = (plan.key.len(), job.pk.len());
+    let first = first_pass(
+        file,
+        slices,
+        (plan.read, &read_roles),
+        (nkeys, npk),
+        limit,
+        progress,
+    )?;
+    let (distinct, pk_repeats) = Counters::finish(first.counters, npk > 0, rows)?;
+    let pk_cols: Vec<usize> = job
+        .pk
+        .iter()
+        .filter_map(|n| columns.iter().position(|c| c == n))
+        .collect();
+    let (cand, runs) = candidates(
+        (file, slices),
+        first.keys,
+        pk_repeats.then_some(&pk_cols[..]),
+        first.first_null_pk,
+        limit,
+    )?;
+    Ok(Candidates {
+        cand,
+        runs,
+        distinct,
+        long: first.long,
+        tracker: first.tracker,
+    })
 }
 
 /// Marks in `cand` the records whose primary-key hash (over the columns `pk_cols`) repeats,

@@ -27,6 +27,8 @@ pub struct Stamp {
 /// A streaming engine's passes: the first ones read the input and find the groups, and what
 /// they leave serves the last one, which writes the table files.
 pub trait Passes: Sized + Sync {
+    /// The engine's name, as `--engine` says it.
+    const NAME: &'static str = "stream";
     /// The first passes: the groups found and what the last pass needs.
     fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Found, Self)>;
     /// The input when the first pass began, and its content's hash.
@@ -76,7 +78,7 @@ impl<P: Passes> Engine for Streaming<P> {
         2
     }
     fn name(&self) -> &'static str {
-        "stream"
+        P::NAME
     }
     fn detect(&mut self, command: Command, job: &Job, progress: &dyn Progress) -> Result<Detected> {
         let (found, passes) = P::read(command, job, progress)?;

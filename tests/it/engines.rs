@@ -1,6 +1,6 @@
-//! The streaming engine (`--engine stream`) and the in-memory one (`--engine memory`) write the
-//! same bytes: cleaned and removed files, every script, the report (timings aside), the same
-//! errors.
+//! The streaming engine (`--engine stream`), the in-memory one (`--engine memory`) and, on
+//! Parquet files, DataFusion's (`--engine datafusion`) write the same bytes: cleaned and removed
+//! files, every script, the report (timings aside), the same errors.
 
 use std::io::Write;
 
@@ -21,7 +21,11 @@ fn same_outputs_env(
     env: &[(&str, &str)],
 ) -> Vec<(String, Vec<u8>)> {
     let mut results = Vec::new();
-    for engine in ["memory", "stream"] {
+    let mut engines = vec!["memory", "stream"];
+    if cfg!(feature = "datafusion") && name.ends_with(".parquet") {
+        engines.push("datafusion");
+    }
+    for engine in engines.iter().copied() {
         let w = Workdir::new();
         w.write(name, data);
         let mut a = vec![
@@ -51,8 +55,8 @@ fn same_outputs_env(
             }
         }
         let run = match engine {
-            "stream" => w.run_env(&a, env).ok(),
-            _ => w.run(&a).ok(),
+            "memory" => w.run(&a).ok(),
+            _ => w.run_env(&a, env).ok(),
         };
         let mut out: Vec<(String, Vec<u8>)> = files(&w.path("out"))
             .into_iter()
@@ -76,21 +80,23 @@ fn same_outputs_env(
         out.push(("stdout".into(), run.stdout().into_bytes()));
         results.push(out);
     }
-    let stream = results.pop().unwrap();
-    let memory = results.pop().unwrap();
-    assert_eq!(
-        memory.iter().map(|f| &f.0).collect::<Vec<_>>(),
-        stream.iter().map(|f| &f.0).collect::<Vec<_>>()
-    );
-    for ((name, m), (_, s)) in memory.iter().zip(&stream) {
-        assert!(
-            m == s,
-            "{name} differs between the engines:\n--- memory\n{}\n--- stream\n{}",
-            String::from_utf8_lossy(m),
-            String::from_utf8_lossy(s)
+    let memory = &results[0];
+    for (engine, other) in engines.iter().zip(&results).skip(1) {
+        assert_eq!(
+            memory.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            other.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            "{engine}"
         );
+        for ((name, m), (_, s)) in memory.iter().zip(other) {
+            assert!(
+                m == s,
+                "{name} differs between the engines:\n--- memory\n{}\n--- {engine}\n{}",
+                String::from_utf8_lossy(m),
+                String::from_utf8_lossy(s)
+            );
+        }
     }
-    stream
+    results.swap_remove(1)
 }
 
 /// The `report.json` among [`same_outputs`]' files (timings left out).
@@ -535,7 +541,7 @@ fn the_stream_engine_refuses_what_it_cannot_do() {
     let run = w.run(&["clean", "t.csv", "--engine", "fast"]);
     assert_eq!(
         run.stderr(),
-        "error: --engine \"fast\" is not an engine\nhint: use auto, stream or memory\n"
+        "error: --engine \"fast\" is not an engine\nhint: use auto, stream, memory or datafusion\n"
     );
     let run = w.run(&["clean", "t.csv", "--memory-limit", "lots"]);
     assert_eq!(
@@ -561,7 +567,11 @@ fn parquet(df: &mut polars::prelude::DataFrame, row_group: usize) -> Vec<u8> {
 fn parquet_fails_alike(data: &[u8], args: &[&str]) -> String {
     let mut messages = Vec::new();
     // the streaming engine with a table of the grouped records, and with a lean one
-    for (engine, lean) in [("memory", "0"), ("stream", "0"), ("stream", "1")] {
+    let mut engines = vec![("memory", "0"), ("stream", "0"), ("stream", "1")];
+    if cfg!(feature = "datafusion") {
+        engines.extend([("datafusion", "0"), ("datafusion", "1")]);
+    }
+    for (engine, lean) in engines {
         let w = Workdir::new();
         w.write("t.parquet", data);
         let mut a = vec!["clean", "t.parquet", "--out", "out", "--engine", engine];
@@ -571,8 +581,9 @@ fn parquet_fails_alike(data: &[u8], args: &[&str]) -> String {
         assert!(!w.path("out").exists());
         messages.push(run.stderr());
     }
-    assert_eq!(messages[0], messages[1]);
-    assert_eq!(messages[1], messages[2]);
+    for (i, m) in messages.iter().enumerate().skip(1) {
+        assert_eq!(&messages[0], m, "run {i}");
+    }
     messages.pop().unwrap_or_default()
 }
 
@@ -911,7 +922,11 @@ fn an_empty_parquet_file_and_scan_give_the_same_results() {
     let mut df = df!("id" => [1i64, 2, 3], "a" => ["x", "x", "y"]).unwrap();
     let w = Workdir::new();
     w.write("t.parquet", &parquet(&mut df, 2));
-    let reports: Vec<serde_json::Value> = ["memory", "stream"]
+    let mut engines = vec!["memory", "stream"];
+    if cfg!(feature = "datafusion") {
+        engines.push("datafusion");
+    }
+    let reports: Vec<serde_json::Value> = engines
         .iter()
         .map(|e| {
             let run = w.run(&["scan", "t.parquet", "--pk", "id", "--json", "--engine", e]);
@@ -920,7 +935,9 @@ fn an_empty_parquet_file_and_scan_give_the_same_results() {
             report_of_any_engine(run.stdout().as_bytes())
         })
         .collect();
-    assert_eq!(reports[0], reports[1]);
+    for r in &reports[1..] {
+        assert_eq!(&reports[0], r);
+    }
     assert_eq!(reports[0]["rows_removed"], 1);
 }
 
@@ -1023,4 +1040,56 @@ fn parquet_option_and_file_errors_are_named_by_the_stream_engine() {
         run.stderr()
     );
     assert!(!w.path("out").exists());
+}
+
+#[test]
+fn the_datafusion_engine_refuses_what_it_cannot_do() {
+    use polars::prelude::*;
+    let w = Workdir::new();
+    w.write("t.csv", b"id,a\n1,x\n2,x\n");
+    let mut df = df!("id" => [1i64, 2], "a" => ["x", "x"]).unwrap();
+    w.write("t.parquet", &parquet(&mut df, 2));
+    for args in [
+        &["clean", "t.csv", "--pk", "id"][..],
+        &["clean", "t.parquet", "--pk", "id", "--fuzzy"],
+        &["scan", "t.csv", "--pk", "id"],
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--engine", "datafusion"]);
+        if a[0] == "clean" {
+            a.extend(["--out", "out"]);
+        }
+        let run = w.run(&a);
+        assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
+        let expect = if cfg!(feature = "datafusion") {
+            "error: --engine datafusion finds exact duplicates (clean, scan) in a Parquet file"
+        } else {
+            "error: --engine datafusion finds exact duplicates"
+        };
+        assert!(run.stderr().starts_with(expect), "{}", run.stderr());
+        assert!(!w.path("out").exists());
+    }
+    // a Parquet file: what it finds, under its own name in the report
+    let run = w.run(&[
+        "scan",
+        "t.parquet",
+        "--pk",
+        "id",
+        "--json",
+        "--engine",
+        "datafusion",
+    ]);
+    if cfg!(feature = "datafusion") {
+        assert_eq!(run.code(), 1, "{}", run.stderr());
+        let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+        assert_eq!(report["engine"], "datafusion");
+        assert_eq!(report["rows_removed"], 1);
+    } else {
+        assert_eq!(run.code(), 2);
+        assert!(
+            run.stderr().contains("built without DataFusion"),
+            "{}",
+            run.stderr()
+        );
+    }
 }

@@ -104,7 +104,7 @@ pub fn report_without_timings(json: &[u8]) -> serde_json::Value {
 }
 
 /// A `report.json` to compare between engines: without its timings, and without the name of
-/// the engine that ran (one the report may name: `stream` or `memory`); the input its settings
+/// the engine that ran (one the report may name: `stream`, `memory` or `datafusion`); the input its settings
 /// name by its file name only (each engine runs on a copy in a folder of its own, and the
 /// settings record the absolute path).
 pub fn report_of_any_engine(json: &[u8]) -> serde_json::Value {
@@ -117,7 +117,7 @@ pub fn report_of_any_engine(json: &[u8]) -> serde_json::Value {
     assert!(
         matches!(
             engine.as_ref().and_then(|e| e.as_str()),
-            Some("stream" | "memory")
+            Some("stream" | "memory" | "datafusion")
         ),
         "report.json names no engine: {engine:?}"
     );

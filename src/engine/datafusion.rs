@@ -1,0 +1,359 @@
+//! `--engine datafusion`: exact duplicates in a Parquet file, the first pass done by Apache
+//! DataFusion.
+//!
+//! DataFusion reads the file with its own Parquet reader and answers a few SQL queries: each key
+//! column's distinct values, the longest text of each text key column, the records whose key
+//! repeats (an aggregate over the key joined back to the records, by `file_row_index()`, the
+//! record's place in the file), and the same over the primary key when its values repeat. Its
+//! aggregates and sort-merge joins spill to disk within a share of `--memory-limit`, so the
+//! first pass holds no per-record index of ours. What the queries find is what
+//! [`super::parquet_stream`]'s own first pass finds (a superset of the grouped records), and
+//! from there the same code reads the candidates, verifies the groups on their values, picks the
+//! survivors and writes the files: the outputs are the other engines', byte for byte.
+//!
+//! Keys compare as Polars' group-by compares them: floats by value (`-0.0` is `0.0`), NULL
+//! equal to NULL (`IS NOT DISTINCT FROM`).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::StreamExt;
+use polars::prelude::DataType;
+
+use super::parquet_stream::{detect_with, Candidates, Finder, Plan};
+use super::streaming::{Found, Passes, Stamp};
+use super::{Detected, Written};
+use crate::config::Job;
+use crate::emit::files::Outputs;
+use crate::error::{Error, Location, Result};
+use crate::model::Command;
+use crate::progress::Progress;
+use crate::survive::KindTracker;
+
+/// The passes of `--engine datafusion`: the Parquet streaming engine's, its first pass
+/// DataFusion's.
+pub struct Streamed(super::parquet_stream::Streamed);
+
+impl Passes for Streamed {
+    const NAME: &'static str = "datafusion";
+    fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Found, Streamed)> {
+        let (found, passes) = detect_with(Finder::DataFusion, command, job, progress)?;
+        Ok((found, Streamed(passes)))
+    }
+    fn stamp(&self) -> Option<Stamp> {
+        self.0.stamp()
+    }
+    fn write(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
+        self.0.write(outs, job, d)
+    }
+}
+
+/// A column's name quoted for DataFusion's SQL.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Column `name` (of Polars type `dt`) as the key compares it: a float's zero of either sign
+/// is one value.
+fn key_value(name: &str, dt: Option<&DataType>) -> String {
+    let c = ident(name);
+    match dt {
+        Some(dt) if dt.is_float() => format!(
+            "CASE WHEN {c} = CAST(0 AS DOUBLE) OR {c} = CAST(-0.0 AS DOUBLE) THEN CAST(0 AS DOUBLE) ELSE CAST({c} AS DOUBLE) END"
+        ),
+        _ => c,
+    }
+}
+
+/// The SQL of the records whose values of `cols` (as [`key_value`]s) repeat: their place in
+/// the file and how many records share their values.
+fn repeated_sql(cols: &[String]) -> String {
+    let n = cols
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{v} AS \"k{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let ks = (0..cols.len())
+        .map(|i| format!("\"k{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let on = (0..cols.len())
+        .map(|i| format!("(n.\"k{i}\" IS NOT DISTINCT FROM g.\"k{i}\")"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    format!(
+        "WITH n AS (SELECT file_row_index() AS \"rn\", {n} FROM t), \
+         g AS (SELECT {ks}, COUNT(*) AS \"c\" FROM n GROUP BY {ks} HAVING COUNT(*) > 1) \
+         SELECT n.\"rn\", g.\"c\" FROM n JOIN g ON {on}"
+    )
+}
+
+/// How the text keep column `i` orders over the whole file (read alone, by Polars), as the
+/// other engines decide it.
+fn keep_kind(plan: &Plan<'_>, i: usize) -> Result<KindTracker> {
+    let mut tracker = KindTracker::default();
+    plan.file.each_slice(plan.slices, Some(vec![i]), |_, df| {
+        if let Some(col) = df.columns().first() {
+            if let Ok(ca) = col.str() {
+                ca.iter().for_each(|v| tracker.see(v));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(tracker)
+}
+
+/// What DataFusion failed at, for the file at `path`.
+fn failed(path: &Path, e: DataFusionError) -> Error {
+    let text = e.to_string();
+    let exhausted = matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))
+        || text.contains("Resources exhausted")
+        || text.contains("Not enough memory");
+    let err = Error::data(
+        Location::file(path),
+        format!("DataFusion could not find the duplicates: {text}"),
+    );
+    if exhausted {
+        err.with_hint("raise --memory-limit")
+    } else {
+        err.with_hint("use --engine stream")
+    }
+}
+
+/// The first pass of `--engine datafusion` over `plan`'s file: the candidate records and what
+/// the report and the survivors need, as [`super::parquet_stream`]'s own first pass finds them.
+pub(super) fn candidates(
+    job: &Job,
+    plan: &Plan<'_>,
+    progress: &dyn Progress,
+) -> Result<Candidates> {
+    let rows = plan.file.rows;
+    progress.start("reading (DataFusion)", None);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("could not start DataFusion's runtime: {e}")))?;
+    let found = runtime.block_on(find(job, plan, threads))?;
+    // the keep column's kind over the whole column, as the other engines decide it
+    let tracker = match plan.keep_text {
+        Some(i) if rows > 0 => keep_kind(plan, i)?,
+        _ => Default::default(),
+    };
+    progress.finish();
+    let (cand, runs, distinct, long) = found;
+    Ok(Candidates {
+        cand,
+        runs,
+        distinct,
+        long,
+        tracker,
+    })
+}
+
+/// The queries, on a context whose memory pool is what `--memory-limit` leaves beside the
+/// per-record flags.
+async fn find(
+    job: &Job,
+    plan: &Plan<'_>,
+    threads: usize,
+) -> Result<(Vec<bool>, usize, Vec<u64>, Vec<bool>)> {
+    let path = job.input.as_path();
+    let rows = plan.file.rows;
+    let fail = |e: DataFusionError| failed(path, e);
+    let mut cand = vec![false; rows];
+    let nkeys = plan.key.len();
+    if rows == 0 {
+        return Ok((cand, 0, vec![0; nkeys], vec![false; nkeys]));
+    }
+    let pool = (job.memory_limit.saturating_sub(rows as u64) / 2).max(16 << 20);
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(FairSpillPool::new(pool as usize)))
+        .build_arc()
+        .map_err(fail)?;
+    // sort-merge joins (they spill; a hash join's build side must fit), which the planner only
+    // picks with more than one partition
+    let partitions = threads.max(2);
+    // each sort (a join sorts both sides, in every partition) sets aside room to merge what it
+    // spilled: a sixteenth of the pool between them, not DataFusion's 10 MiB each
+    let reserve = (pool as usize / (4 * partitions) / 4).clamp(128 << 10, 10 << 20);
+    let config = SessionConfig::new()
+        .with_target_partitions(partitions)
+        .set_bool("datafusion.optimizer.prefer_hash_join", false)
+        .set_usize("datafusion.execution.sort_spill_reservation_bytes", reserve);
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
+
+    // the file by its URL: a path is never read as a glob
+    let absolute = std::path::absolute(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        action: "reading",
+        source: e,
+    })?;
+    let url = url::Url::from_file_path(&absolute).map_err(|_| {
+        Error::data(
+            Location::file(path),
+            "DataFusion cannot name this path as a URL",
+        )
+        .with_hint("use --engine stream")
+    })?;
+    let table_url = ListingTableUrl::try_new(url, None).map_err(fail)?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
+    let config = ListingTableConfig::new(table_url)
+        .with_listing_options(options)
+        .infer_schema(&ctx.state())
+        .await
+        .map_err(fail)?;
+    let table = ListingTable::try_new(config).map_err(fail)?;
+    ctx.register_table("t", Arc::new(table)).map_err(fail)?;
+
+    let dtype = |c: &String| plan.file.schema.get(c);
+    let keys: Vec<String> = plan.key.iter().map(|c| key_value(c, dtype(c))).collect();
+    let pk: Vec<&String> = job.pk.iter().filter(|c| plan.columns.contains(c)).collect();
+    let pks: Vec<String> = pk.iter().map(|c| key_value(c, dtype(c))).collect();
+
+    // each key column's distinct values (NULL one of them)
+    let mut distinct = Vec::with_capacity(nkeys);
+    for k in &keys {
+        let sql = format!("SELECT COUNT(*) FROM (SELECT DISTINCT {k} FROM t)");
+        distinct.push(one_row(&ctx, &sql).await.map_err(fail)?[0].unwrap_or(0) as u64);
+    }
+    // per text key column, whether a value is over 512 bytes
+    let mut long = vec![false; nkeys];
+    let texts: Vec<usize> = (0..nkeys)
+        .filter(|&k| dtype(&plan.key[k]) == Some(&DataType::String))
+        .collect();
+    if !texts.is_empty() {
+        let max = texts
+            .iter()
+            .map(|&k| format!("CAST(MAX(octet_length({})) AS BIGINT)", ident(&plan.key[k])))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = one_row(&ctx, &format!("SELECT {max} FROM t"))
+            .await
+            .map_err(fail)?;
+        for (&k, m) in texts.iter().zip(row) {
+            long[k] = m.unwrap_or(0) > 512;
+        }
+    }
+    // the records whose key repeats, and how many keys repeat
+    let mut runs = 0usize;
+    if nkeys > 0 {
+        let mut per_size: std::collections::BTreeMap<i64, usize> = Default::default();
+        each_pair(&ctx, &repeated_sql(&keys), |rn, c| {
+            mark(&mut cand, rn)?;
+            *per_size.entry(c).or_default() += 1;
+            Ok(())
+        })
+        .await
+        .map_err(fail)??;
+        runs = per_size
+            .into_iter()
+            .map(|(size, records)| records / size.max(1) as usize)
+            .sum();
+    }
+    if !pks.is_empty() {
+        // a primary key whose values repeat: its records too, so that the check names them
+        let list = pks.join(", ");
+        let sql = format!("SELECT COUNT(*) FROM (SELECT DISTINCT {list} FROM t)");
+        let distinct_pk = one_row(&ctx, &sql).await.map_err(fail)?[0].unwrap_or(0);
+        if (distinct_pk as usize) < rows {
+            each_pair(&ctx, &repeated_sql(&pks), |rn, _| mark(&mut cand, rn))
+                .await
+                .map_err(fail)??;
+        }
+        // and the first record whose primary key is NULL
+        // (a projection right over the scan: file_row_index() is read there, not under a
+        // filter)
+        let cols = pk
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS \"p{i}\"", ident(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let null = (0..pk.len())
+            .map(|i| format!("\"p{i}\" IS NULL"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let sql = format!(
+            "SELECT MIN(CASE WHEN {null} THEN \"rn\" END) FROM (SELECT file_row_index() AS \"rn\", {cols} FROM t)"
+        );
+        if let Some(rn) = one_row(&ctx, &sql).await.map_err(fail)?[0] {
+            mark(&mut cand, rn)?;
+        }
+    }
+    Ok((cand, runs, distinct, long))
+}
+
+/// Marks record `rn` (from 0) as a candidate.
+fn mark(cand: &mut [bool], rn: i64) -> Result<()> {
+    match usize::try_from(rn).ok().and_then(|r| cand.get_mut(r)) {
+        Some(c) => {
+            *c = true;
+            Ok(())
+        }
+        None => Err(Error::Internal(format!(
+            "DataFusion named record {rn} of a file of {} records",
+            cand.len()
+        ))),
+    }
+}
+
+/// The first row of `sql`'s result, each column as a 64-bit integer (NULL: `None`).
+async fn one_row(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<Vec<Option<i64>>> {
+    let batches = ctx.sql(sql).await?.collect().await?;
+    let batch = batches.iter().find(|b| b.num_rows() > 0);
+    let Some(batch) = batch else {
+        return Ok(Vec::new());
+    };
+    batch
+        .columns()
+        .iter()
+        .map(|col| {
+            let col = datafusion::arrow::compute::cast(
+                col,
+                &datafusion::arrow::datatypes::DataType::Int64,
+            )?;
+            let ints = col.as_primitive::<Int64Type>();
+            Ok((!ints.is_null(0)).then(|| ints.value(0)))
+        })
+        .collect()
+}
+
+/// Calls `each` on every row of `sql`'s result, two 64-bit integers, a batch at a time.
+async fn each_pair(
+    ctx: &SessionContext,
+    sql: &str,
+    mut each: impl FnMut(i64, i64) -> Result<()>,
+) -> datafusion::error::Result<Result<()>> {
+    let mut stream = ctx.sql(sql).await?.execute_stream().await?;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        let a = datafusion::arrow::compute::cast(
+            batch.column(0),
+            &datafusion::arrow::datatypes::DataType::Int64,
+        )?;
+        let b = datafusion::arrow::compute::cast(
+            batch.column(1),
+            &datafusion::arrow::datatypes::DataType::Int64,
+        )?;
+        let (a, b) = (a.as_primitive::<Int64Type>(), b.as_primitive::<Int64Type>());
+        for i in 0..batch.num_rows() {
+            if let Err(e) = each(a.value(i), b.value(i)) {
+                return Ok(Err(e));
+            }
+        }
+    }
+    Ok(Ok(()))
+}
