@@ -11,8 +11,8 @@
 //! from there the same code reads the candidates, verifies the groups on their values, picks the
 //! survivors and writes the files: the outputs are the other engines', byte for byte.
 //!
-//! Keys compare as Polars' group-by compares them: floats by value (`-0.0` is `0.0`), NULL
-//! equal to NULL (`IS NOT DISTINCT FROM`).
+//! Keys compare as Polars' group-by compares them: floats by value (`-0.0` is `0.0`, every NaN
+//! one value), NULL equal to NULL (`IS NOT DISTINCT FROM`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -63,14 +63,21 @@ fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Column `name` (of Polars type `dt`) as the key compares it: a float's zero of either sign
-/// is one value.
+/// Column `name` (of Polars type `dt`) as the key compares it, which is how Polars' group-by
+/// compares floats: a zero of either sign is one value, and so is every NaN. (DataFusion
+/// compares floats by IEEE 754's total order, bit for bit: there `-0.0` is not `0.0`, and a
+/// NaN, above infinity when positive and below minus infinity when negative, equals only a NaN
+/// of the same bits.)
 fn key_value(name: &str, dt: Option<&DataType>) -> String {
     let c = ident(name);
     match dt {
         Some(dt) if dt.is_float() => format!(
-            "CASE WHEN {c} = CAST(0 AS DOUBLE) OR {c} = CAST(-0.0 AS DOUBLE) THEN CAST(0 AS DOUBLE) ELSE CAST({c} AS DOUBLE) END"
+            "CASE WHEN {c} = CAST(0 AS DOUBLE) OR {c} = CAST(-0.0 AS DOUBLE) THEN CAST(0 AS DOUBLE) \
+             WHEN {c} > CAST('Infinity' AS DOUBLE) OR {c} < CAST('-Infinity' AS DOUBLE) THEN CAST('NaN' AS DOUBLE) \
+             ELSE CAST({c} AS DOUBLE) END"
         ),
+        // (a column of NULLs only: as text, which DataFusion can sort)
+        Some(DataType::Null) => format!("CAST({c} AS VARCHAR)"),
         _ => c,
     }
 }
@@ -178,25 +185,32 @@ async fn find(
     if rows == 0 {
         return Ok((cand, 0, vec![0; nkeys], vec![false; nkeys]));
     }
-    let pool = (job.memory_limit.saturating_sub(rows as u64) / 2).max(16 << 20);
+    let pool = (job.memory_limit.saturating_sub(rows as u64) / 2).max(4 << 20);
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_pool(Arc::new(FairSpillPool::new(pool as usize)))
         .build_arc()
         .map_err(fail)?;
     // sort-merge joins (they spill; a hash join's build side must fit), which the planner only
     // picks with more than one partition
-    let partitions = threads.max(2);
+    // a partition per core, as long as each has 64 MiB of the pool (the pool is shared
+    // between the partitions' spilling operators); at least two, without which the planner
+    // picks a hash join
+    let partitions = (pool as usize / (64 << 20)).clamp(2, threads.max(2));
     // each sort (a join sorts both sides, in every partition) sets aside room to merge what it
-    // spilled: a sixteenth of the pool between them, not DataFusion's 10 MiB each
-    let reserve = (pool as usize / (4 * partitions) / 4).clamp(128 << 10, 10 << 20);
+    // spilled: an eighth of the pool between them, not DataFusion's 10 MiB each
+    let reserve = (pool as usize / (4 * partitions) / 2).clamp(64 << 10, 10 << 20);
     let config = SessionConfig::new()
         .with_target_partitions(partitions)
         .set_bool("datafusion.optimizer.prefer_hash_join", false)
-        .set_usize("datafusion.execution.sort_spill_reservation_bytes", reserve);
+        .set_usize("datafusion.execution.sort_spill_reservation_bytes", reserve)
+        // file_row_index() is read in the scan: no round-robin repartition may come between
+        // the scan and the projection that names it (the file's byte ranges are split over the
+        // partitions instead)
+        .set_bool("datafusion.optimizer.enable_round_robin_repartition", false);
     let ctx = SessionContext::new_with_config_rt(config, runtime);
 
-    // the file by its URL: a path is never read as a glob
-    let absolute = std::path::absolute(path).map_err(|e| Error::Io {
+    // the file by its URL: a path is never read as a glob (and has no `..`)
+    let absolute = std::fs::canonicalize(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         action: "reading",
         source: e,
@@ -252,7 +266,7 @@ async fn find(
     if nkeys > 0 {
         let mut per_size: std::collections::BTreeMap<i64, usize> = Default::default();
         each_pair(&ctx, &repeated_sql(&keys), |rn, c| {
-            mark(&mut cand, rn)?;
+            mark_once(&mut cand, rn)?;
             *per_size.entry(c).or_default() += 1;
             Ok(())
         })
@@ -308,6 +322,17 @@ fn mark(cand: &mut [bool], rn: i64) -> Result<()> {
             cand.len()
         ))),
     }
+}
+
+/// [`mark`], for a query that names each record once at most (a record has one key): a record
+/// named twice means the places DataFusion gave are wrong, and the run stops.
+fn mark_once(cand: &mut [bool], rn: i64) -> Result<()> {
+    if usize::try_from(rn).is_ok_and(|r| cand.get(r) == Some(&true)) {
+        return Err(Error::Internal(format!(
+            "DataFusion named record {rn} twice among the records whose key repeats"
+        )));
+    }
+    mark(cand, rn)
 }
 
 /// The first row of `sql`'s result, each column as a 64-bit integer (NULL: `None`).

@@ -206,13 +206,18 @@ fn part(
         }
         if let Some(k) = role.pk {
             hash_values(col, &mut pk_h[k])?;
-            if p.first_null_pk.is_none() && col.null_count() > 0 {
-                p.first_null_pk = col
+            // the first record with a NULL in any primary-key column
+            if col.null_count() > 0 {
+                let at = col
                     .as_materialized_series()
                     .is_null()
                     .iter()
                     .position(|v| v == Some(true))
                     .map(|i| first + i);
+                p.first_null_pk = match (p.first_null_pk, at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
             }
         }
     }

@@ -848,6 +848,19 @@ fn a_parquet_primary_key_that_repeats_or_is_null_fails_alike() {
         let message = parquet_fails_alike(&parquet(&mut df, 2), &["--pk", "id"]);
         assert!(message.contains(expect), "{message}");
     }
+    // a primary key of two columns: the first record with a NULL in either is named (the
+    // second column's NULL comes first, in the same half of the row group as the first's)
+    let mut df = df!(
+        "p" => [Some(1i64), Some(2), None, Some(4), Some(5), Some(6), Some(7), Some(8)],
+        "q" => [Some(1i64), None, Some(3), Some(4), Some(5), Some(6), Some(7), Some(8)],
+        "a" => ["x", "y", "z", "w", "v", "u", "t", "s"],
+    )
+    .unwrap();
+    let message = parquet_fails_alike(&parquet(&mut df, 8), &["--pk", "p,q"]);
+    assert!(
+        message.starts_with("error: t.parquet (record 2, column \"q\"): the primary key is NULL"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -1040,6 +1053,81 @@ fn parquet_option_and_file_errors_are_named_by_the_stream_engine() {
         run.stderr()
     );
     assert!(!w.path("out").exists());
+}
+
+#[test]
+fn zeros_of_both_signs_and_every_nan_are_one_key_in_every_engine() {
+    use polars::prelude::*;
+    // NaNs of other bits (negative, another payload) beside the usual one, zeros of both signs,
+    // in a 64-bit and a 32-bit float column; each key's records spread over row groups
+    let nans = [
+        f64::NAN,
+        -f64::NAN,
+        f64::from_bits(0x7ff8_0000_0000_0001),
+        0.0,
+        -0.0,
+        1.5,
+    ];
+    let n = 60usize;
+    let x: Vec<Option<f64>> = (0..n)
+        .map(|i| (i % 7 != 6).then(|| nans[i % 7 % nans.len()]))
+        .collect();
+    let y: Vec<f32> = (0..n)
+        .map(|i| [f32::NAN, -f32::NAN, 0.0, -0.0][i % 4])
+        .collect();
+    let mut df = df!(
+        "id" => (1..=n as i64).collect::<Vec<_>>(),
+        "x" => x,
+        "y" => y,
+    )
+    .unwrap();
+    let data = parquet(&mut df, 8);
+    for key in ["x", "y", "x,y"] {
+        same_outputs("t.parquet", &data, &["--pk", "id", "--key", key]);
+    }
+    let out = same_outputs("t.parquet", &data, &["--pk", "id", "--key", "x"]);
+    // keys: NaN, 0, 1.5, NULL
+    assert_eq!(report_of(&out)["rows_removed"], n - 4);
+    // one NaN and one of other bits, one zero of each sign: two groups of two
+    let mut df = df!(
+        "id" => [1i64, 2, 3, 4],
+        "x" => [f64::NAN, -f64::NAN, 0.0, -0.0],
+    )
+    .unwrap();
+    let out = same_outputs("t.parquet", &parquet(&mut df, 4), &["--pk", "id"]);
+    assert_eq!(report_of(&out)["rows_removed"], 2);
+}
+
+#[test]
+fn every_record_keeps_its_place_in_small_and_split_files() {
+    use polars::prelude::*;
+    // a float key (an expression beside the record's place in the file); every 50th record
+    // repeats the key of the one 25 before it
+    let records = |n: usize, text: bool| {
+        let x: Vec<f64> = (0..n)
+            .map(|i| (if i % 50 == 49 { i - 25 } else { i }) as f64 / 4.0)
+            .collect();
+        let mut df = df!("id" => (0..n as i64).collect::<Vec<_>>(), "x" => x).unwrap();
+        if text {
+            // a text column outside the key, of values that do not compress, to pass 1 MiB
+            let t: Vec<String> = (0..n)
+                .map(|i| format!("{:x}", (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+                .collect();
+            df.with_column(Column::new("t".into(), t)).unwrap();
+        }
+        df
+    };
+    // 20,000 records under 1 MiB, read as one piece, in row groups of 3,000
+    let data = parquet(&mut records(20_000, false), 3000);
+    assert!(data.len() < 1 << 20);
+    let out = same_outputs("t.parquet", &data, &["--pk", "id"]);
+    assert_eq!(report_of(&out)["rows_removed"], 400);
+    // 200,000 records over 1 MiB in row groups of 10,000: DataFusion splits the file's byte
+    // ranges over its partitions
+    let data = parquet(&mut records(200_000, true), 10_000);
+    assert!(data.len() > 2 << 20, "{}", data.len());
+    let out = same_outputs("t.parquet", &data, &["--pk", "id", "--key", "x"]);
+    assert_eq!(report_of(&out)["rows_removed"], 4000);
 }
 
 #[test]
