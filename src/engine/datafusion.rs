@@ -3,16 +3,17 @@
 //!
 //! DataFusion reads the file with its own Parquet reader and answers a few SQL queries: each key
 //! column's distinct values, the longest text of each text key column, the records whose key
-//! repeats (an aggregate over the key joined back to the records, by `file_row_index()`, the
-//! record's place in the file), and the same over the primary key when its values repeat. Its
-//! aggregates and sort-merge joins spill to disk within a share of `--memory-limit`, so the
-//! first pass holds no per-record index of ours. What the queries find is what
-//! [`super::parquet_stream`]'s own first pass finds (a superset of the grouped records), and
-//! from there the same code reads the candidates, verifies the groups on their values, picks the
-//! survivors and writes the files: the outputs are the other engines', byte for byte.
+//! repeats (an aggregate over a 64-bit hash of the key, [`KeyHash`], joined back to the records
+//! by a sort-merge join; `file_row_index()` gives each record's place in the file), and the same
+//! over the primary key when its values repeat. Its aggregates and sorts spill to disk within a
+//! share of `--memory-limit`, so the first pass holds no per-record index of ours. What the
+//! queries find is what [`super::parquet_stream`]'s own first pass finds (a superset of the
+//! grouped records: keys of one hash), and from there the same code reads the candidates,
+//! verifies the groups on their values, picks the survivors and writes the files: the outputs
+//! are the other engines', byte for byte.
 //!
 //! Keys compare as Polars' group-by compares them: floats by value (`-0.0` is `0.0`, every NaN
-//! one value), NULL equal to NULL (`IS NOT DISTINCT FROM`).
+//! one value), NULL equal to NULL.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -82,27 +83,67 @@ fn key_value(name: &str, dt: Option<&DataType>) -> String {
     }
 }
 
+/// `dupsweep_key_hash(v1, v2, …)`: a 64-bit hash of a record's key values, equal for equal
+/// values (the values as [`key_value`] gives them, encoded by Arrow's row format, hashed with
+/// XXH3). The queries sort and join on this one column instead of every key column; two keys
+/// of one hash are told apart later, on their values, as the other engines do.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct KeyHash {
+    signature: datafusion::logical_expr::Signature,
+}
+
+impl KeyHash {
+    fn new() -> Self {
+        KeyHash {
+            signature: datafusion::logical_expr::Signature::variadic_any(
+                datafusion::logical_expr::Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl datafusion::logical_expr::ScalarUDFImpl for KeyHash {
+    fn name(&self) -> &str {
+        "dupsweep_key_hash"
+    }
+    fn signature(&self) -> &datafusion::logical_expr::Signature {
+        &self.signature
+    }
+    fn return_type(
+        &self,
+        _: &[datafusion::arrow::datatypes::DataType],
+    ) -> datafusion::error::Result<datafusion::arrow::datatypes::DataType> {
+        Ok(datafusion::arrow::datatypes::DataType::UInt64)
+    }
+    fn invoke_with_args(
+        &self,
+        args: datafusion::logical_expr::ScalarFunctionArgs,
+    ) -> datafusion::error::Result<datafusion::logical_expr::ColumnarValue> {
+        use datafusion::arrow::row::{RowConverter, SortField};
+        let arrays = datafusion::logical_expr::ColumnarValue::values_to_arrays(&args.args)?;
+        let fields = arrays
+            .iter()
+            .map(|a| SortField::new(a.data_type().clone()))
+            .collect();
+        let rows = RowConverter::new(fields)?.convert_columns(&arrays)?;
+        let hashes: datafusion::arrow::array::UInt64Array = rows
+            .iter()
+            .map(|r| Some(xxhash_rust::xxh3::xxh3_64(r.as_ref())))
+            .collect();
+        Ok(datafusion::logical_expr::ColumnarValue::Array(Arc::new(
+            hashes,
+        )))
+    }
+}
+
 /// The SQL of the records whose values of `cols` (as [`key_value`]s) repeat: their place in
-/// the file and how many records share their values.
+/// the file and how many records share their key's hash (at least the records of one key).
 fn repeated_sql(cols: &[String]) -> String {
-    let n = cols
-        .iter()
-        .enumerate()
-        .map(|(i, v)| format!("{v} AS \"k{i}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let ks = (0..cols.len())
-        .map(|i| format!("\"k{i}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let on = (0..cols.len())
-        .map(|i| format!("(n.\"k{i}\" IS NOT DISTINCT FROM g.\"k{i}\")"))
-        .collect::<Vec<_>>()
-        .join(" AND ");
+    let list = cols.join(", ");
     format!(
-        "WITH n AS (SELECT file_row_index() AS \"rn\", {n} FROM t), \
-         g AS (SELECT {ks}, COUNT(*) AS \"c\" FROM n GROUP BY {ks} HAVING COUNT(*) > 1) \
-         SELECT n.\"rn\", g.\"c\" FROM n JOIN g ON {on}"
+        "WITH n AS (SELECT file_row_index() AS \"rn\", dupsweep_key_hash({list}) AS \"h\" FROM t), \
+         g AS (SELECT \"h\", COUNT(*) AS \"c\" FROM n GROUP BY \"h\" HAVING COUNT(*) > 1) \
+         SELECT n.\"rn\", g.\"c\" FROM n JOIN g ON n.\"h\" = g.\"h\""
     )
 }
 
@@ -231,6 +272,7 @@ async fn find(
         .map_err(fail)?;
     let table = ListingTable::try_new(config).map_err(fail)?;
     ctx.register_table("t", Arc::new(table)).map_err(fail)?;
+    ctx.register_udf(datafusion::logical_expr::ScalarUDF::from(KeyHash::new()));
 
     let dtype = |c: &String| plan.file.schema.get(c);
     let keys: Vec<String> = plan.key.iter().map(|c| key_value(c, dtype(c))).collect();
