@@ -1172,6 +1172,23 @@ fn the_datafusion_engine_refuses_what_it_cannot_do() {
         let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
         assert_eq!(report["engine"], "datafusion");
         assert_eq!(report["rows_removed"], 1);
+        // a path through `..`, with characters that a URL or a glob would read otherwise
+        let name = "we ird #1 %20 [x]*?.parquet";
+        w.write(name, &std::fs::read(w.path("t.parquet")).unwrap());
+        std::fs::create_dir(w.path("sub")).unwrap();
+        let path = format!("sub/../{name}");
+        let run = w.run(&[
+            "scan",
+            &path,
+            "--pk",
+            "id",
+            "--json",
+            "--engine",
+            "datafusion",
+        ]);
+        assert_eq!(run.code(), 1, "{}", run.stderr());
+        let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+        assert_eq!(report["rows_removed"], 1);
     } else {
         assert_eq!(run.code(), 2);
         assert!(
