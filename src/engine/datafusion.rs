@@ -231,11 +231,9 @@ async fn find(
         .with_memory_pool(Arc::new(FairSpillPool::new(pool as usize)))
         .build_arc()
         .map_err(fail)?;
-    // sort-merge joins (they spill; a hash join's build side must fit), which the planner only
-    // picks with more than one partition
     // a partition per core, as long as each has 64 MiB of the pool (the pool is shared
-    // between the partitions' spilling operators); at least two, without which the planner
-    // picks a hash join
+    // between the partitions' spilling operators); at least two: the planner picks a
+    // sort-merge join (it spills; a hash join's build side must fit) only with more than one
     let partitions = (pool as usize / (64 << 20)).clamp(2, threads.max(2));
     // each sort (a join sorts both sides, in every partition) sets aside room to merge what it
     // spilled: an eighth of the pool between them, not DataFusion's 10 MiB each
