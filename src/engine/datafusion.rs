@@ -18,8 +18,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::Int64Type;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType as ArrowType, Int64Type};
+use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -27,6 +28,9 @@ use datafusion::datasource::listing::{
 use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use polars::prelude::DataType;
@@ -36,6 +40,7 @@ use super::streaming::{Found, Passes, Stamp};
 use super::{Detected, Written};
 use crate::config::Job;
 use crate::emit::files::Outputs;
+use crate::emit::sql::double_quoted;
 use crate::error::{Error, Location, Result};
 use crate::model::Command;
 use crate::progress::Progress;
@@ -59,18 +64,13 @@ impl Passes for Streamed {
     }
 }
 
-/// A column's name quoted for DataFusion's SQL.
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Column `name` (of Polars type `dt`) as the key compares it, which is how Polars' group-by
 /// compares floats: a zero of either sign is one value, and so is every NaN. (DataFusion
 /// compares floats by IEEE 754's total order, bit for bit: there `-0.0` is not `0.0`, and a
 /// NaN, above infinity when positive and below minus infinity when negative, equals only a NaN
 /// of the same bits.)
 fn key_value(name: &str, dt: Option<&DataType>) -> String {
-    let c = ident(name);
+    let c = double_quoted(name);
     match dt {
         Some(dt) if dt.is_float() => format!(
             "CASE WHEN {c} = CAST(0 AS DOUBLE) OR {c} = CAST(-0.0 AS DOUBLE) THEN CAST(0 AS DOUBLE) \
@@ -89,50 +89,42 @@ fn key_value(name: &str, dt: Option<&DataType>) -> String {
 /// of one hash are told apart later, on their values, as the other engines do.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct KeyHash {
-    signature: datafusion::logical_expr::Signature,
+    signature: Signature,
 }
 
 impl KeyHash {
     fn new() -> Self {
         KeyHash {
-            signature: datafusion::logical_expr::Signature::variadic_any(
-                datafusion::logical_expr::Volatility::Immutable,
-            ),
+            signature: Signature::variadic_any(Volatility::Immutable),
         }
     }
 }
 
-impl datafusion::logical_expr::ScalarUDFImpl for KeyHash {
+impl ScalarUDFImpl for KeyHash {
     fn name(&self) -> &str {
         "dupsweep_key_hash"
     }
-    fn signature(&self) -> &datafusion::logical_expr::Signature {
+    fn signature(&self) -> &Signature {
         &self.signature
     }
-    fn return_type(
-        &self,
-        _: &[datafusion::arrow::datatypes::DataType],
-    ) -> datafusion::error::Result<datafusion::arrow::datatypes::DataType> {
-        Ok(datafusion::arrow::datatypes::DataType::UInt64)
+    fn return_type(&self, _: &[ArrowType]) -> datafusion::error::Result<ArrowType> {
+        Ok(ArrowType::UInt64)
     }
     fn invoke_with_args(
         &self,
-        args: datafusion::logical_expr::ScalarFunctionArgs,
-    ) -> datafusion::error::Result<datafusion::logical_expr::ColumnarValue> {
-        use datafusion::arrow::row::{RowConverter, SortField};
-        let arrays = datafusion::logical_expr::ColumnarValue::values_to_arrays(&args.args)?;
+        args: ScalarFunctionArgs,
+    ) -> datafusion::error::Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let fields = arrays
             .iter()
             .map(|a| SortField::new(a.data_type().clone()))
             .collect();
         let rows = RowConverter::new(fields)?.convert_columns(&arrays)?;
-        let hashes: datafusion::arrow::array::UInt64Array = rows
+        let hashes: UInt64Array = rows
             .iter()
             .map(|r| Some(xxhash_rust::xxh3::xxh3_64(r.as_ref())))
             .collect();
-        Ok(datafusion::logical_expr::ColumnarValue::Array(Arc::new(
-            hashes,
-        )))
+        Ok(ColumnarValue::Array(Arc::new(hashes)))
     }
 }
 
@@ -270,7 +262,7 @@ async fn find(
         .map_err(fail)?;
     let table = ListingTable::try_new(config).map_err(fail)?;
     ctx.register_table("t", Arc::new(table)).map_err(fail)?;
-    ctx.register_udf(datafusion::logical_expr::ScalarUDF::from(KeyHash::new()));
+    ctx.register_udf(ScalarUDF::from(KeyHash::new()));
 
     let dtype = |c: &String| plan.file.schema.get(c);
     let keys: Vec<String> = plan.key.iter().map(|c| key_value(c, dtype(c))).collect();
@@ -291,7 +283,12 @@ async fn find(
     if !texts.is_empty() {
         let max = texts
             .iter()
-            .map(|&k| format!("CAST(MAX(octet_length({})) AS BIGINT)", ident(&plan.key[k])))
+            .map(|&k| {
+                format!(
+                    "CAST(MAX(octet_length({})) AS BIGINT)",
+                    double_quoted(&plan.key[k])
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let row = one_row(&ctx, &format!("SELECT {max} FROM t"))
@@ -333,7 +330,7 @@ async fn find(
         let cols = pk
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{} AS \"p{i}\"", ident(c)))
+            .map(|(i, c)| format!("{} AS \"p{i}\"", double_quoted(c)))
             .collect::<Vec<_>>()
             .join(", ");
         let null = (0..pk.len())
@@ -375,21 +372,23 @@ fn mark_once(cand: &mut [bool], rn: i64) -> Result<()> {
     mark(cand, rn)
 }
 
-/// The first row of `sql`'s result, each column as a 64-bit integer (NULL: `None`).
+/// `col` as 64-bit integers.
+fn int64(col: &ArrayRef) -> datafusion::error::Result<ArrayRef> {
+    Ok(datafusion::arrow::compute::cast(col, &ArrowType::Int64)?)
+}
+
+/// The first row of `sql`'s result (an aggregate's: it has one), each column as a 64-bit
+/// integer (NULL: `None`).
 async fn one_row(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<Vec<Option<i64>>> {
     let batches = ctx.sql(sql).await?.collect().await?;
-    let batch = batches.iter().find(|b| b.num_rows() > 0);
-    let Some(batch) = batch else {
-        return Ok(Vec::new());
+    let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Err(DataFusionError::Internal(format!("no row from {sql}")));
     };
     batch
         .columns()
         .iter()
         .map(|col| {
-            let col = datafusion::arrow::compute::cast(
-                col,
-                &datafusion::arrow::datatypes::DataType::Int64,
-            )?;
+            let col = int64(col)?;
             let ints = col.as_primitive::<Int64Type>();
             Ok((!ints.is_null(0)).then(|| ints.value(0)))
         })
@@ -405,14 +404,7 @@ async fn each_pair(
     let mut stream = ctx.sql(sql).await?.execute_stream().await?;
     while let Some(batch) = stream.next().await {
         let batch = batch?;
-        let a = datafusion::arrow::compute::cast(
-            batch.column(0),
-            &datafusion::arrow::datatypes::DataType::Int64,
-        )?;
-        let b = datafusion::arrow::compute::cast(
-            batch.column(1),
-            &datafusion::arrow::datatypes::DataType::Int64,
-        )?;
+        let (a, b) = (int64(batch.column(0))?, int64(batch.column(1))?);
         let (a, b) = (a.as_primitive::<Int64Type>(), b.as_primitive::<Int64Type>());
         for i in 0..batch.num_rows() {
             if let Err(e) = each(a.value(i), b.value(i)) {

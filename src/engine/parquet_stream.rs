@@ -214,10 +214,7 @@ fn part(
                     .iter()
                     .position(|v| v == Some(true))
                     .map(|i| first + i);
-                p.first_null_pk = match (p.first_null_pk, at) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                p.first_null_pk = p.first_null_pk.into_iter().chain(at).min();
             }
         }
     }

@@ -1147,6 +1147,12 @@ pub fn put_between(sink: &mut dyn Sink, wrap: Option<(&str, &str)>, body: &str) 
     Ok(())
 }
 
+/// `name` as standard SQL quotes an identifier: in double quotes, a double quote doubled
+/// (PostgreSQL, SQLite, DataFusion).
+pub fn double_quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// A table name as it appears inside the scripts' messages: letters, digits, `_` and `-` only
 /// (a message is a string literal, and in PostgreSQL a `RAISE` format).
 pub fn label(name: &str) -> String {

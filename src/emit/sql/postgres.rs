@@ -27,7 +27,7 @@ impl Dialect for Postgres {
         if name.contains('\0') {
             return Err("a name cannot hold a NUL byte".into());
         }
-        Ok(format!("\"{}\"", name.replace('"', "\"\"")))
+        Ok(super::double_quoted(name))
     }
 
     fn literal(&self, v: Val<'_>) -> Result<String, String> {
