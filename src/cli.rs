@@ -132,6 +132,53 @@ foreign-keys = { student_id = \"students.id\" }; [defaults] holds settings for e
       dumps/2026-11-25/dupsweep.toml with a comment beside each guess
   dupsweep run dumps/2026-11-25/dupsweep.toml --out cleaned/")]
     Init(InitArgs),
+    /// Run a Ballista cluster's scheduler or one of its executors, for `--engine ballista`
+    #[command(after_help = "Examples:
+  dupsweep cluster scheduler --bind 0.0.0.0:50050
+      on one machine: the scheduler, which plans the queries and hands their tasks out
+  dupsweep cluster executor --scheduler 10.0.0.5:50050 --bind 0.0.0.0:50051
+      on each machine that works (the same dupsweep version everywhere); the input file
+      must be at the same path on every executor (shared storage)
+  dupsweep clean /shared/students.parquet --pk id --engine ballista --cluster df://10.0.0.5:50050
+      the duplicates found by the cluster, the outputs written where dupsweep runs")]
+    Cluster(ClusterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    #[command(subcommand)]
+    pub role: ClusterRole,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterRole {
+    /// The scheduler: plans each job's queries and hands their tasks to the executors; runs until stopped (Ctrl-C or SIGTERM)
+    Scheduler {
+        /// The address to listen on
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50050")]
+        bind: String,
+    },
+    /// An executor: runs the tasks the scheduler hands it and serves their results to the others; runs until stopped (Ctrl-C or SIGTERM)
+    Executor {
+        /// The scheduler's address
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50050")]
+        scheduler: String,
+        /// The address to listen on for the other executors and the client
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50051")]
+        bind: String,
+        /// The name or address the others reach this executor by [default: the address the scheduler sees]
+        #[arg(long, value_name = "HOST")]
+        external_host: Option<String>,
+        /// Tasks run at once [default: the machine's cores]
+        #[arg(long, value_name = "N")]
+        cores: Option<usize>,
+        /// Memory its tasks' sorts and aggregates may hold before they spill, e.g. 4G [default: most of the machine's memory]
+        #[arg(long, value_name = "SIZE")]
+        memory_limit: Option<String>,
+        /// Where its shuffle files and spills go [default: a new temporary folder, deleted when it stops]
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -269,9 +316,12 @@ pub struct Detection {
     /// Settings from a TOML file (keys: the long option names); flags given here win over it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// How the dump is read: stream (exact duplicates in a CSV or Parquet file: passes over the file, only the grouped rows in memory), memory (the whole table in memory), datafusion (exact duplicates in a Parquet file: Apache DataFusion finds the grouped rows, spilling to disk), auto (stream where it can) [default: auto]
-    #[arg(long, value_name = "auto|stream|memory|datafusion")]
+    /// How the dump is read: stream (exact duplicates in a CSV or Parquet file: passes over the file, only the grouped rows in memory), memory (the whole table in memory), datafusion (exact duplicates in a Parquet file: Apache DataFusion finds the grouped rows, spilling to disk), ballista (the same, on the Ballista cluster of --cluster), auto (stream where it can) [default: auto]
+    #[arg(long, value_name = "auto|stream|memory|datafusion|ballista")]
     pub engine: Option<String>,
+    /// With --engine ballista: the cluster's scheduler (`dupsweep cluster scheduler`), e.g. df://10.0.0.5:50050; its executors read the input at the same path
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
     /// Memory the run may use, e.g. 2G or 512M [default: a quarter of the machine's memory]; the streaming engine spills its key hashes, counters and grouped records to temporary files past it, and the run stops with an error, writing nothing, when what it must hold would not fit (a per-record index, or for the in-memory engine the whole table)
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
@@ -396,6 +446,7 @@ impl Detection {
             max_group: self.fuzzy.max_group,
             decisions: self.fuzzy.decisions,
             engine: self.engine,
+            cluster: self.cluster,
             memory_limit: self.memory_limit,
             ..Layer::default()
         }

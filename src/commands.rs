@@ -23,6 +23,7 @@ pub fn name(command: &cli::Cmd) -> &'static str {
         cli::Cmd::Completions(_) => "completions",
         cli::Cmd::Man => "man",
         cli::Cmd::Init(_) => "init",
+        cli::Cmd::Cluster(_) => "cluster",
     }
 }
 
@@ -183,6 +184,31 @@ pub fn run(command: cli::Cmd, progress: &dyn Progress, quiet: bool) -> Result<u8
                     target.display()
                 );
             }
+            Ok(0)
+        }
+        cli::Cmd::Cluster(a) => {
+            let role = match a.role {
+                cli::ClusterRole::Scheduler { bind } => dupsweep::cluster::Role::Scheduler { bind },
+                cli::ClusterRole::Executor {
+                    scheduler,
+                    bind,
+                    external_host,
+                    cores,
+                    memory_limit,
+                    work_dir,
+                } => dupsweep::cluster::Role::Executor(dupsweep::cluster::ExecutorOptions {
+                    scheduler,
+                    bind,
+                    external_host,
+                    cores,
+                    memory_limit: memory_limit
+                        .as_deref()
+                        .map(dupsweep::config::parse_size)
+                        .transpose()?,
+                    work_dir,
+                }),
+            };
+            dupsweep::cluster::serve(role)?;
             Ok(0)
         }
         cli::Cmd::Completions(a) => {

@@ -51,6 +51,7 @@
 //! CSV or Parquet file).
 
 mod budget;
+pub mod cluster;
 pub mod config;
 mod detect;
 mod emit;

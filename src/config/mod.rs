@@ -62,8 +62,10 @@ pub struct Layer {
     pub groups: Option<bool>,
     /// Whole dumps: `COLUMN = "TABLE.COLUMN"`, the table's foreign keys.
     pub foreign_keys: Option<std::collections::BTreeMap<String, String>>,
-    /// `auto`, `stream` or `memory`.
+    /// `auto`, `stream`, `memory`, `datafusion` or `ballista`.
     pub engine: Option<String>,
+    /// `--engine ballista`: the scheduler of the Ballista cluster, `df://HOST:PORT`.
+    pub cluster: Option<String>,
     /// The memory the run may use, e.g. `2G`.
     pub memory_limit: Option<String>,
 }
@@ -102,6 +104,7 @@ impl Layer {
             groups: self.groups.or(under.groups),
             foreign_keys: self.foreign_keys.or(under.foreign_keys),
             engine: self.engine.or(under.engine),
+            cluster: self.cluster.or(under.cluster),
             memory_limit: self.memory_limit.or(under.memory_limit),
         }
     }
@@ -235,6 +238,8 @@ pub struct Job {
     pub groups: bool,
     /// How the dump is read (`--engine`); never changes an output.
     pub engine: Engine,
+    /// `--engine ballista`: the cluster's scheduler, `df://HOST:PORT` (`--cluster`).
+    pub cluster: Option<String>,
     /// The memory the run may use, in bytes (`--memory-limit`).
     pub memory_limit: u64,
     /// The Parquet streaming engine reads the grouped records into its lean table whatever the
@@ -277,6 +282,9 @@ pub enum Engine {
     /// sorts and aggregates spill to disk), the streaming engine's last passes write the files.
     #[serde(rename = "datafusion")]
     DataFusion,
+    /// [`Engine::DataFusion`]'s queries run on an Apache DataFusion Ballista cluster
+    /// (`--cluster df://HOST:PORT`), whose executors read the file at the same path.
+    Ballista,
 }
 
 impl Engine {
@@ -286,10 +294,49 @@ impl Engine {
             "stream" => Ok(Engine::Stream),
             "memory" => Ok(Engine::Memory),
             "datafusion" => Ok(Engine::DataFusion),
+            "ballista" => Ok(Engine::Ballista),
             _ => Err(Error::usage(format!("--engine \"{s}\" is not an engine"))
-                .with_hint("use auto, stream, memory or datafusion")),
+                .with_hint("use auto, stream, memory, datafusion or ballista")),
         }
     }
+}
+
+/// A Ballista scheduler's address as `--cluster` gives it: `df://HOST:PORT` (the port may be
+/// left out: Ballista's 50050), checked, returned as given.
+pub fn parse_cluster(s: &str) -> Result<String> {
+    let bad = || {
+        Error::usage(format!("--cluster \"{s}\" is not a scheduler's address"))
+            .with_hint("write it as df://HOST:PORT, e.g. df://10.0.0.5:50050")
+    };
+    let rest = s.strip_prefix("df://").ok_or_else(bad)?;
+    // [IPv6]:PORT, or a name or IPv4 address, then :PORT
+    let port = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let (addr, after) = v6.split_once(']').ok_or_else(bad)?;
+            if addr.is_empty() || !addr.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
+                return Err(bad());
+            }
+            match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':').ok_or_else(bad)?),
+            }
+        }
+        None => {
+            let (host, port) = match rest.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (rest, None),
+            };
+            let name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+            if host.is_empty() || !host.chars().all(name) {
+                return Err(bad());
+            }
+            port
+        }
+    };
+    if !port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0)) {
+        return Err(bad());
+    }
+    Ok(s.to_owned())
 }
 
 /// A size such as `512M`, `2G`, `1.5GiB` or a number of bytes.
@@ -460,6 +507,7 @@ impl Layer {
             decisions: absolute(&self.decisions),
             out: None,
             engine: None,
+            cluster: None,
             memory_limit: None,
             ..self.clone()
         };
@@ -571,12 +619,25 @@ impl Layer {
         }
         let fuzzy = fuzzy?;
         let engine = Engine::parse(self.engine.as_deref().unwrap_or("auto"))?;
+        let cluster = match (engine, self.cluster) {
+            (Engine::Ballista, Some(url)) => Some(parse_cluster(&url)?),
+            (Engine::Ballista, None) => {
+                return Err(Error::usage("--engine ballista needs --cluster df://HOST:PORT")
+                    .with_hint("the address of a running `dupsweep cluster scheduler`"))
+            }
+            (_, Some(_)) => {
+                return Err(Error::usage("--cluster is for --engine ballista")
+                    .with_hint("add --engine ballista, or leave --cluster out"))
+            }
+            (_, None) => None,
+        };
         let memory_limit = match &self.memory_limit {
             Some(s) => parse_size(s)?,
             None => default_memory_limit(),
         };
         Ok(Job {
             engine,
+            cluster,
             memory_limit,
             force_lean: std::env::var_os("DUPSWEEP_PARQUET_LEAN").is_some_and(|v| v == "1"),
             misses: None,

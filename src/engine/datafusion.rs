@@ -64,6 +64,26 @@ impl Passes for Streamed {
     }
 }
 
+/// The passes of `--engine ballista`: [`Streamed`]'s, its queries run on a Ballista cluster
+/// ([`super::ballista`]).
+#[cfg(feature = "ballista")]
+pub struct OnCluster(super::parquet_stream::Streamed);
+
+#[cfg(feature = "ballista")]
+impl Passes for OnCluster {
+    const NAME: &'static str = "ballista";
+    fn read(command: Command, job: &Job, progress: &dyn Progress) -> Result<(Found, OnCluster)> {
+        let (found, passes) = detect_with(Finder::Ballista, command, job, progress)?;
+        Ok((found, OnCluster(passes)))
+    }
+    fn stamp(&self) -> Option<Stamp> {
+        self.0.stamp()
+    }
+    fn write(&self, outs: &mut Outputs, job: &Job, d: &Detected) -> Result<Written> {
+        self.0.write(outs, job, d)
+    }
+}
+
 /// Column `name` (of Polars type `dt`) as the key compares it, which is how Polars' group-by
 /// compares floats: a zero of either sign is one value, and so is every NaN. (DataFusion
 /// compares floats by IEEE 754's total order, bit for bit: there `-0.0` is not `0.0`, and a
@@ -83,20 +103,38 @@ fn key_value(name: &str, dt: Option<&DataType>) -> String {
     }
 }
 
-/// `dupsweep_key_hash(v1, v2, …)`: a 64-bit hash of a record's key values, equal for equal
-/// values (the values as [`key_value`] gives them, encoded by Arrow's row format, hashed with
-/// XXH3). The queries sort and join on this one column instead of every key column; two keys
-/// of one hash are told apart later, on their values, as the other engines do.
+/// The dupsweep version whose key hash a query asks for: the first argument of
+/// `dupsweep_key_hash`. A Ballista executor of another version refuses the task (its hash, or
+/// the functions it knows, may differ) instead of answering with other numbers.
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `dupsweep_key_hash(version, v1, v2, …)`: a 64-bit hash of a record's key values, equal for
+/// equal values (the values as [`key_value`] gives them, encoded by Arrow's row format, hashed
+/// with XXH3). The queries sort and join on this one column instead of every key column; two
+/// keys of one hash are told apart later, on their values, as the other engines do. `version`
+/// is the dupsweep version that planned the query ([`VERSION`]): the function fails on any
+/// other.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct KeyHash {
+pub(crate) struct KeyHash {
     signature: Signature,
+    /// The version this function hashes for ([`VERSION`]; another in the tests of a cluster
+    /// whose executors differ).
+    version: String,
 }
 
 impl KeyHash {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
+        Self::of_version(VERSION)
+    }
+    /// The function as dupsweep `version` would have it.
+    pub(crate) fn of_version(version: &str) -> Self {
         KeyHash {
             signature: Signature::variadic_any(Volatility::Immutable),
+            version: version.to_owned(),
         }
+    }
+    pub(crate) fn udf() -> ScalarUDF {
+        ScalarUDF::from(KeyHash::new())
     }
 }
 
@@ -114,7 +152,17 @@ impl ScalarUDFImpl for KeyHash {
         &self,
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let asked = match args.args.first() {
+            Some(ColumnarValue::Scalar(v)) => v.to_string(),
+            _ => String::new(),
+        };
+        if asked != self.version {
+            return Err(DataFusionError::Execution(format!(
+                "{MISMATCH}: this one runs dupsweep {}, the job comes from dupsweep {asked}",
+                self.version
+            )));
+        }
+        let arrays = ColumnarValue::values_to_arrays(&args.args[1..])?;
         let fields = arrays
             .iter()
             .map(|a| SortField::new(a.data_type().clone()))
@@ -128,12 +176,38 @@ impl ScalarUDFImpl for KeyHash {
     }
 }
 
+/// How [`KeyHash`] names a version mismatch, which [`failed`] turns into its own error.
+pub(crate) const MISMATCH: &str = "dupsweep versions differ";
+
+/// How a query numbers the records of the file from 0, in the file's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Numbering {
+    /// `file_row_index()`: the Parquet reader's row number, read in the scan, whatever the
+    /// partitions it splits the file into.
+    InScan,
+    /// `ROW_NUMBER() OVER ()` over the file read in one partition, in its order, for a plan
+    /// sent to a Ballista cluster: DataFusion 55's plan serialization does not carry the
+    /// reader's row-number column (executors fail with "Column index … out of bounds").
+    InOrder,
+}
+
+impl Numbering {
+    fn sql(self) -> &'static str {
+        match self {
+            Numbering::InScan => "file_row_index()",
+            Numbering::InOrder => "(ROW_NUMBER() OVER () - 1)",
+        }
+    }
+}
+
 /// The SQL of the records whose values of `cols` (as [`key_value`]s) repeat: their place in
-/// the file and how many records share their key's hash (at least the records of one key).
-fn repeated_sql(cols: &[String]) -> String {
+/// the file (as `numbering` gives it) and how many records share their key's hash (at least
+/// the records of one key).
+fn repeated_sql(cols: &[String], numbering: Numbering) -> String {
     let list = cols.join(", ");
+    let rn = numbering.sql();
     format!(
-        "WITH n AS (SELECT file_row_index() AS \"rn\", dupsweep_key_hash({list}) AS \"h\" FROM t), \
+        "WITH n AS (SELECT {rn} AS \"rn\", dupsweep_key_hash('{VERSION}', {list}) AS \"h\" FROM t), \
          g AS (SELECT \"h\", COUNT(*) AS \"c\" FROM n GROUP BY \"h\" HAVING COUNT(*) > 1) \
          SELECT n.\"rn\", g.\"c\" FROM n JOIN g ON n.\"h\" = g.\"h\""
     )
@@ -154,12 +228,26 @@ fn keep_kind(plan: &Plan<'_>, i: usize) -> Result<KindTracker> {
     Ok(tracker)
 }
 
-/// What DataFusion failed at, for the file at `path`.
-fn failed(path: &Path, e: DataFusionError) -> Error {
+/// What DataFusion (or the Ballista cluster of `cluster`) failed at, for the file at `path`.
+pub(super) fn failed(path: &Path, cluster: Option<&str>, e: DataFusionError) -> Error {
     let text = e.to_string();
     let exhausted = matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))
         || text.contains("Resources exhausted")
         || text.contains("Not enough memory");
+    if let Some(url) = cluster {
+        #[cfg(feature = "ballista")]
+        if let Some(err) = super::ballista::failed(path, url, &text) {
+            return err;
+        }
+        let err = Error::data(
+            Location::file(path),
+            format!("the Ballista cluster at {url} could not find the duplicates: {text}"),
+        );
+        return match exhausted {
+            true => err.with_hint("give the executors more memory (--memory-limit of `dupsweep cluster executor`)"),
+            false => err.with_hint("use --engine datafusion or --engine stream on this machine"),
+        };
+    }
     let err = Error::data(
         Location::file(path),
         format!("DataFusion could not find the duplicates: {text}"),
@@ -171,22 +259,55 @@ fn failed(path: &Path, e: DataFusionError) -> Error {
     }
 }
 
-/// The first pass of `--engine datafusion` over `plan`'s file: the candidate records and what
-/// the report and the survivors need, as [`super::parquet_stream`]'s own first pass finds them.
+/// The first pass of `--engine datafusion` (or, with `cluster`, `--engine ballista`) over
+/// `plan`'s file: the candidate records and what the report and the survivors need, as
+/// [`super::parquet_stream`]'s own first pass finds them.
 pub(super) fn candidates(
     job: &Job,
     plan: &Plan<'_>,
+    cluster: Option<&str>,
     progress: &dyn Progress,
 ) -> Result<Candidates> {
     let rows = plan.file.rows;
-    progress.start("reading (DataFusion)", None);
+    progress.start(
+        match cluster {
+            None => "reading (DataFusion)",
+            Some(_) => "reading (Ballista cluster)",
+        },
+        None,
+    );
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("could not start DataFusion's runtime: {e}")))?;
-    let found = runtime.block_on(find(job, plan, threads))?;
+    let found = runtime.block_on(async {
+        let path = job.input.as_path();
+        if rows == 0 {
+            let nkeys = plan.key.len();
+            return Ok((vec![false; 0], 0, vec![0; nkeys], vec![false; nkeys]));
+        }
+        let (ctx, numbering) = match cluster {
+            None => (
+                local_context(job, rows, threads).map_err(|e| failed(path, None, e))?,
+                Numbering::InScan,
+            ),
+            #[cfg(feature = "ballista")]
+            Some(url) => (
+                super::ballista::context(url)
+                    .await
+                    .map_err(|e| failed(path, cluster, e))?,
+                Numbering::InOrder,
+            ),
+            #[cfg(not(feature = "ballista"))]
+            Some(_) => unreachable!("--engine ballista is refused without the feature"),
+        };
+        find(&ctx, job, plan, numbering).await.map_err(|stop| match stop {
+            Stop::Ours(e) => e,
+            Stop::Theirs(e) => failed(path, cluster, e),
+        })
+    })?;
     // the keep column's kind over the whole column, as the other engines decide it
     let tracker = match plan.keep_text {
         Some(i) if rows > 0 => keep_kind(plan, i)?,
@@ -203,26 +324,17 @@ pub(super) fn candidates(
     })
 }
 
-/// The queries, on a context whose memory pool is what `--memory-limit` leaves beside the
-/// per-record flags.
-async fn find(
+/// The session on this machine: a memory pool of what `--memory-limit` leaves beside the
+/// per-record flags, spilling joins.
+fn local_context(
     job: &Job,
-    plan: &Plan<'_>,
+    rows: usize,
     threads: usize,
-) -> Result<(Vec<bool>, usize, Vec<u64>, Vec<bool>)> {
-    let path = job.input.as_path();
-    let rows = plan.file.rows;
-    let fail = |e: DataFusionError| failed(path, e);
-    let mut cand = vec![false; rows];
-    let nkeys = plan.key.len();
-    if rows == 0 {
-        return Ok((cand, 0, vec![0; nkeys], vec![false; nkeys]));
-    }
+) -> datafusion::error::Result<SessionContext> {
     let pool = (job.memory_limit.saturating_sub(rows as u64) / 2).max(4 << 20);
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_pool(Arc::new(FairSpillPool::new(pool as usize)))
-        .build_arc()
-        .map_err(fail)?;
+        .build_arc()?;
     // a partition per core, as long as each has 64 MiB of the pool (the pool is shared
     // between the partitions' spilling operators); at least two: the planner picks a
     // sort-merge join (it spills; a hash join's build side must fit) only with more than one
@@ -230,15 +342,37 @@ async fn find(
     // each sort (a join sorts both sides, in every partition) sets aside room to merge what it
     // spilled: an eighth of the pool between them, not DataFusion's 10 MiB each
     let reserve = (pool as usize / (4 * partitions) / 2).clamp(64 << 10, 10 << 20);
-    let config = SessionConfig::new()
+    let config = query_config(SessionConfig::new(), partitions)
+        .set_usize("datafusion.execution.sort_spill_reservation_bytes", reserve);
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    ctx.register_udf(KeyHash::udf());
+    Ok(ctx)
+}
+
+/// The settings the queries need on any session: `partitions` partitions, sort-merge joins,
+/// and `file_row_index()` read in the scan.
+pub(super) fn query_config(config: SessionConfig, partitions: usize) -> SessionConfig {
+    config
         .with_target_partitions(partitions)
         .set_bool("datafusion.optimizer.prefer_hash_join", false)
-        .set_usize("datafusion.execution.sort_spill_reservation_bytes", reserve)
         // file_row_index() is read in the scan: no round-robin repartition may come between
         // the scan and the projection that names it (the file's byte ranges are split over the
         // partitions instead)
-        .set_bool("datafusion.optimizer.enable_round_robin_repartition", false);
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
+        .set_bool("datafusion.optimizer.enable_round_robin_repartition", false)
+}
+
+/// The queries' answers: per record whether it is a candidate, how many keys repeat, each key
+/// column's distinct values, per key column whether a text is over 512 bytes.
+async fn find(
+    ctx: &SessionContext,
+    job: &Job,
+    plan: &Plan<'_>,
+    numbering: Numbering,
+) -> std::result::Result<(Vec<bool>, usize, Vec<u64>, Vec<bool>), Stop> {
+    let path = job.input.as_path();
+    let rows = plan.file.rows;
+    let mut cand = vec![false; rows];
+    let nkeys = plan.key.len();
 
     // the file by its URL: a path is never read as a glob (and has no `..`)
     let absolute = std::fs::canonicalize(path).map_err(|e| Error::Io {
@@ -253,16 +387,15 @@ async fn find(
         )
         .with_hint("use --engine stream")
     })?;
-    let table_url = ListingTableUrl::try_new(url, None).map_err(fail)?;
+    let table_url = ListingTableUrl::try_new(url, None)?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(options)
         .infer_schema(&ctx.state())
         .await
-        .map_err(fail)?;
-    let table = ListingTable::try_new(config).map_err(fail)?;
-    ctx.register_table("t", Arc::new(table)).map_err(fail)?;
-    ctx.register_udf(ScalarUDF::from(KeyHash::new()));
+        ?;
+    let table = ListingTable::try_new(config)?;
+    ctx.register_table("t", Arc::new(table))?;
 
     let dtype = |c: &String| plan.file.schema.get(c);
     let keys: Vec<String> = plan.key.iter().map(|c| key_value(c, dtype(c))).collect();
@@ -273,7 +406,7 @@ async fn find(
     let mut distinct = Vec::with_capacity(nkeys);
     for k in &keys {
         let sql = format!("SELECT COUNT(*) FROM (SELECT DISTINCT {k} FROM t)");
-        distinct.push(one_row(&ctx, &sql).await.map_err(fail)?[0].unwrap_or(0) as u64);
+        distinct.push(one_row(ctx, &sql).await?[0].unwrap_or(0) as u64);
     }
     // per text key column, whether a value is over 512 bytes
     let mut long = vec![false; nkeys];
@@ -291,9 +424,9 @@ async fn find(
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let row = one_row(&ctx, &format!("SELECT {max} FROM t"))
+        let row = one_row(ctx, &format!("SELECT {max} FROM t"))
             .await
-            .map_err(fail)?;
+            ?;
         for (&k, m) in texts.iter().zip(row) {
             long[k] = m.unwrap_or(0) > 512;
         }
@@ -302,13 +435,13 @@ async fn find(
     let mut runs = 0usize;
     if nkeys > 0 {
         let mut per_size: std::collections::BTreeMap<i64, usize> = Default::default();
-        each_pair(&ctx, &repeated_sql(&keys), |rn, c| {
+        each_pair(ctx, &repeated_sql(&keys, numbering), |rn, c| {
             mark_once(&mut cand, rn)?;
             *per_size.entry(c).or_default() += 1;
             Ok(())
         })
         .await
-        .map_err(fail)??;
+        ??;
         runs = per_size
             .into_iter()
             .map(|(size, records)| records / size.max(1) as usize)
@@ -318,11 +451,9 @@ async fn find(
         // a primary key whose values repeat: its records too, so that the check names them
         let list = pks.join(", ");
         let sql = format!("SELECT COUNT(*) FROM (SELECT DISTINCT {list} FROM t)");
-        let distinct_pk = one_row(&ctx, &sql).await.map_err(fail)?[0].unwrap_or(0);
+        let distinct_pk = one_row(ctx, &sql).await?[0].unwrap_or(0);
         if (distinct_pk as usize) < rows {
-            each_pair(&ctx, &repeated_sql(&pks), |rn, _| mark(&mut cand, rn))
-                .await
-                .map_err(fail)??;
+            each_pair(ctx, &repeated_sql(&pks, numbering), |rn, _| mark(&mut cand, rn)).await??;
         }
         // and the first record whose primary key is NULL
         // (a projection right over the scan: file_row_index() is read there, not under a
@@ -338,13 +469,32 @@ async fn find(
             .collect::<Vec<_>>()
             .join(" OR ");
         let sql = format!(
-            "SELECT MIN(CASE WHEN {null} THEN \"rn\" END) FROM (SELECT file_row_index() AS \"rn\", {cols} FROM t)"
+            "SELECT MIN(CASE WHEN {null} THEN \"rn\" END) FROM (SELECT {rn} AS \"rn\", {cols} FROM t)",
+            rn = numbering.sql()
         );
-        if let Some(rn) = one_row(&ctx, &sql).await.map_err(fail)?[0] {
+        if let Some(rn) = one_row(ctx, &sql).await?[0] {
             mark(&mut cand, rn)?;
         }
     }
     Ok((cand, runs, distinct, long))
+}
+
+/// What stopped the queries: dupsweep's own error, or DataFusion's.
+enum Stop {
+    Ours(Error),
+    Theirs(DataFusionError),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Stop {
+        Stop::Ours(e)
+    }
+}
+
+impl From<DataFusionError> for Stop {
+    fn from(e: DataFusionError) -> Stop {
+        Stop::Theirs(e)
+    }
 }
 
 /// Marks record `rn` (from 0) as a candidate.

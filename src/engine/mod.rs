@@ -13,6 +13,8 @@
 //! A new engine is a module here implementing [`Engine`] and a line in [`choose`].
 
 pub mod csv_stream;
+#[cfg(feature = "ballista")]
+pub mod ballista;
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
 pub mod memory;
@@ -86,7 +88,10 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
     if job.engine == config::Engine::Memory {
         return Ok(Box::new(memory::Memory));
     }
-    if job.engine == config::Engine::DataFusion {
+    if matches!(
+        job.engine,
+        config::Engine::DataFusion | config::Engine::Ballista
+    ) {
         return datafusion_engine(command, job);
     }
     let exact = command != Command::Eval && job.fuzzy.is_none() && !job.input.is_dir();
@@ -117,13 +122,18 @@ pub fn choose(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
     }
 }
 
-/// `--engine datafusion`: exact duplicates (clean, scan) in a Parquet file whose key columns
-/// the streaming engine can hash, else a usage error naming what it does.
+/// `--engine datafusion` (and `--engine ballista`, its queries on a cluster): exact duplicates
+/// (clean, scan) in a Parquet file whose key columns the streaming engine can hash, else a
+/// usage error naming what it does.
 fn datafusion_engine(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
+    let name = match job.engine {
+        config::Engine::Ballista => "ballista",
+        _ => "datafusion",
+    };
     let refused = || {
-        Error::usage(
-            "--engine datafusion finds exact duplicates (clean, scan) in a Parquet file whose key columns hold text, numbers, dates or booleans; CSV files, fuzzy matching, eval and database dumps are read by the other engines",
-        )
+        Error::usage(format!(
+            "--engine {name} finds exact duplicates (clean, scan) in a Parquet file whose key columns hold text, numbers, dates or booleans; CSV files, fuzzy matching, eval and database dumps are read by the other engines"
+        ))
         .with_hint("leave --engine out (auto), or use --engine stream for a CSV file")
     };
     if command == Command::Eval
@@ -136,6 +146,19 @@ fn datafusion_engine(command: Command, job: &Job) -> Result<Box<dyn Engine>> {
     }
     if !parquet_stream::hashable(&job.input, job)? {
         return Err(refused());
+    }
+    #[cfg(feature = "ballista")]
+    if job.engine == config::Engine::Ballista {
+        return Ok(Box::new(
+            streaming::Streaming::<datafusion::OnCluster>::default(),
+        ));
+    }
+    #[cfg(not(feature = "ballista"))]
+    if job.engine == config::Engine::Ballista {
+        return Err(Error::usage(
+            "this dupsweep was built without Ballista (--engine ballista)",
+        )
+        .with_hint("build it with the cargo feature ballista (on by default), or use --engine datafusion"));
     }
     #[cfg(feature = "datafusion")]
     return Ok(Box::new(

@@ -762,6 +762,9 @@ pub(super) enum Finder {
     /// Apache DataFusion's SQL over the file ([`super::datafusion`]).
     #[cfg(feature = "datafusion")]
     DataFusion,
+    /// The same SQL on the Ballista cluster of `--cluster` ([`super::ballista`]).
+    #[cfg(feature = "ballista")]
+    Ballista,
 }
 
 /// What the first pass found: the candidate records (`cand`, per record of the file), how many
@@ -819,7 +822,12 @@ pub(super) fn detect_with(
     let found = match finder {
         Finder::Hashes => hashed_candidates(job, &plan, &roles, progress)?,
         #[cfg(feature = "datafusion")]
-        Finder::DataFusion => super::datafusion::candidates(job, &plan, progress)?,
+        Finder::DataFusion => super::datafusion::candidates(job, &plan, None, progress)?,
+        #[cfg(feature = "ballista")]
+        Finder::Ballista => {
+            let url = job.cluster.as_deref().unwrap_or_default();
+            super::datafusion::candidates(job, &plan, Some(url), progress)?
+        }
     };
     let Candidates {
         cand,

@@ -25,6 +25,9 @@ fn same_outputs_env(
     if cfg!(feature = "datafusion") && name.ends_with(".parquet") {
         engines.push("datafusion");
     }
+    if cfg!(feature = "ballista") && name.ends_with(".parquet") {
+        engines.push("ballista");
+    }
     for engine in engines.iter().copied() {
         let w = Workdir::new();
         w.write(name, data);
@@ -43,6 +46,9 @@ fn same_outputs_env(
             "sqlite",
             "--prevent",
         ];
+        if engine == "ballista" {
+            a.extend(["--cluster", crate::cluster::shared()]);
+        }
         // the reference, the in-memory engine, holds the whole table: it runs without the
         // tight --memory-limit the streaming engine is tested under (a limit changes no output)
         let mut rest = args.iter();
@@ -541,7 +547,7 @@ fn the_stream_engine_refuses_what_it_cannot_do() {
     let run = w.run(&["clean", "t.csv", "--engine", "fast"]);
     assert_eq!(
         run.stderr(),
-        "error: --engine \"fast\" is not an engine\nhint: use auto, stream, memory or datafusion\n"
+        "error: --engine \"fast\" is not an engine\nhint: use auto, stream, memory, datafusion or ballista\n"
     );
     let run = w.run(&["clean", "t.csv", "--memory-limit", "lots"]);
     assert_eq!(
@@ -571,10 +577,16 @@ fn parquet_fails_alike(data: &[u8], args: &[&str]) -> String {
     if cfg!(feature = "datafusion") {
         engines.extend([("datafusion", "0"), ("datafusion", "1")]);
     }
+    if cfg!(feature = "ballista") {
+        engines.extend([("ballista", "0"), ("ballista", "1")]);
+    }
     for (engine, lean) in engines {
         let w = Workdir::new();
         w.write("t.parquet", data);
         let mut a = vec!["clean", "t.parquet", "--out", "out", "--engine", engine];
+        if engine == "ballista" {
+            a.extend(["--cluster", crate::cluster::shared()]);
+        }
         a.extend_from_slice(args);
         let run = w.run_env(&a, &[("DUPSWEEP_PARQUET_LEAN", lean)]);
         assert_eq!(run.code(), 2, "{engine}: {}", run.stderr());
@@ -939,10 +951,17 @@ fn an_empty_parquet_file_and_scan_give_the_same_results() {
     if cfg!(feature = "datafusion") {
         engines.push("datafusion");
     }
+    if cfg!(feature = "ballista") {
+        engines.push("ballista");
+    }
     let reports: Vec<serde_json::Value> = engines
         .iter()
         .map(|e| {
-            let run = w.run(&["scan", "t.parquet", "--pk", "id", "--json", "--engine", e]);
+            let mut a = vec!["scan", "t.parquet", "--pk", "id", "--json", "--engine", e];
+            if *e == "ballista" {
+                a.extend(["--cluster", crate::cluster::shared()]);
+            }
+            let run = w.run(&a);
             // exit 1: duplicates found
             assert_eq!(run.code(), 1, "{}", run.stderr());
             report_of_any_engine(run.stdout().as_bytes())

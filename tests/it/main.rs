@@ -2,6 +2,7 @@
 //! replays of the generated SQL on real databases.
 
 mod cli;
+mod cluster;
 mod differential;
 mod dump;
 mod engines;

@@ -117,7 +117,7 @@ pub fn report_of_any_engine(json: &[u8]) -> serde_json::Value {
     assert!(
         matches!(
             engine.as_ref().and_then(|e| e.as_str()),
-            Some("stream" | "memory" | "datafusion")
+            Some("stream" | "memory" | "datafusion" | "ballista")
         ),
         "report.json names no engine: {engine:?}"
     );
