@@ -54,7 +54,11 @@ fn host_port(what: &str, s: &str) -> Result<(String, u16)> {
     };
     let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = port.parse::<u16>().ok().filter(|&p| p > 0).ok_or_else(bad)?;
+    let port = port
+        .parse::<u16>()
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(bad)?;
     if host.is_empty() {
         return Err(bad());
     }

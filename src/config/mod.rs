@@ -622,8 +622,10 @@ impl Layer {
         let cluster = match (engine, self.cluster) {
             (Engine::Ballista, Some(url)) => Some(parse_cluster(&url)?),
             (Engine::Ballista, None) => {
-                return Err(Error::usage("--engine ballista needs --cluster df://HOST:PORT")
-                    .with_hint("the address of a running `dupsweep cluster scheduler`"))
+                return Err(
+                    Error::usage("--engine ballista needs --cluster df://HOST:PORT")
+                        .with_hint("the address of a running `dupsweep cluster scheduler`"),
+                )
             }
             (_, Some(_)) => {
                 return Err(Error::usage("--cluster is for --engine ballista")

@@ -104,7 +104,11 @@ pub(super) async fn context(url: &str) -> datafusion::error::Result<SessionConte
         ctx.register_udf(Arc::unwrap_or_clone(f));
     }
     let answer = tokio::time::timeout(WAIT, async {
-        let batches = ctx.sql("SELECT dupsweep_version()").await?.collect().await?;
+        let batches = ctx
+            .sql("SELECT dupsweep_version()")
+            .await?
+            .collect()
+            .await?;
         let versions = batches
             .iter()
             .filter(|b| b.num_rows() > 0)
@@ -334,7 +338,11 @@ mod tests {
             "{text}"
         );
         let err = failed(Path::new("t.parquet"), "df://h:1", &text).expect("named");
-        assert!(err.to_string().contains("runs another dupsweep: this one runs dupsweep 0.0.0-other"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("runs another dupsweep: this one runs dupsweep 0.0.0-other"),
+            "{err}"
+        );
         // the same version hashes
         let ctx = SessionContext::new();
         ctx.register_udf(KeyHash::udf());

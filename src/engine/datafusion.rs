@@ -244,7 +244,9 @@ pub(super) fn failed(path: &Path, cluster: Option<&str>, e: DataFusionError) -> 
             format!("the Ballista cluster at {url} could not find the duplicates: {text}"),
         );
         return match exhausted {
-            true => err.with_hint("give the executors more memory (--memory-limit of `dupsweep cluster executor`)"),
+            true => err.with_hint(
+                "give the executors more memory (--memory-limit of `dupsweep cluster executor`)",
+            ),
             false => err.with_hint("use --engine datafusion or --engine stream on this machine"),
         };
     }
@@ -303,10 +305,12 @@ pub(super) fn candidates(
             #[cfg(not(feature = "ballista"))]
             Some(_) => unreachable!("--engine ballista is refused without the feature"),
         };
-        find(&ctx, job, plan, numbering).await.map_err(|stop| match stop {
-            Stop::Ours(e) => e,
-            Stop::Theirs(e) => failed(path, cluster, e),
-        })
+        find(&ctx, job, plan, numbering)
+            .await
+            .map_err(|stop| match stop {
+                Stop::Ours(e) => e,
+                Stop::Theirs(e) => failed(path, cluster, e),
+            })
     })?;
     // the keep column's kind over the whole column, as the other engines decide it
     let tracker = match plan.keep_text {
@@ -392,8 +396,7 @@ async fn find(
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(options)
         .infer_schema(&ctx.state())
-        .await
-        ?;
+        .await?;
     let table = ListingTable::try_new(config)?;
     ctx.register_table("t", Arc::new(table))?;
 
@@ -424,9 +427,7 @@ async fn find(
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let row = one_row(ctx, &format!("SELECT {max} FROM t"))
-            .await
-            ?;
+        let row = one_row(ctx, &format!("SELECT {max} FROM t")).await?;
         for (&k, m) in texts.iter().zip(row) {
             long[k] = m.unwrap_or(0) > 512;
         }
@@ -440,8 +441,7 @@ async fn find(
             *per_size.entry(c).or_default() += 1;
             Ok(())
         })
-        .await
-        ??;
+        .await??;
         runs = per_size
             .into_iter()
             .map(|(size, records)| records / size.max(1) as usize)
@@ -453,7 +453,10 @@ async fn find(
         let sql = format!("SELECT COUNT(*) FROM (SELECT DISTINCT {list} FROM t)");
         let distinct_pk = one_row(ctx, &sql).await?[0].unwrap_or(0);
         if (distinct_pk as usize) < rows {
-            each_pair(ctx, &repeated_sql(&pks, numbering), |rn, _| mark(&mut cand, rn)).await??;
+            each_pair(ctx, &repeated_sql(&pks, numbering), |rn, _| {
+                mark(&mut cand, rn)
+            })
+            .await??;
         }
         // and the first record whose primary key is NULL
         // (a projection right over the scan: file_row_index() is read there, not under a

@@ -12,9 +12,9 @@
 //!
 //! A new engine is a module here implementing [`Engine`] and a line in [`choose`].
 
-pub mod csv_stream;
 #[cfg(feature = "ballista")]
 pub mod ballista;
+pub mod csv_stream;
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
 pub mod memory;

@@ -52,10 +52,8 @@ fn listening(port: u16) {
 
 /// A work folder for an executor, under cargo's scratch folder for the tests.
 fn work_dir(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "cluster-{}-{name}",
-        std::process::id()
-    ));
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cluster-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -157,7 +155,11 @@ fn a_scheduler_that_does_not_answer_is_named() {
             )
         );
     } else {
-        assert!(run.stderr().contains("built without Ballista"), "{}", run.stderr());
+        assert!(
+            run.stderr().contains("built without Ballista"),
+            "{}",
+            run.stderr()
+        );
     }
     assert!(!w.path("out").exists());
 }
@@ -214,7 +216,11 @@ fn the_cluster_options_are_checked() {
         a.extend_from_slice(args);
         let run = w.run(&a);
         assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
-        assert!(run.stderr().starts_with(expect), "{args:?}: {}", run.stderr());
+        assert!(
+            run.stderr().starts_with(expect),
+            "{args:?}: {}",
+            run.stderr()
+        );
     }
     // the executor's and the scheduler's own addresses
     let run = w.run(&["cluster", "executor", "--scheduler", "nowhere"]);
