@@ -8,6 +8,11 @@
 #   FORMATS="csv parquet" scripts/bench.sh (default: csv csv.gz parquet)
 #   FORMATS="parquet-typed parquet-rg1m parquet-rg-whole" scripts/bench.sh
 #   (on Parquet formats dupsweep also runs with --engine datafusion: "dupsweep-datafusion")
+#   BALLISTA=1 scripts/bench.sh            (on Parquet formats, also --engine ballista on a local
+#                                          cluster: `dupsweep cluster scheduler` and two
+#                                          executors of one core each on this machine,
+#                                          "dupsweep-ballista"; its peak RSS is the client's, the
+#                                          executors' and the scheduler's beside it)
 #                                          (the same rows as Parquet of other shapes: typed
 #                                          columns, larger row groups; see students_parquet in
 #                                          scripts/bench_lib.sh)
@@ -38,6 +43,32 @@ done
 # shared with scripts/bench_memory.sh: GNU time, the venv, the release build, helpers
 . scripts/bench_lib.sh
 bench_setup
+
+# BALLISTA=1: a scheduler and two executors (one task at a time each) for the run's length
+CLUSTER_PIDS=()
+if [ "${BALLISTA:-0}" = 1 ]; then
+    port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    sp=$(port)
+    "$DUPSWEEP" cluster scheduler --bind "127.0.0.1:$sp" 2>"$OUT/scheduler.log" &
+    CLUSTER_PIDS+=($!)
+    sleep 1
+    for i in 1 2; do
+        "$DUPSWEEP" cluster executor --scheduler "127.0.0.1:$sp" --bind "127.0.0.1:$(port)" --cores 1 \
+            --memory-limit "${EXECUTOR_MEMORY:-2G}" 2>"$OUT/executor-$i.log" &
+        CLUSTER_PIDS+=($!)
+    done
+    trap 'kill "${CLUSTER_PIDS[@]}" 2>/dev/null' EXIT
+    sleep 2
+    CLUSTER="df://127.0.0.1:$sp"
+fi
+# the cluster's processes' peak RSS so far (KiB), "scheduler+executor+executor"
+cluster_rss() {
+    local out=() p
+    for p in "${CLUSTER_PIDS[@]}"; do
+        out+=("$(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)")
+    done
+    (IFS=+; echo "${out[*]}")
+}
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 REPORT="$OUT/bench-$STAMP.md"
@@ -78,6 +109,7 @@ for n in "${SIZES[@]}"; do
         declare -A WALL=() RSS=() SAME=()
         tools="dupsweep duckdb polars-streaming polars-eager"
         case "$fmt" in parquet*) tools="dupsweep dupsweep-datafusion duckdb polars-streaming polars-eager" ;; esac
+        case "$fmt" in parquet*) [ "${BALLISTA:-0}" = 1 ] && tools="dupsweep dupsweep-datafusion dupsweep-ballista duckdb polars-streaming polars-eager" ;; esac
         for tool in $tools; do
             if [ "$tool" = polars-streaming ] && [ "$fmt" = csv.gz ]; then
                 WALL[$tool]="n/a"; continue  # Polars cannot stream a gzip file
@@ -92,6 +124,8 @@ for n in "${SIZES[@]}"; do
                     res=$(timed "$dir.log" "$DUPSWEEP" clean "$input" --pk id --keep min:id --dialect postgres --out "$dir")
                 elif [ "$tool" = dupsweep-datafusion ]; then
                     res=$(timed "$dir.log" "$DUPSWEEP" clean "$input" --pk id --keep min:id --dialect postgres --engine datafusion --out "$dir")
+                elif [ "$tool" = dupsweep-ballista ]; then
+                    res=$(timed "$dir.log" "$DUPSWEEP" clean "$input" --pk id --keep min:id --dialect postgres --engine ballista --cluster "$CLUSTER" --out "$dir")
                 else
                     res=$(timed "$dir.log" "$PY" scripts/bench_peers.py "$tool" "$input" "$dir")
                 fi
@@ -119,5 +153,9 @@ for n in "${SIZES[@]}"; do
         unset WALL RSS SAME
     done
 done
+if [ "${#CLUSTER_PIDS[@]}" -gt 0 ]; then
+    echo | tee -a "$REPORT"
+    echo "dupsweep-ballista's cluster, peak RSS in KiB over the whole run (scheduler+executor+executor): $(cluster_rss)" | tee -a "$REPORT"
+fi
 echo >&2
 echo "bench: table written to $REPORT" >&2
