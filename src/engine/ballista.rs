@@ -109,12 +109,14 @@ pub(super) async fn context(url: &str) -> datafusion::error::Result<SessionConte
             .await?
             .collect()
             .await?;
-        let versions = batches
+        // (any other answer than one text is another dupsweep's)
+        let version = batches
             .iter()
-            .filter(|b| b.num_rows() > 0)
-            .map(|b| b.column(0).as_string::<i32>().value(0).to_owned())
-            .next();
-        Ok::<_, DataFusionError>(versions.unwrap_or_default())
+            .find(|b| b.num_rows() > 0)
+            .and_then(|b| b.column(0).as_string_opt::<i32>())
+            .map_or("an unknown version", |v| v.value(0))
+            .to_owned();
+        Ok::<_, DataFusionError>(version)
     })
     .await;
     match answer {
