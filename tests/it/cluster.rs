@@ -50,10 +50,23 @@ fn listening(port: u16) {
     }
 }
 
-/// A work folder for an executor, under cargo's scratch folder for the tests.
+/// A work folder for an executor, under cargo's scratch folder for the tests. The folders of
+/// earlier test binaries (their executors killed with them, their shuffle files left behind)
+/// are removed first.
 fn work_dir(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("cluster-{}-{name}", std::process::id()));
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    for entry in std::fs::read_dir(&scratch).into_iter().flatten().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let pid = file
+            .strip_prefix("cluster-")
+            .and_then(|r| r.split('-').next());
+        if let Some(pid) = pid {
+            if !std::path::Path::new("/proc").join(pid).exists() {
+                std::fs::remove_dir_all(entry.path()).ok();
+            }
+        }
+    }
+    let d = scratch.join(format!("cluster-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
