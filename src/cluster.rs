@@ -46,23 +46,13 @@ fn address(what: &str, s: &str) -> Result<SocketAddr> {
 }
 
 #[cfg_attr(not(feature = "ballista"), allow(dead_code))]
-/// `HOST:PORT` split, the port checked.
+/// `HOST:PORT` split, the port checked ([`crate::config::split_host_port`]; the port required).
 fn host_port(what: &str, s: &str) -> Result<(String, u16)> {
-    let bad = || {
-        Error::usage(format!("{what} \"{s}\" is not an address"))
-            .with_hint("write it as HOST:PORT, e.g. 10.0.0.5:50050")
-    };
-    let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = port
-        .parse::<u16>()
-        .ok()
-        .filter(|&p| p > 0)
-        .ok_or_else(bad)?;
-    if host.is_empty() {
-        return Err(bad());
+    match crate::config::split_host_port(s) {
+        Some((host, Some(port))) => Ok((host.to_owned(), port)),
+        _ => Err(Error::usage(format!("{what} \"{s}\" is not an address"))
+            .with_hint("write it as HOST:PORT, e.g. 10.0.0.5:50050")),
     }
-    Ok((host.to_owned(), port))
 }
 
 /// Runs the process `role` until it is stopped (Ctrl-C or SIGTERM).
@@ -140,6 +130,14 @@ mod tests {
             host_port("--scheduler", "[::1]:7").unwrap(),
             ("::1".to_owned(), 7)
         );
+        // a container's name, as compose files give them
+        assert_eq!(
+            host_port("--scheduler", "dupsweep_scheduler_1:50050").unwrap(),
+            ("dupsweep_scheduler_1".to_owned(), 50050)
+        );
+        for ok in ["df://dupsweep_scheduler_1:50050", "df://[::1]", "df://h"] {
+            assert_eq!(crate::config::parse_cluster(ok).unwrap(), ok);
+        }
         for bad in ["10.0.0.5", ":50050", "h:0", "h:99999", "h:x"] {
             let e = host_port("--scheduler", bad).unwrap_err();
             assert!(e.to_string().contains("is not an address"), "{bad}: {e}");

@@ -304,39 +304,46 @@ impl Engine {
 /// A Ballista scheduler's address as `--cluster` gives it: `df://HOST:PORT` (the port may be
 /// left out: Ballista's 50050), checked, returned as given.
 pub fn parse_cluster(s: &str) -> Result<String> {
-    let bad = || {
-        Error::usage(format!("--cluster \"{s}\" is not a scheduler's address"))
-            .with_hint("write it as df://HOST:PORT, e.g. df://10.0.0.5:50050")
-    };
-    let rest = s.strip_prefix("df://").ok_or_else(bad)?;
-    // [IPv6]:PORT, or a name or IPv4 address, then :PORT
-    let port = match rest.strip_prefix('[') {
+    s.strip_prefix("df://")
+        .and_then(split_host_port)
+        .map(|_| s.to_owned())
+        .ok_or_else(|| {
+            Error::usage(format!("--cluster \"{s}\" is not a scheduler's address"))
+                .with_hint("write it as df://HOST:PORT, e.g. df://10.0.0.5:50050")
+        })
+}
+
+/// `HOST:PORT` split: a name (letters, digits, `-`, `.`, `_`), an IPv4 address or a bracketed
+/// IPv6 one, and a port from 1 to 65535 or none; `None` when `s` is not one.
+pub(crate) fn split_host_port(s: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = match s.strip_prefix('[') {
         Some(v6) => {
-            let (addr, after) = v6.split_once(']').ok_or_else(bad)?;
+            let (addr, after) = v6.split_once(']')?;
             if addr.is_empty() || !addr.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
-                return Err(bad());
+                return None;
             }
             match after {
-                "" => None,
-                _ => Some(after.strip_prefix(':').ok_or_else(bad)?),
+                "" => (addr, None),
+                _ => (addr, Some(after.strip_prefix(':')?)),
             }
         }
         None => {
-            let (host, port) = match rest.split_once(':') {
+            let (host, port) = match s.split_once(':') {
                 Some((h, p)) => (h, Some(p)),
-                None => (rest, None),
+                None => (s, None),
             };
-            let name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+            let name = |c: char| c.is_ascii_alphanumeric() || "-._".contains(c);
             if host.is_empty() || !host.chars().all(name) {
-                return Err(bad());
+                return None;
             }
-            port
+            (host, port)
         }
     };
-    if !port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0)) {
-        return Err(bad());
-    }
-    Ok(s.to_owned())
+    let port = match port {
+        Some(p) => Some(p.parse::<u16>().ok().filter(|&p| p > 0)?),
+        None => None,
+    };
+    Some((host, port))
 }
 
 /// A size such as `512M`, `2G`, `1.5GiB` or a number of bytes.
